@@ -1,0 +1,5 @@
+//! placeholder
+/// placeholder
+pub struct Grid;
+/// placeholder
+pub struct Trajectory;
