@@ -32,6 +32,8 @@ pub mod element;
 pub mod error;
 pub mod memconductance;
 pub mod params;
+pub mod solver;
+pub mod system;
 pub mod trajectory;
 
 pub use element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};

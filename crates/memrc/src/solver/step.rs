@@ -1,0 +1,1 @@
+//! Time-stepping methods. (Being filled in.)

@@ -1,0 +1,1 @@
+//! The `System` trait: what time-stepping solvers see. (Being filled in.)
