@@ -38,7 +38,10 @@ pub enum ModelError {
         suggestion: Option<String>,
     },
     /// The element kind has no parameter of that name.
-    #[error("element '{element}' has no parameter '{param}'{}", did_you_mean(suggestion))]
+    #[error(
+        "element '{element}' has no parameter '{param}'{}",
+        did_you_mean(suggestion)
+    )]
     UnknownParam {
         /// Element kind.
         element: String,
@@ -58,7 +61,9 @@ pub enum ModelError {
         value: f64,
     },
     /// A parameter value is outside its documented range.
-    #[error("parameter '{param}' of element '{element}' = {value} {unit} is out of range: expected {range}")]
+    #[error(
+        "parameter '{param}' of element '{element}' = {value} {unit} is out of range: expected {range}"
+    )]
     ParamOutOfRange {
         /// Element kind.
         element: String,
@@ -278,7 +283,13 @@ mod tests {
 
     #[test]
     fn messages_name_the_value() {
-        let e = ModelError::UnknownElement { name: "vtaem".into(), suggestion: Some("vteam".into()) };
-        assert_eq!(e.to_string(), "unknown element 'vtaem' (did you mean 'vteam'?)");
+        let e = ModelError::UnknownElement {
+            name: "vtaem".into(),
+            suggestion: Some("vteam".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown element 'vtaem' (did you mean 'vteam'?)"
+        );
     }
 }

@@ -36,7 +36,15 @@ impl ParamInfo {
         max: f64,
         doc: &'static str,
     ) -> Self {
-        Self { name, unit, default, min, max, min_exclusive: false, doc }
+        Self {
+            name,
+            unit,
+            default,
+            min,
+            max,
+            min_exclusive: false,
+            doc,
+        }
     }
 
     /// A parameter with range `(min, max]` (the lower bound excluded).
@@ -47,7 +55,15 @@ impl ParamInfo {
         max: f64,
         doc: &'static str,
     ) -> Self {
-        Self { name, unit, default, min: 0.0, max, min_exclusive: true, doc }
+        Self {
+            name,
+            unit,
+            default,
+            min: 0.0,
+            max,
+            min_exclusive: true,
+            doc,
+        }
     }
 
     /// The accepted range, rendered for messages and documentation.
@@ -66,7 +82,11 @@ impl ParamInfo {
                 value,
             });
         }
-        let below = if self.min_exclusive { value <= self.min } else { value < self.min };
+        let below = if self.min_exclusive {
+            value <= self.min
+        } else {
+            value < self.min
+        };
         if below || value > self.max {
             return Err(ModelError::ParamOutOfRange {
                 element: element.to_string(),
@@ -102,7 +122,11 @@ pub struct ParamSet {
 impl ParamSet {
     /// All defaults.
     pub fn defaults(element: &'static str, infos: &'static [ParamInfo]) -> Self {
-        Self { element, infos, values: infos.iter().map(|p| p.default).collect() }
+        Self {
+            element,
+            infos,
+            values: infos.iter().map(|p| p.default).collect(),
+        }
     }
 
     /// Defaults overridden by `(key, value)` pairs; unknown keys and invalid values are errors.
@@ -135,13 +159,20 @@ impl ParamSet {
     /// unknown name is a programming error inside an element implementation.
     pub fn get(&self, key: &str) -> f64 {
         let idx = self.infos.iter().position(|p| p.name == key);
-        debug_assert!(idx.is_some(), "invariant: element asks for its own parameter {key}");
+        debug_assert!(
+            idx.is_some(),
+            "invariant: element asks for its own parameter {key}"
+        );
         idx.map_or(f64::NAN, |i| self.values[i])
     }
 
     /// `(name, value)` pairs in table order.
     pub fn pairs(&self) -> Vec<(&'static str, f64)> {
-        self.infos.iter().zip(&self.values).map(|(p, v)| (p.name, *v)).collect()
+        self.infos
+            .iter()
+            .zip(&self.values)
+            .map(|(p, v)| (p.name, *v))
+            .collect()
     }
 
     /// The element kind this set belongs to.
@@ -151,7 +182,10 @@ impl ParamSet {
 
     /// An error for a relation between parameters that does not hold.
     pub fn inconsistent(&self, reason: impl Into<String>) -> ModelError {
-        ModelError::Inconsistent { element: self.element.to_string(), reason: reason.into() }
+        ModelError::Inconsistent {
+            element: self.element.to_string(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -170,7 +204,10 @@ mod tests {
         assert_eq!(s.get("p"), 3.0);
         assert_eq!(s.get("r_on"), 100.0);
         let e = ParamSet::with_overrides("hp", T, &[("r_on", 0.0)]).unwrap_err();
-        assert!(e.to_string().contains("r_on") && e.to_string().contains("(0, inf)"), "{e}");
+        assert!(
+            e.to_string().contains("r_on") && e.to_string().contains("(0, inf)"),
+            "{e}"
+        );
         let e = ParamSet::with_overrides("hp", T, &[("r_onn", 1.0)]).unwrap_err();
         assert!(e.to_string().contains("did you mean 'r_on'"), "{e}");
         let e = ParamSet::with_overrides("hp", T, &[("p", f64::NAN)]).unwrap_err();

@@ -21,7 +21,9 @@ pub struct Entry {
 
 impl std::fmt::Debug for Entry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry").field("name", &self.info.name).finish()
+        f.debug_struct("Entry")
+            .field("name", &self.info.name)
+            .finish()
     }
 }
 
@@ -41,10 +43,12 @@ impl Catalogue {
 
     /// The entry named `name`, or an error with the closest name as a suggestion.
     pub fn get(name: &str) -> Result<&'static Entry, ModelError> {
-        Self::all().find(|e| e.info.name == name).ok_or_else(|| ModelError::UnknownElement {
-            name: name.to_string(),
-            suggestion: suggest(name, Self::all().map(|e| e.info.name)),
-        })
+        Self::all()
+            .find(|e| e.info.name == name)
+            .ok_or_else(|| ModelError::UnknownElement {
+                name: name.to_string(),
+                suggestion: suggest(name, Self::all().map(|e| e.info.name)),
+            })
     }
 }
 
@@ -75,7 +79,8 @@ mod tests {
             assert_eq!(el.info().name, e.info.name);
             assert_eq!(el.state_names().len(), el.n_states());
             for p in e.info.params {
-                p.check(e.info.name, p.default).expect("default within its own range");
+                p.check(e.info.name, p.default)
+                    .expect("default within its own range");
             }
         }
     }

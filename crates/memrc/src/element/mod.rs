@@ -124,7 +124,11 @@ pub trait Element: Send + Sync + fmt::Debug {
 
     /// Names of the state variables (for output columns).
     fn state_names(&self) -> Vec<String> {
-        self.info().states.iter().map(|s| s.name.to_string()).collect()
+        self.info()
+            .states
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect()
     }
 
     /// Parameter values `(name, SI value)`, for reports.
