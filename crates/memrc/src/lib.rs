@@ -18,6 +18,8 @@
 //! - [`analysis`]: the paper's assumptions and properties as reports (positivity, fading
 //!   memory, passivity, pinched hysteresis) and the gradient structure (dissipation, co-content
 //!   path integrals, Riemannian gradient; Theorems 1 and 2).
+//! - [`discretisation`]: the one-step schemes for `ẋ = a − b x` shared by the memconductance
+//!   operator and the memRC solvers.
 //! - [`params`]: parameter metadata (unit, default, range) shared by validation and docs.
 //! - [`error`]: typed errors.
 //!
@@ -28,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod discretisation;
 pub mod element;
 pub mod error;
 pub mod memconductance;
