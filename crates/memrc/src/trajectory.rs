@@ -73,7 +73,7 @@ impl Grid {
             [_] => Err(TrajectoryError::TooFewNodes { got: 1, min: 2 }),
             _ => {
                 for (k, w) in times.windows(2).enumerate() {
-                    if !(w[1] > w[0]) {
+                    if w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater) {
                         return Err(TrajectoryError::NotIncreasing {
                             index: k + 1,
                             t: w[1],
@@ -507,7 +507,7 @@ pub(crate) fn metric_form(g: &[f64], a: &[f64], b: &[f64], work: &mut [f64]) -> 
         for k in 0..j {
             d -= l[j * n + k] * l[j * n + k];
         }
-        if !(d > 0.0) {
+        if d.is_nan() || d <= 0.0 {
             return None;
         }
         let d = d.sqrt();
