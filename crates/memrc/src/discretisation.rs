@@ -90,36 +90,46 @@ impl LinearStep {
     /// `(E, F)` with `x_{k+1} = E·x_k + F` for the step of length `h` [s].
     #[inline]
     pub fn coefficients(self, a_l: f64, a_r: f64, b_l: f64, b_r: f64, h: f64) -> (f64, f64) {
+        let (e, c_l, c_r) = self.split(b_l, b_r, h);
+        (e, c_l * a_l + c_r * a_r)
+    }
+
+    /// `(E, c_L, c_R)` with `x_{k+1} = E·x_k + c_L·a_L + c_R·a_R`: every scheme is linear in
+    /// the forcing node values, which is what lets a multi-node voltage step be written as one
+    /// linear system in the right-node voltages.
+    #[inline]
+    pub fn split(self, b_l: f64, b_r: f64, h: f64) -> (f64, f64, f64) {
         match self {
             Self::ExponentialEuler => {
                 let z = -b_l * h;
-                (z.exp(), a_l * h * phi1(z))
+                (z.exp(), h * phi1(z), 0.0)
             }
             Self::Exponential2 => {
                 let z = -0.5 * (b_l + b_r) * h;
-                (z.exp(), 0.5 * (a_l + a_r) * h * phi1(z))
+                let c = 0.5 * h * phi1(z);
+                (z.exp(), c, c)
             }
             Self::ExponentialLinear => {
-                let bbar = 0.5 * (b_l + b_r);
                 let db = b_r - b_l;
-                // ∫_s^h b = b_L (h − s) + db (h² − s²)/(2h).
-                let mut f = 0.0;
+                // ∫_s^h b = b_L (h − s) + db (h² − s²)/(2h); a(s) = a_L (1 − s/h) + a_R s/h.
+                let (mut c_l, mut c_r) = (0.0, 0.0);
                 for (x, w) in GL8_X.iter().zip(GL8_W) {
                     for s in [0.5 * h * (1.0 - x), 0.5 * h * (1.0 + x)] {
-                        let a = a_l + (a_r - a_l) * s / h;
                         let int_b = b_l * (h - s) + db * (h * h - s * s) / (2.0 * h);
-                        f += w * a * (-int_b).exp();
+                        let e = w * (-int_b).exp();
+                        c_l += e * (1.0 - s / h);
+                        c_r += e * (s / h);
                     }
                 }
-                ((-bbar * h).exp(), 0.5 * h * f)
+                ((-0.5 * (b_l + b_r) * h).exp(), 0.5 * h * c_l, 0.5 * h * c_r)
             }
             Self::ImplicitEuler => {
                 let d = 1.0 + h * b_r;
-                (1.0 / d, h * a_r / d)
+                (1.0 / d, 0.0, h / d)
             }
             Self::Trapezoid => {
                 let d = 1.0 + 0.5 * h * b_r;
-                ((1.0 - 0.5 * h * b_l) / d, 0.5 * h * (a_l + a_r) / d)
+                ((1.0 - 0.5 * h * b_l) / d, 0.5 * h / d, 0.5 * h / d)
             }
         }
     }

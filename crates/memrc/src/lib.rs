@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod circuit;
 pub mod discretisation;
 pub mod element;
 pub mod error;

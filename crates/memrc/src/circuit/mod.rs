@@ -1,0 +1,445 @@
+//! memRC circuits (paper §IV): nodes with a capacitance to ground, memristive branches with
+//! series batteries, and current sources.
+//!
+//! A [`Circuit`] has `n` nodes with voltages `v ∈ ℝⁿ` [V] and capacitances `C_j > 0` [F, or F/m²
+//! for per-area neuron models]. Each [`Branch`] holds one [`Element`] with `p` ports; port `q`
+//! is connected between a `plus` and a `minus` [`Terminal`] (a node or ground) and sees the
+//! port voltage
+//!
+//! ```text
+//!   w_q = v_plus − v_minus − E_q          (E_q = element.battery(q), eq. 59b–d)
+//! ```
+//!
+//! and carries the current `i_q = Σ_r G_qr(x, w) w_r` from `plus` to `minus` through the element
+//! and its battery. Kirchhoff's current law at node `j` gives the voltage equation
+//!
+//! ```text
+//!   C_j v̇_j = − Σ_branches Σ_q P_qj i_q + I_j(t),     P_qj = [plus_q = j] − [minus_q = j]
+//!           = − (A(t) v)_j + J_j(t) + I_j(t),           A = Σ Pᵀ G P,  J = Σ Pᵀ G E        (59a, 63d)
+//! ```
+//!
+//! which is *linear in v once the conductances are fixed*: the structure the trajectory-space
+//! solver exploits (Compute(v) of Example 4). One-port channels to ground give the neuron of
+//! eq. (59); the kinetic synapse two-port couples a presynaptic to a postsynaptic node (eq. 3–4);
+//! a linear gap junction is a `resistor` branch between two nodes.
+
+pub mod stimulus;
+
+pub use stimulus::Stimulus;
+
+use crate::element::Element;
+use crate::error::ModelError;
+
+/// Index of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub usize);
+
+/// Index of a branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BranchId(pub usize);
+
+/// One end of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Terminal {
+    /// The reference node, `v = 0`.
+    Ground,
+    /// A circuit node.
+    Node(NodeId),
+}
+
+impl From<NodeId> for Terminal {
+    fn from(n: NodeId) -> Self {
+        Self::Node(n)
+    }
+}
+
+/// A node: a capacitor to ground.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Name for reports.
+    pub name: String,
+    /// Capacitance to ground [F or F/m²].
+    pub capacitance: f64,
+}
+
+/// A memristive branch: an element with its port connections.
+#[derive(Debug)]
+pub struct Branch {
+    /// Name for reports.
+    pub name: String,
+    /// The element.
+    pub element: Box<dyn Element>,
+    /// `(plus, minus)` of every port.
+    pub ports: Vec<(Terminal, Terminal)>,
+}
+
+/// A current source into a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Node the current flows into.
+    pub node: NodeId,
+    /// The waveform [A or A/m²].
+    pub stimulus: Stimulus,
+}
+
+/// A validated memRC circuit. Build it with [`CircuitBuilder`].
+#[derive(Debug)]
+pub struct Circuit {
+    nodes: Vec<Node>,
+    branches: Vec<Branch>,
+    sources: Vec<Source>,
+    /// Offset of each branch's states in the concatenated state vector.
+    state_offsets: Vec<usize>,
+    n_states: usize,
+}
+
+/// Builds a [`Circuit`], validating every part.
+#[derive(Debug, Default)]
+pub struct CircuitBuilder {
+    nodes: Vec<Node>,
+    branches: Vec<Branch>,
+    sources: Vec<Source>,
+}
+
+impl CircuitBuilder {
+    /// An empty circuit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node with capacitance `capacitance` [F] to ground.
+    pub fn node(&mut self, name: impl Into<String>, capacitance: f64) -> NodeId {
+        self.nodes.push(Node { name: name.into(), capacitance });
+        NodeId(self.nodes.len() - 1)
+    }
+
+    /// Adds a one-port element between `plus` and `minus`.
+    pub fn branch(
+        &mut self,
+        name: impl Into<String>,
+        element: Box<dyn Element>,
+        plus: impl Into<Terminal>,
+        minus: impl Into<Terminal>,
+    ) -> BranchId {
+        self.multiport(name, element, vec![(plus.into(), minus.into())])
+    }
+
+    /// Adds a one-port element from `node` to ground (an ion channel with its battery).
+    pub fn channel(&mut self, name: impl Into<String>, element: Box<dyn Element>, node: NodeId) -> BranchId {
+        self.branch(name, element, node, Terminal::Ground)
+    }
+
+    /// Adds a multi-port element with the given `(plus, minus)` per port.
+    pub fn multiport(
+        &mut self,
+        name: impl Into<String>,
+        element: Box<dyn Element>,
+        ports: Vec<(Terminal, Terminal)>,
+    ) -> BranchId {
+        self.branches.push(Branch { name: name.into(), element, ports });
+        BranchId(self.branches.len() - 1)
+    }
+
+    /// Adds a current source into `node`.
+    pub fn source(&mut self, node: NodeId, stimulus: Stimulus) {
+        self.sources.push(Source { node, stimulus });
+    }
+
+    /// Validates and builds: at least one node, every capacitance finite and `> 0`, every port
+    /// count matching its element, every terminal an existing node, every stimulus valid.
+    pub fn build(self) -> Result<Circuit, ModelError> {
+        let bad = |element: &str, reason: String| ModelError::Inconsistent { element: element.to_string(), reason };
+        if self.nodes.is_empty() {
+            return Err(bad("circuit", "a circuit needs at least one node".into()));
+        }
+        for n in &self.nodes {
+            if !(n.capacitance.is_finite() && n.capacitance > 0.0) {
+                return Err(bad(
+                    &format!("node '{}'", n.name),
+                    format!("capacitance must be finite and > 0, got {}", n.capacitance),
+                ));
+            }
+        }
+        let n_nodes = self.nodes.len();
+        let check_terminal = |t: &Terminal, what: &str| match t {
+            Terminal::Node(NodeId(j)) if *j >= n_nodes => Err(bad(
+                what,
+                format!("refers to node {j}, but the circuit has {n_nodes} node(s)"),
+            )),
+            _ => Ok(()),
+        };
+        let mut state_offsets = Vec::with_capacity(self.branches.len());
+        let mut n_states = 0;
+        for b in &self.branches {
+            let what = format!("branch '{}'", b.name);
+            if b.ports.len() != b.element.n_ports() {
+                return Err(ModelError::WrongLength {
+                    element: b.element.info().name.to_string(),
+                    what: "port connections",
+                    expected: b.element.n_ports(),
+                    got: b.ports.len(),
+                });
+            }
+            for (p, m) in &b.ports {
+                check_terminal(p, &what)?;
+                check_terminal(m, &what)?;
+            }
+            state_offsets.push(n_states);
+            n_states += b.element.n_states();
+        }
+        for s in &self.sources {
+            check_terminal(&Terminal::Node(s.node), "current source")?;
+            s.stimulus.validate()?;
+        }
+        Ok(Circuit { nodes: self.nodes, branches: self.branches, sources: self.sources, state_offsets, n_states })
+    }
+}
+
+impl Circuit {
+    /// Number of nodes `n`.
+    pub fn n_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+    /// Total number of branch states.
+    pub fn n_states(&self) -> usize {
+        self.n_states
+    }
+    /// Nodes.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    /// Branches.
+    pub fn branches(&self) -> &[Branch] {
+        &self.branches
+    }
+    /// Sources.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+    /// Offset of branch `b`'s states in the concatenated state vector.
+    pub fn state_offset(&self, b: usize) -> usize {
+        self.state_offsets[b]
+    }
+    /// Names of the concatenated states, `"branch.state"`.
+    pub fn state_names(&self) -> Vec<String> {
+        self.branches
+            .iter()
+            .flat_map(|b| b.element.state_names().into_iter().map(move |s| format!("{}.{s}", b.name)))
+            .collect()
+    }
+
+    /// Voltage of a terminal given the node voltages.
+    #[inline]
+    pub fn terminal_voltage(v: &[f64], t: Terminal) -> f64 {
+        match t {
+            Terminal::Ground => 0.0,
+            Terminal::Node(NodeId(j)) => v[j],
+        }
+    }
+
+    /// Port voltages `w_q = v_plus − v_minus − E_q` of branch `b` into `w`.
+    #[inline]
+    pub fn port_voltages(&self, b: usize, v: &[f64], w: &mut [f64]) {
+        let br = &self.branches[b];
+        for (q, (p, m)) in br.ports.iter().enumerate() {
+            w[q] = Self::terminal_voltage(v, *p) - Self::terminal_voltage(v, *m) - br.element.battery(q);
+        }
+    }
+
+    /// Total source current into each node, averaged exactly over `[a, b]`, into `out` [A].
+    pub fn source_average(&self, a: f64, b: f64, out: &mut [f64]) {
+        out.fill(0.0);
+        for s in &self.sources {
+            out[s.node.0] += s.stimulus.average(a, b);
+        }
+    }
+
+    /// Total source current into each node at time `t`, into `out` [A].
+    pub fn source_value(&self, t: f64, out: &mut [f64]) {
+        out.fill(0.0);
+        for s in &self.sources {
+            out[s.node.0] += s.stimulus.value(t);
+        }
+    }
+
+    /// Adds branch `b`'s contribution to the node-current balance: the net current *leaving*
+    /// each node, `Σ_q P_qj i_q`, for port currents `i` into `out`.
+    #[inline]
+    pub fn scatter_currents(&self, b: usize, i: &[f64], out: &mut [f64]) {
+        for (q, (p, m)) in self.branches[b].ports.iter().enumerate() {
+            if let Terminal::Node(NodeId(j)) = p {
+                out[*j] += i[q];
+            }
+            if let Terminal::Node(NodeId(j)) = m {
+                out[*j] -= i[q];
+            }
+        }
+    }
+
+    /// Adds `Pᵀ G P` into the dense row-major `n × n` matrix `a` and `Pᵀ G E` into `j`, for
+    /// branch `b` with memconductance `g` (row-major `p × p`).
+    pub fn stamp(&self, b: usize, g: &[f64], a: &mut [f64], j: &mut [f64]) {
+        let n = self.n_nodes();
+        let br = &self.branches[b];
+        let p = br.ports.len();
+        let inc = |t: Terminal| match t {
+            Terminal::Node(NodeId(k)) => Some(k),
+            Terminal::Ground => None,
+        };
+        for (q, (pq, mq)) in br.ports.iter().enumerate() {
+            // Row q of G·(P v − E): Σ_r G_qr (v_plus_r − v_minus_r − E_r).
+            for (r, (pr, mr)) in br.ports.iter().enumerate() {
+                let gqr = g[q * p + r];
+                if gqr == 0.0 {
+                    continue;
+                }
+                let e = br.element.battery(r);
+                for (row, s_row) in [(inc(*pq), 1.0), (inc(*mq), -1.0)] {
+                    let Some(row) = row else { continue };
+                    j[row] += s_row * gqr * e;
+                    for (col, s_col) in [(inc(*pr), 1.0), (inc(*mr), -1.0)] {
+                        let Some(col) = col else { continue };
+                        a[row * n + col] += s_row * s_col * gqr;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Net current leaving each node through the branches, with every element at the steady
+    /// state of the given node voltages (no sources), into `out` [A]; `x` receives the states.
+    pub fn static_current(&self, v: &[f64], x: &mut [f64], out: &mut [f64]) {
+        out.fill(0.0);
+        let mut w = [0.0; 8];
+        let mut wv = Vec::new();
+        let mut gv = Vec::new();
+        let mut iv = Vec::new();
+        for (b, br) in self.branches.iter().enumerate() {
+            let p = br.ports.len();
+            let ns = br.element.n_states();
+            let off = self.state_offsets[b];
+            let wq: &mut [f64] = if p <= 8 {
+                &mut w[..p]
+            } else {
+                wv.resize(p, 0.0);
+                &mut wv[..]
+            };
+            self.port_voltages(b, v, wq);
+            let xb = &mut x[off..off + ns];
+            br.element.initial_state(wq, xb);
+            gv.resize(p * p, 0.0);
+            iv.resize(p, 0.0);
+            br.element.conductance(xb, wq, &mut gv);
+            for q in 0..p {
+                iv[q] = (0..p).map(|r| gv[q * p + r] * wq[r]).sum();
+            }
+            self.scatter_currents(b, &iv, out);
+        }
+    }
+
+    /// The rest state for zero input: node voltages `v*` with every element at its steady state
+    /// and no net current at any node, found by damped Newton iteration (finite-difference
+    /// Jacobian) from the conductance-weighted battery average. Returns `(v*, x*)`.
+    ///
+    /// Fails with [`ModelError::Inconsistent`] when a node has no DC path (singular Jacobian)
+    /// or Newton does not converge to `|I| ≤ 1e-13 · (typical branch current)`.
+    pub fn rest_state(&self) -> Result<(Vec<f64>, Vec<f64>), ModelError> {
+        let n = self.n_nodes();
+        let mut x = vec![0.0; self.n_states];
+        let mut f = vec![0.0; n];
+        // Initial guess: v = J/A with conductances at v = 0 (exact for linear circuits).
+        let mut v = vec![0.0; n];
+        let mut a = vec![0.0; n * n];
+        let mut jv = vec![0.0; n];
+        let fail = |reason: String| ModelError::Inconsistent { element: "circuit".into(), reason };
+        for _ in 0..3 {
+            self.static_current(&v, &mut x, &mut f);
+            a.fill(0.0);
+            jv.fill(0.0);
+            self.stamp_all(&x, &v, &mut a, &mut jv);
+            if let Some(sol) = solve_dense(&a, &jv, n) {
+                v = sol;
+            } else {
+                break;
+            }
+        }
+        let scale = {
+            self.static_current(&v, &mut x, &mut f);
+            let mut s: f64 = 1e-30;
+            a.fill(0.0);
+            jv.fill(0.0);
+            self.stamp_all(&x, &v, &mut a, &mut jv);
+            for j in 0..n {
+                s = s.max(jv[j].abs()).max((a[j * n + j] * v[j]).abs());
+            }
+            s
+        };
+        let mut jac = vec![0.0; n * n];
+        let mut fp = vec![0.0; n];
+        let mut xp = x.clone();
+        for _iter in 0..100 {
+            self.static_current(&v, &mut x, &mut f);
+            let norm = f.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+            if norm <= 1e-13 * scale {
+                return Ok((v, x));
+            }
+            for c in 0..n {
+                let h = 1e-7 * v[c].abs().max(1e-3);
+                let mut vp = v.clone();
+                vp[c] += h;
+                self.static_current(&vp, &mut xp, &mut fp);
+                for r in 0..n {
+                    jac[r * n + c] = (fp[r] - f[r]) / h;
+                }
+            }
+            let neg_f: Vec<f64> = f.iter().map(|y| -y).collect();
+            let Some(dv) = solve_dense(&jac, &neg_f, n) else {
+                return Err(fail(
+                    "cannot compute the rest state: a node has no DC path to ground (singular conductance matrix); give the nodes initial voltages".into(),
+                ));
+            };
+            // Damped step: halve until the residual decreases.
+            let mut lambda = 1.0;
+            loop {
+                let vt: Vec<f64> = v.iter().zip(&dv).map(|(a, d)| a + lambda * d).collect();
+                self.static_current(&vt, &mut xp, &mut fp);
+                let nt = fp.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+                if nt < norm || lambda < 1e-6 {
+                    v = vt;
+                    break;
+                }
+                lambda *= 0.5;
+            }
+            if v.iter().any(|y| !y.is_finite()) {
+                break;
+            }
+        }
+        Err(fail("rest state: Newton iteration did not converge".into()))
+    }
+
+    /// Stamps every branch at states `x` and node voltages `v` (for their `G`).
+    pub fn stamp_all(&self, x: &[f64], v: &[f64], a: &mut [f64], j: &mut [f64]) {
+        let mut w = Vec::new();
+        let mut g = Vec::new();
+        for (b, br) in self.branches.iter().enumerate() {
+            let p = br.ports.len();
+            w.resize(p, 0.0);
+            g.resize(p * p, 0.0);
+            self.port_voltages(b, v, &mut w);
+            let off = self.state_offsets[b];
+            br.element.conductance(&x[off..off + br.element.n_states()], &w, &mut g);
+            self.stamp(b, &g, a, j);
+        }
+    }
+}
+
+/// Solves the dense `n × n` system `a x = b` (LU with partial pivoting); `None` if singular.
+pub(crate) fn solve_dense(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    if n == 1 {
+        return (a[0] != 0.0 && a[0].is_finite()).then(|| vec![b[0] / a[0]]);
+    }
+    let m = nalgebra::DMatrix::from_row_slice(n, n, a);
+    let rhs = nalgebra::DVector::from_column_slice(b);
+    let sol = m.lu().solve(&rhs)?;
+    sol.iter().all(|x| x.is_finite()).then(|| sol.iter().copied().collect())
+}

@@ -1,0 +1,227 @@
+//! Current sources of a memRC circuit: `i(t)` injected into a node [A, or A/m² for per-area
+//! neuron models].
+//!
+//! Solvers use the **exact average of `i` over each step** ([`Stimulus::average`]), so that a
+//! pulse whose edges fall on grid nodes is represented exactly and one whose edges do not is
+//! represented with the right charge.
+
+use crate::error::{ModelError, TrajectoryError};
+use crate::trajectory::Trajectory;
+
+/// A current waveform `i(t)` [A].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stimulus {
+    /// `amplitude` for `start ≤ t ≤ end`, 0 otherwise.
+    Pulse {
+        /// Current during the pulse [A].
+        amplitude: f64,
+        /// Switch-on time [s].
+        start: f64,
+        /// Switch-off time [s].
+        end: f64,
+    },
+    /// `amplitude` for `t ≥ start`, 0 before.
+    Step {
+        /// Current after the step [A].
+        amplitude: f64,
+        /// Step time [s].
+        start: f64,
+    },
+    /// `offset + amplitude · sin(2π f t + phase)`.
+    Sine {
+        /// Amplitude [A].
+        amplitude: f64,
+        /// Frequency [Hz].
+        frequency: f64,
+        /// Phase [rad].
+        phase: f64,
+        /// Offset [A].
+        offset: f64,
+    },
+    /// Linear interpolation between `(time, current)` points, constant beyond the ends.
+    PiecewiseLinear {
+        /// Increasing times [s].
+        times: Vec<f64>,
+        /// Currents [A].
+        values: Vec<f64>,
+    },
+    /// A sampled current, linear between samples and zero outside its grid.
+    Sampled(Trajectory),
+}
+
+impl Stimulus {
+    /// Checks the parameters (finite values, `end > start`, increasing PWL times, …).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad = |reason: String| ModelError::Inconsistent { element: "stimulus".into(), reason };
+        let finite = |name: &str, x: f64| {
+            if x.is_finite() { Ok(()) } else { Err(bad(format!("{name} must be finite, got {x}"))) }
+        };
+        match self {
+            Self::Pulse { amplitude, start, end } => {
+                finite("amplitude", *amplitude)?;
+                finite("start", *start)?;
+                finite("end", *end)?;
+                if end < start {
+                    return Err(bad(format!("pulse end {end} s is before its start {start} s")));
+                }
+            }
+            Self::Step { amplitude, start } => {
+                finite("amplitude", *amplitude)?;
+                finite("start", *start)?;
+            }
+            Self::Sine { amplitude, frequency, phase, offset } => {
+                for (n, x) in [("amplitude", amplitude), ("frequency", frequency), ("phase", phase), ("offset", offset)] {
+                    finite(n, *x)?;
+                }
+                if *frequency < 0.0 {
+                    return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
+                }
+            }
+            Self::PiecewiseLinear { times, values } => {
+                if times.is_empty() || times.len() != values.len() {
+                    return Err(bad(format!(
+                        "piecewise-linear stimulus needs equally many times and values (≥ 1), got {} and {}",
+                        times.len(),
+                        values.len()
+                    )));
+                }
+                for (k, (t, v)) in times.iter().zip(values).enumerate() {
+                    finite(&format!("time {k}"), *t)?;
+                    finite(&format!("value {k}"), *v)?;
+                    if k > 0 && *t <= times[k - 1] {
+                        return Err(bad(format!("piecewise-linear times must increase: {} then {t}", times[k - 1])));
+                    }
+                }
+            }
+            Self::Sampled(_) => {}
+        }
+        Ok(())
+    }
+
+    /// `i(t)` [A].
+    pub fn value(&self, t: f64) -> f64 {
+        match self {
+            Self::Pulse { amplitude, start, end } => {
+                if t >= *start && t <= *end {
+                    *amplitude
+                } else {
+                    0.0
+                }
+            }
+            Self::Step { amplitude, start } => {
+                if t >= *start {
+                    *amplitude
+                } else {
+                    0.0
+                }
+            }
+            Self::Sine { amplitude, frequency, phase, offset } => {
+                offset + amplitude * (2.0 * std::f64::consts::PI * frequency * t + phase).sin()
+            }
+            Self::PiecewiseLinear { times, values } => pwl(times, values, t),
+            Self::Sampled(tr) => {
+                let mut out = [0.0];
+                match tr.value_at(t, &mut out) {
+                    Ok(()) => out[0],
+                    Err(_) => 0.0,
+                }
+            }
+        }
+    }
+
+    /// The exact average `1/(b−a) ∫_a^b i(t) dt` over a step (`b > a`) [A].
+    pub fn average(&self, a: f64, b: f64) -> f64 {
+        let h = b - a;
+        match self {
+            Self::Pulse { amplitude, start, end } => amplitude * overlap(a, b, *start, *end) / h,
+            Self::Step { amplitude, start } => amplitude * overlap(a, b, *start, f64::INFINITY) / h,
+            Self::Sine { amplitude, frequency, phase, offset } => {
+                if *frequency == 0.0 {
+                    return offset + amplitude * phase.sin();
+                }
+                let w = 2.0 * std::f64::consts::PI * frequency;
+                offset - amplitude * ((w * b + phase).cos() - (w * a + phase).cos()) / (w * h)
+            }
+            Self::PiecewiseLinear { times, values } => {
+                // Integrate the piecewise-linear function exactly: split at breakpoints.
+                let mut cuts = vec![a];
+                cuts.extend(times.iter().copied().filter(|&t| t > a && t < b));
+                cuts.push(b);
+                cuts.windows(2)
+                    .map(|w| 0.5 * (pwl(times, values, w[0]) + pwl(times, values, w[1])) * (w[1] - w[0]))
+                    .sum::<f64>()
+                    / h
+            }
+            Self::Sampled(tr) => {
+                let g = tr.grid();
+                let mut cuts = vec![a];
+                cuts.extend((0..g.len()).map(|k| g.time(k)).filter(|&t| t > a && t < b));
+                cuts.push(b);
+                cuts.windows(2)
+                    .map(|w| 0.5 * (self.value(w[0]) + self.value(w[1])) * (w[1] - w[0]))
+                    .sum::<f64>()
+                    / h
+            }
+        }
+    }
+
+    /// A sampled stimulus from a trajectory of dimension 1.
+    pub fn sampled(tr: Trajectory) -> Result<Self, TrajectoryError> {
+        if tr.dim() != 1 {
+            return Err(TrajectoryError::Mismatch { what: "sampled stimulus dimension".into(), expected: 1, got: tr.dim() });
+        }
+        Ok(Self::Sampled(tr))
+    }
+}
+
+fn overlap(a: f64, b: f64, lo: f64, hi: f64) -> f64 {
+    (b.min(hi) - a.max(lo)).max(0.0)
+}
+
+fn pwl(times: &[f64], values: &[f64], t: f64) -> f64 {
+    let n = times.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if t <= times[0] {
+        return values[0];
+    }
+    if t >= times[n - 1] {
+        return values[n - 1];
+    }
+    let k = times.partition_point(|&x| x <= t) - 1;
+    let th = (t - times[k]) / (times[k + 1] - times[k]);
+    (1.0 - th) * values[k] + th * values[k + 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trajectory::Grid;
+
+    #[test]
+    fn averages_are_exact() {
+        let p = Stimulus::Pulse { amplitude: 10.0, start: 0.2, end: 0.25 };
+        assert!((p.average(0.1, 0.3) - 2.5).abs() < 1e-12);
+        assert_eq!(p.average(0.3, 0.4), 0.0);
+        let s = Stimulus::Sine { amplitude: 1.0, frequency: 1.0, phase: 0.0, offset: 0.5 };
+        assert!((s.average(0.0, 1.0) - 0.5).abs() < 1e-14);
+        assert!((s.average(0.0, 0.5) - (0.5 + 2.0 / std::f64::consts::PI)).abs() < 1e-12);
+        let l = Stimulus::PiecewiseLinear { times: vec![0.0, 1.0, 2.0], values: vec![0.0, 2.0, 0.0] };
+        assert!((l.average(0.5, 1.5) - 1.75).abs() < 1e-14);
+        assert!((l.value(1.5) - 1.0).abs() < 1e-14);
+        let tr = Trajectory::from_fn(Grid::span(0.0, 1.0, 4).expect("grid"), |t| t).expect("finite");
+        let sm = Stimulus::sampled(tr).expect("scalar");
+        assert!((sm.average(0.1, 0.9) - 0.5).abs() < 1e-14);
+        assert_eq!(sm.value(2.0), 0.0);
+    }
+
+    #[test]
+    fn invalid_stimuli_are_rejected() {
+        assert!(Stimulus::Pulse { amplitude: 1.0, start: 2.0, end: 1.0 }.validate().is_err());
+        assert!(Stimulus::Step { amplitude: f64::NAN, start: 0.0 }.validate().is_err());
+        assert!(
+            Stimulus::PiecewiseLinear { times: vec![0.0, 0.0], values: vec![1.0, 2.0] }.validate().is_err()
+        );
+    }
+}
