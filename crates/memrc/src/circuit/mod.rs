@@ -109,7 +109,10 @@ impl CircuitBuilder {
 
     /// Adds a node with capacitance `capacitance` [F] to ground.
     pub fn node(&mut self, name: impl Into<String>, capacitance: f64) -> NodeId {
-        self.nodes.push(Node { name: name.into(), capacitance });
+        self.nodes.push(Node {
+            name: name.into(),
+            capacitance,
+        });
         NodeId(self.nodes.len() - 1)
     }
 
@@ -125,7 +128,12 @@ impl CircuitBuilder {
     }
 
     /// Adds a one-port element from `node` to ground (an ion channel with its battery).
-    pub fn channel(&mut self, name: impl Into<String>, element: Box<dyn Element>, node: NodeId) -> BranchId {
+    pub fn channel(
+        &mut self,
+        name: impl Into<String>,
+        element: Box<dyn Element>,
+        node: NodeId,
+    ) -> BranchId {
         self.branch(name, element, node, Terminal::Ground)
     }
 
@@ -136,7 +144,11 @@ impl CircuitBuilder {
         element: Box<dyn Element>,
         ports: Vec<(Terminal, Terminal)>,
     ) -> BranchId {
-        self.branches.push(Branch { name: name.into(), element, ports });
+        self.branches.push(Branch {
+            name: name.into(),
+            element,
+            ports,
+        });
         BranchId(self.branches.len() - 1)
     }
 
@@ -148,7 +160,10 @@ impl CircuitBuilder {
     /// Validates and builds: at least one node, every capacitance finite and `> 0`, every port
     /// count matching its element, every terminal an existing node, every stimulus valid.
     pub fn build(self) -> Result<Circuit, ModelError> {
-        let bad = |element: &str, reason: String| ModelError::Inconsistent { element: element.to_string(), reason };
+        let bad = |element: &str, reason: String| ModelError::Inconsistent {
+            element: element.to_string(),
+            reason,
+        };
         if self.nodes.is_empty() {
             return Err(bad("circuit", "a circuit needs at least one node".into()));
         }
@@ -191,7 +206,13 @@ impl CircuitBuilder {
             check_terminal(&Terminal::Node(s.node), "current source")?;
             s.stimulus.validate()?;
         }
-        Ok(Circuit { nodes: self.nodes, branches: self.branches, sources: self.sources, state_offsets, n_states })
+        Ok(Circuit {
+            nodes: self.nodes,
+            branches: self.branches,
+            sources: self.sources,
+            state_offsets,
+            n_states,
+        })
     }
 }
 
@@ -224,7 +245,12 @@ impl Circuit {
     pub fn state_names(&self) -> Vec<String> {
         self.branches
             .iter()
-            .flat_map(|b| b.element.state_names().into_iter().map(move |s| format!("{}.{s}", b.name)))
+            .flat_map(|b| {
+                b.element
+                    .state_names()
+                    .into_iter()
+                    .map(move |s| format!("{}.{s}", b.name))
+            })
             .collect()
     }
 
@@ -242,7 +268,9 @@ impl Circuit {
     pub fn port_voltages(&self, b: usize, v: &[f64], w: &mut [f64]) {
         let br = &self.branches[b];
         for (q, (p, m)) in br.ports.iter().enumerate() {
-            w[q] = Self::terminal_voltage(v, *p) - Self::terminal_voltage(v, *m) - br.element.battery(q);
+            w[q] = Self::terminal_voltage(v, *p)
+                - Self::terminal_voltage(v, *m)
+                - br.element.battery(q);
         }
     }
 
@@ -351,7 +379,10 @@ impl Circuit {
         let mut v = vec![0.0; n];
         let mut a = vec![0.0; n * n];
         let mut jv = vec![0.0; n];
-        let fail = |reason: String| ModelError::Inconsistent { element: "circuit".into(), reason };
+        let fail = |reason: String| ModelError::Inconsistent {
+            element: "circuit".into(),
+            reason,
+        };
         for _ in 0..3 {
             self.static_current(&v, &mut x, &mut f);
             a.fill(0.0);
@@ -427,7 +458,8 @@ impl Circuit {
             g.resize(p * p, 0.0);
             self.port_voltages(b, v, &mut w);
             let off = self.state_offsets[b];
-            br.element.conductance(&x[off..off + br.element.n_states()], &w, &mut g);
+            br.element
+                .conductance(&x[off..off + br.element.n_states()], &w, &mut g);
             self.stamp(b, &g, a, j);
         }
     }
@@ -441,5 +473,7 @@ pub(crate) fn solve_dense(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
     let m = nalgebra::DMatrix::from_row_slice(n, n, a);
     let rhs = nalgebra::DVector::from_column_slice(b);
     let sol = m.lu().solve(&rhs)?;
-    sol.iter().all(|x| x.is_finite()).then(|| sol.iter().copied().collect())
+    sol.iter()
+        .all(|x| x.is_finite())
+        .then(|| sol.iter().copied().collect())
 }

@@ -52,25 +52,48 @@ pub enum Stimulus {
 impl Stimulus {
     /// Checks the parameters (finite values, `end > start`, increasing PWL times, …).
     pub fn validate(&self) -> Result<(), ModelError> {
-        let bad = |reason: String| ModelError::Inconsistent { element: "stimulus".into(), reason };
+        let bad = |reason: String| ModelError::Inconsistent {
+            element: "stimulus".into(),
+            reason,
+        };
         let finite = |name: &str, x: f64| {
-            if x.is_finite() { Ok(()) } else { Err(bad(format!("{name} must be finite, got {x}"))) }
+            if x.is_finite() {
+                Ok(())
+            } else {
+                Err(bad(format!("{name} must be finite, got {x}")))
+            }
         };
         match self {
-            Self::Pulse { amplitude, start, end } => {
+            Self::Pulse {
+                amplitude,
+                start,
+                end,
+            } => {
                 finite("amplitude", *amplitude)?;
                 finite("start", *start)?;
                 finite("end", *end)?;
                 if end < start {
-                    return Err(bad(format!("pulse end {end} s is before its start {start} s")));
+                    return Err(bad(format!(
+                        "pulse end {end} s is before its start {start} s"
+                    )));
                 }
             }
             Self::Step { amplitude, start } => {
                 finite("amplitude", *amplitude)?;
                 finite("start", *start)?;
             }
-            Self::Sine { amplitude, frequency, phase, offset } => {
-                for (n, x) in [("amplitude", amplitude), ("frequency", frequency), ("phase", phase), ("offset", offset)] {
+            Self::Sine {
+                amplitude,
+                frequency,
+                phase,
+                offset,
+            } => {
+                for (n, x) in [
+                    ("amplitude", amplitude),
+                    ("frequency", frequency),
+                    ("phase", phase),
+                    ("offset", offset),
+                ] {
                     finite(n, *x)?;
                 }
                 if *frequency < 0.0 {
@@ -89,7 +112,10 @@ impl Stimulus {
                     finite(&format!("time {k}"), *t)?;
                     finite(&format!("value {k}"), *v)?;
                     if k > 0 && *t <= times[k - 1] {
-                        return Err(bad(format!("piecewise-linear times must increase: {} then {t}", times[k - 1])));
+                        return Err(bad(format!(
+                            "piecewise-linear times must increase: {} then {t}",
+                            times[k - 1]
+                        )));
                     }
                 }
             }
@@ -101,7 +127,11 @@ impl Stimulus {
     /// `i(t)` [A].
     pub fn value(&self, t: f64) -> f64 {
         match self {
-            Self::Pulse { amplitude, start, end } => {
+            Self::Pulse {
+                amplitude,
+                start,
+                end,
+            } => {
                 if t >= *start && t <= *end {
                     *amplitude
                 } else {
@@ -115,9 +145,12 @@ impl Stimulus {
                     0.0
                 }
             }
-            Self::Sine { amplitude, frequency, phase, offset } => {
-                offset + amplitude * (2.0 * std::f64::consts::PI * frequency * t + phase).sin()
-            }
+            Self::Sine {
+                amplitude,
+                frequency,
+                phase,
+                offset,
+            } => offset + amplitude * (2.0 * std::f64::consts::PI * frequency * t + phase).sin(),
             Self::PiecewiseLinear { times, values } => pwl(times, values, t),
             Self::Sampled(tr) => {
                 let mut out = [0.0];
@@ -133,9 +166,18 @@ impl Stimulus {
     pub fn average(&self, a: f64, b: f64) -> f64 {
         let h = b - a;
         match self {
-            Self::Pulse { amplitude, start, end } => amplitude * overlap(a, b, *start, *end) / h,
+            Self::Pulse {
+                amplitude,
+                start,
+                end,
+            } => amplitude * overlap(a, b, *start, *end) / h,
             Self::Step { amplitude, start } => amplitude * overlap(a, b, *start, f64::INFINITY) / h,
-            Self::Sine { amplitude, frequency, phase, offset } => {
+            Self::Sine {
+                amplitude,
+                frequency,
+                phase,
+                offset,
+            } => {
                 if *frequency == 0.0 {
                     return offset + amplitude * phase.sin();
                 }
@@ -148,7 +190,9 @@ impl Stimulus {
                 cuts.extend(times.iter().copied().filter(|&t| t > a && t < b));
                 cuts.push(b);
                 cuts.windows(2)
-                    .map(|w| 0.5 * (pwl(times, values, w[0]) + pwl(times, values, w[1])) * (w[1] - w[0]))
+                    .map(|w| {
+                        0.5 * (pwl(times, values, w[0]) + pwl(times, values, w[1])) * (w[1] - w[0])
+                    })
                     .sum::<f64>()
                     / h
             }
@@ -168,7 +212,11 @@ impl Stimulus {
     /// A sampled stimulus from a trajectory of dimension 1.
     pub fn sampled(tr: Trajectory) -> Result<Self, TrajectoryError> {
         if tr.dim() != 1 {
-            return Err(TrajectoryError::Mismatch { what: "sampled stimulus dimension".into(), expected: 1, got: tr.dim() });
+            return Err(TrajectoryError::Mismatch {
+                what: "sampled stimulus dimension".into(),
+                expected: 1,
+                got: tr.dim(),
+            });
         }
         Ok(Self::Sampled(tr))
     }
@@ -201,16 +249,29 @@ mod tests {
 
     #[test]
     fn averages_are_exact() {
-        let p = Stimulus::Pulse { amplitude: 10.0, start: 0.2, end: 0.25 };
+        let p = Stimulus::Pulse {
+            amplitude: 10.0,
+            start: 0.2,
+            end: 0.25,
+        };
         assert!((p.average(0.1, 0.3) - 2.5).abs() < 1e-12);
         assert_eq!(p.average(0.3, 0.4), 0.0);
-        let s = Stimulus::Sine { amplitude: 1.0, frequency: 1.0, phase: 0.0, offset: 0.5 };
+        let s = Stimulus::Sine {
+            amplitude: 1.0,
+            frequency: 1.0,
+            phase: 0.0,
+            offset: 0.5,
+        };
         assert!((s.average(0.0, 1.0) - 0.5).abs() < 1e-14);
         assert!((s.average(0.0, 0.5) - (0.5 + 2.0 / std::f64::consts::PI)).abs() < 1e-12);
-        let l = Stimulus::PiecewiseLinear { times: vec![0.0, 1.0, 2.0], values: vec![0.0, 2.0, 0.0] };
-        assert!((l.average(0.5, 1.5) - 1.75).abs() < 1e-14);
+        let l = Stimulus::PiecewiseLinear {
+            times: vec![0.0, 1.0, 2.0],
+            values: vec![0.0, 2.0, 0.0],
+        };
+        assert!((l.average(0.5, 1.5) - 1.5).abs() < 1e-14);
         assert!((l.value(1.5) - 1.0).abs() < 1e-14);
-        let tr = Trajectory::from_fn(Grid::span(0.0, 1.0, 4).expect("grid"), |t| t).expect("finite");
+        let tr =
+            Trajectory::from_fn(Grid::span(0.0, 1.0, 4).expect("grid"), |t| t).expect("finite");
         let sm = Stimulus::sampled(tr).expect("scalar");
         assert!((sm.average(0.1, 0.9) - 0.5).abs() < 1e-14);
         assert_eq!(sm.value(2.0), 0.0);
@@ -218,10 +279,30 @@ mod tests {
 
     #[test]
     fn invalid_stimuli_are_rejected() {
-        assert!(Stimulus::Pulse { amplitude: 1.0, start: 2.0, end: 1.0 }.validate().is_err());
-        assert!(Stimulus::Step { amplitude: f64::NAN, start: 0.0 }.validate().is_err());
         assert!(
-            Stimulus::PiecewiseLinear { times: vec![0.0, 0.0], values: vec![1.0, 2.0] }.validate().is_err()
+            Stimulus::Pulse {
+                amplitude: 1.0,
+                start: 2.0,
+                end: 1.0
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Stimulus::Step {
+                amplitude: f64::NAN,
+                start: 0.0
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Stimulus::PiecewiseLinear {
+                times: vec![0.0, 0.0],
+                values: vec![1.0, 2.0]
+            }
+            .validate()
+            .is_err()
         );
     }
 }
