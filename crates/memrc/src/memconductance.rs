@@ -187,6 +187,38 @@ pub fn memconductance_into(
     Ok(())
 }
 
+/// One step of the state equation of `el` over `[t_k, t_k + h]`: from `xl` at port voltage `vl`
+/// to `xr` at `vr`, by the same rule as [`memconductance_into`] (exponential `scheme` for
+/// [`StateForm::Linear`] elements, RK4 with linear `v` otherwise, then
+/// [`Element::project_state`]). Time stepping and Newton iterations on memRC circuits use it so
+/// that they solve exactly the discrete equations of the trajectory-space iteration.
+#[allow(clippy::too_many_arguments)]
+pub fn step_state(
+    el: &dyn Element,
+    scheme: LinearStep,
+    xl: &[f64],
+    vl: &[f64],
+    vr: &[f64],
+    h: f64,
+    ws: &mut Workspace,
+    xr: &mut [f64],
+) {
+    if xl.is_empty() {
+        return;
+    }
+    if el.state_form() == StateForm::Linear {
+        el.linear_coefficients(vl, &mut ws.a_l, &mut ws.b_l);
+        el.linear_coefficients(vr, &mut ws.a_r, &mut ws.b_r);
+        for j in 0..xl.len() {
+            let (e, f) = scheme.coefficients(ws.a_l[j], ws.a_r[j], ws.b_l[j], ws.b_r[j], h);
+            xr[j] = e * xl[j] + f;
+        }
+    } else {
+        rk4_step(el, xl, vl, vr, h, ws, xr);
+        el.project_state(xr);
+    }
+}
+
 /// One classical RK4 step of `ẋ = f(x, v(t))` with `v` linear from `vl` to `vr`.
 fn rk4_step(
     el: &dyn Element,

@@ -1,0 +1,660 @@
+//! The discrete memRC equations on a uniform grid, shared by the trajectory-space iteration
+//! (Compute(g) / Compute(v) of Example 4), its Newton stage and time stepping.
+//!
+//! Unknowns at node `t_k` of the grid: node voltages `v(k) ∈ ℝⁿ` and branch states `x(k)`.
+//! With `h` the step and `I_k` the exact average of the sources over step `k`, the discrete
+//! equations of step `k → k+1` are
+//!
+//! ```text
+//!   x_b(k+1) = Step_b(x_b(k); w_b(k), w_b(k+1))                               (states, eq. 7)
+//!   v_j(k+1) = E_j v_j(k) + c_L,j a_j(k) + c_R,j a_j(k+1)                      (voltages, eq. 59)
+//!   a_j(t)   = (J_j(t) − Σ_{i≠j} A_ji(t) v_i(t) + I_{k,j}) / C_j,  b_j(t) = A_jj(t) / C_j
+//! ```
+//!
+//! where `Step_b` is [`crate::memconductance::step_state`] and `(E, c_L, c_R)` come from
+//! [`LinearStep::split`] applied to `b_j` at both ends of the step; `A = Σ Pᵀ G P` and
+//! `J = Σ Pᵀ G E` are assembled from the branch conductances `G_b(x_b, w_b)` at each node.
+//! For one node this is the scheme of `../reference/hh_pulse.json` ("aL = (J_k + I_k)/C,
+//! aR = (J_{k+1} + I_k)/C, bL = G_k/C, bR = G_{k+1}/C"). For several nodes the off-diagonal
+//! coupling enters the forcing `a`, so the per-step voltage update is one linear system in
+//! `v(k+1)` (exact trapezoid or implicit Euler for those schemes; a diagonally split exponential
+//! scheme for the exponential ones).
+//!
+//! Every solver in [`super::relaxation`] and [`super::stepping`] solves exactly these equations,
+//! so their solutions agree to the solvers' tolerances.
+
+use super::linalg::lu_solve_in_place;
+use super::{Circuit, solve_dense};
+use crate::discretisation::LinearStep;
+use crate::error::{Error, SolverError, TrajectoryError};
+use crate::memconductance::{Options, Workspace, memconductance_into, step_state};
+use crate::trajectory::{Grid, Trajectory};
+
+/// How Compute(v) treats the coupling between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Coupling {
+    /// One linear solve per step for all node voltages (exact Compute(v)).
+    #[default]
+    Direct,
+    /// Waveform-relaxation Jacobi sweep: each node integrates its own equation over the whole
+    /// window with its neighbours' voltages from the previous iterate; nodes run in parallel
+    /// (rayon), results independent of the thread count.
+    Jacobi,
+    /// Waveform-relaxation Gauss–Seidel sweep: nodes in index order, each using the voltages
+    /// of the nodes before it from the current sweep.
+    GaussSeidel,
+}
+
+/// The circuit discretised on a grid, with the current iterate of every trajectory.
+#[derive(Debug)]
+pub struct Engine<'c> {
+    pub(crate) c: &'c Circuit,
+    pub(crate) grid: Grid,
+    pub(crate) scheme: LinearStep,
+    pub(crate) n: usize,
+    /// Node voltages, `(N+1) × n` row-major.
+    pub(crate) v: Vec<f64>,
+    /// Per branch: port voltages `(N+1) × p`, states `(N+1) × ns_b`, conductances `(N+1) × p²`.
+    pub(crate) w: Vec<Vec<f64>>,
+    pub(crate) xb: Vec<Vec<f64>>,
+    pub(crate) g: Vec<Vec<f64>>,
+    ws: Vec<Workspace>,
+    /// Per-step source averages, `N × n`.
+    src: Vec<f64>,
+    /// Assembled `A(t_k)` (`n × n`) and `J(t_k)` (`n`) at every node.
+    a_all: Vec<f64>,
+    j_all: Vec<f64>,
+    step: StepWork,
+}
+
+/// Buffers of one step's residual and Jacobian (sizes fixed at construction).
+#[derive(Debug, Clone)]
+struct StepWork {
+    m: usize,
+    a_l: Vec<f64>,
+    a_r: Vec<f64>,
+    j_l: Vec<f64>,
+    j_r: Vec<f64>,
+    wl: Vec<f64>,
+    wr: Vec<f64>,
+    gb: Vec<f64>,
+    xs: Vec<f64>,
+    r: Vec<f64>,
+    rp: Vec<f64>,
+    rm: Vec<f64>,
+    jl: Vec<f64>,
+    jr: Vec<f64>,
+    ul: Vec<f64>,
+    ur: Vec<f64>,
+    du: Vec<f64>,
+    rhs: Vec<f64>,
+    mat: Vec<f64>,
+}
+
+impl<'c> Engine<'c> {
+    /// Sets up the discrete equations of `circuit` on `grid` with `scheme`, starting from node
+    /// voltages `v0` and states `x0` (concatenated over branches), all trajectories held
+    /// constant at the initial values.
+    pub fn new(circuit: &'c Circuit, grid: Grid, scheme: LinearStep, v0: &[f64], x0: &[f64]) -> Result<Self, Error> {
+        let n = circuit.n_nodes();
+        let ns = circuit.n_states();
+        for (what, got, expected) in [("initial node voltages", v0.len(), n), ("initial states", x0.len(), ns)] {
+            if got != expected {
+                return Err(TrajectoryError::Mismatch { what: what.into(), expected, got }.into());
+            }
+        }
+        if grid.len() < 2 {
+            return Err(TrajectoryError::TooFewNodes { got: grid.len(), min: 2 }.into());
+        }
+        let nodes = grid.len();
+        let steps = grid.steps();
+        let mut v = Vec::with_capacity(nodes * n);
+        for _ in 0..nodes {
+            v.extend_from_slice(v0);
+        }
+        let mut w = Vec::new();
+        let mut xb = Vec::new();
+        let mut g = Vec::new();
+        let mut ws = Vec::new();
+        let mut maxp = 1;
+        for (b, br) in circuit.branches().iter().enumerate() {
+            let p = br.ports.len();
+            maxp = maxp.max(p);
+            let nsb = br.element.n_states();
+            let off = circuit.state_offset(b);
+            w.push(vec![0.0; nodes * p]);
+            let mut xs = Vec::with_capacity(nodes * nsb);
+            for _ in 0..nodes {
+                xs.extend_from_slice(&x0[off..off + nsb]);
+            }
+            xb.push(xs);
+            g.push(vec![0.0; nodes * p * p]);
+            ws.push(Workspace::new(br.element.as_ref()));
+        }
+        let mut src = vec![0.0; steps * n];
+        for k in 0..steps {
+            circuit.source_average(grid.time(k), grid.time(k + 1), &mut src[k * n..(k + 1) * n]);
+        }
+        let m = n + ns;
+        let step = StepWork {
+            m,
+            a_l: vec![0.0; n * n],
+            a_r: vec![0.0; n * n],
+            j_l: vec![0.0; n],
+            j_r: vec![0.0; n],
+            wl: vec![0.0; maxp],
+            wr: vec![0.0; maxp],
+            gb: vec![0.0; maxp * maxp],
+            xs: vec![0.0; ns.max(1)],
+            r: vec![0.0; m],
+            rp: vec![0.0; m],
+            rm: vec![0.0; m],
+            jl: vec![0.0; m * m],
+            jr: vec![0.0; m * m],
+            ul: vec![0.0; m],
+            ur: vec![0.0; m],
+            du: vec![0.0; m],
+            rhs: vec![0.0; n.max(m)],
+            mat: vec![0.0; n * n],
+        };
+        Ok(Self {
+            c: circuit,
+            grid,
+            scheme,
+            n,
+            v,
+            w,
+            xb,
+            g,
+            ws,
+            src,
+            a_all: vec![0.0; nodes * n * n],
+            j_all: vec![0.0; nodes * n],
+            step,
+        })
+    }
+
+    /// Number of unknowns per time node (`n` voltages + all states).
+    pub fn unknowns(&self) -> usize {
+        self.step.m
+    }
+
+    /// Node voltages, `(N+1) × n`.
+    pub fn voltages(&self) -> &[f64] {
+        &self.v
+    }
+
+    /// Compute(g) on nodes `k0..=k1`: branch states from `x(k0)` and conductances, given the
+    /// current node voltages; then `A(t_k)`, `J(t_k)`.
+    pub fn compute_g(&mut self, k0: usize, k1: usize) -> Result<(), Error> {
+        let n = self.n;
+        let sub = Grid::new(self.grid.time(k0), self.grid.dt(), k1 - k0 + 1)?;
+        let opts = Options::with_linear(self.scheme);
+        for (b, br) in self.c.branches().iter().enumerate() {
+            let p = br.ports.len();
+            let nsb = br.element.n_states();
+            for k in k0..=k1 {
+                let (vk, wk) = (&self.v[k * n..(k + 1) * n], &mut self.w[b][k * p..(k + 1) * p]);
+                self.c.port_voltages(b, vk, wk);
+            }
+            let x0: Vec<f64> = self.xb[b][k0 * nsb..(k0 + 1) * nsb].to_vec();
+            memconductance_into(
+                br.element.as_ref(),
+                &sub,
+                &self.w[b][k0 * p..(k1 + 1) * p],
+                &x0,
+                opts,
+                &mut self.ws[b],
+                &mut self.xb[b][k0 * nsb..(k1 + 1) * nsb],
+                &mut self.g[b][k0 * p * p..(k1 + 1) * p * p],
+            )?;
+        }
+        for k in k0..=k1 {
+            let (a, j) = (&mut self.a_all[k * n * n..(k + 1) * n * n], &mut self.j_all[k * n..(k + 1) * n]);
+            a.fill(0.0);
+            j.fill(0.0);
+            for (b, br) in self.c.branches().iter().enumerate() {
+                let p = br.ports.len();
+                self.c.stamp(b, &self.g[b][k * p * p..(k + 1) * p * p], a, j);
+            }
+        }
+        Ok(())
+    }
+
+    /// Diagonal split coefficients `(E, c_L, c_R)` of node `j` on step `k`.
+    #[inline]
+    fn node_split(&self, j: usize, k: usize) -> (f64, f64, f64) {
+        let n = self.n;
+        let cj = self.c.nodes()[j].capacitance;
+        let bl = self.a_all[k * n * n + j * n + j] / cj;
+        let br = self.a_all[(k + 1) * n * n + j * n + j] / cj;
+        self.scheme.split(bl, br, self.grid.dt())
+    }
+
+    /// Forcing `a_j(t_k) · C_j` with neighbours' voltages from `vn` and source average of step
+    /// `step`.
+    #[inline]
+    fn forcing(&self, j: usize, k: usize, step: usize, vn: &[f64]) -> f64 {
+        let n = self.n;
+        let a = &self.a_all[k * n * n + j * n..k * n * n + (j + 1) * n];
+        let mut s = self.j_all[k * n + j] + self.src[step * n + j];
+        for (i, aji) in a.iter().enumerate() {
+            if i != j {
+                s -= aji * vn[k * n + i];
+            }
+        }
+        s
+    }
+
+    /// Compute(v) on nodes `k0..=k1` (`v(k0)` fixed) with the conductances of the last
+    /// [`Engine::compute_g`]. Returns `‖v_new − v_old‖∞` over the window [V].
+    pub fn compute_v(&mut self, k0: usize, k1: usize, coupling: Coupling) -> Result<f64, Error> {
+        let n = self.n;
+        let old: Vec<f64> = self.v[k0 * n..(k1 + 1) * n].to_vec();
+        if n == 1 || coupling == Coupling::Direct {
+            self.compute_v_direct(k0, k1)?;
+        } else {
+            let prev = self.v.clone();
+            match coupling {
+                Coupling::Jacobi => {
+                    use rayon::prelude::*;
+                    let cols: Vec<Vec<f64>> =
+                        (0..n).into_par_iter().map(|j| self.node_trajectory(j, k0, k1, &prev)).collect();
+                    for (j, col) in cols.iter().enumerate() {
+                        for (k, val) in (k0..=k1).zip(col) {
+                            self.v[k * n + j] = *val;
+                        }
+                    }
+                }
+                Coupling::GaussSeidel | Coupling::Direct => {
+                    for j in 0..n {
+                        let snapshot = self.v.clone();
+                        let col = self.node_trajectory(j, k0, k1, &snapshot);
+                        for (k, val) in (k0..=k1).zip(&col) {
+                            self.v[k * n + j] = *val;
+                        }
+                    }
+                }
+            }
+        }
+        let mut change: f64 = 0.0;
+        for (a, b) in old.iter().zip(&self.v[k0 * n..(k1 + 1) * n]) {
+            change = change.max((a - b).abs());
+        }
+        if !change.is_finite() {
+            return Err(self.non_finite_voltage(k0, k1));
+        }
+        Ok(change)
+    }
+
+    fn non_finite_voltage(&self, k0: usize, k1: usize) -> Error {
+        let n = self.n;
+        let k = (k0..=k1).find(|k| self.v[k * n..(k + 1) * n].iter().any(|x| !x.is_finite())).unwrap_or(k1);
+        let j = self.v[k * n..(k + 1) * n].iter().position(|x| !x.is_finite()).unwrap_or(0);
+        SolverError::NonFinite { variable: format!("voltage of node '{}'", self.c.nodes()[j].name), t: self.grid.time(k) }.into()
+    }
+
+    /// One node's voltage over the window with its neighbours from `vn` (relaxation sweeps).
+    fn node_trajectory(&self, j: usize, k0: usize, k1: usize, vn: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let cj = self.c.nodes()[j].capacitance;
+        let mut out = Vec::with_capacity(k1 - k0 + 1);
+        let mut vj = vn[k0 * n + j];
+        out.push(vj);
+        for k in k0..k1 {
+            let (e, cl, cr) = self.node_split(j, k);
+            let al = self.forcing(j, k, k, vn) / cj;
+            let ar = self.forcing(j, k + 1, k, vn) / cj;
+            vj = e * vj + cl * al + cr * ar;
+            out.push(vj);
+        }
+        out
+    }
+
+    fn compute_v_direct(&mut self, k0: usize, k1: usize) -> Result<(), Error> {
+        let n = self.n;
+        for k in k0..k1 {
+            if n == 1 {
+                let c = self.c.nodes()[0].capacitance;
+                let (e, cl, cr) = self.node_split(0, k);
+                let s = self.src[k];
+                let al = (self.j_all[k] + s) / c;
+                let ar = (self.j_all[k + 1] + s) / c;
+                self.v[k + 1] = e * self.v[k] + cl * al + cr * ar;
+                continue;
+            }
+            let mut mat = std::mem::take(&mut self.step.mat);
+            let mut rhs = std::mem::take(&mut self.step.rhs);
+            for j in 0..n {
+                let cj = self.c.nodes()[j].capacitance;
+                let (e, cl, cr) = self.node_split(j, k);
+                let al = self.forcing(j, k, k, &self.v) / cj;
+                rhs[j] = e * self.v[k * n + j]
+                    + cl * al
+                    + cr * (self.j_all[(k + 1) * n + j] + self.src[k * n + j]) / cj;
+                let arow = &self.a_all[(k + 1) * n * n + j * n..(k + 1) * n * n + (j + 1) * n];
+                for i in 0..n {
+                    mat[j * n + i] = if i == j { 1.0 } else { cr * arow[i] / cj };
+                }
+            }
+            let ok = lu_solve_in_place(&mut mat, &mut rhs[..n], n);
+            self.v[(k + 1) * n..(k + 2) * n].copy_from_slice(&rhs[..n]);
+            self.step.mat = mat;
+            self.step.rhs = rhs;
+            if !ok {
+                return Err(SolverError::Singular { what: "per-step voltage system".into(), t: self.grid.time(k + 1) }.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Residual of the discrete voltage equations at the current iterate, with the
+    /// conductances of the last [`Engine::compute_g`] (so states are consistent with `v`):
+    /// `max_{k,j} |v_j(k+1) − E v_j(k) − c_L a_j(k) − c_R a_j(k+1)|` over the window [V].
+    pub fn voltage_residual(&self, k0: usize, k1: usize) -> f64 {
+        let n = self.n;
+        let mut res: f64 = 0.0;
+        for k in k0..k1 {
+            for j in 0..n {
+                let cj = self.c.nodes()[j].capacitance;
+                let (e, cl, cr) = self.node_split(j, k);
+                let pred = e * self.v[k * n + j]
+                    + cl * self.forcing(j, k, k, &self.v) / cj
+                    + cr * self.forcing(j, k + 1, k, &self.v) / cj;
+                res = res.max((self.v[(k + 1) * n + j] - pred).abs());
+            }
+        }
+        res
+    }
+
+    /// Gathers the unknowns at node `k` into `u` (voltages then states).
+    fn gather(&self, k: usize, u: &mut [f64]) {
+        let n = self.n;
+        u[..n].copy_from_slice(&self.v[k * n..(k + 1) * n]);
+        let mut o = n;
+        for (b, br) in self.c.branches().iter().enumerate() {
+            let nsb = br.element.n_states();
+            u[o..o + nsb].copy_from_slice(&self.xb[b][k * nsb..(k + 1) * nsb]);
+            o += nsb;
+        }
+    }
+
+    /// Scatters `u` into node `k`.
+    fn scatter(&mut self, k: usize, u: &[f64]) {
+        let n = self.n;
+        self.v[k * n..(k + 1) * n].copy_from_slice(&u[..n]);
+        let mut o = n;
+        for (b, br) in self.c.branches().iter().enumerate() {
+            let nsb = br.element.n_states();
+            self.xb[b][k * nsb..(k + 1) * nsb].copy_from_slice(&u[o..o + nsb]);
+            o += nsb;
+        }
+    }
+
+    /// Residual `R_k(u_l, u_r)` of step `k` into `r` (states and voltages).
+    fn step_residual(&mut self, k: usize, ul: &[f64], ur: &[f64], r: &mut [f64]) {
+        let n = self.n;
+        let h = self.grid.dt();
+        let sw = &mut self.step;
+        sw.a_l.fill(0.0);
+        sw.a_r.fill(0.0);
+        sw.j_l.fill(0.0);
+        sw.j_r.fill(0.0);
+        let mut o = n;
+        for (b, br) in self.c.branches().iter().enumerate() {
+            let el = br.element.as_ref();
+            let p = br.ports.len();
+            let nsb = el.n_states();
+            let (wl, wr) = (&mut sw.wl[..p], &mut sw.wr[..p]);
+            self.c.port_voltages(b, &ul[..n], wl);
+            self.c.port_voltages(b, &ur[..n], wr);
+            let (xl, xr) = (&ul[o..o + nsb], &ur[o..o + nsb]);
+            let xs = &mut sw.xs[..nsb];
+            step_state(el, self.scheme, xl, wl, wr, h, &mut self.ws[b], xs);
+            for q in 0..nsb {
+                r[o + q] = xr[q] - xs[q];
+            }
+            let gb = &mut sw.gb[..p * p];
+            el.conductance(xl, wl, gb);
+            self.c.stamp(b, gb, &mut sw.a_l, &mut sw.j_l);
+            el.conductance(xr, wr, gb);
+            self.c.stamp(b, gb, &mut sw.a_r, &mut sw.j_r);
+            o += nsb;
+        }
+        for j in 0..n {
+            let cj = self.c.nodes()[j].capacitance;
+            let (e, cl, cr) = self.scheme.split(sw.a_l[j * n + j] / cj, sw.a_r[j * n + j] / cj, h);
+            let s = self.src[k * n + j];
+            let (mut al, mut ar) = (sw.j_l[j] + s, sw.j_r[j] + s);
+            for i in 0..n {
+                if i != j {
+                    al -= sw.a_l[j * n + i] * ul[i];
+                    ar -= sw.a_r[j * n + i] * ur[i];
+                }
+            }
+            r[j] = ur[j] - (e * ul[j] + cl * al / cj + cr * ar / cj);
+        }
+    }
+
+    /// Central finite-difference Jacobians of `R_k` with respect to `u_l` and `u_r` into
+    /// `self.step.jl`, `self.step.jr`; `self.step.r` receives `R_k` itself.
+    fn step_jacobians(&mut self, k: usize, with_left: bool) {
+        let m = self.step.m;
+        let mut ul = std::mem::take(&mut self.step.ul);
+        let mut ur = std::mem::take(&mut self.step.ur);
+        let mut r = std::mem::take(&mut self.step.r);
+        let mut rp = std::mem::take(&mut self.step.rp);
+        let mut rm = std::mem::take(&mut self.step.rm);
+        let mut jl = std::mem::take(&mut self.step.jl);
+        let mut jr = std::mem::take(&mut self.step.jr);
+        self.step_residual(k, &ul, &ur, &mut r);
+        for (which, jac) in [(false, &mut jr), (true, &mut jl)] {
+            if which && !with_left {
+                continue;
+            }
+            for c in 0..m {
+                let u = if which { &mut ul } else { &mut ur };
+                let u0 = u[c];
+                let hstep = 1e-6 * u0.abs().max(1e-3);
+                u[c] = u0 + hstep;
+                self.step_residual(k, &ul, &ur, &mut rp);
+                let u = if which { &mut ul } else { &mut ur };
+                u[c] = u0 - hstep;
+                self.step_residual(k, &ul, &ur, &mut rm);
+                let u = if which { &mut ul } else { &mut ur };
+                u[c] = u0;
+                for row in 0..m {
+                    jac[row * m + c] = (rp[row] - rm[row]) / (2.0 * hstep);
+                }
+            }
+        }
+        self.step.ul = ul;
+        self.step.ur = ur;
+        self.step.r = r;
+        self.step.rp = rp;
+        self.step.rm = rm;
+        self.step.jl = jl;
+        self.step.jr = jr;
+    }
+
+    /// One Newton (waveform-relaxation) iteration on nodes `k0..=k1` for all unknowns: the
+    /// linearised discrete equations are block lower-bidiagonal
+    /// (`J_L,k δu_k + J_R,k δu_{k+1} = −R_k`, `δu_{k0} = 0`) and are solved by forward
+    /// substitution, O(N). Returns `(max |δv|, max |R| before the update)`.
+    pub fn newton_step(&mut self, k0: usize, k1: usize) -> Result<(f64, f64), Error> {
+        let m = self.step.m;
+        let n = self.n;
+        let mut du_prev = vec![0.0; m];
+        let mut change: f64 = 0.0;
+        let mut res: f64 = 0.0;
+        let mut next_left = vec![0.0; m];
+        self.gather(k0, &mut next_left);
+        for k in k0..k1 {
+            // u_l is the already-updated left node; R and J are evaluated at the old iterate,
+            // so keep the old left values for the linearisation.
+            let mut ul = std::mem::take(&mut self.step.ul);
+            let mut ur = std::mem::take(&mut self.step.ur);
+            ul.copy_from_slice(&next_left);
+            self.gather(k + 1, &mut ur);
+            next_left.copy_from_slice(&ur);
+            self.step.ul = ul;
+            self.step.ur = ur;
+            self.step_jacobians(k, true);
+            let sw = &mut self.step;
+            res = res.max(sw.r.iter().fold(0.0_f64, |a, x| a.max(x.abs())));
+            // rhs = −(R + J_L δu_prev)
+            for row in 0..m {
+                let mut s = sw.r[row];
+                for c in 0..m {
+                    s += sw.jl[row * m + c] * du_prev[c];
+                }
+                sw.rhs[row] = -s;
+            }
+            let mut jr = std::mem::take(&mut sw.jr);
+            let ok = lu_solve_in_place(&mut jr, &mut sw.rhs[..m], m);
+            sw.jr = jr;
+            if !ok {
+                return Err(SolverError::Singular { what: "Newton step Jacobian".into(), t: self.grid.time(k + 1) }.into());
+            }
+            du_prev.copy_from_slice(&self.step.rhs[..m]);
+            for (c, d) in du_prev.iter().enumerate().take(n) {
+                let _ = c;
+                change = change.max(d.abs());
+            }
+            let mut u = self.step.ur.clone();
+            for (a, d) in u.iter_mut().zip(&du_prev) {
+                *a += d;
+            }
+            if u.iter().any(|x| !x.is_finite()) {
+                return Err(self.non_finite_voltage(k + 1, k + 1));
+            }
+            self.scatter(k + 1, &u);
+        }
+        Ok((change, res))
+    }
+
+    /// Time stepping of the same discrete equations on nodes `k0..=k1`: at every step, Newton's
+    /// method on `R_k(u_k, u_{k+1}) = 0` for `u_{k+1}` (finite-difference Jacobian), started from
+    /// `u_k`, until the update is below `1e-13 · max(|u|, 1e-3)` per component.
+    pub fn time_step(&mut self, k0: usize, k1: usize) -> Result<usize, Error> {
+        let m = self.step.m;
+        let mut total_iters = 0;
+        for k in k0..k1 {
+            let mut ul = std::mem::take(&mut self.step.ul);
+            let mut ur = std::mem::take(&mut self.step.ur);
+            self.gather(k, &mut ul);
+            ur.copy_from_slice(&ul);
+            self.step.ul = ul;
+            self.step.ur = ur;
+            let mut converged = false;
+            let mut last = f64::INFINITY;
+            for _ in 0..50 {
+                total_iters += 1;
+                self.step_jacobians(k, false);
+                let sw = &mut self.step;
+                for row in 0..m {
+                    sw.rhs[row] = -sw.r[row];
+                }
+                let mut jr = std::mem::take(&mut sw.jr);
+                let ok = lu_solve_in_place(&mut jr, &mut sw.rhs[..m], m);
+                sw.jr = jr;
+                if !ok {
+                    return Err(SolverError::Singular { what: "time-step Jacobian".into(), t: self.grid.time(k + 1) }.into());
+                }
+                let mut small = true;
+                last = 0.0;
+                for c in 0..m {
+                    let d = sw.rhs[c];
+                    sw.ur[c] += d;
+                    last = last.max(d.abs());
+                    if d.abs() > 1e-13 * sw.ur[c].abs().max(1e-3) {
+                        small = false;
+                    }
+                }
+                if sw.ur.iter().any(|x| !x.is_finite()) {
+                    return Err(SolverError::NonFinite { variable: "time-stepping unknowns".into(), t: self.grid.time(k + 1) }.into());
+                }
+                if small {
+                    converged = true;
+                    break;
+                }
+            }
+            if !converged {
+                return Err(SolverError::NotConverged {
+                    method: format!("time step at t = {} s", self.grid.time(k + 1)),
+                    iterations: 50,
+                    last_change: last,
+                    last_residual: self.step.r.iter().fold(0.0_f64, |a, x| a.max(x.abs())),
+                }
+                .into());
+            }
+            let ur = std::mem::take(&mut self.step.ur);
+            self.scatter(k + 1, &ur);
+            self.step.ur = ur;
+        }
+        Ok(total_iters)
+    }
+
+    /// Resets nodes `k0+1..=k1` to the values at `k0` (the rest-like initial guess of a window).
+    pub fn hold(&mut self, k0: usize, k1: usize) {
+        let n = self.n;
+        for k in k0 + 1..=k1 {
+            self.v.copy_within(k0 * n..(k0 + 1) * n, k * n);
+            for (b, br) in self.c.branches().iter().enumerate() {
+                let nsb = br.element.n_states();
+                self.xb[b].copy_within(k0 * nsb..(k0 + 1) * nsb, k * nsb);
+            }
+        }
+    }
+
+    /// The current iterate as a [`CircuitSolution`].
+    pub fn solution(&self) -> Result<CircuitSolution, Error> {
+        let ns = self.c.n_states();
+        let nodes = self.grid.len();
+        let mut x = vec![0.0; nodes * ns];
+        for (b, br) in self.c.branches().iter().enumerate() {
+            let nsb = br.element.n_states();
+            let off = self.c.state_offset(b);
+            for k in 0..nodes {
+                x[k * ns + off..k * ns + off + nsb].copy_from_slice(&self.xb[b][k * nsb..(k + 1) * nsb]);
+            }
+        }
+        let v = Trajectory::new(self.grid, self.n, self.v.clone())?;
+        let x = if ns == 0 { Trajectory::zeros(self.grid, 1) } else { Trajectory::new(self.grid, ns, x)? };
+        Ok(CircuitSolution { v, x, state_names: self.c.state_names() })
+    }
+}
+
+/// A solution of a memRC circuit on a grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircuitSolution {
+    /// Node voltages (dimension `n`) [V].
+    pub v: Trajectory,
+    /// Branch states, concatenated (dimension `Σ ns_b`; one zero column if there are none).
+    pub x: Trajectory,
+    /// Names of the state columns, `"branch.state"`.
+    pub state_names: Vec<String>,
+}
+
+impl CircuitSolution {
+    /// Upward crossings of `threshold` by node `node`'s voltage, linearly interpolated [s].
+    pub fn spike_times(&self, node: usize, threshold: f64) -> Vec<f64> {
+        spike_times(&self.v.component(node), self.v.grid(), threshold)
+    }
+}
+
+/// Upward crossings of `threshold` by the samples `v` on `grid`, linearly interpolated [s].
+pub fn spike_times(v: &[f64], grid: &Grid, threshold: f64) -> Vec<f64> {
+    v.windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[0] < threshold && w[1] >= threshold)
+        .map(|(k, w)| grid.time(k) + (threshold - w[0]) / (w[1] - w[0]) * grid.dt())
+        .collect()
+}
+
+/// The rest state of `circuit` (see [`Circuit::rest_state`]) as `(v, x)`; wraps the dense
+/// solve used there.
+pub fn rest(circuit: &Circuit) -> Result<(Vec<f64>, Vec<f64>), Error> {
+    let _ = solve_dense;
+    Ok(circuit.rest_state()?)
+}
