@@ -1,2 +1,751 @@
-//! Solvers: time stepping ([`step`]) on a [`crate::system::System`]. (Being filled in.)
+//! Time-stepping solvers for a [`System`] `ẋ = f(t, x)`.
+//!
+//! The entry point is [`solve`]: pick a [`Method`], fill a [`Config`] (step, tolerances,
+//! breakpoints), and get a [`Solution`] sampled on a uniform output grid ([`Output`]) with the
+//! run's [`Statistics`].
+//!
+//! | method | order | step | needs | use it when |
+//! |---|---|---|---|---|
+//! | [`Method::ExponentialEuler`] | 1 | fixed | [`System::split`] | cheap, unconditionally stable gating updates (Rush–Larsen) |
+//! | [`Method::Exponential2`] | 2 | fixed | [`System::split`] | HH-type models at moderate `dt` (coefficients averaged over the step) |
+//! | [`Method::Trapezoid`] | 2 | fixed | Jacobian | energy-consistent reference; A-stable but not L-stable |
+//! | [`Method::Rk4`] | 4 | fixed | — | smooth non-stiff problems, reference runs |
+//! | [`Method::DormandPrince45`] | 5(4) | adaptive | — | non-stiff problems to a tolerance, dense output |
+//! | [`Method::Sdirk2`] | 2(1) | adaptive | Jacobian | stiff circuits (L-stable) |
+//!
+//! Fixed-step methods split every interval between consecutive output times and breakpoints
+//! ([`Config::t_stops`]) into equal steps no larger than [`Config::dt`], so they land exactly on
+//! both. Adaptive methods step exactly onto the breakpoints; Dormand–Prince fills the output
+//! grid from its 4th-order continuous extension, SDIRK2 also lands on every output time (a
+//! Hermite interpolant of a stiff solution inherits derivative errors `λ·δ`, so it is not
+//! used). The per-step building blocks live in [`step`].
+//!
+//! **Breakpoints.** A step that ends on a breakpoint `t_s` evaluates `f` no later than the
+//! float just below `t_s`, and the next step restarts from `f(t_s, x)`: a right-hand side that
+//! switches on at `t_s` (written `t >= t_s`) is integrated with its left limit before `t_s` and
+//! its right limit after, with no error-test failures at the edge.
+//!
+//! Failures are [`SolverError`]s: invalid settings give `BadSetting`, a state that becomes NaN or
+//! infinite gives `NonFinite` naming the state ([`System::state_names`]); no NaN is returned.
+
 pub mod step;
+
+use crate::error::{Error, SolverError};
+use crate::system::System;
+
+use step::{AdaptiveStep, Attempt, FixedStep};
+
+/// Time-stepping method. See the table in the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// Exponential (Rush–Larsen) Euler with the split frozen at the left node, order 1.
+    ExponentialEuler,
+    /// Exponential predictor–corrector with the split averaged over the step, order 2.
+    Exponential2,
+    /// Trapezoid (Crank–Nicolson) rule, implicit, order 2.
+    Trapezoid,
+    /// Classical fourth-order Runge–Kutta.
+    Rk4,
+    /// Dormand–Prince 5(4), adaptive, with 4th-order dense output.
+    DormandPrince45,
+    /// Two-stage L-stable SDIRK of order 2 (γ = 1 − 1/√2) with an embedded first-order
+    /// estimate, adaptive.
+    Sdirk2,
+}
+
+impl Method {
+    /// Classical order of convergence.
+    pub fn order(self) -> usize {
+        match self {
+            Method::ExponentialEuler => 1,
+            Method::Exponential2 | Method::Trapezoid | Method::Sdirk2 => 2,
+            Method::Rk4 => 4,
+            Method::DormandPrince45 => 5,
+        }
+    }
+
+    /// Whether the method controls its step from an error estimate (unless
+    /// [`Config::fixed_step`] is set).
+    pub fn is_adaptive(self) -> bool {
+        matches!(self, Method::DormandPrince45 | Method::Sdirk2)
+    }
+
+    /// Whether the method needs the exponential split [`System::split`].
+    pub fn needs_split(self) -> bool {
+        matches!(self, Method::ExponentialEuler | Method::Exponential2)
+    }
+
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::ExponentialEuler => "exponential Euler",
+            Method::Exponential2 => "exponential-2",
+            Method::Trapezoid => "trapezoid",
+            Method::Rk4 => "RK4",
+            Method::DormandPrince45 => "Dormand-Prince 5(4)",
+            Method::Sdirk2 => "SDIRK2",
+        }
+    }
+}
+
+/// Step-size controller of the adaptive methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StepControl {
+    /// Proportional–integral control `h ← h · 0.9 · err^{−0.7/k} · err_prev^{0.4/k}`
+    /// (Gustafsson), `k` = order of the error estimate + 1: smoother step sequences.
+    #[default]
+    Pi,
+    /// Standard control `h ← h · 0.9 · err^{−1/k}`.
+    Standard,
+}
+
+/// Solver settings. Plain data with builder-style setters; see [`Config::default`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Fixed-step methods: the largest step [s] (must be positive and finite). Adaptive methods:
+    /// an upper bound on the first trial step (may be infinite). Default `∞`.
+    pub dt: f64,
+    /// Relative tolerance of adaptive methods; also scales Newton convergence. Default `1e-6`.
+    pub rtol: f64,
+    /// Absolute tolerance (same units as the states). Default `1e-9`.
+    pub atol: f64,
+    /// Largest number of steps (accepted + rejected) per run. Default `1_000_000`.
+    pub max_steps: usize,
+    /// Breakpoints [s] that every method steps exactly onto: discontinuities of `f` in `t`,
+    /// e.g. the edges of a current pulse. Values outside `(t0, t_end)` are ignored.
+    pub t_stops: Vec<f64>,
+    /// Run an adaptive method with the constant step `dt` (no error control). Default `false`.
+    pub fixed_step: bool,
+    /// Largest step of adaptive methods [s]. Default `∞`.
+    pub h_max: f64,
+    /// Step-size controller of adaptive methods.
+    pub control: StepControl,
+    /// Newton iterations of implicit methods stop when the weighted RMS norm of the update
+    /// (weights `atol + rtol |x|`) is below this. Default `1e-3`.
+    pub newton_tol: f64,
+    /// Newton iterations per stage before the step fails. Default `10`.
+    pub max_newton_iters: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dt: f64::INFINITY,
+            rtol: 1e-6,
+            atol: 1e-9,
+            max_steps: 1_000_000,
+            t_stops: Vec::new(),
+            fixed_step: false,
+            h_max: f64::INFINITY,
+            control: StepControl::Pi,
+            newton_tol: 1e-3,
+            max_newton_iters: 10,
+        }
+    }
+}
+
+impl Config {
+    /// Settings for a fixed step `dt` [s].
+    pub fn fixed(dt: f64) -> Self {
+        Config {
+            dt,
+            fixed_step: true,
+            ..Config::default()
+        }
+    }
+
+    /// Settings for adaptive stepping to the tolerances `rtol`, `atol`.
+    pub fn adaptive(rtol: f64, atol: f64) -> Self {
+        Config {
+            rtol,
+            atol,
+            ..Config::default()
+        }
+    }
+
+    /// Sets [`Config::dt`].
+    pub fn with_dt(mut self, dt: f64) -> Self {
+        self.dt = dt;
+        self
+    }
+
+    /// Sets [`Config::rtol`] and [`Config::atol`].
+    pub fn with_tolerances(mut self, rtol: f64, atol: f64) -> Self {
+        self.rtol = rtol;
+        self.atol = atol;
+        self
+    }
+
+    /// Sets [`Config::max_steps`].
+    pub fn with_max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Sets [`Config::t_stops`].
+    pub fn with_t_stops(mut self, t_stops: Vec<f64>) -> Self {
+        self.t_stops = t_stops;
+        self
+    }
+
+    /// Sets [`Config::h_max`].
+    pub fn with_h_max(mut self, h_max: f64) -> Self {
+        self.h_max = h_max;
+        self
+    }
+
+    /// Sets [`Config::control`].
+    pub fn with_control(mut self, control: StepControl) -> Self {
+        self.control = control;
+        self
+    }
+}
+
+/// The output grid of [`solve`]: uniform from `t0` to `t_end`, both included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Output {
+    /// `n ≥ 1` equal intervals: `n + 1` samples.
+    Intervals(usize),
+    /// A sample every `dt_out` [s]; `t_end − t0` must be a whole multiple of it (to 1e-9).
+    Every(f64),
+}
+
+/// Work counters of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Statistics {
+    /// Accepted steps.
+    pub accepted_steps: usize,
+    /// Rejected steps (error test or Newton failure).
+    pub rejected_steps: usize,
+    /// Calls of [`System::rhs`] made by the solver (finite-difference Jacobians not included).
+    pub rhs_evals: usize,
+    /// Calls of [`System::split`].
+    pub split_evals: usize,
+    /// Calls of [`System::jacobian`].
+    pub jacobian_evals: usize,
+    /// LU factorisations of the Newton matrix.
+    pub lu_factorizations: usize,
+    /// Newton iterations (each one linear solve).
+    pub newton_iterations: usize,
+}
+
+/// Result of [`solve`]: samples on the output grid and the run's statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// Output times [s], uniform, from `t0` to `t_end`.
+    pub times: Vec<f64>,
+    /// States, row-major: sample `k` is `states[k * n_states..(k + 1) * n_states]`.
+    pub states: Vec<f64>,
+    /// Number of states per sample.
+    pub n_states: usize,
+    /// State names ([`System::state_names`]).
+    pub names: Vec<String>,
+    /// Work counters.
+    pub stats: Statistics,
+}
+
+impl Solution {
+    /// State at output sample `k`.
+    pub fn state(&self, k: usize) -> &[f64] {
+        &self.states[k * self.n_states..(k + 1) * self.n_states]
+    }
+
+    /// The time series of state `j`.
+    pub fn component(&self, j: usize) -> Vec<f64> {
+        self.states
+            .iter()
+            .skip(j)
+            .step_by(self.n_states)
+            .copied()
+            .collect()
+    }
+
+    /// The final state.
+    pub fn last(&self) -> &[f64] {
+        self.state(self.times.len() - 1)
+    }
+}
+
+fn bad(name: &str, value: f64, reason: impl Into<String>) -> Error {
+    SolverError::BadSetting {
+        name: name.into(),
+        value,
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// `NonFinite` naming the first non-finite entry of `x`, if any.
+pub(crate) fn check_finite(system: &dyn System, t: f64, x: &[f64]) -> Result<(), SolverError> {
+    match x.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(j) => {
+            let variable = system
+                .state_names()
+                .into_iter()
+                .nth(j)
+                .unwrap_or_else(|| format!("x{j}"));
+            Err(SolverError::NonFinite { variable, t })
+        }
+    }
+}
+
+/// Integrates `system` from `(t0, x0)` to `t_end` with `method` and returns the states on the
+/// uniform `output` grid.
+///
+/// # Errors
+/// [`SolverError::BadSetting`] for invalid settings (`t_end ≤ t0`, `dt ≤ 0`, tolerances,
+/// `x0` of the wrong length, an exponential method on a system without [`System::split`], a
+/// run needing more than `max_steps`); [`SolverError::NonFinite`] when a state becomes NaN or
+/// infinite; [`SolverError::NotConverged`] when Newton fails at a fixed step or an adaptive step
+/// size collapses (e.g. at a finite-time blow-up); [`SolverError::Singular`] for a singular
+/// Newton matrix.
+///
+/// # Example
+/// ```
+/// use memrc::solver::{solve, Config, Method, Output};
+/// use memrc::system::test_systems::{AnalyticSystem, LinearOscillator};
+///
+/// let sys = LinearOscillator { omega: 2.0 };
+/// let cfg = Config::adaptive(1e-8, 1e-10);
+/// let sol = solve(&sys, Method::DormandPrince45, &cfg, 0.0, &sys.initial(), 3.0, Output::Intervals(30))?;
+/// assert!((sol.last()[0] - sys.exact(3.0)[0]).abs() < 1e-6);
+/// # Ok::<(), memrc::Error>(())
+/// ```
+pub fn solve(
+    system: &dyn System,
+    method: Method,
+    config: &Config,
+    t0: f64,
+    x0: &[f64],
+    t_end: f64,
+    output: Output,
+) -> Result<Solution, Error> {
+    let n = system.n_states();
+    let times = validate(system, method, config, t0, x0, t_end, output)?;
+    let mut run = Run {
+        system,
+        stats: Statistics::default(),
+        x: x0.to_vec(),
+        states: Vec::with_capacity(times.len() * n),
+        max_steps: config.max_steps,
+    };
+    run.states.extend_from_slice(x0);
+    let newton = step::NewtonSettings {
+        rtol: config.rtol,
+        atol: config.atol,
+        tol: config.newton_tol,
+        max_iters: config.max_newton_iters,
+    };
+    let stops = breakpoints(config, t0, t_end);
+    let fixed = !method.is_adaptive() || config.fixed_step;
+    if fixed {
+        let mut stepper: Box<dyn FixedStep> = match method {
+            Method::ExponentialEuler => Box::new(step::ExponentialEuler::new(n)),
+            Method::Exponential2 => Box::new(step::Exponential2::new(n)),
+            Method::Trapezoid => Box::new(step::Trapezoid::new(n, newton)),
+            Method::Rk4 => Box::new(step::Rk4::new(n)),
+            Method::DormandPrince45 => Box::new(step::DormandPrince45::new(n)),
+            Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
+        };
+        run.fixed(stepper.as_mut(), config, &times, &stops)?;
+    } else {
+        let mut stepper: Box<dyn AdaptiveStep> = match method {
+            Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
+            _ => Box::new(step::DormandPrince45::new(n)),
+        };
+        run.adaptive(stepper.as_mut(), method, config, &times, &stops)?;
+    }
+    Ok(Solution {
+        times,
+        states: run.states,
+        n_states: n,
+        names: system.state_names(),
+        stats: run.stats,
+    })
+}
+
+/// Checks the settings and returns the output times.
+fn validate(
+    system: &dyn System,
+    method: Method,
+    config: &Config,
+    t0: f64,
+    x0: &[f64],
+    t_end: f64,
+    output: Output,
+) -> Result<Vec<f64>, Error> {
+    let n = system.n_states();
+    if !t0.is_finite() {
+        return Err(bad("t0", t0, "must be finite"));
+    }
+    if !(t_end.is_finite() && t_end > t0) {
+        return Err(bad(
+            "t_end",
+            t_end,
+            format!("must be finite and greater than t0 = {t0}"),
+        ));
+    }
+    if x0.len() != n {
+        return Err(bad(
+            "x0.len()",
+            x0.len() as f64,
+            format!("the system has {n} states"),
+        ));
+    }
+    check_finite(system, t0, x0)?;
+    let fixed = !method.is_adaptive() || config.fixed_step;
+    if !is_positive(config.dt) || (fixed && !config.dt.is_finite()) {
+        let what = if fixed {
+            "must be positive and finite for a fixed step"
+        } else {
+            "must be positive"
+        };
+        return Err(bad("dt", config.dt, what));
+    }
+    if !(config.rtol > 0.0 && config.rtol.is_finite()) {
+        return Err(bad("rtol", config.rtol, "must be positive and finite"));
+    }
+    if !(config.atol >= 0.0 && config.atol.is_finite()) {
+        return Err(bad("atol", config.atol, "must be non-negative and finite"));
+    }
+    if !is_positive(config.h_max) {
+        return Err(bad("h_max", config.h_max, "must be positive"));
+    }
+    if !is_positive(config.newton_tol) {
+        return Err(bad("newton_tol", config.newton_tol, "must be positive"));
+    }
+    if config.max_newton_iters == 0 || config.max_steps == 0 {
+        return Err(bad(
+            "max_steps / max_newton_iters",
+            0.0,
+            "must be at least 1",
+        ));
+    }
+    if let Some(s) = config.t_stops.iter().find(|s| !s.is_finite()) {
+        return Err(bad("t_stops", *s, "breakpoints must be finite"));
+    }
+    if method.needs_split() {
+        let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+        if !system.split(t0, x0, &mut a, &mut b) {
+            return Err(bad(
+                "method",
+                f64::NAN,
+                format!(
+                    "{} needs the exponential split, and System::split returned false",
+                    method.name()
+                ),
+            ));
+        }
+    }
+    let span = t_end - t0;
+    let intervals = match output {
+        Output::Intervals(0) => return Err(bad("output intervals", 0.0, "must be at least 1")),
+        Output::Intervals(k) => k,
+        Output::Every(d) => {
+            let k = span / d;
+            if !(d > 0.0
+                && k.is_finite()
+                && (k - k.round()).abs() <= 1e-9 * k.max(1.0)
+                && k.round() >= 1.0)
+            {
+                return Err(bad(
+                    "output dt",
+                    d,
+                    format!("must divide t_end - t0 = {span} into whole intervals"),
+                ));
+            }
+            k.round() as usize
+        }
+    };
+    let mut times: Vec<f64> = (0..intervals)
+        .map(|k| t0 + span * (k as f64 / intervals as f64))
+        .collect();
+    times.push(t_end);
+    Ok(times)
+}
+
+/// `x > 0`, false for NaN.
+fn is_positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// Breakpoints strictly inside `(t0, t_end)`, sorted and deduplicated.
+fn breakpoints(config: &Config, t0: f64, t_end: f64) -> Vec<f64> {
+    let tiny = time_tolerance(t0, t_end);
+    let mut s: Vec<f64> = config
+        .t_stops
+        .iter()
+        .copied()
+        .filter(|&s| s > t0 + tiny && s < t_end - tiny)
+        .collect();
+    s.sort_by(f64::total_cmp);
+    s.dedup_by(|a, b| (*a - *b).abs() <= tiny);
+    s
+}
+
+/// Times closer than this are the same time.
+fn time_tolerance(t0: f64, t_end: f64) -> f64 {
+    1e-12 * t0.abs().max(t_end.abs()).max(t_end - t0)
+}
+
+/// The mutable part of one [`solve`] call.
+struct Run<'a> {
+    system: &'a dyn System,
+    stats: Statistics,
+    x: Vec<f64>,
+    states: Vec<f64>,
+    max_steps: usize,
+}
+
+impl Run<'_> {
+    /// Fixed steps: every interval between consecutive targets (output times and breakpoints)
+    /// is split into equal steps no larger than `dt`.
+    fn fixed(
+        &mut self,
+        stepper: &mut dyn FixedStep,
+        config: &Config,
+        times: &[f64],
+        stops: &[f64],
+    ) -> Result<(), Error> {
+        let tiny = time_tolerance(times[0], times[times.len() - 1]);
+        // Merge the output times (after t0) and the breakpoints into one sorted target list,
+        // marking which targets are output samples.
+        // Targets: (time, is an output sample, is a breakpoint).
+        let mut targets: Vec<(f64, bool, bool)> = times[1..]
+            .iter()
+            .map(|&t| (t, true, stops.iter().any(|&s| (t - s).abs() <= tiny)))
+            .collect();
+        for &s in stops {
+            if !times.iter().any(|&t| (t - s).abs() <= tiny) {
+                targets.push((s, false, true));
+            }
+        }
+        targets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let steps_in = |a: f64, b: f64| ((b - a) / config.dt * (1.0 - 1e-12)).ceil().max(1.0);
+        let mut total = 0.0;
+        let mut prev = times[0];
+        for &(t, _, _) in &targets {
+            total += steps_in(prev, t);
+            prev = t;
+        }
+        if total > self.max_steps as f64 {
+            return Err(bad(
+                "max_steps",
+                self.max_steps as f64,
+                format!("the run needs {total} steps of dt"),
+            ));
+        }
+        let mut t = times[0];
+        for &(target, is_output, is_breakpoint) in &targets {
+            let m = steps_in(t, target) as usize;
+            let (start, h) = (t, (target - t) / m as f64);
+            for i in 0..m {
+                let t_step = start + i as f64 * h;
+                // The last step before a breakpoint ends just left of it (see `left_of`).
+                let h_step = match (i + 1 == m, is_breakpoint) {
+                    (true, true) => left_of(target) - t_step,
+                    (true, false) => target - t_step,
+                    (false, _) => h,
+                };
+                stepper.step(self.system, t_step, h_step, &mut self.x, &mut self.stats)?;
+                self.stats.accepted_steps += 1;
+                let t_new = if i + 1 == m {
+                    target
+                } else {
+                    start + (i + 1) as f64 * h
+                };
+                check_finite(self.system, t_new, &self.x)?;
+            }
+            t = target;
+            if is_output {
+                self.states.extend_from_slice(&self.x);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adaptive steps with error control, landing exactly on every breakpoint and on `t_end`;
+    /// output samples come from the stepper's continuous extension, or, if it has none worth
+    /// the name ([`AdaptiveStep::has_dense_output`]), by landing on every output time.
+    fn adaptive(
+        &mut self,
+        stepper: &mut dyn AdaptiveStep,
+        method: Method,
+        config: &Config,
+        times: &[f64],
+        stops: &[f64],
+    ) -> Result<(), Error> {
+        let sys = self.system;
+        let n = self.x.len();
+        let (t0, t_end) = (times[0], times[times.len() - 1]);
+        let tiny = time_tolerance(t0, t_end);
+        let k = (stepper.error_order() + 1) as f64;
+        let (alpha, beta) = match config.control {
+            StepControl::Pi => (0.7 / k, 0.4 / k),
+            StepControl::Standard => (1.0 / k, 0.0),
+        };
+        let mut t = t0;
+        stepper.restart(sys, t, &self.x, &mut self.stats);
+        let mut h = stepper
+            .initial_step(sys, t, &self.x, config.rtol, config.atol, &mut self.stats)
+            .min(config.dt)
+            .min(config.h_max);
+        let mut err_prev: f64 = 1.0;
+        let mut after_reject = false;
+        let mut next_out = 1;
+        let mut out = vec![0.0; n];
+        // Landing points: breakpoints, t_end, and (for methods without an accurate continuous
+        // extension) every output time.
+        let mut landings: Vec<(f64, bool)> = stops.iter().map(|&s| (s, true)).collect();
+        if stepper.has_dense_output() {
+            landings.push((t_end, false));
+        } else {
+            landings.extend(
+                times[1..]
+                    .iter()
+                    .filter(|&&t| !stops.iter().any(|&s| (s - t).abs() <= tiny))
+                    .map(|&t| (t, false)),
+            );
+        }
+        landings.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (stop, is_breakpoint) in landings {
+            while stop - t > tiny {
+                if self.stats.accepted_steps + self.stats.rejected_steps >= self.max_steps {
+                    return Err(bad(
+                        "max_steps",
+                        self.max_steps as f64,
+                        format!("reached at t = {t} s"),
+                    ));
+                }
+                let h_proposed = h.min(config.h_max);
+                let lands = t + 1.01 * h_proposed >= stop;
+                h = match (lands, is_breakpoint) {
+                    // Stages stay left of a breakpoint: see `left_of`.
+                    (true, true) => left_of(stop) - t,
+                    (true, false) => stop - t,
+                    (false, _) => h_proposed,
+                };
+                let h_min = 16.0 * f64::EPSILON * t.abs().max(tiny);
+                if h < h_min {
+                    return Err(collapse(method, t, h, err_prev, self.stats.accepted_steps));
+                }
+                let attempt = stepper.attempt(
+                    sys,
+                    t,
+                    h,
+                    &self.x,
+                    config.rtol,
+                    config.atol,
+                    &mut self.stats,
+                )?;
+                let err = match attempt {
+                    Attempt::Error(e) if e <= 1.0 => e,
+                    Attempt::Error(e) => {
+                        // Rejected (NaN counts as too large).
+                        self.stats.rejected_steps += 1;
+                        let fac = if e.is_finite() {
+                            (0.9 * e.powf(-1.0 / k)).clamp(0.2, 0.9)
+                        } else {
+                            0.2
+                        };
+                        h *= fac;
+                        after_reject = true;
+                        if h < h_min {
+                            return Err(collapse(method, t, h, e, self.stats.accepted_steps));
+                        }
+                        continue;
+                    }
+                    Attempt::NewtonFailed { change, residual } => {
+                        self.stats.rejected_steps += 1;
+                        h *= 0.25;
+                        after_reject = true;
+                        if h < h_min {
+                            return Err(SolverError::NotConverged {
+                                method: format!(
+                                    "{} Newton iteration at t = {t} s (step {h:.3e} s)",
+                                    method.name()
+                                ),
+                                iterations: config.max_newton_iters,
+                                last_change: change,
+                                last_residual: residual,
+                            }
+                            .into());
+                        }
+                        continue;
+                    }
+                };
+                // Accepted.
+                let t_new = if lands { stop } else { t + h };
+                stepper.accept(&mut self.x);
+                self.stats.accepted_steps += 1;
+                check_finite(sys, t_new, &self.x)?;
+                while next_out < times.len() && times[next_out] <= t_new + tiny {
+                    if times[next_out] >= t_new - tiny {
+                        self.states.extend_from_slice(&self.x);
+                    } else {
+                        stepper.interpolate((times[next_out] - t) / h, &mut out);
+                        check_finite(sys, times[next_out], &out)?;
+                        self.states.extend_from_slice(&out);
+                    }
+                    next_out += 1;
+                }
+                let e = err.max(1e-4);
+                let mut fac = 0.9 * e.powf(-alpha) * err_prev.powf(beta);
+                fac = fac.clamp(0.2, if after_reject { 1.0 } else { 5.0 });
+                err_prev = e;
+                after_reject = false;
+                t = t_new;
+                // A step cut short to land on a breakpoint says nothing against the longer
+                // step the controller had proposed.
+                h = if lands {
+                    (h * fac).max(h_proposed)
+                } else {
+                    h * fac
+                };
+            }
+            // Within the time tolerance of the stop counts as on it.
+            t = stop;
+            if is_breakpoint {
+                // Past a breakpoint the right-hand side may jump: restart from f(t⁺, x).
+                stepper.restart(sys, t, &self.x, &mut self.stats);
+            }
+        }
+        debug_assert_eq!(next_out, times.len());
+        Ok(())
+    }
+}
+
+/// The largest `f64` below `t`. Steps that end on a breakpoint `t_s` are taken to `left_of(t_s)`
+/// and then relabelled `t_s`, so no stage evaluates `f` at `t_s` itself: `f(t_s, ·)` is only
+/// seen by the step that starts there. A right-hand side that switches at `t_s` (`t >= t_s`)
+/// is thus integrated with its left limit before and its right limit after.
+fn left_of(t: f64) -> f64 {
+    if t > 0.0 {
+        f64::from_bits(t.to_bits() - 1)
+    } else if t < 0.0 {
+        f64::from_bits(t.to_bits() + 1)
+    } else {
+        -f64::from_bits(1)
+    }
+}
+
+fn collapse(method: Method, t: f64, h: f64, err: f64, steps: usize) -> Error {
+    SolverError::NotConverged {
+        method: format!(
+            "{} step-size control (step {h:.3e} s too small at t = {t} s)",
+            method.name()
+        ),
+        iterations: steps,
+        last_change: h,
+        last_residual: err,
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests;

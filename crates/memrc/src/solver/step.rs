@@ -1,1 +1,0 @@
-//! Time-stepping methods. (Being filled in.)
