@@ -27,6 +27,7 @@
 //! leak, which is what the memRC solvers use.
 
 pub mod assumptions;
+pub mod energy;
 pub mod gradient;
 
 /// The floor of the `1/g` metric (see the module docs).

@@ -23,11 +23,11 @@
 //! Every solver in [`super::relaxation`] and [`super::stepping`] solves exactly these equations,
 //! so their solutions agree to the solvers' tolerances.
 
-use super::linalg::lu_solve_in_place;
-use super::{Circuit, solve_dense};
+use super::Circuit;
 use crate::discretisation::LinearStep;
 use crate::error::{Error, SolverError, TrajectoryError};
 use crate::memconductance::{Options, Workspace, memconductance_into, step_state};
+use crate::solver::step::lu::DenseLu;
 use crate::trajectory::{Grid, Trajectory};
 
 /// How Compute(v) treats the coupling between nodes.
@@ -86,25 +86,44 @@ struct StepWork {
     jr: Vec<f64>,
     ul: Vec<f64>,
     ur: Vec<f64>,
-    du: Vec<f64>,
     rhs: Vec<f64>,
     mat: Vec<f64>,
+    lu_m: DenseLu,
+    lu_n: DenseLu,
 }
 
 impl<'c> Engine<'c> {
     /// Sets up the discrete equations of `circuit` on `grid` with `scheme`, starting from node
     /// voltages `v0` and states `x0` (concatenated over branches), all trajectories held
     /// constant at the initial values.
-    pub fn new(circuit: &'c Circuit, grid: Grid, scheme: LinearStep, v0: &[f64], x0: &[f64]) -> Result<Self, Error> {
+    pub fn new(
+        circuit: &'c Circuit,
+        grid: Grid,
+        scheme: LinearStep,
+        v0: &[f64],
+        x0: &[f64],
+    ) -> Result<Self, Error> {
         let n = circuit.n_nodes();
         let ns = circuit.n_states();
-        for (what, got, expected) in [("initial node voltages", v0.len(), n), ("initial states", x0.len(), ns)] {
+        for (what, got, expected) in [
+            ("initial node voltages", v0.len(), n),
+            ("initial states", x0.len(), ns),
+        ] {
             if got != expected {
-                return Err(TrajectoryError::Mismatch { what: what.into(), expected, got }.into());
+                return Err(TrajectoryError::Mismatch {
+                    what: what.into(),
+                    expected,
+                    got,
+                }
+                .into());
             }
         }
         if grid.len() < 2 {
-            return Err(TrajectoryError::TooFewNodes { got: grid.len(), min: 2 }.into());
+            return Err(TrajectoryError::TooFewNodes {
+                got: grid.len(),
+                min: 2,
+            }
+            .into());
         }
         let nodes = grid.len();
         let steps = grid.steps();
@@ -153,9 +172,10 @@ impl<'c> Engine<'c> {
             jr: vec![0.0; m * m],
             ul: vec![0.0; m],
             ur: vec![0.0; m],
-            du: vec![0.0; m],
             rhs: vec![0.0; n.max(m)],
             mat: vec![0.0; n * n],
+            lu_m: DenseLu::new(m),
+            lu_n: DenseLu::new(n),
         };
         Ok(Self {
             c: circuit,
@@ -194,7 +214,10 @@ impl<'c> Engine<'c> {
             let p = br.ports.len();
             let nsb = br.element.n_states();
             for k in k0..=k1 {
-                let (vk, wk) = (&self.v[k * n..(k + 1) * n], &mut self.w[b][k * p..(k + 1) * p]);
+                let (vk, wk) = (
+                    &self.v[k * n..(k + 1) * n],
+                    &mut self.w[b][k * p..(k + 1) * p],
+                );
                 self.c.port_voltages(b, vk, wk);
             }
             let x0: Vec<f64> = self.xb[b][k0 * nsb..(k0 + 1) * nsb].to_vec();
@@ -210,12 +233,16 @@ impl<'c> Engine<'c> {
             )?;
         }
         for k in k0..=k1 {
-            let (a, j) = (&mut self.a_all[k * n * n..(k + 1) * n * n], &mut self.j_all[k * n..(k + 1) * n]);
+            let (a, j) = (
+                &mut self.a_all[k * n * n..(k + 1) * n * n],
+                &mut self.j_all[k * n..(k + 1) * n],
+            );
             a.fill(0.0);
             j.fill(0.0);
             for (b, br) in self.c.branches().iter().enumerate() {
                 let p = br.ports.len();
-                self.c.stamp(b, &self.g[b][k * p * p..(k + 1) * p * p], a, j);
+                self.c
+                    .stamp(b, &self.g[b][k * p * p..(k + 1) * p * p], a, j);
             }
         }
         Ok(())
@@ -258,8 +285,10 @@ impl<'c> Engine<'c> {
             match coupling {
                 Coupling::Jacobi => {
                     use rayon::prelude::*;
-                    let cols: Vec<Vec<f64>> =
-                        (0..n).into_par_iter().map(|j| self.node_trajectory(j, k0, k1, &prev)).collect();
+                    let cols: Vec<Vec<f64>> = (0..n)
+                        .into_par_iter()
+                        .map(|j| self.node_trajectory(j, k0, k1, &prev))
+                        .collect();
                     for (j, col) in cols.iter().enumerate() {
                         for (k, val) in (k0..=k1).zip(col) {
                             self.v[k * n + j] = *val;
@@ -289,9 +318,18 @@ impl<'c> Engine<'c> {
 
     fn non_finite_voltage(&self, k0: usize, k1: usize) -> Error {
         let n = self.n;
-        let k = (k0..=k1).find(|k| self.v[k * n..(k + 1) * n].iter().any(|x| !x.is_finite())).unwrap_or(k1);
-        let j = self.v[k * n..(k + 1) * n].iter().position(|x| !x.is_finite()).unwrap_or(0);
-        SolverError::NonFinite { variable: format!("voltage of node '{}'", self.c.nodes()[j].name), t: self.grid.time(k) }.into()
+        let k = (k0..=k1)
+            .find(|k| self.v[k * n..(k + 1) * n].iter().any(|x| !x.is_finite()))
+            .unwrap_or(k1);
+        let j = self.v[k * n..(k + 1) * n]
+            .iter()
+            .position(|x| !x.is_finite())
+            .unwrap_or(0);
+        SolverError::NonFinite {
+            variable: format!("voltage of node '{}'", self.c.nodes()[j].name),
+            t: self.grid.time(k),
+        }
+        .into()
     }
 
     /// One node's voltage over the window with its neighbours from `vn` (relaxation sweeps).
@@ -337,12 +375,17 @@ impl<'c> Engine<'c> {
                     mat[j * n + i] = if i == j { 1.0 } else { cr * arow[i] / cj };
                 }
             }
-            let ok = lu_solve_in_place(&mut mat, &mut rhs[..n], n);
+            let ok = self.step.lu_n.factor(&mat).is_ok();
+            self.step.lu_n.solve(&mut rhs[..n]);
             self.v[(k + 1) * n..(k + 2) * n].copy_from_slice(&rhs[..n]);
             self.step.mat = mat;
             self.step.rhs = rhs;
             if !ok {
-                return Err(SolverError::Singular { what: "per-step voltage system".into(), t: self.grid.time(k + 1) }.into());
+                return Err(SolverError::Singular {
+                    what: "per-step voltage system".into(),
+                    t: self.grid.time(k + 1),
+                }
+                .into());
             }
         }
         Ok(())
@@ -423,7 +466,9 @@ impl<'c> Engine<'c> {
         }
         for j in 0..n {
             let cj = self.c.nodes()[j].capacitance;
-            let (e, cl, cr) = self.scheme.split(sw.a_l[j * n + j] / cj, sw.a_r[j * n + j] / cj, h);
+            let (e, cl, cr) = self
+                .scheme
+                .split(sw.a_l[j * n + j] / cj, sw.a_r[j * n + j] / cj, h);
             let s = self.src[k * n + j];
             let (mut al, mut ar) = (sw.j_l[j] + s, sw.j_r[j] + s);
             for i in 0..n {
@@ -504,23 +549,22 @@ impl<'c> Engine<'c> {
             res = res.max(sw.r.iter().fold(0.0_f64, |a, x| a.max(x.abs())));
             // rhs = −(R + J_L δu_prev)
             for row in 0..m {
-                let mut s = sw.r[row];
-                for c in 0..m {
-                    s += sw.jl[row * m + c] * du_prev[c];
-                }
+                let jl_row = &sw.jl[row * m..(row + 1) * m];
+                let s: f64 =
+                    sw.r[row] + jl_row.iter().zip(&du_prev).map(|(a, b)| a * b).sum::<f64>();
                 sw.rhs[row] = -s;
             }
-            let mut jr = std::mem::take(&mut sw.jr);
-            let ok = lu_solve_in_place(&mut jr, &mut sw.rhs[..m], m);
-            sw.jr = jr;
+            let ok = sw.lu_m.factor(&sw.jr).is_ok();
+            sw.lu_m.solve(&mut sw.rhs[..m]);
             if !ok {
-                return Err(SolverError::Singular { what: "Newton step Jacobian".into(), t: self.grid.time(k + 1) }.into());
+                return Err(SolverError::Singular {
+                    what: "Newton step Jacobian".into(),
+                    t: self.grid.time(k + 1),
+                }
+                .into());
             }
             du_prev.copy_from_slice(&self.step.rhs[..m]);
-            for (c, d) in du_prev.iter().enumerate().take(n) {
-                let _ = c;
-                change = change.max(d.abs());
-            }
+            change = du_prev[..n].iter().fold(change, |a, d| a.max(d.abs()));
             let mut u = self.step.ur.clone();
             for (a, d) in u.iter_mut().zip(&du_prev) {
                 *a += d;
@@ -555,11 +599,14 @@ impl<'c> Engine<'c> {
                 for row in 0..m {
                     sw.rhs[row] = -sw.r[row];
                 }
-                let mut jr = std::mem::take(&mut sw.jr);
-                let ok = lu_solve_in_place(&mut jr, &mut sw.rhs[..m], m);
-                sw.jr = jr;
+                let ok = sw.lu_m.factor(&sw.jr).is_ok();
+                sw.lu_m.solve(&mut sw.rhs[..m]);
                 if !ok {
-                    return Err(SolverError::Singular { what: "time-step Jacobian".into(), t: self.grid.time(k + 1) }.into());
+                    return Err(SolverError::Singular {
+                        what: "time-step Jacobian".into(),
+                        t: self.grid.time(k + 1),
+                    }
+                    .into());
                 }
                 let mut small = true;
                 last = 0.0;
@@ -572,7 +619,11 @@ impl<'c> Engine<'c> {
                     }
                 }
                 if sw.ur.iter().any(|x| !x.is_finite()) {
-                    return Err(SolverError::NonFinite { variable: "time-stepping unknowns".into(), t: self.grid.time(k + 1) }.into());
+                    return Err(SolverError::NonFinite {
+                        variable: "time-stepping unknowns".into(),
+                        t: self.grid.time(k + 1),
+                    }
+                    .into());
                 }
                 if small {
                     converged = true;
@@ -616,12 +667,21 @@ impl<'c> Engine<'c> {
             let nsb = br.element.n_states();
             let off = self.c.state_offset(b);
             for k in 0..nodes {
-                x[k * ns + off..k * ns + off + nsb].copy_from_slice(&self.xb[b][k * nsb..(k + 1) * nsb]);
+                x[k * ns + off..k * ns + off + nsb]
+                    .copy_from_slice(&self.xb[b][k * nsb..(k + 1) * nsb]);
             }
         }
         let v = Trajectory::new(self.grid, self.n, self.v.clone())?;
-        let x = if ns == 0 { Trajectory::zeros(self.grid, 1) } else { Trajectory::new(self.grid, ns, x)? };
-        Ok(CircuitSolution { v, x, state_names: self.c.state_names() })
+        let x = if ns == 0 {
+            Trajectory::zeros(self.grid, 1)
+        } else {
+            Trajectory::new(self.grid, ns, x)?
+        };
+        Ok(CircuitSolution {
+            v,
+            x,
+            state_names: self.c.state_names(),
+        })
     }
 }
 
@@ -650,11 +710,4 @@ pub fn spike_times(v: &[f64], grid: &Grid, threshold: f64) -> Vec<f64> {
         .filter(|(_, w)| w[0] < threshold && w[1] >= threshold)
         .map(|(k, w)| grid.time(k) + (threshold - w[0]) / (w[1] - w[0]) * grid.dt())
         .collect()
-}
-
-/// The rest state of `circuit` (see [`Circuit::rest_state`]) as `(v, x)`; wraps the dense
-/// solve used there.
-pub fn rest(circuit: &Circuit) -> Result<(Vec<f64>, Vec<f64>), Error> {
-    let _ = solve_dense;
-    Ok(circuit.rest_state()?)
 }

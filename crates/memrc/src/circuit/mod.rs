@@ -23,7 +23,11 @@
 //! eq. (59); the kinetic synapse two-port couples a presynaptic to a postsynaptic node (eq. 3–4);
 //! a linear gap junction is a `resistor` branch between two nodes.
 
+pub mod discrete;
+pub mod neuron;
+pub mod relaxation;
 pub mod stimulus;
+pub mod system;
 
 pub use stimulus::Stimulus;
 

@@ -1,0 +1,169 @@
+//! A memRC circuit as an ODE system for the general time-stepping methods of
+//! [`crate::solver`] (RK4, Dormand–Prince, SDIRK2, exponential Euler/Rush–Larsen, …).
+//!
+//! State `y = [v; x]`: node voltages, then the concatenated branch states. The right-hand side
+//! is eq. (59a) and each element's `ẋ = f(x, w)`; the linear-diagonal split for exponential
+//! integrators is `b_j = A_jj / C_j`, `a_j = (J_j − Σ_{i≠j} A_ji v_i + I_j(t)) / C_j` for the
+//! voltages (see [`super`]), and the element's own `a`, `b` for [`StateForm::Linear`] states
+//! (`a = f`, `b = 0` for the others).
+
+use super::Circuit;
+use crate::element::StateForm;
+use crate::system::System;
+
+/// Largest port count handled with stack buffers (larger elements fall back to the heap).
+const MAXP: usize = 8;
+
+/// The circuit as a [`System`].
+#[derive(Debug, Clone, Copy)]
+pub struct CircuitSystem<'c> {
+    circuit: &'c Circuit,
+}
+
+impl<'c> CircuitSystem<'c> {
+    /// Wraps `circuit`.
+    pub fn new(circuit: &'c Circuit) -> Self {
+        Self { circuit }
+    }
+
+    /// The times at which a source is discontinuous (pulse and step edges), for the `t_stops`
+    /// of adaptive methods.
+    pub fn breakpoints(&self) -> Vec<f64> {
+        use super::Stimulus;
+        let mut t: Vec<f64> = self
+            .circuit
+            .sources()
+            .iter()
+            .flat_map(|s| match &s.stimulus {
+                Stimulus::Pulse { start, end, .. } => vec![*start, *end],
+                Stimulus::Step { start, .. } => vec![*start],
+                _ => vec![],
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        t
+    }
+
+    /// For each branch: port voltages, conductance and currents at `y`, passed to `visit`.
+    fn each_branch(&self, y: &[f64], mut visit: impl FnMut(usize, &[f64], &[f64], &[f64], &[f64])) {
+        let c = self.circuit;
+        let n = c.n_nodes();
+        let (v, x) = y.split_at(n);
+        let mut w = [0.0; MAXP];
+        let mut g = [0.0; MAXP * MAXP];
+        let mut i = [0.0; MAXP];
+        let (mut wh, mut gh, mut ih) = (Vec::new(), Vec::new(), Vec::new());
+        for (b, br) in c.branches().iter().enumerate() {
+            let p = br.ports.len();
+            let (w, g, i): (&mut [f64], &mut [f64], &mut [f64]) = if p <= MAXP {
+                (&mut w[..p], &mut g[..p * p], &mut i[..p])
+            } else {
+                wh.resize(p, 0.0);
+                gh.resize(p * p, 0.0);
+                ih.resize(p, 0.0);
+                (&mut wh[..], &mut gh[..], &mut ih[..])
+            };
+            c.port_voltages(b, v, w);
+            let off = c.state_offset(b);
+            let xb = &x[off..off + br.element.n_states()];
+            br.element.conductance(xb, w, g);
+            for q in 0..p {
+                i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+            }
+            visit(b, w, g, i, xb);
+        }
+    }
+}
+
+impl System for CircuitSystem<'_> {
+    fn n_states(&self) -> usize {
+        self.circuit.n_nodes() + self.circuit.n_states()
+    }
+
+    fn rhs(&self, t: f64, y: &[f64], dy: &mut [f64]) {
+        let c = self.circuit;
+        let n = c.n_nodes();
+        let (dv, dx) = dy.split_at_mut(n);
+        c.source_value(t, dv);
+        for d in dv.iter_mut() {
+            *d = -*d;
+        }
+        self.each_branch(y, |b, w, _g, i, xb| {
+            c.scatter_currents(b, i, dv);
+            let off = c.state_offset(b);
+            c.branches()[b]
+                .element
+                .state_rhs(xb, w, &mut dx[off..off + xb.len()]);
+        });
+        for (j, d) in dv.iter_mut().enumerate() {
+            *d = -*d / c.nodes()[j].capacitance;
+        }
+    }
+
+    fn split(&self, t: f64, y: &[f64], a: &mut [f64], b: &mut [f64]) -> bool {
+        let c = self.circuit;
+        let n = c.n_nodes();
+        let (av, ax) = a.split_at_mut(n);
+        let (bv, bx) = b.split_at_mut(n);
+        c.source_value(t, av);
+        bv.fill(0.0);
+        let v = &y[..n];
+        self.each_branch(y, |br, w, g, _i, xb| {
+            // Node-current contributions −Pᵀ G (P v − E): diagonal part into b, the rest into a.
+            let branch = &c.branches()[br];
+            let p = branch.ports.len();
+            let node = |t: super::Terminal| match t {
+                super::Terminal::Node(super::NodeId(k)) => Some(k),
+                super::Terminal::Ground => None,
+            };
+            for (q, (pq, mq)) in branch.ports.iter().enumerate() {
+                for (r, (pr, mr)) in branch.ports.iter().enumerate() {
+                    let gqr = g[q * p + r];
+                    if gqr == 0.0 {
+                        continue;
+                    }
+                    let e = branch.element.battery(r);
+                    for (row, sr) in [(node(*pq), 1.0), (node(*mq), -1.0)] {
+                        let Some(row) = row else { continue };
+                        av[row] += sr * gqr * e;
+                        for (col, sc) in [(node(*pr), 1.0), (node(*mr), -1.0)] {
+                            let Some(col) = col else { continue };
+                            if col == row {
+                                bv[row] += sr * sc * gqr;
+                            } else {
+                                av[row] -= sr * sc * gqr * v[col];
+                            }
+                        }
+                    }
+                }
+            }
+            let off = c.state_offset(br);
+            let el = branch.element.as_ref();
+            let ns = xb.len();
+            let (a_b, b_b) = (&mut ax[off..off + ns], &mut bx[off..off + ns]);
+            if el.state_form() == StateForm::Linear && el.linear_coefficients(w, a_b, b_b) {
+                return;
+            }
+            el.state_rhs(xb, w, a_b);
+            b_b.fill(0.0);
+        });
+        for j in 0..n {
+            let cj = c.nodes()[j].capacitance;
+            av[j] /= cj;
+            bv[j] /= cj;
+        }
+        true
+    }
+
+    fn state_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .circuit
+            .nodes()
+            .iter()
+            .map(|n| format!("v({})", n.name))
+            .collect();
+        names.extend(self.circuit.state_names());
+        names
+    }
+}
