@@ -20,6 +20,8 @@
 //!   path integrals, Riemannian gradient; Theorems 1 and 2).
 //! - [`discretisation`]: the one-step schemes for `ẋ = a − b x` shared by the memconductance
 //!   operator and the memRC solvers.
+//! - [`hopfield`]: Hopfield networks as nonlinear RC circuits (eq. 49–53): co-content, metric,
+//!   the decreasing function `½ΦᵀWΦ − IᵀΦ`, the gradient-form check and an RK4 simulation.
 //! - [`params`]: parameter metadata (unit, default, range) shared by validation and docs.
 //! - [`error`]: typed errors.
 //!
@@ -34,6 +36,7 @@ pub mod circuit;
 pub mod discretisation;
 pub mod element;
 pub mod error;
+pub mod hopfield;
 pub mod memconductance;
 pub mod params;
 pub mod solver;
