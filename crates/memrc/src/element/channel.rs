@@ -1,5 +1,0 @@
-//! Placeholder, filled in by the element family work.
-use super::catalogue::Entry;
-
-/// Catalogue entries of this family.
-pub const CATALOGUE: &[Entry] = &[];

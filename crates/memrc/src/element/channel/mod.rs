@@ -1,0 +1,163 @@
+//! Ion channels: memristive one-ports in series with a battery (paper §II Example 1, §V).
+//!
+//! A channel branch carries `i = g(x) (v_m − E)` with `v_m` the membrane voltage and `E` the
+//! reversal potential, reported by [`Element::battery`]. Following the port convention of
+//! [`crate::element`], every trait method takes `w = v_m − E` and evaluates the gating kinetics
+//! at `v_m = w + E`. Gated channels have `g = ḡ ∏ x_j^{p_j}` with gating variables obeying
+//! `ẋ = α(v_m)(1 − x) − β(v_m) x` ([`gate`]), so they are
+//! [`StateForm::Linear`](crate::element::StateForm::Linear) with closed-form Jacobians
+//! (`∂g/∂w = 0`: the conductance depends on the voltage only through the gates).
+//!
+//! Units: conductance densities \[S/m²\] (1 mS/cm² = 10 S/m²), current densities \[A/m²\]
+//! (1 µA/cm² = 0.01 A/m²), voltages \[V\], rates \[1/s\].
+//!
+//! | catalogue name | type | conductance | source |
+//! |---|---|---|---|
+//! | `hh-na` | [`HhSodium`] | `ḡ m³ h` | Hodgkin & Huxley 1952 (−65 mV convention) |
+//! | `hh-k` | [`HhPotassium`] | `ḡ n⁴` | Hodgkin & Huxley 1952 |
+//! | `leak` | [`Leak`] | `ḡ` | Hodgkin & Huxley 1952 |
+//! | `traub-na` | [`TraubSodium`] | `ḡ m³ h` | Traub & Miles 1991 (Brian2 COBAHH) |
+//! | `traub-k` | [`TraubPotassium`] | `ḡ n⁴` | Traub & Miles 1991 (Brian2 COBAHH) |
+//!
+//! The rate functions are public ([`hh::alpha_m`], [`traub::alpha_m`], …, with derivatives
+//! [`hh::d_alpha_m`], …) so neuron code can use them without going through the trait.
+//!
+//! [`Element::battery`]: crate::element::Element::battery
+
+use super::KindInfo;
+use super::catalogue::Entry;
+use crate::error::ModelError;
+use crate::params::ParamSet;
+
+/// Implements [`Element`](crate::element::Element) for a one-port channel kind with fields
+/// `params: ParamSet` and `channel: GatedConductance<N>` and an associated `KIND`.
+macro_rules! impl_gated_element {
+    ($ty:ty) => {
+        impl $crate::element::Element for $ty {
+            fn info(&self) -> &'static $crate::element::KindInfo {
+                &Self::KIND
+            }
+
+            fn param_values(&self) -> Vec<(&'static str, f64)> {
+                self.params.pairs()
+            }
+
+            fn battery(&self, port: usize) -> f64 {
+                if port == 0 { self.channel.e_rev } else { 0.0 }
+            }
+
+            fn initial_state(&self, v: &[f64], x: &mut [f64]) {
+                self.channel.initial_state(v[0], x);
+            }
+
+            fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
+                self.channel.state_rhs(x, v[0], dx);
+            }
+
+            fn conductance(&self, x: &[f64], _v: &[f64], g: &mut [f64]) {
+                g[0] = self.channel.conductance(x);
+            }
+
+            fn linear_coefficients(&self, v: &[f64], a: &mut [f64], b: &mut [f64]) -> bool {
+                self.channel.linear_coefficients(v[0], a, b);
+                true
+            }
+
+            fn state_form(&self) -> $crate::element::StateForm {
+                $crate::element::StateForm::Linear
+            }
+
+            fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut $crate::element::ElementJacobian) {
+                self.channel.jacobian(x, v[0], jac);
+            }
+        }
+    };
+}
+
+pub mod gate;
+pub mod hh;
+pub mod traub;
+
+pub use gate::{GateCoefficients, GateKinetics, GatedConductance, VoltageFn, linoid_slope};
+pub use hh::{HhPotassium, HhSodium, Leak};
+pub use traub::{TraubPotassium, TraubSodium};
+
+/// Catalogue entries of this family.
+pub const CATALOGUE: &[Entry] = &[
+    Entry {
+        info: &HhSodium::KIND,
+        build: HhSodium::build,
+    },
+    Entry {
+        info: &HhPotassium::KIND,
+        build: HhPotassium::build,
+    },
+    Entry {
+        info: &Leak::KIND,
+        build: Leak::build,
+    },
+    Entry {
+        info: &TraubSodium::KIND,
+        build: TraubSodium::build,
+    },
+    Entry {
+        info: &TraubPotassium::KIND,
+        build: TraubPotassium::build,
+    },
+];
+
+/// Checks that `params` was made for the kind `info` (a set of another kind would silently
+/// miss keys).
+pub(crate) fn check_kind(params: &ParamSet, info: &KindInfo) -> Result<(), ModelError> {
+    if params.element() == info.name {
+        Ok(())
+    } else {
+        Err(params.inconsistent(format!(
+            "parameter set of '{}' given to the constructor of '{}'",
+            params.element(),
+            info.name
+        )))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use crate::element::{Element, ElementJacobian, finite_difference_jacobian};
+
+    fn assert_close_blocks(name: &str, got: &[f64], want: &[f64], rel: f64) {
+        let scale = want.iter().fold(0.0_f64, |m, w| m.max(w.abs()));
+        for (k, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (g - w).abs() <= rel * w.abs().max(1e-3 * scale).max(1e-300),
+                "{name}[{k}]: {g} vs {w}"
+            );
+        }
+    }
+
+    /// Compares an element's closed-form Jacobian with central finite differences (rel 1e-6).
+    pub(crate) fn check_jacobian(el: &dyn Element, x: &[f64], v: &[f64]) {
+        let mut exact = ElementJacobian::for_element(el);
+        let mut fd = ElementJacobian::for_element(el);
+        // Dirty buffers: the closed form must write every entry.
+        for block in [
+            &mut exact.df_dx,
+            &mut exact.df_dv,
+            &mut exact.dg_dx,
+            &mut exact.dg_dv,
+        ] {
+            block.iter_mut().for_each(|e| *e = 7.0);
+        }
+        el.jacobian(x, v, &mut exact);
+        finite_difference_jacobian(el, x, v, &mut fd);
+        let n = el.info().name;
+        assert_close_blocks(&format!("{n} df_dx"), &exact.df_dx, &fd.df_dx, 1e-6);
+        assert_close_blocks(&format!("{n} df_dv"), &exact.df_dv, &fd.df_dv, 1e-6);
+        assert_close_blocks(&format!("{n} dg_dx"), &exact.dg_dx, &fd.dg_dx, 1e-6);
+        assert!(exact.dg_dv.iter().all(|&e| e == 0.0), "{n}: dg/dv = 0");
+        assert!(
+            fd.dg_dv.iter().all(|&e| e.abs() < 1e-6),
+            "{n}: fd dg/dv = {:?}",
+            fd.dg_dv
+        );
+    }
+}
