@@ -49,8 +49,9 @@ pub const TABLE: &[DefaultDrive] = &[
     row("hp-joglekar", sine(1.0, 1.0, 0.0, 2.0, 1e-3)),
     row("hp-biolek", sine(1.0, 1.0, 0.0, 2.0, 1e-3)),
     row("hp-prodromakis", sine(1.0, 1.0, 0.0, 2.0, 1e-3)),
-    // Threshold devices: amplitude beyond both thresholds.
-    row("vteam", sine(0.5, 1.0, 0.0, 2.0, 1e-3)),
+    // Threshold devices: amplitude beyond both thresholds; VTEAM's default off-switching rate
+    // (k_off = 5e-4 /s) is slow, so it is driven at 0.05 Hz to show both switching branches.
+    row("vteam", sine(1.0, 0.05, 0.0, 2.0, 0.02)),
     row("yakopcic", sine(0.25, 100.0, 0.0, 2.0, 1e-5)),
     // Memoryless and first-order relaxation references (tau = 10 ms: f ≈ 1/(2π tau)).
     row("resistor", sine(1.0, 1.0, 0.0, 2.0, 1e-3)),
