@@ -1,0 +1,345 @@
+//! Voltage waveforms for `memrc element NAME --drive …`, generated as memrc [`Trajectory`]s.
+//!
+//! A [`Drive`] describes the **terminal** voltage `v(t)` [V] applied to the driven port (the
+//! membrane voltage for channels and synapses). With period `T = 1/f`, offset `V0` and amplitude
+//! `A`:
+//!
+//! | waveform | `v(t)` |
+//! |---|---|
+//! | `sine` | `V0 + A sin(2π f t)` |
+//! | `triangle` | `V0 + A tri(f t)`: `0 → A` over the first quarter period, down to `−A` at three quarters, back to `0` (the phase of the sine) |
+//! | `step` | `V0` for `t < T/4`, then `V0 + A` for the rest of the run (a voltage-clamp step) |
+//! | `pulse` | `V0 + A` for `t mod T ∈ [T/4, T/2)`, `V0` otherwise (a train of quarter-period pulses) |
+//!
+//! The run lasts `periods · T` and is sampled every `dt` (the last step is shortened so the grid
+//! ends exactly at `periods · T`; see [`Drive::grid`]). Between samples memrc reads signals as
+//! piecewise linear, so the edges of `step` and `pulse` are ramps one sample long.
+
+use std::f64::consts::TAU;
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{Result, bail};
+use memrc::{Grid, Trajectory};
+
+/// Shape of the drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Waveform {
+    /// `V0 + A sin(2πft)`.
+    Sine,
+    /// Symmetric triangle in phase with the sine.
+    Triangle,
+    /// One step from `V0` to `V0 + A` at a quarter period.
+    Step,
+    /// Quarter-period pulses to `V0 + A`, one per period.
+    Pulse,
+}
+
+impl Waveform {
+    /// Name as used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sine => "sine",
+            Self::Triangle => "triangle",
+            Self::Step => "step",
+            Self::Pulse => "pulse",
+        }
+    }
+
+    /// The unit-amplitude shape at phase `p = f·t` (in periods).
+    pub fn shape(self, p: f64) -> f64 {
+        let frac = p - p.floor();
+        match self {
+            Self::Sine => (TAU * p).sin(),
+            Self::Triangle => {
+                if frac < 0.25 {
+                    4.0 * frac
+                } else if frac < 0.75 {
+                    2.0 - 4.0 * frac
+                } else {
+                    4.0 * frac - 4.0
+                }
+            }
+            Self::Step => {
+                if p < 0.25 {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
+            Self::Pulse => {
+                if (0.25..0.5).contains(&frac) {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Waveform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A complete, validated drive description (SI units).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Drive {
+    /// Waveform.
+    pub waveform: Waveform,
+    /// Amplitude `A` [V].
+    #[serde(rename = "amplitude_V")]
+    pub amplitude: f64,
+    /// Frequency `f` [Hz].
+    #[serde(rename = "frequency_Hz")]
+    pub frequency: f64,
+    /// Offset `V0` [V] (the holding potential for `step` and `pulse`).
+    #[serde(rename = "offset_V")]
+    pub offset: f64,
+    /// Number of periods `P` (may be fractional).
+    pub periods: f64,
+    /// Sampling step [s].
+    #[serde(rename = "dt_s")]
+    pub dt: f64,
+}
+
+/// Largest number of samples a drive may have (guards against `--dt 1e-12` filling the disk).
+pub const MAX_SAMPLES: usize = 5_000_000;
+
+impl Drive {
+    /// Checks finiteness and signs of every field and the sample count.
+    pub fn validate(&self) -> Result<()> {
+        let d = self;
+        for (name, value) in [
+            ("--amplitude", d.amplitude),
+            ("--frequency", d.frequency),
+            ("--offset", d.offset),
+            ("--periods", d.periods),
+            ("--dt", d.dt),
+        ] {
+            if !value.is_finite() {
+                bail!("{name} must be a finite number, got {value}");
+            }
+        }
+        for (name, value, unit) in [
+            ("--frequency", d.frequency, "Hz"),
+            ("--periods", d.periods, ""),
+            ("--dt", d.dt, "s"),
+        ] {
+            if value <= 0.0 {
+                bail!("{name} must be positive, got {value}{}", unit_suffix(unit));
+            }
+        }
+        let steps = self.duration() / d.dt;
+        if !steps.is_finite() || steps > MAX_SAMPLES as f64 {
+            bail!(
+                "--dt {} s gives {steps:.3e} samples over {} s, more than the limit of {MAX_SAMPLES}; \
+                 use a larger --dt or fewer --periods",
+                d.dt,
+                self.duration()
+            );
+        }
+        if steps < 2.0 {
+            bail!(
+                "--dt {} s is longer than half the run ({} s); use a smaller --dt",
+                d.dt,
+                self.duration()
+            );
+        }
+        Ok(())
+    }
+
+    /// Run length `periods / frequency` [s].
+    pub fn duration(&self) -> f64 {
+        self.periods / self.frequency
+    }
+
+    /// The sampling grid: `ceil(duration/dt)` equal steps from 0 to the duration, so the step is
+    /// at most `dt` and the run ends exactly after `periods` periods.
+    pub fn grid(&self) -> Result<Grid> {
+        self.validate()?;
+        let steps = (self.duration() / self.dt - 1e-9).ceil().max(1.0) as usize;
+        Ok(Grid::span(0.0, self.duration(), steps)?)
+    }
+
+    /// The terminal voltage at time `t` [V].
+    pub fn value(&self, t: f64) -> f64 {
+        self.offset + self.amplitude * self.waveform.shape(self.frequency * t)
+    }
+
+    /// The terminal voltage on [`Drive::grid`] (a scalar trajectory) [V].
+    pub fn trajectory(&self) -> Result<Trajectory> {
+        let grid = self.grid()?;
+        Ok(Trajectory::from_fn(grid, |t| self.value(t))?)
+    }
+}
+
+fn unit_suffix(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
+}
+
+/// Parses a number with an optional SI-prefixed unit, e.g. `-65mV`, `0.1 ms`, `2kHz`, `1e-3`,
+/// into SI base units.
+///
+/// A bare number is taken in SI base units. The unit, when given, must be `unit` (`"1"` or `""`
+/// for dimensionless), optionally prefixed by one of `p n u µ m k M G`.
+pub fn parse_quantity(text: &str, unit: &str) -> Result<f64> {
+    let s = text.trim();
+    let split = (1..=s.len())
+        .rev()
+        .filter(|&i| s.is_char_boundary(i))
+        .find(|&i| f64::from_str(&s[..i]).is_ok());
+    let Some(split) = split else {
+        bail!("'{text}' is not a number");
+    };
+    // `f64::from_str` accepts "inf" and "nan"; report them as such rather than as units.
+    let number = f64::from_str(&s[..split])?;
+    if !number.is_finite() {
+        bail!("'{text}' is not a finite number");
+    }
+    let suffix = s[split..].trim();
+    let unit = if unit == "1" { "" } else { unit };
+    if suffix.is_empty() || suffix == unit {
+        return Ok(number);
+    }
+    if !unit.is_empty() {
+        if let Some(prefix) = suffix.strip_suffix(unit) {
+            let factor = match prefix {
+                "p" => 1e-12,
+                "n" => 1e-9,
+                "u" | "µ" | "μ" => 1e-6,
+                "m" => 1e-3,
+                "k" => 1e3,
+                "M" => 1e6,
+                "G" => 1e9,
+                _ => bail!(
+                    "unknown unit prefix '{prefix}' in '{text}' (expected one of p n u m k M G)"
+                ),
+            };
+            return Ok(number * factor);
+        }
+        bail!(
+            "'{text}' has unit '{suffix}', expected {unit} (optionally with a prefix such as m{unit})"
+        );
+    }
+    bail!("'{text}' has unit '{suffix}', expected a plain number");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drive(waveform: Waveform) -> Drive {
+        Drive {
+            waveform,
+            amplitude: 2.0,
+            frequency: 5.0,
+            offset: 0.5,
+            periods: 2.0,
+            dt: 1e-3,
+        }
+    }
+
+    #[test]
+    fn grid_covers_whole_periods() {
+        let d = drive(Waveform::Sine);
+        let g = d.grid().expect("valid");
+        assert_eq!(g.len(), 401);
+        assert!((g.t_end() - 0.4).abs() < 1e-12);
+        // A dt that does not divide the duration is shortened, never lengthened.
+        let d = Drive { dt: 0.03, ..d };
+        let g = d.grid().expect("valid");
+        assert_eq!(g.steps(), 14);
+        assert!(g.dt() <= 0.03 && (g.t_end() - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn waveform_values() {
+        let d = drive(Waveform::Sine);
+        assert!((d.value(0.0) - 0.5).abs() < 1e-15);
+        assert!((d.value(0.05) - 2.5).abs() < 1e-12); // quarter period of 5 Hz
+        let tri = drive(Waveform::Triangle);
+        for (t, want) in [
+            (0.0, 0.5),
+            (0.05, 2.5),
+            (0.1, 0.5),
+            (0.15, -1.5),
+            (0.2, 0.5),
+        ] {
+            assert!((tri.value(t) - want).abs() < 1e-12, "triangle at {t}");
+        }
+        // The triangle is continuous across the period boundary and odd like the sine.
+        assert!((Waveform::Triangle.shape(0.999_999) - Waveform::Triangle.shape(1.0)).abs() < 1e-5);
+        assert!((Waveform::Triangle.shape(0.1) + Waveform::Triangle.shape(0.9)).abs() < 1e-12);
+        let step = drive(Waveform::Step);
+        assert_eq!(step.value(0.049), 0.5);
+        assert_eq!(step.value(0.05), 2.5);
+        assert_eq!(step.value(0.39), 2.5);
+        let pulse = drive(Waveform::Pulse);
+        for (t, want) in [
+            (0.0, 0.5),
+            (0.06, 2.5),
+            (0.11, 0.5),
+            (0.26, 2.5),
+            (0.31, 0.5),
+        ] {
+            assert_eq!(pulse.value(t), want, "pulse at {t}");
+        }
+        let v = d.trajectory().expect("valid");
+        assert_eq!(v.len(), 401);
+        assert!((v.at(50)[0] - 2.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn invalid_drives_are_rejected() {
+        let d = drive(Waveform::Sine);
+        for bad in [
+            Drive { dt: 0.0, ..d },
+            Drive { dt: -1e-3, ..d },
+            Drive { dt: f64::NAN, ..d },
+            Drive {
+                frequency: 0.0,
+                ..d
+            },
+            Drive { periods: -1.0, ..d },
+            Drive {
+                amplitude: f64::INFINITY,
+                ..d
+            },
+            Drive { dt: 1e-12, ..d },
+            Drive { dt: 1.0, ..d },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quantities_with_units() {
+        assert_eq!(parse_quantity("1.5", "V").expect("ok"), 1.5);
+        assert_eq!(parse_quantity("-65mV", "V").expect("ok"), -0.065);
+        assert_eq!(parse_quantity("-65 mV", "V").expect("ok"), -0.065);
+        assert_eq!(parse_quantity("2kHz", "Hz").expect("ok"), 2000.0);
+        assert_eq!(parse_quantity("1e-3s", "s").expect("ok"), 1e-3);
+        assert!((parse_quantity("20us", "s").expect("ok") - 20e-6).abs() < 1e-20);
+        assert_eq!(parse_quantity("3", "1").expect("ok"), 3.0);
+        assert_eq!(parse_quantity("10S/m^2", "S/m^2").expect("ok"), 10.0);
+        for (bad, unit) in [
+            ("abc", "V"),
+            ("", "V"),
+            ("nan", "V"),
+            ("inf", "s"),
+            ("1mA", "V"),
+            ("1xV", "V"),
+            ("2V", "1"),
+        ] {
+            assert!(parse_quantity(bad, unit).is_err(), "{bad} [{unit}]");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Plots of a run: the `i–v` Lissajous figure and the stacked time traces, as SVG (and PNG on
+//! request), with the bundled DejaVu Sans font so text renders without system fonts.
+//!
+//! Axes carry SI units with a prefix chosen per axis (`t [ms]`, `i [µA]`, `g [mS/m^2]`).
+
+use std::sync::OnceLock;
+
+use anyhow::{Result, anyhow};
+use memrc::Element;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::analyse::Run;
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Registers the bundled font as `sans-serif` (once per process).
+fn register_font() -> Result<()> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = *DONE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the bundled plot font could not be loaded"))
+    }
+}
+
+const COLOURS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(23, 190, 207),
+];
+
+/// One plotted series.
+struct Series {
+    label: String,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+/// An SI prefix for values up to `max_abs`: `(factor to multiply by, prefix)`.
+fn prefix_for(max_abs: f64) -> (f64, &'static str) {
+    const PREFIXES: [(f64, &str); 7] = [
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "µ"),
+        (1e-9, "n"),
+    ];
+    if !(max_abs.is_finite() && max_abs > 0.0) {
+        return (1.0, "");
+    }
+    for (p, name) in PREFIXES {
+        if max_abs >= p {
+            return (1.0 / p, name);
+        }
+    }
+    (1e12, "p")
+}
+
+fn axis_label(symbol: &str, prefix: &str, unit: &str) -> String {
+    if unit == "1" {
+        symbol.to_string()
+    } else {
+        format!("{symbol} [{prefix}{unit}]")
+    }
+}
+
+fn bounds(series: &[Series], pick: impl Fn(&Series) -> &Vec<f64>) -> (f64, f64) {
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|s| pick(s).iter().copied())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (-1.0, 1.0);
+    }
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1e-12)
+    };
+    (lo - pad, hi + pad)
+}
+
+/// A tick label: three decimals without trailing zeros.
+fn tick(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// Draws one panel of `series` (already scaled) into `area`.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
+    let (x0, x1) = bounds(series, |s| &s.x);
+    let (y0, y1) = bounds(series, |s| &s.y);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    for (j, s) in series.iter().enumerate() {
+        let colour = COLOURS[j % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                s.x.iter().copied().zip(s.y.iter().copied()),
+                colour.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(s.label.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Scales a set of raw series to a shared prefix; returns the prefix.
+fn scale_y(series: &mut [Series]) -> &'static str {
+    let max = series
+        .iter()
+        .flat_map(|s| s.y.iter())
+        .fold(0.0_f64, |m, y| m.max(y.abs()));
+    let (f, p) = prefix_for(max);
+    for s in series.iter_mut() {
+        s.y.iter_mut().for_each(|y| *y *= f);
+    }
+    p
+}
+
+fn port_name(n: usize, p: usize) -> String {
+    if n == 1 {
+        String::new()
+    } else {
+        format!("{}", p + 1)
+    }
+}
+
+/// The `i–v` figure: for a one-port `i` against `v`; for an `n`-port every port current against
+/// the driven terminal voltage `v1`.
+pub fn lissajous<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    el: &dyn Element,
+    run: &Run,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    root.fill(&WHITE)
+        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    let info = el.info();
+    let n = el.n_ports();
+    let v1 = run.v.component(0);
+    let (fv, pv) = prefix_for(v1.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
+    let x: Vec<f64> = v1.iter().map(|v| v * fv).collect();
+    let mut series: Vec<Series> = (0..n)
+        .map(|p| Series {
+            label: format!("i{}", port_name(n, p)),
+            x: x.clone(),
+            y: run.response.i.component(p),
+        })
+        .collect();
+    let pi = scale_y(&mut series);
+    let title = if n == 1 {
+        format!("{}: i against v", info.name)
+    } else {
+        format!("{}: port currents against the driven voltage v1", info.name)
+    };
+    let x_label = axis_label(if n == 1 { "v" } else { "v1" }, pv, "V");
+    panel(
+        &root,
+        &title,
+        &x_label,
+        &axis_label("i", pi, info.current_unit),
+        &series,
+    )?;
+    root.present()
+        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+}
+
+/// Stacked time traces: terminal voltage(s), current(s), conductance entries and (if any) the
+/// states, against time.
+pub fn traces<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    el: &dyn Element,
+    run: &Run,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    root.fill(&WHITE)
+        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    let info = el.info();
+    let n = el.n_ports();
+    let ns = el.n_states();
+    let grid = run.v.grid();
+    let (ft, pt) = prefix_for(grid.t_end().abs());
+    let t: Vec<f64> = grid.times().iter().map(|t| t * ft).collect();
+    let t_label = axis_label("t", pt, "s");
+    let rows = if ns > 0 { 4 } else { 3 };
+    let areas = root.split_evenly((rows, 1));
+    let make = |traj: &memrc::Trajectory, labels: Vec<String>| -> Vec<Series> {
+        labels
+            .into_iter()
+            .enumerate()
+            .map(|(c, label)| Series {
+                label,
+                x: t.clone(),
+                y: traj.component(c),
+            })
+            .collect()
+    };
+    let mut v = make(
+        &run.v,
+        (0..n).map(|p| format!("v{}", port_name(n, p))).collect(),
+    );
+    let pv = scale_y(&mut v);
+    panel(
+        &areas[0],
+        &format!("{}: terminal voltage", info.name),
+        &t_label,
+        &axis_label("v", pv, "V"),
+        &v,
+    )?;
+    let mut i = make(
+        &run.response.i,
+        (0..n).map(|p| format!("i{}", port_name(n, p))).collect(),
+    );
+    let pi = scale_y(&mut i);
+    panel(
+        &areas[1],
+        "current",
+        &t_label,
+        &axis_label("i", pi, info.current_unit),
+        &i,
+    )?;
+    let g_labels = if n == 1 {
+        vec!["g".to_string()]
+    } else {
+        (1..=n)
+            .flat_map(|r| (1..=n).map(move |c| format!("g{r}{c}")))
+            .collect()
+    };
+    let mut g = make(&run.response.g, g_labels);
+    let pg = scale_y(&mut g);
+    panel(
+        &areas[2],
+        "memconductance",
+        &t_label,
+        &axis_label("g", pg, info.conductance_unit),
+        &g,
+    )?;
+    if ns > 0 {
+        let names = el.state_names();
+        let unit = info.states.first().map_or("1", |s| s.unit);
+        let same_unit = info.states.iter().all(|s| s.unit == unit);
+        let mut x = make(&run.response.x, names);
+        let (label, px) = if same_unit && unit != "1" {
+            let p = scale_y(&mut x);
+            ("state".to_string(), p)
+        } else {
+            ("state".to_string(), "")
+        };
+        let y_label = if same_unit {
+            axis_label(&label, px, unit)
+        } else {
+            label
+        };
+        panel(&areas[3], "state", &t_label, &y_label, &x)?;
+    }
+    root.present()
+        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+}
+
+/// Size of the Lissajous figure [px].
+pub const LISSAJOUS_SIZE: (u32, u32) = (720, 560);
+
+/// Size of the traces figure [px] for `rows` panels.
+pub fn traces_size(el: &dyn Element) -> (u32, u32) {
+    let rows = if el.n_states() > 0 { 4 } else { 3 };
+    (900, 230 * rows)
+}
+
+/// Renders a figure to an SVG string.
+pub fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw(root)?;
+    }
+    Ok(text.into_bytes())
+}
+
+/// Renders a figure to PNG bytes.
+pub fn png(
+    size: (u32, u32),
+    draw: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(root)?;
+    }
+    encode_png(&rgb, size)
+}
+
+fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(rgb, size.0, size.1, image::ColorType::Rgb8)
+        .map_err(|e| anyhow!("encoding PNG: {e}"))?;
+    Ok(out)
+}

@@ -1,0 +1,117 @@
+//! `summary.json`: the element, its parameters and drive, and every measured property.
+//!
+//! Top-level keys (energies and conductances carry the element's units in the key, like the
+//! CSV columns: `dissipated_energy_J` and `min_conductance_S` for devices,
+//! `dissipated_energy_J_per_m2` and `min_conductance_S_per_m2` for channel densities):
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `element`, `summary`, `source`, `ports`, `states` | the kind |
+//! | `parameters` | `[{name, value, unit, default}]` in table order (SI) |
+//! | `batteries_V` | `E` per port; the analysis uses the port voltage `v − E` |
+//! | `drive` | waveform, `amplitude_V`, `frequency_Hz`, `offset_V`, `periods`, `dt_s` (as given), `samples`, `step_s` (as used), `duration_s`, `driven_port`, `hold_V` |
+//! | `units` | unit of each quantity |
+//! | `dissipated_energy_<E>` | `∫ (v − E)ᵀ i dt` of the memristive part |
+//! | `min_conductance_<G>` | `ε = min_t λ_min(G)` (Assumption 2/3) |
+//! | `passive`, `pinched` | eq. (12); pinched hysteresis (`null` for multi-ports) |
+//! | `dissipation_identity_rel_error` | eq. (29a) |
+//! | `cocontent_identity_rel_error` | eq. (31), max over the paths straight, quadratic, sine, staggered, bent |
+//! | `gradient_identity_rel_error` | eq. (33d), max over the directions drive, bump, sine |
+//! | `degenerate_metric_samples` | floored `1/g` samples per identity and in total |
+//! | `positivity`, `passivity`, `pinch`, `dissipation`, `cocontent`, `gradient`, `fading_memory`, `hysteresis_sweep`, `per_port` | the full reports |
+
+use memrc::Element;
+use serde_json::{Value, json};
+
+use crate::analyse::Run;
+use crate::drive::Drive;
+use crate::output::unit_tag;
+
+/// The `summary.json` document.
+pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
+    let info = el.info();
+    let r = &run.reports;
+    let energy_unit = if info.current_unit.ends_with("/m^2") {
+        "J/m^2"
+    } else {
+        "J"
+    };
+    let params: Vec<Value> = el
+        .param_values()
+        .into_iter()
+        .map(|(name, value)| {
+            let p = info.params.iter().find(|p| p.name == name);
+            json!({
+                "name": name,
+                "value": value,
+                "unit": p.map(|p| p.unit),
+                "default": p.map(|p| p.default),
+            })
+        })
+        .collect();
+    let grid = run.v.grid();
+    let (d_dis, d_co, d_grad) = r.degenerate();
+    let mut doc = json!({
+        "element": info.name,
+        "summary": info.summary,
+        "source": info.source,
+        "ports": el.n_ports(),
+        "states": el.state_names(),
+        "parameters": params,
+        "batteries_V": (0..el.n_ports()).map(|p| el.battery(p)).collect::<Vec<_>>(),
+        "drive": {
+            "waveform": drive.waveform,
+            "amplitude_V": drive.amplitude,
+            "frequency_Hz": drive.frequency,
+            "offset_V": drive.offset,
+            "periods": drive.periods,
+            "dt_s": drive.dt,
+            "step_s": grid.dt(),
+            "samples": grid.len(),
+            "duration_s": grid.t_end() - grid.t0(),
+            "driven_port": 0,
+            "hold_V": if el.n_ports() > 1 { Some(hold) } else { None },
+            "voltage": "terminal voltage v; the element's port voltage is v - E",
+        },
+        "units": {
+            "time": "s",
+            "voltage": "V",
+            "current": info.current_unit,
+            "conductance": info.conductance_unit,
+            "energy": energy_unit,
+            "loop_area": format!("V*{}", info.current_unit),
+        },
+        "passive": r.passivity.passive,
+        "pinched": r.pinch.map(|p| p.pinched),
+        "dissipation_identity_rel_error": r.dissipation.rel_error,
+        "cocontent_identity_rel_error": r.cocontent_max(),
+        "gradient_identity_rel_error": r.gradient_max(),
+        "degenerate_metric_samples": {
+            "dissipation": d_dis,
+            "cocontent": d_co,
+            "gradient": d_grad,
+            "total": d_dis + d_co + d_grad,
+            "note": "samples where the 1/g metric was floored (g below 1e-12 max|g|, or G only semi-definite); where non-zero the identities hold only on the non-degenerate part",
+        },
+        "positivity": r.positivity,
+        "passivity": r.passivity,
+        "pinch": r.pinch,
+        "dissipation": r.dissipation,
+        "cocontent": r.cocontent,
+        "gradient": r.gradient,
+        "fading_memory": r.fading_memory,
+        "hysteresis_sweep": r.hysteresis_sweep,
+        "per_port": r.ports,
+    });
+    if let Value::Object(map) = &mut doc {
+        map.insert(
+            format!("dissipated_energy_{}", unit_tag(energy_unit)),
+            json!(r.passivity.dissipated_energy),
+        );
+        map.insert(
+            format!("min_conductance_{}", unit_tag(info.conductance_unit)),
+            json!(r.positivity.epsilon),
+        );
+    }
+    doc
+}

@@ -1,0 +1,324 @@
+//! End-to-end tests of `memrc element …`, running the built binary on temporary directories.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FILES: [&str; 4] = ["traces.csv", "summary.json", "lissajous.svg", "traces.svg"];
+
+fn memrc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_memrc"))
+        .args(args)
+        .output()
+        .expect("the memrc binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn catalogue() -> Vec<&'static memrc::KindInfo> {
+    memrc::element::Catalogue::all().map(|e| e.info).collect()
+}
+
+#[test]
+fn list_names_every_catalogue_kind() {
+    let o = memrc(&["element", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let kinds = catalogue();
+    assert!(!kinds.is_empty());
+    for k in &kinds {
+        assert!(names.contains(&k.name), "{} missing from:\n{text}", k.name);
+    }
+    assert_eq!(names.len(), kinds.len());
+}
+
+#[test]
+fn info_shows_the_parameter_table() {
+    for k in catalogue() {
+        let o = memrc(&["element", "info", k.name]);
+        assert!(o.status.success(), "{}: {}", k.name, stderr(&o));
+        let text = stdout(&o);
+        assert!(text.contains(k.source), "{text}");
+        for p in k.params {
+            let line = text
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(p.name))
+                .unwrap_or_else(|| panic!("{}: no row for {}", k.name, p.name));
+            assert!(line.contains(&p.range_text()), "{line}");
+        }
+    }
+}
+
+fn expected_header(k: &memrc::KindInfo) -> Vec<String> {
+    let tag = |u: &str| u.replace('/', "_per_").replace('^', "");
+    let (i, g) = (tag(k.current_unit), tag(k.conductance_unit));
+    let mut h = vec!["t_s".to_string()];
+    if k.ports == 1 {
+        h.extend(["v_V".into(), format!("i_{i}"), format!("g_{g}")]);
+    } else {
+        h.extend((1..=k.ports).map(|p| format!("v{p}_V")));
+        h.extend((1..=k.ports).map(|p| format!("i{p}_{i}")));
+        for r in 1..=k.ports {
+            h.extend((1..=k.ports).map(|c| format!("g{r}{c}_{g}")));
+        }
+    }
+    for s in k.states {
+        h.push(if s.unit == "1" {
+            s.name.to_string()
+        } else {
+            format!("{}_{}", s.name, tag(s.unit))
+        });
+    }
+    h
+}
+
+fn number(doc: &Value, key: &str) -> f64 {
+    doc[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number: {}", doc[key]))
+}
+
+#[test]
+fn every_kind_runs_with_its_default_drive() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for k in catalogue() {
+        let dir = tmp.path().join(k.name);
+        let o = memrc(&[
+            "element",
+            k.name,
+            "--out",
+            dir.to_str().expect("utf-8 path"),
+        ]);
+        assert!(o.status.success(), "{}: {}", k.name, stderr(&o));
+        for f in FILES {
+            let len = std::fs::metadata(dir.join(f))
+                .unwrap_or_else(|_| panic!("{}: {f} missing", k.name))
+                .len();
+            assert!(len > 0, "{}: {f} empty", k.name);
+        }
+        // No staging directories are left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+
+        let csv = std::fs::read_to_string(dir.join("traces.csv")).expect("csv");
+        let mut lines = csv.lines();
+        let header: Vec<String> = lines
+            .next()
+            .expect("header")
+            .split(',')
+            .map(String::from)
+            .collect();
+        assert_eq!(header, expected_header(k), "{}", k.name);
+        let rows: Vec<&str> = lines.collect();
+        assert!(rows.len() > 100, "{}", k.name);
+        for row in [rows[0], rows[rows.len() - 1]] {
+            let cells: Vec<f64> = row
+                .split(',')
+                .map(|c| c.parse().expect("numeric cell"))
+                .collect();
+            assert_eq!(cells.len(), header.len());
+            assert!(cells.iter().all(|c| c.is_finite()));
+        }
+
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("json"))
+                .expect("summary.json parses");
+        let per_area = k.current_unit.ends_with("/m^2");
+        let (energy, gmin) = if per_area {
+            ("dissipated_energy_J_per_m2", "min_conductance_S_per_m2")
+        } else {
+            ("dissipated_energy_J", "min_conductance_S")
+        };
+        for key in [
+            energy,
+            gmin,
+            "passive",
+            "pinched",
+            "dissipation_identity_rel_error",
+            "cocontent_identity_rel_error",
+            "gradient_identity_rel_error",
+            "parameters",
+            "drive",
+            "units",
+            "positivity",
+            "fading_memory",
+            "hysteresis_sweep",
+            "degenerate_metric_samples",
+        ] {
+            assert!(doc.get(key).is_some(), "{}: no {key}", k.name);
+        }
+        assert_eq!(doc["element"], k.name);
+        assert_eq!(doc["passive"], true, "{}", k.name);
+        assert!(number(&doc, energy) >= 0.0, "{}", k.name);
+        assert_eq!(
+            doc["parameters"].as_array().map(Vec::len),
+            Some(k.params.len())
+        );
+        let degenerate = doc["degenerate_metric_samples"]["total"]
+            .as_u64()
+            .expect("count");
+        if k.ports == 1 {
+            assert_eq!(doc["pinched"], true, "{}", k.name);
+            assert_eq!(
+                degenerate, 0,
+                "{}: the default drive floors the metric",
+                k.name
+            );
+            for key in [
+                "dissipation_identity_rel_error",
+                "cocontent_identity_rel_error",
+                "gradient_identity_rel_error",
+            ] {
+                let e = number(&doc, key);
+                assert!(e < 1e-9, "{}: {key} = {e}", k.name);
+            }
+            assert_eq!(
+                doc["hysteresis_sweep"]["points"].as_array().map(Vec::len),
+                Some(6)
+            );
+        } else {
+            // The synapse's G = diag(0, gbar s) is only semi-definite: the 1/G metric is
+            // floored on the presynaptic port, which the summary must say.
+            assert!(doc["pinched"].is_null());
+            assert!(degenerate > 0, "{}", k.name);
+            assert_eq!(doc["positivity"]["symmetric"], true);
+            assert_eq!(doc["per_port"].as_array().map(Vec::len), Some(k.ports));
+        }
+    }
+}
+
+#[test]
+fn options_and_png_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("hp-tri");
+    let o = memrc(&[
+        "element",
+        "hp",
+        "--drive",
+        "triangle",
+        "--amplitude",
+        "800mV",
+        "--frequency",
+        "2",
+        "--periods",
+        "1.5",
+        "--dt",
+        "1ms",
+        "--param",
+        "r_off=20e3",
+        "--png",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in FILES.iter().chain(&["lissajous.png", "traces.png"]) {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(doc["drive"]["waveform"], "triangle");
+    assert_eq!(doc["drive"]["amplitude_V"], 0.8);
+    assert_eq!(doc["drive"]["samples"], 751);
+    let r_off = doc["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "r_off"))
+        .expect("r_off listed");
+    assert_eq!(r_off["value"], 20e3);
+    // Running again into the same directory replaces the files and keeps others.
+    std::fs::write(dir.join("notes.txt"), "mine").expect("write");
+    let o = memrc(&["element", "hp", "--out", dir.to_str().expect("utf-8 path")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("notes.txt").exists());
+}
+
+fn assert_fails(args: &[&str], dir: &Path, needle: &str) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--out", dir.to_str().expect("utf-8 path")]);
+    let o = memrc(&all);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{args:?} succeeded");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: '{needle}' not in {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert!(!dir.exists(), "{args:?} left {}", dir.display());
+    let parent = dir.parent().expect("parent");
+    let n = std::fs::read_dir(parent).expect("list").count();
+    assert_eq!(n, 0, "{args:?} left files in {}", parent.display());
+}
+
+#[test]
+fn errors_are_one_line_and_write_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("out");
+    let cases: &[(&[&str], &str)] = &[
+        (&["element", "hp-jogelkar"], "did you mean 'hp-joglekar'"),
+        (&["element", "no-such-thing"], "unknown element"),
+        (&["element", "hp", "--param", "r_on"], "KEY=VALUE"),
+        (
+            &["element", "hp", "--param", "r_onn=10"],
+            "did you mean 'r_on'",
+        ),
+        (&["element", "hp", "--param", "r_on=-5"], "out of range"),
+        (&["element", "hp", "--param", "r_on=abc"], "not a number"),
+        (&["element", "hp", "--param", "r_on=nan"], "finite"),
+        (&["element", "hp", "--param", "r_on=5V"], "unit"),
+        (&["element", "hp", "--dt", "0"], "--dt must be positive"),
+        (&["element", "hp", "--dt", "-1ms"], "--dt must be positive"),
+        (&["element", "hp", "--dt", "NaN"], "finite"),
+        (&["element", "hp", "--dt", "1e-12"], "samples"),
+        (&["element", "hp", "--frequency", "0"], "--frequency"),
+        (&["element", "hp", "--amplitude", "inf"], "finite"),
+        (&["element", "hp", "--amplitude", "1mA"], "unit"),
+        (&["element", "hp", "--drive", "square"], "square"),
+        (&["element", "hp", "--bogus"], "--bogus"),
+    ];
+    for (args, needle) in cases {
+        assert_fails(args, &dir, needle);
+    }
+    // Missing --out: one line, nothing written anywhere.
+    let o = memrc(&["element", "hp"]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--out"));
+    let o = memrc(&["element", "info", "hhna"]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("taken");
+    std::fs::write(&file, "x").expect("write");
+    let o = memrc(&[
+        "element",
+        "resistor",
+        "--out",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "x");
+    assert_eq!(std::fs::read_dir(tmp.path()).expect("list").count(), 1);
+}
