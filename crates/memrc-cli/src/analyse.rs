@@ -24,9 +24,6 @@ use crate::drive::Drive;
 /// Frequencies of the loop-area sweep, as multiples of the drive frequency.
 pub const SWEEP_FACTORS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
 
-/// Gauss-Legendre nodes in `s` for [`Path::Staggered`] (16 for the other paths, which are exact).
-pub const STAGGERED_NODES: usize = 96;
-
 /// Everything computed for one run.
 #[derive(Debug)]
 pub struct Run {
@@ -221,15 +218,6 @@ pub fn run(el: &dyn Element, drive: &Drive, hold: f64) -> Result<Run> {
     let other_sine = vector(&|t| (std::f64::consts::TAU * 2.7 / span * (t - t0) + 0.3).sin())?;
 
     let path_opts = PathOptions::default();
-    // The staggered path's integrand in s has non-integer powers s^(2p(t)-1), which Gauss-Legendre
-    // integrates only algebraically fast: 16 nodes leave ~5e-8, so it gets more nodes.
-    let path_opts_for = |p: &Path| {
-        let mut o = path_opts;
-        if matches!(p, Path::Staggered) {
-            o.nodes = STAGGERED_NODES;
-        }
-        o
-    };
     let paths = [
         Path::Straight,
         Path::Quadratic,
@@ -242,7 +230,7 @@ pub fn run(el: &dyn Element, drive: &Drive, hold: f64) -> Result<Run> {
         .map(|p| {
             Ok(Named {
                 name: p.name(),
-                report: cocontent(el, &w, p, path_opts_for(p))
+                report: cocontent(el, &w, p, path_opts)
                     .with_context(|| format!("co-content along the {} path", p.name()))?,
             })
         })

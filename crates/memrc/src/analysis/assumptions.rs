@@ -202,14 +202,30 @@ pub fn pinching(el: &dyn Element, v: &Trajectory, x: &Trajectory) -> PinchReport
     }
 }
 
-/// The area `|∮ i dv|` enclosed by the `i–v` curve of a one-port over the given samples
-/// (trapezoidal, `Σ ½(i_k + i_{k+1})(v_{k+1} − v_k)`) [W·s/s = V·A].
+/// The area enclosed by the `i–v` curve of a one-port over the given samples [V·A]: the sum of
+/// the lobe areas `Σ_lobes |∮ i dv|`, where the curve is cut into lobes at the zero crossings
+/// of `v` (the pinch point, where `i = 0`). A pinched figure-eight has two lobes traversed in
+/// opposite senses, whose signed areas would cancel; summing their magnitudes measures the
+/// hysteresis. A curve that never crosses `v = 0` is one lobe. Trapezoidal in `v`.
 pub fn loop_area(v: &Trajectory, i: &Trajectory) -> f64 {
     let n = v.len().min(i.len());
-    (0..n.saturating_sub(1))
-        .map(|k| 0.5 * (i.at(k)[0] + i.at(k + 1)[0]) * (v.at(k + 1)[0] - v.at(k)[0]))
-        .sum::<f64>()
-        .abs()
+    let mut total = 0.0;
+    let mut lobe = 0.0;
+    for k in 0..n.saturating_sub(1) {
+        let (v0, v1) = (v.at(k)[0], v.at(k + 1)[0]);
+        let (i0, i1) = (i.at(k)[0], i.at(k + 1)[0]);
+        if v0 * v1 < 0.0 {
+            // Split the step at the crossing (linear interpolation of i).
+            let th = v0 / (v0 - v1);
+            let ic = i0 + th * (i1 - i0);
+            lobe += 0.5 * (i0 + ic) * (0.0 - v0);
+            total += lobe.abs();
+            lobe = 0.5 * (ic + i1) * v1;
+        } else {
+            lobe += 0.5 * (i0 + i1) * (v1 - v0);
+        }
+    }
+    total + lobe.abs()
 }
 
 /// One point of a hysteresis sweep.
@@ -414,7 +430,21 @@ mod tests {
         let tau = 2.0 * std::f64::consts::PI;
         let v = Trajectory::from_fn(grid, |t| (tau * t).sin()).expect("finite");
         let i = Trajectory::from_fn(grid, |t| (tau * t).cos()).expect("finite");
+        // Cut at the two crossings of v = 0: two half-ellipses of area π/2 each.
         assert!((loop_area(&v, &i) - std::f64::consts::PI).abs() < 1e-5);
         assert!(loop_area(&v, &v) < 1e-12);
+        // A figure-eight i = v·(1 + s) with s lagging: lobes of opposite sense do not cancel.
+        let i8 = Trajectory::from_fn(grid, |t| (tau * t).sin() * (1.0 + 0.5 * (tau * t).cos()))
+            .expect("finite");
+        let signed: f64 = (0..grid.steps())
+            .map(|k| 0.5 * (i8.at(k)[0] + i8.at(k + 1)[0]) * (v.at(k + 1)[0] - v.at(k)[0]))
+            .sum();
+        assert!(signed.abs() < 1e-9, "signed area cancels: {signed}");
+        // Each lobe: |∫ sin x (1 + ½cos x) cos x dx| over a half period = ½·(2/3) = 1/3.
+        assert!(
+            (loop_area(&v, &i8) - 2.0 / 3.0).abs() < 1e-5,
+            "{}",
+            loop_area(&v, &i8)
+        );
     }
 }

@@ -119,8 +119,9 @@ pub enum Path {
     Quadratic,
     /// `v_s = sin(πs/2)·v̄`.
     Sine,
-    /// `v_s(t) = s^{p(t)}·v̄(t)` with `p` rising linearly from 1 to 3 over the grid: different
-    /// times travel at different speeds, so the path leaves every ray through `v̄`.
+    /// `v_s(t) = (s + c(t)·s(1 − s))·v̄(t)` with `c(t) = sin(2π (t − t0)/(T − t0))`: different
+    /// times travel at different speeds (monotonically, since `|c| ≤ 1`), so the path leaves
+    /// every ray through `v̄`.
     Staggered,
     /// `v_s = s·v̄ + s(1 − s)·w`: bent away from the straight line in the direction `w`.
     Bent(Trajectory),
@@ -144,8 +145,8 @@ impl Path {
                 Self::Quadratic => (s * s, 2.0 * s),
                 Self::Sine => ((pi2 * s).sin(), pi2 * (pi2 * s).cos()),
                 Self::Staggered => {
-                    let e = 1.0 + 2.0 * k as f64 / (len.max(2) - 1) as f64;
-                    (s.powf(e), if s > 0.0 { e * s.powf(e - 1.0) } else { 0.0 })
+                    let c = (2.0 * std::f64::consts::PI * k as f64 / (len.max(2) - 1) as f64).sin();
+                    (s + c * s * (1.0 - s), 1.0 + c * (1.0 - 2.0 * s))
                 }
                 Self::Bent(_) => (s, 1.0),
             };
@@ -221,8 +222,9 @@ pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct PathOptions {
-    /// Gauss–Legendre nodes in `s` (default 16: exact for polynomial paths, ~1e-16 for
-    /// [`Path::Sine`] and [`Path::Staggered`]).
+    /// Gauss–Legendre nodes in `s` (default 16: exact for the polynomial paths — straight,
+    /// quadratic, staggered, bent — whose integrand `⟨v_s, dv_s/ds⟩` has degree ≤ 3 in `s`, and
+    /// accurate to rounding for [`Path::Sine`], whose integrand is entire).
     pub nodes: usize,
     /// Memconductance operator options.
     pub memconductance: Options,
