@@ -2,7 +2,9 @@
 //!
 //! Top-level keys (energies and conductances carry the element's units in the key, like the
 //! CSV columns: `dissipated_energy_J` and `min_conductance_S` for devices,
-//! `dissipated_energy_J_per_m2` and `min_conductance_S_per_m2` for channel densities):
+//! `dissipated_energy_J_per_m2` and `min_conductance_S_per_m2` for channel densities, which
+//! also get `dissipated_energy_J` and `min_conductance_S` for a patch of
+//! `membrane_area_m2 = 1` m²):
 //!
 //! | key | meaning |
 //! |---|---|
@@ -112,6 +114,16 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
             format!("min_conductance_{}", unit_tag(info.conductance_unit)),
             json!(r.positivity.epsilon),
         );
+        if energy_unit != "J" {
+            // Channel densities: the absolute keys describe a 1 m² patch of membrane, so
+            // every summary has the same `dissipated_energy_J` / `min_conductance_S` keys.
+            map.insert(
+                "dissipated_energy_J".into(),
+                json!(r.passivity.dissipated_energy),
+            );
+            map.insert("min_conductance_S".into(), json!(r.positivity.epsilon));
+            map.insert("membrane_area_m2".into(), json!(1.0));
+        }
     }
     doc
 }
