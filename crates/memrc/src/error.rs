@@ -224,6 +224,12 @@ pub enum SolverError {
         /// Time [s].
         t: f64,
     },
+    /// The caller's observer asked to stop (e.g. Ctrl-C).
+    #[error("cancelled at {at}")]
+    Cancelled {
+        /// Where the solve was (e.g. "iteration 7", "t = 0.02 s").
+        at: String,
+    },
     /// Invalid solver settings.
     #[error("invalid solver setting {name} = {value}: {reason}")]
     BadSetting {

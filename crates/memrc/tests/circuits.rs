@@ -273,3 +273,37 @@ fn non_convergence_is_an_error_with_the_last_change_and_residual() {
     assert!(solve_relaxation(&c, grid, &v0, &x0, RelaxationOptions::default().probe(4)).is_err());
     assert!(solve_relaxation(&c, grid, &v0[..0], &x0, RelaxationOptions::default()).is_err());
 }
+
+#[test]
+fn observers_see_progress_and_can_cancel() {
+    use memrc::circuit::relaxation::{solve_relaxation_observed, solve_stepping_observed};
+    let (c, _) = memrc::circuit::neuron::hh_pulse_circuit(0.1, 0.020, 0.022).expect("valid");
+    let (v0, x0) = c.rest_state().expect("rest");
+    let grid = Grid::span(0.0, 0.050, 500).expect("grid");
+    let mut seen = Vec::new();
+    let r = solve_relaxation_observed(&c, grid, &v0, &x0, RelaxationOptions::default(), &mut |p| {
+        seen.push(p.fraction);
+        true
+    })
+    .expect("converges");
+    assert_eq!(seen.len(), r.iterations.len());
+    assert!(seen.iter().all(|f| (0.0..=1.0).contains(f)));
+    assert!((seen.last().copied().unwrap_or(0.0) - 1.0).abs() < 0.05);
+    let mut n = 0;
+    let e = solve_relaxation_observed(&c, grid, &v0, &x0, RelaxationOptions::default(), &mut |_| {
+        n += 1;
+        n < 3
+    })
+    .expect_err("cancelled");
+    assert!(matches!(e, Error::Solver(SolverError::Cancelled { .. })), "{e}");
+    let mut fractions = Vec::new();
+    solve_stepping_observed(&c, grid, &v0, &x0, LinearStep::Exponential2, &mut |f| {
+        fractions.push(f);
+        true
+    })
+    .expect("steps");
+    assert!(fractions.windows(2).all(|w| w[1] > w[0]) && fractions.len() >= 50);
+    let e = solve_stepping_observed(&c, grid, &v0, &x0, LinearStep::Exponential2, &mut |f| f < 0.5)
+        .expect_err("cancelled");
+    assert!(e.to_string().contains("cancelled"), "{e}");
+}

@@ -581,9 +581,27 @@ impl<'c> Engine<'c> {
     /// method on `R_k(u_k, u_{k+1}) = 0` for `u_{k+1}` (finite-difference Jacobian), started from
     /// `u_k`, until the update is below `1e-13 · max(|u|, 1e-3)` per component.
     pub fn time_step(&mut self, k0: usize, k1: usize) -> Result<usize, Error> {
+        self.time_step_observed(k0, k1, &mut |_| true)
+    }
+
+    /// [`Engine::time_step`] calling `observer(fraction done)` about every 1 % of the steps; the
+    /// observer returns `false` to cancel ([`SolverError::Cancelled`]).
+    pub fn time_step_observed(
+        &mut self,
+        k0: usize,
+        k1: usize,
+        observer: &mut dyn FnMut(f64) -> bool,
+    ) -> Result<usize, Error> {
         let m = self.step.m;
         let mut total_iters = 0;
+        let every = ((k1 - k0) / 100).max(1);
         for k in k0..k1 {
+            if (k - k0) % every == 0 && !observer((k - k0) as f64 / (k1 - k0) as f64) {
+                return Err(SolverError::Cancelled {
+                    at: format!("t = {} s", self.grid.time(k)),
+                }
+                .into());
+            }
             let mut ul = std::mem::take(&mut self.step.ul);
             let mut ur = std::mem::take(&mut self.step.ur);
             self.gather(k, &mut ul);

@@ -240,6 +240,30 @@ pub fn solve_relaxation(
     x0: &[f64],
     opts: RelaxationOptions,
 ) -> Result<RelaxationResult, Error> {
+    solve_relaxation_observed(circuit, grid, v0, x0, opts, &mut |_| true)
+}
+
+/// Progress of a long solve, passed to an observer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Estimated fraction done, in `[0, 1]`.
+    pub fraction: f64,
+    /// The iteration just finished (trajectory-space solves).
+    pub iteration: Option<IterationRecord>,
+}
+
+/// [`solve_relaxation`] reporting every iteration to `observer`, which returns `false` to
+/// cancel ([`SolverError::Cancelled`]). The fraction done is estimated from the windows done
+/// and, within a window, from how far the change has fallen on a log scale from the first
+/// iteration's towards the tolerance.
+pub fn solve_relaxation_observed(
+    circuit: &Circuit,
+    grid: Grid,
+    v0: &[f64],
+    x0: &[f64],
+    opts: RelaxationOptions,
+    observer: &mut dyn FnMut(Progress) -> bool,
+) -> Result<RelaxationResult, Error> {
     opts.validate(circuit.n_nodes())?;
     let start = Instant::now();
     let mut eng = Engine::new(circuit, grid, opts.scheme, v0, x0)?;
@@ -266,6 +290,7 @@ pub fn solve_relaxation(
         let mut it = 0;
         let mut newton_its = 0;
         let (mut last_change, mut last_res) = (f64::INFINITY, eng.voltage_residual(k0, k1));
+        let mut first_change = f64::NAN;
         loop {
             if it >= opts.max_iterations {
                 return Err(SolverError::NotConverged {
@@ -313,6 +338,24 @@ pub fn solve_relaxation(
                 peak,
                 wall_time: start.elapsed().as_secs_f64(),
             });
+            if first_change.is_nan() {
+                first_change = change;
+            }
+            let within = if change > 0.0 && first_change > opts.tol {
+                ((first_change / change).ln() / (first_change / opts.tol).ln()).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            let progress = Progress {
+                fraction: (k0 as f64 + within * (k1 - k0) as f64) / steps as f64,
+                iteration: iterations.last().copied(),
+            };
+            if !observer(progress) {
+                return Err(SolverError::Cancelled {
+                    at: format!("window {w_index}, iteration {it}"),
+                }
+                .into());
+            }
             if !change.is_finite() || change > opts.divergence_limit || !last_res.is_finite() {
                 return Err(SolverError::NotConverged {
                     method: format!("trajectory-space iteration diverged (window {w_index})"),
@@ -358,7 +401,20 @@ pub fn solve_stepping(
     x0: &[f64],
     scheme: LinearStep,
 ) -> Result<CircuitSolution, Error> {
+    solve_stepping_observed(circuit, grid, v0, x0, scheme, &mut |_| true)
+}
+
+/// [`solve_stepping`] reporting the fraction of steps done to `observer` (about every 1 %),
+/// which returns `false` to cancel.
+pub fn solve_stepping_observed(
+    circuit: &Circuit,
+    grid: Grid,
+    v0: &[f64],
+    x0: &[f64],
+    scheme: LinearStep,
+    observer: &mut dyn FnMut(f64) -> bool,
+) -> Result<CircuitSolution, Error> {
     let mut eng = Engine::new(circuit, grid, scheme, v0, x0)?;
-    eng.time_step(0, grid.steps())?;
+    eng.time_step_observed(0, grid.steps(), observer)?;
     eng.solution()
 }
