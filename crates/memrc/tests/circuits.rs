@@ -290,12 +290,22 @@ fn observers_see_progress_and_can_cancel() {
     assert!(seen.iter().all(|f| (0.0..=1.0).contains(f)));
     assert!((seen.last().copied().unwrap_or(0.0) - 1.0).abs() < 0.05);
     let mut n = 0;
-    let e = solve_relaxation_observed(&c, grid, &v0, &x0, RelaxationOptions::default(), &mut |_| {
-        n += 1;
-        n < 3
-    })
+    let e = solve_relaxation_observed(
+        &c,
+        grid,
+        &v0,
+        &x0,
+        RelaxationOptions::default(),
+        &mut |_| {
+            n += 1;
+            n < 3
+        },
+    )
     .expect_err("cancelled");
-    assert!(matches!(e, Error::Solver(SolverError::Cancelled { .. })), "{e}");
+    assert!(
+        matches!(e, Error::Solver(SolverError::Cancelled { .. })),
+        "{e}"
+    );
     let mut fractions = Vec::new();
     solve_stepping_observed(&c, grid, &v0, &x0, LinearStep::Exponential2, &mut |f| {
         fractions.push(f);
@@ -303,7 +313,9 @@ fn observers_see_progress_and_can_cancel() {
     })
     .expect("steps");
     assert!(fractions.windows(2).all(|w| w[1] > w[0]) && fractions.len() >= 50);
-    let e = solve_stepping_observed(&c, grid, &v0, &x0, LinearStep::Exponential2, &mut |f| f < 0.5)
-        .expect_err("cancelled");
+    let e = solve_stepping_observed(&c, grid, &v0, &x0, LinearStep::Exponential2, &mut |f| {
+        f < 0.5
+    })
+    .expect_err("cancelled");
     assert!(e.to_string().contains("cancelled"), "{e}");
 }

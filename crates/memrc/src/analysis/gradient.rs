@@ -351,6 +351,18 @@ mod tests {
     }
 
     #[test]
+    fn staggered_path_integral_is_accurate() {
+        // For any element the integrand is d/ds ½⟨v_s, v_s⟩ (Remark 1), a cubic in s for the
+        // staggered path, which 16 Gauss–Legendre nodes integrate exactly.
+        let el = crate::element::build("resistor", &[("g2", 0.0)]).expect("valid");
+        let grid = crate::trajectory::Grid::span(0.0, 1.0, 500).expect("valid");
+        let v = Trajectory::from_fn(grid, |t| (6.0 * t).sin() + 0.2).expect("finite");
+        let r = cocontent(el.as_ref(), &v, &Path::Staggered, PathOptions::default())
+            .expect("cocontent");
+        assert!(r.rel_error < 1e-13, "{r:?}");
+    }
+
+    #[test]
     fn resistive_cocontent_of_a_cubic_resistor() {
         // g(v) = 1 + v²: E(v̄) = v̄²/2 + v̄⁴/4, while ½ g(v̄) v̄² = v̄²/2 + v̄⁴/2.
         let e = resistive_cocontent(|v| 1.0 + v * v, 2.0);
