@@ -4,6 +4,8 @@
 //! memrc element list                       every catalogue kind, one line each
 //! memrc element info NAME                  parameters (unit, default, range), states, source
 //! memrc element NAME [--drive …] --out DIR drive one element and analyse its response
+//! memrc example list                       the paper's worked examples, one line each
+//! memrc example NAME [--out DIR]           run one (default DIR: out/NAME)
 //! ```
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
@@ -11,6 +13,8 @@
 mod analyse;
 mod defaults;
 mod drive;
+mod example;
+mod example_plot;
 mod output;
 mod plot;
 mod summary;
@@ -20,6 +24,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use memrc::discretisation::LinearStep;
 use memrc::element::Catalogue;
 use memrc::error::ModelError;
 
@@ -37,6 +42,80 @@ struct Cli {
 enum Command {
     /// Element kinds: list them, show one, or drive one with a voltage waveform.
     Element(ElementCmd),
+    /// The paper's worked examples: list them or run one.
+    Example(ExampleCmd),
+}
+
+#[derive(Debug, Args)]
+struct ExampleCmd {
+    #[command(subcommand)]
+    which: ExampleWhich,
+}
+
+const HH_SPIKE_HELP: &str = "\
+Writes into DIR (default out/hh-spike), all at once or not at all:
+  traces.csv    t_ms, v_mV, m, h, n (time stepping), v_iter1_mV .. v_iterK_mV (every iterate),
+                i_uA_per_cm2 (the input current)
+  summary.json  iterations, change/residual/error-estimate histories, spike times and peaks
+                (time stepping and every iterate), fixed point vs time stepping, wall times,
+                rest state, energy terms in pJ/cm^2 and eq. (58)
+  figure3.svg, figure3.png  the panels of the paper's Figure 3";
+
+#[derive(Debug, Subcommand)]
+enum ExampleWhich {
+    /// Lists the examples, one line each.
+    List,
+    /// Paper Example 4 / Figure 3: Hodgkin-Huxley spike by time stepping and by the
+    /// alternating iteration Compute(g) -> Compute(v).
+    #[command(after_long_help = HH_SPIKE_HELP)]
+    HhSpike(HhSpikeArgs),
+    /// Paper eq. (49)-(53): a two-unit Hopfield network settling, L decreasing.
+    Hopfield(HopfieldArgs),
+}
+
+/// Options of `memrc example hh-spike`.
+#[derive(Debug, Args)]
+struct HhSpikeArgs {
+    /// One-step scheme of the discrete equations.
+    #[arg(long, default_value = "exp2", value_parser = parse_scheme,
+          value_name = "exp2|trapezoid|exp-euler|exp-linear|implicit-euler")]
+    scheme: LinearStep,
+    /// Switch to Newton once the change between iterates is below 10 mV.
+    #[arg(long)]
+    newton: bool,
+    /// Number of steps on 0-50 ms (500: 0.1 ms, as in the paper).
+    #[arg(long, value_name = "N", default_value_t = example::HH_STEPS, allow_hyphen_values = true)]
+    steps: usize,
+    /// Stop the iteration at this estimated distance to the fixed point [mV] (or with a unit:
+    /// 1e-12V).
+    #[arg(
+        long,
+        value_name = "MV",
+        default_value = "1e-9",
+        allow_hyphen_values = true
+    )]
+    tol: String,
+    /// Output directory (default out/hh-spike).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+/// Options of `memrc example hopfield`.
+#[derive(Debug, Args)]
+struct HopfieldArgs {
+    /// Horizon (normalised time, units of C/W).
+    #[arg(long, value_name = "T", default_value_t = example::HOPFIELD_T_END, allow_hyphen_values = true)]
+    t_end: f64,
+    /// RK4 step (normalised time).
+    #[arg(long, value_name = "DT", default_value_t = example::HOPFIELD_DT, allow_hyphen_values = true)]
+    dt: f64,
+    /// Output directory (default out/hopfield).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn parse_scheme(s: &str) -> std::result::Result<LinearStep, String> {
+    s.parse()
 }
 
 const RUN_HELP: &str = "\
@@ -187,7 +266,98 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             None => run_element(cmd.run),
         },
+        Command::Example(cmd) => match cmd.which {
+            ExampleWhich::List => {
+                print!("{}", example_list_text());
+                Ok(())
+            }
+            ExampleWhich::HhSpike(args) => run_hh_spike(args),
+            ExampleWhich::Hopfield(args) => run_hopfield(args),
+        },
     }
+}
+
+/// `memrc example list`: one line per example.
+fn example_list_text() -> String {
+    let width = example::EXAMPLES
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    example::EXAMPLES
+        .iter()
+        .map(|e| format!("{:<width$}  {}\n", e.name, e.description))
+        .collect()
+}
+
+/// `memrc example hh-spike …`.
+fn run_hh_spike(args: HhSpikeArgs) -> Result<()> {
+    let out = args.out.unwrap_or_else(|| PathBuf::from("out/hh-spike"));
+    let settings = example::HhSettings {
+        scheme: args.scheme,
+        newton: args.newton,
+        steps: args.steps,
+        tol: example::parse_tol(&args.tol)?,
+    };
+    let run = example::run_hh(settings)?;
+    let mut files = output::Staged::new();
+    files.add("traces.csv", example::hh_csv(&run).into_bytes());
+    files.add(
+        "figure3.svg",
+        plot::svg(example_plot::FIGURE3_SIZE, |root| {
+            example_plot::figure3(root, &run)
+        })?,
+    );
+    files.add(
+        "figure3.png",
+        plot::png(example_plot::FIGURE3_SIZE, |root| {
+            example_plot::figure3(root, &run)
+        })?,
+    );
+    files.add(
+        "summary.json",
+        serde_json::to_vec_pretty(&example::hh_summary(&run))
+            .context("serialising summary.json")?,
+    );
+    files.commit(&out)?;
+    print!("{}", example::hh_report(&run));
+    println!(
+        "  wrote traces.csv, figure3.svg, figure3.png, summary.json to {}",
+        out.display()
+    );
+    Ok(())
+}
+
+/// `memrc example hopfield …`.
+fn run_hopfield(args: HopfieldArgs) -> Result<()> {
+    let out = args.out.unwrap_or_else(|| PathBuf::from("out/hopfield"));
+    let (net, run) = example::run_hopfield(args.t_end, args.dt)?;
+    let mut files = output::Staged::new();
+    files.add("traces.csv", example::hopfield_csv(&run).into_bytes());
+    files.add(
+        "hopfield.svg",
+        plot::svg(example_plot::HOPFIELD_SIZE, |root| {
+            example_plot::hopfield(root, &run)
+        })?,
+    );
+    files.add(
+        "hopfield.png",
+        plot::png(example_plot::HOPFIELD_SIZE, |root| {
+            example_plot::hopfield(root, &run)
+        })?,
+    );
+    files.add(
+        "summary.json",
+        serde_json::to_vec_pretty(&example::hopfield_summary(&net, &run)?)
+            .context("serialising summary.json")?,
+    );
+    files.commit(&out)?;
+    print!("{}", example::hopfield_report(&run));
+    println!(
+        "  wrote traces.csv, hopfield.svg, hopfield.png, summary.json to {}",
+        out.display()
+    );
+    Ok(())
 }
 
 /// `memrc element list`.

@@ -15,7 +15,7 @@ use crate::analyse::Run;
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// Registers the bundled font as `sans-serif` (once per process).
-fn register_font() -> Result<()> {
+pub(crate) fn register_font() -> Result<()> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = *DONE.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
@@ -27,7 +27,7 @@ fn register_font() -> Result<()> {
     }
 }
 
-const COLOURS: [RGBColor; 6] = [
+pub(crate) const COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -92,7 +92,7 @@ fn bounds(series: &[Series], pick: impl Fn(&Series) -> &Vec<f64>) -> (f64, f64) 
 }
 
 /// A tick label: three decimals without trailing zeros.
-fn tick(v: f64) -> String {
+pub(crate) fn tick(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
