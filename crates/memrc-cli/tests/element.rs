@@ -81,6 +81,11 @@ fn expected_header(k: &memrc::KindInfo) -> Vec<String> {
             format!("{}_{}", s.name, tag(s.unit))
         });
     }
+    if k.states.is_empty() {
+        // Composite elements (the π network) name their states per part, without units.
+        let el = memrc::element::build(k.name, &[]).expect("catalogue element builds");
+        h.extend(el.state_names());
+    }
     h
 }
 
@@ -192,6 +197,18 @@ fn every_kind_runs_with_its_default_drive() {
                 doc["hysteresis_sweep"]["points"].as_array().map(Vec::len),
                 Some(6)
             );
+        } else if doc["positivity"]["holds"] == true {
+            // A positive definite multi-port (the π network): the identities hold with 1/G.
+            assert!(doc["pinched"].is_null());
+            assert_eq!(degenerate, 0, "{}", k.name);
+            for key in [
+                "dissipation_identity_rel_error",
+                "cocontent_identity_rel_error",
+                "gradient_identity_rel_error",
+            ] {
+                let e = number(&doc, key);
+                assert!(e < 1e-9, "{}: {key} = {e}", k.name);
+            }
         } else {
             // The synapse's G = diag(0, gbar s) is only semi-definite: the 1/G metric is
             // floored on the presynaptic port, which the summary must say.
