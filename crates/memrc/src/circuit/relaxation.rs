@@ -36,8 +36,9 @@ pub struct RelaxationOptions {
     /// Stop when the estimated distance of the iterate to the fixed point is `≤ tol` [V]
     /// (default `1e-12` V = `1e-9` mV). The estimate is the standard one from the observed
     /// contraction `θ_k = δ_k/δ_{k−1}` of the changes `δ_k = ‖v_k − v_{k−1}‖∞`:
-    /// `θ_k/(1 − θ_k) · δ_k` when `θ_k < 1` (Hairer and Wanner, *Solving ODEs II*, §IV.8); a
-    /// change `δ_k ≤ tol` also stops.
+    /// `θ_k/(1 − θ_k) · δ_k` when `θ_k < 1` (linear convergence; Hairer and Wanner, *Solving
+    /// ODEs II*, §IV.8), `θ_k²/(1 − θ_k) · δ_k` after two Newton steps with `θ_k < ½`
+    /// (quadratic convergence); a change `δ_k ≤ tol` also stops.
     pub tol: f64,
     /// Iteration limit per window (default 200); reaching it is an error.
     pub max_iterations: usize,
@@ -315,10 +316,15 @@ pub fn solve_relaxation_observed(
             eng.compute_g(k0, k1)?;
             it += 1;
             let theta = change / last_change;
-            let error_estimate = if last_change.is_finite() && theta < 1.0 {
-                theta / (1.0 - theta) * change
-            } else {
+            // Two Newton steps in a row converge quadratically (e_k ≈ θ_k² δ_k, Deuflhard,
+            // *Newton Methods for Nonlinear Problems*, §2.1); otherwise linearly.
+            let quadratic = newton_its >= 2 && theta < 0.5;
+            let error_estimate = if !last_change.is_finite() || theta >= 1.0 {
                 f64::INFINITY
+            } else if quadratic {
+                theta * theta / (1.0 - theta) * change
+            } else {
+                theta / (1.0 - theta) * change
             };
             last_change = change;
             last_res = eng.voltage_residual(k0, k1);
