@@ -27,7 +27,7 @@ pub const SWEEP_FACTORS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
 /// Everything computed for one run.
 #[derive(Debug)]
 pub struct Run {
-    /// Terminal voltages `v` (dimension `n_ports`) [V].
+    /// Terminal voltages `v` (dimension `n_ports`) \[V\].
     pub v: Trajectory,
     /// Response of the element to `w` from its rest state at `w(0)`.
     pub response: Response,
@@ -72,16 +72,16 @@ pub struct Named<T> {
 /// The fading-memory measurement without its decay samples.
 #[derive(Debug, Serialize)]
 pub struct FadingSummary {
-    /// End of the perturbation `τ` [s].
+    /// End of the perturbation `τ` \[s\].
     pub tau_s: f64,
-    /// Size of the perturbation of the port voltage on `t ≤ τ` [V].
+    /// Size of the perturbation of the port voltage on `t ≤ τ` \[V\].
     #[serde(rename = "delta_V")]
     pub delta: f64,
     /// `max |Δg|` at `τ`.
     pub effect_at_tau: f64,
     /// `max |Δg|` at the end.
     pub effect_at_end: f64,
-    /// Decay rate `λ` [1/s]; `None` when the effect vanished at once (no memory, `λ = ∞`).
+    /// Decay rate `λ` \[1/s\]; `None` when the effect vanished at once (no memory, `λ = ∞`).
     pub lambda_per_s: Option<f64>,
     /// `lambda_per_s` is only a lower bound.
     pub lambda_is_lower_bound: bool,
@@ -107,14 +107,14 @@ pub struct PortReport {
     pub port: usize,
     /// Whether this port carries the drive (the others are held at a constant voltage).
     pub driven: bool,
-    /// Battery `E` [V].
+    /// Battery `E` \[V\].
     #[serde(rename = "battery_V")]
     pub battery: f64,
     /// `∫ w_p i_p dt` [J or J/m²].
     pub dissipated_energy: f64,
     /// `|∮ i_p dv_p|` over the whole run.
     pub loop_area: f64,
-    /// Smallest and largest terminal voltage [V].
+    /// Smallest and largest terminal voltage \[V\].
     #[serde(rename = "v_range_V")]
     pub v_range: [f64; 2],
     /// Smallest and largest current.
@@ -165,7 +165,7 @@ fn range(values: impl Iterator<Item = f64>) -> [f64; 2] {
     })
 }
 
-/// The terminal voltages: port 0 follows the drive, the other ports are held at `hold` [V].
+/// The terminal voltages: port 0 follows the drive, the other ports are held at `hold` \[V\].
 pub fn terminal_voltages(el: &dyn Element, drive: &Drive, hold: f64) -> Result<Trajectory> {
     let v0 = drive.trajectory()?;
     let n = el.n_ports();

@@ -15,7 +15,7 @@ pub struct DefaultDrive {
     pub kind: &'static str,
     /// The drive.
     pub drive: Drive,
-    /// Terminal voltage of the ports that are not driven (multi-ports) [V].
+    /// Terminal voltage of the ports that are not driven (multi-ports) \[V\].
     pub hold: f64,
 }
 

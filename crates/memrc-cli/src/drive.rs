@@ -1,6 +1,6 @@
 //! Voltage waveforms for `memrc element NAME --drive …`, generated as memrc [`Trajectory`]s.
 //!
-//! A [`Drive`] describes the **terminal** voltage `v(t)` [V] applied to the driven port (the
+//! A [`Drive`] describes the **terminal** voltage `v(t)` \[V\] applied to the driven port (the
 //! membrane voltage for channels and synapses). With period `T = 1/f`, offset `V0` and amplitude
 //! `A`:
 //!
@@ -90,18 +90,18 @@ impl fmt::Display for Waveform {
 pub struct Drive {
     /// Waveform.
     pub waveform: Waveform,
-    /// Amplitude `A` [V].
+    /// Amplitude `A` \[V\].
     #[serde(rename = "amplitude_V")]
     pub amplitude: f64,
-    /// Frequency `f` [Hz].
+    /// Frequency `f` \[Hz\].
     #[serde(rename = "frequency_Hz")]
     pub frequency: f64,
-    /// Offset `V0` [V] (the holding potential for `step` and `pulse`).
+    /// Offset `V0` \[V\] (the holding potential for `step` and `pulse`).
     #[serde(rename = "offset_V")]
     pub offset: f64,
     /// Number of periods `P` (may be fractional).
     pub periods: f64,
-    /// Sampling step [s].
+    /// Sampling step \[s\].
     #[serde(rename = "dt_s")]
     pub dt: f64,
 }
@@ -152,7 +152,7 @@ impl Drive {
         Ok(())
     }
 
-    /// Run length `periods / frequency` [s].
+    /// Run length `periods / frequency` \[s\].
     pub fn duration(&self) -> f64 {
         self.periods / self.frequency
     }
@@ -165,12 +165,12 @@ impl Drive {
         Ok(Grid::span(0.0, self.duration(), steps)?)
     }
 
-    /// The terminal voltage at time `t` [V].
+    /// The terminal voltage at time `t` \[V\].
     pub fn value(&self, t: f64) -> f64 {
         self.offset + self.amplitude * self.waveform.shape(self.frequency * t)
     }
 
-    /// The terminal voltage on [`Drive::grid`] (a scalar trajectory) [V].
+    /// The terminal voltage on [`Drive::grid`] (a scalar trajectory) \[V\].
     pub fn trajectory(&self) -> Result<Trajectory> {
         let grid = self.grid()?;
         Ok(Trajectory::from_fn(grid, |t| self.value(t))?)

@@ -58,18 +58,18 @@ pub const EXAMPLES: [Example; 2] = [
     },
 ];
 
-/// End of the Example 4 horizon [s].
+/// End of the Example 4 horizon \[s\].
 pub const HH_T_END: f64 = 0.050;
-/// The input pulse: amplitude [A/m²] (10 µA/cm²), start and end [s].
+/// The input pulse: amplitude \[A/m²\] (10 µA/cm²), start and end \[s\].
 pub const HH_PULSE: (f64, f64, f64) = (0.1, 0.020, 0.022);
-/// The Newton stage takes over once the change is below this [V] (10 mV).
+/// The Newton stage takes over once the change is below this \[V\] (10 mV).
 pub const NEWTON_SWITCH: f64 = 10e-3;
 /// Default number of steps (0.1 ms).
 pub const HH_STEPS: usize = 500;
 /// Largest `--steps` (every iterate is a CSV column: keep the file reasonable).
 pub const HH_MAX_STEPS: usize = 100_000;
 /// High-accuracy reference (numerics.md: DOP853 at 1e-13, cross-checked with Radau): 0 mV
-/// up-crossing [ms] and peak [mV].
+/// up-crossing \[ms\] and peak \[mV\].
 pub const REF_SPIKE_MS: f64 = 21.901_231_5;
 /// See [`REF_SPIKE_MS`].
 pub const REF_PEAK_MV: f64 = 39.944_946;
@@ -87,7 +87,7 @@ pub struct HhSettings {
     pub newton: bool,
     /// Number of steps on 0–50 ms.
     pub steps: usize,
-    /// Tolerance of the iteration [V].
+    /// Tolerance of the iteration \[V\].
     pub tol: f64,
 }
 
@@ -129,7 +129,7 @@ pub struct HhRun {
     pub settings: HhSettings,
     /// The grid.
     pub grid: Grid,
-    /// Rest voltage [V].
+    /// Rest voltage \[V\].
     pub rest_v: f64,
     /// Rest gates `m, h, n`.
     pub rest_gates: [f64; 3],
@@ -144,11 +144,11 @@ pub struct HhRun {
     pub energy: EnergyBalance,
     /// The same with the scheme-independent trapezoidal quadrature ([`energy_balance`]).
     pub energy_trapezoidal: EnergyBalance,
-    /// Input current at the grid nodes [A/m²] (see [`pulse_at`]).
+    /// Input current at the grid nodes \[A/m²\] (see [`pulse_at`]).
     pub input: Vec<f64>,
-    /// Exact average of the input current over every step, as the solvers use it [A/m²].
+    /// Exact average of the input current over every step, as the solvers use it \[A/m²\].
     pub input_average: Vec<f64>,
-    /// Wall times [s]: rest state, time stepping.
+    /// Wall times \[s\]: rest state, time stepping.
     pub wall_rest: f64,
     /// See `wall_rest`.
     pub wall_stepping: f64,
@@ -243,7 +243,7 @@ pub fn run_hh(settings: HhSettings) -> Result<HhRun> {
 }
 
 impl HhRun {
-    /// Time-stepping voltage [mV].
+    /// Time-stepping voltage \[mV\].
     pub fn v_mv(&self) -> Vec<f64> {
         self.stepping
             .v
@@ -256,7 +256,7 @@ impl HhRun {
     pub fn gate(&self, g: usize) -> Vec<f64> {
         self.stepping.x.component(self.gate_columns[g])
     }
-    /// Iterate `k` (1-based) [mV].
+    /// Iterate `k` (1-based) \[mV\].
     pub fn iterate_mv(&self, k: usize) -> Vec<f64> {
         self.relax.iterates[k].iter().map(|v| v * 1e3).collect()
     }
@@ -264,15 +264,15 @@ impl HhRun {
     pub fn iterations(&self) -> usize {
         self.relax.iterations.len()
     }
-    /// Times [ms].
+    /// Times \[ms\].
     pub fn t_ms(&self) -> Vec<f64> {
         self.grid.times().iter().map(|t| t * 1e3).collect()
     }
-    /// First 0 mV up-crossing of the time-stepping solution [ms].
+    /// First 0 mV up-crossing of the time-stepping solution \[ms\].
     pub fn spike_time_ms(&self) -> Option<f64> {
         self.stepping.spike_times(0, 0.0).first().map(|t| t * 1e3)
     }
-    /// Largest time-stepping voltage [mV] and its time [ms] (grid node).
+    /// Largest time-stepping voltage \[mV\] and its time \[ms\] (grid node).
     pub fn peak(&self) -> (f64, f64) {
         let v = self.v_mv();
         let (k, p) =
@@ -287,7 +287,7 @@ impl HhRun {
                 );
         (p, self.grid.time(k) * 1e3)
     }
-    /// `max |v_fixed point − v_time stepping|` [mV].
+    /// `max |v_fixed point − v_time stepping|` \[mV\].
     pub fn max_diff_mv(&self) -> f64 {
         let a = self.stepping.v.data();
         let b = self.relax.solution.v.data();
@@ -351,7 +351,7 @@ fn scheme_note(s: LinearStep) -> &'static str {
 /// | `rest` | `V_mV, m, h, n` for zero input |
 /// | `iterations`, `plain_iterations`, `newton_iterations`, `converged` | the alternating iteration |
 /// | `change_history_mV` | `‖v_k − v_{k−1}‖∞` per iteration |
-/// | `residual_history` | residual of the discrete voltage equations per iterate [mV] |
+/// | `residual_history` | residual of the discrete voltage equations per iterate \[mV\] |
 /// | `error_estimate_history_mV` | `θ/(1−θ)·change` (`null` while not contracting) |
 /// | `stage_history` | `plain` or `newton` per iteration |
 /// | `iteration_spike_times_ms`, `iteration_peaks_mV` | 0 mV up-crossing (`null`: none) and peak per iterate |

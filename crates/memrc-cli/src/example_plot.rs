@@ -9,13 +9,13 @@ use crate::example::HhRun;
 use crate::plot::{COLOURS, register_font, tick};
 use memrc::hopfield::HopfieldRun;
 
-/// Size of Figure 3 [px].
+/// Size of Figure 3 \[px\].
 pub const FIGURE3_SIZE: (u32, u32) = (1280, 900);
-/// Size of the Hopfield figure [px].
+/// Size of the Hopfield figure \[px\].
 pub const HOPFIELD_SIZE: (u32, u32) = (960, 760);
 
 const RED: RGBColor = RGBColor(214, 39, 40);
-/// Time range of the iterates panel [ms]: the iterates differ only around the spike.
+/// Time range of the iterates panel \[ms\]: the iterates differ only around the spike.
 const ZOOM: (f64, f64) = (15.0, 40.0);
 
 /// One styled line of a panel.

@@ -86,7 +86,7 @@ struct HhSpikeArgs {
     /// Number of steps on 0-50 ms (500: 0.1 ms, as in the paper).
     #[arg(long, value_name = "N", default_value_t = example::HH_STEPS, allow_hyphen_values = true)]
     steps: usize,
-    /// Stop the iteration at this estimated distance to the fixed point [mV] (or with a unit:
+    /// Stop the iteration at this estimated distance to the fixed point \[mV\] (or with a unit:
     /// 1e-12V). The default, 1e-10 mV, leaves the fixed point well inside 1e-9 mV of time
     /// stepping.
     #[arg(
@@ -171,22 +171,22 @@ struct RunArgs {
     /// Waveform of the terminal voltage.
     #[arg(long, value_enum)]
     drive: Option<Waveform>,
-    /// Amplitude A [V].
+    /// Amplitude A \[V\].
     #[arg(long, allow_hyphen_values = true)]
     amplitude: Option<String>,
-    /// Frequency f [Hz].
+    /// Frequency f \[Hz\].
     #[arg(long)]
     frequency: Option<String>,
-    /// Offset V0 [V] (terminal voltage; the holding potential of step and pulse).
+    /// Offset V0 \[V\] (terminal voltage; the holding potential of step and pulse).
     #[arg(long, allow_hyphen_values = true)]
     offset: Option<String>,
     /// Number of periods (may be fractional).
     #[arg(long)]
     periods: Option<String>,
-    /// Sampling step [s] (the last step is shortened to end on a whole number of periods).
+    /// Sampling step \[s\] (the last step is shortened to end on a whole number of periods).
     #[arg(long, allow_hyphen_values = true)]
     dt: Option<String>,
-    /// Terminal voltage of the undriven ports of a multi-port [V] (default: the offset).
+    /// Terminal voltage of the undriven ports of a multi-port \[V\] (default: the offset).
     #[arg(long, allow_hyphen_values = true)]
     hold: Option<String>,
     /// Parameter override KEY=VALUE (SI, or with the parameter's unit); repeatable.

@@ -1,7 +1,7 @@
 //! Plots of a run: the `i–v` Lissajous figure and the stacked time traces, as SVG (and PNG on
 //! request), with the bundled DejaVu Sans font so text renders without system fonts.
 //!
-//! Axes carry SI units with a prefix chosen per axis (`t [ms]`, `i [µA]`, `g [mS/m^2]`).
+//! Axes carry SI units with a prefix chosen per axis (`t \[ms\]`, `i \[µA\]`, `g \[mS/m^2\]`).
 
 use std::sync::OnceLock;
 
@@ -313,10 +313,10 @@ where
         .map_err(|e| anyhow!("writing the plot: {e:?}"))
 }
 
-/// Size of the Lissajous figure [px].
+/// Size of the Lissajous figure \[px\].
 pub const LISSAJOUS_SIZE: (u32, u32) = (720, 560);
 
-/// Size of the traces figure [px] for `rows` panels.
+/// Size of the traces figure \[px\] for `rows` panels.
 pub fn traces_size(el: &dyn Element) -> (u32, u32) {
     let rows = if el.n_states() > 0 { 4 } else { 3 };
     (900, 230 * rows)

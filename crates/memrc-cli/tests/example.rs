@@ -10,9 +10,9 @@ use serde_json::Value;
 
 const HH_FILES: [&str; 4] = ["traces.csv", "summary.json", "figure3.svg", "figure3.png"];
 const HOPFIELD_FILES: [&str; 4] = ["traces.csv", "summary.json", "hopfield.svg", "hopfield.png"];
-/// 0 mV up-crossing of the high-accuracy reference [ms].
+/// 0 mV up-crossing of the high-accuracy reference \[ms\].
 const REF_SPIKE_MS: f64 = 21.901_231_5;
-/// Peak of the high-accuracy reference [mV].
+/// Peak of the high-accuracy reference \[mV\].
 const REF_PEAK_MV: f64 = 39.944_946;
 
 fn memrc(args: &[&str]) -> Output {

@@ -87,7 +87,7 @@ impl LinearStep {
         !matches!(self, Self::ExponentialEuler)
     }
 
-    /// `(E, F)` with `x_{k+1} = E·x_k + F` for the step of length `h` [s].
+    /// `(E, F)` with `x_{k+1} = E·x_k + F` for the step of length `h` \[s\].
     #[inline]
     pub fn coefficients(self, a_l: f64, a_r: f64, b_l: f64, b_r: f64, h: f64) -> (f64, f64) {
         let (e, c_l, c_r) = self.split(b_l, b_r, h);

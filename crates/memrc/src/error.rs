@@ -1,6 +1,6 @@
 //! Typed errors of the library.
 //!
-//! One top-level [`Error`] with `#[from]` conversions from the error enum of each layer:
+//! One top-level [`Error`](enum@Error) with `#[from]` conversions from the error enum of each layer:
 //! [`ModelError`] (element catalogue and parameters), [`TrajectoryError`] (time grids and signals)
 //! and [`SolverError`] (numerical failures). Every variant carries the data a user needs to find
 //! the cause: the element and parameter name, the offending value, the accepted range.
@@ -113,13 +113,13 @@ pub enum TrajectoryError {
     /// The time step is not a positive finite number.
     #[error("time step must be positive and finite, got {dt}")]
     BadStep {
-        /// The step given [s].
+        /// The step given \[s\].
         dt: f64,
     },
     /// A start time is not finite.
     #[error("start time must be finite, got {t0}")]
     BadStart {
-        /// The start time given [s].
+        /// The start time given \[s\].
         t0: f64,
     },
     /// Sample times do not increase.
@@ -127,9 +127,9 @@ pub enum TrajectoryError {
     NotIncreasing {
         /// Index of the offending sample.
         index: usize,
-        /// Its time [s].
+        /// Its time \[s\].
         t: f64,
-        /// The time before it [s].
+        /// The time before it \[s\].
         previous: f64,
     },
     /// Sample times are not equally spaced.
@@ -137,9 +137,9 @@ pub enum TrajectoryError {
     NotUniform {
         /// Index of the offending sample.
         index: usize,
-        /// The step found there [s].
+        /// The step found there \[s\].
         step: f64,
-        /// The first step [s].
+        /// The first step \[s\].
         dt: f64,
     },
     /// A sample value is NaN or infinite.
@@ -173,19 +173,19 @@ pub enum TrajectoryError {
     /// A time lies outside the grid.
     #[error("time {t} is outside the grid [{t0}, {t1}]")]
     OutOfRange {
-        /// The time asked for [s].
+        /// The time asked for \[s\].
         t: f64,
-        /// Grid start [s].
+        /// Grid start \[s\].
         t0: f64,
-        /// Grid end [s].
+        /// Grid end \[s\].
         t1: f64,
     },
     /// A window is empty or reversed.
     #[error("window [{start}, {end}] is empty or not finite")]
     BadWindow {
-        /// Window start [s].
+        /// Window start \[s\].
         start: f64,
-        /// Window end [s].
+        /// Window end \[s\].
         end: f64,
     },
 }
@@ -199,7 +199,7 @@ pub enum SolverError {
     NonFinite {
         /// Name of the variable (state, voltage, conductance).
         variable: String,
-        /// Time at which it was found [s].
+        /// Time at which it was found \[s\].
         t: f64,
     },
     /// An iteration stopped without reaching its tolerance.
@@ -221,7 +221,7 @@ pub enum SolverError {
     Singular {
         /// Which matrix.
         what: String,
-        /// Time [s].
+        /// Time \[s\].
         t: f64,
     },
     /// The caller's observer asked to stop (e.g. Ctrl-C).

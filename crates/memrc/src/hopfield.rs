@@ -53,8 +53,8 @@
 //! the residual of (53) along the trajectory.
 //!
 //! ## Units
-//! In SI: `V` [V], `Φ` [V] (the output voltage of each amplifier), `W` [S], `C` [F], `I` [A],
-//! activation gains [1/V], time [s]. [`Hopfield::example`] is in normalised (dimensionless)
+//! In SI: `V` \[V\], `Φ` \[V\] (the output voltage of each amplifier), `W` \[S\], `C` \[F\], `I` \[A\],
+//! activation gains \[1/V\], time \[s\]. [`Hopfield::example`] is in normalised (dimensionless)
 //! units, as is customary for Hopfield networks.
 
 use serde::Serialize;
@@ -81,14 +81,14 @@ const MAX_SAMPLES: f64 = 2e8;
 /// A strictly increasing activation `Φ_k` of one unit (eq. 49).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub enum Activation {
-    /// `Φ(v) = tanh(gain · v)`, `gain > 0` [1/V]; output in `(−1, 1)`.
+    /// `Φ(v) = tanh(gain · v)`, `gain > 0` \[1/V\]; output in `(−1, 1)`.
     Tanh {
-        /// Slope at the origin [1/V].
+        /// Slope at the origin \[1/V\].
         gain: f64,
     },
-    /// `Φ(v) = 1 / (1 + e^{−gain·v})`, `gain > 0` [1/V]; output in `(0, 1)`.
+    /// `Φ(v) = 1 / (1 + e^{−gain·v})`, `gain > 0` \[1/V\]; output in `(0, 1)`.
     Logistic {
-        /// Four times the slope at the origin [1/V].
+        /// Four times the slope at the origin \[1/V\].
         gain: f64,
     },
     /// `Φ(v) = slope · v`, `slope > 0`.
@@ -204,7 +204,7 @@ impl Activation {
         }
     }
 
-    /// The voltage over which `Φ` changes appreciably (`1/gain`, `1/slope`) [V]; sets the step
+    /// The voltage over which `Φ` changes appreciably (`1/gain`, `1/slope`) \[V\]; sets the step
     /// of the finite differences.
     fn voltage_scale(&self) -> f64 {
         1.0 / self.param().1
@@ -228,7 +228,7 @@ pub struct GradientFormCheck {
     pub finite_difference: f64,
     /// `‖∇E_fd − ∇E_chain‖∞ / max_k Φ'_k Σ_j |W_kj Φ_j|` (absolute when the denominator is 0).
     pub gradient_fd_vs_chain: f64,
-    /// The normalisation `scale` [A].
+    /// The normalisation `scale` \[A\].
     pub scale: f64,
 }
 
@@ -237,31 +237,31 @@ pub struct GradientFormCheck {
 /// The trajectories are skipped when serialising; the scalar fields are the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HopfieldRun {
-    /// `V(t_k)` at every node [V] (dimension `n`).
+    /// `V(t_k)` at every node \[V\] (dimension `n`).
     #[serde(skip)]
     pub voltages: Trajectory,
-    /// `Φ(V(t_k))` at every node [V] (dimension `n`).
+    /// `Φ(V(t_k))` at every node \[V\] (dimension `n`).
     #[serde(skip)]
     pub outputs: Trajectory,
-    /// `L(V(t_k)) = ½ΦᵀWΦ − IᵀΦ` at every node [W] (dimension 1).
+    /// `L(V(t_k)) = ½ΦᵀWΦ − IᵀΦ` at every node \[W\] (dimension 1).
     #[serde(skip)]
     pub lyapunov: Trajectory,
     /// Number of units `n`.
     pub units: usize,
     /// Number of RK4 steps.
     pub steps: usize,
-    /// The step used [s] (`t_end / steps`, at most the step asked for).
+    /// The step used \[s\] (`t_end / steps`, at most the step asked for).
     pub dt: f64,
-    /// Final time [s] (the run starts at 0).
+    /// Final time \[s\] (the run starts at 0).
     pub t_end: f64,
-    /// `L(V(0))` [W].
+    /// `L(V(0))` \[W\].
     pub lyapunov_initial: f64,
-    /// `L(V(t_end))` [W].
+    /// `L(V(t_end))` \[W\].
     pub lyapunov_final: f64,
-    /// `max_k (L_{k+1} − L_k)` [W]: negative when `L` strictly decreases at every step, of
+    /// `max_k (L_{k+1} − L_k)` \[W\]: negative when `L` strictly decreases at every step, of
     /// rounding size once the state has settled.
     pub max_lyapunov_increase: f64,
-    /// `LYAPUNOV_RTOL · max_k (½|Φ|ᵀ|W||Φ| + |I|ᵀ|Φ|)` [W]: the rounding scale of `L`.
+    /// `LYAPUNOV_RTOL · max_k (½|Φ|ᵀ|W||Φ| + |I|ᵀ|Φ|)` \[W\]: the rounding scale of `L`.
     pub lyapunov_tolerance: f64,
     /// `max_lyapunov_increase ≤ lyapunov_tolerance`.
     pub lyapunov_decreasing: bool,
@@ -272,17 +272,17 @@ pub struct HopfieldRun {
     /// Number of nodes where some `Φ'_k(v_k)` underflowed to 0 (a unit in deep saturation,
     /// `|gain·v| ≳ 370` for tanh), so that `G⁻¹` and the residual of (53) are undefined there.
     pub singular_metric_nodes: usize,
-    /// `V(t_end)` [V].
+    /// `V(t_end)` \[V\].
     pub final_state: Vec<f64>,
-    /// `Φ(V(t_end))` [V].
+    /// `Φ(V(t_end))` \[V\].
     pub final_outputs: Vec<f64>,
-    /// `‖C V̇(t_end)‖∞ = ‖I − WΦ(V(t_end))‖∞` [A].
+    /// `‖C V̇(t_end)‖∞ = ‖I − WΦ(V(t_end))‖∞` \[A\].
     pub final_residual: f64,
-    /// `EQUILIBRIUM_RTOL · (max_k |I_k| + max over nodes of max_k Σ_j |W_kj Φ_j|)` [A].
+    /// `EQUILIBRIUM_RTOL · (max_k |I_k| + max over nodes of max_k Σ_j |W_kj Φ_j|)` \[A\].
     pub equilibrium_tolerance: f64,
     /// `final_residual ≤ equilibrium_tolerance`: the final state is an equilibrium `WΦ = I`.
     pub equilibrium: bool,
-    /// Smallest eigenvalue of `W` [S].
+    /// Smallest eigenvalue of `W` \[S\].
     pub min_weight_eigenvalue: f64,
     /// `W ≻ 0`, the paper's assumption for reading `E` as a co-content (not needed for `L` to
     /// decrease).
@@ -329,8 +329,8 @@ impl Hopfield {
     /// Initial state of [`Hopfield::example`]: `V(0) = (1, −1)` (normalised units).
     pub const EXAMPLE_V0: [f64; 2] = [1.0, -1.0];
 
-    /// A network from the row-major weights `w` (`n²` entries, `W_kj = w[k·n + j]`) [S], the
-    /// capacitances `c` (`n` entries) [F], the input `input` [A] and one activation per unit.
+    /// A network from the row-major weights `w` (`n²` entries, `W_kj = w[k·n + j]`) \[S\], the
+    /// capacitances `c` (`n` entries) \[F\], the input `input` \[A\] and one activation per unit.
     ///
     /// Checks sizes, finiteness, `C_k > 0`, the activations' parameters and the symmetry of `W`
     /// (`|W_kj − W_jk| ≤ SYMMETRY_RTOL · max|W|`); within that tolerance `W` is replaced by
@@ -447,15 +447,15 @@ impl Hopfield {
     pub fn n_units(&self) -> usize {
         self.n
     }
-    /// Row-major `W` (symmetrised) [S].
+    /// Row-major `W` (symmetrised) \[S\].
     pub fn weights(&self) -> &[f64] {
         &self.w
     }
-    /// The diagonal of `C` [F].
+    /// The diagonal of `C` \[F\].
     pub fn capacitances(&self) -> &[f64] {
         &self.c
     }
-    /// The input `I` [A].
+    /// The input `I` \[A\].
     pub fn input(&self) -> &[f64] {
         &self.input
     }
@@ -463,7 +463,7 @@ impl Hopfield {
     pub fn activations(&self) -> &[Activation] {
         &self.act
     }
-    /// Smallest eigenvalue of `W` [S].
+    /// Smallest eigenvalue of `W` \[S\].
     pub fn min_weight_eigenvalue(&self) -> f64 {
         self.min_eig
     }
@@ -520,7 +520,7 @@ impl Hopfield {
         (e, e - ip)
     }
 
-    /// `Φ(V)` [V].
+    /// `Φ(V)` \[V\].
     pub fn outputs(&self, v: &[f64]) -> Result<Vec<f64>, ModelError> {
         self.check_state(v, "voltages V")?;
         let mut phi = vec![0.0; self.n];
@@ -534,7 +534,7 @@ impl Hopfield {
         Ok(self.act.iter().zip(v).map(|(a, &x)| a.slope(x)).collect())
     }
 
-    /// The right-hand side of (50) divided by `C`: `dv = V̇ = C⁻¹(−W Φ(V) + I)` [V/s].
+    /// The right-hand side of (50) divided by `C`: `dv = V̇ = C⁻¹(−W Φ(V) + I)` \[V/s\].
     pub fn rhs(&self, v: &[f64], dv: &mut [f64]) -> Result<(), ModelError> {
         self.check_state(v, "voltages V")?;
         self.check_state(dv, "derivative buffer dV")?;
@@ -543,14 +543,14 @@ impl Hopfield {
         Ok(())
     }
 
-    /// The co-content `E(V) = ½ Φ(V)ᵀ W Φ(V)` (eq. 51) [W].
+    /// The co-content `E(V) = ½ Φ(V)ᵀ W Φ(V)` (eq. 51) \[W\].
     pub fn co_content(&self, v: &[f64]) -> Result<f64, ModelError> {
         let phi = self.outputs(v)?;
         Ok(self.e_and_l(&phi).0)
     }
 
     /// `∇E(V)` by the chain rule: `∂E/∂v_k = Φ'_k(v_k) · (½(W + Wᵀ) Φ)_k` (`= Φ'_k (WΦ)_k` since
-    /// `W` is symmetric) [A].
+    /// `W` is symmetric) \[A\].
     pub fn co_content_gradient(&self, v: &[f64]) -> Result<Vec<f64>, ModelError> {
         let phi = self.outputs(v)?;
         let n = self.n;
@@ -564,14 +564,14 @@ impl Hopfield {
             .collect())
     }
 
-    /// The function that decreases along solutions, `L(V) = ½ΦᵀWΦ − IᵀΦ` [W] (see the
+    /// The function that decreases along solutions, `L(V) = ½ΦᵀWΦ − IᵀΦ` \[W\] (see the
     /// [module docs](self): not the `½ΦᵀWΦ − VᵀI` printed with eq. 53).
     pub fn lyapunov(&self, v: &[f64]) -> Result<f64, ModelError> {
         let phi = self.outputs(v)?;
         Ok(self.e_and_l(&phi).1)
     }
 
-    /// `dL/dt = −V̇ᵀ C diag(Φ'(V)) V̇ ≤ 0` along the solution through `V` [W/s].
+    /// `dL/dt = −V̇ᵀ C diag(Φ'(V)) V̇ ≤ 0` along the solution through `V` \[W/s\].
     pub fn lyapunov_rate(&self, v: &[f64]) -> Result<f64, ModelError> {
         let g = self.metric(v)?;
         let mut dv = vec![0.0; self.n];
@@ -662,7 +662,7 @@ impl Hopfield {
         }
     }
 
-    /// Integrates (50) from `V(0) = v0` to `t_end` [s] with the classical fourth-order
+    /// Integrates (50) from `V(0) = v0` to `t_end` \[s\] with the classical fourth-order
     /// Runge–Kutta method on a uniform grid of `⌈t_end/dt⌉` steps (the step is shortened, if
     /// needed, so that the last node is `t_end`). No allocation per step.
     ///

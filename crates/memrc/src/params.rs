@@ -14,11 +14,11 @@ pub struct ParamInfo {
     pub name: &'static str,
     /// SI unit, e.g. `"S"`, `"V"`, `"S/m^2"`, `"1"` for dimensionless.
     pub unit: &'static str,
-    /// Default value [unit].
+    /// Default value \[unit\].
     pub default: f64,
-    /// Smallest accepted value [unit].
+    /// Smallest accepted value \[unit\].
     pub min: f64,
-    /// Largest accepted value [unit].
+    /// Largest accepted value \[unit\].
     pub max: f64,
     /// Whether `min` itself is excluded (e.g. conductances must be `> 0`).
     pub min_exclusive: bool,
@@ -155,7 +155,7 @@ impl ParamSet {
         Ok(())
     }
 
-    /// Value of a parameter by name [SI]. Names are the `'static` keys of the table; an
+    /// Value of a parameter by name \[SI\]. Names are the `'static` keys of the table; an
     /// unknown name is a programming error inside an element implementation.
     pub fn get(&self, key: &str) -> f64 {
         let idx = self.infos.iter().position(|p| p.name == key);

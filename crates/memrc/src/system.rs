@@ -113,7 +113,7 @@ pub mod test_systems {
     pub struct ExponentialDecay {
         /// Source term `a`.
         pub a: f64,
-        /// Rate `b` [1/s], nonzero.
+        /// Rate `b` \[1/s\], nonzero.
         pub b: f64,
         /// Initial value `x₀`.
         pub x0: f64,
@@ -153,7 +153,7 @@ pub mod test_systems {
     /// reduce to their underlying explicit schemes).
     #[derive(Debug, Clone, Copy, PartialEq)]
     pub struct LinearOscillator {
-        /// Angular frequency ω [rad/s].
+        /// Angular frequency ω \[rad/s\].
         pub omega: f64,
     }
 
@@ -195,7 +195,7 @@ pub mod test_systems {
     /// whether a method damps the fast transient (L-stable) or lets it ring (A-stable only).
     #[derive(Debug, Clone, Copy, PartialEq)]
     pub struct ProtheroRobinson {
-        /// Stiffness λ [1/s], positive.
+        /// Stiffness λ \[1/s\], positive.
         pub lambda: f64,
         /// Initial value `x₀`.
         pub x0: f64,
@@ -234,7 +234,7 @@ pub mod test_systems {
     /// first order here).
     #[derive(Debug, Clone, Copy, PartialEq)]
     pub struct Logistic {
-        /// Growth rate `r` [1/s].
+        /// Growth rate `r` \[1/s\].
         pub r: f64,
         /// Carrying capacity `K`, positive.
         pub k: f64,

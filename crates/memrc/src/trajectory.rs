@@ -27,7 +27,7 @@
 
 use crate::error::TrajectoryError;
 
-/// A uniform time grid: `n` nodes `t_k = t0 + k·dt` [s].
+/// A uniform time grid: `n` nodes `t_k = t0 + k·dt` \[s\].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Grid {
     t0: f64,
@@ -36,7 +36,7 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// A grid of `n ≥ 1` nodes from `t0` with step `dt > 0` [s].
+    /// A grid of `n ≥ 1` nodes from `t0` with step `dt > 0` \[s\].
     pub fn new(t0: f64, dt: f64, n: usize) -> Result<Self, TrajectoryError> {
         if !t0.is_finite() {
             return Err(TrajectoryError::BadStart { t0 });
@@ -98,11 +98,11 @@ impl Grid {
         }
     }
 
-    /// First node [s].
+    /// First node \[s\].
     pub fn t0(&self) -> f64 {
         self.t0
     }
-    /// Step [s].
+    /// Step \[s\].
     pub fn dt(&self) -> f64 {
         self.dt
     }
@@ -118,11 +118,11 @@ impl Grid {
     pub fn steps(&self) -> usize {
         self.n - 1
     }
-    /// Last node `T` [s].
+    /// Last node `T` \[s\].
     pub fn t_end(&self) -> f64 {
         self.time(self.n - 1)
     }
-    /// Node `k` [s].
+    /// Node `k` \[s\].
     #[inline]
     pub fn time(&self, k: usize) -> f64 {
         self.t0 + k as f64 * self.dt
@@ -347,7 +347,7 @@ impl Trajectory {
     }
 
     /// The fading-memory inner product `⟨a, b⟩_λ = ∫ aᵀb e^{2λ(t−T)} dt` (eq. 6, with the present
-    /// at the last node `T`); `λ ≥ 0` [1/s].
+    /// at the last node `T`); `λ ≥ 0` \[1/s\].
     pub fn inner_fading(&self, other: &Trajectory, lambda: f64) -> Result<f64, TrajectoryError> {
         self.check_same(other, "fading-memory inner product")?;
         let t_end = self.grid.t_end();

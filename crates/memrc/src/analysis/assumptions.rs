@@ -12,7 +12,7 @@ pub struct PositivityReport {
     /// `ε = min_t λ_min(sym G(t))` (for one-ports `min_t g(t)`) [S or S/m²]: the largest
     /// constant for which eq. (11)/(37a) holds on this trajectory.
     pub epsilon: f64,
-    /// Time at which the minimum is reached [s].
+    /// Time at which the minimum is reached \[s\].
     pub t_min: f64,
     /// `max_t ‖G(t)‖_max` [S or S/m²].
     pub max_conductance: f64,
@@ -100,14 +100,14 @@ pub fn positivity(g: &Trajectory) -> Result<PositivityReport, TrajectoryError> {
 pub struct PassivityReport {
     /// Dissipated energy over the whole trajectory `∫ vᵀ i dt` [J, or J/m²].
     pub dissipated_energy: f64,
-    /// Smallest cumulative absorbed energy over all times [J].
+    /// Smallest cumulative absorbed energy over all times \[J\].
     pub min_cumulative_energy: f64,
-    /// Smallest instantaneous power `vᵀ i` [W].
+    /// Smallest instantaneous power `vᵀ i` \[W\].
     pub min_power: f64,
     /// `min_cumulative_energy ≥ −tol`, `tol = 1e-12 ∫|vᵀi| dt` (rounding): the element never
     /// returned more energy than it absorbed.
     pub passive: bool,
-    /// Cumulative energy at every node [J] (trapezoidal).
+    /// Cumulative energy at every node \[J\] (trapezoidal).
     #[serde(skip)]
     pub cumulative: Vec<f64>,
 }
@@ -147,7 +147,7 @@ pub struct PinchReport {
     /// `max |G(x_c, 0)·0|` over the crossings, with `x_c` the state interpolated at the
     /// crossing: `0` when the conductance is finite at `v = 0`, NaN/∞ when it is not.
     pub max_current_at_zero: f64,
-    /// `max |G(x_c, 0)|` over the crossings [S].
+    /// `max |G(x_c, 0)|` over the crossings \[S\].
     pub max_conductance_at_zero: f64,
     /// At least one crossing and `i = 0` at every one.
     pub pinched: bool,
@@ -241,9 +241,9 @@ pub fn loop_area(v: &Trajectory, i: &Trajectory) -> f64 {
 /// One point of a hysteresis sweep.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LoopPoint {
-    /// Drive frequency [Hz].
+    /// Drive frequency \[Hz\].
     pub frequency: f64,
-    /// Area of the `i–v` loop over the last period [V·A].
+    /// Area of the `i–v` loop over the last period \[V·A\].
     pub area: f64,
     /// Area divided by `amplitude · max|i|` over that period (dimensionless lobe size).
     pub relative_area: f64,
@@ -310,13 +310,13 @@ pub fn hysteresis_sweep(
 /// voltage on the memconductance dies out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FadingReport {
-    /// Perturbation end `τ` [s].
+    /// Perturbation end `τ` \[s\].
     pub tau: f64,
-    /// `max |Δg|` at `τ` [S].
+    /// `max |Δg|` at `τ` \[S\].
     pub effect_at_tau: f64,
-    /// `max |Δg|` at the end of the trajectory [S].
+    /// `max |Δg|` at the end of the trajectory \[S\].
     pub effect_at_end: f64,
-    /// Estimated decay rate `λ` of `|Δg(t)| ∝ e^{−λ(t−τ)}` for `t ≥ τ` [1/s], from a
+    /// Estimated decay rate `λ` of `|Δg(t)| ∝ e^{−λ(t−τ)}` for `t ≥ τ` \[1/s\], from a
     /// least-squares fit of `ln|Δg|` above the rounding level; `≈ 0` means no fading memory
     /// (the ideal memristor and drift models remember forever).
     pub lambda: f64,

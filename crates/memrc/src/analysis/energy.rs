@@ -50,9 +50,9 @@ pub struct BranchEnergy {
 /// The closed-trajectory identity (58).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ClosedTrajectory {
-    /// `⟨v, Σ_b i_b − i⟩` [J]: zero for a closed trajectory.
+    /// `⟨v, Σ_b i_b − i⟩` \[J\]: zero for a closed trajectory.
     pub lhs: f64,
-    /// `max_j |v_j(T) − v_j(0)|` [V].
+    /// `max_j |v_j(T) − v_j(0)|` \[V\].
     pub return_gap: f64,
     /// `return_gap ≤ 1e-6 V`: the trajectory is back where it started, so (58) applies.
     pub returned: bool,

@@ -20,7 +20,7 @@
 //! `v(k+1)` (exact trapezoid or implicit Euler for those schemes; a diagonally split exponential
 //! scheme for the exponential ones).
 //!
-//! Every solver in [`super::relaxation`] and [`super::stepping`] solves exactly these equations,
+//! Every solver in [`super::relaxation`] and [`super::relaxation::solve_stepping`] solves exactly these equations,
 //! so their solutions agree to the solvers' tolerances.
 
 use super::Circuit;
@@ -274,7 +274,7 @@ impl<'c> Engine<'c> {
     }
 
     /// Compute(v) on nodes `k0..=k1` (`v(k0)` fixed) with the conductances of the last
-    /// [`Engine::compute_g`]. Returns `‖v_new − v_old‖∞` over the window [V].
+    /// [`Engine::compute_g`]. Returns `‖v_new − v_old‖∞` over the window \[V\].
     pub fn compute_v(&mut self, k0: usize, k1: usize, coupling: Coupling) -> Result<f64, Error> {
         let n = self.n;
         let old: Vec<f64> = self.v[k0 * n..(k1 + 1) * n].to_vec();
@@ -393,7 +393,7 @@ impl<'c> Engine<'c> {
 
     /// Residual of the discrete voltage equations at the current iterate, with the
     /// conductances of the last [`Engine::compute_g`] (so states are consistent with `v`):
-    /// `max_{k,j} |v_j(k+1) − E v_j(k) − c_L a_j(k) − c_R a_j(k+1)|` over the window [V].
+    /// `max_{k,j} |v_j(k+1) − E v_j(k) − c_L a_j(k) − c_R a_j(k+1)|` over the window \[V\].
     pub fn voltage_residual(&self, k0: usize, k1: usize) -> f64 {
         let n = self.n;
         let mut res: f64 = 0.0;
@@ -706,7 +706,7 @@ impl<'c> Engine<'c> {
 /// A solution of a memRC circuit on a grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CircuitSolution {
-    /// Node voltages (dimension `n`) [V].
+    /// Node voltages (dimension `n`) \[V\].
     pub v: Trajectory,
     /// Branch states, concatenated (dimension `Σ ns_b`; one zero column if there are none).
     pub x: Trajectory,
@@ -715,13 +715,13 @@ pub struct CircuitSolution {
 }
 
 impl CircuitSolution {
-    /// Upward crossings of `threshold` by node `node`'s voltage, linearly interpolated [s].
+    /// Upward crossings of `threshold` by node `node`'s voltage, linearly interpolated \[s\].
     pub fn spike_times(&self, node: usize, threshold: f64) -> Vec<f64> {
         spike_times(&self.v.component(node), self.v.grid(), threshold)
     }
 }
 
-/// Upward crossings of `threshold` by the samples `v` on `grid`, linearly interpolated [s].
+/// Upward crossings of `threshold` by the samples `v` on `grid`, linearly interpolated \[s\].
 pub fn spike_times(v: &[f64], grid: &Grid, threshold: f64) -> Vec<f64> {
     v.windows(2)
         .enumerate()

@@ -1,7 +1,7 @@
 //! memRC circuits (paper §IV): nodes with a capacitance to ground, memristive branches with
 //! series batteries, and current sources.
 //!
-//! A [`Circuit`] has `n` nodes with voltages `v ∈ ℝⁿ` [V] and capacitances `C_j > 0` [F, or F/m²
+//! A [`Circuit`] has `n` nodes with voltages `v ∈ ℝⁿ` \[V\] and capacitances `C_j > 0` [F, or F/m²
 //! for per-area neuron models]. Each [`Branch`] holds one [`Element`] with `p` ports; port `q`
 //! is connected between a `plus` and a `minus` [`Terminal`] (a node or ground) and sees the
 //! port voltage
@@ -111,7 +111,7 @@ impl CircuitBuilder {
         Self::default()
     }
 
-    /// Adds a node with capacitance `capacitance` [F] to ground.
+    /// Adds a node with capacitance `capacitance` \[F\] to ground.
     pub fn node(&mut self, name: impl Into<String>, capacitance: f64) -> NodeId {
         self.nodes.push(Node {
             name: name.into(),
@@ -278,7 +278,7 @@ impl Circuit {
         }
     }
 
-    /// Total source current into each node, averaged exactly over `[a, b]`, into `out` [A].
+    /// Total source current into each node, averaged exactly over `[a, b]`, into `out` \[A\].
     pub fn source_average(&self, a: f64, b: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
@@ -286,7 +286,7 @@ impl Circuit {
         }
     }
 
-    /// Total source current into each node at time `t`, into `out` [A].
+    /// Total source current into each node at time `t`, into `out` \[A\].
     pub fn source_value(&self, t: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
@@ -339,7 +339,7 @@ impl Circuit {
     }
 
     /// Net current leaving each node through the branches, with every element at the steady
-    /// state of the given node voltages (no sources), into `out` [A]; `x` receives the states.
+    /// state of the given node voltages (no sources), into `out` \[A\]; `x` receives the states.
     pub fn static_current(&self, v: &[f64], x: &mut [f64], out: &mut [f64]) {
         out.fill(0.0);
         let mut w = [0.0; 8];

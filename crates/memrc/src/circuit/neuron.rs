@@ -1,8 +1,8 @@
 //! Conductance-based neurons as memRC circuits (paper §V, eq. 59–63): a membrane capacitor in
 //! parallel with ion channels, each a memristive element in series with its battery.
 //!
-//! All quantities are per unit membrane area: capacitance [F/m²], conductances [S/m²], currents
-//! [A/m²] (1 µF/cm² = 0.01 F/m², 1 mS/cm² = 10 S/m², 1 µA/cm² = 0.01 A/m²).
+//! All quantities are per unit membrane area: capacitance \[F/m²\], conductances \[S/m²\], currents
+//! \[A/m²\] (1 µF/cm² = 0.01 F/m², 1 mS/cm² = 10 S/m², 1 µA/cm² = 0.01 A/m²).
 
 use super::{CircuitBuilder, NodeId};
 use crate::element::Element;
@@ -13,19 +13,19 @@ use crate::error::ModelError;
 /// Huxley 1952, as in the paper's Example 4): all SI, per area.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HhParams {
-    /// Membrane capacitance [F/m²] (1 µF/cm²).
+    /// Membrane capacitance \[F/m²\] (1 µF/cm²).
     pub c: f64,
-    /// Maximal sodium conductance [S/m²] (120 mS/cm²).
+    /// Maximal sodium conductance \[S/m²\] (120 mS/cm²).
     pub g_na: f64,
-    /// Maximal potassium conductance [S/m²] (36 mS/cm²).
+    /// Maximal potassium conductance \[S/m²\] (36 mS/cm²).
     pub g_k: f64,
-    /// Leak conductance [S/m²] (0.3 mS/cm²).
+    /// Leak conductance \[S/m²\] (0.3 mS/cm²).
     pub g_l: f64,
-    /// Sodium reversal potential [V] (50 mV).
+    /// Sodium reversal potential \[V\] (50 mV).
     pub e_na: f64,
-    /// Potassium reversal potential [V] (−77 mV).
+    /// Potassium reversal potential \[V\] (−77 mV).
     pub e_k: f64,
-    /// Leak reversal potential [V] (−54.387 mV).
+    /// Leak reversal potential \[V\] (−54.387 mV).
     pub e_l: f64,
 }
 
@@ -62,7 +62,7 @@ pub fn add_hodgkin_huxley(
 }
 
 /// The circuit of the paper's Example 4: one Hodgkin–Huxley membrane with the default
-/// parameters and a rectangular current pulse of `amplitude` [A/m²] on `[start, end]` [s]
+/// parameters and a rectangular current pulse of `amplitude` \[A/m²\] on `[start, end]` \[s\]
 /// (the paper's "10 mA" is 10 µA/cm² = 0.1 A/m² on 20–22 ms).
 pub fn hh_pulse_circuit(
     amplitude: f64,

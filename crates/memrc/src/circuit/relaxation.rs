@@ -33,7 +33,7 @@ use crate::trajectory::Grid;
 pub struct RelaxationOptions {
     /// One-step scheme of the discrete equations (default [`LinearStep::Exponential2`]).
     pub scheme: LinearStep,
-    /// Stop when the estimated distance of the iterate to the fixed point is `≤ tol` [V]
+    /// Stop when the estimated distance of the iterate to the fixed point is `≤ tol` \[V\]
     /// (default `1e-12` V = `1e-9` mV). The estimate is the standard one from the observed
     /// contraction `θ_k = δ_k/δ_{k−1}` of the changes `δ_k = ‖v_k − v_{k−1}‖∞`:
     /// `θ_k/(1 − θ_k) · δ_k` when `θ_k < 1` (linear convergence; Hairer and Wanner, *Solving
@@ -42,19 +42,19 @@ pub struct RelaxationOptions {
     pub tol: f64,
     /// Iteration limit per window (default 200); reaching it is an error.
     pub max_iterations: usize,
-    /// Switch to Newton once the change is below this [V] (`None`: plain iteration only).
+    /// Switch to Newton once the change is below this \[V\] (`None`: plain iteration only).
     pub newton_switch: Option<f64>,
     /// Treatment of the coupling between nodes in Compute(v).
     pub coupling: Coupling,
-    /// Window length [s] (`None`: the whole horizon at once).
+    /// Window length \[s\] (`None`: the whole horizon at once).
     pub window: Option<f64>,
-    /// Threshold for the spike times reported per iteration [V] (default 0 V).
+    /// Threshold for the spike times reported per iteration \[V\] (default 0 V).
     pub spike_threshold: f64,
     /// Node whose spike time and peak are reported, and whose iterates are recorded.
     pub probe: usize,
     /// Keep the probe node's voltage after every iteration.
     pub record_iterates: bool,
-    /// A change above this is divergence [V] (default 1e3 V).
+    /// A change above this is divergence \[V\] (default 1e3 V).
     pub divergence_limit: f64,
 }
 
@@ -81,7 +81,7 @@ impl RelaxationOptions {
         self.scheme = s;
         self
     }
-    /// Sets the tolerance [V].
+    /// Sets the tolerance \[V\].
     pub fn tol(mut self, tol: f64) -> Self {
         self.tol = tol;
         self
@@ -91,7 +91,7 @@ impl RelaxationOptions {
         self.max_iterations = n;
         self
     }
-    /// Enables the Newton stage below `switch` [V].
+    /// Enables the Newton stage below `switch` \[V\].
     pub fn newton(mut self, switch: f64) -> Self {
         self.newton_switch = Some(switch);
         self
@@ -101,7 +101,7 @@ impl RelaxationOptions {
         self.coupling = c;
         self
     }
-    /// Sets the window length [s].
+    /// Sets the window length \[s\].
     pub fn window(mut self, w: f64) -> Self {
         self.window = Some(w);
         self
@@ -169,27 +169,27 @@ pub struct IterationRecord {
     pub iteration: usize,
     /// Stage.
     pub stage: Stage,
-    /// `‖v_k − v_{k−1}‖∞` over the window [V].
+    /// `‖v_k − v_{k−1}‖∞` over the window \[V\].
     pub change: f64,
     /// Estimated distance of this iterate to the fixed point, `θ/(1−θ)·change` (∞ while the
-    /// iteration is not contracting) [V].
+    /// iteration is not contracting) \[V\].
     pub error_estimate: f64,
-    /// Residual of the discrete voltage equations at the new iterate [V].
+    /// Residual of the discrete voltage equations at the new iterate \[V\].
     pub residual: f64,
-    /// First upward crossing of the spike threshold by the probe node [s], if any.
+    /// First upward crossing of the spike threshold by the probe node \[s\], if any.
     pub spike_time: Option<f64>,
-    /// Largest probe-node voltage [V].
+    /// Largest probe-node voltage \[V\].
     pub peak: f64,
-    /// Wall time since the start of the solve [s].
+    /// Wall time since the start of the solve \[s\].
     pub wall_time: f64,
 }
 
 /// Per-window statistics.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct WindowRecord {
-    /// Window start [s].
+    /// Window start \[s\].
     pub start: f64,
-    /// Window end [s].
+    /// Window end \[s\].
     pub end: f64,
     /// Iterations (plain + Newton).
     pub iterations: usize,
@@ -209,9 +209,9 @@ pub struct RelaxationResult {
     /// Total work in full-sweep equivalents: `Σ_windows iterations × window steps / N`.
     pub sweep_equivalents: f64,
     /// The probe node's voltage after each iteration (if recorded; first entry is the initial
-    /// guess) [V].
+    /// guess) \[V\].
     pub iterates: Vec<Vec<f64>>,
-    /// Wall time of the whole solve [s].
+    /// Wall time of the whole solve \[s\].
     pub wall_time: f64,
 }
 

@@ -8,41 +8,41 @@
 use crate::error::{ModelError, TrajectoryError};
 use crate::trajectory::Trajectory;
 
-/// A current waveform `i(t)` [A].
+/// A current waveform `i(t)` \[A\].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stimulus {
     /// `amplitude` for `start ≤ t ≤ end`, 0 otherwise.
     Pulse {
-        /// Current during the pulse [A].
+        /// Current during the pulse \[A\].
         amplitude: f64,
-        /// Switch-on time [s].
+        /// Switch-on time \[s\].
         start: f64,
-        /// Switch-off time [s].
+        /// Switch-off time \[s\].
         end: f64,
     },
     /// `amplitude` for `t ≥ start`, 0 before.
     Step {
-        /// Current after the step [A].
+        /// Current after the step \[A\].
         amplitude: f64,
-        /// Step time [s].
+        /// Step time \[s\].
         start: f64,
     },
     /// `offset + amplitude · sin(2π f t + phase)`.
     Sine {
-        /// Amplitude [A].
+        /// Amplitude \[A\].
         amplitude: f64,
-        /// Frequency [Hz].
+        /// Frequency \[Hz\].
         frequency: f64,
-        /// Phase [rad].
+        /// Phase \[rad\].
         phase: f64,
-        /// Offset [A].
+        /// Offset \[A\].
         offset: f64,
     },
     /// Linear interpolation between `(time, current)` points, constant beyond the ends.
     PiecewiseLinear {
-        /// Increasing times [s].
+        /// Increasing times \[s\].
         times: Vec<f64>,
-        /// Currents [A].
+        /// Currents \[A\].
         values: Vec<f64>,
     },
     /// A sampled current, linear between samples and zero outside its grid.
@@ -124,7 +124,7 @@ impl Stimulus {
         Ok(())
     }
 
-    /// `i(t)` [A].
+    /// `i(t)` \[A\].
     pub fn value(&self, t: f64) -> f64 {
         match self {
             Self::Pulse {
@@ -162,7 +162,7 @@ impl Stimulus {
         }
     }
 
-    /// The exact average `1/(b−a) ∫_a^b i(t) dt` over a step (`b > a`) [A].
+    /// The exact average `1/(b−a) ∫_a^b i(t) dt` over a step (`b > a`) \[A\].
     pub fn average(&self, a: f64, b: f64) -> f64 {
         let h = b - a;
         match self {

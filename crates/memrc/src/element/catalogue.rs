@@ -7,7 +7,7 @@
 use super::{Element, KindInfo};
 use crate::error::{ModelError, suggest};
 
-/// Constructor of one element kind from `(key, value)` parameter overrides [SI].
+/// Constructor of one element kind from `(key, value)` parameter overrides \[SI\].
 pub type BuildFn = fn(&[(&str, f64)]) -> Result<Box<dyn Element>, ModelError>;
 
 /// One catalogue entry.
@@ -52,7 +52,7 @@ impl Catalogue {
     }
 }
 
-/// Builds the element `name` with parameter overrides `(key, value)` [SI].
+/// Builds the element `name` with parameter overrides `(key, value)` \[SI\].
 ///
 /// ```
 /// let hp = memrc::element::build("hp-joglekar", &[("r_off", 20e3)]).unwrap();

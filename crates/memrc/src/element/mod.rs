@@ -6,7 +6,7 @@
 //!   ẋ = f(x, V),        I = G(x, V) · V                                   (eq. 1, 34)
 //! ```
 //!
-//! with state `x ∈ ℝ^ns`, port voltages `V ∈ ℝ^n` [V], port currents `I` [A, or A/m² for
+//! with state `x ∈ ℝ^ns`, port voltages `V ∈ ℝ^n` \[V\], port currents `I` [A, or A/m² for
 //! per-area channel densities] and memconductance `G(x, V) ∈ ℝ^{n×n}` [S, or S/m²]. For a
 //! one-port `n = 1` and `G = g`.
 //!
@@ -134,7 +134,7 @@ pub trait Element: Send + Sync + fmt::Debug {
     /// Parameter values `(name, SI value)`, for reports.
     fn param_values(&self) -> Vec<(&'static str, f64)>;
 
-    /// Battery in series with port `port` [V]: the reversal potential of a channel or synapse,
+    /// Battery in series with port `port` \[V\]: the reversal potential of a channel or synapse,
     /// `0` for devices. The terminal voltage is `V + E`.
     fn battery(&self, port: usize) -> f64 {
         let _ = port;

@@ -76,7 +76,7 @@ const INCIDENCE: [[f64; 2]; 3] = [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]];
 #[derive(Debug)]
 pub struct PiNetwork {
     parts: [Box<dyn Element>; 3],
-    /// State offsets of the parts: part `k` owns `x[offsets[k]..offsets[k + 1]]`.
+    /// State offsets of the parts: part `k` owns `x[offsets\[k\]..offsets[k + 1]]`.
     offsets: [usize; 4],
     /// Reported parameters (the catalogue table, or the parts' values in branch order).
     params: Vec<(&'static str, f64)>,

@@ -105,7 +105,7 @@ pub enum StepControl {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Fixed-step methods: the largest step [s] (must be positive and finite). Adaptive methods:
+    /// Fixed-step methods: the largest step \[s\] (must be positive and finite). Adaptive methods:
     /// an upper bound on the first trial step (may be infinite). Default `∞`.
     pub dt: f64,
     /// Relative tolerance of adaptive methods; also scales Newton convergence. Default `1e-6`.
@@ -114,12 +114,12 @@ pub struct Config {
     pub atol: f64,
     /// Largest number of steps (accepted + rejected) per run. Default `1_000_000`.
     pub max_steps: usize,
-    /// Breakpoints [s] that every method steps exactly onto: discontinuities of `f` in `t`,
+    /// Breakpoints \[s\] that every method steps exactly onto: discontinuities of `f` in `t`,
     /// e.g. the edges of a current pulse. Values outside `(t0, t_end)` are ignored.
     pub t_stops: Vec<f64>,
     /// Run an adaptive method with the constant step `dt` (no error control). Default `false`.
     pub fixed_step: bool,
-    /// Largest step of adaptive methods [s]. Default `∞`.
+    /// Largest step of adaptive methods \[s\]. Default `∞`.
     pub h_max: f64,
     /// Step-size controller of adaptive methods.
     pub control: StepControl,
@@ -148,7 +148,7 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Settings for a fixed step `dt` [s].
+    /// Settings for a fixed step `dt` \[s\].
     pub fn fixed(dt: f64) -> Self {
         Config {
             dt,
@@ -209,7 +209,7 @@ impl Config {
 pub enum Output {
     /// `n ≥ 1` equal intervals: `n + 1` samples.
     Intervals(usize),
-    /// A sample every `dt_out` [s]; `t_end − t0` must be a whole multiple of it (to 1e-9).
+    /// A sample every `dt_out` \[s\]; `t_end − t0` must be a whole multiple of it (to 1e-9).
     Every(f64),
 }
 
@@ -236,7 +236,7 @@ pub struct Statistics {
 /// Result of [`solve`]: samples on the output grid and the run's statistics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Solution {
-    /// Output times [s], uniform, from `t0` to `t_end`.
+    /// Output times \[s\], uniform, from `t0` to `t_end`.
     pub times: Vec<f64>,
     /// States, row-major: sample `k` is `states[k * n_states..(k + 1) * n_states]`.
     pub states: Vec<f64>,

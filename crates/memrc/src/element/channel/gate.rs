@@ -285,7 +285,7 @@ impl GateKinetics {
         }
     }
 
-    /// `(τ [s], x∞ [1])` at `v`; for the α/β form `τ = 1/(α+β)`, `x∞ = α/(α+β)`.
+    /// `(τ \[s\], x∞ [1])` at `v`; for the α/β form `τ = 1/(α+β)`, `x∞ = α/(α+β)`.
     #[inline]
     pub fn tau_inf(&self, v: f64) -> (f64, f64) {
         match self {

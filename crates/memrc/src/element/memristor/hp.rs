@@ -96,7 +96,7 @@ pub struct HpMemristor {
     d: f64,
     mu_v: f64,
     x0: f64,
-    /// `μ_v R_on / D²` [1/C].
+    /// `μ_v R_on / D²` \[1/C\].
     k: f64,
     window: Window,
 }
@@ -245,7 +245,7 @@ impl HpMemristor {
         self.window
     }
 
-    /// The drift coefficient `k = μ_v R_on / D²` [1/C].
+    /// The drift coefficient `k = μ_v R_on / D²` \[1/C\].
     pub fn drift_coefficient(&self) -> f64 {
         self.k
     }

@@ -31,7 +31,7 @@ use crate::params::{ParamInfo, ParamSet};
 /// itself on both branches and collapses the loop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdealMemristor {
-    /// `W(φ) = Σ coeffs[k] φ^k` \[S/Wb^k\].
+    /// `W(φ) = Σ coeffs\[k\] φ^k` \[S/Wb^k\].
     coeffs: Vec<f64>,
     phi0: f64,
     /// Whether the memristor came from the `(a, b)` parameter table (for `param_values`).
@@ -89,7 +89,7 @@ impl IdealMemristor {
         })
     }
 
-    /// A memristor with any polynomial memductance `W(φ) = Σ_k coeffs[k] φ^k` \[S/Wb^k\] and
+    /// A memristor with any polynomial memductance `W(φ) = Σ_k coeffs\[k\] φ^k` \[S/Wb^k\] and
     /// initial flux `phi0` \[Wb\].
     ///
     /// The coefficients must be finite, at least one and at most

@@ -26,7 +26,7 @@ use crate::params::{ParamInfo, ParamSet};
 /// without hysteresis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaticResistor {
-    /// `g(v) = Σ coeffs[k] v^k` \[S/V^k\].
+    /// `g(v) = Σ coeffs\[k\] v^k` \[S/V^k\].
     coeffs: Vec<f64>,
     from_table: bool,
 }
@@ -71,7 +71,7 @@ impl StaticResistor {
         })
     }
 
-    /// `g(v) = Σ_k coeffs[k] v^k` \[S/V^k\].
+    /// `g(v) = Σ_k coeffs\[k\] v^k` \[S/V^k\].
     ///
     /// Positivity is required for every `v`. It is certified when all odd coefficients vanish
     /// and the even ones are `≥ 0` with `c0 > 0`. Otherwise the constructor checks the

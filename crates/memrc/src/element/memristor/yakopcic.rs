@@ -167,7 +167,7 @@ impl Yakopcic {
         })
     }
 
-    /// The threshold function `G(v)` [1/s].
+    /// The threshold function `G(v)` \[1/s\].
     #[inline]
     pub fn threshold(&self, v: f64) -> f64 {
         if v > self.vp {
