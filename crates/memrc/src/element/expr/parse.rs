@@ -541,14 +541,14 @@ pub(crate) fn neg(a: Node) -> Node {
 pub(crate) fn bin(op: BinOp, a: Node, b: Node) -> Node {
     match (op, num(&a), num(&b)) {
         (_, Some(x), Some(y)) => Node::Num(binop(op, x, y)),
-        (BinOp::Add, Some(z), _) if z == 0.0 => b,
-        (BinOp::Add | BinOp::Sub, _, Some(z)) if z == 0.0 => a,
-        (BinOp::Sub, Some(z), _) if z == 0.0 => neg(b),
-        (BinOp::Mul, Some(z), _) | (BinOp::Mul, _, Some(z)) if z == 0.0 => Node::Num(0.0),
-        (BinOp::Mul, Some(o), _) if o == 1.0 => b,
-        (BinOp::Mul | BinOp::Div | BinOp::Pow, _, Some(o)) if o == 1.0 => a,
-        (BinOp::Div, Some(z), _) if z == 0.0 => Node::Num(0.0),
-        (BinOp::Pow, _, Some(z)) if z == 0.0 => Node::Num(1.0),
+        (BinOp::Add, Some(0.0), _) => b,
+        (BinOp::Add | BinOp::Sub, _, Some(0.0)) => a,
+        (BinOp::Sub, Some(0.0), _) => neg(b),
+        (BinOp::Mul, Some(0.0), _) | (BinOp::Mul, _, Some(0.0)) => Node::Num(0.0),
+        (BinOp::Mul, Some(1.0), _) => b,
+        (BinOp::Mul | BinOp::Div | BinOp::Pow, _, Some(1.0)) => a,
+        (BinOp::Div, Some(0.0), _) => Node::Num(0.0),
+        (BinOp::Pow, _, Some(0.0)) => Node::Num(1.0),
         _ => Node::Bin(op, Box::new(a), Box::new(b)),
     }
 }

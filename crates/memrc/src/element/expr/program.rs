@@ -28,7 +28,7 @@
 //! affected and the limit is accurate to rounding; elsewhere the result has the accuracy of an
 //! evaluation that loses at most three digits (`≈ 10⁻¹³` relative).
 
-use super::parse::{BinOp, ExprError, Func, Node, binop, depends, max, min, select};
+use super::parse::{BinOp, ExprError, Func, Node, depends, max, min, select};
 
 /// Largest program accepted (operations), bounding the size of derivatives.
 const MAX_OPS: usize = 20_000;
@@ -42,11 +42,29 @@ enum Op {
     Num(f64),
     Var(u16),
     Neg,
-    Bin(BinOp),
-    /// `x op c`.
-    BinC(BinOp, f64),
-    /// `c op x`.
-    CBin(BinOp, f64),
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    /// `x + c` (also `c + x`: IEEE addition commutes exactly).
+    AddC(f64),
+    /// `x − c`.
+    SubC(f64),
+    /// `x · c` (also `c · x`).
+    MulC(f64),
+    /// `x / c`.
+    DivC(f64),
+    /// `x^c`, non-integer `c`.
+    PowC(f64),
+    /// `c − x`.
+    CSub(f64),
+    /// `c / x`.
+    CDiv(f64),
+    /// `c^x`.
+    CPow(f64),
+    Exp,
+    Expm1,
     /// `x^n`, integer `n`.
     PowI(i32),
     /// Guarded `+`.
@@ -55,6 +73,7 @@ enum Op {
     SubChk,
     /// Division flagging `0/0`.
     DivChk,
+    /// Any other one-argument function.
     F1(Func),
     Min,
     Max,
@@ -133,16 +152,39 @@ impl Compiler {
                     }
                     (_, Node::Num(c)) => {
                         self.node(a, true, n_vars);
-                        self.emit(Op::BinC(*op, *c), 1, 1);
+                        let c = *c;
+                        let o = match op {
+                            BinOp::Add => Op::AddC(c),
+                            BinOp::Sub => Op::SubC(c),
+                            BinOp::Mul => Op::MulC(c),
+                            BinOp::Div => Op::DivC(c),
+                            BinOp::Pow => Op::PowC(c),
+                        };
+                        self.emit(o, 1, 1);
                     }
                     (Node::Num(c), _) => {
                         self.node(b, sb, n_vars);
-                        self.emit(Op::CBin(*op, *c), 1, 1);
+                        let c = *c;
+                        let o = match op {
+                            BinOp::Add => Op::AddC(c),
+                            BinOp::Sub => Op::CSub(c),
+                            BinOp::Mul => Op::MulC(c),
+                            BinOp::Div => Op::CDiv(c),
+                            BinOp::Pow => Op::CPow(c),
+                        };
+                        self.emit(o, 1, 1);
                     }
                     _ => {
                         self.node(a, true, n_vars);
                         self.node(b, sb, n_vars);
-                        self.emit(Op::Bin(*op), 2, 1);
+                        let o = match op {
+                            BinOp::Add => Op::Add,
+                            BinOp::Sub => Op::Sub,
+                            BinOp::Mul => Op::Mul,
+                            BinOp::Div => Op::Div,
+                            BinOp::Pow => Op::Pow,
+                        };
+                        self.emit(o, 2, 1);
                     }
                 }
             }
@@ -169,7 +211,12 @@ impl Compiler {
                         for a in args {
                             self.node(a, arg_sensitive, n_vars);
                         }
-                        self.emit(Op::F1(*f), f.arity(), 1);
+                        let o = match f {
+                            Func::Exp => Op::Exp,
+                            Func::Expm1 => Op::Expm1,
+                            f => Op::F1(*f),
+                        };
+                        self.emit(o, f.arity(), 1);
                     }
                 }
             }
@@ -251,12 +298,36 @@ impl Program {
                     sp += 1;
                 }
                 Op::Neg => s[sp - 1] = -s[sp - 1],
-                Op::Bin(o) => {
+                Op::Add => {
                     sp -= 1;
-                    s[sp - 1] = binop(o, s[sp - 1], s[sp]);
+                    s[sp - 1] += s[sp];
                 }
-                Op::BinC(o, c) => s[sp - 1] = binop(o, s[sp - 1], c),
-                Op::CBin(o, c) => s[sp - 1] = binop(o, c, s[sp - 1]),
+                Op::Sub => {
+                    sp -= 1;
+                    s[sp - 1] -= s[sp];
+                }
+                Op::Mul => {
+                    sp -= 1;
+                    s[sp - 1] *= s[sp];
+                }
+                Op::Div => {
+                    sp -= 1;
+                    s[sp - 1] /= s[sp];
+                }
+                Op::Pow => {
+                    sp -= 1;
+                    s[sp - 1] = s[sp - 1].powf(s[sp]);
+                }
+                Op::AddC(c) => s[sp - 1] += c,
+                Op::SubC(c) => s[sp - 1] -= c,
+                Op::MulC(c) => s[sp - 1] *= c,
+                Op::DivC(c) => s[sp - 1] /= c,
+                Op::PowC(c) => s[sp - 1] = s[sp - 1].powf(c),
+                Op::CSub(c) => s[sp - 1] = c - s[sp - 1],
+                Op::CDiv(c) => s[sp - 1] = c / s[sp - 1],
+                Op::CPow(c) => s[sp - 1] = c.powf(s[sp - 1]),
+                Op::Exp => s[sp - 1] = s[sp - 1].exp(),
+                Op::Expm1 => s[sp - 1] = s[sp - 1].exp_m1(),
                 Op::PowI(n) => s[sp - 1] = s[sp - 1].powi(n),
                 Op::AddChk | Op::SubChk => {
                     sp -= 1;
