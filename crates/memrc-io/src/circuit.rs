@@ -536,6 +536,18 @@ impl Ctx<'_> {
 
     fn channel_error(&self, c: &ChannelSection, err: ChannelError) -> LoadError {
         match err {
+            ChannelError::Param { param, message } => {
+                let span = if param == "e_rev" {
+                    c.e_rev.span()
+                } else {
+                    c.gbar.span()
+                };
+                self.src.span(
+                    &span,
+                    param,
+                    format!("channel '{}': {message}", c.name.get_ref()),
+                )
+            }
             ChannelError::Other(m) => self.err(
                 &c.name,
                 "channel",
@@ -565,7 +577,7 @@ impl Ctx<'_> {
                         _ => None,
                     }
                 };
-                let msg = format!("channel '{}', {context}: {message}", c.name.get_ref());
+                let msg = format!("channel '{}' {context}: {message}", c.name.get_ref());
                 match target {
                     Some(s) => self.src.inside(
                         &s.span(),

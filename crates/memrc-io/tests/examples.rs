@@ -126,6 +126,11 @@ fn examples_show_what_they_claim() {
     let spikes = sol.spike_times(0, 0.0);
     assert_eq!(spikes.len(), 1, "{spikes:?}");
     assert!(spikes[0] > 0.020 && spikes[0] < 0.025, "{spikes:?}");
+    // The same with user-defined channels: the same spike.
+    let (_, sol2) = run("hh_user_channels.toml");
+    let s2 = sol2.spike_times(0, 0.0);
+    assert_eq!(s2.len(), 1, "{s2:?}");
+    assert!((s2[0] - spikes[0]).abs() < 1e-4, "{s2:?} vs {spikes:?}");
     // hh_step: repetitive firing.
     let (_, sol) = run("hh_step.toml");
     assert!(sol.spike_times(0, 0.0).len() >= 5);

@@ -96,6 +96,22 @@ pub enum ModelError {
         /// Given length.
         got: usize,
     },
+    /// A user expression (rate function, conductance) does not parse or names something
+    /// unknown.
+    #[error(
+        "{context}: {reason}{} in \"{expression}\"",
+        at_column(expression, position)
+    )]
+    BadExpression {
+        /// Where the expression comes from, e.g. `channel 'my-k' gate 'n' alpha`.
+        context: String,
+        /// The expression as given.
+        expression: String,
+        /// Byte offset of the problem in `expression`, if it has a place.
+        position: Option<usize>,
+        /// What is wrong (with a suggestion for misspelt names).
+        reason: String,
+    },
 }
 
 /// Errors in time grids and sampled signals.
@@ -234,6 +250,18 @@ pub enum SolverError {
         /// What is expected.
         reason: String,
     },
+}
+
+/// ` at column N` (1-based, in characters) for a byte offset into `text`.
+fn at_column(text: &str, position: &Option<usize>) -> String {
+    match position {
+        Some(p) => {
+            let p = (*p).min(text.len());
+            let col = text.char_indices().take_while(|(i, _)| *i < p).count() + 1;
+            format!(" at column {col}")
+        }
+        None => String::new(),
+    }
 }
 
 fn did_you_mean(s: &Option<String>) -> String {

@@ -25,6 +25,7 @@
 
 pub mod catalogue;
 pub mod channel;
+pub mod expr;
 pub mod memristor;
 pub mod network;
 pub mod synapse;
