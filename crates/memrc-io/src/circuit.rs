@@ -54,7 +54,6 @@ impl Ctx<'_> {
         let mut node_ids: HashMap<String, usize> = HashMap::new();
         let mut initial = Vec::new();
         for (k, n) in file.nodes.iter().enumerate() {
-            let key = format!("node[{k}]");
             let name = n.name.get_ref();
             if name == "ground" || name.is_empty() {
                 return Err(self.err(
@@ -86,15 +85,25 @@ impl Ctx<'_> {
                 None => Initial::Rest,
                 Some(q) if is_rest(q.get_ref()) => Initial::Rest,
                 Some(q) => {
-                    Initial::Voltage(self.qty(q, "initial", Dimension::VOLTAGE).map_err(|e| {
-                        LoadError {
-                            message: format!("{} (or \"rest\")", e.message),
-                            ..e
-                        }
-                    })?)
+                    let starts_with_number = match q.get_ref() {
+                        crate::schema::RawQuantity::Text(t) => t
+                            .trim_start()
+                            .starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)),
+                        crate::schema::RawQuantity::Number(_) => true,
+                    };
+                    if !starts_with_number {
+                        return Err(self.err_q(
+                            q,
+                            "initial",
+                            format!(
+                                "'initial' must be \"rest\" or a voltage such as \"-65 mV\", got {}",
+                                q.get_ref().shown()
+                            ),
+                        ));
+                    }
+                    Initial::Voltage(self.qty(q, "initial", Dimension::VOLTAGE)?)
                 }
             });
-            let _ = key;
         }
         let channels = self.channels(&file.channels)?;
         let mut branch_names: HashMap<String, usize> = HashMap::new();
@@ -405,12 +414,12 @@ impl Ctx<'_> {
                 )
             })?;
             let v = if per_area_kind && info.unit.ends_with("/m^2") {
-                let (v, form) = self.dual(q, p, unit.dim.mul(Dimension::AREA))?;
+                let (v, form) = self.dual(q, p, unit.dim * Dimension::AREA)?;
                 let what = format!("'{p}' of element '{ename}'");
                 self.reconcile(
                     v,
                     form,
-                    unit.dim.mul(Dimension::AREA),
+                    unit.dim * Dimension::AREA,
                     nodes,
                     touched,
                     &q.span(),
@@ -430,7 +439,7 @@ impl Ctx<'_> {
                     info.name, info.default, info.unit
                 );
                 let abs = units::parse_unit(info.unit)
-                    .map(|u| u.dim.mul(Dimension::AREA))
+                    .map(|u| u.dim * Dimension::AREA)
                     .unwrap_or(Dimension::CONDUCTANCE);
                 let v = self.reconcile(
                     info.default,
@@ -465,10 +474,15 @@ impl Ctx<'_> {
                 _ => None,
             };
             let span = p.as_deref().map_or_else(|| e.kind.span(), param_span);
+            let written = p
+                .as_deref()
+                .and_then(|p| e.params.get(p))
+                .map(|q| format!(" (written {})", q.get_ref().shown()))
+                .unwrap_or_default();
             self.src.span(
                 &span,
                 p.unwrap_or_default(),
-                format!("element '{ename}': {err}"),
+                format!("element '{ename}': {err}{written}"),
             )
         })
     }
@@ -527,6 +541,8 @@ impl Ctx<'_> {
                 conductance: c.conductance.get_ref().clone(),
                 gates,
             };
+            // Build once now, so that errors in unused channels are reported too.
+            build_channel(&spec).map_err(|err| self.channel_error(c, err))?;
             if out.insert(name.clone(), (spec, c, form)).is_some() {
                 return Err(self.err(&c.name, "name", format!("duplicate channel name '{name}'")));
             }

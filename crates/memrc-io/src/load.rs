@@ -147,19 +147,34 @@ fn toml_error(src: &Source<'_>, e: &toml::de::Error) -> LoadError {
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let names = backticked(rest);
         if let Some((key, expected)) = names.split_first() {
-            let hint = suggest(key, expected.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_else(|| {
-                    if expected.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; expected one of: {}", expected.join(", "))
-                    }
-                });
+            let hint = |open: &str, close: &str| {
+                suggest(key, expected.iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean '{open}{s}{close}'?)"))
+                    .unwrap_or_else(|| {
+                        if expected.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; expected one of: {}", expected.join(", "))
+                        }
+                    })
+            };
+            // A top-level key is a section header.
+            if section.trim_matches(['[', ']']) == key.as_str() {
+                let brackets = if section.starts_with("[[") {
+                    ("[[", "]]")
+                } else {
+                    ("[", "]")
+                };
+                return src.at(
+                    at,
+                    key.clone(),
+                    format!("unknown section {section}{}", hint(brackets.0, brackets.1)),
+                );
+            }
             return src.at(
                 at,
                 key.clone(),
-                format!("unknown key '{key}' in {section}{hint}"),
+                format!("unknown key '{key}' in {section}{}", hint("", "")),
             );
         }
     }
@@ -168,11 +183,30 @@ fn toml_error(src: &Source<'_>, e: &toml::de::Error) -> LoadError {
             return src.at(at, key.clone(), format!("missing key '{key}' in {section}"));
         }
     }
-    src.at(
-        at,
-        String::new(),
-        format!("{section}: {}", msg.replace('`', "'")),
-    )
+    let mut msg = msg.replace('`', "'");
+    if let Some(i) = msg.find("expected struct ") {
+        msg.truncate(i);
+        msg.push_str("expected a table");
+    }
+    if ["invalid type", "invalid value", "invalid length"]
+        .iter()
+        .any(|p| msg.starts_with(p))
+    {
+        // A value of the wrong type: name the key of the line.
+        let before = src.text.get(..at).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = src
+            .text
+            .get(line_start..)
+            .and_then(|t| t.lines().next())
+            .unwrap_or("");
+        if let Some((key, _)) = line.split_once('=') {
+            let key = key.trim().to_string();
+            return src.at(at, key.clone(), format!("'{key}' in {section}: {msg}"));
+        }
+        return src.at(at, String::new(), format!("{section}: {msg}"));
+    }
+    src.at(at, String::new(), msg)
 }
 
 /// The `[header]` (or `[[header]]`) in force at byte `at`, `"the top level"` before any.
@@ -529,7 +563,7 @@ impl Ctx<'_> {
                 dt_q,
                 "dt",
                 format!(
-                    "the span {span} s is not a whole number of steps 'dt' = {} ({r} steps)",
+                    "the span {span} s is not a whole number of steps 'dt' = {} ({r:.3} steps)",
                     dt_q.get_ref().shown()
                 ),
             ));
@@ -542,14 +576,13 @@ impl Ctx<'_> {
     pub fn check_memory(&self, dt_q: &Q, samples: usize, values: usize) -> Result<(), LoadError> {
         let bytes = samples as f64 * values as f64 * 8.0;
         if bytes > self.opts.memory_limit as f64 {
-            let gib = |b: f64| b / (1u64 << 30) as f64;
             return Err(self.err_q(
                 dt_q,
                 "dt",
                 format!(
-                    "the run would store about {:.1} GiB ({samples} samples × {values} values × 8 B), more than the limit of {:.1} GiB: use a larger 'dt' or a shorter span",
-                    gib(bytes),
-                    gib(self.opts.memory_limit as f64)
+                    "the run would store about {} ({samples} samples × {values} values × 8 B), more than the limit of {}: use a larger 'dt' or a shorter span",
+                    human_bytes(bytes),
+                    human_bytes(self.opts.memory_limit as f64)
                 ),
             ));
         }
@@ -672,6 +705,22 @@ impl Ctx<'_> {
             t_end,
             dt,
         })
+    }
+}
+
+/// `1.5 GiB`, `40.1 KiB`, `512 B`.
+fn human_bytes(b: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut x = b;
+    let mut k = 0;
+    while x >= 1024.0 && k + 1 < UNITS.len() {
+        x /= 1024.0;
+        k += 1;
+    }
+    if k == 0 {
+        format!("{x:.0} B")
+    } else {
+        format!("{x:.1} {}", UNITS[k])
     }
 }
 
