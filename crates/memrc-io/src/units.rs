@@ -170,13 +170,53 @@ pub struct Unit {
     pub factor: f64,
     /// Dimension.
     pub dim: Dimension,
+    /// `factor = mantissa · 10^exp10`, kept apart so that quantities convert with one
+    /// correctly rounded decimal parse ("0.1 ms" is exactly the double nearest 1e-4).
+    mantissa: f64,
+    exp10: i32,
 }
 
 impl Unit {
-    const ONE: Self = Self {
-        factor: 1.0,
-        dim: Dimension::NONE,
-    };
+    const ONE: Self = Self::new(1.0, 0, Dimension::NONE);
+
+    const fn new(mantissa: f64, exp10: i32, dim: Dimension) -> Self {
+        Self {
+            factor: mantissa * pow10(exp10),
+            dim,
+            mantissa,
+            exp10,
+        }
+    }
+
+    fn powi(self, k: i32) -> Self {
+        Self::new(
+            self.mantissa.powi(k),
+            self.exp10.saturating_mul(k),
+            self.dim.pow(i8::try_from(k).unwrap_or(1)),
+        )
+    }
+
+    fn times(self, other: Self, sign: i32) -> Self {
+        let other = other.powi(sign);
+        Self::new(
+            self.mantissa * other.mantissa,
+            self.exp10.saturating_add(other.exp10),
+            self.dim * other.dim,
+        )
+    }
+}
+
+const fn pow10(e: i32) -> f64 {
+    let mut x = 1.0;
+    let mut k = if e < 0 { -e } else { e };
+    if k > 400 {
+        k = 400;
+    }
+    while k > 0 {
+        x *= 10.0;
+        k -= 1;
+    }
+    if e < 0 { 1.0 / x } else { x }
 }
 
 /// A parsed quantity.
@@ -208,49 +248,48 @@ fn err(offset: usize, message: impl Into<String>) -> UnitError {
     }
 }
 
-const SYMBOLS: &[(&str, f64, Dimension)] = &[
-    ("m", 1.0, Dimension::LENGTH),
-    ("g", 1e-3, Dimension([0, 1, 0, 0, 0])),
-    ("s", 1.0, Dimension::TIME),
-    ("A", 1.0, Dimension::CURRENT),
-    ("mol", 1.0, Dimension([0, 0, 0, 0, 1])),
-    ("M", 1e3, Dimension::CONCENTRATION),
-    ("L", 1e-3, Dimension([3, 0, 0, 0, 0])),
-    ("V", 1.0, Dimension::VOLTAGE),
-    ("S", 1.0, Dimension::CONDUCTANCE),
-    ("Ohm", 1.0, Dimension::RESISTANCE),
-    ("ohm", 1.0, Dimension::RESISTANCE),
-    ("Ω", 1.0, Dimension::RESISTANCE),
-    ("F", 1.0, Dimension::CAPACITANCE),
-    ("C", 1.0, Dimension::CHARGE),
-    ("Wb", 1.0, Dimension::FLUX),
-    ("Hz", 1.0, Dimension::FREQUENCY),
-    ("rad", 1.0, Dimension::NONE),
-    ("deg", std::f64::consts::PI / 180.0, Dimension::NONE),
+/// Symbols: name, mantissa, power of ten, dimension.
+const SYMBOLS: &[(&str, f64, i32, Dimension)] = &[
+    ("m", 1.0, 0, Dimension::LENGTH),
+    ("g", 1.0, -3, Dimension([0, 1, 0, 0, 0])),
+    ("s", 1.0, 0, Dimension::TIME),
+    ("A", 1.0, 0, Dimension::CURRENT),
+    ("mol", 1.0, 0, Dimension([0, 0, 0, 0, 1])),
+    ("M", 1.0, 3, Dimension::CONCENTRATION),
+    ("L", 1.0, -3, Dimension([3, 0, 0, 0, 0])),
+    ("V", 1.0, 0, Dimension::VOLTAGE),
+    ("S", 1.0, 0, Dimension::CONDUCTANCE),
+    ("Ohm", 1.0, 0, Dimension::RESISTANCE),
+    ("ohm", 1.0, 0, Dimension::RESISTANCE),
+    ("Ω", 1.0, 0, Dimension::RESISTANCE),
+    ("F", 1.0, 0, Dimension::CAPACITANCE),
+    ("C", 1.0, 0, Dimension::CHARGE),
+    ("Wb", 1.0, 0, Dimension::FLUX),
+    ("Hz", 1.0, 0, Dimension::FREQUENCY),
+    ("rad", 1.0, 0, Dimension::NONE),
+    ("deg", std::f64::consts::PI / 180.0, 0, Dimension::NONE),
 ];
 
-const PREFIXES: &[(&str, f64)] = &[
-    ("f", 1e-15),
-    ("p", 1e-12),
-    ("n", 1e-9),
-    ("u", 1e-6),
-    ("µ", 1e-6),
-    ("μ", 1e-6),
-    ("m", 1e-3),
-    ("c", 1e-2),
-    ("k", 1e3),
-    ("M", 1e6),
-    ("G", 1e9),
+/// Prefixes and their powers of ten.
+const PREFIXES: &[(&str, i32)] = &[
+    ("f", -15),
+    ("p", -12),
+    ("n", -9),
+    ("u", -6),
+    ("µ", -6),
+    ("μ", -6),
+    ("m", -3),
+    ("c", -2),
+    ("k", 3),
+    ("M", 6),
+    ("G", 9),
 ];
 
 fn symbol(name: &str) -> Option<Unit> {
     SYMBOLS
         .iter()
-        .find(|(s, _, _)| *s == name)
-        .map(|(_, factor, dim)| Unit {
-            factor: *factor,
-            dim: *dim,
-        })
+        .find(|(s, _, _, _)| *s == name)
+        .map(|(_, m, e, dim)| Unit::new(*m, *e, *dim))
 }
 
 /// Resolves one identifier (prefix + symbol) at byte `offset`.
@@ -278,14 +317,11 @@ fn identifier(id: &str, offset: usize) -> Result<Unit, UnitError> {
                 if matches!(rest, "rad" | "deg") {
                     break;
                 }
-                return Ok(Unit {
-                    factor: f * u.factor,
-                    dim: u.dim,
-                });
+                return Ok(Unit::new(u.mantissa, u.exp10 + f, u.dim));
             }
         }
     }
-    let known: Vec<&str> = SYMBOLS.iter().map(|(s, _, _)| *s).collect();
+    let known: Vec<&str> = SYMBOLS.iter().map(|(s, _, _, _)| *s).collect();
     let mut candidates: Vec<String> = known.iter().map(|s| (*s).to_string()).collect();
     for (p, _) in PREFIXES {
         for s in &known {
@@ -404,12 +440,7 @@ impl Parser<'_> {
             }
             _ => 1,
         };
-        // |exp| ≤ 12 by construction.
-        let k = i8::try_from(exp).unwrap_or(1);
-        Ok(Unit {
-            factor: base.factor.powi(exp),
-            dim: base.dim.pow(k),
-        })
+        Ok(base.powi(exp))
     }
 
     fn factor(&mut self, depth: usize) -> Result<Unit, UnitError> {
@@ -441,14 +472,7 @@ impl Parser<'_> {
 }
 
 fn combine(a: Unit, b: Unit, sign: i8) -> Unit {
-    Unit {
-        factor: if sign > 0 {
-            a.factor * b.factor
-        } else {
-            a.factor / b.factor
-        },
-        dim: a.dim * b.dim.pow(sign),
-    }
+    a.times(b, i32::from(sign))
 }
 
 /// Parses a unit expression such as `"mS/cm^2"` or `"1/(M*s)"`.
@@ -549,7 +573,15 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, UnitError> {
         offset: unit_offset + e.offset.saturating_sub(prefix_one),
         ..e
     })?;
-    let v = value * u.factor;
+    // Shift the decimal exponent, then parse once: correctly rounded for decimal prefixes.
+    let (digits, e) = match body[..n].find(['e', 'E']) {
+        Some(i) => (&body[..i], body[i + 1..n].parse::<i32>().unwrap_or(0)),
+        None => (&body[..n], 0),
+    };
+    let shifted: f64 = format!("{digits}e{}", e.saturating_add(u.exp10))
+        .parse()
+        .unwrap_or(value * u.factor);
+    let v = shifted * u.mantissa;
     if !v.is_finite() {
         return Err(err(lead, format!("'{body}' overflows in SI units")));
     }
