@@ -7,9 +7,9 @@ use memrc::{Element, ModelError};
 /// A gate as read from the file.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum GateKinetics {
-    /// `alpha`, `beta` [1/ms] expressions.
+    /// `alpha`, `beta` \[1/ms\] expressions.
     AlphaBeta { alpha: String, beta: String },
-    /// `tau` [ms], `inf` expressions.
+    /// `tau` \[ms\], `inf` expressions.
     TauInf { tau: String, inf: String },
 }
 

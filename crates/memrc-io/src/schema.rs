@@ -212,13 +212,13 @@ pub struct ChannelSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GateSection {
-    /// Opening rate [1/ms].
+    /// Opening rate \[1/ms\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha: Option<S>,
-    /// Closing rate [1/ms].
+    /// Closing rate \[1/ms\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<S>,
-    /// Time constant [ms].
+    /// Time constant \[ms\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<S>,
     /// Steady state.

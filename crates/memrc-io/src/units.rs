@@ -529,7 +529,7 @@ fn number_len(s: &str) -> usize {
     i
 }
 
-/// Parses `"<number> [unit]"` into SI. A string with only a number has no dimension
+/// Parses `"<number> \[unit\]"` into SI. A string with only a number has no dimension
 /// ([`Quantity::dim`] is `None`).
 pub fn parse_quantity(s: &str) -> Result<Quantity, UnitError> {
     let lead = s.len() - s.trim_start().len();
