@@ -143,6 +143,8 @@ pub fn build(n: usize, seed: u64) -> Result<Network, NetError> {
 pub struct BenchReport {
     /// Neurons.
     pub n: usize,
+    /// Connection probability.
+    pub p: f64,
     /// Synapses.
     pub synapses: usize,
     /// Simulated time \[s\].
@@ -155,8 +157,11 @@ pub struct BenchReport {
     pub simd: &'static str,
     /// Build time \[s\].
     pub build_s: f64,
-    /// Simulation time \[s\].
+    /// Simulation time \[s\] (wall clock).
     pub sim_s: f64,
+    /// CPU time of the process (all threads, user + system) during the run \[s\], from
+    /// `/proc/self/stat` (10 ms resolution); `sim_s · threads` when the cores were free.
+    pub cpu_s: Option<f64>,
     /// Spikes.
     pub spikes: u64,
     /// Mean rate \[Hz\].
@@ -174,11 +179,22 @@ pub struct BenchReport {
 
 /// Builds COBAHH with `n` neurons and runs it for `t_end` \[s\] on `threads` threads.
 pub fn bench(n: usize, t_end: f64, threads: usize, seed: u64) -> Result<BenchReport, NetError> {
-    let mut net = build(n, seed)?;
+    bench_with(&Cobahh::new(n, seed), t_end, threads)
+}
+
+/// [`bench`] for any [`Cobahh`] configuration (e.g. `p = 80/n` to keep the in-degree of the
+/// 4000-neuron benchmark when scaling `n`).
+pub fn bench_with(cfg: &Cobahh, t_end: f64, threads: usize) -> Result<BenchReport, NetError> {
+    let (n, seed) = (cfg.n, cfg.seed);
+    let mut net = cfg.build()?;
+    let cpu0 = process_cpu_s();
     let out = net.run(t_end, threads)?;
+    let cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
     let s = &out.stats;
     Ok(BenchReport {
         n,
+        p: cfg.p,
+        cpu_s,
         synapses: net.n_synapses(),
         t_end,
         threads: s.threads,
@@ -205,4 +221,14 @@ pub fn peak_rss_mb() -> Option<f64> {
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024.0 / 1e6)
+}
+
+/// User + system CPU time of the process \[s\] (`/proc/self/stat`, 100 ticks per second).
+fn process_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name: state is field 3; utime, stime are 14, 15.
+    let rest = s.get(s.rfind(')')? + 1..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }

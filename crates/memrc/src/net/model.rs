@@ -75,7 +75,8 @@ pub trait NeuronModel: Debug + Send + Sync {
 ///
 /// **Kernel.** Two exponentials give all six rates: `e^{−u/40}` (and its squares
 /// `e^{−u/20}, e^{−u/10}, e^{−u/5}`, `e^{−u/4} = e^{−u/5} e^{−u/20}`) and `e^{(17−u)/18}`;
-/// four more give the decays; all by the branch-free [`exp`]. The linoids use their Taylor
+/// four more give the decays; all by the branch-free [`exp`]; four divisions
+/// ([`traub_gate_coefficients`]). The linoids use their Taylor
 /// series `1 − z/2 + z²/12 − z⁴/720 + z⁶/30240 − z⁸/1209600 + z¹⁰/47900160` for `|z| < 0.2`
 /// (truncation `< 2e-18`) and the quotient elsewhere (cancellation `≲ 5e-15` relative), chosen
 /// by a select, not a branch.
@@ -203,10 +204,9 @@ const E_8: f64 = 2_980.957_987_041_728_3; // e^8
 const E_3: f64 = 20.085_536_923_187_668; // e^3
 const E_0_25: f64 = 1.284_025_416_687_741_5; // e^{1/4}
 
-/// `z/(e^z − 1)` given the quotient `direct` computed from `e^z`: the Taylor series for
-/// `|z| < 0.2`, `direct` elsewhere (a select, so loops stay vectorisable).
+/// The Taylor series of `z/(e^z − 1)`, used for `|z| < 0.2` (truncation `< 2e-18`).
 #[inline(always)]
-fn linoid<M: MulAdd>(z: f64, direct: f64) -> f64 {
+fn linoid_series<M: MulAdd>(z: f64) -> f64 {
     let z2 = z * z;
     let mut s = 1.0 / 47_900_160.0;
     s = M::madd(s, z2, -1.0 / 1_209_600.0);
@@ -214,8 +214,67 @@ fn linoid<M: MulAdd>(z: f64, direct: f64) -> f64 {
     s = M::madd(s, z2, -1.0 / 720.0);
     s = M::madd(s, z2, 1.0 / 12.0);
     s = M::madd(s, z, -0.5);
-    s = M::madd(s, z, 1.0);
+    M::madd(s, z, 1.0)
+}
+
+/// `z/(e^z − 1)` given the quotient `direct` computed from `e^z`: the series for `|z| < 0.2`,
+/// `direct` elsewhere (a select, so loops stay vectorisable).
+#[inline(always)]
+fn linoid<M: MulAdd>(z: f64, direct: f64) -> f64 {
+    let s = linoid_series::<M>(z);
     if z.abs() < 0.2 { s } else { direct }
+}
+
+/// `z/(e^z − 1)` as a (numerator, denominator) pair, `(series, 1)` for `|z| < 0.2` and
+/// `(z·k, den)` elsewhere, where `den/k = e^z − 1`.
+#[inline(always)]
+fn linoid_pair<M: MulAdd>(z: f64, k: f64, den: f64) -> (f64, f64) {
+    let s = linoid_series::<M>(z);
+    if z.abs() < 0.2 {
+        (s, 1.0)
+    } else {
+        (z * k, den)
+    }
+}
+
+/// The exponential-Euler coefficients `[(b, y∞); 3]` of the gates `m, h, n` at `v` \[V\]:
+/// `b = α + β` \[1/s\], `y∞ = α/(α + β)`, for threshold shift `v_t` \[V\]. Same maths as
+/// [`traub_rates`], arranged for four divisions instead of eight: with `α = A/D_α`,
+/// `β = B/D_β`, `P = A D_β + B D_α`, `Q = D_α D_β` and `r = 1/(PQ)`: `b = P² r`,
+/// `y∞ = A Q r` (valid while the products stay finite: `|v − V_T| ≲ 1.5 V`).
+#[inline(always)]
+pub fn traub_gate_coefficients<M: MulAdd>(v: f64, v_t: f64) -> [(f64, f64); 3] {
+    let u = (v - v_t) * 1e3;
+    let e40 = exp::<M>(u * (-1.0 / 40.0)); // e^{−u/40}
+    let e18 = exp::<M>((17.0 - u) * (1.0 / 18.0)); // e^{(17−u)/18}
+    let e20 = e40 * e40;
+    let e10 = e20 * e20;
+    let e5 = e10 * e10; // e^{−u/5}
+    let e4 = e5 * e20; // e^{−u/4}
+    // m: α_m = 1280 z/(e^z − 1), z = (13 − u)/4; β_m = 1400 z e5/(e^{−8} − e5), z = (u − 40)/5.
+    let zm = (13.0 - u) * 0.25;
+    let (na, da) = linoid_pair::<M>(zm, 1.0, M::madd(E_3_25, e4, -1.0));
+    let zb = (u - 40.0) * 0.2;
+    let (nb, db) = linoid_pair::<M>(zb, e5, E_M8 - e5);
+    let a = 1.28e3 * na * db;
+    let p = M::madd(1.4e3 * nb, da, a);
+    let q = da * db;
+    let r = 1.0 / (p * q);
+    let m = (p * p * r, a * q * r);
+    // h: α_h = 128 e18, β_h = 4000/(1 + e^8 e5).
+    let dh = M::madd(E_8, e5, 1.0);
+    let a = 128.0 * e18 * dh;
+    let p = a + 4.0e3;
+    let r = 1.0 / (p * dh);
+    let h = (p * p * r, a * dh * r);
+    // n: α_n = 160 z/(e^z − 1), z = (15 − u)/5; β_n = 500 e^{1/4} e40.
+    let zn = (15.0 - u) * 0.2;
+    let (nn, dn) = linoid_pair::<M>(zn, 1.0, M::madd(E_3, e5, -1.0));
+    let a = 160.0 * nn;
+    let p = M::madd((500.0 * E_0_25) * e40, dn, a);
+    let r = 1.0 / (p * dn);
+    let n = (p * p * r, a * dn * r);
+    [m, h, n]
 }
 
 /// Constants of one kernel call.
@@ -258,18 +317,12 @@ impl Kernel for TraubStep<'_> {
         let (i_ext, g_syn, j_syn) = (&self.i_ext[..len], &self.g_syn[..len], &self.j_syn[..len]);
         for i in 0..len {
             let vi = v[i];
-            let [am, bm, ah, bh, an, bn] = traub_rates::<M>(vi, c.v_t);
+            let [(bm, m_inf), (bh, h_inf), (bn, n_inf)] = traub_gate_coefficients::<M>(vi, c.v_t);
             let (mi, hi, ni) = (m[i], h[i], n[i]);
             // Gates: y ← y∞ + (y − y∞) e^{−(α+β) dt}.
-            let b = am + bm;
-            let inf = am / b;
-            m[i] = M::madd(mi - inf, exp::<M>(-b * c.dt), inf);
-            let b = ah + bh;
-            let inf = ah / b;
-            h[i] = M::madd(hi - inf, exp::<M>(-b * c.dt), inf);
-            let b = an + bn;
-            let inf = an / b;
-            n[i] = M::madd(ni - inf, exp::<M>(-b * c.dt), inf);
+            m[i] = M::madd(mi - m_inf, exp::<M>(-bm * c.dt), m_inf);
+            h[i] = M::madd(hi - h_inf, exp::<M>(-bh * c.dt), h_inf);
+            n[i] = M::madd(ni - n_inf, exp::<M>(-bn * c.dt), n_inf);
             // Voltage, with the gates at the step start.
             let gna = c.gna * (mi * mi * mi * hi);
             let n2 = ni * ni;
@@ -405,5 +458,31 @@ mod tests {
             }
         }
         assert!(worst <= 2e-14, "worst relative error {worst:e}");
+        // The kernel's gate coefficients b = α + β, y∞ = α/(α + β).
+        let mut worst = 0.0_f64;
+        for &v in &vs {
+            let want = |a: fn(f64, f64) -> f64, b: fn(f64, f64) -> f64| {
+                let (a, b) = (a(v, vt), b(v, vt));
+                (a + b, a / (a + b))
+            };
+            let w = [
+                want(traub::alpha_m, traub::beta_m),
+                want(traub::alpha_h, traub::beta_h),
+                want(traub::alpha_n, traub::beta_n),
+            ];
+            for got in [
+                traub_gate_coefficients::<Fused>(v, vt),
+                traub_gate_coefficients::<Unfused>(v, vt),
+            ] {
+                for ((b, inf), (wb, winf)) in got.iter().zip(w) {
+                    worst = worst.max(((b - wb) / wb).abs());
+                    worst = worst.max(((inf - winf) / winf).abs());
+                }
+            }
+        }
+        assert!(
+            worst <= 2e-14,
+            "gate coefficients: worst relative error {worst:e}"
+        );
     }
 }
