@@ -353,7 +353,7 @@ fn cobahh_4000_rate_is_plausible() {
     assert!((exc_mean - per_pop[0].1).abs() < 1e-9 * exc_mean.max(1.0));
 }
 
-/// `MEMRC_BENCH="n t_end threads" cargo test --release -p memrc --lib bench_cobahh -- --ignored --nocapture`
+/// `MEMRC_BENCH="n t_end threads [p]" cargo test --release -p memrc --lib bench_cobahh -- --ignored --nocapture`
 #[test]
 #[ignore = "benchmark: run explicitly"]
 fn bench_cobahh() {
@@ -362,6 +362,7 @@ fn bench_cobahh() {
         .split_whitespace()
         .map(|x| x.parse().expect("number"))
         .collect();
-    let r = cobahh::bench(f[0] as usize, f[1], f[2] as usize, 1).expect("runs");
+    let cfg = Cobahh::new(f[0] as usize, 1).p(f.get(3).copied().unwrap_or(0.02));
+    let r = cobahh::bench_with(&cfg, f[1], f[2] as usize).expect("runs");
     println!("{}", serde_json::to_string(&r).expect("serialises"));
 }
