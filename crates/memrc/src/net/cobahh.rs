@@ -138,7 +138,7 @@ pub fn build(n: usize, seed: u64) -> Result<Network, NetError> {
     Cobahh::new(n, seed).build()
 }
 
-/// Result of [`bench`] (serialisable for `memrc bench cobahh`).
+/// Result of [`bench()`] (serialisable for `memrc bench cobahh`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BenchReport {
     /// Neurons.
@@ -182,7 +182,7 @@ pub fn bench(n: usize, t_end: f64, threads: usize, seed: u64) -> Result<BenchRep
     bench_with(&Cobahh::new(n, seed), t_end, threads)
 }
 
-/// [`bench`] for any [`Cobahh`] configuration (e.g. `p = 80/n` to keep the in-degree of the
+/// [`bench()`] for any [`Cobahh`] configuration (e.g. `p = 80/n` to keep the in-degree of the
 /// 4000-neuron benchmark when scaling `n`).
 pub fn bench_with(cfg: &Cobahh, t_end: f64, threads: usize) -> Result<BenchReport, NetError> {
     let (n, seed) = (cfg.n, cfg.seed);

@@ -41,7 +41,7 @@
 //! (projection, presynaptic neuron) for connectivity, so a network does not depend on the
 //! thread count or on the order of unrelated parts. Normal deviates use Box–Muller.
 //!
-//! The COBAHH benchmark ([`cobahh::build`], [`cobahh::bench`]) is built through this API.
+//! The COBAHH benchmark ([`cobahh::build`], [`cobahh::bench()`]) is built through this API.
 
 pub mod cobahh;
 mod connect;
@@ -54,7 +54,7 @@ mod spec;
 pub use connect::Csr;
 pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
 pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
-pub use network::{MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
+pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
 pub use simd::SimdLevel;
 pub use spec::{
     Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, Weight,
@@ -111,7 +111,7 @@ pub enum NetError {
     NegativeWeight {
         /// Projection name.
         projection: String,
-        /// The weight [S].
+        /// The weight \[S\].
         value: f64,
     },
     /// A parameter is out of range.
@@ -153,7 +153,7 @@ pub enum NetError {
         needed_bytes: u64,
         /// Estimated synapse count (upper bound).
         synapses: u64,
-        /// The budget [bytes].
+        /// The budget \[bytes\].
         budget_bytes: u64,
     },
     /// A value became NaN or infinite during a run.
@@ -165,7 +165,7 @@ pub enum NetError {
         neuron: usize,
         /// Variable name.
         variable: String,
-        /// Time [s].
+        /// Time \[s\].
         t: f64,
     },
 }
@@ -178,18 +178,18 @@ pub enum NetWarning {
     DelayRounded {
         /// Projection name.
         projection: String,
-        /// Delay given [s] (the largest deviation among the synapses).
+        /// Delay given \[s\] (the largest deviation among the synapses).
         given: f64,
-        /// Delay used [s].
+        /// Delay used \[s\].
         used: f64,
     },
     /// A refractory period was not a multiple of `dt` and was rounded to the nearest step.
     RefractoryRounded {
         /// Population.
         population: String,
-        /// Given [s].
+        /// Given \[s\].
         given: f64,
-        /// Used [s].
+        /// Used \[s\].
         used: f64,
     },
 }
