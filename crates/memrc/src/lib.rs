@@ -22,6 +22,7 @@
 //!   operator and the memRC solvers.
 //! - [`hopfield`]: Hopfield networks as nonlinear RC circuits (eq. 49–53): co-content, metric,
 //!   the decreasing function `½ΦᵀWΦ − IᵀΦ`, the gradient-form check and an RK4 simulation.
+//! - [`net`]: conductance-based neuron networks at scale (populations, projections, COBAHH).
 //! - [`params`]: parameter metadata (unit, default, range) shared by validation and docs.
 //! - [`error`]: typed errors.
 //!
@@ -38,6 +39,7 @@ pub mod element;
 pub mod error;
 pub mod hopfield;
 pub mod memconductance;
+pub mod net;
 pub mod params;
 pub mod solver;
 pub mod system;

@@ -1,0 +1,664 @@
+//! The time loop: per-thread shards, spike exchange, delivery, recording.
+
+use super::model::SynapticInput;
+use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
+use super::simd::SimdLevel;
+use super::{NetError, NetWarning};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Options of [`Network::run_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// Worker threads (`0` is taken as 1; at most one per neuron).
+    pub threads: usize,
+    /// Instruction set of the kernels.
+    pub simd: SimdLevel,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            simd: SimdLevel::Auto,
+        }
+    }
+}
+
+impl RunOptions {
+    /// Sets the thread count.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Sets the SIMD level.
+    pub fn simd(mut self, simd: SimdLevel) -> Self {
+        self.simd = simd;
+        self
+    }
+}
+
+/// Recorded spikes, ordered by time then global id.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SpikeRecord {
+    /// Spike times \[s\]: the first grid time at which `v > θ`.
+    pub times: Vec<f64>,
+    /// Global neuron ids (population offset + index).
+    pub ids: Vec<u32>,
+}
+
+/// A sampled recording.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Recording {
+    /// Population.
+    pub population: String,
+    /// Variable.
+    pub variable: String,
+    /// Population-local neuron indices.
+    pub neurons: Vec<usize>,
+    /// Sample times \[s\].
+    pub times: Vec<f64>,
+    /// `values[j][k]`: neuron `neurons[j]` at `times[k]` \[SI\].
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Counters and timings of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunStats {
+    /// Network build time \[s\].
+    pub build_s: f64,
+    /// Simulation wall-clock time \[s\].
+    pub sim_s: f64,
+    /// Steps.
+    pub steps: u64,
+    /// Steps × neurons.
+    pub neuron_steps: u64,
+    /// Spikes emitted.
+    pub spikes: u64,
+    /// Synaptic increments applied.
+    pub synaptic_events: u64,
+    /// Threads used.
+    pub threads: usize,
+    /// Kernel path (`"avx2+fma"` or `"portable"`).
+    pub simd: &'static str,
+    /// `sim_s / neuron_steps` \[ns\].
+    pub ns_per_neuron_step: f64,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunResult {
+    /// Start time \[s\].
+    pub t_start: f64,
+    /// End time \[s\].
+    pub t_end: f64,
+    /// Time step \[s\].
+    pub dt: f64,
+    /// Populations (for mapping global ids).
+    pub populations: Vec<PopulationInfo>,
+    /// Spikes.
+    pub spikes: SpikeRecord,
+    /// Sampled recordings, in the order they were added.
+    pub recordings: Vec<Recording>,
+    /// Counters and timings.
+    pub stats: RunStats,
+    /// Build warnings.
+    pub warnings: Vec<NetWarning>,
+}
+
+impl RunResult {
+    /// Mean firing rate of each population over the run \[Hz\].
+    pub fn population_rates(&self) -> Vec<(String, f64)> {
+        let dur = self.t_end - self.t_start;
+        let mut counts = vec![0u64; self.populations.len()];
+        for &id in &self.spikes.ids {
+            let id = id as usize;
+            if let Some(k) = self
+                .populations
+                .iter()
+                .position(|p| id >= p.offset && id < p.offset + p.size)
+            {
+                counts[k] += 1;
+            }
+        }
+        self.populations
+            .iter()
+            .zip(counts)
+            .map(|(p, c)| (p.name.clone(), c as f64 / (p.size as f64 * dur)))
+            .collect()
+    }
+
+    /// Mean firing rate over all neurons \[Hz\].
+    pub fn mean_rate(&self) -> f64 {
+        let n: usize = self.populations.iter().map(|p| p.size).sum();
+        self.spikes.ids.len() as f64 / (n as f64 * (self.t_end - self.t_start))
+    }
+
+    /// Rate of population `name` in consecutive bins of `bin` \[s\] \[Hz\] (`None` for an
+    /// unknown name or a bin not > 0).
+    pub fn population_rate(&self, name: &str, bin: f64) -> Option<Vec<f64>> {
+        let p = self.populations.iter().find(|p| p.name == name)?;
+        if !(bin > 0.0 && bin.is_finite()) {
+            return None;
+        }
+        let nbins = ((self.t_end - self.t_start) / bin).ceil().max(0.0) as usize;
+        let mut out = vec![0.0; nbins];
+        for (&t, &id) in self.spikes.times.iter().zip(&self.spikes.ids) {
+            let id = id as usize;
+            if id >= p.offset && id < p.offset + p.size {
+                // A spike at t_{s+1} belongs to the step that produced it.
+                let k = ((t - self.t_start - 0.5 * self.dt) / bin).floor();
+                if k >= 0.0 && (k as usize) < nbins {
+                    out[k as usize] += 1.0;
+                }
+            }
+        }
+        out.iter_mut().for_each(|x| *x /= p.size as f64 * bin);
+        Some(out)
+    }
+}
+
+/// A population's part of a shard.
+struct PopShard {
+    lo: usize,
+    hi: usize,
+    state: Vec<Vec<f64>>,
+    g: Vec<Vec<f64>>,
+    ring: Vec<Vec<f64>>,
+    last: Vec<i64>,
+    g_syn: Vec<f64>,
+    j_syn: Vec<f64>,
+}
+
+struct ProbeShard {
+    probe: usize,
+    /// (position in the probe's neuron list, shard-local index).
+    slots: Vec<(usize, usize)>,
+    data: Vec<f64>,
+}
+
+/// The neurons a worker owns.
+struct Shard {
+    pops: Vec<PopShard>,
+    probes: Vec<ProbeShard>,
+    spikes: Vec<(u64, u32)>,
+    events: u64,
+}
+
+/// A barrier for threads that meet every few tens of microseconds: spins briefly (a few
+/// microseconds, cheaper than a futex wake-up), then yields the core, so that more threads
+/// than free cores (or a busy machine) slow the run down instead of stalling it.
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    fn wait(&self) {
+        let g = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.store(g.wrapping_add(1), Ordering::Release);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == g {
+                if spins < 2_000 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+}
+
+/// Spike lists of the last two steps, per (thread, population), population-local ids.
+type Board = Vec<[RwLock<Vec<u32>>; 2]>;
+
+fn read(l: &RwLock<Vec<u32>>) -> std::sync::RwLockReadGuard<'_, Vec<u32>> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write(l: &RwLock<Vec<u32>>) -> std::sync::RwLockWriteGuard<'_, Vec<u32>> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+struct Ctx<'a> {
+    net: &'a Network,
+    s0: u64,
+    steps: u64,
+    threads: usize,
+    simd: SimdLevel,
+    board: &'a Board,
+    barrier: &'a SpinBarrier,
+}
+
+impl Network {
+    /// Advances the network by `duration` \[s\] (rounded to whole steps) on `threads` threads
+    /// with the fastest kernels this CPU supports. See [`Self::run_with`].
+    pub fn run(&mut self, duration: f64, threads: usize) -> Result<RunResult, NetError> {
+        self.run_with(duration, RunOptions::default().threads(threads))
+    }
+
+    /// Advances the network by `duration` \[s\] (rounded to whole steps), continuing from its
+    /// current state (spikes of the previous run's last step are delivered first). Results
+    /// are bitwise identical for any thread count. Fails with [`NetError::NonFinite`] if a
+    /// state became NaN or infinite (the state is kept for inspection).
+    pub fn run_with(&mut self, duration: f64, options: RunOptions) -> Result<RunResult, NetError> {
+        if !(duration.is_finite() && duration >= 0.0) {
+            return Err(NetError::BadParameter {
+                what: "run duration".into(),
+                value: duration,
+                expected: "finite and >= 0 s",
+            });
+        }
+        let steps = (duration / self.dt).round() as u64;
+        let n_total = self.n_neurons();
+        let threads = options.threads.clamp(1, n_total.max(1));
+        let s0 = self.step;
+        let start = Instant::now();
+
+        let bounds: Vec<usize> = (0..=threads)
+            .map(|t| {
+                if t == threads {
+                    n_total
+                } else {
+                    (n_total * t / threads) / 8 * 8
+                }
+            })
+            .collect();
+        let mut shards: Vec<Shard> = (0..threads)
+            .map(|t| self.make_shard(bounds[t], bounds[t + 1], s0, steps))
+            .collect();
+        let n_pops = self.pops.len();
+        let board: Board = (0..threads * n_pops)
+            .map(|_| [RwLock::new(Vec::new()), RwLock::new(Vec::new())])
+            .collect();
+        // Pending spikes of the previous run go to the "previous step" lists of their owners.
+        for (p, pending) in self.pending.iter().enumerate() {
+            for &j in pending {
+                let gid = self.pops[p].offset + j as usize;
+                let t = bounds
+                    .partition_point(|&b| b <= gid)
+                    .saturating_sub(1)
+                    .min(threads - 1);
+                write(&board[t * n_pops + p][1]).push(j);
+            }
+        }
+        let barrier = SpinBarrier::new(threads);
+        let ctx = Ctx {
+            net: self,
+            s0,
+            steps,
+            threads,
+            simd: options.simd,
+            board: &board,
+            barrier: &barrier,
+        };
+        std::thread::scope(|scope| {
+            let (first, rest) = shards.split_at_mut(1);
+            let ctx = &ctx;
+            let handles: Vec<_> = rest
+                .iter_mut()
+                .enumerate()
+                .map(|(k, shard)| scope.spawn(move || ctx.work(k + 1, shard)))
+                .collect();
+            ctx.work(0, &mut first[0]);
+            for h in handles {
+                if let Err(e) = h.join() {
+                    std::panic::resume_unwind(e);
+                }
+            }
+        });
+        let sim_s = start.elapsed().as_secs_f64();
+
+        // Collect.
+        let last_parity = if steps == 0 {
+            1
+        } else {
+            ((steps - 1) % 2) as usize
+        };
+        let mut pending = vec![Vec::new(); n_pops];
+        for t in 0..threads {
+            for (p, out) in pending.iter_mut().enumerate() {
+                out.extend_from_slice(&read(&board[t * n_pops + p][last_parity]));
+            }
+        }
+        self.pending = pending;
+        let mut spikes: Vec<(u64, u32)> =
+            Vec::with_capacity(shards.iter().map(|s| s.spikes.len()).sum());
+        let mut events = 0;
+        for s in &shards {
+            spikes.extend_from_slice(&s.spikes);
+            events += s.events;
+        }
+        spikes.sort_unstable();
+        let recordings = self.collect_recordings(&shards, s0, steps);
+        for (t, shard) in shards.into_iter().enumerate() {
+            self.write_back(shard, bounds[t]);
+        }
+        self.step = s0 + steps;
+        self.check_finite()?;
+
+        let neuron_steps = steps * n_total as u64;
+        let dt = self.dt;
+        Ok(RunResult {
+            t_start: s0 as f64 * dt,
+            t_end: (s0 + steps) as f64 * dt,
+            dt,
+            populations: self.populations(),
+            spikes: SpikeRecord {
+                times: spikes.iter().map(|&(s, _)| s as f64 * dt).collect(),
+                ids: spikes.iter().map(|&(_, id)| id).collect(),
+            },
+            recordings,
+            stats: RunStats {
+                build_s: self.build_s,
+                sim_s,
+                steps,
+                neuron_steps,
+                spikes: spikes.len() as u64,
+                synaptic_events: events,
+                threads,
+                simd: options.simd.resolved_name(),
+                ns_per_neuron_step: if neuron_steps > 0 {
+                    sim_s * 1e9 / neuron_steps as f64
+                } else {
+                    0.0
+                },
+            },
+            warnings: self.warnings.clone(),
+        })
+    }
+
+    /// Copies the neurons with global ids in `[a, b)` into a shard.
+    fn make_shard(&self, a: usize, b: usize, s0: u64, steps: u64) -> Shard {
+        let pops: Vec<PopShard> = self
+            .pops
+            .iter()
+            .map(|p| {
+                let lo = a.clamp(p.offset, p.offset + p.size) - p.offset;
+                let hi = b.clamp(p.offset, p.offset + p.size) - p.offset;
+                let len = hi - lo;
+                PopShard {
+                    lo,
+                    hi,
+                    state: p.state.iter().map(|x| x[lo..hi].to_vec()).collect(),
+                    g: p.receptors.iter().map(|r| r.g[lo..hi].to_vec()).collect(),
+                    ring: p
+                        .receptors
+                        .iter()
+                        .map(|r| {
+                            (0..r.slots)
+                                .flat_map(|s| {
+                                    r.ring[s * p.size + lo..s * p.size + hi].iter().copied()
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                    last: p.last_spike[lo..hi].to_vec(),
+                    g_syn: vec![0.0; len],
+                    j_syn: vec![0.0; len],
+                }
+            })
+            .collect();
+        let probes = self
+            .probes
+            .iter()
+            .enumerate()
+            .filter_map(|(k, pr)| {
+                let ps = &pops[pr.pop];
+                let slots: Vec<(usize, usize)> = pr
+                    .neurons
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &i)| i >= ps.lo && i < ps.hi)
+                    .map(|(j, &i)| (j, i - ps.lo))
+                    .collect();
+                (!slots.is_empty()).then(|| ProbeShard {
+                    probe: k,
+                    data: Vec::with_capacity(slots.len() * samples(pr, s0, steps).len()),
+                    slots,
+                })
+            })
+            .collect();
+        // Room for ~100 Hz without reallocation.
+        let expect = ((b - a) as f64 * steps as f64 * self.dt * 100.0) as usize;
+        Shard {
+            pops,
+            probes,
+            spikes: Vec::with_capacity(expect.min(1 << 24)),
+            events: 0,
+        }
+    }
+
+    fn write_back(&mut self, shard: Shard, _a: usize) {
+        for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
+            let (lo, hi) = (ps.lo, ps.hi);
+            for (dst, src) in p.state.iter_mut().zip(&ps.state) {
+                dst[lo..hi].copy_from_slice(src);
+            }
+            for ((r, g), ring) in p.receptors.iter_mut().zip(&ps.g).zip(&ps.ring) {
+                r.g[lo..hi].copy_from_slice(g);
+                let len = hi - lo;
+                for s in 0..r.slots {
+                    r.ring[s * p.size + lo..s * p.size + hi]
+                        .copy_from_slice(&ring[s * len..(s + 1) * len]);
+                }
+            }
+            p.last_spike[lo..hi].copy_from_slice(&ps.last);
+        }
+    }
+
+    fn collect_recordings(&self, shards: &[Shard], s0: u64, steps: u64) -> Vec<Recording> {
+        self.probes
+            .iter()
+            .enumerate()
+            .map(|(k, pr)| {
+                let times: Vec<f64> = samples(pr, s0, steps)
+                    .iter()
+                    .map(|&s| s as f64 * self.dt)
+                    .collect();
+                let mut values = vec![vec![0.0; times.len()]; pr.neurons.len()];
+                for ps in shards
+                    .iter()
+                    .flat_map(|s| &s.probes)
+                    .filter(|ps| ps.probe == k)
+                {
+                    let w = ps.slots.len();
+                    for (sample, row) in ps.data.chunks_exact(w).enumerate() {
+                        for (&(j, _), &x) in ps.slots.iter().zip(row) {
+                            values[j][sample] = x;
+                        }
+                    }
+                }
+                Recording {
+                    population: self.pops[pr.pop].name.clone(),
+                    variable: pr.variable.clone(),
+                    neurons: pr.neurons.clone(),
+                    times,
+                    values,
+                }
+            })
+            .collect()
+    }
+
+    fn check_finite(&self) -> Result<(), NetError> {
+        for p in &self.pops {
+            let vars = p.model.variables();
+            let named = p
+                .state
+                .iter()
+                .zip(vars.iter().map(|v| v.name))
+                .chain(p.receptors.iter().map(|r| (&r.g, r.name.as_str())));
+            for (x, name) in named {
+                if let Some(i) = x.iter().position(|x| !x.is_finite()) {
+                    return Err(NetError::NonFinite {
+                        population: p.name.clone(),
+                        neuron: i,
+                        variable: name.to_string(),
+                        t: self.time(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Steps of `[s0, s0 + steps)` at which `probe` samples.
+fn samples(probe: &Probe, s0: u64, steps: u64) -> Vec<u64> {
+    let first = s0.div_ceil(probe.interval) * probe.interval;
+    (first..s0 + steps)
+        .step_by(probe.interval as usize)
+        .collect()
+}
+
+impl Ctx<'_> {
+    fn work(&self, t: usize, shard: &mut Shard) {
+        let net = self.net;
+        let n_pops = net.pops.len();
+        for k in 0..self.steps {
+            let s = self.s0 + k;
+            let cur = (k % 2) as usize;
+            let prev = 1 - cur;
+            // (1) Deliver the spikes of the previous step, in projection then id order.
+            for proj in &net.projs {
+                let ps = &mut shard.pops[proj.target];
+                if ps.lo == ps.hi {
+                    continue;
+                }
+                let slots = net.pops[proj.target].receptors[proj.receptor].slots;
+                for t2 in 0..self.threads {
+                    let list = read(&self.board[t2 * n_pops + proj.source][prev]);
+                    for &j in list.iter() {
+                        shard.events += deliver(proj, j as usize, ps, slots, s);
+                    }
+                }
+            }
+            // (2) Increments due now: ring slot s → g.
+            for (p, ps) in net.pops.iter().zip(shard.pops.iter_mut()) {
+                for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
+                    if r.slots > 0 {
+                        let len = g.len();
+                        let slot = (s % r.slots as u64) as usize;
+                        let due = &mut ring[slot * len..(slot + 1) * len];
+                        for (g, d) in g.iter_mut().zip(due.iter_mut()) {
+                            *g += *d;
+                            *d = 0.0;
+                        }
+                    }
+                }
+            }
+            // (3) Samples of the state at t_s.
+            for pr in &mut shard.probes {
+                let probe = &net.probes[pr.probe];
+                if s % probe.interval == 0 {
+                    let ps = &shard.pops[probe.pop];
+                    let src = match probe.var {
+                        VarRef::Model(v) => &ps.state[v],
+                        VarRef::Receptor(r) => &ps.g[r],
+                    };
+                    pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
+                }
+            }
+            // (4) Synaptic input at the step start, exact decay; (5) neuron update; (6) spikes.
+            for (p_idx, (p, ps)) in net.pops.iter().zip(shard.pops.iter_mut()).enumerate() {
+                if ps.lo == ps.hi {
+                    continue;
+                }
+                ps.g_syn.fill(0.0);
+                ps.j_syn.fill(0.0);
+                for (r, g) in p.receptors.iter().zip(&mut ps.g) {
+                    let (e, decay) = (r.e_rev, r.decay);
+                    for ((g, gs), js) in g.iter_mut().zip(&mut ps.g_syn).zip(&mut ps.j_syn) {
+                        *gs += *g;
+                        *js += *g * e;
+                        *g *= decay;
+                    }
+                }
+                p.model.advance(
+                    &mut ps.state,
+                    SynapticInput {
+                        g: &ps.g_syn,
+                        g_e: &ps.j_syn,
+                    },
+                    net.dt,
+                    self.simd,
+                );
+                let mut out = write(&self.board[t * n_pops + p_idx][cur]);
+                out.clear();
+                let (theta, refr) = (p.threshold, p.refractory_steps);
+                let now = (s + 1) as i64;
+                for (i, (&v, last)) in ps.state[0].iter().zip(&mut ps.last).enumerate() {
+                    if v > theta && now - *last >= refr {
+                        *last = now;
+                        out.push((ps.lo + i) as u32);
+                        shard.spikes.push((s + 1, (p.offset + ps.lo + i) as u32));
+                    }
+                }
+            }
+            self.barrier.wait();
+        }
+    }
+}
+
+/// Applies presynaptic neuron `j`'s synapses onto the shard's targets; returns the count.
+#[inline]
+fn deliver(
+    proj: &super::network::Projection,
+    j: usize,
+    ps: &mut PopShard,
+    slots: usize,
+    s: u64,
+) -> u64 {
+    let offsets = proj.csr.offsets();
+    let (a, b) = (offsets[j], offsets[j + 1]);
+    let row = &proj.csr.targets()[a..b];
+    let (lo, hi) = (ps.lo as u32, ps.hi as u32);
+    let from = row.partition_point(|&x| x < lo);
+    let to = from + row[from..].partition_point(|&x| x < hi);
+    let g = &mut ps.g[proj.receptor];
+    let len = g.len();
+    match (&proj.weights, &proj.delays, slots) {
+        (Weights::Constant(w), _, 0) => {
+            for &x in &row[from..to] {
+                g[(x - lo) as usize] += *w;
+            }
+        }
+        (weights, delays, _) => {
+            let ring = &mut ps.ring[proj.receptor];
+            for q in from..to {
+                let i = (row[q] - lo) as usize;
+                let w = match weights {
+                    Weights::Constant(w) => *w,
+                    Weights::PerSynapse(v) => f64::from(v[a + q]),
+                };
+                if slots == 0 {
+                    g[i] += w;
+                } else {
+                    let d = match delays {
+                        Delays::Constant(d) => u64::from(*d),
+                        Delays::PerSynapse(v) => u64::from(v[a + q]),
+                    };
+                    let slot = ((s + d) % slots as u64) as usize;
+                    ring[slot * len + i] += w;
+                }
+            }
+        }
+    }
+    (to - from) as u64
+}

@@ -1,0 +1,840 @@
+//! [`NetworkBuilder`] (validation, memory estimate, construction) and the built [`Network`].
+
+use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
+use super::model::NeuronModel;
+use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
+use super::{NetError, NetWarning};
+use crate::error::suggest;
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Default memory budget of a builder: 8 GiB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
+
+/// Builds a [`Network`]: add populations, projections and recordings, then [`Self::build`].
+///
+/// ```
+/// use memrc::net::*;
+/// let mut b = NetworkBuilder::new(1e-4, 42);
+/// b.population(
+///     PopulationSpec::new("p", 100, TraubMiles::cobahh())
+///         .receptor(Receptor::exponential("ge", 5e-3, 0.0))
+///         .refractory(3e-3),
+/// );
+/// b.projection(
+///     ProjectionSpec::new("p", "p", "ge", Connectivity::FixedProbability(0.1))
+///         .weight(Weight::Constant(6e-9)),
+/// );
+/// b.record(RecordSpec::new("p", "v", vec![0, 1], 1e-3));
+/// let mut net = b.build()?;
+/// let out = net.run(0.01, 1)?;
+/// assert_eq!(out.recordings[0].times.len(), 10);
+/// # Ok::<(), NetError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct NetworkBuilder {
+    dt: f64,
+    seed: u64,
+    pops: Vec<PopulationSpec>,
+    projs: Vec<ProjectionSpec>,
+    records: Vec<RecordSpec>,
+    budget: u64,
+}
+
+/// Estimated memory of a network (before building; synapse counts are upper bounds, mean
+/// + 6σ for random rules). Recordings are not included: they grow with the run length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MemoryEstimate {
+    /// Neurons.
+    pub neurons: u64,
+    /// Synapses (upper bound).
+    pub synapses: u64,
+    /// Neuron state, receptor conductances, delay rings, scratch \[bytes\].
+    pub neuron_bytes: u64,
+    /// Connectivity: row offsets, `u32` targets, per-synapse `f32` weights and `u16` delays
+    /// where they vary \[bytes\].
+    pub synapse_bytes: u64,
+    /// Peak extra memory while building (fixed in-degree lists) \[bytes\].
+    pub build_bytes: u64,
+    /// Sum \[bytes\].
+    pub total_bytes: u64,
+}
+
+/// Name, first global id and size of a population.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PopulationInfo {
+    /// Name.
+    pub name: String,
+    /// Global id of its neuron 0 (populations are numbered in the order they were added).
+    pub offset: usize,
+    /// Number of neurons.
+    pub size: usize,
+}
+
+/// A receptor's state over a population.
+#[derive(Debug, Clone)]
+pub(crate) struct ReceptorState {
+    pub(crate) name: String,
+    pub(crate) e_rev: f64,
+    /// `e^{−dt/τ}`.
+    pub(crate) decay: f64,
+    pub(crate) g: Vec<f64>,
+    /// Ring of pending increments, `slots × size` (`[slot][neuron]`); 0 slots when every
+    /// projection onto the receptor has delay 0 (increments go straight to `g`).
+    pub(crate) slots: usize,
+    pub(crate) ring: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Population {
+    pub(crate) name: String,
+    pub(crate) offset: usize,
+    pub(crate) size: usize,
+    pub(crate) model: Arc<dyn NeuronModel>,
+    pub(crate) state: Vec<Vec<f64>>,
+    pub(crate) receptors: Vec<ReceptorState>,
+    pub(crate) threshold: f64,
+    pub(crate) refractory_steps: i64,
+    /// Step index of the last spike (`i64::MIN / 2` if none).
+    pub(crate) last_spike: Vec<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Weights {
+    Constant(f64),
+    PerSynapse(Vec<f32>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Delays {
+    Constant(u16),
+    PerSynapse(Vec<u16>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Projection {
+    pub(crate) source: usize,
+    pub(crate) target: usize,
+    pub(crate) receptor: usize,
+    pub(crate) csr: Csr,
+    pub(crate) weights: Weights,
+    pub(crate) delays: Delays,
+}
+
+/// A variable of a population: model variable `k` or receptor conductance `r`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarRef {
+    Model(usize),
+    Receptor(usize),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Probe {
+    pub(crate) pop: usize,
+    pub(crate) var: VarRef,
+    pub(crate) variable: String,
+    pub(crate) neurons: Vec<usize>,
+    pub(crate) interval: u64,
+}
+
+/// A built network: state, connectivity, recordings; advanced by [`Network::run`].
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub(crate) dt: f64,
+    pub(crate) step: u64,
+    pub(crate) pops: Vec<Population>,
+    pub(crate) projs: Vec<Projection>,
+    pub(crate) probes: Vec<Probe>,
+    /// Spikes of the last step, not yet delivered (population-local ids, ascending).
+    pub(crate) pending: Vec<Vec<u32>>,
+    pub(crate) warnings: Vec<NetWarning>,
+    pub(crate) build_s: f64,
+}
+
+fn bad(what: impl Into<String>, value: f64, expected: &'static str) -> NetError {
+    NetError::BadParameter {
+        what: what.into(),
+        value,
+        expected,
+    }
+}
+
+impl NetworkBuilder {
+    /// An empty network with time step `dt` \[s\] and RNG seed `seed`.
+    pub fn new(dt: f64, seed: u64) -> Self {
+        Self {
+            dt,
+            seed,
+            pops: Vec::new(),
+            projs: Vec::new(),
+            records: Vec::new(),
+            budget: DEFAULT_MEMORY_BUDGET,
+        }
+    }
+
+    /// Adds a population (global ids follow the order of addition).
+    pub fn population(&mut self, spec: PopulationSpec) -> &mut Self {
+        self.pops.push(spec);
+        self
+    }
+
+    /// Adds a projection.
+    pub fn projection(&mut self, spec: ProjectionSpec) -> &mut Self {
+        self.projs.push(spec);
+        self
+    }
+
+    /// Adds a sampled recording.
+    pub fn record(&mut self, spec: RecordSpec) -> &mut Self {
+        self.records.push(spec);
+        self
+    }
+
+    /// Refuses networks whose [`MemoryEstimate::total_bytes`] exceeds `bytes`
+    /// (default [`DEFAULT_MEMORY_BUDGET`]).
+    pub fn memory_budget(&mut self, bytes: u64) -> &mut Self {
+        self.budget = bytes;
+        self
+    }
+
+    fn pop_index(&self, name: &str) -> Result<usize, NetError> {
+        self.pops
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or_else(|| NetError::UnknownPopulation {
+                name: name.to_string(),
+                suggestion: suggest(name, self.pops.iter().map(|p| p.name.as_str())),
+            })
+    }
+
+    fn var_ref(&self, pop: usize, variable: &str) -> Result<VarRef, NetError> {
+        let p = &self.pops[pop];
+        let vars = p.model.variables();
+        if let Some(k) = vars.iter().position(|v| v.name == variable) {
+            return Ok(VarRef::Model(k));
+        }
+        if let Some(r) = p.receptors.iter().position(|r| r.name == variable) {
+            return Ok(VarRef::Receptor(r));
+        }
+        let names = vars
+            .iter()
+            .map(|v| v.name)
+            .chain(p.receptors.iter().map(|r| r.name.as_str()));
+        Err(NetError::UnknownVariable {
+            population: p.name.clone(),
+            variable: variable.to_string(),
+            suggestion: suggest(variable, names),
+        })
+    }
+
+    /// Delay steps of a projection: `(steps per synapse or constant, max steps, warning)`.
+    fn delay_steps(
+        &self,
+        p: &ProjectionSpec,
+    ) -> Result<(Delays, usize, Option<NetWarning>), NetError> {
+        let dt = self.dt;
+        let one = |d: f64| -> Result<(u16, f64), NetError> {
+            if !(d.is_finite() && d >= 0.0) {
+                return Err(bad(
+                    format!("projection '{}' delay", p.name),
+                    d,
+                    "finite and >= 0 s",
+                ));
+            }
+            let steps = (d / dt).round();
+            if steps > f64::from(u16::MAX) {
+                return Err(bad(
+                    format!("projection '{}' delay", p.name),
+                    d,
+                    "at most 65535 steps",
+                ));
+            }
+            Ok((steps as u16, steps * dt))
+        };
+        let mut worst: Option<(f64, f64)> = None;
+        let mut note = |d: f64, used: f64| {
+            let dev = (d - used).abs();
+            if dev > 1e-9 * dt && worst.is_none_or(|(g, u)| dev > (g - u).abs()) {
+                worst = Some((d, used));
+            }
+        };
+        let (delays, max) = match &p.delay {
+            Delay::Constant(d) => {
+                let (s, used) = one(*d)?;
+                note(*d, used);
+                (Delays::Constant(s), usize::from(s))
+            }
+            Delay::Values(v) => {
+                let Connectivity::List(pairs) = &p.connectivity else {
+                    return Err(NetError::SizeMismatch {
+                        what: format!(
+                            "projection '{}': per-synapse delays need a list connectivity",
+                            p.name
+                        ),
+                        expected: 0,
+                        got: v.len(),
+                    });
+                };
+                if v.len() != pairs.len() {
+                    return Err(NetError::SizeMismatch {
+                        what: format!("projection '{}' delays", p.name),
+                        expected: pairs.len(),
+                        got: v.len(),
+                    });
+                }
+                let mut steps = Vec::with_capacity(v.len());
+                let mut max = 0;
+                for &d in v {
+                    let (s, used) = one(d)?;
+                    note(d, used);
+                    max = max.max(usize::from(s));
+                    steps.push(s);
+                }
+                (Delays::PerSynapse(steps), max)
+            }
+        };
+        let warning = worst.map(|(given, used)| NetWarning::DelayRounded {
+            projection: p.name.clone(),
+            given,
+            used,
+        });
+        Ok((delays, max, warning))
+    }
+
+    /// Checks one projection's references and parameters; returns (source, target, receptor).
+    fn check_projection(&self, p: &ProjectionSpec) -> Result<(usize, usize, usize), NetError> {
+        let s = self.pop_index(&p.source)?;
+        let t = self.pop_index(&p.target)?;
+        let tp = &self.pops[t];
+        let r = tp
+            .receptors
+            .iter()
+            .position(|r| r.name == p.receptor)
+            .ok_or_else(|| NetError::UnknownReceptor {
+                population: tp.name.clone(),
+                receptor: p.receptor.clone(),
+                suggestion: suggest(&p.receptor, tp.receptors.iter().map(|r| r.name.as_str())),
+            })?;
+        let (n_pre, n_post) = (self.pops[s].size, tp.size);
+        let what = |x: &str| format!("projection '{}' {x}", p.name);
+        match &p.connectivity {
+            Connectivity::FixedProbability(q) => {
+                if !(0.0..=1.0).contains(q) {
+                    return Err(bad(what("probability"), *q, "within [0, 1]"));
+                }
+            }
+            Connectivity::FixedInDegree(k) => {
+                let avail = n_pre - usize::from(s == t && !p.autapses);
+                if *k > avail {
+                    return Err(NetError::SizeMismatch {
+                        what: what("in-degree exceeds the available presynaptic neurons"),
+                        expected: avail,
+                        got: *k,
+                    });
+                }
+            }
+            Connectivity::OneToOne => {
+                if n_pre != n_post {
+                    return Err(NetError::SizeMismatch {
+                        what: what("one-to-one sizes"),
+                        expected: n_pre,
+                        got: n_post,
+                    });
+                }
+            }
+            Connectivity::AllToAll => {}
+            Connectivity::List(pairs) => {
+                for &(a, b) in pairs {
+                    if a as usize >= n_pre {
+                        return Err(NetError::IndexOutOfRange {
+                            what: what("presynaptic index"),
+                            index: a as usize,
+                            size: n_pre,
+                        });
+                    }
+                    if b as usize >= n_post {
+                        return Err(NetError::IndexOutOfRange {
+                            what: what("postsynaptic index"),
+                            index: b as usize,
+                            size: n_post,
+                        });
+                    }
+                }
+            }
+        }
+        let check_w = |w: f64| {
+            if w.is_finite() && w >= 0.0 {
+                Ok(())
+            } else {
+                Err(NetError::NegativeWeight {
+                    projection: p.name.clone(),
+                    value: w,
+                })
+            }
+        };
+        match &p.weight {
+            Weight::Constant(w) => check_w(*w)?,
+            Weight::Uniform { low, high } => {
+                check_w(*low)?;
+                check_w(*high)?;
+                if high < low {
+                    return Err(bad(
+                        what("uniform weight upper bound"),
+                        *high,
+                        ">= the lower bound",
+                    ));
+                }
+            }
+            Weight::Values(v) => {
+                let Connectivity::List(pairs) = &p.connectivity else {
+                    return Err(NetError::SizeMismatch {
+                        what: what("per-synapse weights need a list connectivity"),
+                        expected: 0,
+                        got: v.len(),
+                    });
+                };
+                if v.len() != pairs.len() {
+                    return Err(NetError::SizeMismatch {
+                        what: what("weights"),
+                        expected: pairs.len(),
+                        got: v.len(),
+                    });
+                }
+                v.iter().try_for_each(|&w| check_w(w))?;
+            }
+        }
+        Ok((s, t, r))
+    }
+
+    /// Validates everything that does not need allocation and estimates the memory.
+    fn check(&self) -> Result<(MemoryEstimate, Vec<usize>), NetError> {
+        if !(self.dt.is_finite() && self.dt > 0.0) {
+            return Err(bad("dt", self.dt, "finite and > 0 s"));
+        }
+        let mut neurons: u64 = 0;
+        for (k, p) in self.pops.iter().enumerate() {
+            if self.pops[..k].iter().any(|q| q.name == p.name) {
+                return Err(NetError::DuplicatePopulation {
+                    name: p.name.clone(),
+                });
+            }
+            if p.size == 0 {
+                return Err(bad(format!("population '{}' size", p.name), 0.0, ">= 1"));
+            }
+            p.model.validate()?;
+            for (j, r) in p.receptors.iter().enumerate() {
+                if !(r.tau.is_finite() && r.tau > 0.0) {
+                    return Err(bad(
+                        format!("receptor '{}' tau", r.name),
+                        r.tau,
+                        "finite and > 0 s",
+                    ));
+                }
+                if !r.e_rev.is_finite() {
+                    return Err(bad(
+                        format!("receptor '{}' e_rev", r.name),
+                        r.e_rev,
+                        "finite",
+                    ));
+                }
+                let clash = p.receptors[..j].iter().any(|q| q.name == r.name)
+                    || p.model.variables().iter().any(|v| v.name == r.name);
+                if clash {
+                    return Err(bad(
+                        format!(
+                            "population '{}' receptor name '{}' (duplicate)",
+                            p.name, r.name
+                        ),
+                        f64::NAN,
+                        "a name distinct from the other receptors and model variables",
+                    ));
+                }
+            }
+            if !p.threshold.is_finite() {
+                return Err(bad(
+                    format!("population '{}' threshold", p.name),
+                    p.threshold,
+                    "finite",
+                ));
+            }
+            if !(p.refractory.is_finite() && p.refractory >= 0.0) {
+                return Err(bad(
+                    format!("population '{}' refractory", p.name),
+                    p.refractory,
+                    "finite and >= 0 s",
+                ));
+            }
+            for (var, init) in &p.init {
+                self.var_ref(k, var)?;
+                check_init(&p.name, var, init, p.size)?;
+            }
+            neurons += p.size as u64;
+        }
+        if neurons > u64::from(u32::MAX) {
+            return Err(bad("total neurons", neurons as f64, "at most 2^32 - 1"));
+        }
+        // Ring slots per receptor.
+        let mut slots: Vec<Vec<usize>> = self
+            .pops
+            .iter()
+            .map(|p| vec![0; p.receptors.len()])
+            .collect();
+        let mut synapses = 0u64;
+        let mut synapse_bytes = 0u64;
+        let mut build_bytes = 0u64;
+        for p in &self.projs {
+            let (s, t, r) = self.check_projection(p)?;
+            let (delays, max, _) = self.delay_steps(p)?;
+            if max > 0 || matches!(delays, Delays::PerSynapse(_)) {
+                slots[t][r] = slots[t][r].max(max + 1);
+            }
+            let n = connect::synapse_bound(&p.connectivity, self.pops[s].size, self.pops[t].size);
+            let per =
+                4 + if matches!(p.weight, Weight::Constant(_)) {
+                    0
+                } else {
+                    4
+                } + if matches!(delays, Delays::PerSynapse(_)) {
+                    2
+                } else {
+                    0
+                };
+            synapses += n;
+            synapse_bytes += n * per + (self.pops[s].size as u64 + 1) * 8;
+            if matches!(
+                p.connectivity,
+                Connectivity::FixedInDegree(_) | Connectivity::List(_)
+            ) {
+                build_bytes = build_bytes.max(n * 8 + self.pops[s].size as u64 * 8);
+            }
+        }
+        let mut neuron_bytes = 0u64;
+        for (p, sl) in self.pops.iter().zip(&slots) {
+            // Variables, last spike, two scratch arrays; per receptor g and its ring.
+            let per = 8 * (p.model.variables().len() + 3) as u64
+                + sl.iter().map(|&s| 8 * (1 + s as u64)).sum::<u64>();
+            // The run copies the state into per-thread shards: count it twice.
+            neuron_bytes += 2 * per * p.size as u64;
+        }
+        let total = neuron_bytes + synapse_bytes + build_bytes;
+        let est = MemoryEstimate {
+            neurons,
+            synapses,
+            neuron_bytes,
+            synapse_bytes,
+            build_bytes,
+            total_bytes: total,
+        };
+        let ring_slots = slots.into_iter().flatten().collect();
+        Ok((est, ring_slots))
+    }
+
+    /// Validates the description and estimates its memory without allocating it.
+    pub fn memory_estimate(&self) -> Result<MemoryEstimate, NetError> {
+        self.check().map(|(e, _)| e)
+    }
+
+    /// Validates, checks the memory budget (before allocating anything large), draws the
+    /// initial values and connectivity, and returns the network at `t = 0`.
+    pub fn build(self) -> Result<Network, NetError> {
+        let start = Instant::now();
+        let (est, ring_slots) = self.check()?;
+        if est.total_bytes > self.budget {
+            return Err(NetError::MemoryBudget {
+                needed_bytes: est.total_bytes,
+                synapses: est.synapses,
+                budget_bytes: self.budget,
+            });
+        }
+        let dt = self.dt;
+        let mut warnings = Vec::new();
+        let mut ring_slots = ring_slots.into_iter();
+        let mut pops = Vec::with_capacity(self.pops.len());
+        let mut offset = 0;
+        for (k, p) in self.pops.iter().enumerate() {
+            let defaults = p.model.initial_values();
+            let mut state: Vec<Vec<f64>> = defaults.iter().map(|&x| vec![x; p.size]).collect();
+            let mut receptors: Vec<_> = p
+                .receptors
+                .iter()
+                .map(|r| {
+                    let slots = ring_slots.next().unwrap_or(0);
+                    super::network::ReceptorState {
+                        name: r.name.clone(),
+                        e_rev: r.e_rev,
+                        decay: (-dt / r.tau).exp(),
+                        g: vec![0.0; p.size],
+                        slots,
+                        ring: vec![0.0; slots * p.size],
+                    }
+                })
+                .collect();
+            for (var, init) in &p.init {
+                let var_ref = self.var_ref(k, var)?;
+                let (dst, slot) = match var_ref {
+                    VarRef::Model(j) => (&mut state[j], j as u64),
+                    VarRef::Receptor(j) => (&mut receptors[j].g, 256 + j as u64),
+                };
+                let mut rng = stream(self.seed, TAG_INIT | ((k as u64) << 16) | slot, 0);
+                fill_init(init, dst, &mut rng);
+            }
+            let refractory_steps = (p.refractory / dt).round();
+            if (refractory_steps * dt - p.refractory).abs() > 1e-9 * dt {
+                warnings.push(NetWarning::RefractoryRounded {
+                    population: p.name.clone(),
+                    given: p.refractory,
+                    used: refractory_steps * dt,
+                });
+            }
+            pops.push(Population {
+                name: p.name.clone(),
+                offset,
+                size: p.size,
+                model: Arc::clone(&p.model),
+                state,
+                receptors,
+                threshold: p.threshold,
+                refractory_steps: refractory_steps as i64,
+                last_spike: vec![i64::MIN / 2; p.size],
+            });
+            offset += p.size;
+        }
+        let mut projs = Vec::with_capacity(self.projs.len());
+        for (k, p) in self.projs.iter().enumerate() {
+            let (s, t, r) = self.check_projection(p)?;
+            let (mut delays, _, warning) = self.delay_steps(p)?;
+            warnings.extend(warning);
+            let (n_pre, n_post) = (pops[s].size, pops[t].size);
+            let (csr, weights) = if let Connectivity::List(pairs) = &p.connectivity {
+                let (csr, order) = Csr::from_pairs(pairs, n_pre);
+                if let Delays::PerSynapse(d) = &delays {
+                    delays = Delays::PerSynapse(order.iter().map(|&i| d[i]).collect());
+                }
+                let weights = match &p.weight {
+                    Weight::Values(w) => {
+                        Weights::PerSynapse(order.iter().map(|&i| w[i] as f32).collect())
+                    }
+                    other => weights_for(other, &csr, self.seed, k as u64),
+                };
+                (csr, weights)
+            } else {
+                let no_self = s == t && !p.autapses;
+                let csr =
+                    Csr::generate(&p.connectivity, n_pre, n_post, no_self, self.seed, k as u64);
+                let weights = weights_for(&p.weight, &csr, self.seed, k as u64);
+                (csr, weights)
+            };
+            projs.push(Projection {
+                source: s,
+                target: t,
+                receptor: r,
+                csr,
+                weights,
+                delays,
+            });
+        }
+        let mut probes = Vec::with_capacity(self.records.len());
+        for rec in &self.records {
+            let pop = self.pop_index(&rec.population)?;
+            let var = self.var_ref(pop, &rec.variable)?;
+            let size = self.pops[pop].size;
+            if let Some(&i) = rec.neurons.iter().find(|&&i| i >= size) {
+                return Err(NetError::IndexOutOfRange {
+                    what: format!("recording of '{}' in '{}'", rec.variable, rec.population),
+                    index: i,
+                    size,
+                });
+            }
+            if !(rec.interval.is_finite() && rec.interval >= 0.0) {
+                return Err(bad("recording interval", rec.interval, "finite and >= 0 s"));
+            }
+            probes.push(Probe {
+                pop,
+                var,
+                variable: rec.variable.clone(),
+                neurons: rec.neurons.clone(),
+                interval: ((rec.interval / dt).round() as u64).max(1),
+            });
+        }
+        Ok(Network {
+            dt,
+            step: 0,
+            pending: vec![Vec::new(); pops.len()],
+            pops,
+            projs,
+            probes,
+            warnings,
+            build_s: start.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+fn check_init(pop: &str, var: &str, init: &Init, size: usize) -> Result<(), NetError> {
+    let what = || format!("population '{pop}' initial {var}");
+    let finite = |x: f64| {
+        if x.is_finite() {
+            Ok(())
+        } else {
+            Err(bad(what(), x, "finite"))
+        }
+    };
+    match init {
+        Init::Constant(x) => finite(*x),
+        Init::Normal { mean, sd } => {
+            finite(*mean)?;
+            if !(sd.is_finite() && *sd >= 0.0) {
+                return Err(bad(what(), *sd, "a finite standard deviation >= 0"));
+            }
+            Ok(())
+        }
+        Init::Uniform { low, high } => {
+            finite(*low)?;
+            finite(*high)?;
+            if high < low {
+                return Err(bad(what(), *high, "an upper bound >= the lower bound"));
+            }
+            Ok(())
+        }
+        Init::Values(v) => {
+            if v.len() != size {
+                return Err(NetError::SizeMismatch {
+                    what: what(),
+                    expected: size,
+                    got: v.len(),
+                });
+            }
+            v.iter().try_for_each(|&x| finite(x))
+        }
+    }
+}
+
+fn fill_init(init: &Init, dst: &mut [f64], rng: &mut rand_chacha::ChaCha8Rng) {
+    match init {
+        Init::Constant(x) => dst.fill(*x),
+        Init::Normal { mean, sd } => dst.iter_mut().for_each(|x| *x = mean + sd * normal(rng)),
+        Init::Uniform { low, high } => dst
+            .iter_mut()
+            .for_each(|x| *x = low + (high - low) * uniform(rng)),
+        Init::Values(v) => dst.copy_from_slice(v),
+    }
+}
+
+fn weights_for(w: &Weight, csr: &Csr, seed: u64, projection: u64) -> Weights {
+    match *w {
+        Weight::Constant(w) => Weights::Constant(w),
+        Weight::Uniform { low, high } => {
+            let mut out = vec![0f32; csr.n_synapses()];
+            let tag = TAG_WEIGHT | (projection << 32);
+            let offsets = csr.offsets();
+            let mut rows: Vec<&mut [f32]> = Vec::with_capacity(csr.n_pre());
+            let mut rest = out.as_mut_slice();
+            for j in 0..csr.n_pre() {
+                let (row, tail) = rest.split_at_mut(offsets[j + 1] - offsets[j]);
+                rows.push(row);
+                rest = tail;
+            }
+            rows.into_par_iter().enumerate().for_each(|(j, row)| {
+                let mut rng = stream(seed, tag, j as u64);
+                for x in row {
+                    *x = (low + (high - low) * uniform(&mut rng)) as f32;
+                }
+            });
+            Weights::PerSynapse(out)
+        }
+        // Per-synapse values are handled with the list that orders them.
+        Weight::Values(_) => Weights::Constant(0.0),
+    }
+}
+
+impl Network {
+    /// Time step \[s\].
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    /// Current time \[s\] (steps done × dt).
+    pub fn time(&self) -> f64 {
+        self.step as f64 * self.dt
+    }
+
+    /// Populations in order, with their global id offsets.
+    pub fn populations(&self) -> Vec<PopulationInfo> {
+        self.pops
+            .iter()
+            .map(|p| PopulationInfo {
+                name: p.name.clone(),
+                offset: p.offset,
+                size: p.size,
+            })
+            .collect()
+    }
+
+    /// Total neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.pops.iter().map(|p| p.size).sum()
+    }
+
+    /// Total synapses.
+    pub fn n_synapses(&self) -> usize {
+        self.projs.iter().map(|p| p.csr.n_synapses()).sum()
+    }
+
+    /// Connectivity of projection `k` (in the order added), if it exists.
+    pub fn connectivity(&self, k: usize) -> Option<&Csr> {
+        self.projs.get(k).map(|p| &p.csr)
+    }
+
+    /// Warnings of the build (rounded delays and refractory periods).
+    pub fn warnings(&self) -> &[NetWarning] {
+        &self.warnings
+    }
+
+    /// Wall-clock time the build took \[s\].
+    pub fn build_seconds(&self) -> f64 {
+        self.build_s
+    }
+
+    /// Current values of a model variable or receptor conductance of a population.
+    pub fn state(&self, population: &str, variable: &str) -> Option<&[f64]> {
+        let p = self.pops.iter().find(|p| p.name == population)?;
+        if let Some(k) = p.model.variables().iter().position(|v| v.name == variable) {
+            return Some(&p.state[k]);
+        }
+        p.receptors
+            .iter()
+            .find(|r| r.name == variable)
+            .map(|r| r.g.as_slice())
+    }
+
+    /// Bytes held by neuron state and connectivity (not counting recordings).
+    pub fn memory_bytes(&self) -> u64 {
+        let neurons: usize = self
+            .pops
+            .iter()
+            .map(|p| {
+                8 * (p.state.len() * p.size + p.size)
+                    + p.receptors
+                        .iter()
+                        .map(|r| 8 * (r.g.len() + r.ring.len()))
+                        .sum::<usize>()
+            })
+            .sum();
+        let synapses: usize = self
+            .projs
+            .iter()
+            .map(|p| {
+                p.csr.bytes()
+                    + match &p.weights {
+                        Weights::PerSynapse(w) => 4 * w.len(),
+                        Weights::Constant(_) => 0,
+                    }
+                    + match &p.delays {
+                        Delays::PerSynapse(d) => 2 * d.len(),
+                        Delays::Constant(_) => 0,
+                    }
+            })
+            .sum();
+        (neurons + synapses) as u64
+    }
+}

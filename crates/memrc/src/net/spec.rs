@@ -1,0 +1,237 @@
+//! Plain-data descriptions of populations, projections and recordings, validated by
+//! [`NetworkBuilder::build`](crate::net::NetworkBuilder::build).
+
+use super::model::NeuronModel;
+use std::sync::Arc;
+
+/// An exponentially decaying synaptic conductance of a population:
+/// `ġ = −g/τ`, synaptic current into the neuron `g (E − v)`; each presynaptic spike adds the
+/// synapse's weight to `g`. The receptor's conductance is a state variable named `name`
+/// (\[S\]) for initialisers and recordings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receptor {
+    /// Variable name (`"ge"`).
+    pub name: String,
+    /// Decay time constant `τ` \[s\], `> 0`.
+    pub tau: f64,
+    /// Reversal potential `E` \[V\].
+    pub e_rev: f64,
+}
+
+impl Receptor {
+    /// A receptor `name` with time constant `tau` \[s\] and reversal `e_rev` \[V\].
+    pub fn exponential(name: impl Into<String>, tau: f64, e_rev: f64) -> Self {
+        Self {
+            name: name.into(),
+            tau,
+            e_rev,
+        }
+    }
+}
+
+/// Initial values of one variable over a population.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Init {
+    /// The same value for every neuron.
+    Constant(f64),
+    /// Independent normal deviates `mean + sd·N(0, 1)` (Box–Muller).
+    Normal {
+        /// Mean \[SI\].
+        mean: f64,
+        /// Standard deviation \[SI\], `≥ 0`.
+        sd: f64,
+    },
+    /// Independent uniform deviates in `[low, high)`.
+    Uniform {
+        /// Lower bound \[SI\].
+        low: f64,
+        /// Upper bound \[SI\].
+        high: f64,
+    },
+    /// One value per neuron.
+    Values(Vec<f64>),
+}
+
+/// A population of identical point neurons.
+#[derive(Debug, Clone)]
+pub struct PopulationSpec {
+    pub(crate) name: String,
+    pub(crate) size: usize,
+    pub(crate) model: Arc<dyn NeuronModel>,
+    pub(crate) receptors: Vec<Receptor>,
+    pub(crate) threshold: f64,
+    pub(crate) refractory: f64,
+    pub(crate) init: Vec<(String, Init)>,
+}
+
+impl PopulationSpec {
+    /// `size` neurons of `model`, no receptors, threshold −20 mV, refractory 0, the model's
+    /// default initial values.
+    pub fn new(name: impl Into<String>, size: usize, model: impl NeuronModel + 'static) -> Self {
+        Self {
+            name: name.into(),
+            size,
+            model: Arc::new(model),
+            receptors: Vec::new(),
+            threshold: -0.020,
+            refractory: 0.0,
+            init: Vec::new(),
+        }
+    }
+
+    /// Adds a synaptic receptor.
+    pub fn receptor(mut self, receptor: Receptor) -> Self {
+        self.receptors.push(receptor);
+        self
+    }
+
+    /// Spike threshold on `v` \[V\]: a spike is emitted when `v > threshold` after a step.
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Refractory period \[s\] (rounded to whole steps; `v` keeps evolving).
+    pub fn refractory(mut self, refractory: f64) -> Self {
+        self.refractory = refractory;
+        self
+    }
+
+    /// Initial values of a model variable or receptor conductance (later calls win).
+    pub fn init(mut self, variable: impl Into<String>, init: Init) -> Self {
+        self.init.push((variable.into(), init));
+        self
+    }
+}
+
+/// How presynaptic neurons are connected to postsynaptic ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connectivity {
+    /// Every pair independently with probability `p` (Brian2's `connect(p=…)`), sampled by
+    /// geometric skipping along each presynaptic row.
+    FixedProbability(f64),
+    /// Every postsynaptic neuron receives exactly `k` synapses from distinct presynaptic
+    /// neurons chosen uniformly (Floyd's algorithm).
+    FixedInDegree(usize),
+    /// Neuron `i` to neuron `i` (equal sizes).
+    OneToOne,
+    /// Every pair.
+    AllToAll,
+    /// Explicit `(pre, post)` pairs (population-local indices); multiple synapses allowed.
+    List(Vec<(u32, u32)>),
+}
+
+/// Synaptic weights: conductance increments \[S\], `≥ 0`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Weight {
+    /// The same weight for every synapse (stored once).
+    Constant(f64),
+    /// Independent uniform weights in `[low, high)` (stored as `f32`).
+    Uniform {
+        /// Lower bound \[S\].
+        low: f64,
+        /// Upper bound \[S\].
+        high: f64,
+    },
+    /// One weight per pair of a [`Connectivity::List`] (stored as `f32`).
+    Values(Vec<f64>),
+}
+
+/// Synaptic delays \[s\], `≥ 0`, rounded to whole steps (a warning reports rounding). A delay
+/// of `d` steps makes a spike emitted after step `s` act on the conductance at `t_{s+1+d}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delay {
+    /// The same delay for every synapse (stored once).
+    Constant(f64),
+    /// One delay per pair of a [`Connectivity::List`] (stored as `u16` steps).
+    Values(Vec<f64>),
+}
+
+/// A projection from one population onto a receptor of another (or the same) population.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectionSpec {
+    pub(crate) name: String,
+    pub(crate) source: String,
+    pub(crate) target: String,
+    pub(crate) receptor: String,
+    pub(crate) connectivity: Connectivity,
+    pub(crate) weight: Weight,
+    pub(crate) delay: Delay,
+    pub(crate) autapses: bool,
+}
+
+impl ProjectionSpec {
+    /// `source → target` onto receptor `receptor`, weight 0, delay 0, self-connections allowed
+    /// (as in Brian2's `connect(p=…)`). The name defaults to `"source->target"`.
+    pub fn new(
+        source: impl Into<String>,
+        target: impl Into<String>,
+        receptor: impl Into<String>,
+        connectivity: Connectivity,
+    ) -> Self {
+        let (source, target) = (source.into(), target.into());
+        Self {
+            name: format!("{source}->{target}"),
+            source,
+            target,
+            receptor: receptor.into(),
+            connectivity,
+            weight: Weight::Constant(0.0),
+            delay: Delay::Constant(0.0),
+            autapses: true,
+        }
+    }
+
+    /// Sets the name used in errors and warnings.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the weights \[S\].
+    pub fn weight(mut self, weight: Weight) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Sets the delays \[s\].
+    pub fn delay(mut self, delay: Delay) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Whether a neuron may connect to itself when source and target are the same population
+    /// (random rules only; default `true`).
+    pub fn autapses(mut self, allow: bool) -> Self {
+        self.autapses = allow;
+        self
+    }
+}
+
+/// Sampled recording of one variable of chosen neurons of a population: the state at
+/// `t_s` for every step `s` of a run with `s ≡ 0 (mod round(interval/dt))`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordSpec {
+    pub(crate) population: String,
+    pub(crate) variable: String,
+    pub(crate) neurons: Vec<usize>,
+    pub(crate) interval: f64,
+}
+
+impl RecordSpec {
+    /// Records `variable` (a model variable or receptor name) of `neurons` (population-local
+    /// indices) every `interval` \[s\] (at least one step).
+    pub fn new(
+        population: impl Into<String>,
+        variable: impl Into<String>,
+        neurons: Vec<usize>,
+        interval: f64,
+    ) -> Self {
+        Self {
+            population: population.into(),
+            variable: variable.into(),
+            neurons,
+            interval,
+        }
+    }
+}
