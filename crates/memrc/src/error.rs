@@ -23,6 +23,9 @@ pub enum Error {
     /// A numerical procedure failed.
     #[error(transparent)]
     Solver(#[from] SolverError),
+    /// A spiking network is invalid or failed.
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
 }
 
 /// Errors in the description of elements and their parameters.
