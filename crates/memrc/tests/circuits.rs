@@ -319,3 +319,72 @@ fn observers_see_progress_and_can_cancel() {
     .expect_err("cancelled");
     assert!(e.to_string().contains("cancelled"), "{e}");
 }
+
+/// A ring of `n` HH neurons: neighbours coupled by gap junctions (a linear `resistor` between
+/// the nodes) and each neuron exciting the next through a kinetic synapse; neuron 0 gets a
+/// pulse.
+fn ring(n: usize) -> Circuit {
+    let mut b = CircuitBuilder::new();
+    let p = HhParams::default();
+    let nodes: Vec<NodeId> = (0..n)
+        .map(|i| add_hodgkin_huxley(&mut b, &format!("n{i}"), &p).expect("valid"))
+        .collect();
+    for i in 0..n {
+        let (a, c) = (nodes[i], nodes[(i + 1) % n]);
+        let gap = build("resistor", &[("g0", 5.0), ("g2", 0.0)]).expect("valid");
+        b.branch(format!("gap{i}"), gap, a, c);
+        let syn = build("synapse", &[("gbar", 30.0)]).expect("valid");
+        b.multiport(
+            format!("syn{i}"),
+            syn,
+            vec![(a.into(), Terminal::Ground), (c.into(), Terminal::Ground)],
+        );
+    }
+    b.source(
+        nodes[0],
+        Stimulus::Pulse {
+            amplitude: 0.2,
+            start: 0.002,
+            end: 0.004,
+        },
+    );
+    b.build().expect("valid")
+}
+
+#[test]
+fn windowed_jacobi_relaxation_on_a_network_matches_time_stepping() {
+    let c = ring(12);
+    let (v0, x0) = c.rest_state().expect("rest");
+    let grid = Grid::span(0.0, 0.020, 400).expect("grid");
+    // 12 nodes + 12 × 3 gates + 12 synapse states = 60 unknowns: Newton per step.
+    let newton = solve_stepping(&c, grid, &v0, &x0, LinearStep::Exponential2).expect("steps");
+    // A wider ring uses the fixed-point time step; both solve the same discrete equations.
+    let wide = ring(24);
+    let (wv0, wx0) = wide.rest_state().expect("rest");
+    let picard = solve_stepping(&wide, grid, &wv0, &wx0, LinearStep::Exponential2).expect("steps");
+    // Per-window tolerance 1e-14 V: window-start errors are amplified by later upstrokes.
+    let opts = RelaxationOptions::default()
+        .coupling(Coupling::Jacobi)
+        .window(0.005)
+        .tol(1e-14);
+    let wr = solve_relaxation(&wide, grid, &wv0, &wx0, opts).expect("converges");
+    let d = max_diff(picard.v.data(), wr.solution.v.data());
+    assert!(d <= 1e-12, "{d} V between Jacobi WR and time stepping");
+    assert_eq!(wr.windows.len(), 4);
+    assert!(wr.windows.iter().all(|w| w.iterations >= 1));
+    // The pulse makes neuron 0 fire and the excitation travel along the ring.
+    assert!(!picard.spike_times(0, 0.0).is_empty());
+    assert!(
+        !newton.spike_times(1, 0.0).is_empty(),
+        "neuron 1 fires through the gap junction and synapse"
+    );
+    let r = solve_relaxation(
+        &c,
+        grid,
+        &v0,
+        &x0,
+        RelaxationOptions::default().coupling(Coupling::Jacobi),
+    )
+    .expect("converges");
+    assert!(max_diff(newton.v.data(), r.solution.v.data()) <= 1e-12);
+}
