@@ -1,0 +1,1085 @@
+//! Building the circuit: nodes, elements (catalogue and user-defined channels), stimuli,
+//! probes; per-area and absolute quantities reconciled node by node.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use memrc::circuit::{CircuitBuilder, NodeId, Stimulus, Terminal};
+use memrc::element::Catalogue;
+use memrc::error::suggest;
+use memrc::trajectory::Trajectory;
+use memrc::{Element, ModelError};
+
+use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel};
+use crate::error::LoadError;
+use crate::load::{Ctx, is_rest};
+use crate::model::{CircuitModel, Initial, Probe, ProbeTarget, Solver};
+use crate::schema::{
+    ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, StimulusSection,
+};
+use crate::units::{self, Dimension, Form};
+
+/// A node as read: its area (if any) and the form its quantities must take without one.
+struct NodeInfo {
+    name: String,
+    area: Option<f64>,
+    /// Form of the capacitance (what the other quantities on an area-less node must match).
+    form: Form,
+}
+
+fn form_text(form: Form, absolute: Dimension) -> String {
+    match form {
+        Form::Absolute => format!("absolute ({})", absolute.unit_text()),
+        Form::PerArea => format!("per area ({})", absolute.per_area().unit_text()),
+    }
+}
+
+impl Ctx<'_> {
+    pub(crate) fn circuit(&self, file: &ModelFile) -> Result<CircuitModel, LoadError> {
+        let Some(sim) = &file.simulation else {
+            return Err(self.top(
+                "simulation",
+                "missing section [simulation] (t_end and dt are required)",
+            ));
+        };
+        let simulation = self.simulation(sim)?;
+        if file.nodes.is_empty() {
+            return Err(self.top(
+                "node",
+                "a circuit model needs at least one [[node]] (or a [hopfield] section)",
+            ));
+        }
+        let mut b = CircuitBuilder::new();
+        let mut nodes: Vec<NodeInfo> = Vec::new();
+        let mut node_ids: HashMap<String, usize> = HashMap::new();
+        let mut initial = Vec::new();
+        for (k, n) in file.nodes.iter().enumerate() {
+            let name = n.name.get_ref();
+            if name == "ground" || name.is_empty() {
+                return Err(self.err(
+                    &n.name,
+                    "name",
+                    format!("'{name}' cannot name a node ('ground' is the reference terminal)"),
+                ));
+            }
+            if node_ids.insert(name.clone(), k).is_some() {
+                return Err(self.err(&n.name, "name", format!("duplicate node name '{name}'")));
+            }
+            let (c, form) = self.dual(&n.capacitance, "capacitance", Dimension::CAPACITANCE)?;
+            self.require_positive(&n.capacitance, "capacitance", c)?;
+            let area = match &n.area {
+                Some(q) => Some(self.positive(q, "area", Dimension::AREA)?),
+                None => None,
+            };
+            let c_abs = match (form, area) {
+                (Form::PerArea, Some(a)) => c * a,
+                _ => c,
+            };
+            b.node(name.clone(), c_abs);
+            nodes.push(NodeInfo {
+                name: name.clone(),
+                area,
+                form,
+            });
+            initial.push(match &n.initial {
+                None => Initial::Rest,
+                Some(q) if is_rest(q.get_ref()) => Initial::Rest,
+                Some(q) => {
+                    let starts_with_number = match q.get_ref() {
+                        crate::schema::RawQuantity::Text(t) => t
+                            .trim_start()
+                            .starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)),
+                        crate::schema::RawQuantity::Number(_) => true,
+                    };
+                    if !starts_with_number {
+                        return Err(self.err_q(
+                            q,
+                            "initial",
+                            format!(
+                                "'initial' must be \"rest\" or a voltage such as \"-65 mV\", got {}",
+                                q.get_ref().shown()
+                            ),
+                        ));
+                    }
+                    Initial::Voltage(self.qty(q, "initial", Dimension::VOLTAGE)?)
+                }
+            });
+        }
+        let channels = self.channels(&file.channels)?;
+        let mut branch_names: HashMap<String, usize> = HashMap::new();
+        let mut branch_meta: Vec<(Vec<String>, usize)> = Vec::new();
+        for (k, e) in file.elements.iter().enumerate() {
+            let name = e.name.get_ref();
+            if branch_names.insert(name.clone(), k).is_some() {
+                return Err(self.err(&e.name, "name", format!("duplicate element name '{name}'")));
+            }
+            let ports = self.terminals(e, &node_ids)?;
+            let touched: Vec<usize> = ports
+                .iter()
+                .flat_map(|(p, m)| [*p, *m])
+                .filter_map(|t| match t {
+                    Terminal::Node(NodeId(j)) => Some(j),
+                    Terminal::Ground => None,
+                })
+                .collect();
+            let element = self.element(e, &channels, &nodes, &touched)?;
+            if element.n_ports() != ports.len() {
+                let (span, what) = match &e.ports {
+                    Some(p) => (p.span(), "ports"),
+                    None => (e.kind.span(), "kind"),
+                };
+                return Err(self.src.span(
+                    &span,
+                    what,
+                    format!(
+                        "element kind '{}' has {} port(s), but {} connection(s) are given{}",
+                        e.kind.get_ref(),
+                        element.n_ports(),
+                        ports.len(),
+                        if element.n_ports() > 1 {
+                            " (use ports = [[\"plus\", \"minus\"], …], one pair per port)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            branch_meta.push((element.state_names(), element.n_ports()));
+            b.multiport(name.clone(), element, ports);
+        }
+        for (k, s) in file.stimuli.iter().enumerate() {
+            let _ = k;
+            let (node, stim) = self.stimulus(s, &node_ids, &nodes)?;
+            b.source(NodeId(node), stim);
+        }
+        let circuit = b
+            .build()
+            .map_err(|e| self.top("", format!("the circuit is inconsistent: {e}")))?;
+        let probes = self.probes(
+            file,
+            &node_ids,
+            &branch_names,
+            &branch_meta,
+            &circuit,
+            simulation.dt,
+        )?;
+        // Memory: the engine solvers keep every trajectory; ODE solvers the states.
+        let n = circuit.n_nodes();
+        let per_sample = match simulation.solver {
+            Solver::Relaxation(_) | Solver::Stepping { .. } => {
+                n + n * n
+                    + n
+                    + circuit
+                        .branches()
+                        .iter()
+                        .map(|br| {
+                            let p = br.ports.len();
+                            p + p * p + br.element.n_states()
+                        })
+                        .sum::<usize>()
+            }
+            Solver::Ode { .. } => n + circuit.n_states(),
+        } + probes.len();
+        self.check_memory(&sim.dt, simulation.steps.saturating_add(1), per_sample)?;
+        Ok(CircuitModel {
+            circuit,
+            initial,
+            simulation,
+            probes,
+        })
+    }
+
+    /// Converts a per-area or absolute value for an element touching `touched` nodes.
+    #[allow(clippy::too_many_arguments)]
+    fn reconcile(
+        &self,
+        value: f64,
+        form: Form,
+        absolute: Dimension,
+        nodes: &[NodeInfo],
+        touched: &[usize],
+        span: &Range<usize>,
+        key: &str,
+        what: &str,
+    ) -> Result<f64, LoadError> {
+        let mut area: Option<f64> = None;
+        for &j in touched {
+            let nd = &nodes[j];
+            match nd.area {
+                Some(a) => {
+                    if form == Form::PerArea {
+                        if let Some(prev) = area {
+                            if (prev - a).abs() > 1e-12 * a.abs() {
+                                return Err(self.src.span(
+                                    span,
+                                    key,
+                                    format!(
+                                        "{what} is per area but connects nodes of different areas: give it in absolute units ({})",
+                                        absolute.unit_text()
+                                    ),
+                                ));
+                            }
+                        }
+                        area = Some(a);
+                    }
+                }
+                None => {
+                    if nd.form != form {
+                        return Err(self.src.span(
+                            span,
+                            key,
+                            format!(
+                                "{what} is {} but node '{}' has no area and its capacitance is {}: give the node an 'area' or write both in the same form",
+                                form_text(form, absolute),
+                                nd.name,
+                                form_text(nd.form, Dimension::CAPACITANCE)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if form == Form::PerArea && touched.iter().any(|&j| nodes[j].area.is_none()) {
+            if let Some(_a) = area {
+                return Err(self.src.span(
+                    span,
+                    key,
+                    format!(
+                        "{what} is per area but connects nodes with and without an area: give it in absolute units ({})",
+                        absolute.unit_text()
+                    ),
+                ));
+            }
+        }
+        Ok(match (form, area) {
+            (Form::PerArea, Some(a)) => value * a,
+            _ => value,
+        })
+    }
+
+    fn terminals(
+        &self,
+        e: &ElementSection,
+        node_ids: &HashMap<String, usize>,
+    ) -> Result<Vec<(Terminal, Terminal)>, LoadError> {
+        let term = |s: &S, key: &str| -> Result<Terminal, LoadError> {
+            let n = s.get_ref();
+            if n == "ground" {
+                return Ok(Terminal::Ground);
+            }
+            node_ids
+                .get(n)
+                .map(|j| Terminal::Node(NodeId(*j)))
+                .ok_or_else(|| {
+                    let hint = suggest(n, node_ids.keys().map(String::as_str).chain(["ground"]))
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    self.err(
+                        s,
+                        key,
+                        format!("'{key}' refers to undefined node '{n}'{hint}"),
+                    )
+                })
+        };
+        let given = [
+            e.node.is_some(),
+            e.from.is_some() || e.to.is_some(),
+            e.ports.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(self.err(
+                &e.name,
+                "node",
+                format!(
+                    "element '{}' needs exactly one of: node = \"…\" (to ground), from/to (between two nodes), ports = [[plus, minus], …]",
+                    e.name.get_ref()
+                ),
+            ));
+        }
+        if let Some(n) = &e.node {
+            return Ok(vec![(term(n, "node")?, Terminal::Ground)]);
+        }
+        if let Some(p) = &e.ports {
+            let mut out = Vec::new();
+            for pair in p.get_ref() {
+                let [plus, minus] = pair.as_slice() else {
+                    return Err(self.src.span(
+                        &p.span(),
+                        "ports",
+                        format!(
+                            "each entry of 'ports' must be a pair [\"plus\", \"minus\"], got {} name(s)",
+                            pair.len()
+                        ),
+                    ));
+                };
+                out.push((term(plus, "ports")?, term(minus, "ports")?));
+            }
+            return Ok(out);
+        }
+        match (&e.from, &e.to) {
+            (Some(f), Some(t)) => Ok(vec![(term(f, "from")?, term(t, "to")?)]),
+            (Some(f), None) => Err(self.err(f, "to", "'from' needs a matching 'to'")),
+            (None, Some(t)) => Err(self.err(t, "from", "'to' needs a matching 'from'")),
+            (None, None) => Err(self.err(&e.name, "node", "element has no connection")),
+        }
+    }
+
+    fn element(
+        &self,
+        e: &ElementSection,
+        channels: &HashMap<String, (ChannelSpec, &ChannelSection, Form)>,
+        nodes: &[NodeInfo],
+        touched: &[usize],
+    ) -> Result<Box<dyn Element>, LoadError> {
+        let kind = e.kind.get_ref();
+        let ename = e.name.get_ref();
+        let param_span = |p: &str| e.params.get(p).map_or_else(|| e.kind.span(), |q| q.span());
+        if let Some((spec, section, form)) = channels.get(kind) {
+            let mut spec = spec.clone();
+            let mut gbar_form = *form;
+            let mut gbar_span = section.gbar.span();
+            for (p, q) in &e.params {
+                match p.as_str() {
+                    "gbar" => {
+                        let (v, f) = self.dual(q, "gbar", Dimension::CONDUCTANCE)?;
+                        spec.gbar = v;
+                        gbar_form = f;
+                        gbar_span = q.span();
+                    }
+                    "e_rev" => spec.e_rev = self.qty(q, "e_rev", Dimension::VOLTAGE)?,
+                    other => {
+                        return Err(self.err_q(
+                            q,
+                            other,
+                            format!(
+                                "user-defined channel '{kind}' has no parameter '{other}'{}; its parameters are gbar and e_rev",
+                                suggest(other, ["gbar", "e_rev"])
+                                    .map(|s| format!(" (did you mean '{s}'?)"))
+                                    .unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+            }
+            spec.gbar = self.reconcile(
+                spec.gbar,
+                gbar_form,
+                Dimension::CONDUCTANCE,
+                nodes,
+                touched,
+                &gbar_span,
+                "gbar",
+                &format!("'gbar' of element '{ename}'"),
+            )?;
+            return build_channel(&spec).map_err(|err| self.channel_error(section, err));
+        }
+        let entry = Catalogue::get(kind).map_err(|_| {
+            let names: Vec<&str> = Catalogue::all()
+                .map(|en| en.info.name)
+                .chain(channels.keys().map(String::as_str))
+                .collect();
+            let hint = suggest(kind, names.iter().copied())
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            self.err(
+                &e.kind,
+                "kind",
+                format!(
+                    "unknown element kind '{kind}'{hint}: not in the catalogue (memrc element list) nor a [[channel]]"
+                ),
+            )
+        })?;
+        let per_area_kind = entry.info.conductance_unit.ends_with("/m^2");
+        let mut overrides: Vec<(&str, f64)> = Vec::new();
+        for (p, q) in &e.params {
+            let Some(info) = entry.info.params.iter().find(|i| i.name == p) else {
+                let hint = suggest(p, entry.info.params.iter().map(|i| i.name))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                let names: Vec<&str> = entry.info.params.iter().map(|i| i.name).collect();
+                return Err(self.err_q(
+                    q,
+                    p,
+                    format!(
+                        "element kind '{kind}' has no parameter '{p}'{hint}; its parameters are {}",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            let unit = units::parse_unit(info.unit).map_err(|er| {
+                self.err_q(
+                    q,
+                    p,
+                    format!("internal: catalogue unit '{}' of '{p}': {er}", info.unit),
+                )
+            })?;
+            let v = if per_area_kind && info.unit.ends_with("/m^2") {
+                let (v, form) = self.dual(q, p, unit.dim * Dimension::AREA)?;
+                let what = format!("'{p}' of element '{ename}'");
+                self.reconcile(
+                    v,
+                    form,
+                    unit.dim * Dimension::AREA,
+                    nodes,
+                    touched,
+                    &q.span(),
+                    p,
+                    &what,
+                )?
+            } else {
+                self.qty_hint(q, p, unit.dim, Some(info.unit))?
+            };
+            overrides.push((info.name, v / unit.factor));
+        }
+        // Defaults of per-area parameters follow the nodes too.
+        for info in entry.info.params {
+            if per_area_kind && info.unit.ends_with("/m^2") && !e.params.contains_key(info.name) {
+                let what = format!(
+                    "the default '{}' = {} {} of element '{ename}'",
+                    info.name, info.default, info.unit
+                );
+                let abs = units::parse_unit(info.unit)
+                    .map(|u| u.dim * Dimension::AREA)
+                    .unwrap_or(Dimension::CONDUCTANCE);
+                let v = self.reconcile(
+                    info.default,
+                    Form::PerArea,
+                    abs,
+                    nodes,
+                    touched,
+                    &e.kind.span(),
+                    "kind",
+                    &what,
+                )?;
+                overrides.push((info.name, v));
+            }
+        }
+        if !per_area_kind {
+            self.reconcile(
+                0.0,
+                Form::Absolute,
+                Dimension::CONDUCTANCE,
+                nodes,
+                touched,
+                &e.kind.span(),
+                "kind",
+                &format!("element '{ename}' (kind '{kind}', in absolute units)"),
+            )?;
+        }
+        (entry.build)(&overrides).map_err(|err| {
+            let p = match &err {
+                ModelError::ParamOutOfRange { param, .. }
+                | ModelError::NonFinite { param, .. }
+                | ModelError::UnknownParam { param, .. } => Some(param.clone()),
+                _ => None,
+            };
+            let span = p.as_deref().map_or_else(|| e.kind.span(), param_span);
+            let written = p
+                .as_deref()
+                .and_then(|p| e.params.get(p))
+                .map(|q| format!(" (written {})", q.get_ref().shown()))
+                .unwrap_or_default();
+            self.src.span(
+                &span,
+                p.unwrap_or_default(),
+                format!("element '{ename}': {err}{written}"),
+            )
+        })
+    }
+
+    fn channels<'f>(
+        &self,
+        sections: &'f [ChannelSection],
+    ) -> Result<HashMap<String, (ChannelSpec, &'f ChannelSection, Form)>, LoadError> {
+        let mut out = HashMap::new();
+        for c in sections {
+            let name = c.name.get_ref();
+            if Catalogue::get(name).is_ok() {
+                return Err(self.err(
+                    &c.name,
+                    "name",
+                    format!("channel name '{name}' is already a catalogue element kind"),
+                ));
+            }
+            let (gbar, form) = self.dual(&c.gbar, "gbar", Dimension::CONDUCTANCE)?;
+            if gbar < 0.0 {
+                return Err(self.err_q(
+                    &c.gbar,
+                    "gbar",
+                    format!("'gbar' must be ≥ 0, got {}", c.gbar.get_ref().shown()),
+                ));
+            }
+            let e_rev = self.qty(&c.e_rev, "e_rev", Dimension::VOLTAGE)?;
+            let mut gates = Vec::new();
+            for (g, spec) in &c.gates {
+                let s = spec.get_ref();
+                let kin = match (&s.alpha, &s.beta, &s.tau, &s.inf) {
+                    (Some(a), Some(b), None, None) => GateKinetics::AlphaBeta {
+                        alpha: a.get_ref().clone(),
+                        beta: b.get_ref().clone(),
+                    },
+                    (None, None, Some(t), Some(i)) => GateKinetics::TauInf {
+                        tau: t.get_ref().clone(),
+                        inf: i.get_ref().clone(),
+                    },
+                    _ => {
+                        return Err(self.src.span(
+                            &spec.span(),
+                            g,
+                            format!(
+                                "gate '{g}' of channel '{name}' needs either alpha and beta, or tau and inf"
+                            ),
+                        ));
+                    }
+                };
+                gates.push((g.clone(), kin));
+            }
+            let spec = ChannelSpec {
+                name: name.clone(),
+                gbar,
+                e_rev,
+                conductance: c.conductance.get_ref().clone(),
+                gates,
+            };
+            // Build once now, so that errors in unused channels are reported too.
+            build_channel(&spec).map_err(|err| self.channel_error(c, err))?;
+            if out.insert(name.clone(), (spec, c, form)).is_some() {
+                return Err(self.err(&c.name, "name", format!("duplicate channel name '{name}'")));
+            }
+        }
+        Ok(out)
+    }
+
+    fn channel_error(&self, c: &ChannelSection, err: ChannelError) -> LoadError {
+        match err {
+            ChannelError::Param { param, message } => {
+                let span = if param == "e_rev" {
+                    c.e_rev.span()
+                } else {
+                    c.gbar.span()
+                };
+                self.src.span(
+                    &span,
+                    param,
+                    format!("channel '{}': {message}", c.name.get_ref()),
+                )
+            }
+            ChannelError::Other(m) => self.err(
+                &c.name,
+                "channel",
+                format!("channel '{}': {m}", c.name.get_ref()),
+            ),
+            ChannelError::Expression {
+                context,
+                position,
+                message,
+            } => {
+                // The context is `conductance` or `gates.<g>.<key>`.
+                let target: Option<&S> = if context == "conductance" {
+                    Some(&c.conductance)
+                } else {
+                    let mut it = context.split('.');
+                    match (it.next(), it.next(), it.next()) {
+                        (Some("gates"), Some(g), Some(k)) => c.gates.get(g).and_then(|s| {
+                            let s = s.get_ref();
+                            match k {
+                                "alpha" => s.alpha.as_ref(),
+                                "beta" => s.beta.as_ref(),
+                                "tau" => s.tau.as_ref(),
+                                "inf" => s.inf.as_ref(),
+                                _ => None,
+                            }
+                        }),
+                        _ => None,
+                    }
+                };
+                let msg = format!("channel '{}' {context}: {message}", c.name.get_ref());
+                match target {
+                    Some(s) => self.src.inside(
+                        &s.span(),
+                        s.get_ref(),
+                        position.unwrap_or(0),
+                        context.clone(),
+                        msg,
+                    ),
+                    None => self.err(&c.name, &context, msg),
+                }
+            }
+        }
+    }
+
+    fn stimulus(
+        &self,
+        s: &StimulusSection,
+        node_ids: &HashMap<String, usize>,
+        nodes: &[NodeInfo],
+    ) -> Result<(usize, Stimulus), LoadError> {
+        let name = s.node.get_ref();
+        let Some(&node) = node_ids.get(name) else {
+            let hint = suggest(name, node_ids.keys().map(String::as_str))
+                .map(|x| format!(" (did you mean '{x}'?)"))
+                .unwrap_or_default();
+            return Err(self.err(
+                &s.node,
+                "node",
+                format!("stimulus refers to undefined node '{name}'{hint}"),
+            ));
+        };
+        let kind = s.kind.get_ref().as_str();
+        let allowed: &[&str] = match kind {
+            "pulse" => &["amplitude", "start", "end"],
+            "step" => &["amplitude", "start"],
+            "sine" => &["amplitude", "frequency", "phase", "offset"],
+            "pwl" => &["points"],
+            "samples" => &["file", "time_unit", "unit"],
+            _ => {
+                return Err(self.err(&s.kind, "kind", {
+                    let names = ["pulse", "step", "sine", "pwl", "samples"];
+                    format!(
+                        "unknown stimulus kind '{kind}'{}; expected one of: {}",
+                        suggest(kind, names)
+                            .map(|x| format!(" (did you mean '{x}'?)"))
+                            .unwrap_or_default(),
+                        names.join(", ")
+                    )
+                }));
+            }
+        };
+        let present: [(&str, Option<Range<usize>>); 10] = [
+            ("amplitude", s.amplitude.as_ref().map(|q| q.span())),
+            ("start", s.start.as_ref().map(|q| q.span())),
+            ("end", s.end.as_ref().map(|q| q.span())),
+            ("frequency", s.frequency.as_ref().map(|q| q.span())),
+            ("phase", s.phase.as_ref().map(|q| q.span())),
+            ("offset", s.offset.as_ref().map(|q| q.span())),
+            ("points", s.points.as_ref().map(|q| q.span())),
+            ("file", s.file.as_ref().map(|q| q.span())),
+            ("time_unit", s.time_unit.as_ref().map(|q| q.span())),
+            ("unit", s.unit.as_ref().map(|q| q.span())),
+        ];
+        for (key, span) in &present {
+            if let Some(span) = span {
+                if !allowed.contains(key) {
+                    return Err(self.src.span(
+                        span,
+                        *key,
+                        format!(
+                            "key '{key}' does not apply to a {kind} stimulus (its keys: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let need = |q: &Option<Q>, key: &str| -> Result<Q, LoadError> {
+            q.clone()
+                .ok_or_else(|| self.err(&s.kind, key, format!("a {kind} stimulus needs '{key}'")))
+        };
+        let current = |q: &Q, key: &str| -> Result<f64, LoadError> {
+            let (v, form) = self.dual(q, key, Dimension::CURRENT)?;
+            self.reconcile(
+                v,
+                form,
+                Dimension::CURRENT,
+                nodes,
+                &[node],
+                &q.span(),
+                key,
+                &format!("the stimulus '{key}'"),
+            )
+        };
+        let time = |q: &Q, key: &str| self.qty(q, key, Dimension::TIME);
+        let stim = match kind {
+            "pulse" => {
+                let amplitude = current(&need(&s.amplitude, "amplitude")?, "amplitude")?;
+                let start = time(&need(&s.start, "start")?, "start")?;
+                let end_q = need(&s.end, "end")?;
+                let end = time(&end_q, "end")?;
+                if end < start {
+                    return Err(self.err_q(
+                        &end_q,
+                        "end",
+                        format!(
+                            "pulse 'end' = {} is before its start",
+                            end_q.get_ref().shown()
+                        ),
+                    ));
+                }
+                Stimulus::Pulse {
+                    amplitude,
+                    start,
+                    end,
+                }
+            }
+            "step" => Stimulus::Step {
+                amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                start: match &s.start {
+                    Some(q) => time(q, "start")?,
+                    None => 0.0,
+                },
+            },
+            "sine" => {
+                let fq = need(&s.frequency, "frequency")?;
+                let frequency = self.qty(&fq, "frequency", Dimension::FREQUENCY)?;
+                if frequency < 0.0 {
+                    return Err(self.err_q(&fq, "frequency", "'frequency' must be ≥ 0"));
+                }
+                Stimulus::Sine {
+                    amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                    frequency,
+                    phase: match &s.phase {
+                        Some(q) => self.qty(q, "phase", Dimension::NONE)?,
+                        None => 0.0,
+                    },
+                    offset: match &s.offset {
+                        Some(q) => current(q, "offset")?,
+                        None => 0.0,
+                    },
+                }
+            }
+            "pwl" => {
+                let pts = need_spanned(&s.points)
+                    .ok_or_else(|| self.err(&s.kind, "points", "a pwl stimulus needs 'points'"))?;
+                let mut times = Vec::new();
+                let mut values = Vec::new();
+                for pair in pts.get_ref() {
+                    let [t, i] = pair.as_slice() else {
+                        return Err(self.src.span(
+                            &pts.span(),
+                            "points",
+                            format!(
+                                "each point must be a pair [time, current], got {} value(s)",
+                                pair.len()
+                            ),
+                        ));
+                    };
+                    let t_v = time(t, "points")?;
+                    if let Some(prev) = times.last() {
+                        if t_v <= *prev {
+                            return Err(self.err_q(
+                                t,
+                                "points",
+                                format!(
+                                    "pwl times must increase: {} comes after {prev} s",
+                                    t.get_ref().shown()
+                                ),
+                            ));
+                        }
+                    }
+                    times.push(t_v);
+                    values.push(current(i, "points")?);
+                }
+                if times.is_empty() {
+                    return Err(self.src.span(&pts.span(), "points", "'points' is empty"));
+                }
+                Stimulus::PiecewiseLinear { times, values }
+            }
+            _ => self.samples(s, node, nodes)?,
+        };
+        stim.validate()
+            .map_err(|e| self.err(&s.kind, "stimulus", format!("stimulus: {e}")))?;
+        Ok((node, stim))
+    }
+
+    fn samples(
+        &self,
+        s: &StimulusSection,
+        node: usize,
+        nodes: &[NodeInfo],
+    ) -> Result<Stimulus, LoadError> {
+        let Some(file) = &s.file else {
+            return Err(self.err(&s.kind, "file", "a samples stimulus needs 'file'"));
+        };
+        let unit_of = |u: &Option<S>, key: &str, default: &str| {
+            let text = u.as_ref().map_or(default, |s| s.get_ref().as_str());
+            units::parse_unit(text).map_err(|e| match u {
+                Some(sp) => self.src.inside(
+                    &sp.span(),
+                    text,
+                    e.offset,
+                    key,
+                    format!("'{key}' = '{text}': {}", e.message),
+                ),
+                None => self.err(file, key, e.message),
+            })
+        };
+        let tu = unit_of(&s.time_unit, "time_unit", "s")?;
+        if tu.dim != Dimension::TIME {
+            let sp = s.time_unit.as_ref().unwrap_or(file);
+            return Err(self.err(
+                sp,
+                "time_unit",
+                format!(
+                    "'time_unit': expected a time unit (s), got '{}' ({})",
+                    sp.get_ref(),
+                    tu.dim.describe()
+                ),
+            ));
+        }
+        let iu = unit_of(&s.unit, "unit", "A")?;
+        let form = if iu.dim == Dimension::CURRENT {
+            Form::Absolute
+        } else if iu.dim == Dimension::CURRENT.per_area() {
+            Form::PerArea
+        } else {
+            let sp = s.unit.as_ref().unwrap_or(file);
+            return Err(self.err(
+                sp,
+                "unit",
+                format!(
+                    "'unit': expected a current (A) or a current density (A/m^2) unit, got '{}' ({})",
+                    sp.get_ref(),
+                    iu.dim.describe()
+                ),
+            ));
+        };
+        let rel = std::path::Path::new(file.get_ref());
+        let path = match &self.base {
+            Some(b) if rel.is_relative() => b.join(rel),
+            _ => rel.to_path_buf(),
+        };
+        let (t, v) = crate::samples::read_samples(&path)
+            .map_err(|m| self.err(file, "file", format!("stimulus file: {m}")))?;
+        let scale = self.reconcile(
+            1.0,
+            form,
+            Dimension::CURRENT,
+            nodes,
+            &[node],
+            &file.span(),
+            "file",
+            "the sampled stimulus",
+        )?;
+        let t: Vec<f64> = t.iter().map(|x| x * tu.factor).collect();
+        let v: Vec<f64> = v.iter().map(|x| x * iu.factor * scale).collect();
+        let tr = Trajectory::from_samples(&t, &v).map_err(|e| {
+            self.err(
+                file,
+                "file",
+                format!("stimulus file '{}': {e}", path.display()),
+            )
+        })?;
+        Stimulus::sampled(tr).map_err(|e| self.err(file, "file", e.to_string()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn probes(
+        &self,
+        file: &ModelFile,
+        node_ids: &HashMap<String, usize>,
+        branch_ids: &HashMap<String, usize>,
+        meta: &[(Vec<String>, usize)],
+        circuit: &memrc::circuit::Circuit,
+        dt: f64,
+    ) -> Result<Vec<Probe>, LoadError> {
+        if file.probes.is_empty() {
+            return Ok(circuit
+                .nodes()
+                .iter()
+                .enumerate()
+                .map(|(j, n)| Probe {
+                    name: format!("v_{}", n.name),
+                    target: ProbeTarget::Voltage { node: j },
+                    every: 1,
+                })
+                .collect());
+        }
+        let mut out: Vec<Probe> = Vec::new();
+        for p in &file.probes {
+            let probe = self.probe(p, node_ids, branch_ids, meta, circuit, dt)?;
+            if out.iter().any(|q| q.name == probe.name) {
+                let sp = p.name.as_ref().unwrap_or(&p.variable);
+                return Err(self.err(sp, "name", format!("duplicate probe name '{}'", probe.name)));
+            }
+            out.push(probe);
+        }
+        Ok(out)
+    }
+
+    fn probe(
+        &self,
+        p: &ProbeSection,
+        node_ids: &HashMap<String, usize>,
+        branch_ids: &HashMap<String, usize>,
+        meta: &[(Vec<String>, usize)],
+        circuit: &memrc::circuit::Circuit,
+        dt: f64,
+    ) -> Result<Probe, LoadError> {
+        let var = p.variable.get_ref().as_str();
+        let allowed: &[&str] = match var {
+            "v" => &["node"],
+            "state" => &["element", "state"],
+            "current" | "conductance" => &["element", "port"],
+            _ => {
+                let names = ["v", "state", "current", "conductance"];
+                return Err(self.err(
+                    &p.variable,
+                    "variable",
+                    format!(
+                        "unknown probe variable '{var}'{}; expected one of: {}",
+                        suggest(var, names)
+                            .map(|x| format!(" (did you mean '{x}'?)"))
+                            .unwrap_or_default(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        };
+        let keys: [(&str, Option<Range<usize>>); 4] = [
+            ("node", p.node.as_ref().map(|s| s.span())),
+            ("element", p.element.as_ref().map(|s| s.span())),
+            ("state", p.state.as_ref().map(|s| s.span())),
+            ("port", p.port.as_ref().map(|s| s.span())),
+        ];
+        for (k, sp) in &keys {
+            if let Some(sp) = sp {
+                if !allowed.contains(k) {
+                    return Err(self.src.span(
+                        sp,
+                        *k,
+                        format!(
+                            "key '{k}' does not apply to a '{var}' probe (its keys: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let need = |s: &Option<S>, key: &str| -> Result<S, LoadError> {
+            s.clone()
+                .ok_or_else(|| self.err(&p.variable, key, format!("a '{var}' probe needs '{key}'")))
+        };
+        let lookup =
+            |s: &S, ids: &HashMap<String, usize>, what: &str| -> Result<usize, LoadError> {
+                ids.get(s.get_ref()).copied().ok_or_else(|| {
+                    let hint = suggest(s.get_ref(), ids.keys().map(String::as_str))
+                        .map(|x| format!(" (did you mean '{x}'?)"))
+                        .unwrap_or_default();
+                    self.err(
+                        s,
+                        what,
+                        format!("probe refers to undefined {what} '{}'{hint}", s.get_ref()),
+                    )
+                })
+            };
+        let (target, default_name) = match var {
+            "v" => {
+                let n = need(&p.node, "node")?;
+                let j = lookup(&n, node_ids, "node")?;
+                (
+                    ProbeTarget::Voltage { node: j },
+                    format!("v_{}", n.get_ref()),
+                )
+            }
+            "state" => {
+                let e = need(&p.element, "element")?;
+                let b = lookup(&e, branch_ids, "element")?;
+                let st = need(&p.state, "state")?;
+                let names = &meta[b].0;
+                let Some(k) = names.iter().position(|x| x == st.get_ref()) else {
+                    return Err(self.err(
+                        &st,
+                        "state",
+                        format!(
+                            "element '{}' has no state '{}'{}; its states: {}",
+                            e.get_ref(),
+                            st.get_ref(),
+                            suggest(st.get_ref(), names.iter().map(String::as_str))
+                                .map(|x| format!(" (did you mean '{x}'?)"))
+                                .unwrap_or_default(),
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        ),
+                    ));
+                };
+                (
+                    ProbeTarget::State {
+                        branch: b,
+                        state: k,
+                        index: circuit.state_offset(b) + k,
+                    },
+                    format!("{}.{}", e.get_ref(), st.get_ref()),
+                )
+            }
+            _ => {
+                let e = need(&p.element, "element")?;
+                let b = lookup(&e, branch_ids, "element")?;
+                let n_ports = meta[b].1;
+                let port = match &p.port {
+                    Some(q) => {
+                        let k = usize::try_from(*q.get_ref()).ok().filter(|k| *k < n_ports);
+                        k.ok_or_else(|| {
+                            self.src.span(
+                                &q.span(),
+                                "port",
+                                format!(
+                                    "'port' must be a port index 0..{} of element '{}', got {}",
+                                    n_ports - 1,
+                                    e.get_ref(),
+                                    q.get_ref()
+                                ),
+                            )
+                        })?
+                    }
+                    None if n_ports == 1 => 0,
+                    None => {
+                        return Err(self.err(
+                            &e,
+                            "port",
+                            format!(
+                                "element '{}' has {n_ports} ports: give 'port' (0-based)",
+                                e.get_ref()
+                            ),
+                        ));
+                    }
+                };
+                let prefix = if var == "current" { "i" } else { "g" };
+                let name = if n_ports == 1 {
+                    format!("{prefix}_{}", e.get_ref())
+                } else {
+                    format!("{prefix}_{}.{port}", e.get_ref())
+                };
+                let t = if var == "current" {
+                    ProbeTarget::Current { branch: b, port }
+                } else {
+                    ProbeTarget::Conductance { branch: b, port }
+                };
+                (t, name)
+            }
+        };
+        let every = match &p.every {
+            Some(q) => {
+                let e = self.positive(q, "every", Dimension::TIME)?;
+                let r = e / dt;
+                let k = r.round();
+                if (r - k).abs() > 1e-6 * r.max(1.0) || k < 1.0 || !k.is_finite() {
+                    return Err(self.err_q(
+                        q,
+                        "every",
+                        format!(
+                            "'every' = {} must be a whole multiple of dt = {dt} s",
+                            q.get_ref().shown()
+                        ),
+                    ));
+                }
+                k.min(1e15) as usize
+            }
+            None => 1,
+        };
+        Ok(Probe {
+            name: p
+                .name
+                .as_ref()
+                .map_or(default_name, |n| n.get_ref().clone()),
+            target,
+            every,
+        })
+    }
+}
+
+fn need_spanned<T>(x: &Option<T>) -> Option<&T> {
+    x.as_ref()
+}

@@ -1,0 +1,279 @@
+//! What a loaded model file gives: the built circuit (or Hopfield network) with typed settings.
+
+use memrc::circuit::Circuit;
+use memrc::circuit::discrete::Coupling;
+use memrc::circuit::relaxation::RelaxationOptions;
+use memrc::discretisation::LinearStep;
+use memrc::hopfield::Hopfield;
+use memrc::solver::{Config, Method};
+use memrc::trajectory::Grid;
+
+use crate::schema::ModelFile;
+
+/// A model file, validated and built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LoadedModel {
+    /// `model.name`.
+    pub name: String,
+    /// `model.description` (empty if absent).
+    pub description: String,
+    /// Where it was loaded from (path or origin).
+    pub origin: String,
+    /// What the file describes.
+    pub kind: ModelKind,
+    /// `[output]`.
+    pub output: OutputSettings,
+    /// The file as parsed (for `to_toml_string` and tools that echo settings).
+    pub file: ModelFile,
+}
+
+/// The two kinds of model a file can hold.
+#[derive(Debug)]
+pub enum ModelKind {
+    /// A memRC circuit (`[[node]]`, `[[element]]`, …, `[simulation]`).
+    Circuit(CircuitModel),
+    /// A Hopfield network (`[hopfield]`).
+    Hopfield(HopfieldModel),
+}
+
+impl LoadedModel {
+    /// The circuit model, if the file describes one.
+    pub fn circuit(&self) -> Option<&CircuitModel> {
+        match &self.kind {
+            ModelKind::Circuit(c) => Some(c),
+            ModelKind::Hopfield(_) => None,
+        }
+    }
+
+    /// The Hopfield model, if the file describes one.
+    pub fn hopfield(&self) -> Option<&HopfieldModel> {
+        match &self.kind {
+            ModelKind::Hopfield(h) => Some(h),
+            ModelKind::Circuit(_) => None,
+        }
+    }
+}
+
+/// A memRC circuit with its initial conditions, simulation settings and probes.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CircuitModel {
+    /// The circuit, every quantity in SI (absolute where nodes have an `area`, per area where
+    /// the whole circuit is written per area).
+    pub circuit: Circuit,
+    /// Initial condition of each node, in node order.
+    pub initial: Vec<Initial>,
+    /// `[simulation]`.
+    pub simulation: Simulation,
+    /// `[[probe]]`, resolved to indices (one `v` probe per node when the file has none).
+    pub probes: Vec<Probe>,
+}
+
+impl CircuitModel {
+    /// Initial node voltages and states `(v0, x0)`: nodes with [`Initial::Rest`] take their
+    /// voltage from the circuit's rest state (computed with every node free), nodes with
+    /// [`Initial::Voltage`] the given voltage; every element starts in its steady state at the
+    /// initial voltages (its configured `x0` for devices whose state does not relax).
+    ///
+    /// Fails when a rest voltage is needed and the circuit has no rest state (a node without a
+    /// DC path to ground): give such nodes explicit initial voltages.
+    pub fn initial_state(&self) -> Result<(Vec<f64>, Vec<f64>), memrc::ModelError> {
+        let c = &self.circuit;
+        let mut v = if self.initial.iter().any(|i| matches!(i, Initial::Rest)) {
+            c.rest_state()?.0
+        } else {
+            vec![0.0; c.n_nodes()]
+        };
+        for (vj, init) in v.iter_mut().zip(&self.initial) {
+            if let Initial::Voltage(x) = init {
+                *vj = *x;
+            }
+        }
+        let mut x = vec![0.0; c.n_states()];
+        let mut scratch = vec![0.0; c.n_nodes()];
+        c.static_current(&v, &mut x, &mut scratch);
+        Ok((v, x))
+    }
+}
+
+/// Initial condition of a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Initial {
+    /// The circuit's rest state.
+    Rest,
+    /// A given voltage [V].
+    Voltage(f64),
+}
+
+/// `[simulation]`, typed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Simulation {
+    /// Start time [s].
+    pub t_start: f64,
+    /// End time [s].
+    pub t_end: f64,
+    /// Step (output interval of adaptive solvers) [s].
+    pub dt: f64,
+    /// Number of steps, `(t_end − t_start)/dt`.
+    pub steps: usize,
+    /// The solver and its settings.
+    pub solver: Solver,
+}
+
+impl Simulation {
+    /// The time grid `t_start, t_start + dt, …, t_end` (cannot fail for a loaded model, whose
+    /// span and step are validated).
+    pub fn grid(&self) -> Result<Grid, memrc::TrajectoryError> {
+        Grid::span(self.t_start, self.t_end, self.steps)
+    }
+}
+
+/// Which solver runs the circuit, with its settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Solver {
+    /// `solver = "relaxation"`: the trajectory-space iteration
+    /// ([`memrc::circuit::relaxation::solve_relaxation`]).
+    Relaxation(RelaxationOptions),
+    /// `solver = "stepping"`: time stepping of the same discrete equations
+    /// ([`memrc::circuit::relaxation::solve_stepping`]).
+    Stepping {
+        /// One-step scheme.
+        scheme: LinearStep,
+    },
+    /// A general ODE method on the circuit as a system ([`memrc::solver::solve`] with
+    /// [`memrc::circuit::system::CircuitSystem`]); output every `dt`.
+    Ode {
+        /// The method.
+        method: Method,
+        /// Its settings (`dt`, and `rtol`/`atol` for adaptive methods).
+        config: Config,
+    },
+}
+
+impl Solver {
+    /// The name used in model files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Relaxation(_) => "relaxation",
+            Self::Stepping { .. } => "stepping",
+            Self::Ode { method, .. } => match method {
+                Method::ExponentialEuler => "exp-euler",
+                Method::Exponential2 => "exp2",
+                Method::Trapezoid => "trapezoid",
+                Method::Rk4 => "rk4",
+                Method::DormandPrince45 => "dopri5",
+                Method::Sdirk2 => "sdirk2",
+                _ => "ode",
+            },
+        }
+    }
+}
+
+/// Names of the solvers accepted by `simulation.solver`.
+pub const SOLVER_NAMES: &[&str] = &[
+    "relaxation",
+    "stepping",
+    "exp-euler",
+    "exp2",
+    "trapezoid",
+    "rk4",
+    "dopri5",
+    "sdirk2",
+];
+
+/// Names of the couplings accepted by `simulation.coupling`.
+pub const COUPLING_NAMES: &[(&str, Coupling)] = &[
+    ("direct", Coupling::Direct),
+    ("jacobi", Coupling::Jacobi),
+    ("gauss-seidel", Coupling::GaussSeidel),
+];
+
+/// A recorded quantity.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Probe {
+    /// Column name.
+    pub name: String,
+    /// What is recorded.
+    pub target: ProbeTarget,
+    /// Sampling interval in steps (`every / dt`, ≥ 1).
+    pub every: usize,
+}
+
+/// What a probe records, as indices into the circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeTarget {
+    /// Voltage of node `node` [V].
+    Voltage {
+        /// Node index.
+        node: usize,
+    },
+    /// State `state` of branch `branch`; `index` is its position in the concatenated state
+    /// vector ([`Circuit::state_offset`] + `state`).
+    State {
+        /// Branch index.
+        branch: usize,
+        /// State index within the branch.
+        state: usize,
+        /// Index in the concatenated state vector.
+        index: usize,
+    },
+    /// Current through port `port` of branch `branch` [A or A/m²].
+    Current {
+        /// Branch index.
+        branch: usize,
+        /// Port index.
+        port: usize,
+    },
+    /// Diagonal memconductance `G_pp` of port `port` of branch `branch` [S or S/m²].
+    Conductance {
+        /// Branch index.
+        branch: usize,
+        /// Port index.
+        port: usize,
+    },
+}
+
+/// `[output]`, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutputSettings {
+    /// Data formats to write (default both).
+    pub formats: Vec<OutputFormat>,
+    /// Write plots (default true).
+    pub plots: bool,
+}
+
+impl Default for OutputSettings {
+    fn default() -> Self {
+        Self {
+            formats: vec![OutputFormat::Csv, OutputFormat::Npy],
+            plots: true,
+        }
+    }
+}
+
+/// A data format for results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// Comma-separated text with a header.
+    Csv,
+    /// NumPy `.npy`.
+    Npy,
+}
+
+/// A Hopfield network with its run settings.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct HopfieldModel {
+    /// The network.
+    pub network: Hopfield,
+    /// Initial voltages [V].
+    pub initial: Vec<f64>,
+    /// End time [s].
+    pub t_end: f64,
+    /// RK4 step [s].
+    pub dt: f64,
+}

@@ -1,0 +1,339 @@
+//! The model file as written: serde structs mirroring `docs/model-format.md`, every value
+//! wrapped in [`Spanned`] so that the loader can point at it. Quantities stay as written
+//! ([`RawQuantity`]) so that [`ModelFile::to_toml_string`] reproduces them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+pub use toml::Spanned;
+
+/// A quantity as written: a string `"<number> <unit>"` or a bare number (SI).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawQuantity {
+    /// A string with a unit, e.g. `"120 mS/cm^2"`.
+    Text(String),
+    /// A bare TOML number, in SI units.
+    Number(f64),
+}
+
+impl RawQuantity {
+    /// The value as TOML would show it, for messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Self::Text(s) => format!("'{s}'"),
+            Self::Number(x) => format!("{x}"),
+        }
+    }
+}
+
+impl Serialize for RawQuantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Text(t) => s.serialize_str(t),
+            Self::Number(x) => s.serialize_f64(*x),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawQuantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawQuantity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a quantity: a string \"<number> <unit>\" or a number (SI)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Number(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A spanned quantity.
+pub type Q = Spanned<RawQuantity>;
+/// A spanned string.
+pub type S = Spanned<String>;
+
+/// A whole model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// `[model]`.
+    pub model: ModelSection,
+    /// `[simulation]` (circuit models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulation: Option<SimulationSection>,
+    /// `[output]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputSection>,
+    /// `[hopfield]` (Hopfield models, instead of nodes and elements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hopfield: Option<HopfieldSection>,
+    /// `[[node]]`.
+    #[serde(default, rename = "node", skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeSection>,
+    /// `[[channel]]`.
+    #[serde(default, rename = "channel", skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelSection>,
+    /// `[[element]]`.
+    #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ElementSection>,
+    /// `[[stimulus]]`.
+    #[serde(default, rename = "stimulus", skip_serializing_if = "Vec::is_empty")]
+    pub stimuli: Vec<StimulusSection>,
+    /// `[[probe]]`.
+    #[serde(default, rename = "probe", skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<ProbeSection>,
+}
+
+/// `[model]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// Model name.
+    pub name: S,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<S>,
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSection {
+    /// Start time (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_start: Option<Q>,
+    /// End time.
+    pub t_end: Q,
+    /// Step.
+    pub dt: Q,
+    /// Solver name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver: Option<S>,
+    /// One-step scheme (relaxation, stepping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<S>,
+    /// Relaxation stop tolerance (voltage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tol: Option<Q>,
+    /// Relaxation iteration limit per window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iterations: Option<Spanned<i64>>,
+    /// Relaxation Newton switch (voltage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newton_switch: Option<Q>,
+    /// Relaxation window (time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Q>,
+    /// Relaxation coupling treatment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupling: Option<S>,
+    /// Relative tolerance of adaptive methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtol: Option<Q>,
+    /// Absolute tolerance of adaptive methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atol: Option<Q>,
+}
+
+/// `[[node]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// Unique name.
+    pub name: S,
+    /// Capacitance to ground (F or F/m²).
+    pub capacitance: Q,
+    /// Membrane area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<Q>,
+    /// `"rest"` or a voltage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<Q>,
+}
+
+/// `[[element]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementSection {
+    /// Unique name.
+    pub name: S,
+    /// Catalogue kind or `[[channel]]` name.
+    pub kind: S,
+    /// One-port from this node to ground.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<S>,
+    /// One-port plus terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<S>,
+    /// One-port minus terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<S>,
+    /// Multi-port `(plus, minus)` per port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Spanned<Vec<Vec<S>>>>,
+    /// Catalogue parameters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Q>,
+}
+
+/// `[[channel]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSection {
+    /// Unique name, used as an element `kind`.
+    pub name: S,
+    /// Maximal conductance (S/m² or S).
+    pub gbar: Q,
+    /// Reversal potential.
+    pub e_rev: Q,
+    /// Conductance expression in the gate names.
+    pub conductance: S,
+    /// Gates by name.
+    #[serde(default)]
+    pub gates: BTreeMap<String, Spanned<GateSection>>,
+}
+
+/// One gate of a `[[channel]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSection {
+    /// Opening rate [1/ms].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<S>,
+    /// Closing rate [1/ms].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<S>,
+    /// Time constant [ms].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<S>,
+    /// Steady state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inf: Option<S>,
+}
+
+/// `[[stimulus]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StimulusSection {
+    /// Node the current flows into.
+    pub node: S,
+    /// `pulse | step | sine | pwl | samples`.
+    pub kind: S,
+    /// Amplitude (pulse, step, sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplitude: Option<Q>,
+    /// Start (pulse, step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Q>,
+    /// End (pulse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Q>,
+    /// Frequency (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<Q>,
+    /// Phase (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Q>,
+    /// Offset (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Q>,
+    /// Points `[t, i]` (pwl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Spanned<Vec<Vec<Q>>>>,
+    /// Sample file (samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<S>,
+    /// Unit of the file's time column (samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<S>,
+    /// Unit of the file's current column (samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<S>,
+}
+
+/// `[[probe]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSection {
+    /// Column name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<S>,
+    /// `v | state | current | conductance`.
+    pub variable: S,
+    /// Node (v).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<S>,
+    /// Element (state, current, conductance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element: Option<S>,
+    /// State name (state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<S>,
+    /// Port index, 0-based (current, conductance of multi-ports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<Spanned<i64>>,
+    /// Sampling interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Q>,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// `csv`, `npy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formats: Option<Spanned<Vec<S>>>,
+    /// Write plots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plots: Option<Spanned<bool>>,
+}
+
+/// `[hopfield]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HopfieldSection {
+    /// Symmetric weights `W`, one row per unit (S).
+    pub weights: Spanned<Vec<Vec<Q>>>,
+    /// Capacitances, one per unit (F).
+    pub capacitance: Spanned<Vec<Q>>,
+    /// Input currents, one per unit (A; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Spanned<Vec<Q>>>,
+    /// `tanh | logistic | linear` (default tanh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<S>,
+    /// Gain (tanh, logistic: 1/V) or slope (linear), default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gain: Option<Q>,
+    /// Initial voltages, one per unit (V; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<Spanned<Vec<Q>>>,
+    /// End time.
+    pub t_end: Q,
+    /// RK4 step.
+    pub dt: Q,
+}
+
+impl ModelFile {
+    /// The file back as TOML text (quantities as written). Loading it again gives an equal
+    /// [`ModelFile`].
+    pub fn to_toml_string(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+}
