@@ -422,10 +422,14 @@ where
             scale_y(&mut series)
         };
         let symbol = group.split(' ').next().unwrap_or(group);
+        let what = match series.as_slice() {
+            [only] => format!("{group}: {}", only.label),
+            _ => group.to_string(),
+        };
         let panel_title = if panel_index == 0 {
-            format!("{title}: {group}")
+            format!("{title}: {what}")
         } else {
-            group.to_string()
+            what
         };
         if let Some(area) = areas.get(panel_index) {
             panel(
