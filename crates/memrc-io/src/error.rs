@@ -16,8 +16,8 @@ pub struct LoadError {
     pub line: usize,
     /// 1-based column (in characters).
     pub column: usize,
-    /// The offending key as a path, e.g. `node[1].capacitance` (empty when the file itself is
-    /// the problem).
+    /// The offending key, e.g. `capacitance`, `gbar`, `gates.m.alpha`, or an unknown key as
+    /// written (empty when the problem is the file's syntax or the file as a whole).
     pub key: String,
     /// What is wrong, naming the offending value and what was expected.
     pub message: String,
