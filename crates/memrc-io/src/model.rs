@@ -102,7 +102,7 @@ impl CircuitModel {
 pub enum Initial {
     /// The circuit's rest state.
     Rest,
-    /// A given voltage [V].
+    /// A given voltage \[V\].
     Voltage(f64),
 }
 
@@ -110,11 +110,11 @@ pub enum Initial {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Simulation {
-    /// Start time [s].
+    /// Start time \[s\].
     pub t_start: f64,
-    /// End time [s].
+    /// End time \[s\].
     pub t_end: f64,
-    /// Step (output interval of adaptive solvers) [s].
+    /// Step (output interval of adaptive solvers) \[s\].
     pub dt: f64,
     /// Number of steps, `(t_end − t_start)/dt`.
     pub steps: usize,
@@ -205,7 +205,7 @@ pub struct Probe {
 /// What a probe records, as indices into the circuit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProbeTarget {
-    /// Voltage of node `node` [V].
+    /// Voltage of node `node` \[V\].
     Voltage {
         /// Node index.
         node: usize,
@@ -270,10 +270,10 @@ pub enum OutputFormat {
 pub struct HopfieldModel {
     /// The network.
     pub network: Hopfield,
-    /// Initial voltages [V].
+    /// Initial voltages \[V\].
     pub initial: Vec<f64>,
-    /// End time [s].
+    /// End time \[s\].
     pub t_end: f64,
-    /// RK4 step [s].
+    /// RK4 step \[s\].
     pub dt: f64,
 }

@@ -218,7 +218,7 @@ pub struct GateSection {
     /// Closing rate [1/ms].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<S>,
-    /// Time constant [ms].
+    /// Time constant \[ms\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<S>,
     /// Steady state.
