@@ -4,7 +4,9 @@
 //! memrc element list                       every catalogue kind, one line each
 //! memrc element info NAME                  parameters (unit, default, range), states, source
 //! memrc element NAME [--drive …] --out DIR drive one element and analyse its response
-//! memrc example list                       the paper's worked examples, one line each
+//! memrc run MODEL.toml [--out DIR] …       simulate a model file (default DIR: out/<model name>)
+//! memrc check MODEL.toml                   validate it: rest state, assumptions, size, cost
+//! memrc example list                       the worked examples and example model files
 //! memrc example NAME [--out DIR]           run one (default DIR: out/NAME)
 //! ```
 //!
@@ -15,8 +17,11 @@ mod defaults;
 mod drive;
 mod example;
 mod example_plot;
+mod model_examples;
+mod model_run;
 mod output;
 mod plot;
+mod progress;
 mod summary;
 
 use std::path::PathBuf;
@@ -42,8 +47,100 @@ struct Cli {
 enum Command {
     /// Element kinds: list them, show one, or drive one with a voltage waveform.
     Element(ElementCmd),
-    /// The paper's worked examples: list them or run one.
+    /// Simulates a model file and writes traces, summary and plots.
+    #[command(after_long_help = MODEL_RUN_HELP)]
+    Run(ModelRunArgs),
+    /// Validates a model file without simulating it: rest state, assumption checks, size, cost.
+    Check(ModelCheckArgs),
+    /// The paper's worked examples and the example model files: list them or run one.
     Example(ExampleCmd),
+}
+
+const MODEL_RUN_HELP: &str = "\
+Writes into DIR (default out/<model name>), all at once or not at all:
+  traces.csv    t_s and one column per probe, SI units in the names (v_soma_V, i_na_A_per_m2)
+  traces.npz    NumPy archive: t and one array per probe (numpy.load)
+  summary.json  model, solver statistics (iterations and residuals of the relaxation solver),
+                per node initial/final/min/max voltage and spike times (0 mV up-crossings of
+                membrane nodes), per probe final/min/max, energy balance and its residual,
+                wall times
+  traces.svg, traces.png  the recorded variables against time
+[output] in the model file chooses the data formats and plots; --format overrides it.
+A progress bar is shown on stderr for runs longer than a second (not with --quiet or when
+stderr is not a terminal). Ctrl-C stops the run cleanly (nothing is written, exit status 130);
+a second Ctrl-C exits at once.";
+
+/// Options shared by `run` and `check` that change the model's settings.
+#[derive(Debug, Args, Clone)]
+struct SimOverrides {
+    /// Solver: relaxation, stepping, exp-euler, exp2, trapezoid, rk4, dopri5, sdirk2.
+    #[arg(long, value_name = "NAME")]
+    solver: Option<String>,
+    /// End time (seconds, or with a unit: 20ms).
+    #[arg(long = "t-end", value_name = "T", allow_hyphen_values = true)]
+    t_end: Option<String>,
+    /// Step (seconds, or with a unit: 0.05ms).
+    #[arg(long, value_name = "DT", allow_hyphen_values = true)]
+    dt: Option<String>,
+}
+
+impl SimOverrides {
+    fn to_overrides(&self) -> model_run::Overrides {
+        model_run::Overrides {
+            solver: self.solver.clone(),
+            t_end: self.t_end.clone(),
+            dt: self.dt.clone(),
+        }
+    }
+}
+
+/// Options of `memrc run`.
+#[derive(Debug, Args)]
+struct ModelRunArgs {
+    /// The model file (TOML, see docs/model-format.md).
+    #[arg(value_name = "MODEL.toml")]
+    model: PathBuf,
+    #[command(flatten)]
+    io: RunOutputArgs,
+}
+
+/// Output options of `memrc run` and `memrc example NAME`.
+#[derive(Debug, Args, Clone)]
+struct RunOutputArgs {
+    /// Output directory (default out/<model name>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimOverrides,
+    /// Data formats, comma-separated: csv, npy (default: the model's [output]).
+    #[arg(long, value_name = "csv,npy")]
+    format: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Options of `memrc check`.
+#[derive(Debug, Args)]
+struct ModelCheckArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL.toml")]
+    model: PathBuf,
+    #[command(flatten)]
+    sim: SimOverrides,
+}
+
+/// `memrc example NAME [options]` for a model-file example.
+#[derive(Debug, Parser)]
+#[command(name = "memrc example", no_binary_name = false)]
+struct ModelExampleArgs {
+    /// Example name.
+    name: String,
+    #[command(flatten)]
+    io: RunOutputArgs,
+    /// Print the embedded model file instead of running it.
+    #[arg(long)]
+    print: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,11 +163,14 @@ enum ExampleWhich {
     /// Lists the examples, one line each.
     List,
     /// Paper Example 4 / Figure 3: Hodgkin-Huxley spike by time stepping and by the
-    /// alternating iteration Compute(g) -> Compute(v).
-    #[command(after_long_help = HH_SPIKE_HELP)]
+    /// alternating iteration Compute(g) -> Compute(v) (also: hh_spike).
+    #[command(after_long_help = HH_SPIKE_HELP, alias = "hh_spike")]
     HhSpike(HhSpikeArgs),
     /// Paper eq. (49)-(53): a two-unit Hopfield network settling, L decreasing.
     Hopfield(HopfieldArgs),
+    /// Any example model file (see 'memrc example list'): NAME [--out DIR] [run options].
+    #[command(external_subcommand)]
+    Other(Vec<String>),
 }
 
 /// Options of `memrc example hh-spike`.
@@ -99,6 +199,9 @@ struct HhSpikeArgs {
     /// Output directory (default out/hh-spike).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Print the embedded examples/hh_spike.toml instead of running (run it with 'memrc run').
+    #[arg(long)]
+    print: bool,
 }
 
 /// Options of `memrc example hopfield`.
@@ -113,6 +216,9 @@ struct HopfieldArgs {
     /// Output directory (default out/hopfield).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Print the embedded examples/hopfield.toml instead of running (run it with 'memrc run').
+    #[arg(long)]
+    print: bool,
 }
 
 fn parse_scheme(s: &str) -> std::result::Result<LinearStep, String> {
@@ -215,8 +321,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
+    progress::install_ctrlc();
     match std::panic::catch_unwind(|| dispatch(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.downcast_ref::<progress::Interrupted>().is_some() => {
+            eprintln!("error: interrupted");
+            ExitCode::from(130)
+        }
         Ok(Err(e)) => {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::FAILURE
@@ -272,22 +383,137 @@ fn dispatch(cli: Cli) -> Result<()> {
                 say(&example_list_text());
                 Ok(())
             }
+            ExampleWhich::HhSpike(args) if args.print => print_example("hh_spike"),
             ExampleWhich::HhSpike(args) => run_hh_spike(args),
+            ExampleWhich::Hopfield(args) if args.print => print_example("hopfield"),
             ExampleWhich::Hopfield(args) => run_hopfield(args),
+            ExampleWhich::Other(args) => run_model_example(args),
         },
+        Command::Run(args) => {
+            let model = model_run::load(&args.model)?;
+            run_loaded(model, &args.io)
+        }
+        Command::Check(args) => {
+            let model = model_run::load(&args.model)?;
+            say(&model_run::check_text(model, &args.sim.to_overrides())?);
+            Ok(())
+        }
     }
 }
 
-/// `memrc example list`: one line per example.
+/// Runs a loaded model with the output options.
+fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
+    let settings = model_run::RunSettings {
+        out: io.out.clone(),
+        formats: io
+            .format
+            .as_deref()
+            .map(model_run::parse_formats)
+            .transpose()?,
+        quiet: io.quiet,
+        overrides: io.sim.to_overrides(),
+    };
+    say(&model_run::run_model(model, &settings)?);
+    Ok(())
+}
+
+/// `memrc example NAME --print`.
+fn print_example(name: &str) -> Result<()> {
+    let Some(e) = model_examples::find(name) else {
+        bail!("no example model file '{name}'");
+    };
+    say(e.text);
+    Ok(())
+}
+
+/// `memrc example NAME …` for an example model file.
+fn run_model_example(args: Vec<String>) -> Result<()> {
+    let name = args.first().cloned().unwrap_or_default();
+    let Some(example) = model_examples::find(&name) else {
+        let names = example_names();
+        let hint = memrc::error::suggest(
+            &model_examples::normalise(&name),
+            names.iter().map(String::as_str),
+        )
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default();
+        bail!(
+            "unknown example '{name}'{hint}; 'memrc example list' shows {}",
+            names.join(", ")
+        );
+    };
+    let parsed = match ModelExampleArgs::try_parse_from(
+        std::iter::once("memrc example".to_string()).chain(args.iter().cloned()),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                say(&e.render().to_string());
+                return Ok(());
+            }
+            let text = e.render().to_string();
+            let line = one_line(text.split("Usage:").next().unwrap_or(&text));
+            bail!("{}", line.strip_prefix("error:").unwrap_or(&line).trim());
+        }
+    };
+    if parsed.print {
+        say(example.text);
+        return Ok(());
+    }
+    let origin = format!("examples/{}.toml", example.name);
+    let model = memrc_io::load_str_with(
+        example.text,
+        &origin,
+        None,
+        &memrc_io::LoadOptions::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut io = parsed.io;
+    if io.out.is_none() {
+        io.out = Some(PathBuf::from("out").join(example.name));
+    }
+    run_loaded(model, &io)
+}
+
+/// Every name `memrc example` accepts (with `_`).
+fn example_names() -> Vec<String> {
+    let mut names: Vec<String> = model_examples::MODEL_EXAMPLES
+        .iter()
+        .map(|e| e.name.to_string())
+        .collect();
+    for e in &example::EXAMPLES {
+        let n = model_examples::normalise(e.name);
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+/// `memrc example list`: one line per example; the built-in paper examples first, then the
+/// example model files (a name that is both is listed once, as built-in).
 fn example_list_text() -> String {
-    let width = example::EXAMPLES
+    let mut rows: Vec<(String, String)> = example::EXAMPLES
         .iter()
-        .map(|e| e.name.len())
-        .max()
-        .unwrap_or(0);
-    example::EXAMPLES
-        .iter()
-        .map(|e| format!("{:<width$}  {}\n", e.name, e.description))
+        .map(|e| {
+            let file = model_examples::find(e.name)
+                .map(|m| format!(" [built-in; model file: examples/{}.toml]", m.name))
+                .unwrap_or_default();
+            (e.name.to_string(), format!("{}{file}", e.description))
+        })
+        .collect();
+    for m in model_examples::MODEL_EXAMPLES {
+        let builtin = example::EXAMPLES
+            .iter()
+            .any(|e| model_examples::normalise(e.name) == m.name);
+        if !builtin {
+            rows.push((m.name.to_string(), model_examples::description(m)));
+        }
+    }
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(n, d)| format!("{n:<width$}  {d}\n"))
         .collect()
 }
 

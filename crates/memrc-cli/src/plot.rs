@@ -356,3 +356,91 @@ fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>> {
         .map_err(|e| anyhow!("encoding PNG: {e}"))?;
     Ok(out)
 }
+
+/// Size of the probe-traces figure \[px\]: one 230 px panel per group of columns.
+pub fn probe_traces_size(groups: &[String]) -> (u32, u32) {
+    let mut distinct: Vec<&String> = Vec::new();
+    for g in groups {
+        if !distinct.contains(&g) {
+            distinct.push(g);
+        }
+    }
+    (900, 230 * distinct.len().max(1) as u32)
+}
+
+/// The recorded variables of a model run against time: one panel per group of columns
+/// (voltages, states of one unit, currents, conductances), in order of first appearance.
+pub fn probe_traces<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    traces: &crate::model_run::Traces,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    root.fill(&WHITE)
+        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    let mut order: Vec<&String> = Vec::new();
+    for g in &traces.groups {
+        if !order.contains(&g) {
+            order.push(g);
+        }
+    }
+    let t_end = traces.t.last().copied().unwrap_or(1.0);
+    let (ft, pt) = prefix_for(t_end.abs());
+    let t_label = axis_label("t", pt, "s");
+    let areas = root.split_evenly((order.len().max(1), 1));
+    for (panel_index, group) in order.iter().enumerate() {
+        let cols: Vec<usize> = (0..traces.names.len())
+            .filter(|&c| &traces.groups[c] == *group)
+            .collect();
+        let unit = cols
+            .first()
+            .map_or("1", |&c| traces.units[c].as_str())
+            .to_string();
+        let mut series: Vec<Series> = cols
+            .iter()
+            .map(|&c| {
+                let (x, y): (Vec<f64>, Vec<f64>) = traces
+                    .t
+                    .iter()
+                    .zip(&traces.columns[c])
+                    .filter(|(_, y)| y.is_finite())
+                    .map(|(t, y)| (t * ft, *y))
+                    .unzip();
+                Series {
+                    label: traces.names[c].clone(),
+                    x,
+                    y,
+                }
+            })
+            .collect();
+        let prefix = if unit == "1" {
+            ""
+        } else {
+            scale_y(&mut series)
+        };
+        let symbol = group.split(' ').next().unwrap_or(group);
+        let what = match series.as_slice() {
+            [only] => format!("{group}: {}", only.label),
+            _ => group.to_string(),
+        };
+        let panel_title = if panel_index == 0 {
+            format!("{title}: {what}")
+        } else {
+            what
+        };
+        if let Some(area) = areas.get(panel_index) {
+            panel(
+                area,
+                &panel_title,
+                &t_label,
+                &axis_label(symbol, prefix, &unit),
+                &series,
+            )?;
+        }
+    }
+    root.present()
+        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+}

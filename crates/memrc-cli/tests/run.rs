@@ -1,0 +1,642 @@
+//! End-to-end tests of `memrc run`, `memrc check` and `memrc example NAME` on the model files
+//! under `examples/`, running the built binary on temporary directories.
+//!
+//! **Golden summaries.** `tests/golden/<example>.json` holds the key numbers of each example's
+//! `summary.json` (solver, steps, iteration counts, per node the final voltage and the spike
+//! times, per probe the final value, the energy residual). They are compared with tolerances
+//! that mean something: spike counts exactly, spike times to 1 µs (1 % of the 0.1 ms step),
+//! final voltages to 1 µV, probe values to 1e-6 relative (+1e-12 absolute), iteration counts
+//! to ±2, adaptive step counts to 5 %, and the relative energy residual must stay below
+//! 10 × its golden value (or 1e-12). To regenerate them after an intended change, run
+//!
+//! ```text
+//! MEMRC_BLESS=1 cargo test -p memrc-cli --test run
+//! ```
+//!
+//! and review the diff of `tests/golden/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn memrc_env(args: &[&str], env: &[(&str, &str)], cwd: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memrc"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    cmd.output().expect("the memrc binary runs")
+}
+
+fn memrc(args: &[&str]) -> Output {
+    memrc_env(args, &[], None)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every example model file, by name.
+fn example_files() -> Vec<(String, PathBuf)> {
+    let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(repo().join("examples"))
+        .expect("examples/ exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| {
+            let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
+            (name, p)
+        })
+        .collect();
+    v.sort();
+    assert!(v.len() >= 7, "{v:?}");
+    v
+}
+
+/// Extra options for long examples.
+fn shortening(name: &str) -> &'static [&'static str] {
+    match name {
+        // 100 ms of repetitive firing: 40 ms keep three spikes and exercise --t-end.
+        "hh_step" => &["--t-end", "40 ms"],
+        _ => &[],
+    }
+}
+
+/// Fails the test with a one-line reason unless the error output is one line.
+fn assert_one_line_error(o: &Output, what: &str) {
+    assert!(!o.status.success(), "{what}: succeeded");
+    let e = stderr(o);
+    assert_eq!(e.trim_end().lines().count(), 1, "{what}: {e}");
+    assert!(e.starts_with("error: "), "{what}: {e}");
+}
+
+/// The key numbers of a summary.
+fn key_numbers(s: &Value) -> Value {
+    let nodes: Vec<Value> = s["nodes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| {
+                    json!({
+                        "name": n["name"],
+                        "final_V": n["final_V"],
+                        "spike_times_s": n.get("spike_times_s").cloned().unwrap_or(Value::Null),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let probes: Vec<Value> = s["probes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| json!({ "column": p["column"], "final": p["final"] }))
+                .collect()
+        })
+        .unwrap_or_default();
+    let st = &s["solver"]["statistics"];
+    json!({
+        "model": s["model"],
+        "solver": s["solver"]["name"],
+        "steps": s["grid"]["steps"],
+        "iterations": st.get("iterations").cloned().unwrap_or(Value::Null),
+        "accepted_steps": st.get("accepted_steps").cloned().unwrap_or(Value::Null),
+        "nodes": nodes,
+        "probes": probes,
+        "energy_rel_residual": s["energy"]["balance"]["rel_residual"],
+        "hopfield_final_state": s["run"].get("final_state").cloned().unwrap_or(Value::Null),
+        "hopfield_lyapunov_final": s["run"].get("lyapunov_final").cloned().unwrap_or(Value::Null),
+    })
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn close(a: f64, b: f64, abs: f64, rel: f64) -> bool {
+    (a - b).abs() <= abs + rel * b.abs()
+}
+
+/// Compares key numbers against the golden ones; returns the differences.
+fn compare(got: &Value, want: &Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    for key in ["model", "solver", "steps"] {
+        if got[key] != want[key] {
+            bad.push(format!("{key}: {} vs golden {}", got[key], want[key]));
+        }
+    }
+    if let (Some(a), Some(b)) = (got["iterations"].as_i64(), want["iterations"].as_i64()) {
+        if (a - b).abs() > 2 {
+            bad.push(format!("iterations {a} vs golden {b} (±2)"));
+        }
+    }
+    if let (Some(a), Some(b)) = (
+        got["accepted_steps"].as_f64(),
+        want["accepted_steps"].as_f64(),
+    ) {
+        if !close(a, b, 2.0, 0.05) {
+            bad.push(format!("accepted steps {a} vs golden {b} (5 %)"));
+        }
+    }
+    let empty = Vec::new();
+    let gn = got["nodes"].as_array().unwrap_or(&empty);
+    let wn = want["nodes"].as_array().unwrap_or(&empty);
+    if gn.len() != wn.len() {
+        bad.push(format!("{} nodes vs golden {}", gn.len(), wn.len()));
+    }
+    for (g, w) in gn.iter().zip(wn) {
+        let name = &w["name"];
+        if !close(f(&g["final_V"]), f(&w["final_V"]), 1e-6, 0.0) {
+            bad.push(format!(
+                "node {name}: final {} V vs golden {} V (1 µV)",
+                g["final_V"], w["final_V"]
+            ));
+        }
+        match (g["spike_times_s"].as_array(), w["spike_times_s"].as_array()) {
+            (None, None) => {}
+            (Some(a), Some(b)) if a.len() == b.len() => {
+                for (x, y) in a.iter().zip(b) {
+                    if !close(f(x), f(y), 1e-6, 0.0) {
+                        bad.push(format!(
+                            "node {name}: spike at {x} s vs golden {y} s (1 µs)"
+                        ));
+                    }
+                }
+            }
+            (a, b) => bad.push(format!(
+                "node {name}: spikes {:?} vs golden {:?}",
+                a.map(Vec::len),
+                b.map(Vec::len)
+            )),
+        }
+    }
+    let gp = got["probes"].as_array().unwrap_or(&empty);
+    let wp = want["probes"].as_array().unwrap_or(&empty);
+    if gp.len() != wp.len() {
+        bad.push(format!("{} probes vs golden {}", gp.len(), wp.len()));
+    }
+    for (g, w) in gp.iter().zip(wp) {
+        if g["column"] != w["column"] || !close(f(&g["final"]), f(&w["final"]), 1e-12, 1e-6) {
+            bad.push(format!(
+                "probe {}: final {} vs golden {} {}",
+                w["column"], g["final"], g["column"], w["final"]
+            ));
+        }
+    }
+    if let (Some(a), Some(b)) = (
+        got["energy_rel_residual"].as_f64(),
+        want["energy_rel_residual"].as_f64(),
+    ) {
+        if a.abs() > (10.0 * b.abs()).max(1e-12) {
+            bad.push(format!(
+                "energy relative residual {a:e} vs golden {b:e} (×10)"
+            ));
+        }
+    }
+    if let (Some(a), Some(b)) = (
+        got["hopfield_final_state"].as_array(),
+        want["hopfield_final_state"].as_array(),
+    ) {
+        for (x, y) in a.iter().zip(b) {
+            if !close(f(x), f(y), 1e-9, 1e-9) {
+                bad.push(format!("Hopfield final state {x} vs golden {y}"));
+            }
+        }
+    }
+    bad
+}
+
+/// Checks `traces.npz`: a zip of `.npy` members `t` and one per CSV column, with the CSV's
+/// length and first-row values.
+fn check_npz(dir: &Path, name: &str) {
+    use ndarray::Array1;
+    use ndarray_npy::NpzReader;
+    let bytes = std::fs::read(dir.join("traces.npz")).expect("traces.npz written");
+    assert_eq!(&bytes[..4], b"PK\x03\x04", "{name}: not a zip archive");
+    let csv = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv written");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let first: Vec<f64> = lines
+        .next()
+        .expect("a row")
+        .split(',')
+        .map(|x| x.parse().unwrap_or(f64::NAN))
+        .collect();
+    let rows = csv.lines().count() - 1;
+    let mut npz =
+        NpzReader::new(std::fs::File::open(dir.join("traces.npz")).expect("open")).expect("npz");
+    let mut names = npz.names().expect("names");
+    names.sort();
+    let mut want: Vec<String> = header
+        .iter()
+        .map(|h| {
+            if *h == "t_s" {
+                "t".into()
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    want.sort();
+    let strip = |n: &String| n.trim_end_matches(".npy").to_string();
+    assert_eq!(
+        names.iter().map(strip).collect::<Vec<_>>(),
+        want,
+        "{name}: npz members"
+    );
+    for (j, h) in header.iter().enumerate() {
+        let key = if *h == "t_s" { "t" } else { h };
+        let a: Array1<f64> = npz.by_name(key).expect("member reads as float64 1-d");
+        assert_eq!(a.len(), rows, "{name}: {key} length");
+        assert!(
+            a[0] == first[j] || (a[0] - first[j]).abs() <= 1e-15 * first[j].abs(),
+            "{name}: {key}[0] = {} vs CSV {}",
+            a[0],
+            first[j]
+        );
+    }
+}
+
+#[test]
+fn every_example_runs_and_matches_its_golden_summary() {
+    let bless = std::env::var("MEMRC_BLESS").is_ok_and(|v| v == "1");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    for (name, file) in example_files() {
+        let dir = tmp.path().join(&name);
+        let mut args = vec!["run", path(&file), "--out", path(&dir), "--quiet"];
+        args.extend_from_slice(shortening(&name));
+        let o = memrc(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(stdout(&o).contains("wrote"), "{name}: {}", stdout(&o));
+        for f in [
+            "traces.csv",
+            "traces.npz",
+            "summary.json",
+            "traces.svg",
+            "traces.png",
+        ] {
+            let len = std::fs::metadata(dir.join(f)).map_or(0, |m| m.len());
+            assert!(len > 100, "{name}: {f} missing or empty");
+        }
+        check_npz(&dir, &name);
+        let summary: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))
+                .expect("summary.json parses");
+        let got = key_numbers(&summary);
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(format!("{name}.json"));
+        if bless {
+            std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
+            let text = serde_json::to_string_pretty(&got).expect("json") + "\n";
+            std::fs::write(&golden, text).expect("write golden");
+            continue;
+        }
+        let want: Value = match std::fs::read(&golden) {
+            Ok(b) => serde_json::from_slice(&b).expect("golden parses"),
+            Err(_) => {
+                failures.push(format!(
+                    "{name}: no golden file {} (run with MEMRC_BLESS=1)",
+                    golden.display()
+                ));
+                continue;
+            }
+        };
+        for d in compare(&got, &want) {
+            failures.push(format!("{name}: {d}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn physical_expectations_of_the_examples() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = |name: &str, extra: &[&str]| -> Value {
+        let dir = tmp
+            .path()
+            .join(format!("{name}{}", extra.join("_").replace(' ', "")));
+        let file = repo().join(format!("examples/{name}.toml"));
+        let mut args = vec!["run", path(&file), "--out", path(&dir), "--quiet"];
+        args.extend_from_slice(extra);
+        let o = memrc(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
+            .expect("json")
+    };
+    // Example 4: one spike near the paper's 21.9 ms; the relaxation converges.
+    let s = run("hh_spike", &[]);
+    let spikes = s["nodes"][0]["spike_times_s"].as_array().expect("spikes");
+    assert_eq!(spikes.len(), 1);
+    assert!((f(&spikes[0]) - 0.0219).abs() < 2e-4, "{}", spikes[0]);
+    assert!(f(&s["solver"]["statistics"]["final_change_V"]) <= 1e-11);
+    // The same model by time stepping and by an ODE method agrees on the spike time.
+    for solver in ["stepping", "exp2", "dopri5"] {
+        let s = run("hh_spike", &["--solver", solver]);
+        let sp = s["nodes"][0]["spike_times_s"].as_array().expect("spikes");
+        assert_eq!(sp.len(), 1, "{solver}");
+        assert!(
+            (f(&sp[0]) - f(&spikes[0])).abs() < 1e-4,
+            "{solver}: {}",
+            sp[0]
+        );
+        assert_eq!(s["solver"]["name"], solver);
+    }
+    // The synapse carries the spike: the postsynaptic neuron fires after the presynaptic one.
+    let s = run("two_neurons", &[]);
+    let pre = f(&s["nodes"][0]["spike_times_s"][0]);
+    let post = f(&s["nodes"][1]["spike_times_s"][0]);
+    assert!(post > pre && post < pre + 5e-3, "pre {pre} post {post}");
+    // Devices: no spike entries, energy balance to rounding with the exponential scheme.
+    let s = run("ideal_memristor", &[]);
+    assert!(s["nodes"][0].get("spike_times_s").is_none());
+    assert!(f(&s["energy"]["balance"]["rel_residual"]) < 1e-12);
+    // Hopfield: L decreases.
+    let s = run("hopfield", &[]);
+    assert_eq!(s["run"]["lyapunov_decreasing"], true);
+}
+
+#[test]
+fn check_prints_the_rest_state_of_every_example() {
+    for (name, file) in example_files() {
+        let o = memrc(&["check", path(&file)]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains(": valid"), "{name}: {out}");
+        assert!(out.contains("expected cost:"), "{name}: {out}");
+        assert!(out.contains("assumption checks"), "{name}: {out}");
+        if name == "hopfield" {
+            assert!(out.contains("initial V"), "{name}: {out}");
+        } else {
+            assert!(out.contains("rest state:"), "{name}: {out}");
+            assert!(out.contains("size: "), "{name}: {out}");
+            assert!(out.contains("all positive: ok"), "{name}: {out}");
+        }
+    }
+    let o = memrc(&["check", path(&repo().join("examples/hh_spike.toml"))]);
+    let out = stdout(&o);
+    // The HH rest state, about -65 mV.
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("v_soma = "))
+        .expect("rest voltage line");
+    let mv: f64 = line
+        .split('=')
+        .nth(1)
+        .and_then(|s| s.trim().trim_end_matches("mV").trim().parse().ok())
+        .expect("a number");
+    assert!((mv + 65.0).abs() < 0.1, "{line}");
+    assert!(
+        out.contains("1 node(s), 3 state(s), 4 unknowns per time, 501 samples"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_refuses_a_run_above_the_memory_limit() {
+    let file = repo().join("examples/two_neurons.toml");
+    let o = memrc(&["check", path(&file), "--t-end", "1e6 s"]);
+    assert_one_line_error(&o, "huge run");
+    assert!(stderr(&o).contains("more than the limit"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_input_is_one_line_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let good = repo().join("examples/hh_spike.toml");
+    let broken = tmp.path().join("broken.toml");
+    let text = std::fs::read_to_string(&good)
+        .expect("read")
+        .replace("dt = \"0.1 ms\"", "dt = \"0.1 mV\"");
+    std::fs::write(&broken, text).expect("write");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["run".into(), path(&tmp.path().join("missing.toml")).into()],
+            "cannot read the model file",
+        ),
+        (
+            vec!["run".into(), path(&broken).into()],
+            "broken.toml:11:6: 'dt'",
+        ),
+        (
+            vec!["check".into(), path(&broken).into()],
+            "broken.toml:11:6: 'dt'",
+        ),
+        (
+            vec!["run".into(), path(&good).into(), "--dt".into(), "0".into()],
+            "--dt must be positive",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--t-end".into(),
+                "-5ms".into(),
+            ],
+            "must be later than the start",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--t-end".into(),
+                "0".into(),
+            ],
+            "must be later than the start",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--dt".into(),
+                "0.03ms".into(),
+            ],
+            "not a whole number of steps",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--solver".into(),
+                "rk5".into(),
+            ],
+            "unknown --solver 'rk5' (did you mean 'rk4'?)",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--dt".into(),
+                "1 mV".into(),
+            ],
+            "expected a time",
+        ),
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--format".into(),
+                "xls".into(),
+            ],
+            "unknown --format 'xls'",
+        ),
+    ];
+    for (mut args, needle) in cases {
+        if args[0] == "run" {
+            args.extend(["--out".into(), path(&out).into()]);
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = memrc(&a);
+        assert_one_line_error(&o, needle);
+        assert!(stderr(&o).contains(needle), "{needle}: {}", stderr(&o));
+        assert!(!out.exists(), "{needle}: output written");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "{needle}: {left:?}");
+    }
+}
+
+#[test]
+fn an_interrupted_run_leaves_nothing_that_looks_complete() {
+    // MEMRC_CANCEL_AFTER_ITERATIONS makes the observer report a Ctrl-C at its N-th call: the
+    // same path as a real Ctrl-C (the solver returns Cancelled).
+    for (name, solver) in [
+        ("hh_spike", "relaxation"),
+        ("hh_spike", "stepping"),
+        ("memrc_potassium", "dopri5"),
+    ] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("out");
+        let file = repo().join(format!("examples/{name}.toml"));
+        let o = memrc_env(
+            &["run", path(&file), "--out", path(&out), "--solver", solver],
+            &[("MEMRC_CANCEL_AFTER_ITERATIONS", "3")],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(130), "{solver}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "error: interrupted\n", "{solver}");
+        assert!(stdout(&o).is_empty(), "{solver}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(left.is_empty(), "{solver}: left behind {left:?}");
+        // Into an existing directory: its files stay as they were, nothing is added.
+        std::fs::create_dir(&out).expect("mkdir");
+        std::fs::write(out.join("old.txt"), "old").expect("write");
+        let o = memrc_env(
+            &["run", path(&file), "--out", path(&out), "--solver", solver],
+            &[("MEMRC_CANCEL_AFTER_ITERATIONS", "2")],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(130), "{solver}");
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("old.txt")], "{solver}");
+    }
+}
+
+#[test]
+fn example_list_and_names_cover_every_model_file() {
+    let o = memrc(&["example", "list"]);
+    assert!(o.status.success());
+    let list = stdout(&o);
+    for (name, _) in example_files() {
+        let listed = list.lines().any(|l| {
+            l.split_whitespace().next().map(|n| n.replace('-', "_")) == Some(name.clone())
+        });
+        assert!(listed, "{name} not in the list:\n{list}");
+        // Every file is embedded: --print gives it back verbatim.
+        let o = memrc(&["example", &name.replace('_', "-"), "--print"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let text =
+            std::fs::read_to_string(repo().join(format!("examples/{name}.toml"))).expect("read");
+        assert_eq!(stdout(&o), text, "{name}: embedded copy differs");
+    }
+    // A model-file example runs from anywhere, into out/NAME by default; both spellings.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = memrc_env(
+        &["example", "ideal-memristor", "--quiet"],
+        &[],
+        Some(tmp.path()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("out/ideal_memristor/summary.json").exists());
+    let dir = tmp.path().join("tn");
+    let o = memrc(&[
+        "example",
+        "two_neurons",
+        "--out",
+        path(&dir),
+        "--t-end",
+        "10ms",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("traces.npz").exists());
+    // hh_spike is the built-in Figure 3 reproduction under either spelling.
+    let dir = tmp.path().join("hh");
+    let o = memrc(&["example", "hh_spike", "--out", path(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("figure3.png").exists());
+    // Unknown names and options: one line.
+    let o = memrc(&["example", "two_neuron"]);
+    assert_one_line_error(&o, "unknown example");
+    assert!(
+        stderr(&o).contains("did you mean 'two_neurons'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = memrc(&["example", "hp_memristor", "--bogus"]);
+    assert_one_line_error(&o, "unknown option");
+}
+
+#[test]
+fn dt_override_resamples_probes_and_format_selects_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("o");
+    let file = repo().join("examples/hh_step.toml");
+    let o = memrc(&[
+        "run",
+        path(&file),
+        "--out",
+        path(&dir),
+        "--t-end",
+        "10ms",
+        "--dt",
+        "0.1ms",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!dir.join("traces.npz").exists());
+    let csv = std::fs::read_to_string(dir.join("traces.csv")).expect("csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "t_s,v_soma_V,n");
+    // 100 steps: v on every row; n every 0.5 ms = every 5th row, empty otherwise.
+    assert_eq!(rows.len(), 102);
+    assert!(rows[2].ends_with(','), "{}", rows[2]);
+    assert!(!rows[6].ends_with(','), "{}", rows[6]);
+}
