@@ -365,7 +365,7 @@ pub fn apply_overrides(
         );
     }
     if let Some(t) = t_end {
-        if !(t > 0.0) {
+        if t.is_nan() || t <= 0.0 {
             bail!("--t-end {t} s must be later than the start of the model, 0 s");
         }
         let r = t / n.dt;
