@@ -19,6 +19,7 @@ mod example;
 mod example_plot;
 mod model_examples;
 mod model_run;
+mod net_run;
 mod output;
 mod plot;
 mod progress;
@@ -394,7 +395,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             run_loaded(model, &args.io)
         }
         Command::Check(args) => {
-            let model = model_run::load(&args.model)?;
+            let model = model_run::load_for_check(&args.model)?;
             say(&model_run::check_text(model, &args.sim.to_overrides())?);
             Ok(())
         }

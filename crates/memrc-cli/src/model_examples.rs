@@ -35,6 +35,8 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "memrc_potassium",
     "two_neurons",
     "hopfield",
+    "cobahh",
+    "small_network",
 );
 
 /// `-` and `_` are the same in example names.

@@ -76,6 +76,16 @@ pub fn load(path: &Path) -> Result<LoadedModel> {
     memrc_io::load(path).map_err(|e| anyhow!("{e}"))
 }
 
+/// Loads a model file for `memrc check`: network models are validated and their memory
+/// estimated, not built.
+pub fn load_for_check(path: &Path) -> Result<LoadedModel> {
+    memrc_io::load_with(
+        path,
+        &memrc_io::LoadOptions::default().build_networks(false),
+    )
+    .map_err(|e| anyhow!("{e}"))
+}
+
 /// Parses a time option (`0.02`, `20ms`, `"20 ms"`) \[s\].
 fn time_option(flag: &str, text: &str) -> Result<f64> {
     let q = units::parse_quantity(text).map_err(|e| anyhow!("{flag} '{text}': {e}"))?;
@@ -309,6 +319,16 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             }
             whole_steps(h.t_end, h.dt, if dt.is_some() { "--dt" } else { "--t-end" })?;
             let cost = hopfield_cost(h);
+            cost.check()?;
+            Ok(cost)
+        }
+        ModelKind::Network(n) => {
+            crate::net_run::apply_overrides(n, t_end, dt.is_some(), ov.solver.is_some())?;
+            let cost = Cost {
+                steps: n.steps as usize,
+                trace_bytes: n.recording_bytes as f64,
+                solver_bytes: n.estimate.total_bytes as f64,
+            };
             cost.check()?;
             Ok(cost)
         }
@@ -872,7 +892,17 @@ pub fn run_model(mut model: LoadedModel, settings: &RunSettings) -> Result<Strin
     let mut files = Staged::new();
     let mut names = Vec::new();
     let mut monitor = Monitor::new(settings.quiet, &model.name);
+    let prebuilt = model.network_mut().and_then(|n| n.network.take());
     let (mut doc, report) = match &model.kind {
+        ModelKind::Network(n) => crate::net_run::run(
+            &model,
+            n,
+            prebuilt,
+            &formats,
+            &mut files,
+            &mut names,
+            &mut monitor,
+        )?,
         ModelKind::Circuit(c) => {
             let run = solve_circuit(c, &mut monitor)?;
             monitor.finish();
@@ -998,6 +1028,7 @@ pub fn check_text(mut model: LoadedModel, ov: &Overrides) -> Result<String> {
     }
     match &model.kind {
         ModelKind::Circuit(c) => check_circuit(&mut out, &model, c)?,
+        ModelKind::Network(n) => crate::net_run::check(&mut out, n),
         ModelKind::Hopfield(h) => {
             let net = &h.network;
             let n = net.n_units();

@@ -444,3 +444,99 @@ where
     root.present()
         .map_err(|e| anyhow!("writing the plot: {e:?}"))
 }
+
+/// Size of the raster and rate figures \[px\].
+pub const NETWORK_SIZE: (u32, u32) = (1000, 600);
+
+/// Spike raster of a network run: one dot per spike at (time, global id), coloured by
+/// population. `spikes` are `(t [s], id)`; `populations` are `(name, first id, size)`.
+pub fn raster<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    t_end: f64,
+    spikes: &[(f64, u32)],
+    populations: &[(String, usize, usize)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
+    root.fill(&WHITE).map_err(err)?;
+    let n: usize = populations.iter().map(|p| p.2).sum();
+    let (ft, pt) = prefix_for(t_end.abs());
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..t_end * ft, 0.0..n.max(1) as f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axis_label("t", pt, "s"))
+        .y_desc("neuron id")
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    for (k, (name, offset, size)) in populations.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let (lo, hi) = (*offset as u32, (*offset + *size) as u32);
+        chart
+            .draw_series(
+                spikes
+                    .iter()
+                    .filter(|(_, id)| (lo..hi).contains(id))
+                    .map(|&(t, id)| Pixel::new((t * ft, f64::from(id)), colour)),
+            )
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 12, y + 3)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// Population rates of a network run against time: `rates` are `(name, rate per bin [Hz])`
+/// with bins of `bin` seconds from 0.
+pub fn rates<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    bin: f64,
+    rates: &[(String, Vec<f64>)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    root.fill(&WHITE)
+        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    let t_end = rates.iter().map(|r| r.1.len()).max().unwrap_or(1) as f64 * bin;
+    let (ft, pt) = prefix_for(t_end);
+    let series: Vec<Series> = rates
+        .iter()
+        .map(|(name, r)| Series {
+            label: name.clone(),
+            x: (0..r.len()).map(|k| (k as f64 + 0.5) * bin * ft).collect(),
+            y: r.clone(),
+        })
+        .collect();
+    panel(
+        &root,
+        title,
+        &axis_label("t", pt, "s"),
+        "rate [Hz]",
+        &series,
+    )
+}

@@ -53,7 +53,21 @@ fn repo() -> PathBuf {
 }
 
 /// Every example model file, by name.
+/// Whether an example file is a spiking network model (`[network]`).
+fn is_network(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.trim() == "[network]"))
+}
+
+/// The circuit and Hopfield examples (network examples have their own tests).
 fn example_files() -> Vec<(String, PathBuf)> {
+    all_example_files()
+        .into_iter()
+        .filter(|(_, p)| !is_network(p))
+        .collect()
+}
+
+/// Every example model file, by name.
+fn all_example_files() -> Vec<(String, PathBuf)> {
     let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(repo().join("examples"))
         .expect("examples/ exists")
         .map(|e| e.expect("entry").path())
@@ -562,7 +576,7 @@ fn example_list_and_names_cover_every_model_file() {
     let o = memrc(&["example", "list"]);
     assert!(o.status.success());
     let list = stdout(&o);
-    for (name, _) in example_files() {
+    for (name, _) in all_example_files() {
         let listed = list.lines().any(|l| {
             l.split_whitespace().next().map(|n| n.replace('-', "_")) == Some(name.clone())
         });
@@ -639,4 +653,156 @@ fn dt_override_resamples_probes_and_format_selects_files() {
     assert_eq!(rows.len(), 102);
     assert!(rows[2].ends_with(','), "{}", rows[2]);
     assert!(!rows[6].ends_with(','), "{}", rows[6]);
+}
+
+#[test]
+fn the_small_network_runs_and_writes_its_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("net");
+    let file = repo().join("examples/small_network.toml");
+    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("small_network: 100 neurons"), "{out}");
+    for f in [
+        "spikes.csv",
+        "traces.csv",
+        "traces.npz",
+        "summary.json",
+        "raster.svg",
+        "raster.png",
+        "rate.svg",
+        "rate.png",
+    ] {
+        let len = std::fs::metadata(dir.join(f)).map_or(0, |m| m.len());
+        assert!(len > 100, "{f} missing or empty");
+    }
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(s["kind"], "network");
+    assert_eq!(s["n"], 100);
+    assert_eq!(s["steps"], 2000);
+    let spikes = s["spikes"].as_u64().expect("spikes");
+    assert!(spikes > 0);
+    let synapses = s["synapses"].as_u64().expect("synapses");
+    assert!(synapses > 80 * 8 + 20 * 80 && synapses < 3000, "{synapses}");
+    assert!(f(&s["build_s"]) >= 0.0 && f(&s["sim_s"]) < 1.0, "{s}");
+    assert!(f(&s["rate_hz"]["exc"]) > 0.0 && f(&s["rate_hz"]["inh"]) > 0.0);
+    assert_eq!(s["warnings"], json!([]));
+    // spikes.csv: one line per spike, times on the grid, ids in range.
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("t_s,id"));
+    let rows: Vec<(f64, u32)> = lines
+        .map(|l| {
+            let (t, id) = l.split_once(',').expect("two fields");
+            (t.parse().expect("t"), id.parse().expect("id"))
+        })
+        .collect();
+    assert_eq!(rows.len() as u64, spikes);
+    assert!(
+        rows.iter()
+            .all(|&(t, id)| t > 0.0 && t <= 0.2 + 1e-12 && id < 100)
+    );
+    assert!(rows.windows(2).all(|w| w[0].0 <= w[1].0));
+    // traces.csv: v of three exc neurons every step and ge of two inh neurons every 1 ms.
+    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
+    assert_eq!(
+        traces.lines().next(),
+        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S")
+    );
+    assert_eq!(traces.lines().count(), 1 + 2000);
+    // traces.npz: the trace columns plus spike_t and spike_id.
+    use ndarray::Array1;
+    use ndarray_npy::NpzReader;
+    let mut npz =
+        NpzReader::new(std::fs::File::open(dir.join("traces.npz")).expect("open")).expect("npz");
+    let t: Array1<f64> = npz.by_name("spike_t").expect("spike_t");
+    let id: Array1<u32> = npz.by_name("spike_id").expect("spike_id");
+    assert_eq!(t.len() as u64, spikes);
+    assert_eq!(id.len() as u64, spikes);
+    assert_eq!((t[0], id[0]), rows[0]);
+    let v: Array1<f64> = npz.by_name("exc.v[0]_V").expect("v column");
+    assert_eq!(v.len(), 2000);
+    let ge: Array1<f64> = npz.by_name("inh.ge[1]_S").expect("ge column");
+    assert_eq!(ge.iter().filter(|x| x.is_finite()).count(), 200);
+    // The same seed gives the same spikes on another run (and any thread count).
+    let dir2 = tmp.path().join("net2");
+    let o = memrc(&["run", path(&file), "--out", path(&dir2), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir2.join("spikes.csv")).expect("spikes"),
+        csv.into_bytes()
+    );
+}
+
+#[test]
+fn cobahh_runs_through_the_cli_and_check_reports_its_memory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cobahh");
+    let file = repo().join("examples/cobahh.toml");
+    let o = memrc(&["check", path(&file)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("exc: 3200 neurons (global ids 0..3199)"),
+        "{out}"
+    );
+    assert!(out.contains("size: 4000 neurons, up to"), "{out}");
+    assert!(out.contains("memory estimate: "), "{out}");
+    let o = memrc(&[
+        "run",
+        path(&file),
+        "--out",
+        path(&dir),
+        "--quiet",
+        "--t-end",
+        "20 ms",
+        "--format",
+        "npy",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(s["n"], 4000);
+    assert_eq!(s["steps"], 200);
+    let syn = s["synapses"].as_u64().expect("synapses");
+    // 0.02 · 4000² = 320000 ± a few sd.
+    assert!((syn as f64 - 320_000.0).abs() < 3000.0, "{syn}");
+    assert!(!dir.join("spikes.csv").exists());
+    assert!(dir.join("traces.npz").exists());
+    // --dt and --solver do not apply to networks.
+    let o = memrc(&["run", path(&file), "--dt", "0.05ms", "--out", path(&dir)]);
+    assert_one_line_error(&o, "--dt on a network");
+    let o = memrc(&["check", path(&file), "--solver", "rk4"]);
+    assert_one_line_error(&o, "--solver on a network");
+}
+
+#[test]
+fn a_broken_network_file_is_one_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(repo().join("examples/small_network.toml"))
+        .expect("read")
+        .replacen("source = \"inh\"", "source = \"inhh\"", 1);
+    let file = tmp.path().join("bad.toml");
+    std::fs::write(&file, text).expect("write");
+    let out = tmp.path().join("o");
+    for args in [
+        vec!["run", path(&file), "--out", path(&out)],
+        vec!["check", path(&file)],
+    ] {
+        let cmd = args[0];
+        let o = memrc(&args);
+        assert_one_line_error(&o, cmd);
+        assert!(
+            stderr(&o).contains(
+                "bad.toml:76:10: 'source': unknown population 'inhh' (did you mean 'inh'?)"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!tmp.path().join("o").exists());
 }

@@ -7,7 +7,9 @@
 //!
 //! ## Map
 //! - [`load`], [`load_str`], [`load_with`], [`load_str_with`]: file → [`LoadedModel`]
-//!   ([`ModelKind::Circuit`] with [`CircuitModel`], or [`ModelKind::Hopfield`]).
+//!   ([`ModelKind::Circuit`] with [`CircuitModel`], [`ModelKind::Hopfield`], or
+//!   [`ModelKind::Network`] with [`NetworkModel`]: a spiking network built through
+//!   [`memrc::net::NetworkBuilder`]).
 //! - [`parse_str`]: text → [`ModelFile`] (the file as written, [`schema`]), which
 //!   [`ModelFile::to_toml_string`] writes back.
 //! - [`units`]: quantities with units (`"120 mS/cm^2"`) → SI values with a [`units::Dimension`].
@@ -38,6 +40,7 @@ mod circuit;
 mod error;
 mod load;
 mod model;
+mod network;
 pub mod samples;
 pub mod schema;
 pub mod units;
@@ -47,7 +50,7 @@ pub use load::{
     DEFAULT_MEMORY_LIMIT, LoadOptions, load, load_str, load_str_with, load_with, parse_str,
 };
 pub use model::{
-    COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, LoadedModel, ModelKind, OutputFormat,
-    OutputSettings, Probe, ProbeTarget, SOLVER_NAMES, Simulation, Solver,
+    COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, LoadedModel, ModelKind, NetworkModel,
+    OutputFormat, OutputSettings, Probe, ProbeTarget, SOLVER_NAMES, Simulation, Solver,
 };
 pub use schema::ModelFile;

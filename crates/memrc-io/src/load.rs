@@ -26,12 +26,17 @@ pub struct LoadOptions {
     /// Refuse models whose run would store more than this many bytes (steps × stored values ×
     /// 8 B). Default [`DEFAULT_MEMORY_LIMIT`].
     pub memory_limit: u64,
+    /// Build network models (draw their connectivity and initial values) while loading
+    /// (default `true`). Off, a network file is validated completely and its memory estimated,
+    /// but [`crate::NetworkModel::network`] is `None` (what `memrc check` needs).
+    pub build_networks: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             memory_limit: DEFAULT_MEMORY_LIMIT,
+            build_networks: true,
         }
     }
 }
@@ -40,6 +45,12 @@ impl LoadOptions {
     /// Sets [`LoadOptions::memory_limit`].
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit = bytes;
+        self
+    }
+
+    /// Sets [`LoadOptions::build_networks`].
+    pub fn build_networks(mut self, build: bool) -> Self {
+        self.build_networks = build;
         self
     }
 }
@@ -348,12 +359,20 @@ impl Ctx<'_> {
 
     fn build(&self, file: ModelFile) -> Result<LoadedModel, LoadError> {
         let output = self.output(&file)?;
-        let kind = match &file.hopfield {
-            Some(h) => {
+        let kind = match (&file.network, &file.hopfield) {
+            (Some(n), _) => {
+                self.network_only(&file)?;
+                ModelKind::Network(self.network(&file, n)?)
+            }
+            (None, Some(h)) => {
+                self.no_network_sections(&file)?;
                 self.hopfield_only(&file)?;
                 ModelKind::Hopfield(self.hopfield(h)?)
             }
-            None => ModelKind::Circuit(self.circuit(&file)?),
+            (None, None) => {
+                self.no_network_sections(&file)?;
+                ModelKind::Circuit(self.circuit(&file)?)
+            }
         };
         Ok(LoadedModel {
             name: file.model.name.get_ref().clone(),
@@ -709,7 +728,7 @@ impl Ctx<'_> {
 }
 
 /// `1.5 GiB`, `40.1 KiB`, `512 B`.
-fn human_bytes(b: f64) -> String {
+pub(crate) fn human_bytes(b: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut x = b;
     let mut k = 0;

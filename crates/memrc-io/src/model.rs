@@ -5,6 +5,7 @@ use memrc::circuit::discrete::Coupling;
 use memrc::circuit::relaxation::RelaxationOptions;
 use memrc::discretisation::LinearStep;
 use memrc::hopfield::Hopfield;
+use memrc::net::{MemoryEstimate, Network, NetworkBuilder};
 use memrc::solver::{Config, Method};
 use memrc::trajectory::Grid;
 
@@ -35,6 +36,8 @@ pub enum ModelKind {
     Circuit(CircuitModel),
     /// A Hopfield network (`[hopfield]`).
     Hopfield(HopfieldModel),
+    /// A spiking network (`[network]`, `[[population]]`, `[[projection]]`, `[[recording]]`).
+    Network(NetworkModel),
 }
 
 impl LoadedModel {
@@ -42,7 +45,7 @@ impl LoadedModel {
     pub fn circuit(&self) -> Option<&CircuitModel> {
         match &self.kind {
             ModelKind::Circuit(c) => Some(c),
-            ModelKind::Hopfield(_) => None,
+            _ => None,
         }
     }
 
@@ -50,7 +53,23 @@ impl LoadedModel {
     pub fn hopfield(&self) -> Option<&HopfieldModel> {
         match &self.kind {
             ModelKind::Hopfield(h) => Some(h),
-            ModelKind::Circuit(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The spiking network model, if the file describes one.
+    pub fn network(&self) -> Option<&NetworkModel> {
+        match &self.kind {
+            ModelKind::Network(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The spiking network model, mutable (to take its built network).
+    pub fn network_mut(&mut self) -> Option<&mut NetworkModel> {
+        match &mut self.kind {
+            ModelKind::Network(n) => Some(n),
+            _ => None,
         }
     }
 }
@@ -276,4 +295,43 @@ pub struct HopfieldModel {
     pub t_end: f64,
     /// RK4 step \[s\].
     pub dt: f64,
+}
+
+/// A spiking network model: its description (the [`NetworkBuilder`] the file gives), the
+/// memory estimate, the run settings and, unless [`crate::LoadOptions::build_networks`] was
+/// turned off, the built network at `t = 0`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NetworkModel {
+    /// The populations, projections and recordings of the file, ready to build (build it again
+    /// for a fresh network with the same seed: the result is identical).
+    pub builder: NetworkBuilder,
+    /// The network built from [`Self::builder`] (`None` when loaded without building).
+    pub network: Option<Network>,
+    /// Memory estimate of the builder (an upper bound for random rules).
+    pub estimate: MemoryEstimate,
+    /// Bytes the recordings will hold after the run (samples × neurons × 8 B, plus times).
+    pub recording_bytes: u64,
+    /// `[[population]]`: name and size, in file order (global ids follow it).
+    pub populations: Vec<(String, usize)>,
+    /// Time step \[s\].
+    pub dt: f64,
+    /// End time \[s\] (the run starts at 0).
+    pub t_end: f64,
+    /// Steps, `t_end / dt`.
+    pub steps: u64,
+    /// RNG seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Whether spikes are written out (`[network] spikes`, default true; the engine always
+    /// records them).
+    pub spikes: bool,
+}
+
+impl NetworkModel {
+    /// Total neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.populations.iter().map(|(_, n)| n).sum()
+    }
 }

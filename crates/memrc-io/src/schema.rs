@@ -97,6 +97,18 @@ pub struct ModelFile {
     /// `[[probe]]`.
     #[serde(default, rename = "probe", skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<ProbeSection>,
+    /// `[network]` (spiking network models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSection>,
+    /// `[[population]]` (network models).
+    #[serde(default, rename = "population", skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationSection>,
+    /// `[[projection]]` (network models).
+    #[serde(default, rename = "projection", skip_serializing_if = "Vec::is_empty")]
+    pub projections: Vec<ProjectionSection>,
+    /// `[[recording]]` (network models).
+    #[serde(default, rename = "recording", skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<RecordingSection>,
 }
 
 /// `[model]`.
@@ -328,6 +340,245 @@ pub struct HopfieldSection {
     pub t_end: Q,
     /// RK4 step.
     pub dt: Q,
+}
+
+/// `[network]`: run settings of a spiking network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// Time step.
+    pub dt: Q,
+    /// End time (the run starts at 0).
+    pub t_end: Q,
+    /// RNG seed (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Spanned<i64>>,
+    /// Worker threads (default: the available cores; results do not depend on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<Spanned<i64>>,
+    /// Record spikes (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spikes: Option<Spanned<bool>>,
+}
+
+/// `[[population]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSection {
+    /// Unique name.
+    pub name: S,
+    /// Number of neurons.
+    pub size: Spanned<i64>,
+    /// Neuron model (`traub-miles`).
+    pub model: S,
+    /// Model parameters (defaults: the model's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Q>,
+    /// Spike threshold on `v` (default −20 mV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Q>,
+    /// Refractory period (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refractory: Option<Q>,
+    /// Synaptic receptors.
+    #[serde(default, rename = "receptor", skip_serializing_if = "Vec::is_empty")]
+    pub receptors: Vec<ReceptorSection>,
+    /// Initial values by variable name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub initial: BTreeMap<String, Spanned<Distribution>>,
+}
+
+/// `[[population.receptor]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceptorSection {
+    /// Variable name of the receptor's conductance.
+    pub name: S,
+    /// `exponential` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<S>,
+    /// Decay time constant.
+    pub tau: Q,
+    /// Reversal potential.
+    pub e_rev: Q,
+}
+
+/// A value or a distribution of values: a quantity (constant), `{ mean, sd }` (normal) or
+/// `{ low, high }` (uniform).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Distribution {
+    /// The same value everywhere.
+    Constant(Q),
+    /// A table of distribution parameters.
+    Table(DistributionTable),
+}
+
+/// The keys of a distribution table (which ones are given decides the distribution).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct DistributionTable {
+    /// Mean (normal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Q>,
+    /// Standard deviation (normal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<Q>,
+    /// Lower bound (uniform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<Q>,
+    /// Upper bound (uniform, exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<Q>,
+}
+
+const DISTRIBUTION_KEYS: &[&str] = &["mean", "sd", "low", "high"];
+
+impl<'de> Deserialize<'de> for Distribution {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Distribution;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a quantity or a table { mean, sd } or { low, high }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Distribution, E> {
+                Ok(Distribution::Constant(Spanned::new(
+                    0..0,
+                    RawQuantity::Text(v.to_string()),
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Distribution, E> {
+                Ok(Distribution::Constant(Spanned::new(
+                    0..0,
+                    RawQuantity::Number(v),
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Distribution, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Distribution, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Distribution, A::Error> {
+                let mut t = DistributionTable::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "mean" => &mut t.mean,
+                        "sd" => &mut t.sd,
+                        "low" => &mut t.low,
+                        "high" => &mut t.high,
+                        _ => return Err(de::Error::unknown_field(&key, DISTRIBUTION_KEYS)),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::custom(format!("duplicate key '{key}'")));
+                    }
+                    *slot = Some(map.next_value::<Q>()?);
+                }
+                Ok(Distribution::Table(t))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[[projection]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionSection {
+    /// Name in messages and warnings (default `source->target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<S>,
+    /// Presynaptic population.
+    pub source: S,
+    /// Postsynaptic population.
+    pub target: S,
+    /// Receptor of the target population.
+    pub receptor: S,
+    /// `fixed-probability | fixed-in-degree | one-to-one | all-to-all | list`.
+    pub rule: S,
+    /// Connection probability (fixed-probability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<Q>,
+    /// In-degree (fixed-in-degree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<Spanned<i64>>,
+    /// `[pre, post]` pairs (list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<Spanned<Vec<Vec<i64>>>>,
+    /// CSV file of `pre, post` lines (list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<S>,
+    /// Conductance increment per spike: a quantity or `{ low, high }`.
+    pub weight: Spanned<Distribution>,
+    /// Delay (default 0: the next step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Q>,
+    /// Self-connections within a population (random rules; default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autapses: Option<Spanned<bool>>,
+}
+
+/// Which neurons a recording samples: ids, `"all"`, or a count (the first `n`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum NeuronSelection {
+    /// Population-local ids.
+    Ids(Vec<i64>),
+    /// The first `n` neurons.
+    Count(i64),
+    /// A word (`"all"`).
+    Word(String),
+}
+
+impl<'de> Deserialize<'de> for NeuronSelection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NeuronSelection;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of neuron ids, a count, or \"all\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NeuronSelection, E> {
+                Ok(NeuronSelection::Word(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NeuronSelection, E> {
+                Ok(NeuronSelection::Count(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NeuronSelection, E> {
+                Ok(NeuronSelection::Count(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<NeuronSelection, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(i) = seq.next_element::<i64>()? {
+                    ids.push(i);
+                }
+                Ok(NeuronSelection::Ids(ids))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[[recording]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingSection {
+    /// Population.
+    pub population: S,
+    /// Variables (model variables or receptor names).
+    pub variables: Spanned<Vec<S>>,
+    /// Neurons (default `"all"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Spanned<NeuronSelection>>,
+    /// Sampling interval (default dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Q>,
 }
 
 impl ModelFile {

@@ -29,6 +29,10 @@ fn fingerprint(m: &LoadedModel) -> String {
             c.circuit, c.initial, c.simulation, c.probes, m.output
         ),
         ModelKind::Hopfield(h) => format!("{h:?}|{:?}", m.output),
+        ModelKind::Network(n) => format!(
+            "{:?}|{:?}|{}|{}|{}|{}|{:?}",
+            n.builder, n.estimate, n.dt, n.t_end, n.seed, n.spikes, m.output
+        ),
     }
 }
 
@@ -51,6 +55,16 @@ fn every_example_runs() {
         let m = load(&path).unwrap_or_else(|e| panic!("{e}"));
         let name = path.display().to_string();
         match &m.kind {
+            ModelKind::Network(n) => {
+                // A short run (the examples themselves are run by the CLI tests).
+                let mut net = n
+                    .builder
+                    .clone()
+                    .build()
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let out = net.run(0.02, 2).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(out.stats.steps, (0.02 / n.dt).round() as u64, "{name}");
+            }
             ModelKind::Hopfield(h) => {
                 let run = h
                     .network

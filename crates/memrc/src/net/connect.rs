@@ -284,9 +284,9 @@ pub(crate) fn synapse_bound(rule: &Connectivity, n_pre: usize, n_post: usize) ->
             let mean = p * a * b;
             (mean + 6.0 * (mean * (1.0 - p)).sqrt()).ceil() as u64
         }
-        Connectivity::FixedInDegree(k) => (*k as u64) * n_post as u64,
+        Connectivity::FixedInDegree(k) => (*k as u64).saturating_mul(n_post as u64),
         Connectivity::OneToOne => n_pre as u64,
-        Connectivity::AllToAll => n_pre as u64 * n_post as u64,
+        Connectivity::AllToAll => (n_pre as u64).saturating_mul(n_post as u64),
         Connectivity::List(l) => l.len() as u64,
     }
 }

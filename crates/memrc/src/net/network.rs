@@ -500,13 +500,19 @@ impl NetworkBuilder {
                 } else {
                     0
                 };
-            synapses += n;
-            synapse_bytes += n * per + (self.pops[s].size as u64 + 1) * 8;
+            // Saturating: absurd sizes must give a huge estimate, not an overflow.
+            synapses = synapses.saturating_add(n);
+            synapse_bytes = synapse_bytes
+                .saturating_add(n.saturating_mul(per))
+                .saturating_add((self.pops[s].size as u64 + 1) * 8);
             if matches!(
                 p.connectivity,
                 Connectivity::FixedInDegree(_) | Connectivity::List(_)
             ) {
-                build_bytes = build_bytes.max(n * 8 + self.pops[s].size as u64 * 8);
+                build_bytes = build_bytes.max(
+                    n.saturating_mul(8)
+                        .saturating_add(self.pops[s].size as u64 * 8),
+                );
             }
         }
         let mut neuron_bytes = 0u64;
@@ -515,9 +521,11 @@ impl NetworkBuilder {
             let per = 8 * (p.model.variables().len() + 3) as u64
                 + sl.iter().map(|&s| 8 * (1 + s as u64)).sum::<u64>();
             // The run copies the state into per-thread shards: count it twice.
-            neuron_bytes += 2 * per * p.size as u64;
+            neuron_bytes = neuron_bytes.saturating_add((2 * per).saturating_mul(p.size as u64));
         }
-        let total = neuron_bytes + synapse_bytes + build_bytes;
+        let total = neuron_bytes
+            .saturating_add(synapse_bytes)
+            .saturating_add(build_bytes);
         let est = MemoryEstimate {
             neurons,
             synapses,

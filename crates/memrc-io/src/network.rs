@@ -1,0 +1,889 @@
+//! Spiking network models: `[network]`, `[[population]]`, `[[projection]]`, `[[recording]]`
+//! → a [`memrc::net::NetworkBuilder`] (and the built [`memrc::net::Network`]), every problem
+//! located at the offending entry — including the errors of the builder ([`NetError`]).
+
+use std::ops::Range;
+
+use memrc::error::suggest;
+use memrc::net::{
+    Connectivity, Delay, Init, MemoryEstimate, NetError, NetworkBuilder, NeuronModel,
+    PopulationSpec, ProjectionSpec, Receptor, RecordSpec, TraubMiles, Weight,
+};
+
+use crate::error::LoadError;
+use crate::load::{Ctx, header_offset, human_bytes};
+use crate::model::NetworkModel;
+use crate::schema::{
+    Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection, ProjectionSection,
+    Q, RawQuantity, S, Spanned,
+};
+use crate::units::{Dimension, Form};
+
+/// Neuron models accepted by `population.model`.
+pub const NEURON_MODELS: &[&str] = &["traub-miles"];
+
+/// Connectivity rules accepted by `projection.rule`.
+pub const RULES: &[&str] = &[
+    "fixed-probability",
+    "fixed-in-degree",
+    "one-to-one",
+    "all-to-all",
+    "list",
+];
+
+/// Parameters of `traub-miles`: name, kind.
+const TRAUB_PARAMS: &[(&str, Param)] = &[
+    ("area", Param::Area),
+    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
+    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_leak", Param::Voltage),
+    ("g_na", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_na", Param::Voltage),
+    ("g_k", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_k", Param::Voltage),
+    ("v_t", Param::Voltage),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Param {
+    Area,
+    /// A density (per m²) or an absolute value of this dimension (divided by the area).
+    PerArea(Dimension),
+    Voltage,
+}
+
+/// A quantity whose span is `span` (constants inside a [`Distribution`] carry no span).
+fn respan(q: &Q, span: Range<usize>) -> Q {
+    Spanned::new(span, q.get_ref().clone())
+}
+
+/// The effective name of a projection (`source->target` by default).
+fn projection_name(p: &ProjectionSection) -> String {
+    match &p.name {
+        Some(n) => n.get_ref().clone(),
+        None => format!("{}->{}", p.source.get_ref(), p.target.get_ref()),
+    }
+}
+
+impl Ctx<'_> {
+    /// A network file has no circuit or Hopfield sections, and circuit files no network ones.
+    pub(crate) fn network_only(&self, file: &ModelFile) -> Result<(), LoadError> {
+        let others = [
+            ("simulation", file.simulation.is_some()),
+            ("hopfield", file.hopfield.is_some()),
+            ("node", !file.nodes.is_empty()),
+            ("element", !file.elements.is_empty()),
+            ("channel", !file.channels.is_empty()),
+            ("stimulus", !file.stimuli.is_empty()),
+            ("probe", !file.probes.is_empty()),
+        ];
+        for (section, present) in others {
+            if present {
+                let at = header_offset(self.src.text, section).unwrap_or(0);
+                return Err(self.src.at(
+                    at,
+                    section,
+                    format!(
+                        "a [network] model cannot also have [{section}] sections (dt and t_end go in [network])"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Network sections in a file without `[network]`.
+    pub(crate) fn no_network_sections(&self, file: &ModelFile) -> Result<(), LoadError> {
+        let sections = [
+            ("population", !file.populations.is_empty()),
+            ("projection", !file.projections.is_empty()),
+            ("recording", !file.recordings.is_empty()),
+        ];
+        for (section, present) in sections {
+            if present {
+                let at = header_offset(self.src.text, section).unwrap_or(0);
+                return Err(self.src.at(
+                    at,
+                    section,
+                    format!("[[{section}]] belongs to network models: add a [network] section with dt and t_end"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn nonneg_int(
+        &self,
+        v: &Spanned<i64>,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<i64, LoadError> {
+        let x = *v.get_ref();
+        if x < min || x > max {
+            let range = if max == i64::MAX {
+                format!("≥ {min}")
+            } else {
+                format!("within [{min}, {max}]")
+            };
+            return Err(self
+                .src
+                .span(&v.span(), key, format!("'{key}' must be {range}, got {x}")));
+        }
+        Ok(x)
+    }
+
+    /// `[network]` and the sections of a network model.
+    pub(crate) fn network(
+        &self,
+        file: &ModelFile,
+        n: &NetworkSection,
+    ) -> Result<NetworkModel, LoadError> {
+        let dt = self.positive(&n.dt, "dt", Dimension::TIME)?;
+        let t_end = self.positive(&n.t_end, "t_end", Dimension::TIME)?;
+        let steps = self.steps(&n.dt, t_end, dt)? as u64;
+        let seed = match &n.seed {
+            Some(s) => self.nonneg_int(s, "seed", 0, i64::MAX)? as u64,
+            None => 0,
+        };
+        let threads = match &n.threads {
+            Some(t) => self.nonneg_int(t, "threads", 1, 4096)? as usize,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        let spikes = n.spikes.as_ref().is_none_or(|s| *s.get_ref());
+        if file.populations.is_empty() {
+            let at = header_offset(self.src.text, "network").unwrap_or(0);
+            return Err(self.src.at(
+                at,
+                "population",
+                "a [network] model needs at least one [[population]]",
+            ));
+        }
+        let mut b = NetworkBuilder::new(dt, seed);
+        b.memory_budget(self.opts.memory_limit);
+        let mut populations = Vec::new();
+        for p in &file.populations {
+            let spec = self.population(p)?;
+            populations.push((p.name.get_ref().clone(), *p.size.get_ref() as usize));
+            b.population(spec);
+        }
+        for p in &file.projections {
+            b.projection(self.projection(p)?);
+        }
+        let mut recording_bytes = 0u64;
+        for r in &file.recordings {
+            let (specs, bytes) = self.recording(file, r, dt, steps)?;
+            recording_bytes = recording_bytes.saturating_add(bytes);
+            for s in specs {
+                b.record(s);
+            }
+        }
+        let estimate = b.memory_estimate().map_err(|e| self.net_error(file, &e))?;
+        self.check_network_memory(file, &estimate, recording_bytes)?;
+        let network = if self.opts.build_networks {
+            Some(b.clone().build().map_err(|e| self.net_error(file, &e))?)
+        } else {
+            None
+        };
+        Ok(NetworkModel {
+            builder: b,
+            network,
+            estimate,
+            recording_bytes,
+            populations,
+            dt,
+            t_end,
+            steps,
+            seed,
+            threads,
+            spikes,
+        })
+    }
+
+    fn population(&self, p: &PopulationSection) -> Result<PopulationSpec, LoadError> {
+        let size = self.nonneg_int(&p.size, "size", 1, i64::from(u32::MAX))? as usize;
+        let names: Vec<(&str, ())> = NEURON_MODELS.iter().map(|n| (*n, ())).collect();
+        self.choice(&p.model, "model", &names)?;
+        let mut m = TraubMiles::cobahh();
+        // The area first: absolute conductances and capacitances are divided by it.
+        if let Some(q) = p.params.get("area") {
+            m.area = self.positive(q, "area", Dimension::AREA)?;
+        }
+        for (key, q) in &p.params {
+            let Some((_, kind)) = TRAUB_PARAMS.iter().find(|(n, _)| n == key) else {
+                let hint = suggest(key, TRAUB_PARAMS.iter().map(|(n, _)| *n))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                return Err(self.err_q(
+                    q,
+                    key,
+                    format!(
+                        "unknown parameter '{key}' of model 'traub-miles'{hint}; expected one of: {}",
+                        TRAUB_PARAMS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            let value = match kind {
+                Param::Area => continue,
+                Param::Voltage => self.qty(q, key, Dimension::VOLTAGE)?,
+                Param::PerArea(abs) => match self.dual(q, key, *abs)? {
+                    (v, Form::PerArea) => v,
+                    (v, _) => v / m.area,
+                },
+            };
+            match key.as_str() {
+                "c_m" => m.c_m = value,
+                "g_leak" => m.g_leak = value,
+                "e_leak" => m.e_leak = value,
+                "g_na" => m.g_na = value,
+                "e_na" => m.e_na = value,
+                "g_k" => m.g_k = value,
+                "e_k" => m.e_k = value,
+                _ => m.v_t = value,
+            }
+        }
+        if let Err(e) = m.validate() {
+            // `traub-miles NAME = …`: point at that parameter.
+            let at = match &e {
+                NetError::BadParameter { what, .. } => what
+                    .strip_prefix("traub-miles ")
+                    .and_then(|k| p.params.get(k))
+                    .map_or(p.model.span(), |q| q.span()),
+                _ => p.model.span(),
+            };
+            return Err(self.src.span(
+                &at,
+                "params",
+                format!("population '{}': {e}", p.name.get_ref()),
+            ));
+        }
+        let mut spec = PopulationSpec::new(p.name.get_ref().clone(), size, m);
+        if let Some(q) = &p.threshold {
+            spec = spec.threshold(self.qty(q, "threshold", Dimension::VOLTAGE)?);
+        }
+        if let Some(q) = &p.refractory {
+            let r = self.qty(q, "refractory", Dimension::TIME)?;
+            if r < 0.0 {
+                return Err(self.err_q(
+                    q,
+                    "refractory",
+                    format!("'refractory' must be ≥ 0, got {}", q.get_ref().shown()),
+                ));
+            }
+            spec = spec.refractory(r);
+        }
+        for r in &p.receptors {
+            if let Some(k) = &r.kind {
+                self.choice(k, "kind", &[("exponential", ())])?;
+            }
+            let tau = self.positive(&r.tau, "tau", Dimension::TIME)?;
+            let e_rev = self.qty(&r.e_rev, "e_rev", Dimension::VOLTAGE)?;
+            spec = spec.receptor(Receptor::exponential(r.name.get_ref().clone(), tau, e_rev));
+        }
+        for (var, d) in &p.initial {
+            let dim = match TraubMiles::VARIABLES.iter().find(|v| v.name == var) {
+                Some(v) => match v.unit {
+                    "V" => Dimension::VOLTAGE,
+                    "A" => Dimension::CURRENT,
+                    _ => Dimension::NONE,
+                },
+                None if p.receptors.iter().any(|r| r.name.get_ref() == var) => {
+                    Dimension::CONDUCTANCE
+                }
+                None => {
+                    let names = TraubMiles::VARIABLES
+                        .iter()
+                        .map(|v| v.name)
+                        .chain(p.receptors.iter().map(|r| r.name.get_ref().as_str()));
+                    let hint = suggest(var, names.clone())
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    return Err(self.src.span(
+                        &d.span(),
+                        var.clone(),
+                        format!(
+                            "'initial.{var}': population '{}' has no variable '{var}'{hint}; it has: {}",
+                            p.name.get_ref(),
+                            names.collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            };
+            let key = format!("initial.{var}");
+            let init = match d.get_ref() {
+                Distribution::Constant(q) => {
+                    Init::Constant(self.qty(&respan(q, d.span()), &key, dim)?)
+                }
+                Distribution::Table(t) => match (&t.mean, &t.sd, &t.low, &t.high) {
+                    (Some(mean), Some(sd), None, None) => {
+                        let mean = self.qty(mean, &key, dim)?;
+                        let sdv = self.qty(sd, &key, dim)?;
+                        if sdv < 0.0 {
+                            return Err(self.err_q(
+                                sd,
+                                &key,
+                                format!("'{key}': sd must be ≥ 0, got {}", sd.get_ref().shown()),
+                            ));
+                        }
+                        Init::Normal { mean, sd: sdv }
+                    }
+                    (None, None, Some(low), Some(high)) => {
+                        let lo = self.qty(low, &key, dim)?;
+                        let hi = self.qty(high, &key, dim)?;
+                        if hi < lo {
+                            return Err(self.err_q(
+                                high,
+                                &key,
+                                format!(
+                                    "'{key}': high = {} is below low = {}",
+                                    high.get_ref().shown(),
+                                    low.get_ref().shown()
+                                ),
+                            ));
+                        }
+                        Init::Uniform { low: lo, high: hi }
+                    }
+                    _ => {
+                        return Err(self.src.span(
+                            &d.span(),
+                            key.clone(),
+                            format!(
+                                "'{key}': expected a value, {{ mean, sd }} (normal) or {{ low, high }} (uniform)"
+                            ),
+                        ));
+                    }
+                },
+            };
+            spec = spec.init(var.clone(), init);
+        }
+        Ok(spec)
+    }
+
+    fn projection(&self, p: &ProjectionSection) -> Result<ProjectionSpec, LoadError> {
+        let choices: Vec<(&str, usize)> = RULES.iter().copied().zip(0..).collect();
+        let rule = self.choice(&p.rule, "rule", &choices)?;
+        let rule_name = RULES[rule];
+        // Keys that only some rules read.
+        let given: [(&str, Option<Range<usize>>, usize); 4] = [
+            ("p", p.p.as_ref().map(Spanned::span), 0),
+            ("k", p.k.as_ref().map(Spanned::span), 1),
+            ("pairs", p.pairs.as_ref().map(Spanned::span), 4),
+            ("file", p.file.as_ref().map(Spanned::span), 4),
+        ];
+        for (key, span, owner) in &given {
+            if let Some(span) = span {
+                if *owner != rule {
+                    return Err(self.src.span(
+                        span,
+                        *key,
+                        format!(
+                            "key '{key}' applies only to rule = '{}'; this projection uses '{rule_name}'",
+                            RULES[*owner]
+                        ),
+                    ));
+                }
+            }
+        }
+        let missing = |key: &str| {
+            self.err(
+                &p.rule,
+                key,
+                format!("rule '{rule_name}' needs the key '{key}'"),
+            )
+        };
+        let connectivity = match rule {
+            0 => {
+                let q = p.p.as_ref().ok_or_else(|| missing("p"))?;
+                let v = self.qty(q, "p", Dimension::NONE)?;
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(self.err_q(
+                        q,
+                        "p",
+                        format!("'p' must be within [0, 1], got {}", q.get_ref().shown()),
+                    ));
+                }
+                Connectivity::FixedProbability(v)
+            }
+            1 => {
+                let k = p.k.as_ref().ok_or_else(|| missing("k"))?;
+                Connectivity::FixedInDegree(
+                    self.nonneg_int(k, "k", 0, i64::from(u32::MAX))? as usize
+                )
+            }
+            2 => Connectivity::OneToOne,
+            3 => Connectivity::AllToAll,
+            _ => Connectivity::List(self.pairs(p)?),
+        };
+        let weight = match p.weight.get_ref() {
+            Distribution::Constant(q) => Weight::Constant(self.qty(
+                &respan(q, p.weight.span()),
+                "weight",
+                Dimension::CONDUCTANCE,
+            )?),
+            Distribution::Table(t) => match (&t.mean, &t.sd, &t.low, &t.high) {
+                (None, None, Some(low), Some(high)) => Weight::Uniform {
+                    low: self.qty(low, "weight", Dimension::CONDUCTANCE)?,
+                    high: self.qty(high, "weight", Dimension::CONDUCTANCE)?,
+                },
+                _ => {
+                    return Err(self.src.span(
+                        &p.weight.span(),
+                        "weight",
+                        "'weight': expected a conductance or { low, high } (uniform; conductance increments must be ≥ 0, so no normal distribution)",
+                    ));
+                }
+            },
+        };
+        let delay = match &p.delay {
+            Some(q) => self.qty(q, "delay", Dimension::TIME)?,
+            None => 0.0,
+        };
+        let mut spec = ProjectionSpec::new(
+            p.source.get_ref().clone(),
+            p.target.get_ref().clone(),
+            p.receptor.get_ref().clone(),
+            connectivity,
+        )
+        .name(projection_name(p))
+        .weight(weight)
+        .delay(Delay::Constant(delay));
+        if let Some(a) = &p.autapses {
+            spec = spec.autapses(*a.get_ref());
+        }
+        Ok(spec)
+    }
+
+    /// The `(pre, post)` pairs of a list projection.
+    fn pairs(&self, p: &ProjectionSection) -> Result<Vec<(u32, u32)>, LoadError> {
+        match (&p.pairs, &p.file) {
+            (Some(pairs), None) => {
+                let mut out = Vec::with_capacity(pairs.get_ref().len());
+                for (k, pair) in pairs.get_ref().iter().enumerate() {
+                    let ok = |x: i64| u32::try_from(x).ok();
+                    match pair.as_slice() {
+                        [a, b] if ok(*a).is_some() && ok(*b).is_some() => {
+                            out.push((*a as u32, *b as u32));
+                        }
+                        _ => {
+                            return Err(self.src.span(
+                                &pairs.span(),
+                                "pairs",
+                                format!(
+                                    "'pairs'[{k}] = {pair:?}: expected [pre, post], two neuron indices ≥ 0"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            (None, Some(file)) => {
+                let rel = std::path::Path::new(file.get_ref());
+                let path = match &self.base {
+                    Some(b) if rel.is_relative() => b.join(rel),
+                    _ => rel.to_path_buf(),
+                };
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    self.err(
+                        file,
+                        "file",
+                        format!("connection list '{}': {e}", path.display()),
+                    )
+                })?;
+                parse_pairs(&text).map_err(|m| {
+                    self.err(
+                        file,
+                        "file",
+                        format!("connection list {}:{m}", file.get_ref()),
+                    )
+                })
+            }
+            (Some(_), Some(f)) => Err(self.err(
+                f,
+                "file",
+                "rule 'list' takes either 'pairs' or 'file', not both",
+            )),
+            (None, None) => Err(self.err(
+                &p.rule,
+                "pairs",
+                "rule 'list' needs 'pairs' = [[pre, post], …] or 'file' (CSV lines 'pre, post')",
+            )),
+        }
+    }
+
+    /// A population by name, with a suggestion.
+    fn population_named<'f>(
+        &self,
+        file: &'f ModelFile,
+        s: &S,
+        key: &str,
+    ) -> Result<&'f PopulationSection, LoadError> {
+        let name = s.get_ref();
+        file.populations
+            .iter()
+            .find(|p| p.name.get_ref() == name)
+            .ok_or_else(|| {
+                let hint = suggest(
+                    name,
+                    file.populations.iter().map(|p| p.name.get_ref().as_str()),
+                )
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+                self.err(
+                    s,
+                    key,
+                    format!("'{key}': unknown population '{name}'{hint}"),
+                )
+            })
+    }
+
+    /// The record specs of one `[[recording]]` and the bytes they will hold.
+    fn recording(
+        &self,
+        file: &ModelFile,
+        r: &crate::schema::RecordingSection,
+        dt: f64,
+        steps: u64,
+    ) -> Result<(Vec<RecordSpec>, u64), LoadError> {
+        let pop = self.population_named(file, &r.population, "population")?;
+        let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
+        let neurons: Vec<usize> = match r.neurons.as_ref().map(|n| (n, n.get_ref())) {
+            None => (0..size).collect(),
+            Some((_, NeuronSelection::Word(w))) if w == "all" => (0..size).collect(),
+            Some((n, NeuronSelection::Word(w))) => {
+                return Err(self.src.span(
+                    &n.span(),
+                    "neurons",
+                    format!(
+                        "'neurons' = '{w}': expected \"all\", a count or an array of neuron ids"
+                    ),
+                ));
+            }
+            Some((n, NeuronSelection::Count(c))) => {
+                if *c < 1 || *c as usize > size {
+                    return Err(self.src.span(
+                        &n.span(),
+                        "neurons",
+                        format!(
+                            "'neurons' = {c}: a count must be within [1, {size}] (the size of '{}')",
+                            pop.name.get_ref()
+                        ),
+                    ));
+                }
+                (0..*c as usize).collect()
+            }
+            Some((n, NeuronSelection::Ids(ids))) => {
+                let mut out = Vec::with_capacity(ids.len());
+                for &i in ids {
+                    match usize::try_from(i) {
+                        Ok(i) if i < size => out.push(i),
+                        _ => {
+                            return Err(self.src.span(
+                                &n.span(),
+                                "neurons",
+                                format!(
+                                    "'neurons': id {i} is out of range for population '{}' of size {size}",
+                                    pop.name.get_ref()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                out
+            }
+        };
+        let every_steps = match &r.every {
+            Some(q) => {
+                let e = self.positive(q, "every", Dimension::TIME)?;
+                let ratio = e / dt;
+                let k = ratio.round();
+                if !(ratio.is_finite() && k >= 1.0 && (ratio - k).abs() <= 1e-6 * ratio) {
+                    return Err(self.err_q(
+                        q,
+                        "every",
+                        format!(
+                            "'every' = {} is not a whole multiple of dt = {dt} s ({ratio:.3} steps)",
+                            q.get_ref().shown()
+                        ),
+                    ));
+                }
+                k
+            }
+            None => 1.0,
+        };
+        let names: Vec<&str> = TraubMiles::VARIABLES
+            .iter()
+            .map(|v| v.name)
+            .chain(pop.receptors.iter().map(|r| r.name.get_ref().as_str()))
+            .collect();
+        if r.variables.get_ref().is_empty() {
+            return Err(self.src.span(
+                &r.variables.span(),
+                "variables",
+                format!(
+                    "'variables' is empty; expected some of: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let samples = (steps as f64 / every_steps).floor() + 1.0;
+        let mut specs = Vec::new();
+        let mut bytes = 0.0;
+        for v in r.variables.get_ref() {
+            if !names.contains(&v.get_ref().as_str()) {
+                let hint = suggest(v.get_ref(), names.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    v,
+                    "variables",
+                    format!(
+                        "population '{}' has no variable '{}'{hint}; it has: {}",
+                        pop.name.get_ref(),
+                        v.get_ref(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+            bytes += samples * (neurons.len() as f64 + 1.0) * 8.0;
+            specs.push(RecordSpec::new(
+                pop.name.get_ref().clone(),
+                v.get_ref().clone(),
+                neurons.clone(),
+                every_steps * dt,
+            ));
+        }
+        Ok((specs, bytes.min(u64::MAX as f64) as u64))
+    }
+
+    /// Refuses networks whose estimate plus recordings exceed the memory limit, pointing at
+    /// what dominates (the largest projection, recording or population).
+    fn check_network_memory(
+        &self,
+        file: &ModelFile,
+        est: &MemoryEstimate,
+        recording_bytes: u64,
+    ) -> Result<(), LoadError> {
+        let total = est.total_bytes.saturating_add(recording_bytes);
+        if total <= self.opts.memory_limit {
+            return Ok(());
+        }
+        let size_of = |name: &str| {
+            file.populations
+                .iter()
+                .find(|p| p.name.get_ref() == name)
+                .map_or(0.0, |p| *p.size.get_ref() as f64)
+        };
+        let (span, key) =
+            if est.synapse_bytes + est.build_bytes >= est.neuron_bytes.max(recording_bytes) {
+                let bound = |p: &ProjectionSection| {
+                    let (a, b) = (size_of(p.source.get_ref()), size_of(p.target.get_ref()));
+                    match p.rule.get_ref().as_str() {
+                        "fixed-probability" => {
+                            a * b
+                                * p.p.as_ref().map_or(1.0, |q| match q.get_ref() {
+                                    RawQuantity::Number(x) => *x,
+                                    RawQuantity::Text(t) => t.trim().parse().unwrap_or(1.0),
+                                })
+                        }
+                        "fixed-in-degree" => b * p.k.as_ref().map_or(0.0, |k| *k.get_ref() as f64),
+                        "all-to-all" => a * b,
+                        _ => a,
+                    }
+                };
+                file.projections
+                    .iter()
+                    .max_by(|x, y| bound(x).total_cmp(&bound(y)))
+                    .map_or((0..0, "rule"), |p| (p.rule.span(), "rule"))
+            } else if recording_bytes >= est.neuron_bytes {
+                file.recordings
+                    .first()
+                    .map_or((0..0, "neurons"), |r| (r.population.span(), "neurons"))
+            } else {
+                file.populations
+                    .iter()
+                    .max_by_key(|p| *p.size.get_ref())
+                    .map_or((0..0, "size"), |p| (p.size.span(), "size"))
+            };
+        Err(self.src.span(
+            &span,
+            key,
+            format!(
+                "the network needs about {} ({} neurons, up to {} synapses: neuron state {}, synapses {}, building {}, recordings {}), more than the limit of {}: make it smaller or record less",
+                human_bytes(total as f64),
+                est.neurons,
+                est.synapses,
+                human_bytes(est.neuron_bytes as f64),
+                human_bytes(est.synapse_bytes as f64),
+                human_bytes(est.build_bytes as f64),
+                human_bytes(recording_bytes as f64),
+                human_bytes(self.opts.memory_limit as f64)
+            ),
+        ))
+    }
+
+    /// A builder error located at the entry it concerns.
+    fn net_error(&self, file: &ModelFile, e: &NetError) -> LoadError {
+        let msg = e.to_string();
+        let proj = |name: &str| file.projections.iter().find(|p| projection_name(p) == name);
+        let pop = |name: &str| file.populations.iter().find(|p| p.name.get_ref() == name);
+        // `projection 'NAME' rest` / `population 'NAME' rest`.
+        let quoted = |what: &str, prefix: &str| -> Option<(String, String)> {
+            let rest = what.strip_prefix(prefix)?;
+            let end = rest.find('\'')?;
+            Some((rest[..end].to_string(), rest[end + 1..].trim().to_string()))
+        };
+        let (span, key): (Range<usize>, &str) = match e {
+            NetError::UnknownPopulation { name, .. } => {
+                let hit = file.projections.iter().find_map(|p| {
+                    if p.source.get_ref() == name {
+                        Some((p.source.span(), "source"))
+                    } else if p.target.get_ref() == name {
+                        Some((p.target.span(), "target"))
+                    } else {
+                        None
+                    }
+                });
+                let hit = hit.or_else(|| {
+                    file.recordings
+                        .iter()
+                        .find(|r| r.population.get_ref() == name)
+                        .map(|r| (r.population.span(), "population"))
+                });
+                match hit {
+                    Some((span, key)) => {
+                        return self.src.span(&span, key, format!("'{key}': {msg}"));
+                    }
+                    None => (0..0, ""),
+                }
+            }
+            NetError::DuplicatePopulation { name } => file
+                .populations
+                .iter()
+                .filter(|p| p.name.get_ref() == name)
+                .nth(1)
+                .map_or((0..0, "name"), |p| (p.name.span(), "name")),
+            NetError::UnknownReceptor {
+                population,
+                receptor,
+                ..
+            } => {
+                if let Some(p) = file
+                    .projections
+                    .iter()
+                    .find(|p| p.target.get_ref() == population && p.receptor.get_ref() == receptor)
+                {
+                    return self.src.span(
+                        &p.receptor.span(),
+                        "receptor",
+                        format!("'receptor': {msg}"),
+                    );
+                }
+                (0..0, "receptor")
+            }
+            NetError::UnknownVariable { population, .. } => {
+                pop(population).map_or((0..0, "initial"), |p| (p.name.span(), "initial"))
+            }
+            NetError::NegativeWeight { projection, .. } => {
+                proj(projection).map_or((0..0, "weight"), |p| (p.weight.span(), "weight"))
+            }
+            NetError::BadParameter { what, .. }
+            | NetError::IndexOutOfRange { what, .. }
+            | NetError::SizeMismatch { what, .. } => {
+                if let Some((name, rest)) = quoted(what, "projection '") {
+                    match proj(&name) {
+                        Some(p) if rest.starts_with("delay") => p
+                            .delay
+                            .as_ref()
+                            .map_or((p.rule.span(), "delay"), |q| (q.span(), "delay")),
+                        Some(p) if rest.contains("weight") => (p.weight.span(), "weight"),
+                        Some(p) if rest.contains("in-degree") => {
+                            p.k.as_ref()
+                                .map_or((p.rule.span(), "k"), |k| (k.span(), "k"))
+                        }
+                        Some(p) if rest.contains("index") => p
+                            .pairs
+                            .as_ref()
+                            .map(|x| x.span())
+                            .or_else(|| p.file.as_ref().map(|f| f.span()))
+                            .map_or((p.rule.span(), "pairs"), |s| (s, "pairs")),
+                        Some(p) => (p.rule.span(), "rule"),
+                        None => (0..0, ""),
+                    }
+                } else if let Some((name, rest)) = quoted(what, "population '") {
+                    match pop(&name) {
+                        Some(p) if rest.starts_with("size") => (p.size.span(), "size"),
+                        Some(p) if rest.starts_with("threshold") => p
+                            .threshold
+                            .as_ref()
+                            .map_or((p.name.span(), "threshold"), |q| (q.span(), "threshold")),
+                        Some(p) if rest.starts_with("refractory") => p
+                            .refractory
+                            .as_ref()
+                            .map_or((p.name.span(), "refractory"), |q| (q.span(), "refractory")),
+                        Some(p) if rest.starts_with("receptor") => p
+                            .receptors
+                            .iter()
+                            .find(|r| rest.contains(&format!("'{}'", r.name.get_ref())))
+                            .map_or((p.name.span(), "receptor"), |r| (r.name.span(), "name")),
+                        Some(p) => (p.name.span(), "population"),
+                        None => (0..0, ""),
+                    }
+                } else if let Some((name, rest)) = quoted(what, "receptor '") {
+                    let r = file
+                        .populations
+                        .iter()
+                        .flat_map(|p| &p.receptors)
+                        .find(|r| r.name.get_ref() == &name);
+                    match r {
+                        Some(r) if rest.starts_with("tau") => (r.tau.span(), "tau"),
+                        Some(r) => (r.e_rev.span(), "e_rev"),
+                        None => (0..0, ""),
+                    }
+                } else {
+                    (0..0, "")
+                }
+            }
+            _ => (0..0, ""),
+        };
+        if span == (0..0) {
+            let at = header_offset(self.src.text, "network").unwrap_or(0);
+            return self.src.at(at, key, msg);
+        }
+        self.src.span(&span, key, msg)
+    }
+}
+
+/// Parses a connection list: optional header line, then lines `pre, post` (non-negative
+/// integers); `#` comments and blank lines skipped. Errors start with the 1-based line number.
+pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(u32, u32)>, String> {
+    let mut out = Vec::new();
+    let mut first = true;
+    for (k, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let nums: Vec<Option<u32>> = fields.iter().map(|f| f.parse::<u32>().ok()).collect();
+        if first && fields.len() == 2 && nums.iter().all(Option::is_none) {
+            first = false;
+            continue;
+        }
+        first = false;
+        match nums.as_slice() {
+            [Some(a), Some(b)] => out.push((*a, *b)),
+            _ => {
+                return Err(format!(
+                    "{}: expected two neuron indices 'pre, post', got '{line}'",
+                    k + 1
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
