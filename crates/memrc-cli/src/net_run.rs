@@ -14,7 +14,7 @@
 //!   steps, dt, t_end, seed, threads, kernel, memory estimate and bytes held, warnings (rounded
 //!   delays and refractory periods), recordings.
 //! - `raster.svg/.png` (spike raster) and `rate.svg/.png` (population rates in bins of
-//!   `max(1 ms, dt)`), unless `[output] plots = false`.
+//!   `max(5 ms, dt)`), unless `[output] plots = false`.
 
 use std::fmt::Write as _;
 use std::io::Cursor;
@@ -213,7 +213,7 @@ pub fn run(
         .iter()
         .map(|p| (p.name.clone(), p.offset, p.size))
         .collect();
-    let bin = n.dt.max(1e-3);
+    let bin = n.dt.max(5e-3);
     let rate_series: Vec<(String, Vec<f64>)> = pops
         .iter()
         .map(|(name, _, _)| {
