@@ -534,7 +534,15 @@ impl NetworkBuilder {
                 build_bytes = build_bytes.max(n * 8 + self.pops[s].size as u64 * 8);
             }
         }
-        let mut neuron_bytes = 0u64;
+        // Couplings; two voltage buffers (f64 bits) per neuron of every population they read.
+        synapses = synapses.saturating_add(coupled.0);
+        synapse_bytes = synapse_bytes.saturating_add(coupled.1);
+        build_bytes = build_bytes.max(coupled.2);
+        let snapshot_bytes: u64 = (self.pops.iter().zip(&snapshot))
+            .filter(|&(_, &read)| read)
+            .map(|(p, _)| 16 * p.size as u64)
+            .sum();
+        let mut neuron_bytes = snapshot_bytes;
         for (p, sl) in self.pops.iter().zip(&slots) {
             // Variables, last spike, two scratch arrays; per receptor g and its ring.
             let per = 8 * (p.model.variables().len() + 3) as u64
@@ -542,15 +550,6 @@ impl NetworkBuilder {
             // The run copies the state into per-thread shards: count it twice.
             neuron_bytes += 2 * per * p.size as u64;
         }
-        // Couplings: two voltage buffers (f64 bits) per neuron of every population read.
-        let snapshot_bytes: u64 = (self.pops.iter().zip(&snapshot))
-            .filter(|&(_, &read)| read)
-            .map(|(p, _)| 16 * p.size as u64)
-            .sum();
-        let synapses = synapses.saturating_add(coupled.0);
-        let neuron_bytes = neuron_bytes.saturating_add(snapshot_bytes);
-        let synapse_bytes = synapse_bytes.saturating_add(coupled.1);
-        let build_bytes = build_bytes.max(coupled.2);
         let total = neuron_bytes + synapse_bytes + build_bytes;
         let est = MemoryEstimate {
             neurons,
