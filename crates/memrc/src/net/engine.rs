@@ -1,5 +1,6 @@
 //! The time loop: per-thread shards, spike exchange, delivery, recording.
 
+use super::coupling::{self, Snapshots};
 use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
 use super::simd::SimdLevel;
@@ -186,6 +187,8 @@ struct Shard {
     probes: Vec<ProbeShard>,
     spikes: Vec<(u64, u32)>,
     events: u64,
+    /// Kinetic states of the shard's receivers, per coupling (empty for gap junctions).
+    coupling_s: Vec<Vec<f64>>,
 }
 
 /// A barrier for threads that meet every few tens of microseconds: spins briefly (a few
@@ -244,6 +247,8 @@ struct Ctx<'a> {
     simd: SimdLevel,
     board: &'a Board,
     barrier: &'a SpinBarrier,
+    /// Step-start voltages read by continuous couplings (all `None` without couplings).
+    snap: &'a Snapshots,
 }
 
 impl Network {
@@ -299,6 +304,8 @@ impl Network {
             }
         }
         let barrier = SpinBarrier::new(threads);
+        let v0: Vec<&[f64]> = self.pops.iter().map(|p| p.state[0].as_slice()).collect();
+        let snap = coupling::snapshots(&self.couplings, &v0);
         let ctx = Ctx {
             net: self,
             s0,
@@ -307,6 +314,7 @@ impl Network {
             simd: options.simd,
             board: &board,
             barrier: &barrier,
+            snap: &snap,
         };
         std::thread::scope(|scope| {
             let (first, rest) = shards.split_at_mut(1);
@@ -437,15 +445,33 @@ impl Network {
             .collect();
         // Room for ~100 Hz without reallocation.
         let expect = ((b - a) as f64 * steps as f64 * self.dt * 100.0) as usize;
+        let coupling_s = self
+            .couplings
+            .iter()
+            .map(|c| match c.sides.first() {
+                Some(side) if !c.s.is_empty() => {
+                    let ps = &pops[side.receiver];
+                    c.s[side.offsets[ps.lo]..side.offsets[ps.hi]].to_vec()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         Shard {
             pops,
             probes,
             spikes: Vec::with_capacity(expect.min(1 << 24)),
             events: 0,
+            coupling_s,
         }
     }
 
     fn write_back(&mut self, shard: Shard, _a: usize) {
+        for (c, s) in self.couplings.iter_mut().zip(&shard.coupling_s) {
+            if let (Some(side), false) = (c.sides.first(), s.is_empty()) {
+                let ps = &shard.pops[side.receiver];
+                c.s[side.offsets[ps.lo]..side.offsets[ps.hi]].copy_from_slice(s);
+            }
+        }
         for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
             let (lo, hi) = (ps.lo, ps.hi);
             for (dst, src) in p.state.iter_mut().zip(&ps.state) {
@@ -590,6 +616,19 @@ impl Ctx<'_> {
                         *g *= decay;
                     }
                 }
+                if !net.couplings.is_empty() {
+                    coupling::accumulate(
+                        &net.couplings,
+                        &mut shard.coupling_s,
+                        self.snap,
+                        cur,
+                        p_idx,
+                        (ps.lo, ps.hi),
+                        &mut ps.g_syn,
+                        &mut ps.j_syn,
+                        net.dt,
+                    );
+                }
                 p.model.advance(
                     &mut ps.state,
                     SynapticInput {
@@ -599,6 +638,7 @@ impl Ctx<'_> {
                     net.dt,
                     self.simd,
                 );
+                coupling::publish(self.snap, p_idx, prev, ps.lo, &ps.state[0]);
                 let mut out = write(&self.board[t * n_pops + p_idx][cur]);
                 out.clear();
                 let (theta, refr) = (p.threshold, p.refractory_steps);

@@ -3,11 +3,14 @@
 //! A [`Network`] is built by a [`NetworkBuilder`] from
 //!
 //! - populations ([`PopulationSpec`]): `n` neurons of one [`NeuronModel`] (built in:
-//!   [`TraubMiles`]), with exponentially decaying synaptic conductances ([`Receptor`]:
+//!   [`TraubMiles`], `"traub-miles"`; [`HodgkinHuxley`], `"hh"`), with exponentially decaying synaptic conductances ([`Receptor`]:
 //!   `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a refractory period;
 //! - projections ([`ProjectionSpec`]): a [`Connectivity`] rule (fixed probability, fixed
 //!   in-degree, one-to-one, all-to-all, explicit list), a non-negative [`Weight`] \[S\] added to
-//!   the target receptor's conductance per presynaptic spike and a [`Delay`] \[s\];
+//!   the target receptor's conductance per presynaptic spike and a [`Delay`] \[s\]; or, by
+//!   [`SynapseKind`], continuous couplings that read presynaptic voltages every step
+//!   (first-order kinetic synapses, gap junctions; their weight is a maximal conductance \[S\]: see
+//!   [`coupling`]);
 //! - recordings ([`RecordSpec`]): chosen variables of chosen neurons every `interval`; spikes
 //!   are always recorded;
 //!
@@ -45,14 +48,18 @@
 
 pub mod cobahh;
 mod connect;
+pub mod coupling;
 mod engine;
+mod hh;
 pub mod model;
 mod network;
 pub mod simd;
 mod spec;
 
 pub use connect::Csr;
+pub use coupling::{Kinetic, SynapseKind};
 pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
+pub use hh::{HodgkinHuxley, hh_rates};
 pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
 pub use simd::SimdLevel;
@@ -203,3 +210,6 @@ fn did_you_mean(s: &Option<String>) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod coupling_tests;

@@ -206,7 +206,7 @@ const E_0_25: f64 = 1.284_025_416_687_741_5; // e^{1/4}
 
 /// The Taylor series of `z/(e^z − 1)`, used for `|z| < 0.2` (truncation `< 2e-18`).
 #[inline(always)]
-fn linoid_series<M: MulAdd>(z: f64) -> f64 {
+pub(super) fn linoid_series<M: MulAdd>(z: f64) -> f64 {
     let z2 = z * z;
     let mut s = 1.0 / 47_900_160.0;
     s = M::madd(s, z2, -1.0 / 1_209_600.0);

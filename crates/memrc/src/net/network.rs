@@ -1,6 +1,7 @@
 //! [`NetworkBuilder`] (validation, memory estimate, construction) and the built [`Network`].
 
 use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
+use super::coupling::{self, Coupling, ProjRef};
 use super::model::NeuronModel;
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
 use super::{NetError, NetWarning};
@@ -150,6 +151,10 @@ pub struct Network {
     pub(crate) pending: Vec<Vec<u32>>,
     pub(crate) warnings: Vec<NetWarning>,
     pub(crate) build_s: f64,
+    /// Continuous couplings (kinetic synapses, gap junctions).
+    pub(crate) couplings: Vec<Coupling>,
+    /// Projection `k` (in the order added) → spike projection or coupling.
+    pub(crate) proj_map: Vec<ProjRef>,
 }
 
 fn bad(what: impl Into<String>, value: f64, expected: &'static str) -> NetError {
@@ -307,15 +312,20 @@ impl NetworkBuilder {
         let s = self.pop_index(&p.source)?;
         let t = self.pop_index(&p.target)?;
         let tp = &self.pops[t];
-        let r = tp
-            .receptors
-            .iter()
-            .position(|r| r.name == p.receptor)
-            .ok_or_else(|| NetError::UnknownReceptor {
-                population: tp.name.clone(),
-                receptor: p.receptor.clone(),
-                suggestion: suggest(&p.receptor, tp.receptors.iter().map(|r| r.name.as_str())),
-            })?;
+        // Continuous couplings have no receptor (index 0 is never used for them).
+        let r = if p.kind.is_continuous() {
+            coupling::check(p)?;
+            0
+        } else {
+            tp.receptors
+                .iter()
+                .position(|r| r.name == p.receptor)
+                .ok_or_else(|| NetError::UnknownReceptor {
+                    population: tp.name.clone(),
+                    receptor: p.receptor.clone(),
+                    suggestion: suggest(&p.receptor, tp.receptors.iter().map(|r| r.name.as_str())),
+                })?
+        };
         let (n_pre, n_post) = (self.pops[s].size, tp.size);
         let what = |x: &str| format!("projection '{}' {x}", p.name);
         match &p.connectivity {
@@ -483,7 +493,22 @@ impl NetworkBuilder {
         let mut synapses = 0u64;
         let mut synapse_bytes = 0u64;
         let mut build_bytes = 0u64;
+        // Continuous couplings: (synapses, synapse bytes, build bytes), voltage snapshots.
+        let mut coupled = (0u64, 0u64, 0u64);
+        let mut snapshot = vec![false; self.pops.len()];
         for p in &self.projs {
+            if p.kind.is_continuous() {
+                let (s, t, _) = self.check_projection(p)?;
+                let (n_pre, n_post) = (self.pops[s].size, self.pops[t].size);
+                let n = connect::synapse_bound(&p.connectivity, n_pre, n_post);
+                let (syn, _, build) = coupling::estimate(p, n, n_pre as u64, n_post as u64);
+                coupled.0 = coupled.0.saturating_add(n);
+                coupled.1 = coupled.1.saturating_add(syn);
+                coupled.2 = coupled.2.max(build);
+                snapshot[s] = true;
+                snapshot[t] |= matches!(p.kind, super::SynapseKind::GapJunction);
+                continue;
+            }
             let (s, t, r) = self.check_projection(p)?;
             let (delays, max, _) = self.delay_steps(p)?;
             if max > 0 || matches!(delays, Delays::PerSynapse(_)) {
@@ -515,7 +540,15 @@ impl NetworkBuilder {
                 );
             }
         }
-        let mut neuron_bytes = 0u64;
+        // Couplings; two voltage buffers (f64 bits) per neuron of every population they read.
+        synapses = synapses.saturating_add(coupled.0);
+        synapse_bytes = synapse_bytes.saturating_add(coupled.1);
+        build_bytes = build_bytes.max(coupled.2);
+        let snapshot_bytes: u64 = (self.pops.iter().zip(&snapshot))
+            .filter(|&(_, &read)| read)
+            .map(|(p, _)| 16 * p.size as u64)
+            .sum();
+        let mut neuron_bytes = snapshot_bytes;
         for (p, sl) in self.pops.iter().zip(&slots) {
             // Variables, last spike, two scratch arrays; per receptor g and its ring.
             let per = 8 * (p.model.variables().len() + 3) as u64
@@ -609,7 +642,16 @@ impl NetworkBuilder {
             offset += p.size;
         }
         let mut projs = Vec::with_capacity(self.projs.len());
+        let (mut couplings, mut proj_map) = (Vec::new(), Vec::with_capacity(self.projs.len()));
         for (k, p) in self.projs.iter().enumerate() {
+            if p.kind.is_continuous() {
+                let (s, t, _) = self.check_projection(p)?;
+                let (n_pre, n_post) = (pops[s].size, pops[t].size);
+                proj_map.push(ProjRef::Coupling(couplings.len()));
+                couplings.push(coupling::build(p, k, s, t, n_pre, n_post, self.seed));
+                continue;
+            }
+            proj_map.push(ProjRef::Spike(projs.len()));
             let (s, t, r) = self.check_projection(p)?;
             let (mut delays, _, warning) = self.delay_steps(p)?;
             warnings.extend(warning);
@@ -674,6 +716,8 @@ impl NetworkBuilder {
             probes,
             warnings,
             build_s: start.elapsed().as_secs_f64(),
+            couplings,
+            proj_map,
         })
     }
 }
@@ -783,14 +827,36 @@ impl Network {
         self.pops.iter().map(|p| p.size).sum()
     }
 
-    /// Total synapses.
+    /// Total synapses (spike-driven and continuous; a gap junction counts once).
     pub fn n_synapses(&self) -> usize {
-        self.projs.iter().map(|p| p.csr.n_synapses()).sum()
+        self.projs.iter().map(|p| p.csr.n_synapses()).sum::<usize>()
+            + self
+                .couplings
+                .iter()
+                .map(|c| c.csr.n_synapses())
+                .sum::<usize>()
     }
 
     /// Connectivity of projection `k` (in the order added), if it exists.
     pub fn connectivity(&self, k: usize) -> Option<&Csr> {
-        self.projs.get(k).map(|p| &p.csr)
+        match *self.proj_map.get(k)? {
+            ProjRef::Spike(j) => self.projs.get(j).map(|p| &p.csr),
+            ProjRef::Coupling(j) => self.couplings.get(j).map(|c| &c.csr),
+        }
+    }
+
+    /// Kinetic-synapse states `s` \[1\] of projection `k` (in the order added), ordered by
+    /// target neuron, then source neuron (ties in list order); `None` unless projection `k`
+    /// is [`SynapseKind::Kinetic`](super::SynapseKind::Kinetic). Gap junctions between a
+    /// neuron and itself are not stored (kinetic self-synapses are).
+    pub fn kinetic_state(&self, k: usize) -> Option<&[f64]> {
+        match *self.proj_map.get(k)? {
+            ProjRef::Coupling(j) => {
+                let c = self.couplings.get(j)?;
+                matches!(c.kind, coupling::CouplingKind::Kinetic(_)).then_some(c.s.as_slice())
+            }
+            ProjRef::Spike(_) => None,
+        }
     }
 
     /// Warnings of the build (rounded delays and refractory periods).
@@ -843,6 +909,7 @@ impl Network {
                     }
             })
             .sum();
-        (neurons + synapses) as u64
+        let couplings: usize = self.couplings.iter().map(Coupling::bytes).sum();
+        (neurons + synapses + couplings) as u64
     }
 }

@@ -1,6 +1,7 @@
 //! Plain-data descriptions of populations, projections and recordings, validated by
 //! [`NetworkBuilder::build`](crate::net::NetworkBuilder::build).
 
+use super::coupling::{Kinetic, SynapseKind};
 use super::model::NeuronModel;
 use std::sync::Arc;
 
@@ -158,6 +159,7 @@ pub struct ProjectionSpec {
     pub(crate) weight: Weight,
     pub(crate) delay: Delay,
     pub(crate) autapses: bool,
+    pub(crate) kind: SynapseKind,
 }
 
 impl ProjectionSpec {
@@ -179,7 +181,36 @@ impl ProjectionSpec {
             weight: Weight::Constant(0.0),
             delay: Delay::Constant(0.0),
             autapses: true,
+            kind: SynapseKind::Exponential,
         }
+    }
+
+    /// First-order kinetic synapses `source → target` (see [`SynapseKind::Kinetic`]): the
+    /// weights are the maximal conductances `ḡ` \[S\]; no receptor, no delay.
+    pub fn kinetic(
+        source: impl Into<String>,
+        target: impl Into<String>,
+        connectivity: Connectivity,
+        params: Kinetic,
+    ) -> Self {
+        Self::new(source, target, "", connectivity).synapse(SynapseKind::Kinetic(params))
+    }
+
+    /// Gap junctions between `source` and `target` neurons (see [`SynapseKind::GapJunction`];
+    /// symmetric: both sides receive current): the weights are the junction conductances
+    /// \[S\]; no receptor, no delay.
+    pub fn gap_junction(
+        source: impl Into<String>,
+        target: impl Into<String>,
+        connectivity: Connectivity,
+    ) -> Self {
+        Self::new(source, target, "", connectivity).synapse(SynapseKind::GapJunction)
+    }
+
+    /// Sets how the projection acts (default [`SynapseKind::Exponential`]).
+    pub fn synapse(mut self, kind: SynapseKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Sets the name used in errors and warnings.
