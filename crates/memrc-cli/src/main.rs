@@ -6,11 +6,13 @@
 //! memrc element NAME [--drive …] --out DIR drive one element and analyse its response
 //! memrc example list                       the paper's worked examples, one line each
 //! memrc example NAME [--out DIR]           run one (default DIR: out/NAME)
+//! memrc bench cobahh [--n N] [--t-end T] …  COBAHH network benchmark, one JSON object
 //! ```
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
 mod analyse;
+mod bench;
 mod defaults;
 mod drive;
 mod example;
@@ -44,6 +46,8 @@ enum Command {
     Element(ElementCmd),
     /// The paper's worked examples: list them or run one.
     Example(ExampleCmd),
+    /// Benchmarks of the network engine (one JSON object on stdout).
+    Bench(bench::BenchCmd),
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +279,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             ExampleWhich::HhSpike(args) => run_hh_spike(args),
             ExampleWhich::Hopfield(args) => run_hopfield(args),
         },
+        Command::Bench(cmd) => {
+            say_line(&bench::run(cmd)?);
+            Ok(())
+        }
     }
 }
 
