@@ -243,11 +243,18 @@ def main():
                 with open(a.rates_data, "w") as f:
                     json.dump(data, f, indent=1)
                     f.write("\n")
+    # Keep the scaling section (scaling.py) of an earlier results file.
+    scaling_block = ""
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        i, j = old.find("<!-- scaling -->"), old.find("<!-- /scaling -->")
+        if i >= 0 and j >= 0:
+            scaling_block = "\n" + old[i:j + len("<!-- /scaling -->")] + "\n"
     with open(a.out, "w") as f:
         f.write("\n".join(L) + "\n\n<details><summary>raw runs (JSON)</summary>\n\n```json\n")
         for r in runs:
             f.write(json.dumps(r) + "\n")
-        f.write("```\n</details>\n")
+        f.write("```\n</details>\n" + scaling_block)
     with open(a.json, "w") as f:
         json.dump({"args": vars(a), "load_before": load_before, "load_after": load_after, "runs": runs}, f, indent=1)
     print("\n".join(L))

@@ -143,10 +143,17 @@ fn check_memory(cfg: &Cobahh, t_end: f64) -> Result<()> {
     let rough = 4.0 * cfg.p * n * n + 200.0 * n;
     let spikes = 12.0 * 100.0 * n * t_end;
     let avail = available_bytes().unwrap_or(memrc::net::DEFAULT_MEMORY_BUDGET);
-    let gb = |b: f64| b / 1e9;
+    let gb = |b: f64| {
+        let g = b / 1e9;
+        if g >= 100.0 {
+            format!("{g:.0}")
+        } else {
+            format!("{g:.3}")
+        }
+    };
     if rough + spikes > avail as f64 {
         bail!(
-            "COBAHH with N = {} and p = {} needs about {:.3} GB (connectivity and state {:.3} GB, spike record {:.3} GB), more than the {:.3} GB available; nothing was allocated",
+            "COBAHH with N = {} and p = {} needs about {} GB (connectivity and state {} GB, spike record {} GB), more than the {} GB available; nothing was allocated",
             cfg.n,
             cfg.p,
             gb(rough + spikes),
@@ -159,7 +166,7 @@ fn check_memory(cfg: &Cobahh, t_end: f64) -> Result<()> {
     let total = est.total_bytes as f64 + spikes;
     if total > avail as f64 {
         bail!(
-            "COBAHH with N = {} and p = {} needs about {:.3} GB ({} synapses at most, spike record {:.3} GB), more than the {:.3} GB available; nothing was allocated",
+            "COBAHH with N = {} and p = {} needs about {} GB ({} synapses at most, spike record {} GB), more than the {} GB available; nothing was allocated",
             cfg.n,
             cfg.p,
             gb(total),

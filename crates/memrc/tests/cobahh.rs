@@ -11,7 +11,8 @@ fn data(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Run length of the rate test \[s\]: a key of `rates_hz` in the data file. Rates over
+/// Run length of the rate test \[s\]: a key of `rates_hz` in the data file (0.5 s keeps the
+/// test at a few seconds; `bench/peers/results.md` has the 1 s comparison). Rates over
 /// `[0, T)` include the start-up transient; Brian2's rates for this `T` count the spikes of
 /// its 1 s runs with (Brian2) time `t < T`, which are exactly those of a run of length `T`.
 const RATE_T: &str = "0.5";
