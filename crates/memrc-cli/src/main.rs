@@ -8,11 +8,13 @@
 //! memrc check MODEL.toml                   validate it: rest state, assumptions, size, cost
 //! memrc example list                       the worked examples and example model files
 //! memrc example NAME [--out DIR]           run one (default DIR: out/NAME)
+//! memrc bench cobahh [--n N] [--t-end T] …  COBAHH network benchmark, one JSON object
 //! ```
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
 mod analyse;
+mod bench;
 mod defaults;
 mod drive;
 mod example;
@@ -55,6 +57,8 @@ enum Command {
     Check(ModelCheckArgs),
     /// The paper's worked examples and the example model files: list them or run one.
     Example(ExampleCmd),
+    /// Benchmarks of the network engine (one JSON object on stdout).
+    Bench(bench::BenchCmd),
 }
 
 const MODEL_RUN_HELP: &str = "\
@@ -397,6 +401,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Check(args) => {
             let model = model_run::load_for_check(&args.model)?;
             say(&model_run::check_text(model, &args.sim.to_overrides())?);
+            Ok(())
+        }
+        Command::Bench(cmd) => {
+            say_line(&bench::run(cmd)?);
             Ok(())
         }
     }
