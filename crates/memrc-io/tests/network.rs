@@ -213,7 +213,7 @@ fn broken_network_files() {
         (
             "model = \"traub-miles\"",
             "model = \"traub\"",
-            "n.toml:11:9: unknown model 'traub'; expected one of: traub-miles",
+            "n.toml:11:9: unknown model 'traub'; expected one of: traub-miles, hh",
         ),
         (
             "rule = \"fixed-probability\"",
@@ -349,6 +349,93 @@ fn broken_network_files() {
             "rule = \"fixed-probability\"\np = 0.5",
             "rule = \"list\"\nfile = \"missing.csv\"",
             "n.toml:37:8: connection list 'missing.csv': No such file or directory (os error 2)",
+        ),
+        // Classic Hodgkin–Huxley populations.
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { g_na = \"120 mS/cm^2\", g_k = \"0.72 nS\" }",
+            "loaded",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { v_t = \"-63 mV\" }",
+            "n.toml:12:18: unknown parameter 'v_t' of model 'hh' ('v_t' is a parameter of model 'traub-miles'); expected one of: area, c_m, g_leak, e_leak, g_na, e_na, g_k, e_k",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { g_k = \"-36 mS/cm^2\" }",
+            "n.toml:12:18: population 'exc': hh g_k = -360 is invalid: expected finite and >= 0",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { e_k = \"-77 mS\" }",
+            "n.toml:12:18: 'e_k': expected a voltage (V), got 'mS' (a conductance)",
+        ),
+        // Continuous couplings.
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap-junction\"\nrule",
+            "loaded",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { alpha = \"2e6 1/(M*s)\", t_max = \"0.5 mM\", e_syn = \"-80 mV\" }\nrule",
+            "loaded",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap\"\nrule",
+            "n.toml:35:11: unknown synapse 'gap'; expected one of: exponential, kinetic, gap-junction",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "receptor = \"ge\"\nsynapse = \"gap-junction\"\nrule",
+            "n.toml:35:12: 'receptor' does not apply to synapse = 'gap-junction': kinetic synapses and gap junctions act on the membrane directly, without a receptor",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\ndelay = \"1 ms\"\nrule",
+            "n.toml:36:9: 'delay' does not apply to synapse = 'kinetic': kinetic synapses and gap junctions act without delay",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "receptor = \"ge\"\nkinetic = { beta = \"190 1/s\" }\nrule",
+            "n.toml:36:11: key 'kinetic' applies only to synapse = 'kinetic'; this projection uses 'exponential'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { alfa = \"1e6 1/(M*s)\" }\nrule",
+            "n.toml:36:20: unknown parameter 'kinetic.alfa' of kinetic synapses (did you mean 'alpha'?); expected one of: alpha, beta, t_max, v_p, k_p, e_syn",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { beta = \"190 mV\" }\nrule",
+            "n.toml:36:20: 'kinetic.beta': expected a frequency (1/s), got 'mV' (a voltage)",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { t_max = \"0 mM\" }\nrule",
+            "n.toml:36:21: 'kinetic.t_max' must be > 0, got '0 mM'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { v_p = \"2 V\" }\nrule",
+            "n.toml:36:19: 'kinetic.v_p' must be within [-1, 1] V, got '2 V'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"exponential\"\nrule",
+            "n.toml:34:10: projection 'exc->exc': synapse = 'exponential' (the default) needs 'receptor', a receptor of population 'exc' (it has: ge); or set synapse = 'kinetic' or 'gap-junction'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "rule",
+            "n.toml:34:10: projection 'exc->exc': synapse = 'exponential' (the default) needs 'receptor', a receptor of population 'exc' (it has: ge); or set synapse = 'kinetic' or 'gap-junction'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap-junction\"\nrule",
+            "loaded",
         ),
     ];
     let mut report = String::new();
