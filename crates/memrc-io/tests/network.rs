@@ -447,3 +447,92 @@ fn broken_network_files() {
     }
     assert!(report.is_empty(), "{report}");
 }
+
+/// `hh` populations and continuous couplings build what the equivalent program builds.
+#[test]
+fn hh_and_continuous_couplings_are_the_library_specs() {
+    use memrc::net::{
+        Connectivity, HodgkinHuxley, Kinetic, NetworkBuilder, PopulationSpec, ProjectionSpec,
+        RecordSpec, Weight,
+    };
+    let text = r#"[model]
+name = "c"
+
+[network]
+dt = "0.01 ms"
+t_end = "5 ms"
+seed = 3
+
+[[population]]
+name = "a"
+size = 4
+model = "hh"
+
+[[projection]]
+source = "a"
+target = "a"
+synapse = "gap-junction"
+rule = "list"
+pairs = [[0, 1], [1, 2], [2, 3]]
+weight = "2 nS"
+
+[[projection]]
+source = "a"
+target = "a"
+synapse = "kinetic"
+rule = "one-to-one"
+weight = { low = "1 nS", high = "2 nS" }
+
+[[projection]]
+name = "k2"
+source = "a"
+target = "a"
+synapse = "kinetic"
+rule = "all-to-all"
+autapses = false
+weight = "0.5 nS"
+
+[projection.kinetic]
+beta = "0.19 1/ms"
+t_max = "2 mM"
+e_syn = "-80 mV"
+
+[[recording]]
+population = "a"
+variables = ["v"]
+"#;
+    let m = load_str(text, "c.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("network");
+    let mut b = NetworkBuilder::new(1e-5, 3);
+    b.memory_budget(memrc_io::DEFAULT_MEMORY_LIMIT);
+    b.population(PopulationSpec::new("a", 4, HodgkinHuxley::classic()));
+    b.projection(
+        ProjectionSpec::gap_junction("a", "a", Connectivity::List(vec![(0, 1), (1, 2), (2, 3)]))
+            .weight(Weight::Constant(2e-9)),
+    );
+    b.projection(
+        ProjectionSpec::kinetic("a", "a", Connectivity::OneToOne, Kinetic::ampa()).weight(
+            Weight::Uniform {
+                low: 1e-9,
+                high: 2e-9,
+            },
+        ),
+    );
+    let k2 = Kinetic {
+        beta: 190.0,
+        t_max: 2e-3,
+        e_syn: -0.080,
+        ..Kinetic::ampa()
+    };
+    b.projection(
+        ProjectionSpec::kinetic("a", "a", Connectivity::AllToAll, k2)
+            .name("k2")
+            .autapses(false)
+            .weight(Weight::Constant(0.5e-9)),
+    );
+    b.record(RecordSpec::new("a", "v", vec![0, 1, 2, 3], 1e-5));
+    assert_eq!(format!("{:?}", n.builder), format!("{b:?}"));
+    // And it runs: the junctions and synapses exist.
+    let net = n.network.as_ref().expect("built");
+    assert_eq!(net.kinetic_state(2).map(<[f64]>::len), Some(12));
+}
