@@ -665,7 +665,7 @@ impl Ctx<'_> {
             let si = self.qty_hint(q, &name, unit.dim, Some(unit_text))?;
             let value = si / unit.factor;
             if unit.dim == Dimension::VOLTAGE && *key != "k_p" {
-                if !(value.abs() <= 1.0) {
+                if !value.is_finite() || value.abs() > 1.0 {
                     return Err(self.err_q(
                         q,
                         &name,
