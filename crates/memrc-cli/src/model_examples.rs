@@ -37,6 +37,7 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "hopfield",
     "cobahh",
     "small_network",
+    "hh_gap_ring",
 );
 
 /// `-` and `_` are the same in example names.

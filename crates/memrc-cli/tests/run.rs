@@ -806,3 +806,46 @@ fn a_broken_network_file_is_one_line() {
     }
     assert!(!tmp.path().join("o").exists());
 }
+
+#[test]
+fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("ring");
+    let file = repo().join("examples/hh_gap_ring.toml");
+    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(s["n"], 51);
+    // 50 gap junctions, 50 ring synapses and the drive.
+    assert_eq!(s["synapses"], 101);
+    assert!(f(&s["sim_s"]) < 0.5, "{s}");
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
+    let mut by_id: Vec<Vec<f64>> = vec![Vec::new(); 51];
+    for l in csv.lines().skip(1) {
+        let (t, id) = l.split_once(',').expect("two fields");
+        by_id[id.parse::<usize>().expect("id")].push(t.parse().expect("t"));
+    }
+    // Every ring neuron fires; the j-th spike of neuron k comes after the j-th of k − 1.
+    for k in 1..50 {
+        assert!(!by_id[k].is_empty(), "ring neuron {k} never fires");
+        for (j, t) in by_id[k].iter().enumerate() {
+            let before = by_id[k - 1].get(j).copied().unwrap_or(f64::INFINITY);
+            assert!(
+                *t > before,
+                "spike {j} of neuron {k} at {t} s is not after neuron {}'s ({before} s)",
+                k - 1
+            );
+        }
+    }
+    // The pacemaker (id 50) drives neuron 0.
+    assert!(by_id[50].len() >= 5 && by_id[0][0] > by_id[50][0]);
+    // v of five ring neurons and the pacemaker every 0.1 ms.
+    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
+    assert_eq!(
+        traces.lines().next(),
+        Some("t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,pacemaker.v[0]_V")
+    );
+    assert_eq!(traces.lines().count(), 1 + 1000);
+}

@@ -6,8 +6,9 @@ use std::ops::Range;
 
 use memrc::error::suggest;
 use memrc::net::{
-    Connectivity, Delay, Init, MemoryEstimate, NetError, NetworkBuilder, NeuronModel,
-    PopulationSpec, ProjectionSpec, Receptor, RecordSpec, TraubMiles, Weight,
+    Connectivity, Delay, HodgkinHuxley, Init, Kinetic, MemoryEstimate, NetError, NetworkBuilder,
+    NeuronModel, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, SynapseKind, TraubMiles,
+    Weight,
 };
 
 use crate::error::LoadError;
@@ -20,7 +21,20 @@ use crate::schema::{
 use crate::units::{Dimension, Form};
 
 /// Neuron models accepted by `population.model`.
-pub const NEURON_MODELS: &[&str] = &["traub-miles"];
+pub const NEURON_MODELS: &[&str] = &["traub-miles", "hh"];
+
+/// Synapse kinds accepted by `projection.synapse`.
+pub const SYNAPSE_KINDS: &[&str] = &["exponential", "kinetic", "gap-junction"];
+
+/// Parameters of a `kinetic` table: name, unit (the unit of [`Kinetic`]'s field).
+const KINETIC_PARAMS: &[(&str, &str)] = &[
+    ("alpha", "1/(M*s)"),
+    ("beta", "1/s"),
+    ("t_max", "M"),
+    ("v_p", "V"),
+    ("k_p", "V"),
+    ("e_syn", "V"),
+];
 
 /// Connectivity rules accepted by `projection.rule`.
 pub const RULES: &[&str] = &[
@@ -43,6 +57,97 @@ const TRAUB_PARAMS: &[(&str, Param)] = &[
     ("e_k", Param::Voltage),
     ("v_t", Param::Voltage),
 ];
+
+/// Parameters of `hh`: name, kind.
+const HH_PARAMS: &[(&str, Param)] = &[
+    ("area", Param::Area),
+    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
+    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_leak", Param::Voltage),
+    ("g_na", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_na", Param::Voltage),
+    ("g_k", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_k", Param::Voltage),
+];
+
+/// A neuron model of the file, with its parameters being filled in.
+enum Model {
+    Traub(TraubMiles),
+    Hh(HodgkinHuxley),
+}
+
+impl Model {
+    /// The model's defaults (`model` is one of [`NEURON_MODELS`]).
+    fn new(model: &str) -> Self {
+        match model {
+            "hh" => Self::Hh(HodgkinHuxley::classic()),
+            _ => Self::Traub(TraubMiles::cobahh()),
+        }
+    }
+
+    fn params(&self) -> &'static [(&'static str, Param)] {
+        match self {
+            Self::Traub(_) => TRAUB_PARAMS,
+            Self::Hh(_) => HH_PARAMS,
+        }
+    }
+
+    fn area(&self) -> f64 {
+        match self {
+            Self::Traub(m) => m.area,
+            Self::Hh(m) => m.area,
+        }
+    }
+
+    /// Sets parameter `key` (one of [`Model::params`]) to `value` \[SI, per area\].
+    fn set(&mut self, key: &str, value: f64) {
+        match self {
+            Self::Traub(m) => match key {
+                "area" => m.area = value,
+                "c_m" => m.c_m = value,
+                "g_leak" => m.g_leak = value,
+                "e_leak" => m.e_leak = value,
+                "g_na" => m.g_na = value,
+                "e_na" => m.e_na = value,
+                "g_k" => m.g_k = value,
+                "e_k" => m.e_k = value,
+                _ => m.v_t = value,
+            },
+            Self::Hh(m) => match key {
+                "area" => m.area = value,
+                "c_m" => m.c_m = value,
+                "g_leak" => m.g_leak = value,
+                "e_leak" => m.e_leak = value,
+                "g_na" => m.g_na = value,
+                "e_na" => m.e_na = value,
+                "g_k" => m.g_k = value,
+                _ => m.e_k = value,
+            },
+        }
+    }
+
+    fn validate(&self) -> Result<(), NetError> {
+        match self {
+            Self::Traub(m) => m.validate(),
+            Self::Hh(m) => m.validate(),
+        }
+    }
+
+    fn spec(self, name: String, size: usize) -> PopulationSpec {
+        match self {
+            Self::Traub(m) => PopulationSpec::new(name, size, m),
+            Self::Hh(m) => PopulationSpec::new(name, size, m),
+        }
+    }
+}
+
+/// The state variables of neuron model `model` (a name of [`NEURON_MODELS`]).
+fn model_variables(model: &str) -> &'static [memrc::net::VariableInfo] {
+    match model {
+        "hh" => HodgkinHuxley::VARIABLES,
+        _ => TraubMiles::VARIABLES,
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Param {
@@ -168,7 +273,7 @@ impl Ctx<'_> {
             b.population(spec);
         }
         for p in &file.projections {
-            b.projection(self.projection(p)?);
+            b.projection(self.projection(file, p)?);
         }
         let mut recording_bytes = 0u64;
         for r in &file.recordings {
@@ -204,26 +309,30 @@ impl Ctx<'_> {
         let size = self.nonneg_int(&p.size, "size", 1, i64::from(u32::MAX))? as usize;
         let names: Vec<(&str, ())> = NEURON_MODELS.iter().map(|n| (*n, ())).collect();
         self.choice(&p.model, "model", &names)?;
-        let mut m = TraubMiles::cobahh();
+        let model = p.model.get_ref().as_str();
+        let mut m = Model::new(model);
+        let table = m.params();
         // The area first: absolute conductances and capacitances are divided by it.
         if let Some(q) = p.params.get("area") {
-            m.area = self.positive(q, "area", Dimension::AREA)?;
+            m.set("area", self.positive(q, "area", Dimension::AREA)?);
         }
         for (key, q) in &p.params {
-            let Some((_, kind)) = TRAUB_PARAMS.iter().find(|(n, _)| n == key) else {
-                let hint = suggest(key, TRAUB_PARAMS.iter().map(|(n, _)| *n))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+            let Some((_, kind)) = table.iter().find(|(n, _)| n == key) else {
+                let other = NEURON_MODELS
+                    .iter()
+                    .find(|o| **o != model && Model::new(o).params().iter().any(|(n, _)| n == key));
+                let hint = match other {
+                    Some(o) => format!(" ('{key}' is a parameter of model '{o}')"),
+                    None => suggest(key, table.iter().map(|(n, _)| *n))
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default(),
+                };
                 return Err(self.err_q(
                     q,
                     key,
                     format!(
-                        "unknown parameter '{key}' of model 'traub-miles'{hint}; expected one of: {}",
-                        TRAUB_PARAMS
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "unknown parameter '{key}' of model '{model}'{hint}; expected one of: {}",
+                        table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
@@ -232,25 +341,17 @@ impl Ctx<'_> {
                 Param::Voltage => self.qty(q, key, Dimension::VOLTAGE)?,
                 Param::PerArea(abs) => match self.dual(q, key, *abs)? {
                     (v, Form::PerArea) => v,
-                    (v, _) => v / m.area,
+                    (v, _) => v / m.area(),
                 },
             };
-            match key.as_str() {
-                "c_m" => m.c_m = value,
-                "g_leak" => m.g_leak = value,
-                "e_leak" => m.e_leak = value,
-                "g_na" => m.g_na = value,
-                "e_na" => m.e_na = value,
-                "g_k" => m.g_k = value,
-                "e_k" => m.e_k = value,
-                _ => m.v_t = value,
-            }
+            m.set(key, value);
         }
         if let Err(e) = m.validate() {
-            // `traub-miles NAME = …`: point at that parameter.
+            // `MODEL NAME = …`: point at that parameter.
             let at = match &e {
                 NetError::BadParameter { what, .. } => what
-                    .strip_prefix("traub-miles ")
+                    .strip_prefix(model)
+                    .and_then(|k| k.strip_prefix(' '))
                     .and_then(|k| p.params.get(k))
                     .map_or(p.model.span(), |q| q.span()),
                 _ => p.model.span(),
@@ -261,7 +362,8 @@ impl Ctx<'_> {
                 format!("population '{}': {e}", p.name.get_ref()),
             ));
         }
-        let mut spec = PopulationSpec::new(p.name.get_ref().clone(), size, m);
+        let variables = model_variables(model);
+        let mut spec = m.spec(p.name.get_ref().clone(), size);
         if let Some(q) = &p.threshold {
             spec = spec.threshold(self.qty(q, "threshold", Dimension::VOLTAGE)?);
         }
@@ -285,7 +387,7 @@ impl Ctx<'_> {
             spec = spec.receptor(Receptor::exponential(r.name.get_ref().clone(), tau, e_rev));
         }
         for (var, d) in &p.initial {
-            let dim = match TraubMiles::VARIABLES.iter().find(|v| v.name == var) {
+            let dim = match variables.iter().find(|v| v.name == var) {
                 Some(v) => match v.unit {
                     "V" => Dimension::VOLTAGE,
                     "A" => Dimension::CURRENT,
@@ -295,7 +397,7 @@ impl Ctx<'_> {
                     Dimension::CONDUCTANCE
                 }
                 None => {
-                    let names = TraubMiles::VARIABLES
+                    let names = variables
                         .iter()
                         .map(|v| v.name)
                         .chain(p.receptors.iter().map(|r| r.name.get_ref().as_str()));
@@ -363,7 +465,77 @@ impl Ctx<'_> {
         Ok(spec)
     }
 
-    fn projection(&self, p: &ProjectionSection) -> Result<ProjectionSpec, LoadError> {
+    fn projection(
+        &self,
+        file: &ModelFile,
+        p: &ProjectionSection,
+    ) -> Result<ProjectionSpec, LoadError> {
+        let kinds: Vec<(&str, usize)> = SYNAPSE_KINDS.iter().copied().zip(0..).collect();
+        let kind_ix = match &p.synapse {
+            Some(s) => self.choice(s, "synapse", &kinds)?,
+            None => 0,
+        };
+        let kind_name = SYNAPSE_KINDS[kind_ix];
+        if kind_ix != 0 {
+            if let Some(r) = &p.receptor {
+                return Err(self.err(
+                    r,
+                    "receptor",
+                    format!(
+                        "'receptor' does not apply to synapse = '{kind_name}': kinetic synapses and gap junctions act on the membrane directly, without a receptor"
+                    ),
+                ));
+            }
+            if let Some(d) = &p.delay {
+                return Err(self.err_q(
+                    d,
+                    "delay",
+                    format!(
+                        "'delay' does not apply to synapse = '{kind_name}': kinetic synapses and gap junctions act without delay"
+                    ),
+                ));
+            }
+        }
+        if let (Some(k), false) = (&p.kinetic, kind_ix == 1) {
+            return Err(self.src.span(
+                &k.span(),
+                "kinetic",
+                format!(
+                    "key 'kinetic' applies only to synapse = 'kinetic'; this projection uses '{kind_name}'"
+                ),
+            ));
+        }
+        let receptor = match (&p.receptor, kind_ix) {
+            (Some(r), 0) => r.get_ref().clone(),
+            (None, 0) => {
+                let target = self.population_named(file, &p.target, "target")?;
+                let names: Vec<&str> = target
+                    .receptors
+                    .iter()
+                    .map(|r| r.name.get_ref().as_str())
+                    .collect();
+                let has = if names.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    format!("it has: {}", names.join(", "))
+                };
+                return Err(self.err(
+                    &p.target,
+                    "receptor",
+                    format!(
+                        "projection '{}': synapse = 'exponential' (the default) needs 'receptor', a receptor of population '{}' ({has}); or set synapse = 'kinetic' or 'gap-junction'",
+                        projection_name(p),
+                        p.target.get_ref()
+                    ),
+                ));
+            }
+            _ => String::new(),
+        };
+        let kind = match kind_ix {
+            0 => SynapseKind::Exponential,
+            1 => SynapseKind::Kinetic(self.kinetic(p)?),
+            _ => SynapseKind::GapJunction,
+        };
         let choices: Vec<(&str, usize)> = RULES.iter().copied().zip(0..).collect();
         let rule = self.choice(&p.rule, "rule", &choices)?;
         let rule_name = RULES[rule];
@@ -445,9 +617,10 @@ impl Ctx<'_> {
         let mut spec = ProjectionSpec::new(
             p.source.get_ref().clone(),
             p.target.get_ref().clone(),
-            p.receptor.get_ref().clone(),
+            receptor,
             connectivity,
         )
+        .synapse(kind)
         .name(projection_name(p))
         .weight(weight)
         .delay(Delay::Constant(delay));
@@ -455,6 +628,66 @@ impl Ctx<'_> {
             spec = spec.autapses(*a.get_ref());
         }
         Ok(spec)
+    }
+
+    /// The parameters of a kinetic projection: `kinetic = { … }` over [`Kinetic::ampa`].
+    fn kinetic(&self, p: &ProjectionSection) -> Result<Kinetic, LoadError> {
+        let mut k = Kinetic::ampa();
+        let Some(table) = &p.kinetic else {
+            return Ok(k);
+        };
+        for (key, q) in table.get_ref() {
+            let Some((_, unit_text)) = KINETIC_PARAMS.iter().find(|(n, _)| n == key) else {
+                let hint = suggest(key, KINETIC_PARAMS.iter().map(|(n, _)| *n))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                return Err(self.err_q(
+                    q,
+                    key,
+                    format!(
+                        "unknown parameter 'kinetic.{key}' of kinetic synapses{hint}; expected one of: {}",
+                        KINETIC_PARAMS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            let name = format!("kinetic.{key}");
+            let unit = crate::units::parse_unit(unit_text).map_err(|e| {
+                self.err_q(
+                    q,
+                    key,
+                    format!("internal: unit '{unit_text}' of '{name}': {e}"),
+                )
+            })?;
+            let si = self.qty_hint(q, &name, unit.dim, Some(unit_text))?;
+            let value = si / unit.factor;
+            if unit.dim == Dimension::VOLTAGE && *key != "k_p" {
+                if !value.is_finite() || value.abs() > 1.0 {
+                    return Err(self.err_q(
+                        q,
+                        &name,
+                        format!(
+                            "'{name}' must be within [-1, 1] V, got {}",
+                            q.get_ref().shown()
+                        ),
+                    ));
+                }
+            } else {
+                self.require_positive(q, &name, value)?;
+            }
+            match key.as_str() {
+                "alpha" => k.alpha = value,
+                "beta" => k.beta = value,
+                "t_max" => k.t_max = value,
+                "v_p" => k.v_p = value,
+                "k_p" => k.k_p = value,
+                _ => k.e_syn = value,
+            }
+        }
+        Ok(k)
     }
 
     /// The `(pre, post)` pairs of a list projection.
@@ -615,7 +848,7 @@ impl Ctx<'_> {
             }
             None => 1.0,
         };
-        let names: Vec<&str> = TraubMiles::VARIABLES
+        let names: Vec<&str> = model_variables(pop.model.get_ref())
             .iter()
             .map(|v| v.name)
             .chain(pop.receptors.iter().map(|r| r.name.get_ref().as_str()))
@@ -772,16 +1005,14 @@ impl Ctx<'_> {
                 receptor,
                 ..
             } => {
-                if let Some(p) = file
-                    .projections
-                    .iter()
-                    .find(|p| p.target.get_ref() == population && p.receptor.get_ref() == receptor)
-                {
-                    return self.src.span(
-                        &p.receptor.span(),
-                        "receptor",
-                        format!("'receptor': {msg}"),
-                    );
+                if let Some(r) = file.projections.iter().find_map(|p| {
+                    p.receptor
+                        .as_ref()
+                        .filter(|r| p.target.get_ref() == population && r.get_ref() == receptor)
+                }) {
+                    return self
+                        .src
+                        .span(&r.span(), "receptor", format!("'receptor': {msg}"));
                 }
                 (0..0, "receptor")
             }
@@ -796,6 +1027,22 @@ impl Ctx<'_> {
             | NetError::SizeMismatch { what, .. } => {
                 if let Some((name, rest)) = quoted(what, "projection '") {
                     match proj(&name) {
+                        Some(p) if rest.starts_with("kinetic") => {
+                            let key = rest
+                                .strip_prefix("kinetic ")
+                                .and_then(|r| r.split_whitespace().next())
+                                .unwrap_or("");
+                            match &p.kinetic {
+                                Some(t) => t
+                                    .get_ref()
+                                    .get(key)
+                                    .map_or((t.span(), "kinetic"), |q| (q.span(), "kinetic")),
+                                None => (
+                                    p.synapse.as_ref().map_or(p.rule.span(), |s| s.span()),
+                                    "kinetic",
+                                ),
+                            }
+                        }
                         Some(p) if rest.starts_with("delay") => p
                             .delay
                             .as_ref()

@@ -369,7 +369,7 @@ pub struct PopulationSection {
     pub name: S,
     /// Number of neurons.
     pub size: Spanned<i64>,
-    /// Neuron model (`traub-miles`).
+    /// Neuron model (`traub-miles` | `hh`).
     pub model: S,
     /// Model parameters (defaults: the model's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -495,8 +495,12 @@ pub struct ProjectionSection {
     pub source: S,
     /// Postsynaptic population.
     pub target: S,
-    /// Receptor of the target population.
-    pub receptor: S,
+    /// Receptor of the target population (exponential synapses only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receptor: Option<S>,
+    /// `exponential` (default) | `kinetic` | `gap-junction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapse: Option<S>,
     /// `fixed-probability | fixed-in-degree | one-to-one | all-to-all | list`.
     pub rule: S,
     /// Connection probability (fixed-probability).
@@ -519,6 +523,9 @@ pub struct ProjectionSection {
     /// Self-connections within a population (random rules; default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autapses: Option<Spanned<bool>>,
+    /// Parameters of kinetic synapses (`synapse = "kinetic"`; defaults: AMPA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinetic: Option<Spanned<BTreeMap<String, Q>>>,
 }
 
 /// Which neurons a recording samples: ids, `"all"`, or a count (the first `n`).

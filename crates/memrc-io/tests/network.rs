@@ -213,7 +213,7 @@ fn broken_network_files() {
         (
             "model = \"traub-miles\"",
             "model = \"traub\"",
-            "n.toml:11:9: unknown model 'traub'; expected one of: traub-miles",
+            "n.toml:11:9: unknown model 'traub'; expected one of: traub-miles, hh",
         ),
         (
             "rule = \"fixed-probability\"",
@@ -350,6 +350,93 @@ fn broken_network_files() {
             "rule = \"list\"\nfile = \"missing.csv\"",
             "n.toml:37:8: connection list 'missing.csv': No such file or directory (os error 2)",
         ),
+        // Classic Hodgkin–Huxley populations.
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { g_na = \"120 mS/cm^2\", g_k = \"0.72 nS\" }",
+            "loaded",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { v_t = \"-63 mV\" }",
+            "n.toml:12:18: unknown parameter 'v_t' of model 'hh' ('v_t' is a parameter of model 'traub-miles'); expected one of: area, c_m, g_leak, e_leak, g_na, e_na, g_k, e_k",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { g_k = \"-36 mS/cm^2\" }",
+            "n.toml:12:18: population 'exc': hh g_k = -360 is invalid: expected finite and >= 0",
+        ),
+        (
+            "model = \"traub-miles\"\nparams = { g_na = \"100 mS/cm^2\" }",
+            "model = \"hh\"\nparams = { e_k = \"-77 mS\" }",
+            "n.toml:12:18: 'e_k': expected a voltage (V), got 'mS' (a conductance)",
+        ),
+        // Continuous couplings.
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap-junction\"\nrule",
+            "loaded",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { alpha = \"2e6 1/(M*s)\", t_max = \"0.5 mM\", e_syn = \"-80 mV\" }\nrule",
+            "loaded",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap\"\nrule",
+            "n.toml:35:11: unknown synapse 'gap'; expected one of: exponential, kinetic, gap-junction",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "receptor = \"ge\"\nsynapse = \"gap-junction\"\nrule",
+            "n.toml:35:12: 'receptor' does not apply to synapse = 'gap-junction': kinetic synapses and gap junctions act on the membrane directly, without a receptor",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\ndelay = \"1 ms\"\nrule",
+            "n.toml:36:9: 'delay' does not apply to synapse = 'kinetic': kinetic synapses and gap junctions act without delay",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "receptor = \"ge\"\nkinetic = { beta = \"190 1/s\" }\nrule",
+            "n.toml:36:11: key 'kinetic' applies only to synapse = 'kinetic'; this projection uses 'exponential'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { alfa = \"1e6 1/(M*s)\" }\nrule",
+            "n.toml:36:20: unknown parameter 'kinetic.alfa' of kinetic synapses (did you mean 'alpha'?); expected one of: alpha, beta, t_max, v_p, k_p, e_syn",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { beta = \"190 mV\" }\nrule",
+            "n.toml:36:20: 'kinetic.beta': expected a frequency (1/s), got 'mV' (a voltage)",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { t_max = \"0 mM\" }\nrule",
+            "n.toml:36:21: 'kinetic.t_max' must be > 0, got '0 mM'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"kinetic\"\nkinetic = { v_p = \"2 V\" }\nrule",
+            "n.toml:36:19: 'kinetic.v_p' must be within [-1, 1] V, got '2 V'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"exponential\"\nrule",
+            "n.toml:34:10: projection 'exc->exc': synapse = 'exponential' (the default) needs 'receptor', a receptor of population 'exc' (it has: ge); or set synapse = 'kinetic' or 'gap-junction'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "rule",
+            "n.toml:34:10: projection 'exc->exc': synapse = 'exponential' (the default) needs 'receptor', a receptor of population 'exc' (it has: ge); or set synapse = 'kinetic' or 'gap-junction'",
+        ),
+        (
+            "receptor = \"ge\"\nrule",
+            "synapse = \"gap-junction\"\nrule",
+            "loaded",
+        ),
     ];
     let mut report = String::new();
     for (from, to, want) in cases {
@@ -359,4 +446,93 @@ fn broken_network_files() {
         }
     }
     assert!(report.is_empty(), "{report}");
+}
+
+/// `hh` populations and continuous couplings build what the equivalent program builds.
+#[test]
+fn hh_and_continuous_couplings_are_the_library_specs() {
+    use memrc::net::{
+        Connectivity, HodgkinHuxley, Kinetic, NetworkBuilder, PopulationSpec, ProjectionSpec,
+        RecordSpec, Weight,
+    };
+    let text = r#"[model]
+name = "c"
+
+[network]
+dt = "0.01 ms"
+t_end = "5 ms"
+seed = 3
+
+[[population]]
+name = "a"
+size = 4
+model = "hh"
+
+[[projection]]
+source = "a"
+target = "a"
+synapse = "gap-junction"
+rule = "list"
+pairs = [[0, 1], [1, 2], [2, 3]]
+weight = "2 nS"
+
+[[projection]]
+source = "a"
+target = "a"
+synapse = "kinetic"
+rule = "one-to-one"
+weight = { low = "1 nS", high = "2 nS" }
+
+[[projection]]
+name = "k2"
+source = "a"
+target = "a"
+synapse = "kinetic"
+rule = "all-to-all"
+autapses = false
+weight = "0.5 nS"
+
+[projection.kinetic]
+beta = "0.19 1/ms"
+t_max = "2 mM"
+e_syn = "-80 mV"
+
+[[recording]]
+population = "a"
+variables = ["v"]
+"#;
+    let m = load_str(text, "c.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("network");
+    let mut b = NetworkBuilder::new(1e-5, 3);
+    b.memory_budget(memrc_io::DEFAULT_MEMORY_LIMIT);
+    b.population(PopulationSpec::new("a", 4, HodgkinHuxley::classic()));
+    b.projection(
+        ProjectionSpec::gap_junction("a", "a", Connectivity::List(vec![(0, 1), (1, 2), (2, 3)]))
+            .weight(Weight::Constant(2e-9)),
+    );
+    b.projection(
+        ProjectionSpec::kinetic("a", "a", Connectivity::OneToOne, Kinetic::ampa()).weight(
+            Weight::Uniform {
+                low: 1e-9,
+                high: 2e-9,
+            },
+        ),
+    );
+    let k2 = Kinetic {
+        beta: 190.0,
+        t_max: 2e-3,
+        e_syn: -0.080,
+        ..Kinetic::ampa()
+    };
+    b.projection(
+        ProjectionSpec::kinetic("a", "a", Connectivity::AllToAll, k2)
+            .name("k2")
+            .autapses(false)
+            .weight(Weight::Constant(0.5e-9)),
+    );
+    b.record(RecordSpec::new("a", "v", vec![0, 1, 2, 3], 1e-5));
+    assert_eq!(format!("{:?}", n.builder), format!("{b:?}"));
+    // And it runs: the junctions and synapses exist.
+    let net = n.network.as_ref().expect("built");
+    assert_eq!(net.kinetic_state(2).map(<[f64]>::len), Some(12));
 }
