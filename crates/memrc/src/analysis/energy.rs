@@ -161,39 +161,63 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
             abs_total += h * (vbar * s).abs();
         }
     }
-    let (v0, vt) = (sol.v.at(0), sol.v.at(nodes - 1));
-    let capacitive_change: f64 = circuit
-        .nodes()
-        .iter()
-        .enumerate()
-        .map(|(j, nd)| 0.5 * nd.capacitance * (vt[j] * vt[j] - v0[j] * v0[j]))
-        .sum();
-    let total_dissipation: f64 = branches.iter().map(|b| b.dissipation).sum();
-    let total_battery_energy: f64 = branches.iter().map(|b| b.battery_energy).sum();
-    let residual = capacitive_change + total_dissipation - total_battery_energy - source_energy;
-    let return_gap = v0
-        .iter()
-        .zip(vt)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-    Ok(EnergyBalance {
-        capacitive_change,
+    Ok(EnergyBalance::assemble(
+        circuit,
+        sol,
         branches,
-        total_dissipation,
-        total_battery_energy,
         source_energy,
-        residual,
-        rel_residual: if abs_total > 0.0 {
-            residual.abs() / abs_total
-        } else {
-            residual.abs()
-        },
-        closed: ClosedTrajectory {
-            lhs: lhs58_branch - source_energy,
-            return_gap,
-            returned: return_gap <= 1e-6,
-        },
-        quadrature: "trapezoidal (step-average voltage × step-average current)",
-    })
+        lhs58_branch,
+        abs_total,
+        "trapezoidal (step-average voltage × step-average current)",
+    ))
+}
+
+impl EnergyBalance {
+    /// The balance from the integrated terms: `ΔS_C` from the end points, totals, residual,
+    /// and eq. (58) from `⟨v, Σ_b i_b⟩` (`lhs_branches`).
+    fn assemble(
+        circuit: &Circuit,
+        sol: &CircuitSolution,
+        branches: Vec<BranchEnergy>,
+        source_energy: f64,
+        lhs_branches: f64,
+        abs_total: f64,
+        quadrature: &'static str,
+    ) -> Self {
+        let (v0, vt) = (sol.v.at(0), sol.v.at(sol.v.len() - 1));
+        let capacitive_change: f64 = circuit
+            .nodes()
+            .iter()
+            .enumerate()
+            .map(|(j, nd)| 0.5 * nd.capacitance * (vt[j] * vt[j] - v0[j] * v0[j]))
+            .sum();
+        let total_dissipation: f64 = branches.iter().map(|b| b.dissipation).sum();
+        let total_battery_energy: f64 = branches.iter().map(|b| b.battery_energy).sum();
+        let residual = capacitive_change + total_dissipation - total_battery_energy - source_energy;
+        let return_gap = v0
+            .iter()
+            .zip(vt)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        Self {
+            capacitive_change,
+            branches,
+            total_dissipation,
+            total_battery_energy,
+            source_energy,
+            residual,
+            rel_residual: if abs_total > 0.0 {
+                residual.abs() / abs_total
+            } else {
+                residual.abs()
+            },
+            closed: ClosedTrajectory {
+                lhs: lhs_branches - source_energy,
+                return_gap,
+                returned: return_gap <= 1e-6,
+            },
+            quadrature,
+        }
+    }
 }
 
 /// `(φ₁(2z) − φ₁(z))/z` with `φ₁(z) = (e^z − 1)/z`: the cross moment of the exponential step
@@ -335,13 +359,6 @@ pub fn energy_balance_for(
             }
         }
     }
-    let (v0, vt) = (sol.v.at(0), sol.v.at(nodes - 1));
-    let capacitive_change: f64 = circuit
-        .nodes()
-        .iter()
-        .enumerate()
-        .map(|(j, nd)| 0.5 * nd.capacitance * (vt[j] * vt[j] - v0[j] * v0[j]))
-        .sum();
     let branches: Vec<BranchEnergy> = circuit
         .branches()
         .iter()
@@ -352,35 +369,19 @@ pub fn energy_balance_for(
             battery_energy: batt[b],
         })
         .collect();
-    let total_dissipation: f64 = diss.iter().sum();
-    let total_battery_energy: f64 = batt.iter().sum();
-    let residual = capacitive_change + total_dissipation - total_battery_energy - source_energy;
-    let return_gap = v0
-        .iter()
-        .zip(vt)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-    Ok(EnergyBalance {
-        capacitive_change,
+    let quadrature = match scheme {
+        LinearStep::ExponentialEuler => "exact along exponential-Euler steps",
+        _ => "exact along exp2 steps",
+    };
+    Ok(EnergyBalance::assemble(
+        circuit,
+        sol,
         branches,
-        total_dissipation,
-        total_battery_energy,
         source_energy,
-        residual,
-        rel_residual: if abs_total > 0.0 {
-            residual.abs() / abs_total
-        } else {
-            residual.abs()
-        },
-        closed: ClosedTrajectory {
-            lhs: lhs58 - source_energy,
-            return_gap,
-            returned: return_gap <= 1e-6,
-        },
-        quadrature: match scheme {
-            LinearStep::ExponentialEuler => "exact along exponential-Euler steps",
-            _ => "exact along exp2 steps",
-        },
-    })
+        lhs58,
+        abs_total,
+        quadrature,
+    ))
 }
 
 /// `φ₂(z) = (e^z − 1 − z)/z²` (series near 0).
