@@ -185,7 +185,9 @@ struct ProbeShard {
     data: Vec<f64>,
 }
 
-/// The neurons a worker owns.
+/// The neurons a worker owns (aligned so that the counters of neighbouring shards, written
+/// every step by different threads, do not share a cache line).
+#[repr(align(128))]
 struct Shard {
     pops: Vec<PopShard>,
     probes: Vec<ProbeShard>,
@@ -233,7 +235,19 @@ impl SpinBarrier {
 }
 
 /// Spike lists of the last two steps, per (thread, population), population-local ids.
-type Board = Vec<[RwLock<Vec<u32>>; 2]>;
+type Board = Vec<[Slot; 2]>;
+
+/// One spike list, on cache lines of its own (threads lock their lists every step).
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot(RwLock<Vec<u32>>);
+
+impl std::ops::Deref for Slot {
+    type Target = RwLock<Vec<u32>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 fn read(l: &RwLock<Vec<u32>>) -> std::sync::RwLockReadGuard<'_, Vec<u32>> {
     l.read().unwrap_or_else(|e| e.into_inner())
@@ -294,7 +308,7 @@ impl Network {
             .collect();
         let n_pops = self.pops.len();
         let board: Board = (0..threads * n_pops)
-            .map(|_| [RwLock::new(Vec::new()), RwLock::new(Vec::new())])
+            .map(|_| [Slot::default(), Slot::default()])
             .collect();
         // Pending spikes of the previous run go to the "previous step" lists of their owners.
         for (p, pending) in self.pending.iter().enumerate() {
