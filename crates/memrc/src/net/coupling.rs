@@ -421,9 +421,9 @@ pub(crate) fn publish(snap: &Snapshots, p: usize, parity: usize, lo: usize, v: &
 }
 
 /// Adds the couplings received by neurons `lo..hi` of population `pop` to `g_syn`, `j_syn`
-/// (shard-local, length `hi − lo`), reading buffer `parity` of the snapshots, and advances the
-/// kinetic states `s` (per coupling, the shard's slice `offsets[lo]..offsets[hi]` of
-/// `sides[0]`) by `dt`.
+/// (length `hi − lo`), reading buffer `parity` of the snapshots, and advances the kinetic
+/// states `s` (per coupling, the shard's slice `offsets[shard_lo]..` of `sides[0]`, where
+/// `shard_lo ≤ lo` is the shard's first neuron of `pop`) by `dt`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn accumulate(
     couplings: &[Coupling],
@@ -431,6 +431,7 @@ pub(crate) fn accumulate(
     snap: &Snapshots,
     parity: usize,
     pop: usize,
+    shard_lo: usize,
     (lo, hi): (usize, usize),
     g_syn: &mut [f64],
     j_syn: &mut [f64],
@@ -445,7 +446,7 @@ pub(crate) fn accumulate(
             let v = &bufs[parity];
             let v_of =
                 |q: usize| f64::from_bits(v[side.partners[q] as usize].load(Ordering::Relaxed));
-            let base = side.offsets[lo];
+            let base = side.offsets[shard_lo];
             for i in lo..hi {
                 let (a, b) = (side.offsets[i], side.offsets[i + 1]);
                 let (gs, js) = (&mut g_syn[i - lo], &mut j_syn[i - lo]);

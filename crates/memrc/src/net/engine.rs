@@ -162,6 +162,10 @@ impl RunResult {
     }
 }
 
+/// Neurons per block of the fused per-step passes (input sums, kernel, threshold): small
+/// enough that a block's arrays stay in L1/L2 between the passes.
+const BLOCK: usize = 512;
+
 /// A population's part of a shard.
 struct PopShard {
     lo: usize,
@@ -181,7 +185,9 @@ struct ProbeShard {
     data: Vec<f64>,
 }
 
-/// The neurons a worker owns.
+/// The neurons a worker owns (aligned so that the counters of neighbouring shards, written
+/// every step by different threads, do not share a cache line).
+#[repr(align(128))]
 struct Shard {
     pops: Vec<PopShard>,
     probes: Vec<ProbeShard>,
@@ -229,7 +235,19 @@ impl SpinBarrier {
 }
 
 /// Spike lists of the last two steps, per (thread, population), population-local ids.
-type Board = Vec<[RwLock<Vec<u32>>; 2]>;
+type Board = Vec<[Slot; 2]>;
+
+/// One spike list, on cache lines of its own (threads lock their lists every step).
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot(RwLock<Vec<u32>>);
+
+impl std::ops::Deref for Slot {
+    type Target = RwLock<Vec<u32>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 fn read(l: &RwLock<Vec<u32>>) -> std::sync::RwLockReadGuard<'_, Vec<u32>> {
     l.read().unwrap_or_else(|e| e.into_inner())
@@ -290,7 +308,7 @@ impl Network {
             .collect();
         let n_pops = self.pops.len();
         let board: Board = (0..threads * n_pops)
-            .map(|_| [RwLock::new(Vec::new()), RwLock::new(Vec::new())])
+            .map(|_| [Slot::default(), Slot::default()])
             .collect();
         // Pending spikes of the previous run go to the "previous step" lists of their owners.
         for (p, pending) in self.pending.iter().enumerate() {
@@ -418,8 +436,8 @@ impl Network {
                         })
                         .collect(),
                     last: p.last_spike[lo..hi].to_vec(),
-                    g_syn: vec![0.0; len],
-                    j_syn: vec![0.0; len],
+                    g_syn: vec![0.0; len.min(BLOCK)],
+                    j_syn: vec![0.0; len.min(BLOCK)],
                 }
             })
             .collect();
@@ -567,88 +585,112 @@ impl Ctx<'_> {
                 if ps.lo == ps.hi {
                     continue;
                 }
-                let slots = net.pops[proj.target].receptors[proj.receptor].slots;
+                let target = &net.pops[proj.target];
+                let (size, slots) = (target.size, target.receptors[proj.receptor].slots);
                 for t2 in 0..self.threads {
                     let list = read(&self.board[t2 * n_pops + proj.source][prev]);
                     for &j in list.iter() {
-                        shard.events += deliver(proj, j as usize, ps, slots, s);
+                        shard.events += deliver(proj, j as usize, ps, size, slots, s);
                     }
                 }
             }
-            // (2) Increments due now: ring slot s → g.
-            for (p, ps) in net.pops.iter().zip(shard.pops.iter_mut()) {
-                for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
-                    if r.slots > 0 {
-                        let len = g.len();
-                        let slot = (s % r.slots as u64) as usize;
-                        let due = &mut ring[slot * len..(slot + 1) * len];
-                        for (g, d) in g.iter_mut().zip(due.iter_mut()) {
-                            *g += *d;
-                            *d = 0.0;
-                        }
-                    }
-                }
-            }
-            // (3) Samples of the state at t_s.
+            // (3) Samples of the state at t_s (receptor conductances including the increments
+            // due now, `g + due`, the value step (2) below stores).
             for pr in &mut shard.probes {
                 let probe = &net.probes[pr.probe];
                 if s % probe.interval == 0 {
                     let ps = &shard.pops[probe.pop];
-                    let src = match probe.var {
-                        VarRef::Model(v) => &ps.state[v],
-                        VarRef::Receptor(r) => &ps.g[r],
-                    };
-                    pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
+                    match probe.var {
+                        VarRef::Model(v) => {
+                            let src = &ps.state[v];
+                            pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
+                        }
+                        VarRef::Receptor(r) => {
+                            let (g, ring) = (&ps.g[r], &ps.ring[r]);
+                            let slots = net.pops[probe.pop].receptors[r].slots;
+                            let due = (slots > 0).then(|| {
+                                let slot = (s % slots as u64) as usize;
+                                &ring[slot * g.len()..(slot + 1) * g.len()]
+                            });
+                            pr.data.extend(pr.slots.iter().map(|&(_, i)| match due {
+                                Some(d) => g[i] + d[i],
+                                None => g[i],
+                            }));
+                        }
+                    }
                 }
             }
-            // (4) Synaptic input at the step start, exact decay; (5) neuron update; (6) spikes.
+            // Per block of neurons (cache-sized, all passes before the next block):
+            // (2) increments due now, ring slot s → g; (4) synaptic input at the step start,
+            // exact decay; (5) neuron update; (6) spikes.
             for (p_idx, (p, ps)) in net.pops.iter().zip(shard.pops.iter_mut()).enumerate() {
                 if ps.lo == ps.hi {
                     continue;
                 }
-                ps.g_syn.fill(0.0);
-                ps.j_syn.fill(0.0);
-                for (r, g) in p.receptors.iter().zip(&mut ps.g) {
-                    let (e, decay) = (r.e_rev, r.decay);
-                    for ((g, gs), js) in g.iter_mut().zip(&mut ps.g_syn).zip(&mut ps.j_syn) {
-                        *gs += *g;
-                        *js += *g * e;
-                        *g *= decay;
-                    }
-                }
-                if !net.couplings.is_empty() {
-                    coupling::accumulate(
-                        &net.couplings,
-                        &mut shard.coupling_s,
-                        self.snap,
-                        cur,
-                        p_idx,
-                        (ps.lo, ps.hi),
-                        &mut ps.g_syn,
-                        &mut ps.j_syn,
-                        net.dt,
-                    );
-                }
-                p.model.advance(
-                    &mut ps.state,
-                    SynapticInput {
-                        g: &ps.g_syn,
-                        g_e: &ps.j_syn,
-                    },
-                    net.dt,
-                    self.simd,
-                );
-                coupling::publish(self.snap, p_idx, prev, ps.lo, &ps.state[0]);
+                let len = ps.hi - ps.lo;
                 let mut out = write(&self.board[t * n_pops + p_idx][cur]);
                 out.clear();
                 let (theta, refr) = (p.threshold, p.refractory_steps);
                 let now = (s + 1) as i64;
-                for (i, (&v, last)) in ps.state[0].iter().zip(&mut ps.last).enumerate() {
-                    if v > theta && now - *last >= refr {
-                        *last = now;
-                        out.push((ps.lo + i) as u32);
-                        shard.spikes.push((s + 1, (p.offset + ps.lo + i) as u32));
+                let mut b0 = 0;
+                while b0 < len {
+                    let b1 = (b0 + BLOCK).min(len);
+                    let bl = b1 - b0;
+                    let (g_syn, j_syn) = (&mut ps.g_syn[..bl], &mut ps.j_syn[..bl]);
+                    g_syn.fill(0.0);
+                    j_syn.fill(0.0);
+                    for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
+                        let g = &mut g[b0..b1];
+                        if r.slots > 0 {
+                            let slot = (s % r.slots as u64) as usize;
+                            let due = &mut ring[slot * len + b0..slot * len + b1];
+                            for (g, d) in g.iter_mut().zip(due.iter_mut()) {
+                                *g += *d;
+                                *d = 0.0;
+                            }
+                        }
+                        let (e, decay) = (r.e_rev, r.decay);
+                        for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
+                            *gs += *g;
+                            *js += *g * e;
+                            *g *= decay;
+                        }
                     }
+                    if !net.couplings.is_empty() {
+                        coupling::accumulate(
+                            &net.couplings,
+                            &mut shard.coupling_s,
+                            self.snap,
+                            cur,
+                            p_idx,
+                            ps.lo,
+                            (ps.lo + b0, ps.lo + b1),
+                            g_syn,
+                            j_syn,
+                            net.dt,
+                        );
+                    }
+                    p.model.advance(
+                        &mut ps.state,
+                        b0..b1,
+                        SynapticInput {
+                            g: g_syn,
+                            g_e: j_syn,
+                        },
+                        net.dt,
+                        self.simd,
+                    );
+                    let v = &ps.state[0][b0..b1];
+                    coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
+                    for (i, (&v, last)) in v.iter().zip(&mut ps.last[b0..b1]).enumerate() {
+                        if v > theta && now - *last >= refr {
+                            *last = now;
+                            let i = ps.lo + b0 + i;
+                            out.push(i as u32);
+                            shard.spikes.push((s + 1, (p.offset + i) as u32));
+                        }
+                    }
+                    b0 = b1;
                 }
             }
             self.barrier.wait();
@@ -662,6 +704,7 @@ fn deliver(
     proj: &super::network::Projection,
     j: usize,
     ps: &mut PopShard,
+    size: usize,
     slots: usize,
     s: u64,
 ) -> u64 {
@@ -669,8 +712,18 @@ fn deliver(
     let (a, b) = (offsets[j], offsets[j + 1]);
     let row = &proj.csr.targets()[a..b];
     let (lo, hi) = (ps.lo as u32, ps.hi as u32);
-    let from = row.partition_point(|&x| x < lo);
-    let to = from + row[from..].partition_point(|&x| x < hi);
+    // Rows are sorted; a shard that starts at 0 or ends at the population's end needs no
+    // search on that side (a binary search is a chain of dependent cache misses).
+    let from = if lo == 0 {
+        0
+    } else {
+        row.partition_point(|&x| x < lo)
+    };
+    let to = if ps.hi == size {
+        row.len()
+    } else {
+        from + row[from..].partition_point(|&x| x < hi)
+    };
     let g = &mut ps.g[proj.receptor];
     let len = g.len();
     match (&proj.weights, &proj.delays, slots) {

@@ -4,6 +4,7 @@
 use super::NetError;
 use super::model::{NeuronModel, SynapticInput, VariableInfo, linoid_series};
 use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
+use std::ops::Range;
 
 /// The classic Hodgkin–Huxley (1952) squid-axon neuron in the modern −65 mV convention, with
 /// the rates of [`crate::element::channel::hh`], in SI units with absolute conductances
@@ -239,7 +240,14 @@ impl NeuronModel for HodgkinHuxley {
         Ok(())
     }
 
-    fn advance(&self, state: &mut [Vec<f64>], input: SynapticInput<'_>, dt: f64, simd: SimdLevel) {
+    fn advance(
+        &self,
+        state: &mut [Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        dt: f64,
+        simd: SimdLevel,
+    ) {
         let [v, m, h, n, i_ext] = state else {
             debug_assert!(false, "invariant: hh has five variables");
             return;
@@ -259,11 +267,11 @@ impl NeuronModel for HodgkinHuxley {
             simd,
             HhStep {
                 c,
-                v,
-                m,
-                h,
-                n,
-                i_ext,
+                v: &mut v[block.clone()],
+                m: &mut m[block.clone()],
+                h: &mut h[block.clone()],
+                n: &mut n[block.clone()],
+                i_ext: &i_ext[block],
                 g_syn: input.g,
                 j_syn: input.g_e,
             },

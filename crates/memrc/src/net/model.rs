@@ -12,6 +12,7 @@
 use super::NetError;
 use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::fmt::Debug;
+use std::ops::Range;
 
 /// Name, unit and meaning of a state variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,10 +48,18 @@ pub trait NeuronModel: Debug + Send + Sync {
     /// Checks the parameters (finite, in range).
     fn validate(&self) -> Result<(), NetError>;
 
-    /// Advances every neuron by one step `dt` \[s\]: `state[k][i]` is variable `k` of neuron
-    /// `i`, all slices of equal length; the synaptic input is held at its step-start value.
-    /// Called once per step and block; must not allocate.
-    fn advance(&self, state: &mut [Vec<f64>], input: SynapticInput<'_>, dt: f64, simd: SimdLevel);
+    /// Advances the neurons `block` by one step `dt` \[s\]: `state[k][i]` is variable `k` of
+    /// neuron `i` (all vectors of equal length); `input` holds the synaptic input of the block
+    /// (`input.g[i - block.start]`), held at its step-start value. The engine calls it on
+    /// cache-sized blocks (a few hundred neurons), several per step; must not allocate.
+    fn advance(
+        &self,
+        state: &mut [Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        dt: f64,
+        simd: SimdLevel,
+    );
 }
 
 /// The Traub–Miles Hodgkin–Huxley neuron of Brian2's COBAHH example (Brette et al. 2007,
@@ -389,7 +398,14 @@ impl NeuronModel for TraubMiles {
         Ok(())
     }
 
-    fn advance(&self, state: &mut [Vec<f64>], input: SynapticInput<'_>, dt: f64, simd: SimdLevel) {
+    fn advance(
+        &self,
+        state: &mut [Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        dt: f64,
+        simd: SimdLevel,
+    ) {
         let [v, m, h, n, i_ext] = state else {
             debug_assert!(false, "invariant: traub-miles has five variables");
             return;
@@ -410,11 +426,11 @@ impl NeuronModel for TraubMiles {
             simd,
             TraubStep {
                 c,
-                v,
-                m,
-                h,
-                n,
-                i_ext,
+                v: &mut v[block.clone()],
+                m: &mut m[block.clone()],
+                h: &mut h[block.clone()],
+                n: &mut n[block.clone()],
+                i_ext: &i_ext[block],
                 g_syn: input.g,
                 j_syn: input.g_e,
             },
