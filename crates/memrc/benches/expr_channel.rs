@@ -10,48 +10,19 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley};
+use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley, hodgkin_huxley_expression_channels};
 use memrc::circuit::relaxation::solve_stepping;
 use memrc::circuit::{Circuit, CircuitBuilder, Stimulus};
 use memrc::discretisation::LinearStep;
 use memrc::element::Element;
 use memrc::element::channel::hh::HhSodium;
-use memrc::element::expr::{ExprChannel, ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use memrc::element::expr::ExprChannel;
 use memrc::memconductance::{Options, memconductance};
 use memrc::{Grid, Trajectory};
 
-fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
-    ExprGateSpec {
-        name: name.into(),
-        kinetics: ExprKinetics::AlphaBeta {
-            alpha: alpha.into(),
-            beta: beta.into(),
-        },
-    }
-}
-
-fn channel(name: &str, gbar: f64, e_rev: f64, g: &str, gates: Vec<ExprGateSpec>) -> ExprChannel {
-    ExprChannel::new(&ExprChannelSpec {
-        name: name.into(),
-        gbar,
-        e_rev,
-        conductance: g.into(),
-        gates,
-    })
-    .expect("valid channel")
-}
-
 fn expr_na(p: &HhParams) -> ExprChannel {
-    channel(
-        "na",
-        p.g_na,
-        p.e_na,
-        "m^3*h",
-        vec![
-            gate("m", "0.1*(v+40)/(1-exp(-(v+40)/10))", "4*exp(-(v+65)/18)"),
-            gate("h", "0.07*exp(-(v+65)/20)", "1/(1+exp(-(v+35)/10))"),
-        ],
-    )
+    let [na, _, _] = hodgkin_huxley_expression_channels(p).expect("valid channels");
+    na
 }
 
 fn hh(expressions: bool) -> Circuit {
@@ -59,19 +30,8 @@ fn hh(expressions: bool) -> Circuit {
     let mut b = CircuitBuilder::new();
     let node = if expressions {
         let node = b.node("hh", p.c);
-        let k = channel(
-            "k",
-            p.g_k,
-            p.e_k,
-            "n^4",
-            vec![gate(
-                "n",
-                "0.01*(v+55)/(1-exp(-(v+55)/10))",
-                "0.125*exp(-(v+65)/80)",
-            )],
-        );
-        let l = channel("leak", p.g_l, p.e_l, "1", vec![]);
-        b.channel("hh.na", Box::new(expr_na(&p)), node);
+        let [na, k, l] = hodgkin_huxley_expression_channels(&p).expect("valid channels");
+        b.channel("hh.na", Box::new(na), node);
         b.channel("hh.k", Box::new(k), node);
         b.channel("hh.leak", Box::new(l), node);
         node

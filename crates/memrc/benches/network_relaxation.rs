@@ -8,42 +8,12 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use memrc::Grid;
 use memrc::circuit::discrete::Coupling;
-use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley};
+use memrc::circuit::neuron::hh_ring;
 use memrc::circuit::relaxation::{RelaxationOptions, solve_relaxation, solve_stepping};
-use memrc::circuit::{Circuit, CircuitBuilder, NodeId, Stimulus, Terminal};
 use memrc::discretisation::LinearStep;
-use memrc::element::build;
-
-fn ring(n: usize) -> Circuit {
-    let mut b = CircuitBuilder::new();
-    let p = HhParams::default();
-    let nodes: Vec<NodeId> = (0..n)
-        .map(|i| add_hodgkin_huxley(&mut b, &format!("n{i}"), &p).expect("valid"))
-        .collect();
-    for i in 0..n {
-        let (a, c) = (nodes[i], nodes[(i + 1) % n]);
-        let gap = build("resistor", &[("g0", 5.0), ("g2", 0.0)]).expect("valid");
-        b.branch(format!("gap{i}"), gap, a, c);
-        let syn = build("synapse", &[("gbar", 30.0)]).expect("valid");
-        b.multiport(
-            format!("syn{i}"),
-            syn,
-            vec![(a.into(), Terminal::Ground), (c.into(), Terminal::Ground)],
-        );
-    }
-    b.source(
-        nodes[0],
-        Stimulus::Pulse {
-            amplitude: 0.2,
-            start: 0.002,
-            end: 0.004,
-        },
-    );
-    b.build().expect("valid")
-}
 
 fn bench(c: &mut Criterion) {
-    let circuit = ring(24);
+    let circuit = hh_ring(24, 5.0, 30.0).expect("valid");
     let (v0, x0) = circuit.rest_state().expect("rest");
     let grid = Grid::span(0.0, 0.020, 400).expect("grid");
     let mut g = c.benchmark_group("ring24_20ms");

@@ -320,35 +320,8 @@ fn observers_see_progress_and_can_cancel() {
     assert!(e.to_string().contains("cancelled"), "{e}");
 }
 
-/// A ring of `n` HH neurons: neighbours coupled by gap junctions (a linear `resistor` between
-/// the nodes) and each neuron exciting the next through a kinetic synapse; neuron 0 gets a
-/// pulse.
 fn ring(n: usize) -> Circuit {
-    let mut b = CircuitBuilder::new();
-    let p = HhParams::default();
-    let nodes: Vec<NodeId> = (0..n)
-        .map(|i| add_hodgkin_huxley(&mut b, &format!("n{i}"), &p).expect("valid"))
-        .collect();
-    for i in 0..n {
-        let (a, c) = (nodes[i], nodes[(i + 1) % n]);
-        let gap = build("resistor", &[("g0", 5.0), ("g2", 0.0)]).expect("valid");
-        b.branch(format!("gap{i}"), gap, a, c);
-        let syn = build("synapse", &[("gbar", 30.0)]).expect("valid");
-        b.multiport(
-            format!("syn{i}"),
-            syn,
-            vec![(a.into(), Terminal::Ground), (c.into(), Terminal::Ground)],
-        );
-    }
-    b.source(
-        nodes[0],
-        Stimulus::Pulse {
-            amplitude: 0.2,
-            start: 0.002,
-            end: 0.004,
-        },
-    );
-    b.build().expect("valid")
+    memrc::circuit::neuron::hh_ring(n, 5.0, 30.0).expect("valid")
 }
 
 #[test]

@@ -4,9 +4,10 @@
 //! All quantities are per unit membrane area: capacitance \[F/m²\], conductances \[S/m²\], currents
 //! \[A/m²\] (1 µF/cm² = 0.01 F/m², 1 mS/cm² = 10 S/m², 1 µA/cm² = 0.01 A/m²).
 
-use super::{CircuitBuilder, NodeId};
+use super::{CircuitBuilder, NodeId, Terminal};
 use crate::element::Element;
 use crate::element::channel::hh::{HhPotassium, HhSodium, Leak};
+use crate::element::expr::{ExprChannel, ExprChannelSpec, ExprGateSpec, ExprKinetics};
 use crate::error::ModelError;
 
 /// Parameters of the classic Hodgkin–Huxley membrane (modern −65 mV convention; Hodgkin and
@@ -80,4 +81,87 @@ pub fn hh_pulse_circuit(
         },
     );
     Ok((b.build()?, node))
+}
+
+/// The Hodgkin–Huxley channels of [`add_hodgkin_huxley`] written as user-defined expression
+/// channels ([`crate::element::expr`]), with the rates of Example 4 in the mV/ms convention:
+/// `[sodium, potassium, leak]`. Same formulas as the built-in channels, so a membrane built
+/// from them runs the same up to rounding; the expression evaluator's cost is what
+/// `benches/expr_channel.rs` measures.
+pub fn hodgkin_huxley_expression_channels(p: &HhParams) -> Result<[ExprChannel; 3], ModelError> {
+    let gate = |name: &str, alpha: &str, beta: &str| ExprGateSpec {
+        name: name.into(),
+        kinetics: ExprKinetics::AlphaBeta {
+            alpha: alpha.into(),
+            beta: beta.into(),
+        },
+    };
+    let channel = |name: &str, gbar: f64, e_rev: f64, g: &str, gates: Vec<ExprGateSpec>| {
+        ExprChannel::new(&ExprChannelSpec {
+            name: name.into(),
+            gbar,
+            e_rev,
+            conductance: g.into(),
+            gates,
+        })
+    };
+    Ok([
+        channel(
+            "na",
+            p.g_na,
+            p.e_na,
+            "m^3*h",
+            vec![
+                gate("m", "0.1*(v+40)/(1-exp(-(v+40)/10))", "4*exp(-(v+65)/18)"),
+                gate("h", "0.07*exp(-(v+65)/20)", "1/(1+exp(-(v+35)/10))"),
+            ],
+        )?,
+        channel(
+            "k",
+            p.g_k,
+            p.e_k,
+            "n^4",
+            vec![gate(
+                "n",
+                "0.01*(v+55)/(1-exp(-(v+55)/10))",
+                "0.125*exp(-(v+65)/80)",
+            )],
+        )?,
+        channel("leak", p.g_l, p.e_l, "1", vec![])?,
+    ])
+}
+
+/// A ring of `n` Hodgkin–Huxley neurons: neighbours joined by a linear gap junction of
+/// conductance `g_gap` [S/m²] (a `resistor` branch) and each neuron exciting the next through
+/// a kinetic synapse (eq. 3–4) of maximal conductance `g_syn` [S/m²]; neuron 0 gets a
+/// 20 µA/cm² pulse on 2–4 ms. A test network with continuous coupling for the
+/// trajectory-space solvers (`tests/circuits.rs`, `benches/network_relaxation.rs`).
+pub fn hh_ring(n: usize, g_gap: f64, g_syn: f64) -> Result<super::Circuit, ModelError> {
+    let mut b = CircuitBuilder::new();
+    let p = HhParams::default();
+    let nodes = (0..n)
+        .map(|i| add_hodgkin_huxley(&mut b, &format!("n{i}"), &p))
+        .collect::<Result<Vec<NodeId>, _>>()?;
+    for i in 0..n {
+        let (a, c) = (nodes[i], nodes[(i + 1) % n]);
+        let gap = crate::element::build("resistor", &[("g0", g_gap), ("g2", 0.0)])?;
+        b.branch(format!("gap{i}"), gap, a, c);
+        let syn = crate::element::build("synapse", &[("gbar", g_syn)])?;
+        b.multiport(
+            format!("syn{i}"),
+            syn,
+            vec![(a.into(), Terminal::Ground), (c.into(), Terminal::Ground)],
+        );
+    }
+    if let Some(&first) = nodes.first() {
+        b.source(
+            first,
+            super::Stimulus::Pulse {
+                amplitude: 0.2,
+                start: 0.002,
+                end: 0.004,
+            },
+        );
+    }
+    b.build()
 }
