@@ -101,7 +101,7 @@ fn unit_of(variable: &str, receptors: bool) -> &'static str {
     memrc::net::TraubMiles::VARIABLES
         .iter()
         .find(|v| v.name == variable)
-        .map_or("1", |v| v.unit)
+        .map_or("1", |v| v.unit.as_ref())
 }
 
 /// The recordings as columns on the union of their sample times.

@@ -387,8 +387,8 @@ impl Ctx<'_> {
             spec = spec.receptor(Receptor::exponential(r.name.get_ref().clone(), tau, e_rev));
         }
         for (var, d) in &p.initial {
-            let dim = match variables.iter().find(|v| v.name == var) {
-                Some(v) => match v.unit {
+            let dim = match variables.iter().find(|v| v.name == var.as_str()) {
+                Some(v) => match v.unit.as_ref() {
                     "V" => Dimension::VOLTAGE,
                     "A" => Dimension::CURRENT,
                     _ => Dimension::NONE,
@@ -399,7 +399,7 @@ impl Ctx<'_> {
                 None => {
                     let names = variables
                         .iter()
-                        .map(|v| v.name)
+                        .map(|v| v.name.as_ref())
                         .chain(p.receptors.iter().map(|r| r.name.get_ref().as_str()));
                     let hint = suggest(var, names.clone())
                         .map(|s| format!(" (did you mean '{s}'?)"))
@@ -850,7 +850,7 @@ impl Ctx<'_> {
         };
         let names: Vec<&str> = model_variables(pop.model.get_ref())
             .iter()
-            .map(|v| v.name)
+            .map(|v| v.name.as_ref())
             .chain(pop.receptors.iter().map(|r| r.name.get_ref().as_str()))
             .collect();
         if r.variables.get_ref().is_empty() {

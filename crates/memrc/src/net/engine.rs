@@ -546,7 +546,7 @@ impl Network {
             let named = p
                 .state
                 .iter()
-                .zip(vars.iter().map(|v| v.name))
+                .zip(vars.iter().map(|v| v.name.as_ref()))
                 .chain(p.receptors.iter().map(|r| (&r.g, r.name.as_str())));
             for (x, name) in named {
                 if let Some(i) = x.iter().position(|x| !x.is_finite()) {

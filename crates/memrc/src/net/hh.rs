@@ -193,7 +193,7 @@ impl NeuronModel for HodgkinHuxley {
         "hh"
     }
 
-    fn variables(&self) -> &'static [VariableInfo] {
+    fn variables(&self) -> &[VariableInfo] {
         Self::VARIABLES
     }
 

@@ -11,18 +11,42 @@
 
 use super::NetError;
 use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
+use std::borrow::Cow;
 use std::fmt::Debug;
 use std::ops::Range;
 
 /// Name, unit and meaning of a state variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Built-in models list theirs in constants ([`VariableInfo::fixed`]); user-defined models name
+/// theirs at run time (gate names of their channels).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariableInfo {
     /// Name used by initialisers and recordings.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// SI unit.
-    pub unit: &'static str,
+    pub unit: Cow<'static, str>,
     /// Meaning.
-    pub doc: &'static str,
+    pub doc: Cow<'static, str>,
+}
+
+impl VariableInfo {
+    /// A variable described by static strings (usable in constants).
+    pub const fn fixed(name: &'static str, unit: &'static str, doc: &'static str) -> Self {
+        Self {
+            name: Cow::Borrowed(name),
+            unit: Cow::Borrowed(unit),
+            doc: Cow::Borrowed(doc),
+        }
+    }
+
+    /// A variable with run-time names.
+    pub fn new(name: impl Into<String>, unit: impl Into<String>, doc: impl Into<String>) -> Self {
+        Self {
+            name: Cow::Owned(name.into()),
+            unit: Cow::Owned(unit.into()),
+            doc: Cow::Owned(doc.into()),
+        }
+    }
 }
 
 /// Summed synaptic input of each neuron of a block, at the start of the step.
@@ -40,7 +64,7 @@ pub trait NeuronModel: Debug + Send + Sync {
     fn kind(&self) -> &'static str;
 
     /// The state variables; `variables()[0]` is the membrane voltage `v` \[V\].
-    fn variables(&self) -> &'static [VariableInfo];
+    fn variables(&self) -> &[VariableInfo];
 
     /// Default initial value of each variable \[SI\].
     fn initial_values(&self) -> Vec<f64>;
@@ -125,31 +149,11 @@ pub struct TraubMiles {
 impl TraubMiles {
     /// The state variables.
     pub const VARIABLES: &'static [VariableInfo] = &[
-        VariableInfo {
-            name: "v",
-            unit: "V",
-            doc: "membrane voltage",
-        },
-        VariableInfo {
-            name: "m",
-            unit: "1",
-            doc: "sodium activation",
-        },
-        VariableInfo {
-            name: "h",
-            unit: "1",
-            doc: "sodium inactivation",
-        },
-        VariableInfo {
-            name: "n",
-            unit: "1",
-            doc: "potassium activation",
-        },
-        VariableInfo {
-            name: "i_ext",
-            unit: "A",
-            doc: "injected current (constant during a run)",
-        },
+        VariableInfo::fixed("v", "V", "membrane voltage"),
+        VariableInfo::fixed("m", "1", "sodium activation"),
+        VariableInfo::fixed("h", "1", "sodium inactivation"),
+        VariableInfo::fixed("n", "1", "potassium activation"),
+        VariableInfo::fixed("i_ext", "A", "injected current (constant during a run)"),
     ];
 
     /// The parameters of Brian2's COBAHH example (table above).
@@ -349,7 +353,7 @@ impl NeuronModel for TraubMiles {
         "traub-miles"
     }
 
-    fn variables(&self) -> &'static [VariableInfo] {
+    fn variables(&self) -> &[VariableInfo] {
         Self::VARIABLES
     }
 

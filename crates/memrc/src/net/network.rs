@@ -224,7 +224,7 @@ impl NetworkBuilder {
         }
         let names = vars
             .iter()
-            .map(|v| v.name)
+            .map(|v| v.name.as_ref())
             .chain(p.receptors.iter().map(|r| r.name.as_str()));
         Err(NetError::UnknownVariable {
             population: p.name.clone(),
