@@ -587,10 +587,27 @@ impl Ctx<'_> {
                 }
                 let target = &net.pops[proj.target];
                 let (size, slots) = (target.size, target.receptors[proj.receptor].slots);
+                let offsets = proj.csr.offsets();
+                let targets = proj.csr.targets();
                 for t2 in 0..self.threads {
                     let list = read(&self.board[t2 * n_pops + proj.source][prev]);
-                    for &j in list.iter() {
-                        shard.events += deliver(proj, j as usize, ps, size, slots, s);
+                    for chunk in list.chunks(GATHER) {
+                        // The rows of a chunk's spikes, fetched by independent loads so that
+                        // their cache misses overlap (in large networks the connectivity is
+                        // far bigger than the caches; row after row, each miss would wait for
+                        // the previous one).
+                        let mut rows = [(0usize, 0usize); GATHER];
+                        for (r, &j) in rows.iter_mut().zip(chunk) {
+                            let j = j as usize;
+                            if let (Some(&a), Some(&b)) = (offsets.get(j), offsets.get(j + 1)) {
+                                *r = (a, b);
+                            }
+                        }
+                        let rows = &rows[..chunk.len()];
+                        std::hint::black_box(touch_rows(targets, rows));
+                        for &row in rows {
+                            shard.events += deliver(proj, row, ps, size, slots, s);
+                        }
                     }
                 }
             }
@@ -698,18 +715,35 @@ impl Ctx<'_> {
     }
 }
 
-/// Applies presynaptic neuron `j`'s synapses onto the shard's targets; returns the count.
+/// Spikes whose connectivity rows are fetched together before delivery.
+const GATHER: usize = 32;
+
+/// Reads one target per cache line of each row `targets[a..b]` (independent loads, so the
+/// misses of all rows are in flight together); returns a value that depends on all of them.
+#[inline]
+fn touch_rows(targets: &[u32], rows: &[(usize, usize)]) -> u32 {
+    let mut acc = 0u32;
+    for &(a, b) in rows {
+        if let Some(row) = targets.get(a..b) {
+            for x in row.iter().step_by(16) {
+                acc ^= *x;
+            }
+        }
+    }
+    acc
+}
+
+/// Applies the synapses `a..b` of a presynaptic neuron (its connectivity row) onto the
+/// shard's targets; returns the count.
 #[inline]
 fn deliver(
     proj: &super::network::Projection,
-    j: usize,
+    (a, b): (usize, usize),
     ps: &mut PopShard,
     size: usize,
     slots: usize,
     s: u64,
 ) -> u64 {
-    let offsets = proj.csr.offsets();
-    let (a, b) = (offsets[j], offsets[j + 1]);
     let row = &proj.csr.targets()[a..b];
     let (lo, hi) = (ps.lo as u32, ps.hi as u32);
     // Rows are sorted; a shard that starts at 0 or ends at the population's end needs no
