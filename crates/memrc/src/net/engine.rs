@@ -176,6 +176,8 @@ struct PopShard {
     last: Vec<i64>,
     g_syn: Vec<f64>,
     j_syn: Vec<f64>,
+    /// Threshold crossings of the current block (scratch).
+    fire: Vec<u8>,
 }
 
 struct ProbeShard {
@@ -438,6 +440,7 @@ impl Network {
                     last: p.last_spike[lo..hi].to_vec(),
                     g_syn: vec![0.0; len.min(BLOCK)],
                     j_syn: vec![0.0; len.min(BLOCK)],
+                    fire: vec![0; len.min(BLOCK)],
                 }
             })
             .collect();
@@ -699,9 +702,17 @@ impl Ctx<'_> {
                     );
                     let v = &ps.state[0][b0..b1];
                     coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
-                    for (i, (&v, last)) in v.iter().zip(&mut ps.last[b0..b1]).enumerate() {
-                        if v > theta && now - *last >= refr {
-                            *last = now;
+                    // Which neurons fire, branch-free over the block (vectorised; `last` is
+                    // read in order, which the prefetcher follows, rather than only for the
+                    // neurons above threshold, a cache miss each in large networks).
+                    let fire = &mut ps.fire[..bl];
+                    let last = &mut ps.last[b0..b1];
+                    for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
+                        *f = u8::from(v > theta) & u8::from(now - l >= refr);
+                    }
+                    for (i, (&f, l)) in fire.iter().zip(last).enumerate() {
+                        if f != 0 {
+                            *l = now;
                             let i = ps.lo + b0 + i;
                             out.push(i as u32);
                             shard.spikes.push((s + 1, (p.offset + i) as u32));
