@@ -17,7 +17,7 @@
 use super::model::TraubMiles;
 use super::network::{Network, NetworkBuilder};
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, Weight};
-use super::{NetError, RecordSpec};
+use super::{NetError, RecordSpec, RunOptions, Scheduler};
 
 /// COBAHH parameters (defaults: the benchmark).
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +155,8 @@ pub struct BenchReport {
     pub seed: u64,
     /// Kernel path.
     pub simd: &'static str,
+    /// How the threads were driven (`"workers"`, `"rayon"`; see [`Scheduler`]).
+    pub scheduler: &'static str,
     /// Build time \[s\].
     pub build_s: f64,
     /// Simulation time \[s\] (wall clock).
@@ -179,16 +181,20 @@ pub struct BenchReport {
 
 /// Builds COBAHH with `n` neurons and runs it for `t_end` \[s\] on `threads` threads.
 pub fn bench(n: usize, t_end: f64, threads: usize, seed: u64) -> Result<BenchReport, NetError> {
-    bench_with(&Cobahh::new(n, seed), t_end, threads)
+    bench_with(
+        &Cobahh::new(n, seed),
+        t_end,
+        RunOptions::default().threads(threads),
+    )
 }
 
 /// [`bench()`] for any [`Cobahh`] configuration (e.g. `p = 80/n` to keep the in-degree of the
-/// 4000-neuron benchmark when scaling `n`).
-pub fn bench_with(cfg: &Cobahh, t_end: f64, threads: usize) -> Result<BenchReport, NetError> {
+/// 4000-neuron benchmark when scaling `n`) and any [`RunOptions`].
+pub fn bench_with(cfg: &Cobahh, t_end: f64, options: RunOptions) -> Result<BenchReport, NetError> {
     let (n, seed) = (cfg.n, cfg.seed);
     let mut net = cfg.build()?;
     let cpu0 = process_cpu_s();
-    let out = net.run(t_end, threads)?;
+    let out = net.run_with(t_end, options)?;
     let cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
     let s = &out.stats;
     Ok(BenchReport {
@@ -200,6 +206,10 @@ pub fn bench_with(cfg: &Cobahh, t_end: f64, threads: usize) -> Result<BenchRepor
         threads: s.threads,
         seed,
         simd: s.simd,
+        scheduler: match options.scheduler {
+            Scheduler::Rayon => "rayon",
+            _ => "workers",
+        },
         build_s: s.build_s,
         sim_s: s.sim_s,
         spikes: s.spikes,

@@ -17,6 +17,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Instruction set of the kernels.
     pub simd: SimdLevel,
+    /// How the threads are driven (results are identical either way).
+    pub scheduler: Scheduler,
 }
 
 impl Default for RunOptions {
@@ -24,8 +26,26 @@ impl Default for RunOptions {
         Self {
             threads: 1,
             simd: SimdLevel::Auto,
+            scheduler: Scheduler::Workers,
         }
     }
+}
+
+/// How the shards of a multi-threaded run are driven. Each shard is a contiguous range of
+/// neurons with its own state; a step of every shard must finish before the next step starts
+/// (spikes and voltages are exchanged between steps). Results are bitwise identical for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Scheduler {
+    /// One worker thread per shard for the whole run, meeting at a spin barrier after every
+    /// step (a few hundred nanoseconds per step). The default: steps last only tens of
+    /// microseconds, so the cost of waking threads matters (`memrc bench cobahh --scheduler`
+    /// compares the two).
+    #[default]
+    Workers,
+    /// A rayon pool of `threads` threads runs the shards of each step as one parallel loop
+    /// (fork–join per step: threads park between steps and are woken for the next).
+    Rayon,
 }
 
 impl RunOptions {
@@ -38,6 +58,12 @@ impl RunOptions {
     /// Sets the SIMD level.
     pub fn simd(mut self, simd: SimdLevel) -> Self {
         self.simd = simd;
+        self
+    }
+
+    /// Sets how the threads are driven.
+    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = scheduler;
         self
     }
 }
@@ -336,21 +362,41 @@ impl Network {
             barrier: &barrier,
             snap: &snap,
         };
-        std::thread::scope(|scope| {
-            let (first, rest) = shards.split_at_mut(1);
-            let ctx = &ctx;
-            let handles: Vec<_> = rest
-                .iter_mut()
-                .enumerate()
-                .map(|(k, shard)| scope.spawn(move || ctx.work(k + 1, shard)))
-                .collect();
-            ctx.work(0, &mut first[0]);
-            for h in handles {
-                if let Err(e) = h.join() {
-                    std::panic::resume_unwind(e);
-                }
+        match options.scheduler {
+            Scheduler::Rayon if threads > 1 => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .map_err(|e| NetError::Threads {
+                        reason: e.to_string(),
+                    })?;
+                pool.install(|| {
+                    use rayon::prelude::*;
+                    for k in 0..steps {
+                        shards
+                            .par_iter_mut()
+                            .with_max_len(1)
+                            .enumerate()
+                            .for_each(|(t, shard)| ctx.step(t, k, shard));
+                    }
+                });
             }
-        });
+            _ => std::thread::scope(|scope| {
+                let (first, rest) = shards.split_at_mut(1);
+                let ctx = &ctx;
+                let handles: Vec<_> = rest
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(k, shard)| scope.spawn(move || ctx.work(k + 1, shard)))
+                    .collect();
+                ctx.work(0, &mut first[0]);
+                for h in handles {
+                    if let Err(e) = h.join() {
+                        std::panic::resume_unwind(e);
+                    }
+                }
+            }),
+        }
         let sim_s = start.elapsed().as_secs_f64();
 
         // Collect.
@@ -575,10 +621,19 @@ fn samples(probe: &Probe, s0: u64, steps: u64) -> Vec<u64> {
 }
 
 impl Ctx<'_> {
+    /// A worker of [`Scheduler::Workers`]: all steps of shard `t`, one barrier per step.
     fn work(&self, t: usize, shard: &mut Shard) {
+        for k in 0..self.steps {
+            self.step(t, k, shard);
+            self.barrier.wait();
+        }
+    }
+
+    /// Local step `k` of shard `t`.
+    fn step(&self, t: usize, k: u64, shard: &mut Shard) {
         let net = self.net;
         let n_pops = net.pops.len();
-        for k in 0..self.steps {
+        {
             let s = self.s0 + k;
             let cur = (k % 2) as usize;
             let prev = 1 - cur;
@@ -721,7 +776,6 @@ impl Ctx<'_> {
                     b0 = b1;
                 }
             }
-            self.barrier.wait();
         }
     }
 }

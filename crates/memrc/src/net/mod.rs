@@ -58,7 +58,7 @@ mod spec;
 
 pub use connect::Csr;
 pub use coupling::{Kinetic, SynapseKind};
-pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
+pub use engine::{Recording, RunOptions, RunResult, RunStats, Scheduler, SpikeRecord};
 pub use hh::{HodgkinHuxley, hh_rates};
 pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
@@ -162,6 +162,12 @@ pub enum NetError {
         synapses: u64,
         /// The budget \[bytes\].
         budget_bytes: u64,
+    },
+    /// The worker threads could not be started.
+    #[error("could not start the worker threads: {reason}")]
+    Threads {
+        /// What the operating system said.
+        reason: String,
     },
     /// A value became NaN or infinite during a run.
     #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {t} s")]

@@ -26,7 +26,7 @@ fn fingerprint(net: &Network, out: &RunResult) -> Fingerprint {
 }
 
 #[test]
-fn results_are_bitwise_identical_for_1_2_3_threads() {
+fn results_are_bitwise_identical_for_1_2_3_threads_and_both_schedulers() {
     // In-degree 80 as at N = 4000, so the small network stays active; once with delay 0
     // (direct delivery) and once with a 0.5 ms delay (ring buffer).
     for delay in [0.0, 5e-4] {
@@ -35,9 +35,16 @@ fn results_are_bitwise_identical_for_1_2_3_threads() {
             .delay(delay)
             .record(vec![0, 7, 199, 319]);
         let mut reference = None;
-        for threads in [1, 2, 3] {
+        for (threads, scheduler) in [
+            (1, Scheduler::Workers),
+            (2, Scheduler::Workers),
+            (3, Scheduler::Workers),
+            (2, Scheduler::Rayon),
+            (3, Scheduler::Rayon),
+        ] {
             let mut net = cfg.build().expect("valid network");
-            let out = net.run(0.2, threads).expect("runs");
+            let options = RunOptions::default().threads(threads).scheduler(scheduler);
+            let out = net.run_with(0.2, options).expect("runs");
             assert_eq!(out.stats.threads, threads);
             assert!(
                 out.spikes.ids.len() > 1000,
@@ -47,7 +54,10 @@ fn results_are_bitwise_identical_for_1_2_3_threads() {
             let fp = fingerprint(&net, &out);
             match &reference {
                 None => reference = Some(fp),
-                Some(r) => assert!(*r == fp, "delay {delay}: {threads} threads differ from 1"),
+                Some(r) => assert!(
+                    *r == fp,
+                    "delay {delay}: {threads} threads ({scheduler:?}) differ from 1"
+                ),
             }
         }
     }
@@ -363,6 +373,7 @@ fn bench_cobahh() {
         .map(|x| x.parse().expect("number"))
         .collect();
     let cfg = Cobahh::new(f[0] as usize, 1).p(f.get(3).copied().unwrap_or(0.02));
-    let r = cobahh::bench_with(&cfg, f[1], f[2] as usize).expect("runs");
+    let r =
+        cobahh::bench_with(&cfg, f[1], RunOptions::default().threads(f[2] as usize)).expect("runs");
     println!("{}", serde_json::to_string(&r).expect("serialises"));
 }
