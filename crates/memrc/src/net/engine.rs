@@ -5,9 +5,9 @@ use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
 use super::simd::SimdLevel;
 use super::{NetError, NetWarning};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::{Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// Options of [`Network::run_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,14 +225,21 @@ struct Shard {
     coupling_s: Vec<Vec<f64>>,
 }
 
-/// A barrier for threads that meet every few tens of microseconds: spins briefly (a few
-/// microseconds, cheaper than a futex wake-up), then yields the core, so that more threads
-/// than free cores (or a busy machine) slow the run down instead of stalling it.
+/// A barrier for threads that meet every few tens of microseconds: a waiter spins for up to
+/// [`SPIN_BEFORE_SLEEP`] (cheaper than waking a sleeping thread, which takes several
+/// microseconds), then sleeps on a condition variable, so that more threads than free cores
+/// (a busy machine) hand their cores over instead of burning them.
 struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    wake: Condvar,
 }
+
+/// How long a thread at the barrier spins before it sleeps.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
@@ -240,6 +247,9 @@ impl SpinBarrier {
             n,
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            sleepers: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
@@ -247,16 +257,28 @@ impl SpinBarrier {
         let g = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
-            self.generation.store(g.wrapping_add(1), Ordering::Release);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.load(Ordering::Acquire) == g {
-                if spins < 2_000 {
-                    std::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
+            // SeqCst pairs with the sleepers' increment and re-check: either a sleeper sees
+            // the new generation before it sleeps, or this thread sees it and wakes it.
+            self.generation.store(g.wrapping_add(1), Ordering::SeqCst);
+            if self.sleepers.load(Ordering::SeqCst) > 0 {
+                let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.wake.notify_all();
+            }
+            return;
+        }
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == g {
+            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins % 64 == 0 && start.elapsed() > SPIN_BEFORE_SLEEP {
+                let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.sleepers.fetch_add(1, Ordering::SeqCst);
+                while self.generation.load(Ordering::SeqCst) == g {
+                    guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
                 }
+                self.sleepers.fetch_sub(1, Ordering::SeqCst);
+                return;
             }
         }
     }
