@@ -38,6 +38,7 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "cobahh",
     "small_network",
     "hh_gap_ring",
+    "hh_user_network",
 );
 
 /// `-` and `_` are the same in example names.

@@ -93,15 +93,15 @@ fn append(a: &mut RunResult, b: RunResult) {
     };
 }
 
-/// SI unit of a recorded variable.
-fn unit_of(variable: &str, receptors: bool) -> &'static str {
-    if receptors {
-        return "S";
-    }
-    memrc::net::TraubMiles::VARIABLES
+/// SI unit of a recorded variable of `population`: its model variable's unit, else `S` (a
+/// receptor conductance).
+fn unit_of<'a>(n: &'a NetworkModel, population: &str, variable: &str) -> &'a str {
+    n.populations
         .iter()
-        .find(|v| v.name == variable)
-        .map_or("1", |v| v.unit.as_ref())
+        .position(|(name, _)| name == population)
+        .and_then(|k| n.variables.get(k))
+        .and_then(|vars| vars.iter().find(|v| v.name == variable))
+        .map_or("S", |v| v.unit.as_ref())
 }
 
 /// The recordings as columns on the union of their sample times.
@@ -122,10 +122,7 @@ pub fn traces(n: &NetworkModel, run: &RunResult) -> Traces {
         columns: Vec::new(),
     };
     for r in &run.recordings {
-        let is_model_var = memrc::net::TraubMiles::VARIABLES
-            .iter()
-            .any(|v| v.name == r.variable);
-        let unit = unit_of(&r.variable, !is_model_var);
+        let unit = unit_of(n, &r.population, &r.variable);
         let positions: Vec<usize> = r
             .times
             .iter()

@@ -849,3 +849,33 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     );
     assert_eq!(traces.lines().count(), 1 + 1000);
 }
+
+#[test]
+fn the_hh_user_network_runs_with_gate_columns() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("user");
+    let file = repo().join("examples/hh_user_network.toml");
+    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(s["n"], 100);
+    assert_eq!(s["steps"], 20_000);
+    assert!(f(&s["sim_s"]) < 2.0, "{s}");
+    assert!(
+        f(&s["rate_hz"]["exc"]) > 5.0 && f(&s["rate_hz"]["inh"]) > 1.0,
+        "{s}"
+    );
+    // Gates are dimensionless: no unit suffix; v in V.
+    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
+    assert_eq!(
+        traces.lines().next(),
+        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.m[0],exc.m[1],inh.v[0]_V,inh.n[0]")
+    );
+    assert_eq!(traces.lines().count(), 1 + 2000);
+    // The embedded copy runs as well.
+    let o = memrc(&["example", "hh-user-network", "--print"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("model = \"conductance\""));
+}

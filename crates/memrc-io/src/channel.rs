@@ -23,6 +23,35 @@ pub(crate) struct ChannelSpec {
     pub gates: Vec<(String, GateKinetics)>,
 }
 
+impl ChannelSpec {
+    /// The core's description of the channel (same `gbar` and `e_rev`).
+    pub(crate) fn to_core(&self) -> ExprChannelSpec {
+        ExprChannelSpec {
+            name: self.name.clone(),
+            gbar: self.gbar,
+            e_rev: self.e_rev,
+            conductance: self.conductance.clone(),
+            gates: self
+                .gates
+                .iter()
+                .map(|(name, k)| ExprGateSpec {
+                    name: name.clone(),
+                    kinetics: match k {
+                        GateKinetics::AlphaBeta { alpha, beta } => ExprKinetics::AlphaBeta {
+                            alpha: alpha.clone(),
+                            beta: beta.clone(),
+                        },
+                        GateKinetics::TauInf { tau, inf } => ExprKinetics::TauInf {
+                            tau: tau.clone(),
+                            inf: inf.clone(),
+                        },
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Why a channel could not be built.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ChannelError {
@@ -41,29 +70,7 @@ pub(crate) enum ChannelError {
 
 /// Builds the element for `spec` ([`memrc::element::expr::ExprChannel`]).
 pub(crate) fn build_channel(spec: &ChannelSpec) -> Result<Box<dyn Element>, ChannelError> {
-    let core = ExprChannelSpec {
-        name: spec.name.clone(),
-        gbar: spec.gbar,
-        e_rev: spec.e_rev,
-        conductance: spec.conductance.clone(),
-        gates: spec
-            .gates
-            .iter()
-            .map(|(name, k)| ExprGateSpec {
-                name: name.clone(),
-                kinetics: match k {
-                    GateKinetics::AlphaBeta { alpha, beta } => ExprKinetics::AlphaBeta {
-                        alpha: alpha.clone(),
-                        beta: beta.clone(),
-                    },
-                    GateKinetics::TauInf { tau, inf } => ExprKinetics::TauInf {
-                        tau: tau.clone(),
-                        inf: inf.clone(),
-                    },
-                },
-            })
-            .collect(),
-    };
+    let core = spec.to_core();
     match ExprChannel::new(&core) {
         Ok(c) => Ok(Box::new(c)),
         Err(ModelError::BadExpression {

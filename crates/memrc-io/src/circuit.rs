@@ -487,7 +487,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn channels<'f>(
+    pub(crate) fn channels<'f>(
         &self,
         sections: &'f [ChannelSection],
     ) -> Result<HashMap<String, (ChannelSpec, &'f ChannelSection, Form)>, LoadError> {
@@ -550,7 +550,7 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    fn channel_error(&self, c: &ChannelSection, err: ChannelError) -> LoadError {
+    pub(crate) fn channel_error(&self, c: &ChannelSection, err: ChannelError) -> LoadError {
         match err {
             ChannelError::Param { param, message } => {
                 let span = if param == "e_rev" {

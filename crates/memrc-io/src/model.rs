@@ -314,6 +314,9 @@ pub struct NetworkModel {
     pub recording_bytes: u64,
     /// `[[population]]`: name and size, in file order (global ids follow it).
     pub populations: Vec<(String, usize)>,
+    /// The model variables of each population (name, SI unit, meaning), in file order:
+    /// `v`, the model's gates, `i_ext` (receptors not included).
+    pub variables: Vec<Vec<memrc::net::VariableInfo>>,
     /// Time step \[s\].
     pub dt: f64,
     /// End time \[s\] (the run starts at 0).

@@ -2,26 +2,34 @@
 //! → a [`memrc::net::NetworkBuilder`] (and the built [`memrc::net::Network`]), every problem
 //! located at the offending entry — including the errors of the builder ([`NetError`]).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
+use memrc::element::expr::ExprChannelSpec;
 use memrc::error::suggest;
 use memrc::net::{
-    Connectivity, Delay, HodgkinHuxley, Init, Kinetic, MemoryEstimate, NetError, NetworkBuilder,
-    NeuronModel, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, SynapseKind, TraubMiles,
-    Weight,
+    Connectivity, Delay, ExprNeuron, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
+    NetError, NetworkBuilder, NeuronModel, PopulationSpec, ProjectionSpec, Receptor, RecordSpec,
+    SynapseKind, TraubMiles, VariableInfo, Weight,
 };
 
+use crate::channel::ChannelSpec;
 use crate::error::LoadError;
 use crate::load::{Ctx, header_offset, human_bytes};
 use crate::model::NetworkModel;
 use crate::schema::{
-    Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection, ProjectionSection,
-    Q, RawQuantity, S, Spanned,
+    ChannelSection, Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection,
+    ProjectionSection, Q, RawQuantity, S, Spanned,
 };
 use crate::units::{Dimension, Form};
 
-/// Neuron models accepted by `population.model`.
-pub const NEURON_MODELS: &[&str] = &["traub-miles", "hh"];
+/// Neuron models accepted by `population.model`: the built-in ones and `conductance`, a
+/// membrane with the `[[channel]]`s named by `population.channels` ([`ExprNeuron`]).
+pub const NEURON_MODELS: &[&str] = &["traub-miles", "hh", "conductance"];
+
+/// The `[[channel]]`s of a file by name: the spec (gbar as written, per area or absolute, in
+/// SI), its section, and the form of its `gbar`.
+type Channels<'f> = HashMap<String, (ChannelSpec, &'f ChannelSection, Form)>;
 
 /// Synapse kinds accepted by `projection.synapse`.
 pub const SYNAPSE_KINDS: &[&str] = &["exponential", "kinetic", "gap-junction"];
@@ -70,10 +78,20 @@ const HH_PARAMS: &[(&str, Param)] = &[
     ("e_k", Param::Voltage),
 ];
 
+/// Parameters of `conductance`: name, kind.
+const CONDUCTANCE_PARAMS: &[(&str, Param)] = &[
+    ("area", Param::Area),
+    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
+    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
+    ("e_leak", Param::Voltage),
+];
+
 /// A neuron model of the file, with its parameters being filled in.
 enum Model {
     Traub(TraubMiles),
     Hh(HodgkinHuxley),
+    /// The membrane of an [`ExprNeuron`] (its channels come from `population.channels`).
+    Conductance(Membrane),
 }
 
 impl Model {
@@ -81,6 +99,7 @@ impl Model {
     fn new(model: &str) -> Self {
         match model {
             "hh" => Self::Hh(HodgkinHuxley::classic()),
+            "conductance" => Self::Conductance(Membrane::classic_hh()),
             _ => Self::Traub(TraubMiles::cobahh()),
         }
     }
@@ -89,6 +108,7 @@ impl Model {
         match self {
             Self::Traub(_) => TRAUB_PARAMS,
             Self::Hh(_) => HH_PARAMS,
+            Self::Conductance(_) => CONDUCTANCE_PARAMS,
         }
     }
 
@@ -96,6 +116,7 @@ impl Model {
         match self {
             Self::Traub(m) => m.area,
             Self::Hh(m) => m.area,
+            Self::Conductance(m) => m.area,
         }
     }
 
@@ -123,6 +144,12 @@ impl Model {
                 "g_k" => m.g_k = value,
                 _ => m.e_k = value,
             },
+            Self::Conductance(m) => match key {
+                "area" => m.area = value,
+                "c_m" => m.c_m = value,
+                "g_leak" => m.g_leak = value,
+                _ => m.e_leak = value,
+            },
         }
     }
 
@@ -130,22 +157,8 @@ impl Model {
         match self {
             Self::Traub(m) => m.validate(),
             Self::Hh(m) => m.validate(),
+            Self::Conductance(m) => ExprNeuron::new(*m, &[])?.validate(),
         }
-    }
-
-    fn spec(self, name: String, size: usize) -> PopulationSpec {
-        match self {
-            Self::Traub(m) => PopulationSpec::new(name, size, m),
-            Self::Hh(m) => PopulationSpec::new(name, size, m),
-        }
-    }
-}
-
-/// The state variables of neuron model `model` (a name of [`NEURON_MODELS`]).
-fn model_variables(model: &str) -> &'static [memrc::net::VariableInfo] {
-    match model {
-        "hh" => HodgkinHuxley::VARIABLES,
-        _ => TraubMiles::VARIABLES,
     }
 }
 
@@ -171,14 +184,14 @@ fn projection_name(p: &ProjectionSection) -> String {
 }
 
 impl Ctx<'_> {
-    /// A network file has no circuit or Hopfield sections, and circuit files no network ones.
+    /// A network file has no circuit or Hopfield sections (`[[channel]]`s are allowed: the
+    /// `conductance` model uses them), and circuit files no network ones.
     pub(crate) fn network_only(&self, file: &ModelFile) -> Result<(), LoadError> {
         let others = [
             ("simulation", file.simulation.is_some()),
             ("hopfield", file.hopfield.is_some()),
             ("node", !file.nodes.is_empty()),
             ("element", !file.elements.is_empty()),
-            ("channel", !file.channels.is_empty()),
             ("stimulus", !file.stimuli.is_empty()),
             ("probe", !file.probes.is_empty()),
         ];
@@ -266,10 +279,14 @@ impl Ctx<'_> {
         }
         let mut b = NetworkBuilder::new(dt, seed);
         b.memory_budget(self.opts.memory_limit);
+        // Every [[channel]] is compiled, used or not (as in circuit files).
+        let channels = self.channels(&file.channels)?;
         let mut populations = Vec::new();
+        let mut variables = Vec::new();
         for p in &file.populations {
-            let spec = self.population(p)?;
+            let (spec, vars) = self.population(p, &channels)?;
             populations.push((p.name.get_ref().clone(), *p.size.get_ref() as usize));
+            variables.push(vars);
             b.population(spec);
         }
         for p in &file.projections {
@@ -277,7 +294,7 @@ impl Ctx<'_> {
         }
         let mut recording_bytes = 0u64;
         for r in &file.recordings {
-            let (specs, bytes) = self.recording(file, r, dt, steps)?;
+            let (specs, bytes) = self.recording(file, r, dt, steps, &variables)?;
             recording_bytes = recording_bytes.saturating_add(bytes);
             for s in specs {
                 b.record(s);
@@ -296,6 +313,7 @@ impl Ctx<'_> {
             estimate,
             recording_bytes,
             populations,
+            variables,
             dt,
             t_end,
             steps,
@@ -305,11 +323,40 @@ impl Ctx<'_> {
         })
     }
 
-    fn population(&self, p: &PopulationSection) -> Result<PopulationSpec, LoadError> {
+    /// A population and the variables of its model.
+    fn population(
+        &self,
+        p: &PopulationSection,
+        channels: &Channels<'_>,
+    ) -> Result<(PopulationSpec, Vec<VariableInfo>), LoadError> {
         let size = self.nonneg_int(&p.size, "size", 1, i64::from(u32::MAX))? as usize;
         let names: Vec<(&str, ())> = NEURON_MODELS.iter().map(|n| (*n, ())).collect();
         self.choice(&p.model, "model", &names)?;
         let model = p.model.get_ref().as_str();
+        match (&p.channels, model == "conductance") {
+            (None, true) => {
+                let have = channel_names(channels);
+                return Err(self.err(
+                    &p.model,
+                    "channels",
+                    format!(
+                        "population '{}': model 'conductance' needs 'channels', the names of the [[channel]] sections of its neurons in order; {have}",
+                        p.name.get_ref()
+                    ),
+                ));
+            }
+            (Some(c), false) => {
+                return Err(self.src.span(
+                    &c.span(),
+                    "channels",
+                    format!(
+                        "'channels' applies only to model = 'conductance'; population '{}' uses '{model}', whose channels are built in",
+                        p.name.get_ref()
+                    ),
+                ));
+            }
+            _ => {}
+        }
         let mut m = Model::new(model);
         let table = m.params();
         // The area first: absolute conductances and capacitances are divided by it.
@@ -322,6 +369,7 @@ impl Ctx<'_> {
                     .iter()
                     .find(|o| **o != model && Model::new(o).params().iter().any(|(n, _)| n == key));
                 let hint = match other {
+                    Some(_) if model == "conductance" => " (the channels of model 'conductance' are [[channel]] sections, each with its own gbar and e_rev)".to_string(),
                     Some(o) => format!(" ('{key}' is a parameter of model '{o}')"),
                     None => suggest(key, table.iter().map(|(n, _)| *n))
                         .map(|s| format!(" (did you mean '{s}'?)"))
@@ -362,8 +410,22 @@ impl Ctx<'_> {
                 format!("population '{}': {e}", p.name.get_ref()),
             ));
         }
-        let variables = model_variables(model);
-        let mut spec = m.spec(p.name.get_ref().clone(), size);
+        let name = p.name.get_ref().clone();
+        let (mut spec, variables) = match m {
+            Model::Traub(t) => (
+                PopulationSpec::new(name, size, t),
+                TraubMiles::VARIABLES.to_vec(),
+            ),
+            Model::Hh(h) => (
+                PopulationSpec::new(name, size, h),
+                HodgkinHuxley::VARIABLES.to_vec(),
+            ),
+            Model::Conductance(membrane) => {
+                let neuron = self.expr_neuron(p, membrane, channels)?;
+                let vars = neuron.variables().to_vec();
+                (PopulationSpec::new(name, size, neuron), vars)
+            }
+        };
         if let Some(q) = &p.threshold {
             spec = spec.threshold(self.qty(q, "threshold", Dimension::VOLTAGE)?);
         }
@@ -462,7 +524,91 @@ impl Ctx<'_> {
             };
             spec = spec.init(var.clone(), init);
         }
-        Ok(spec)
+        Ok((spec, variables))
+    }
+
+    /// The [`ExprNeuron`] of a `conductance` population: `membrane` with the channels of
+    /// `population.channels` (a `gbar` written absolute is divided by the area).
+    fn expr_neuron(
+        &self,
+        p: &PopulationSection,
+        membrane: Membrane,
+        channels: &Channels<'_>,
+    ) -> Result<ExprNeuron, LoadError> {
+        let Some(list) = &p.channels else {
+            return Err(self.err(&p.model, "channels", "model 'conductance' needs 'channels'"));
+        };
+        let mut specs = Vec::with_capacity(list.get_ref().len());
+        let mut entries: Vec<&S> = Vec::with_capacity(list.get_ref().len());
+        for entry in list.get_ref() {
+            let name = entry.get_ref();
+            let Some((spec, _, form)) = channels.get(name) else {
+                let hint = suggest(name, channels.keys().map(String::as_str))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    entry,
+                    "channels",
+                    format!(
+                        "'channels': unknown channel '{name}'{hint}; {}",
+                        channel_names(channels)
+                    ),
+                ));
+            };
+            if entries.iter().any(|e| e.get_ref() == name) {
+                return Err(self.err(
+                    entry,
+                    "channels",
+                    format!("'channels': channel '{name}' is listed twice"),
+                ));
+            }
+            let gbar = match form {
+                Form::PerArea => spec.gbar,
+                Form::Absolute => spec.gbar / membrane.area,
+            };
+            specs.push(ExprChannelSpec {
+                gbar,
+                ..spec.to_core()
+            });
+            entries.push(entry);
+        }
+        ExprNeuron::new(membrane, &specs).map_err(|e| {
+            let pop = p.name.get_ref();
+            let entry_of = |channel: &str| {
+                entries
+                    .iter()
+                    .rev()
+                    .find(|s| s.get_ref() == channel)
+                    .map_or_else(|| list.span(), |s| s.span())
+            };
+            match &e {
+                NetError::DuplicateGate { second, .. } => self.src.span(
+                    &entry_of(second),
+                    "channels",
+                    format!("population '{pop}': {e}"),
+                ),
+                NetError::ReservedGateName { gate, channel } => {
+                    match channels
+                        .get(channel)
+                        .and_then(|(_, c, _)| c.gates.get(gate))
+                    {
+                        Some(g) => self.src.span(
+                            &g.span(),
+                            format!("gates.{gate}"),
+                            format!("population '{pop}': {e}"),
+                        ),
+                        None => self.src.span(
+                            &entry_of(channel),
+                            "channels",
+                            format!("population '{pop}': {e}"),
+                        ),
+                    }
+                }
+                _ => self
+                    .src
+                    .span(&list.span(), "channels", format!("population '{pop}': {e}")),
+            }
+        })
     }
 
     fn projection(
@@ -781,8 +927,15 @@ impl Ctx<'_> {
         r: &crate::schema::RecordingSection,
         dt: f64,
         steps: u64,
+        variables: &[Vec<VariableInfo>],
     ) -> Result<(Vec<RecordSpec>, u64), LoadError> {
         let pop = self.population_named(file, &r.population, "population")?;
+        let k = file
+            .populations
+            .iter()
+            .position(|q| std::ptr::eq(q, pop))
+            .unwrap_or(0);
+        let model_vars = variables.get(k).map_or(&[][..], Vec::as_slice);
         let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
         let neurons: Vec<usize> = match r.neurons.as_ref().map(|n| (n, n.get_ref())) {
             None => (0..size).collect(),
@@ -848,7 +1001,7 @@ impl Ctx<'_> {
             }
             None => 1.0,
         };
-        let names: Vec<&str> = model_variables(pop.model.get_ref())
+        let names: Vec<&str> = model_vars
             .iter()
             .map(|v| v.name.as_ref())
             .chain(pop.receptors.iter().map(|r| r.name.get_ref().as_str()))
@@ -1133,4 +1286,14 @@ pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(u32, u32)>, String> {
         }
     }
     Ok(out)
+}
+
+/// "the [[channel]] sections are: a, b" (sorted), or that there are none.
+fn channel_names(channels: &Channels<'_>) -> String {
+    if channels.is_empty() {
+        return "the file has no [[channel]] sections".to_string();
+    }
+    let mut names: Vec<&str> = channels.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    format!("the [[channel]] sections are: {}", names.join(", "))
 }

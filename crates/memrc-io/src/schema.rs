@@ -369,8 +369,11 @@ pub struct PopulationSection {
     pub name: S,
     /// Number of neurons.
     pub size: Spanned<i64>,
-    /// Neuron model (`traub-miles` | `hh`).
+    /// Neuron model (`traub-miles` | `hh` | `conductance`).
     pub model: S,
+    /// `[[channel]]` names of a `conductance` population, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Spanned<Vec<S>>>,
     /// Model parameters (defaults: the model's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Q>,

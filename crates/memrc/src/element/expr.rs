@@ -154,6 +154,31 @@ impl Kinetics {
         }
     }
 
+    /// [`Kinetics::coefficients`] at every `v[k]` \[mV\] into `(a[k], b[k])`, bitwise equal
+    /// (the programs run over the whole block).
+    fn coefficients_batch(&self, v: &[f64], a: &mut [f64], b: &mut [f64]) {
+        match self {
+            Self::AlphaBeta { alpha, beta } => {
+                alpha.value.eval_batch(v, a);
+                beta.value.eval_batch(v, b);
+                for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+                    let (al, be) = (*x, *y);
+                    *x = 1e3 * al;
+                    *y = 1e3 * (al + be);
+                }
+            }
+            Self::TauInf { tau, inf } => {
+                tau.value.eval_batch(v, b);
+                inf.value.eval_batch(v, a);
+                for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+                    let r = 1e3 / *y;
+                    *x *= r;
+                    *y = r;
+                }
+            }
+        }
+    }
+
     /// `(a, b)` and their derivatives with respect to `v_m` \[1/(s·V)\] at `v` \[mV\].
     fn coefficients_with_slopes(&self, v: f64) -> GateCoefficients {
         match self {
@@ -336,6 +361,58 @@ impl ExprChannel {
     /// The gate names, in state order.
     pub fn gate_names(&self) -> &[String] {
         &self.gate_names
+    }
+
+    /// Maximal conductance `ḡ` \[S/m² or S\].
+    pub fn gbar(&self) -> f64 {
+        self.gbar
+    }
+
+    /// Reversal potential `E` \[V\].
+    pub fn e_rev(&self) -> f64 {
+        self.e_rev
+    }
+
+    /// `(a, b)` \[1/s\] of gate `j`'s equation `ẋ = a − b x` at the membrane voltage `v`
+    /// \[mV\] (`a = α`, `b = α + β`, or `a = x∞/τ`, `b = 1/τ`), limits at removable
+    /// singularities included.
+    #[inline]
+    pub(crate) fn gate_coefficients(&self, j: usize, v: f64) -> (f64, f64) {
+        self.gates[j].coefficients(v)
+    }
+
+    /// [`ExprChannel::gate_coefficients`] at every `v[k]` \[mV\] of a block, into
+    /// `(a[k], b[k])`: bitwise the same values, evaluated a program at a time over the block.
+    pub(crate) fn gate_coefficients_batch(
+        &self,
+        j: usize,
+        v: &[f64],
+        a: &mut [f64],
+        b: &mut [f64],
+    ) {
+        self.gates[j].coefficients_batch(v, a, b);
+    }
+
+    /// Steady state of gate `j` at `v` \[mV\]: `a/b` (`0` if `b ≤ 0`), `x∞(v)` in the τ/x∞
+    /// form (as [`Element::initial_state`]).
+    pub(crate) fn gate_steady_state(&self, j: usize, v: f64) -> f64 {
+        self.gates[j].steady_state(v)
+    }
+
+    /// The conductance factor `c(x)` (so `g = ḡ c`) for the gate values `x`, in gate order.
+    #[inline]
+    pub(crate) fn conductance_factor(&self, x: &[f64]) -> f64 {
+        self.conductance.run(x).0
+    }
+
+    /// [`ExprChannel::conductance_factor`] over a block, bitwise: `gate(j)` gives gate `j` of
+    /// every lane, `out[k]` receives lane `k`'s factor.
+    pub(crate) fn conductance_factor_batch<'a>(
+        &self,
+        gate: impl Fn(usize) -> &'a [f64],
+        out: &mut [f64],
+    ) {
+        self.conductance.values_batch(gate, out);
     }
 
     /// Membrane voltage \[mV\] for the port voltage `w` \[V\].

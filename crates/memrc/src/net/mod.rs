@@ -3,8 +3,11 @@
 //! A [`Network`] is built by a [`NetworkBuilder`] from
 //!
 //! - populations ([`PopulationSpec`]): `n` neurons of one [`NeuronModel`] (built in:
-//!   [`TraubMiles`], `"traub-miles"`; [`HodgkinHuxley`], `"hh"`), with exponentially decaying synaptic conductances ([`Receptor`]:
-//!   `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a refractory period;
+//!   [`TraubMiles`], `"traub-miles"`; [`HodgkinHuxley`], `"hh"`; user-defined:
+//!   [`ExprNeuron`], `"conductance"`, a membrane with channels written as rate expressions,
+//!   [`crate::element::expr`]), with exponentially decaying synaptic conductances
+//!   ([`Receptor`]: `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a
+//!   refractory period;
 //! - projections ([`ProjectionSpec`]): a [`Connectivity`] rule (fixed probability, fixed
 //!   in-degree, one-to-one, all-to-all, explicit list), a non-negative [`Weight`] \[S\] added to
 //!   the target receptor's conductance per presynaptic spike and a [`Delay`] \[s\]; or, by
@@ -50,6 +53,7 @@ pub mod cobahh;
 mod connect;
 pub mod coupling;
 mod engine;
+mod expr_neuron;
 mod hh;
 pub mod model;
 mod network;
@@ -59,6 +63,7 @@ mod spec;
 pub use connect::Csr;
 pub use coupling::{Kinetic, SynapseKind};
 pub use engine::{Recording, RunOptions, RunResult, RunStats, Scheduler, SpikeRecord};
+pub use expr_neuron::{ExprNeuron, Membrane};
 pub use hh::{HodgkinHuxley, hh_rates};
 pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
@@ -168,6 +173,34 @@ pub enum NetError {
     Threads {
         /// What the operating system said.
         reason: String,
+    },
+    /// A channel of a user-defined neuron model ([`ExprNeuron`]) is invalid: its parameters,
+    /// gate names or expressions.
+    #[error(transparent)]
+    Channel(crate::error::ModelError),
+    /// Two channels of a user-defined neuron model ([`ExprNeuron`]) have a gate of the same
+    /// name (gate names are the model's variable names).
+    #[error(
+        "gate '{gate}' of channel '{second}' is also a gate of channel '{first}': gate names must be distinct across the channels of a neuron"
+    )]
+    DuplicateGate {
+        /// The gate name.
+        gate: String,
+        /// The channel that has it first.
+        first: String,
+        /// The channel that has it again.
+        second: String,
+    },
+    /// A gate of a user-defined neuron model ([`ExprNeuron`]) is named like a membrane
+    /// variable (`i_ext`).
+    #[error(
+        "gate '{gate}' of channel '{channel}' has the name of the neuron's variable '{gate}' (the injected current): rename the gate"
+    )]
+    ReservedGateName {
+        /// The gate name.
+        gate: String,
+        /// The channel.
+        channel: String,
     },
     /// A value became NaN or infinite during a run.
     #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {t} s")]

@@ -72,6 +72,16 @@ pub trait NeuronModel: Debug + Send + Sync {
     /// Checks the parameters (finite, in range).
     fn validate(&self) -> Result<(), NetError>;
 
+    /// Completes the initial state after the initialisers of the population were applied:
+    /// `state[k][i]` is variable `k` of neuron `i` (the model's defaults where no initialiser
+    /// set it) and `explicit[k]` says whether an initialiser set variable `k`. The network
+    /// builder calls it once per population, before the run. The default does nothing;
+    /// [`ExprNeuron`](super::ExprNeuron) puts the gates that were not set at their steady
+    /// state at each neuron's initial `v`.
+    fn complete_initial_state(&self, state: &mut [Vec<f64>], explicit: &[bool]) {
+        let _ = (state, explicit);
+    }
+
     /// Advances the neurons `block` by one step `dt` \[s\]: `state[k][i]` is variable `k` of
     /// neuron `i` (all vectors of equal length); `input` holds the synaptic input of the block
     /// (`input.g[i - block.start]`), held at its step-start value. The engine calls it on

@@ -611,6 +611,7 @@ impl NetworkBuilder {
                     }
                 })
                 .collect();
+            let mut explicit = vec![false; state.len()];
             for (var, init) in &p.init {
                 let var_ref = self.var_ref(k, var)?;
                 let (dst, slot) = match var_ref {
@@ -619,7 +620,13 @@ impl NetworkBuilder {
                 };
                 let mut rng = stream(self.seed, TAG_INIT | ((k as u64) << 16) | slot, 0);
                 fill_init(init, dst, &mut rng);
+                if let VarRef::Model(j) = var_ref {
+                    explicit[j] = true;
+                }
             }
+            // Model-dependent defaults that depend on the initial values (gates at their
+            // steady state at each neuron's initial v).
+            p.model.complete_initial_state(&mut state, &explicit);
             let refractory_steps = (p.refractory / dt).round();
             if (refractory_steps * dt - p.refractory).abs() > 1e-9 * dt {
                 warnings.push(NetWarning::RefractoryRounded {

@@ -369,6 +369,126 @@ impl Program {
         if flagged { self.limit(x, y) } else { y }
     }
 
+    /// [`Program::run`] over a block of lanes, operations outer and lanes inner: `var(i)` gives
+    /// variable `i` of every lane (at least `out.len()` values), `out[k]` receives lane `k`'s
+    /// value and `flags[k]` whether a guard fired in lane `k`. Every lane goes through the same
+    /// IEEE operations as [`Program::run`], so the values are bitwise identical to it. `stack`
+    /// is scratch space (`stack depth × lanes` values), grown when too small and otherwise
+    /// reused: no allocation once it is large enough.
+    pub(crate) fn run_batch<'a>(
+        &self,
+        var: impl Fn(usize) -> &'a [f64],
+        out: &mut [f64],
+        flags: &mut [bool],
+        stack: &mut Vec<f64>,
+    ) {
+        let n = out.len();
+        let flags = &mut flags[..n];
+        flags.fill(false);
+        if let Some(c) = self.constant {
+            out.fill(c);
+            return;
+        }
+        let need = self.stack * n;
+        if stack.len() < need {
+            stack.resize(need, 0.0);
+        }
+        let s = &mut stack[..need];
+        // Slot `k` of the stack is `s[k n .. (k + 1) n]`.
+        let mut sp = 0usize;
+        for op in &self.ops {
+            match *op {
+                Op::Num(x) => {
+                    s[sp * n..(sp + 1) * n].fill(x);
+                    sp += 1;
+                }
+                Op::Var(i) => {
+                    s[sp * n..(sp + 1) * n].copy_from_slice(&var(usize::from(i))[..n]);
+                    sp += 1;
+                }
+                Op::Neg => unary(top(s, sp, n), |x| -x),
+                Op::Add => binary(s, &mut sp, n, |a, b| a + b),
+                Op::Sub => binary(s, &mut sp, n, |a, b| a - b),
+                Op::Mul => binary(s, &mut sp, n, |a, b| a * b),
+                Op::Div => binary(s, &mut sp, n, |a, b| a / b),
+                Op::Pow => binary(s, &mut sp, n, f64::powf),
+                Op::AddC(c) => unary(top(s, sp, n), |x| x + c),
+                Op::SubC(c) => unary(top(s, sp, n), |x| x - c),
+                Op::MulC(c) => unary(top(s, sp, n), |x| x * c),
+                Op::DivC(c) => unary(top(s, sp, n), |x| x / c),
+                Op::PowC(c) => unary(top(s, sp, n), |x| x.powf(c)),
+                Op::CSub(c) => unary(top(s, sp, n), |x| c - x),
+                Op::CDiv(c) => unary(top(s, sp, n), |x| c / x),
+                Op::CPow(c) => unary(top(s, sp, n), |x| c.powf(x)),
+                Op::Exp => unary(top(s, sp, n), f64::exp),
+                Op::Expm1 => unary(top(s, sp, n), f64::exp_m1),
+                Op::PowI(k) => unary(top(s, sp, n), |x| x.powi(k)),
+                Op::AddChk | Op::SubChk => {
+                    sp -= 1;
+                    let (a, b) = pair(s, sp, n);
+                    let add = *op == Op::AddChk;
+                    for ((x, &y), f) in a.iter_mut().zip(b).zip(flags.iter_mut()) {
+                        let r = if add { *x + y } else { *x - y };
+                        *f |= r.abs() < LOSS * x.abs().max(y.abs());
+                        *x = r;
+                    }
+                }
+                Op::DivChk => {
+                    sp -= 1;
+                    let (a, b) = pair(s, sp, n);
+                    for ((x, &y), f) in a.iter_mut().zip(b).zip(flags.iter_mut()) {
+                        *f |= *x == 0.0 && y == 0.0;
+                        *x /= y;
+                    }
+                }
+                Op::F1(f) => unary(top(s, sp, n), |x| f.apply1(x)),
+                Op::Min => binary(s, &mut sp, n, min),
+                Op::Max => binary(s, &mut sp, n, max),
+                Op::Select => {
+                    sp -= 3;
+                    let (lo, hi) = s.split_at_mut(sp * n);
+                    let a = &mut lo[(sp - 1) * n..];
+                    let (b, rest) = hi.split_at(n);
+                    let (c, d) = rest.split_at(n);
+                    for (k, x) in a.iter_mut().enumerate() {
+                        *x = select(*x, b[k], c[k], d[k]);
+                    }
+                }
+            }
+        }
+        out.copy_from_slice(&s[..n]);
+    }
+
+    /// [`Program::eval`] over a block: `out[k]` is `eval(xs[k])`, bitwise. The lanes are
+    /// evaluated together by [`Program::run_batch`] (on a per-thread scratch stack, allocated
+    /// once per thread and size); lanes that raise the cancellation flag are evaluated again by
+    /// [`Program::eval`], so removable singularities get the same limit.
+    pub(crate) fn eval_batch(&self, xs: &[f64], out: &mut [f64]) {
+        debug_assert!(self.n_vars == 1 && xs.len() >= out.len());
+        SCRATCH.with_borrow_mut(|(stack, flags)| {
+            if flags.len() < out.len() {
+                flags.resize(out.len(), false);
+            }
+            self.run_batch(|_| xs, out, flags, stack);
+            for ((y, &x), &f) in out.iter_mut().zip(xs).zip(flags.iter()) {
+                if f {
+                    *y = self.eval(x);
+                }
+            }
+        });
+    }
+
+    /// [`Program::run`]'s values over a block (flags ignored, as `run(..).0` does): `var(i)`
+    /// gives variable `i` of every lane. Bitwise identical to `run`; per-thread scratch.
+    pub(crate) fn values_batch<'a>(&self, var: impl Fn(usize) -> &'a [f64], out: &mut [f64]) {
+        SCRATCH.with_borrow_mut(|(stack, flags)| {
+            if flags.len() < out.len() {
+                flags.resize(out.len(), false);
+            }
+            self.run_batch(var, out, flags, stack);
+        });
+    }
+
     /// The extrapolated limit at `x` (fast value `y` as the fallback).
     #[cold]
     fn limit(&self, x: f64, y: f64) -> f64 {
@@ -394,5 +514,42 @@ impl Program {
             h *= 4.0;
         }
         best
+    }
+}
+
+thread_local! {
+    /// Scratch of the block evaluators: the stack (`depth × lanes`) and the lane flags. Grown
+    /// to the largest block and program seen on the thread, then reused.
+    static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<bool>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Slot `sp − 1` (the top of the stack) of a block stack of `n` lanes.
+#[inline(always)]
+fn top(s: &mut [f64], sp: usize, n: usize) -> &mut [f64] {
+    &mut s[(sp - 1) * n..sp * n]
+}
+
+/// Slots `sp − 1` (mutable) and `sp` of a block stack of `n` lanes.
+#[inline(always)]
+fn pair(s: &mut [f64], sp: usize, n: usize) -> (&mut [f64], &[f64]) {
+    let (lo, hi) = s.split_at_mut(sp * n);
+    (&mut lo[(sp - 1) * n..], &hi[..n])
+}
+
+#[inline(always)]
+fn unary(a: &mut [f64], f: impl Fn(f64) -> f64) {
+    for x in a {
+        *x = f(*x);
+    }
+}
+
+/// Pops the top slot and combines it into the new top: `a ← f(a, b)`.
+#[inline(always)]
+fn binary(s: &mut [f64], sp: &mut usize, n: usize, f: impl Fn(f64, f64) -> f64) {
+    *sp -= 1;
+    let (a, b) = pair(s, *sp, n);
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x = f(*x, y);
     }
 }

@@ -162,6 +162,72 @@ fn derivatives_of_every_function_match_central_differences() {
 }
 
 #[test]
+fn block_evaluation_is_bitwise_the_scalar_evaluation() {
+    // Every operation kind (and the derivatives, which use sign/select/exprel slopes), on a
+    // grid through the removable singularities and the cancellation points.
+    let srcs = [
+        ALPHA_M,
+        BETA_M,
+        ALPHA_H,
+        BETA_H,
+        ALPHA_N,
+        BETA_N,
+        "(0.1*v+4)/(1-exp(-0.1*v-4))",
+        "v/(exp(v/5)-1) + 2*v - v^2/3 + 2^v + v^-1.5",
+        "min(v, 2-v) * max(v^2, 0.5) + abs(v-1) + sqrt(abs(v)) + log(abs(v)+1)",
+        "tanh(v/10) + sinh(v/30) + cosh(v/30) + pow(abs(v), 0.3) + exprel(v/7)",
+        "3",
+        "(v+40)/(v+40)",
+        "v - (v + 1e-14)",
+    ];
+    let mut xs: Vec<f64> = (0..=1200).map(|k| -100.0 + 0.1 * f64::from(k)).collect();
+    for s in [-40.0, -55.0, 0.0, 20.0] {
+        for d in [0.0, 1e-12, -1e-12, 1e-7, -1e-7] {
+            xs.push(s + d);
+        }
+    }
+    xs.extend([f64::NAN, f64::INFINITY, -1e300, 0.0]);
+    for src in srcs {
+        let n = parse(src, &["v"], "variable").expect("parses");
+        let mut progs = vec![prog(src)];
+        progs.push(Program::compile(&super::parse::diff(&n, 0), 1).expect("compiles"));
+        for p in &progs {
+            // Blocks of several sizes, so lanes meet different neighbours.
+            for chunk in [1, 7, 512] {
+                for c in xs.chunks(chunk) {
+                    let mut out = vec![0.0; c.len()];
+                    p.eval_batch(c, &mut out);
+                    for (x, y) in c.iter().zip(&out) {
+                        // Bitwise, except NaN payloads (Rust does not specify them).
+                        let want = p.eval(*x);
+                        assert!(
+                            y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan()),
+                            "{src} at {x}: block {y} vs scalar {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Several variables (a conductance in gate names).
+    let n = parse("m^3*h + n^4 - m*h/(n+1)", &["m", "h", "n"], "gate").expect("parses");
+    let p = Program::compile(&n, 3).expect("compiles");
+    let vars: Vec<Vec<f64>> = (0..3)
+        .map(|j| {
+            (0..300)
+                .map(|k| (f64::from(k) * 0.0037 + f64::from(j) * 0.31) % 1.0)
+                .collect()
+        })
+        .collect();
+    let mut out = vec![0.0; 300];
+    p.values_batch(|j| &vars[j], &mut out);
+    for (k, y) in out.iter().enumerate() {
+        let want = p.run(&[vars[0][k], vars[1][k], vars[2][k]]).0;
+        assert_eq!(y.to_bits(), want.to_bits());
+    }
+}
+
+#[test]
 fn constants_fold_and_programs_are_short() {
     assert!(prog("2*3+4").len() == 1);
     // 0.1*(v+40)/(−expm1(−(v+40)/10)): fused constant operands.

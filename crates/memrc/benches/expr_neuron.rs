@@ -1,0 +1,121 @@
+//! The built-in classic HH network model ([`memrc::net::HodgkinHuxley`], a vectorised kernel
+//! with a polynomial `exp`) against the same neuron written as user-defined expression channels
+//! ([`memrc::net::ExprNeuron`]), evaluated a block at a time (the default) and neuron by
+//! neuron: N = 4000 neurons with a random constant drive, sparse excitatory and inhibitory
+//! exponential synapses (p = 0.02), dt = 0.01 ms, 5 ms (500 steps) per iteration on one thread.
+//!
+//! Run with `cargo bench -p memrc --bench expr_neuron`; the ratios expression/built-in are the
+//! figures of merit.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use memrc::element::expr::{ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use memrc::net::{
+    Connectivity, ExprNeuron, HodgkinHuxley, Init, Membrane, Network, NetworkBuilder, NeuronModel,
+    PopulationSpec, ProjectionSpec, Receptor, Weight,
+};
+
+const N: usize = 4000;
+
+fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
+    ExprGateSpec {
+        name: name.into(),
+        kinetics: ExprKinetics::AlphaBeta {
+            alpha: alpha.into(),
+            beta: beta.into(),
+        },
+    }
+}
+
+fn expr_hh(block: bool) -> ExprNeuron {
+    let p = HodgkinHuxley::classic();
+    let channels = [
+        ExprChannelSpec {
+            name: "na".into(),
+            gbar: p.g_na,
+            e_rev: p.e_na,
+            conductance: "m^3*h".into(),
+            gates: vec![
+                gate("m", "0.1*(v+40)/(1-exp(-(v+40)/10))", "4*exp(-(v+65)/18)"),
+                gate("h", "0.07*exp(-(v+65)/20)", "1/(1+exp(-(v+35)/10))"),
+            ],
+        },
+        ExprChannelSpec {
+            name: "k".into(),
+            gbar: p.g_k,
+            e_rev: p.e_k,
+            conductance: "n^4".into(),
+            gates: vec![gate(
+                "n",
+                "0.01*(v+55)/(1-exp(-(v+55)/10))",
+                "0.125*exp(-(v+65)/80)",
+            )],
+        },
+    ];
+    let membrane = Membrane {
+        area: p.area,
+        c_m: p.c_m,
+        g_leak: p.g_leak,
+        e_leak: p.e_leak,
+    };
+    ExprNeuron::new(membrane, &channels)
+        .expect("valid channels")
+        .with_block_evaluation(block)
+}
+
+fn network(model: impl NeuronModel + 'static) -> Network {
+    let mut b = NetworkBuilder::new(1e-5, 1);
+    b.population(
+        PopulationSpec::new("p", N, model)
+            .receptor(Receptor::exponential("ge", 5e-3, 0.0))
+            .receptor(Receptor::exponential("gi", 10e-3, -0.080))
+            .refractory(2e-3)
+            .init(
+                "v",
+                Init::Uniform {
+                    low: -0.070,
+                    high: -0.060,
+                },
+            )
+            .init("m", Init::Constant(0.05))
+            .init("h", Init::Constant(0.6))
+            .init("n", Init::Constant(0.32))
+            .init(
+                "i_ext",
+                Init::Uniform {
+                    low: 0.5e-9,
+                    high: 3e-9,
+                },
+            ),
+    );
+    for (receptor, w) in [("ge", 0.2e-9), ("gi", 0.5e-9)] {
+        b.projection(
+            ProjectionSpec::new("p", "p", receptor, Connectivity::FixedProbability(0.02))
+                .weight(Weight::Constant(w)),
+        );
+    }
+    b.build().expect("valid network")
+}
+
+fn benches(cr: &mut Criterion) {
+    let mut g = cr.benchmark_group("hh_network_4000_5ms");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let cases: [(&str, Network); 3] = [
+        ("builtin", network(HodgkinHuxley::classic())),
+        ("expression_block", network(expr_hh(true))),
+        ("expression_scalar", network(expr_hh(false))),
+    ];
+    for (label, mut net) in cases {
+        g.bench_function(label, |b| {
+            b.iter(|| black_box(net.run(0.005, 1).expect("runs").stats.spikes));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(group, benches);
+criterion_main!(group);

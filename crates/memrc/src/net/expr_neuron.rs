@@ -1,0 +1,404 @@
+//! User-defined conductance-based point neurons ([`ExprNeuron`], model name `"conductance"`):
+//! a passive membrane plus any number of channels written as rate expressions
+//! ([`crate::element::expr`], the `[[channel]]` sections of model files).
+
+use super::NetError;
+use super::model::{NeuronModel, SynapticInput, VariableInfo};
+use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
+use crate::element::expr::{ExprChannel, ExprChannelSpec};
+use std::cell::RefCell;
+use std::ops::Range;
+
+/// The passive part of an [`ExprNeuron`]: area, specific capacitance and leak.
+///
+/// | field | unit | default ([`Membrane::classic_hh`]) |
+/// |---|---|---|
+/// | `area` | m² | 2e-8 (20000 µm²) |
+/// | `c_m` | F/m² | 1e-2 (1 µF/cm²) |
+/// | `g_leak` | S/m² | 3 (0.3 mS/cm²) |
+/// | `e_leak` | V | −0.054387 |
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Membrane {
+    /// Membrane area \[m²\]; channel and leak densities are multiplied by it.
+    pub area: f64,
+    /// Specific capacitance \[F/m²\].
+    pub c_m: f64,
+    /// Leak conductance density \[S/m²\].
+    pub g_leak: f64,
+    /// Leak reversal \[V\].
+    pub e_leak: f64,
+}
+
+impl Membrane {
+    /// The membrane of [`HodgkinHuxley::classic`](super::HodgkinHuxley::classic) (table above).
+    pub fn classic_hh() -> Self {
+        Self {
+            area: 20_000e-12,
+            c_m: 1e-2,
+            g_leak: 3.0,
+            e_leak: -0.054_387,
+        }
+    }
+}
+
+impl Default for Membrane {
+    fn default() -> Self {
+        Self::classic_hh()
+    }
+}
+
+/// A conductance-based point neuron built from user-defined channels, in SI units with
+/// absolute conductances `ḡ·area`:
+///
+/// ```text
+///   C v̇ = g_l (E_l − v) + Σ_c ḡ_c c_c(x_c) (E_c − v) + J_syn − G_syn v + I_ext
+///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j of every channel
+/// ```
+///
+/// with `C = c_m·area`, `g_l = g_leak·area`, and for each channel `c`
+/// ([`ExprChannelSpec`], its `gbar` a density \[S/m²\] multiplied by the area) the conductance
+/// factor `c_c` and the gate kinetics compiled from their expressions by
+/// [`crate::element::expr`] (`v` in mV, rates in 1/ms, `τ` in ms; α/β form:
+/// `a = α`, `b = α + β`; τ/x∞ form: `a = x∞/τ`, `b = 1/τ`; removable singularities by their
+/// limit).
+///
+/// **Exponential Euler** (Brian2's `exponential_euler`, as for
+/// [`TraubMiles`](super::TraubMiles) and [`HodgkinHuxley`](super::HodgkinHuxley)): every
+/// equation is linear in its own variable, `ẏ = a − b y`, with `a`, `b` frozen at the step
+/// start, so `y ← y∞ + (y − y∞) e^{−b dt}`, `y∞ = a/b`. Gates: `(a_j, b_j)` at the step-start
+/// `v` (a gate with `b_j = 0` takes the limit `x_j + a_j dt`); voltage: with the gates at the
+/// step start, `G = g_l + Σ_c ḡ_c c_c + G_syn`,
+/// `v∞ = (g_l E_l + Σ_c ḡ_c c_c E_c + J_syn + I_ext)/G`, `v ← v∞ + (v − v∞) e^{−G dt/C}`.
+/// The two exponentials of the update use the kernels' [`exp`](super::simd::exp); the
+/// rate expressions use the standard library's functions.
+///
+/// **Evaluation.** [`NeuronModel::advance`] evaluates each compiled program (rates,
+/// conductance factors) over the whole block of neurons at once, operation by operation on a
+/// per-thread scratch stack (allocated once per thread); neurons whose evaluation hits a
+/// cancellation guard are evaluated again one by one so that singular points get their limit.
+/// The results are bitwise identical to the neuron-by-neuron evaluation
+/// ([`ExprNeuron::with_block_evaluation`]`(false)`), which is slower.
+///
+/// **Variables:** `v` \[V\], then every gate of every channel in channel order (named after the
+/// gate, unit 1), then `i_ext` \[A\] (a constant injected current, default 0). Gate names must
+/// be distinct across the channels and differ from `i_ext` (`v` is refused by the channel).
+///
+/// **Initial values:** `v = e_leak` by default; every gate not initialised explicitly starts at
+/// its steady state `x∞(v)` at its neuron's own initial `v`
+/// ([`NeuronModel::complete_initial_state`]).
+#[derive(Debug, Clone)]
+pub struct ExprNeuron {
+    membrane: Membrane,
+    channels: Vec<ExprChannel>,
+    /// State index of the first gate of each channel.
+    first: Vec<usize>,
+    variables: Vec<VariableInfo>,
+    block_evaluation: bool,
+}
+
+impl ExprNeuron {
+    /// Compiles `channels` (their `gbar` densities \[S/m²\]) on `membrane`.
+    ///
+    /// Errors: [`NetError::Channel`] when a channel does not compile (parameters, gate names,
+    /// expressions); [`NetError::DuplicateGate`] when two channels have a gate of the same name;
+    /// [`NetError::ReservedGateName`] for a gate named `i_ext`. The membrane parameters are
+    /// checked by [`NeuronModel::validate`] (the network builder calls it).
+    pub fn new(membrane: Membrane, channels: &[ExprChannelSpec]) -> Result<Self, NetError> {
+        let mut compiled = Vec::with_capacity(channels.len());
+        let mut first = Vec::with_capacity(channels.len());
+        let mut variables = vec![VariableInfo::fixed("v", "V", "membrane voltage")];
+        // (gate, channel) of every gate so far.
+        let mut owners: Vec<(&str, &str)> = Vec::new();
+        for spec in channels {
+            let ch = ExprChannel::new(spec).map_err(NetError::Channel)?;
+            for g in &spec.gates {
+                let gate = g.name.as_str();
+                if gate == "i_ext" {
+                    return Err(NetError::ReservedGateName {
+                        gate: gate.to_string(),
+                        channel: spec.name.clone(),
+                    });
+                }
+                if let Some((_, other)) = owners.iter().find(|(n, _)| *n == gate) {
+                    return Err(NetError::DuplicateGate {
+                        gate: gate.to_string(),
+                        first: (*other).to_string(),
+                        second: spec.name.clone(),
+                    });
+                }
+                owners.push((gate, spec.name.as_str()));
+            }
+            first.push(variables.len());
+            for g in ch.gate_names() {
+                variables.push(VariableInfo::new(
+                    g.clone(),
+                    "1",
+                    format!("gate of channel '{}'", spec.name),
+                ));
+            }
+            compiled.push(ch);
+        }
+        variables.push(VariableInfo::fixed(
+            "i_ext",
+            "A",
+            "injected current (constant during a run)",
+        ));
+        Ok(Self {
+            membrane,
+            channels: compiled,
+            first,
+            variables,
+            block_evaluation: true,
+        })
+    }
+
+    /// Evaluates the rate and conductance programs a block at a time (`true`, the default) or
+    /// neuron by neuron (`false`). The results are bitwise identical; the switch exists for
+    /// tests and benchmarks.
+    pub fn with_block_evaluation(mut self, on: bool) -> Self {
+        self.block_evaluation = on;
+        self
+    }
+
+    /// The passive membrane.
+    pub fn membrane(&self) -> Membrane {
+        self.membrane
+    }
+
+    /// The compiled channels, in order.
+    pub fn channels(&self) -> &[ExprChannel] {
+        &self.channels
+    }
+
+    /// Steady state of every gate at `v` \[V\], in variable order.
+    fn steady_states(&self, v: f64) -> impl Iterator<Item = f64> + '_ {
+        let vm = v * 1e3;
+        self.channels
+            .iter()
+            .flat_map(move |c| (0..c.gate_names().len()).map(move |j| c.gate_steady_state(j, vm)))
+    }
+
+    /// Channel `c`'s conductance factor for every neuron of the block into `out`.
+    fn conductance_factors(
+        &self,
+        c: usize,
+        state: &[Vec<f64>],
+        block: &Range<usize>,
+        out: &mut [f64],
+        gather: &mut Vec<f64>,
+    ) {
+        let ch = &self.channels[c];
+        let first = self.first[c];
+        let k = ch.gate_names().len();
+        if self.block_evaluation {
+            ch.conductance_factor_batch(|j| &state[first + j][block.clone()], out);
+        } else {
+            gather.resize(k, 0.0);
+            for (o, i) in out.iter_mut().zip(block.clone()) {
+                for (j, x) in gather.iter_mut().enumerate() {
+                    *x = state[first + j][i];
+                }
+                *o = ch.conductance_factor(gather);
+            }
+        }
+    }
+}
+
+/// Per-thread work arrays of [`ExprNeuron::advance`] (one block), grown once.
+#[derive(Default)]
+struct Work {
+    /// `v` in mV.
+    vm: Vec<f64>,
+    /// `G` \[S\].
+    g: Vec<f64>,
+    /// `G v∞` \[A\].
+    j: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    gather: Vec<f64>,
+}
+
+thread_local! {
+    static WORK: RefCell<Work> = RefCell::new(Work::default());
+}
+
+/// `x ← x∞ + (x − x∞) e^{−b dt}`, `x∞ = a/b` (`x + a dt` where `b = 0`).
+struct GateStep<'a> {
+    x: &'a mut [f64],
+    a: &'a [f64],
+    b: &'a [f64],
+    dt: f64,
+}
+
+impl Kernel for GateStep<'_> {
+    #[inline(always)]
+    fn run<M: MulAdd>(self) {
+        let len = self.x.len();
+        let (x, a, b, dt) = (self.x, &self.a[..len], &self.b[..len], self.dt);
+        for i in 0..len {
+            let (xi, ai, bi) = (x[i], a[i], b[i]);
+            let inf = ai / bi;
+            let y = M::madd(xi - inf, exp::<M>(-bi * dt), inf);
+            x[i] = if bi != 0.0 { y } else { M::madd(ai, dt, xi) };
+        }
+    }
+}
+
+/// `v ← v∞ + (v − v∞) e^{−G dt/C}`, `v∞ = J/G`.
+struct VoltageStep<'a> {
+    v: &'a mut [f64],
+    g: &'a [f64],
+    j: &'a [f64],
+    dt_over_c: f64,
+}
+
+impl Kernel for VoltageStep<'_> {
+    #[inline(always)]
+    fn run<M: MulAdd>(self) {
+        let len = self.v.len();
+        let (v, g, j) = (self.v, &self.g[..len], &self.j[..len]);
+        for i in 0..len {
+            let inf = j[i] / g[i];
+            v[i] = M::madd(v[i] - inf, exp::<M>(-g[i] * self.dt_over_c), inf);
+        }
+    }
+}
+
+impl NeuronModel for ExprNeuron {
+    fn kind(&self) -> &'static str {
+        "conductance"
+    }
+
+    fn variables(&self) -> &[VariableInfo] {
+        &self.variables
+    }
+
+    fn initial_values(&self) -> Vec<f64> {
+        let v = self.membrane.e_leak;
+        std::iter::once(v)
+            .chain(self.steady_states(v))
+            .chain(std::iter::once(0.0))
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), NetError> {
+        let m = &self.membrane;
+        let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
+            what: format!("conductance {name}"),
+            value,
+            expected,
+        };
+        for (name, value) in [("area", m.area), ("c_m", m.c_m), ("g_leak", m.g_leak)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(bad(name, value, "finite and > 0"));
+            }
+        }
+        if !(m.e_leak.is_finite() && m.e_leak.abs() <= 1.0) {
+            return Err(bad("e_leak", m.e_leak, "finite, within [-1, 1] V"));
+        }
+        Ok(())
+    }
+
+    /// Gates not initialised explicitly start at their steady state at their neuron's `v`.
+    fn complete_initial_state(&self, state: &mut [Vec<f64>], explicit: &[bool]) {
+        let Some((v, rest)) = state.split_first_mut() else {
+            return;
+        };
+        for (c, ch) in self.channels.iter().enumerate() {
+            for j in 0..ch.gate_names().len() {
+                let k = self.first[c] + j;
+                if explicit.get(k).copied().unwrap_or(false) {
+                    continue;
+                }
+                if let Some(x) = rest.get_mut(k - 1) {
+                    for (x, &v) in x.iter_mut().zip(v.iter()) {
+                        *x = ch.gate_steady_state(j, v * 1e3);
+                    }
+                }
+            }
+        }
+    }
+
+    fn advance(
+        &self,
+        state: &mut [Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        dt: f64,
+        simd: SimdLevel,
+    ) {
+        let len = block.len();
+        let n = self.variables.len();
+        if state.len() != n || len == 0 {
+            debug_assert!(len == 0, "invariant: one state vector per variable");
+            return;
+        }
+        let m = &self.membrane;
+        let area = m.area;
+        let gl = m.g_leak * area;
+        let gl_el = gl * m.e_leak;
+        WORK.with_borrow_mut(|w| {
+            for buf in [&mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
+                if buf.len() < len {
+                    buf.resize(len, 0.0);
+                }
+            }
+            let Work {
+                vm,
+                g,
+                j,
+                a,
+                b,
+                gather,
+            } = w;
+            let (vm, g, j, a, b) = (
+                &mut vm[..len],
+                &mut g[..len],
+                &mut j[..len],
+                &mut a[..len],
+                &mut b[..len],
+            );
+            // Step-start voltage (mV), leak, drive.
+            let i_ext = &state[n - 1][block.clone()];
+            for (k, i) in block.clone().enumerate() {
+                vm[k] = state[0][i] * 1e3;
+                g[k] = gl;
+                j[k] = gl_el + input.g_e[k] + i_ext[k];
+            }
+            // Channel conductances with the step-start gates.
+            for (c, ch) in self.channels.iter().enumerate() {
+                self.conductance_factors(c, state, &block, a, gather);
+                let (gbar, e) = (ch.gbar() * area, ch.e_rev());
+                for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
+                    let gc = gbar * f;
+                    *gk += gc;
+                    *jk += gc * e;
+                }
+            }
+            for (gk, &gs) in g.iter_mut().zip(input.g) {
+                *gk += gs;
+            }
+            // Gates, with the rates at the step-start voltage.
+            for (c, ch) in self.channels.iter().enumerate() {
+                for jj in 0..ch.gate_names().len() {
+                    if self.block_evaluation {
+                        ch.gate_coefficients_batch(jj, vm, a, b);
+                    } else {
+                        for ((ak, bk), &v) in a.iter_mut().zip(b.iter_mut()).zip(vm.iter()) {
+                            (*ak, *bk) = ch.gate_coefficients(jj, v);
+                        }
+                    }
+                    let x = &mut state[self.first[c] + jj][block.clone()];
+                    dispatch(simd, GateStep { x, a, b, dt });
+                }
+            }
+            // Voltage, with the step-start gates (in g and j).
+            let v = &mut state[0][block];
+            let dt_over_c = dt / (m.c_m * area);
+            dispatch(simd, VoltageStep { v, g, j, dt_over_c });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;
