@@ -67,16 +67,16 @@ struct CobahhArgs {
     /// Mean incoming synapses per neuron (sets p = D/N).
     #[arg(long, value_name = "D", allow_hyphen_values = true)]
     in_degree: Option<f64>,
-    /// How threads are driven: workers (one per shard for the whole run, a spin barrier per
-    /// step) or rayon (a fork-join parallel loop per step). Results are identical.
-    #[arg(long, value_name = "HOW", default_value = "workers")]
+    /// How threads are driven: rayon (a fork-join parallel loop per step) or workers (one
+    /// thread per shard for the whole run, a barrier per step). Results are identical.
+    #[arg(long, value_name = "HOW", default_value = "rayon")]
     scheduler: SchedulerArg,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum SchedulerArg {
-    Workers,
     Rayon,
+    Workers,
 }
 
 /// Most threads accepted (far beyond any machine this runs on; guards against typos).

@@ -26,7 +26,7 @@ impl Default for RunOptions {
         Self {
             threads: 1,
             simd: SimdLevel::Auto,
-            scheduler: Scheduler::Workers,
+            scheduler: Scheduler::Rayon,
         }
     }
 }
@@ -34,18 +34,23 @@ impl Default for RunOptions {
 /// How the shards of a multi-threaded run are driven. Each shard is a contiguous range of
 /// neurons with its own state; a step of every shard must finish before the next step starts
 /// (spikes and voltages are exchanged between steps). Results are bitwise identical for both.
+///
+/// Measured on a 2-vCPU virtual machine (COBAHH, N = 4000, 2 threads, `memrc bench cobahh
+/// --threads 2 --scheduler …`, alternating runs): both take the same time on otherwise idle
+/// cores (≈ 0.45 s vs 0.74 s at 1 thread); with another process busy on one core, rayon stays
+/// at the 1-thread time (0.76–0.89 s) while the workers need 1.26–1.30 s — a lock-step
+/// simulation waits for its slowest thread every step, and rayon's parking hands the core
+/// over faster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Scheduler {
-    /// One worker thread per shard for the whole run, meeting at a spin barrier after every
-    /// step (a few hundred nanoseconds per step). The default: steps last only tens of
-    /// microseconds, so the cost of waking threads matters (`memrc bench cobahh --scheduler`
-    /// compares the two).
-    #[default]
-    Workers,
     /// A rayon pool of `threads` threads runs the shards of each step as one parallel loop
-    /// (fork–join per step: threads park between steps and are woken for the next).
+    /// (fork–join per step; idle threads park between steps). The default.
+    #[default]
     Rayon,
+    /// One worker thread per shard for the whole run, meeting at a barrier after every step
+    /// that spins for up to 50 µs, then sleeps.
+    Workers,
 }
 
 impl RunOptions {
@@ -374,6 +379,8 @@ impl Network {
         let barrier = SpinBarrier::new(threads);
         let v0: Vec<&[f64]> = self.pops.iter().map(|p| p.state[0].as_slice()).collect();
         let snap = coupling::snapshots(&self.couplings, &v0);
+        let pool = self.pool.take();
+        let mut pool_used = None;
         let ctx = Ctx {
             net: self,
             s0,
@@ -386,12 +393,18 @@ impl Network {
         };
         match options.scheduler {
             Scheduler::Rayon if threads > 1 => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .map_err(|e| NetError::Threads {
-                        reason: e.to_string(),
-                    })?;
+                let pool = match &pool {
+                    Some(p) if p.current_num_threads() == threads => p.clone(),
+                    _ => std::sync::Arc::new(
+                        rayon::ThreadPoolBuilder::new()
+                            .num_threads(threads)
+                            .build()
+                            .map_err(|e| NetError::Threads {
+                                reason: e.to_string(),
+                            })?,
+                    ),
+                };
+                pool_used = Some(pool.clone());
                 pool.install(|| {
                     use rayon::prelude::*;
                     for k in 0..steps {
@@ -420,6 +433,7 @@ impl Network {
             }),
         }
         let sim_s = start.elapsed().as_secs_f64();
+        self.pool = pool_used.or(pool);
 
         // Collect.
         let last_parity = if steps == 0 {

@@ -32,8 +32,9 @@
 //!
 //! # Engine
 //! State is a structure of arrays per population; the neurons are split into one contiguous
-//! shard per thread (`std::thread::scope` workers that live for the whole run, one spin
-//! barrier per step). Connectivity is compressed sparse rows by presynaptic neuron: `u32`
+//! shard per thread, advanced step by step by a rayon parallel loop over the shards (or by
+//! persistent workers meeting at a barrier: [`Scheduler`]); within a shard the per-step passes
+//! run over blocks of 512 neurons that stay in cache between passes. Connectivity is compressed sparse rows by presynaptic neuron: `u32`
 //! targets (sorted), plus `f32` weights and `u16` delays only when they vary per synapse —
 //! 4 bytes per synapse for constant weights and delays (COBAHH), at most 10. Each shard pulls
 //! the previous step's spikes of every population in id order and applies the part of each row

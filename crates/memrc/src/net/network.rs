@@ -155,6 +155,9 @@ pub struct Network {
     pub(crate) couplings: Vec<Coupling>,
     /// Projection `k` (in the order added) → spike projection or coupling.
     pub(crate) proj_map: Vec<ProjRef>,
+    /// The rayon pool of the last multi-threaded run, kept for the next run with as many
+    /// threads (runs continued in chunks need not start threads again).
+    pub(crate) pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
 fn bad(what: impl Into<String>, value: f64, expected: &'static str) -> NetError {
@@ -725,6 +728,7 @@ impl NetworkBuilder {
             build_s: start.elapsed().as_secs_f64(),
             couplings,
             proj_map,
+            pool: None,
         })
     }
 }
