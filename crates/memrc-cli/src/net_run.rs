@@ -86,6 +86,11 @@ fn append(a: &mut RunResult, b: RunResult) {
     sa.neuron_steps += sb.neuron_steps;
     sa.spikes += sb.spikes;
     sa.synaptic_events += sb.synaptic_events;
+    if sa.thread_busy_s.len() == sb.thread_busy_s.len() {
+        for (x, y) in sa.thread_busy_s.iter_mut().zip(&sb.thread_busy_s) {
+            *x += y;
+        }
+    }
     sa.ns_per_neuron_step = if sa.neuron_steps > 0 {
         sa.sim_s * 1e9 / sa.neuron_steps as f64
     } else {

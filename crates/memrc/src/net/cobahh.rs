@@ -161,6 +161,9 @@ pub struct BenchReport {
     pub build_s: f64,
     /// Simulation time \[s\] (wall clock).
     pub sim_s: f64,
+    /// Per thread, the time spent computing its steps \[s\] (the rest of `sim_s` it waited
+    /// for the other threads).
+    pub thread_busy_s: Vec<f64>,
     /// CPU time of the process (all threads, user + system) during the run \[s\], from
     /// `/proc/self/stat` (10 ms resolution); `sim_s · threads` when the cores were free.
     pub cpu_s: Option<f64>,
@@ -212,6 +215,7 @@ pub fn bench_with(cfg: &Cobahh, t_end: f64, options: RunOptions) -> Result<Bench
         },
         build_s: s.build_s,
         sim_s: s.sim_s,
+        thread_busy_s: s.thread_busy_s.clone(),
         spikes: s.spikes,
         mean_rate_hz: out.mean_rate(),
         neuron_steps_per_s: if s.sim_s > 0.0 {

@@ -112,6 +112,9 @@ pub struct RunStats {
     pub spikes: u64,
     /// Synaptic increments applied.
     pub synaptic_events: u64,
+    /// Per shard (thread), the time spent computing its steps \[s\]; `sim_s` minus these
+    /// is the time the shard waited for the others at the ends of steps.
+    pub thread_busy_s: Vec<f64>,
     /// Threads used.
     pub threads: usize,
     /// Kernel path (`"avx2+fma"` or `"portable"`).
@@ -226,6 +229,8 @@ struct Shard {
     probes: Vec<ProbeShard>,
     spikes: Vec<(u64, u32)>,
     events: u64,
+    /// Time spent in steps (not waiting for the other shards).
+    busy: Duration,
     /// Kinetic states of the shard's receivers, per coupling (empty for gap junctions).
     coupling_s: Vec<Vec<f64>>,
 }
@@ -451,6 +456,7 @@ impl Network {
         let mut spikes: Vec<(u64, u32)> =
             Vec::with_capacity(shards.iter().map(|s| s.spikes.len()).sum());
         let mut events = 0;
+        let thread_busy_s: Vec<f64> = shards.iter().map(|s| s.busy.as_secs_f64()).collect();
         for s in &shards {
             spikes.extend_from_slice(&s.spikes);
             events += s.events;
@@ -482,6 +488,7 @@ impl Network {
                 neuron_steps,
                 spikes: spikes.len() as u64,
                 synaptic_events: events,
+                thread_busy_s,
                 threads,
                 simd: options.simd.resolved_name(),
                 ns_per_neuron_step: if neuron_steps > 0 {
@@ -564,6 +571,7 @@ impl Network {
             probes,
             spikes: Vec::with_capacity(expect.min(1 << 24)),
             events: 0,
+            busy: Duration::ZERO,
             coupling_s,
         }
     }
@@ -667,6 +675,12 @@ impl Ctx<'_> {
 
     /// Local step `k` of shard `t`.
     fn step(&self, t: usize, k: u64, shard: &mut Shard) {
+        let started = Instant::now();
+        self.step_inner(t, k, shard);
+        shard.busy += started.elapsed();
+    }
+
+    fn step_inner(&self, t: usize, k: u64, shard: &mut Shard) {
         let net = self.net;
         let n_pops = net.pops.len();
         {
