@@ -841,13 +841,44 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     }
     // The pacemaker (id 50) drives neuron 0.
     assert!(by_id[50].len() >= 5 && by_id[0][0] > by_id[50][0]);
-    // v of five ring neurons and the pacemaker every 0.1 ms.
+    // v of five ring neurons, the kinetic conductances onto ring neurons 0 and 1, and v of the
+    // pacemaker, every 0.1 ms.
     let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
     assert_eq!(
         traces.lines().next(),
-        Some("t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,pacemaker.v[0]_V")
+        Some(
+            "t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,\
+             ring.drive[0]_S,ring.drive[1]_S,ring.chem[0]_S,ring.chem[1]_S,pacemaker.v[0]_V"
+        )
     );
     assert_eq!(traces.lines().count(), 1 + 1000);
+    let col = |k: usize| -> Vec<f64> {
+        traces
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .nth(k)
+                    .expect("column")
+                    .parse()
+                    .expect("number")
+            })
+            .collect()
+    };
+    // Only neuron 0 is driven by the pacemaker (ḡ = 30 nS); neuron 1 receives ring neuron 0's
+    // synapse (ḡ = 100 nS) and neuron 0 neuron 49's.
+    let (drive0, drive1, chem1) = (col(6), col(7), col(9));
+    assert!(drive1.iter().all(|&g| g == 0.0));
+    let peak = drive0.iter().copied().fold(0.0, f64::max);
+    assert!(
+        peak > 1e-9 && peak <= 30e-9,
+        "drive onto neuron 0 peaks at {peak} S"
+    );
+    let peak = chem1.iter().copied().fold(0.0, f64::max);
+    assert!(
+        peak > 1e-9 && peak <= 100e-9,
+        "chem onto neuron 1 peaks at {peak} S"
+    );
 }
 
 #[test]

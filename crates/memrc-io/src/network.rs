@@ -1001,10 +1001,21 @@ impl Ctx<'_> {
             }
             None => 1.0,
         };
+        // Kinetic projections onto the population record their conductance per neuron.
+        let kinetic: Vec<String> = file
+            .projections
+            .iter()
+            .filter(|p| {
+                p.target.get_ref() == pop.name.get_ref()
+                    && p.synapse.as_ref().map(|k| k.get_ref().as_str()) == Some("kinetic")
+            })
+            .map(projection_name)
+            .collect();
         let names: Vec<&str> = model_vars
             .iter()
             .map(|v| v.name.as_ref())
             .chain(pop.receptors.iter().map(|r| r.name.get_ref().as_str()))
+            .chain(kinetic.iter().map(String::as_str))
             .collect();
         if r.variables.get_ref().is_empty() {
             return Err(self.src.span(

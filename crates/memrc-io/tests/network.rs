@@ -500,7 +500,7 @@ e_syn = "-80 mV"
 
 [[recording]]
 population = "a"
-variables = ["v"]
+variables = ["v", "k2"]
 "#;
     let m = load_str(text, "c.toml").unwrap_or_else(|e| panic!("{e}"));
     let n = m.network().expect("network");
@@ -532,10 +532,28 @@ variables = ["v"]
             .weight(Weight::Constant(0.5e-9)),
     );
     b.record(RecordSpec::new("a", "v", vec![0, 1, 2, 3], 1e-5));
+    b.record(RecordSpec::new("a", "k2", vec![0, 1, 2, 3], 1e-5));
     assert_eq!(format!("{:?}", n.builder), format!("{b:?}"));
-    // And it runs: the junctions and synapses exist.
+    // And it runs: the junctions and synapses exist, and k2's conductance is recorded.
     let net = n.network.as_ref().expect("built");
     assert_eq!(net.kinetic_state(2).map(<[f64]>::len), Some(12));
+    let out = net.clone().run(5e-3, 2).expect("runs");
+    assert_eq!(out.recordings[1].variable, "k2");
+    assert!(
+        out.recordings[1]
+            .values
+            .iter()
+            .flatten()
+            .all(|&g| (0.0..=3.0 * 0.5e-9).contains(&g)),
+        "0 <= Σ ḡ s <= 3 ḡ (three synapses per neuron, 0 <= s <= 1)"
+    );
+    // Only kinetic projections are recordable; the error lists them.
+    let e =
+        load_str(&text.replace(r#""v", "k2""#, r#""k3""#), "c.toml").expect_err("unknown variable");
+    assert_eq!(
+        e.to_string(),
+        "c.toml:45:14: population 'a' has no variable 'k3' (did you mean 'k2'?); it has: v, m, h, n, i_ext, a->a, k2"
+    );
 }
 
 /// A network of `conductance` neurons with user-defined channels; the cases below break one

@@ -157,7 +157,7 @@ pub(crate) enum Gains {
 
 impl Gains {
     #[inline]
-    fn get(&self, q: usize) -> f64 {
+    pub(crate) fn get(&self, q: usize) -> f64 {
         match self {
             Self::Constant(g) => *g,
             Self::PerSynapse(v) => v[q],

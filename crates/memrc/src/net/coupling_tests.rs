@@ -522,3 +522,42 @@ fn memory_estimate_covers_the_per_synapse_state() {
         }
     }
 }
+
+#[test]
+fn kinetic_conductances_are_recorded_per_neuron() {
+    // Projection 1, "tm->hh": 5 synapses of constant ḡ = 1 nS onto every hh neuron, stored by
+    // target then source, so neuron i's are kinetic_state(1)[5i..5i + 5].
+    let mut b = mixed(11);
+    b.record(RecordSpec::new("hh", "tm->hh", vec![59, 0, 7], 0.0));
+    let mut net = b.build().expect("valid");
+    net.run(0.02, 2).expect("runs");
+    let s = net.kinetic_state(1).expect("kinetic").to_vec();
+    // The next run's first sample is the state at its start.
+    let out = net.run(5e-5, 3).expect("runs");
+    let rec = &out.recordings[0];
+    assert_eq!(rec.variable, "tm->hh");
+    let mut nonzero = 0;
+    for (j, &i) in rec.neurons.iter().enumerate() {
+        let want = s[5 * i..5 * i + 5]
+            .iter()
+            .fold(0.0, |acc, s| acc + 1e-9 * s);
+        assert_eq!(rec.values[j][0].to_bits(), want.to_bits(), "neuron {i}");
+        nonzero += usize::from(want > 0.0);
+    }
+    assert!(nonzero > 0, "the tm neurons fire, so some s > 0");
+    // Only kinetic projections onto the population are recordable variables.
+    let mut b = mixed(11);
+    b.record(RecordSpec::new("hh", "hh->tm", vec![0], 0.0));
+    match b.build() {
+        Err(NetError::UnknownVariable { variable, .. }) => assert_eq!(variable, "hh->tm"),
+        other => panic!("expected an unknown variable, got {other:?}"),
+    }
+    let mut b = mixed(11);
+    b.record(RecordSpec::new("hh", "tm->hhh", vec![0], 0.0));
+    match b.build() {
+        Err(NetError::UnknownVariable { suggestion, .. }) => {
+            assert_eq!(suggestion.as_deref(), Some("tm->hh"));
+        }
+        other => panic!("expected an unknown variable, got {other:?}"),
+    }
+}

@@ -742,6 +742,17 @@ impl Ctx<'_> {
                                 None => g[i],
                             }));
                         }
+                        VarRef::Kinetic(c) => {
+                            // Σ ḡ s(t_s) over the neuron's synapses of coupling `c`.
+                            let (side, s_local) =
+                                (&net.couplings[c].sides[0], &shard.coupling_s[c]);
+                            let base = side.offsets[ps.lo];
+                            pr.data.extend(pr.slots.iter().map(|&(_, i)| {
+                                let i = ps.lo + i;
+                                (side.offsets[i]..side.offsets[i + 1])
+                                    .fold(0.0, |acc, q| acc + side.gains.get(q) * s_local[q - base])
+                            }));
+                        }
                     }
                 }
             }

@@ -14,8 +14,9 @@
 //!   [`SynapseKind`], continuous couplings that read presynaptic voltages every step
 //!   (first-order kinetic synapses, gap junctions; their weight is a maximal conductance \[S\]: see
 //!   [`coupling`]);
-//! - recordings ([`RecordSpec`]): chosen variables of chosen neurons every `interval`; spikes
-//!   are always recorded;
+//! - recordings ([`RecordSpec`]): chosen variables of chosen neurons every `interval` (model
+//!   variables, receptor conductances, the conductance received through a kinetic
+//!   projection); spikes are always recorded;
 //!
 //! and simulated by [`Network::run`] into a [`RunResult`] (spike times and ids, sampled traces,
 //! population rates, [`RunStats`]).

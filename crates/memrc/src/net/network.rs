@@ -1,7 +1,7 @@
 //! [`NetworkBuilder`] (validation, memory estimate, construction) and the built [`Network`].
 
 use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
-use super::coupling::{self, Coupling, ProjRef};
+use super::coupling::{self, Coupling, ProjRef, SynapseKind};
 use super::model::NeuronModel;
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
 use super::{NetError, NetWarning};
@@ -123,11 +123,14 @@ pub(crate) struct Projection {
     pub(crate) delays: Delays,
 }
 
-/// A variable of a population: model variable `k` or receptor conductance `r`.
+/// A variable of a population: model variable `k`, receptor conductance `r`, or (recordings
+/// only) the conductance `Σ ḡ s` \[S\] a neuron receives through the kinetic synapses of
+/// coupling `c`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum VarRef {
     Model(usize),
     Receptor(usize),
+    Kinetic(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +237,54 @@ impl NetworkBuilder {
             variable: variable.to_string(),
             suggestion: suggest(variable, names),
         })
+    }
+
+    /// A recordable variable of population `pop`: a model variable, a receptor, or the name
+    /// of a kinetic projection onto `pop` (its conductance per neuron).
+    fn record_ref(&self, pop: usize, variable: &str) -> Result<VarRef, NetError> {
+        let err = match self.var_ref(pop, variable) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let mut kinetic = Vec::new();
+        let mut c = 0;
+        for p in &self.projs {
+            if !p.kind.is_continuous() {
+                continue;
+            }
+            if matches!(p.kind, SynapseKind::Kinetic(_))
+                && self.pop_index(&p.target).ok() == Some(pop)
+            {
+                if p.name == variable {
+                    return Ok(VarRef::Kinetic(c));
+                }
+                kinetic.push(p.name.as_str());
+            }
+            c += 1;
+        }
+        match err {
+            NetError::UnknownVariable {
+                population,
+                variable,
+                suggestion,
+            } => {
+                let p = &self.pops[pop];
+                let names = p
+                    .model
+                    .variables()
+                    .iter()
+                    .map(|v| v.name.as_ref())
+                    .chain(p.receptors.iter().map(|r| r.name.as_str()))
+                    .chain(kinetic.iter().copied());
+                let suggestion = suggest(&variable, names).or(suggestion);
+                Err(NetError::UnknownVariable {
+                    population,
+                    variable,
+                    suggestion,
+                })
+            }
+            e => Err(e),
+        }
     }
 
     /// Delay steps of a projection: `(steps per synapse or constant, max steps, warning)`.
@@ -620,6 +671,7 @@ impl NetworkBuilder {
                 let (dst, slot) = match var_ref {
                     VarRef::Model(j) => (&mut state[j], j as u64),
                     VarRef::Receptor(j) => (&mut receptors[j].g, 256 + j as u64),
+                    VarRef::Kinetic(_) => continue, // not produced by var_ref
                 };
                 let mut rng = stream(self.seed, TAG_INIT | ((k as u64) << 16) | slot, 0);
                 fill_init(init, dst, &mut rng);
@@ -697,7 +749,7 @@ impl NetworkBuilder {
         let mut probes = Vec::with_capacity(self.records.len());
         for rec in &self.records {
             let pop = self.pop_index(&rec.population)?;
-            let var = self.var_ref(pop, &rec.variable)?;
+            let var = self.record_ref(pop, &rec.variable)?;
             let size = self.pops[pop].size;
             if let Some(&i) = rec.neurons.iter().find(|&&i| i >= size) {
                 return Err(NetError::IndexOutOfRange {

@@ -250,8 +250,10 @@ pub struct RecordSpec {
 }
 
 impl RecordSpec {
-    /// Records `variable` (a model variable or receptor name) of `neurons` (population-local
-    /// indices) every `interval` \[s\] (at least one step).
+    /// Records `variable` of `neurons` (population-local indices) every `interval` \[s\] (at
+    /// least one step). `variable` is a model variable, a receptor name, or the name of a
+    /// kinetic projection onto the population: the conductance `Σ ḡ s` \[S\] each neuron
+    /// receives through that projection's synapses.
     pub fn new(
         population: impl Into<String>,
         variable: impl Into<String>,
