@@ -264,7 +264,10 @@ fn linoid_pair<M: MulAdd>(z: f64, k: f64, den: f64) -> (f64, f64) {
 /// `b = α + β` \[1/s\], `y∞ = α/(α + β)`, for threshold shift `v_t` \[V\]. Same maths as
 /// [`traub_rates`], arranged for four divisions instead of eight: with `α = A/D_α`,
 /// `β = B/D_β`, `P = A D_β + B D_α`, `Q = D_α D_β` and `r = 1/(PQ)`: `b = P² r`,
-/// `y∞ = A Q r` (valid while the products stay finite: `|v − V_T| ≲ 1.5 V`).
+/// `y∞ = A Q r`. Valid while the products stay finite: for `v − V_T ≥ −0.75 V` (and any
+/// positive `v − V_T` up to 3 V tested); below, `PQ` overflows and the coefficients become NaN —
+/// voltages a neuron reaches only after it has lost stability (e.g. a negative total
+/// conductance), which a run then reports as [`NetError::NonFinite`].
 #[inline(always)]
 pub fn traub_gate_coefficients<M: MulAdd>(v: f64, v_t: f64) -> [(f64, f64); 3] {
     let u = (v - v_t) * 1e3;
@@ -457,6 +460,26 @@ mod tests {
     use super::*;
     use crate::element::channel::traub;
     use crate::net::simd::{Fused, Unfused};
+
+    #[test]
+    fn gate_coefficients_are_finite_over_the_documented_range() {
+        let vt = -0.063;
+        for k in -750..=3000 {
+            let v = vt + f64::from(k) * 1e-3;
+            for c in [
+                traub_gate_coefficients::<Fused>(v, vt),
+                traub_gate_coefficients::<Unfused>(v, vt),
+            ] {
+                for (b, inf) in c {
+                    assert!(b.is_finite() && b > 0.0, "b = {b} at u = {k} mV");
+                    assert!((0.0..=1.0).contains(&inf), "y∞ = {inf} at u = {k} mV");
+                }
+            }
+        }
+        // Below the range the products overflow (documented, not hidden).
+        let c = traub_gate_coefficients::<Fused>(vt - 0.8, vt);
+        assert!(c.iter().any(|(b, inf)| !(b.is_finite() && inf.is_finite())));
+    }
 
     #[test]
     fn kernel_rates_match_the_element_rate_functions() {
