@@ -20,9 +20,10 @@ pub struct BenchCmd {
 }
 
 const COBAHH_HELP: &str = "\
-Prints one JSON object: n, p, synapses, t_end, threads, seed, simd, build_s, sim_s, cpu_s,
-spikes, mean_rate_hz, neuron_steps_per_s, ns_per_neuron_step, network_bytes, peak_rss_mb,
-mean_in_degree, tool, version.
+Prints one JSON object: n, p, synapses, t_end, threads, seed, simd, scheduler, build_s, sim_s,
+thread_busy_s (per thread, the time spent computing; the rest of sim_s it waited for the
+others), cpu_s, spikes, mean_rate_hz, neuron_steps_per_s, ns_per_neuron_step, network_bytes,
+peak_rss_mb, mean_in_degree, tool, version.
 
 The network: N Traub-Miles neurons, the first 80 % excitatory (w_e = 6 nS onto g_e,
 tau_e = 5 ms), the rest inhibitory (w_i = 67 nS onto g_i, tau_i = 10 ms), every ordered pair
