@@ -155,7 +155,8 @@ pub struct BenchReport {
     pub seed: u64,
     /// Kernel path.
     pub simd: &'static str,
-    /// How the threads were driven (`"workers"`, `"rayon"`; see [`Scheduler`]).
+    /// How the threads were driven (`"rayon"`, `"workers"`, see [`Scheduler`]; `"none"` for
+    /// one thread, which runs on the calling thread).
     pub scheduler: &'static str,
     /// Build time \[s\].
     pub build_s: f64,
@@ -210,6 +211,7 @@ pub fn bench_with(cfg: &Cobahh, t_end: f64, options: RunOptions) -> Result<Bench
         seed,
         simd: s.simd,
         scheduler: match options.scheduler {
+            _ if s.threads == 1 => "none",
             Scheduler::Rayon => "rayon",
             _ => "workers",
         },
