@@ -66,25 +66,11 @@ const TRAUB_PARAMS: &[(&str, Param)] = &[
     ("v_t", Param::Voltage),
 ];
 
-/// Parameters of `hh`: name, kind.
-const HH_PARAMS: &[(&str, Param)] = &[
-    ("area", Param::Area),
-    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
-    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_leak", Param::Voltage),
-    ("g_na", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_na", Param::Voltage),
-    ("g_k", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_k", Param::Voltage),
-];
+/// Parameters of `hh`: those of `traub-miles` without `v_t`.
+const HH_PARAMS: &[(&str, Param)] = TRAUB_PARAMS.split_at(8).0;
 
-/// Parameters of `conductance`: name, kind.
-const CONDUCTANCE_PARAMS: &[(&str, Param)] = &[
-    ("area", Param::Area),
-    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
-    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_leak", Param::Voltage),
-];
+/// Parameters of `conductance` (the membrane): the first four of `traub-miles`.
+const CONDUCTANCE_PARAMS: &[(&str, Param)] = TRAUB_PARAMS.split_at(4).0;
 
 /// A neuron model of the file, with its parameters being filled in.
 enum Model {

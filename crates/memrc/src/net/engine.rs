@@ -683,159 +683,156 @@ impl Ctx<'_> {
     fn step_inner(&self, t: usize, k: u64, shard: &mut Shard) {
         let net = self.net;
         let n_pops = net.pops.len();
-        {
-            let s = self.s0 + k;
-            let cur = (k % 2) as usize;
-            let prev = 1 - cur;
-            // (1) Deliver the spikes of the previous step, in projection then id order.
-            for proj in &net.projs {
-                let ps = &mut shard.pops[proj.target];
-                if ps.lo == ps.hi {
-                    continue;
-                }
-                let target = &net.pops[proj.target];
-                let (size, slots) = (target.size, target.receptors[proj.receptor].slots);
-                let offsets = proj.csr.offsets();
-                let targets = proj.csr.targets();
-                for t2 in 0..self.threads {
-                    let list = read(&self.board[t2 * n_pops + proj.source][prev]);
-                    for chunk in list.chunks(GATHER) {
-                        // The rows of a chunk's spikes, fetched by independent loads so that
-                        // their cache misses overlap (in large networks the connectivity is
-                        // far bigger than the caches; row after row, each miss would wait for
-                        // the previous one).
-                        let mut rows = [(0usize, 0usize); GATHER];
-                        for (r, &j) in rows.iter_mut().zip(chunk) {
-                            let j = j as usize;
-                            if let (Some(&a), Some(&b)) = (offsets.get(j), offsets.get(j + 1)) {
-                                *r = (a, b);
-                            }
+        let s = self.s0 + k;
+        let cur = (k % 2) as usize;
+        let prev = 1 - cur;
+        // (1) Deliver the spikes of the previous step, in projection then id order.
+        for proj in &net.projs {
+            let ps = &mut shard.pops[proj.target];
+            if ps.lo == ps.hi {
+                continue;
+            }
+            let target = &net.pops[proj.target];
+            let (size, slots) = (target.size, target.receptors[proj.receptor].slots);
+            let offsets = proj.csr.offsets();
+            let targets = proj.csr.targets();
+            for t2 in 0..self.threads {
+                let list = read(&self.board[t2 * n_pops + proj.source][prev]);
+                for chunk in list.chunks(GATHER) {
+                    // The rows of a chunk's spikes, fetched by independent loads so that
+                    // their cache misses overlap (in large networks the connectivity is
+                    // far bigger than the caches; row after row, each miss would wait for
+                    // the previous one).
+                    let mut rows = [(0usize, 0usize); GATHER];
+                    for (r, &j) in rows.iter_mut().zip(chunk) {
+                        let j = j as usize;
+                        if let (Some(&a), Some(&b)) = (offsets.get(j), offsets.get(j + 1)) {
+                            *r = (a, b);
                         }
-                        let rows = &rows[..chunk.len()];
-                        std::hint::black_box(touch_rows(targets, rows));
-                        for &row in rows {
-                            shard.events += deliver(proj, row, ps, size, slots, s);
-                        }
+                    }
+                    let rows = &rows[..chunk.len()];
+                    std::hint::black_box(touch_rows(targets, rows));
+                    for &row in rows {
+                        shard.events += deliver(proj, row, ps, size, slots, s);
                     }
                 }
             }
-            // (3) Samples of the state at t_s (receptor conductances including the increments
-            // due now, `g + due`, the value step (2) below stores).
-            for pr in &mut shard.probes {
-                let probe = &net.probes[pr.probe];
-                if s % probe.interval == 0 {
-                    let ps = &shard.pops[probe.pop];
-                    match probe.var {
-                        VarRef::Model(v) => {
-                            let src = &ps.state[v];
-                            pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
-                        }
-                        VarRef::Receptor(r) => {
-                            let (g, ring) = (&ps.g[r], &ps.ring[r]);
-                            let slots = net.pops[probe.pop].receptors[r].slots;
-                            let due = (slots > 0).then(|| {
-                                let slot = (s % slots as u64) as usize;
-                                &ring[slot * g.len()..(slot + 1) * g.len()]
-                            });
-                            pr.data.extend(pr.slots.iter().map(|&(_, i)| match due {
-                                Some(d) => g[i] + d[i],
-                                None => g[i],
-                            }));
-                        }
-                        VarRef::Kinetic(c) => {
-                            // Σ ḡ s(t_s) over the neuron's synapses of coupling `c`.
-                            let (side, s_local) =
-                                (&net.couplings[c].sides[0], &shard.coupling_s[c]);
-                            let base = side.offsets[ps.lo];
-                            pr.data.extend(pr.slots.iter().map(|&(_, i)| {
-                                let i = ps.lo + i;
-                                (side.offsets[i]..side.offsets[i + 1])
-                                    .fold(0.0, |acc, q| acc + side.gains.get(q) * s_local[q - base])
-                            }));
-                        }
+        }
+        // (3) Samples of the state at t_s (receptor conductances including the increments
+        // due now, `g + due`, the value step (2) below stores).
+        for pr in &mut shard.probes {
+            let probe = &net.probes[pr.probe];
+            if s % probe.interval == 0 {
+                let ps = &shard.pops[probe.pop];
+                match probe.var {
+                    VarRef::Model(v) => {
+                        let src = &ps.state[v];
+                        pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
+                    }
+                    VarRef::Receptor(r) => {
+                        let (g, ring) = (&ps.g[r], &ps.ring[r]);
+                        let slots = net.pops[probe.pop].receptors[r].slots;
+                        let due = (slots > 0).then(|| {
+                            let slot = (s % slots as u64) as usize;
+                            &ring[slot * g.len()..(slot + 1) * g.len()]
+                        });
+                        pr.data.extend(pr.slots.iter().map(|&(_, i)| match due {
+                            Some(d) => g[i] + d[i],
+                            None => g[i],
+                        }));
+                    }
+                    VarRef::Kinetic(c) => {
+                        // Σ ḡ s(t_s) over the neuron's synapses of coupling `c`.
+                        let (side, s_local) = (&net.couplings[c].sides[0], &shard.coupling_s[c]);
+                        let base = side.offsets[ps.lo];
+                        pr.data.extend(pr.slots.iter().map(|&(_, i)| {
+                            let i = ps.lo + i;
+                            (side.offsets[i]..side.offsets[i + 1])
+                                .fold(0.0, |acc, q| acc + side.gains.get(q) * s_local[q - base])
+                        }));
                     }
                 }
             }
-            // Per block of neurons (cache-sized, all passes before the next block):
-            // (2) increments due now, ring slot s → g; (4) synaptic input at the step start,
-            // exact decay; (5) neuron update; (6) spikes.
-            for (p_idx, (p, ps)) in net.pops.iter().zip(shard.pops.iter_mut()).enumerate() {
-                if ps.lo == ps.hi {
-                    continue;
+        }
+        // Per block of neurons (cache-sized, all passes before the next block):
+        // (2) increments due now, ring slot s → g; (4) synaptic input at the step start,
+        // exact decay; (5) neuron update; (6) spikes.
+        for (p_idx, (p, ps)) in net.pops.iter().zip(shard.pops.iter_mut()).enumerate() {
+            if ps.lo == ps.hi {
+                continue;
+            }
+            let len = ps.hi - ps.lo;
+            let mut out = write(&self.board[t * n_pops + p_idx][cur]);
+            out.clear();
+            let (theta, refr) = (p.threshold, p.refractory_steps);
+            let now = (s + 1) as i64;
+            let mut b0 = 0;
+            while b0 < len {
+                let b1 = (b0 + BLOCK).min(len);
+                let bl = b1 - b0;
+                let (g_syn, j_syn) = (&mut ps.g_syn[..bl], &mut ps.j_syn[..bl]);
+                g_syn.fill(0.0);
+                j_syn.fill(0.0);
+                for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
+                    let g = &mut g[b0..b1];
+                    if r.slots > 0 {
+                        let slot = (s % r.slots as u64) as usize;
+                        let due = &mut ring[slot * len + b0..slot * len + b1];
+                        for (g, d) in g.iter_mut().zip(due.iter_mut()) {
+                            *g += *d;
+                            *d = 0.0;
+                        }
+                    }
+                    let (e, decay) = (r.e_rev, r.decay);
+                    for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
+                        *gs += *g;
+                        *js += *g * e;
+                        *g *= decay;
+                    }
                 }
-                let len = ps.hi - ps.lo;
-                let mut out = write(&self.board[t * n_pops + p_idx][cur]);
-                out.clear();
-                let (theta, refr) = (p.threshold, p.refractory_steps);
-                let now = (s + 1) as i64;
-                let mut b0 = 0;
-                while b0 < len {
-                    let b1 = (b0 + BLOCK).min(len);
-                    let bl = b1 - b0;
-                    let (g_syn, j_syn) = (&mut ps.g_syn[..bl], &mut ps.j_syn[..bl]);
-                    g_syn.fill(0.0);
-                    j_syn.fill(0.0);
-                    for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
-                        let g = &mut g[b0..b1];
-                        if r.slots > 0 {
-                            let slot = (s % r.slots as u64) as usize;
-                            let due = &mut ring[slot * len + b0..slot * len + b1];
-                            for (g, d) in g.iter_mut().zip(due.iter_mut()) {
-                                *g += *d;
-                                *d = 0.0;
-                            }
-                        }
-                        let (e, decay) = (r.e_rev, r.decay);
-                        for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
-                            *gs += *g;
-                            *js += *g * e;
-                            *g *= decay;
-                        }
-                    }
-                    if !net.couplings.is_empty() {
-                        coupling::accumulate(
-                            &net.couplings,
-                            &mut shard.coupling_s,
-                            self.snap,
-                            cur,
-                            p_idx,
-                            ps.lo,
-                            (ps.lo + b0, ps.lo + b1),
-                            g_syn,
-                            j_syn,
-                            net.dt,
-                        );
-                    }
-                    p.model.advance(
-                        &mut ps.state,
-                        b0..b1,
-                        SynapticInput {
-                            g: g_syn,
-                            g_e: j_syn,
-                        },
+                if !net.couplings.is_empty() {
+                    coupling::accumulate(
+                        &net.couplings,
+                        &mut shard.coupling_s,
+                        self.snap,
+                        cur,
+                        p_idx,
+                        ps.lo,
+                        (ps.lo + b0, ps.lo + b1),
+                        g_syn,
+                        j_syn,
                         net.dt,
-                        self.simd,
                     );
-                    let v = &ps.state[0][b0..b1];
-                    coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
-                    // Which neurons fire, branch-free over the block (vectorised; `last` is
-                    // read in order, which the prefetcher follows, rather than only for the
-                    // neurons above threshold, a cache miss each in large networks).
-                    let fire = &mut ps.fire[..bl];
-                    let last = &mut ps.last[b0..b1];
-                    for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
-                        *f = u8::from(v > theta) & u8::from(now - l >= refr);
-                    }
-                    for (i, (&f, l)) in fire.iter().zip(last).enumerate() {
-                        if f != 0 {
-                            *l = now;
-                            let i = ps.lo + b0 + i;
-                            out.push(i as u32);
-                            shard.spikes.push((s + 1, (p.offset + i) as u32));
-                        }
-                    }
-                    b0 = b1;
                 }
+                p.model.advance(
+                    &mut ps.state,
+                    b0..b1,
+                    SynapticInput {
+                        g: g_syn,
+                        g_e: j_syn,
+                    },
+                    net.dt,
+                    self.simd,
+                );
+                let v = &ps.state[0][b0..b1];
+                coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
+                // Which neurons fire, branch-free over the block (vectorised; `last` is
+                // read in order, which the prefetcher follows, rather than only for the
+                // neurons above threshold, a cache miss each in large networks).
+                let fire = &mut ps.fire[..bl];
+                let last = &mut ps.last[b0..b1];
+                for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
+                    *f = u8::from(v > theta) & u8::from(now - l >= refr);
+                }
+                for (i, (&f, l)) in fire.iter().zip(last).enumerate() {
+                    if f != 0 {
+                        *l = now;
+                        let i = ps.lo + b0 + i;
+                        out.push(i as u32);
+                        shard.spikes.push((s + 1, (p.offset + i) as u32));
+                    }
+                }
+                b0 = b1;
             }
         }
     }
