@@ -8,7 +8,7 @@ use std::ops::Range;
 use memrc::element::expr::ExprChannelSpec;
 use memrc::error::suggest;
 use memrc::net::{
-    Connectivity, Delay, ExprNeuron, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
+    ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
     NetError, NetworkBuilder, NeuronModel, PopulationSpec, ProjectionSpec, Receptor, RecordSpec,
     SynapseKind, TraubMiles, VariableInfo, Weight,
 };
@@ -24,7 +24,7 @@ use crate::schema::{
 use crate::units::{Dimension, Form};
 
 /// Neuron models accepted by `population.model`: the built-in ones and `conductance`, a
-/// membrane with the `[[channel]]`s named by `population.channels` ([`ExprNeuron`]).
+/// membrane with the `[[channel]]`s named by `population.channels` ([`ChannelNeuron`]).
 pub const NEURON_MODELS: &[&str] = &["traub-miles", "hh", "conductance"];
 
 /// The `[[channel]]`s of a file by name: the spec (gbar as written, per area or absolute, in
@@ -76,7 +76,7 @@ const CONDUCTANCE_PARAMS: &[(&str, Param)] = TRAUB_PARAMS.split_at(4).0;
 enum Model {
     Traub(TraubMiles),
     Hh(HodgkinHuxley),
-    /// The membrane of an [`ExprNeuron`] (its channels come from `population.channels`).
+    /// The membrane of an [`ChannelNeuron`] (its channels come from `population.channels`).
     Conductance(Membrane),
 }
 
@@ -143,7 +143,7 @@ impl Model {
         match self {
             Self::Traub(m) => m.validate(),
             Self::Hh(m) => m.validate(),
-            Self::Conductance(m) => ExprNeuron::new(*m, &[])?.validate(),
+            Self::Conductance(m) => ChannelNeuron::new(*m, &[])?.validate(),
         }
     }
 }
@@ -513,14 +513,14 @@ impl Ctx<'_> {
         Ok((spec, variables))
     }
 
-    /// The [`ExprNeuron`] of a `conductance` population: `membrane` with the channels of
+    /// The [`ChannelNeuron`] of a `conductance` population: `membrane` with the channels of
     /// `population.channels` (a `gbar` written absolute is divided by the area).
     fn expr_neuron(
         &self,
         p: &PopulationSection,
         membrane: Membrane,
         channels: &Channels<'_>,
-    ) -> Result<ExprNeuron, LoadError> {
+    ) -> Result<ChannelNeuron, LoadError> {
         let Some(list) = &p.channels else {
             return Err(self.err(&p.model, "channels", "model 'conductance' needs 'channels'"));
         };
@@ -558,7 +558,7 @@ impl Ctx<'_> {
             });
             entries.push(entry);
         }
-        ExprNeuron::new(membrane, &specs).map_err(|e| {
+        ChannelNeuron::new(membrane, &specs).map_err(|e| {
             let pop = p.name.get_ref();
             let entry_of = |channel: &str| {
                 entries

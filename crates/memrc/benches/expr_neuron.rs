@@ -1,11 +1,14 @@
-//! The built-in classic HH network model ([`memrc::net::HodgkinHuxley`], a vectorised kernel
-//! with a polynomial `exp`) against the same neuron written as user-defined expression channels
-//! ([`memrc::net::ExprNeuron`]), evaluated a block at a time (the default) and neuron by
-//! neuron: N = 4000 neurons with a random constant drive, sparse excitatory and inhibitory
-//! exponential synapses (p = 0.02), dt = 0.01 ms, 5 ms (500 steps) per iteration on one thread.
+//! Network neuron kernels side by side: the built-in classic HH network model
+//! ([`memrc::net::HodgkinHuxley`], the generic mechanism kernel over the catalogue channels,
+//! vectorised with a polynomial `exp`) against the same neuron written as user-defined
+//! expression channels ([`memrc::net::ChannelNeuron`]), evaluated a block at a time (the
+//! default) and neuron by neuron; and the hand-fused Traub–Miles kernel of COBAHH
+//! ([`memrc::net::TraubMiles`]) against the generic kernel running the same mechanisms. N = 4000
+//! neurons with a random constant drive, sparse excitatory and inhibitory exponential synapses
+//! (p = 0.02), dt = 0.01 ms, 5 ms (500 steps) per iteration on one thread.
 //!
-//! Run with `cargo bench -p memrc --bench expr_neuron`; the ratios expression/built-in are the
-//! figures of merit.
+//! Run with `cargo bench -p memrc --bench expr_neuron`; the ratios expression/built-in and
+//! generic/fused are the figures of merit.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -13,8 +16,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use memrc::element::expr::{ExprChannelSpec, ExprGateSpec, ExprKinetics};
 use memrc::net::{
-    Connectivity, ExprNeuron, HodgkinHuxley, Init, Membrane, Network, NetworkBuilder, NeuronModel,
-    PopulationSpec, ProjectionSpec, Receptor, Weight,
+    ChannelNeuron, Connectivity, HodgkinHuxley, Init, Membrane, Network, NetworkBuilder,
+    NeuronModel, PopulationSpec, ProjectionSpec, Receptor, TraubMiles, Weight,
 };
 
 const N: usize = 4000;
@@ -29,7 +32,7 @@ fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
     }
 }
 
-fn expr_hh(block: bool) -> ExprNeuron {
+fn expr_hh(block: bool) -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
     let channels = [
         ExprChannelSpec {
@@ -60,7 +63,7 @@ fn expr_hh(block: bool) -> ExprNeuron {
         g_leak: p.g_leak,
         e_leak: p.e_leak,
     };
-    ExprNeuron::new(membrane, &channels)
+    ChannelNeuron::new(membrane, &channels)
         .expect("valid channels")
         .with_block_evaluation(block)
 }
@@ -104,10 +107,17 @@ fn benches(cr: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    let cases: [(&str, Network); 3] = [
+    let tm = TraubMiles::cobahh();
+    let traub_generic = ChannelNeuron::with_mechanisms(tm.membrane(), tm.mechanisms().into())
+        .expect("valid mechanisms");
+    let cases: [(&str, Network); 5] = [
         ("builtin", network(HodgkinHuxley::classic())),
         ("expression_block", network(expr_hh(true))),
         ("expression_scalar", network(expr_hh(false))),
+        // The hand-fused Traub–Miles kernel (COBAHH) against the generic mechanism kernel
+        // running the same channels: the measurement that keeps the fused kernel.
+        ("traub_fused", network(tm)),
+        ("traub_generic", network(traub_generic)),
     ];
     for (label, mut net) in cases {
         g.bench_function(label, |b| {

@@ -41,6 +41,7 @@ pub mod hopfield;
 pub mod memconductance;
 pub mod net;
 pub mod params;
+pub mod simd;
 pub mod solver;
 pub mod system;
 pub mod trajectory;

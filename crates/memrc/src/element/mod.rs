@@ -26,6 +26,7 @@
 pub mod catalogue;
 pub mod channel;
 pub mod expr;
+pub mod mechanism;
 pub mod memristor;
 pub mod network;
 pub mod synapse;

@@ -59,9 +59,60 @@ pub struct KineticSynapse {
     params: ParamSet,
     gbar: f64,
     e_syn: f64,
-    alpha: f64,
-    beta: f64,
-    transmitter: VoltageFn,
+    kinetics: SynapseKinetics,
+}
+
+/// The state equation of the first-order kinetic synapse (module docs, paper eq. 3–4):
+/// `ṡ = α T(v_pre)(1 − s) − β s`, `T = T_max σ((v_pre − V_p)/K_p)`. The one definition shared
+/// by the `synapse` element and the network's kinetic projections
+/// ([`crate::net::Kinetic`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SynapseKinetics {
+    /// Binding rate `α` \[1/(M·s)\].
+    pub alpha: f64,
+    /// Unbinding rate `β` \[1/s\].
+    pub beta: f64,
+    /// Transmitter release `T(v_pre)` \[M\]: `VoltageFn::Sigmoid` with amplitude `T_max`,
+    /// half-point `V_p` and slope `K_p`.
+    pub release: VoltageFn,
+}
+
+impl SynapseKinetics {
+    /// The kinetics with binding rate `alpha` \[1/(M·s)\], unbinding rate `beta` \[1/s\], peak
+    /// transmitter `t_max` \[M\], release half-point `v_p` \[V\] and steepness `k_p` \[V\].
+    pub const fn new(alpha: f64, beta: f64, t_max: f64, v_p: f64, k_p: f64) -> Self {
+        Self {
+            alpha,
+            beta,
+            release: VoltageFn::Sigmoid {
+                amplitude: t_max,
+                v_half: v_p,
+                scale: k_p,
+            },
+        }
+    }
+
+    /// Transmitter concentration `T(v_pre)` \[M\] at presynaptic voltage `v_pre` \[V\].
+    #[inline]
+    pub fn transmitter(&self, v_pre: f64) -> f64 {
+        self.release.eval(v_pre)
+    }
+
+    /// `(a, b)` of `ṡ = a − b s` at presynaptic voltage `v_pre` \[V\]: `a = αT`, `b = αT + β`.
+    #[inline]
+    pub fn coefficients(&self, v_pre: f64) -> (f64, f64) {
+        let at = self.alpha * self.transmitter(v_pre);
+        (at, at + self.beta)
+    }
+
+    /// One exponential-Euler step of `s` over `dt` \[s\] with `v_pre` \[V\] held fixed:
+    /// `s ← s∞ + (s − s∞) e^{−b dt}`, `s∞ = a/b` (exact for constant `v_pre`).
+    #[inline]
+    pub fn step(&self, s: f64, v_pre: f64, dt: f64) -> f64 {
+        let (a, b) = self.coefficients(v_pre);
+        let s_inf = a / b;
+        s_inf + (s - s_inf) * (-b * dt).exp()
+    }
 }
 
 impl KineticSynapse {
@@ -123,13 +174,13 @@ impl KineticSynapse {
             params: params.clone(),
             gbar: params.get("gbar"),
             e_syn: params.get("e_syn"),
-            alpha: params.get("alpha"),
-            beta: params.get("beta"),
-            transmitter: VoltageFn::Sigmoid {
-                amplitude: params.get("t_max"),
-                v_half: params.get("v_p"),
-                scale: params.get("k_p"),
-            },
+            kinetics: SynapseKinetics::new(
+                params.get("alpha"),
+                params.get("beta"),
+                params.get("t_max"),
+                params.get("v_p"),
+                params.get("k_p"),
+            ),
         })
     }
 
@@ -142,14 +193,18 @@ impl KineticSynapse {
     /// Transmitter concentration `T(v_pre)` \[M\] at presynaptic membrane voltage `v_pre` \[V\].
     #[inline]
     pub fn transmitter(&self, v_pre: f64) -> f64 {
-        self.transmitter.eval(v_pre)
+        self.kinetics.transmitter(v_pre)
     }
 
     /// `(a, b)` of `ṡ = a − b s` at presynaptic voltage `v_pre` \[V\]: `a = αT`, `b = αT + β`.
     #[inline]
     pub fn coefficients(&self, v_pre: f64) -> (f64, f64) {
-        let at = self.alpha * self.transmitter(v_pre);
-        (at, at + self.beta)
+        self.kinetics.coefficients(v_pre)
+    }
+
+    /// The state equation.
+    pub fn kinetics(&self) -> &SynapseKinetics {
+        &self.kinetics
     }
 }
 
@@ -195,9 +250,10 @@ impl Element for KineticSynapse {
     /// `∂f/∂s = −(αT + β)`, `∂f/∂w_pre = α T'(v_pre)(1 − s)`, `∂f/∂w_post = 0`,
     /// `∂G_11/∂s = ḡ` (all other entries of `∂G/∂s` and all of `∂G/∂V` vanish).
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
-        let (t, dt) = self.transmitter.eval_with_slope(v[0]);
-        jac.df_dx[0] = -(self.alpha * t + self.beta);
-        jac.df_dv[0] = self.alpha * dt * (1.0 - x[0]);
+        let k = &self.kinetics;
+        let (t, dt) = k.release.eval_with_slope(v[0]);
+        jac.df_dx[0] = -(k.alpha * t + k.beta);
+        jac.df_dv[0] = k.alpha * dt * (1.0 - x[0]);
         jac.df_dv[1] = 0.0;
         jac.dg_dx[..3].iter_mut().for_each(|e| *e = 0.0);
         jac.dg_dx[3] = self.gbar;

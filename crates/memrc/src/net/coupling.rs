@@ -35,6 +35,7 @@
 use super::NetError;
 use super::connect::{Csr, TAG_WEIGHT, stream, uniform};
 use super::spec::{Connectivity, Delay, ProjectionSpec, Weight};
+use crate::element::synapse::{KineticSynapse, SynapseKinetics};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Parameters of the first-order kinetic synapse (module docs; SI units). The maximal
@@ -56,34 +57,45 @@ pub struct Kinetic {
 }
 
 impl Kinetic {
-    /// AMPA-like values of Destexhe, Mainen & Sejnowski, Neural Computation 6:14–18 (1994)
-    /// (the defaults of the `synapse` element): `α = 1.1e6 /(M·s)`, `β = 190 /s`,
-    /// `T_max = 1 mM`, `V_p = 2 mV`, `K_p = 5 mV`, `E_syn = 0`. With the presynaptic
-    /// membrane depolarised `s` rises towards `α T/(α T + β) ≈ 0.85`.
+    /// AMPA-like values of Destexhe, Mainen & Sejnowski, Neural Computation 6:14–18 (1994):
+    /// the defaults of the `synapse` element's parameter table
+    /// ([`KineticSynapse::KIND`]: `α = 1.1e6 /(M·s)`, `β = 190 /s`, `T_max = 1 mM`,
+    /// `V_p = 2 mV`, `K_p = 5 mV`, `E_syn = 0`). With the presynaptic membrane depolarised `s`
+    /// rises towards `α T/(α T + β) ≈ 0.85`.
     pub fn ampa() -> Self {
+        let default = |name: &str| {
+            KineticSynapse::KIND
+                .params
+                .iter()
+                .find(|p| p.name == name)
+                .map_or(f64::NAN, |p| p.default)
+        };
         Self {
-            alpha: 1.1e6,
-            beta: 190.0,
-            t_max: 1e-3,
-            v_p: 0.002,
-            k_p: 0.005,
-            e_syn: 0.0,
+            alpha: default("alpha"),
+            beta: default("beta"),
+            t_max: default("t_max"),
+            v_p: default("v_p"),
+            k_p: default("k_p"),
+            e_syn: default("e_syn"),
         }
+    }
+
+    /// The state equation: the `synapse` element's ([`SynapseKinetics`]).
+    #[inline]
+    pub fn kinetics(&self) -> SynapseKinetics {
+        SynapseKinetics::new(self.alpha, self.beta, self.t_max, self.v_p, self.k_p)
     }
 
     /// Transmitter concentration `T(v_pre)` \[M\] at presynaptic voltage `v_pre` \[V\].
     #[inline]
     pub fn transmitter(&self, v_pre: f64) -> f64 {
-        self.t_max / (1.0 + (-(v_pre - self.v_p) / self.k_p).exp())
+        self.kinetics().transmitter(v_pre)
     }
 
     /// One exponential-Euler step of `s` over `dt` \[s\] with `v_pre` \[V\] held fixed.
     #[inline]
     pub fn step(&self, s: f64, v_pre: f64, dt: f64) -> f64 {
-        let a = self.alpha * self.transmitter(v_pre);
-        let b = a + self.beta;
-        let s_inf = a / b;
-        s_inf + (s - s_inf) * (-b * dt).exp()
+        self.kinetics().step(s, v_pre, dt)
     }
 
     fn validate(&self, projection: &str) -> Result<(), NetError> {
@@ -459,12 +471,13 @@ pub(crate) fn accumulate(
                         }
                     }
                     CouplingKind::Kinetic(k) => {
+                        let kinetics = k.kinetics();
                         for q in a..b {
                             let sq = &mut s[q - base];
                             let g = side.gains.get(q) * *sq;
                             *gs += g;
                             *js += g * k.e_syn;
-                            *sq = k.step(*sq, v_of(q), dt);
+                            *sq = kinetics.step(*sq, v_of(q), dt);
                         }
                     }
                 }

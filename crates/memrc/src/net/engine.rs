@@ -3,8 +3,8 @@
 use super::coupling::{self, Snapshots};
 use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
-use super::simd::SimdLevel;
 use super::{NetError, NetWarning};
+use crate::simd::SimdLevel;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};

@@ -2,8 +2,13 @@
 //! network engine.
 
 use super::NetError;
-use super::model::{NeuronModel, SynapticInput, VariableInfo, linoid_series};
-use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
+use super::channel_neuron::{Channels, Membrane, advance_channels};
+use super::model::{NeuronModel, SynapticInput, VariableInfo};
+use crate::element::channel::GateKinetics;
+use crate::element::channel::hh::{H_GATE, HhPotassium, HhSodium, M_GATE, N_GATE};
+use crate::element::mechanism::{GatedChannel, Mechanism};
+use crate::simd::SimdLevel;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// The classic Hodgkin–Huxley (1952) squid-axon neuron in the modern −65 mV convention, with
@@ -27,12 +32,12 @@ use std::ops::Range;
 /// `b = G/C`, `y_∞ = (g_l E_l + ḡ_Na m³h E_Na + ḡ_K n⁴ E_K + J_syn + I_ext)/G` with
 /// `G = g_l + ḡ_Na m³h + ḡ_K n⁴ + G_syn`.
 ///
-/// **Kernel.** Two exponentials give all six rates: `e^{−(V+65)/80}` and its squares
-/// (`/40`, `/20`, `/10`; the `/10` family gives the three `(V + c)/10` terms through constant
-/// factors `e^{2.5}`, `e^{1}`, `e^{3}`) and `e^{−(V+65)/18}`; three more give the gate decays
-/// and one the voltage decay, all by the branch-free [`exp`](super::simd::exp). The two linoids
-/// `z/(1 − e^{−z})` use their Taylor series for `|z| < 0.2` (selected, not branched), so the
-/// loop vectorises on the AVX2+FMA path like the Traub–Miles kernel.
+/// **Kernel.** A preset of the generic membrane-plus-mechanisms kernel of
+/// [`ChannelNeuron`](super::ChannelNeuron): the mechanisms are the catalogue channels `hh-na`
+/// and `hh-k` ([`HhSodium::mechanism`], [`HhPotassium::mechanism`]: the same gate constants
+/// the circuit path uses), their rates evaluated a block at a time by
+/// [`GateKinetics::coefficients_block`] with the branch-free [`exp`](crate::simd::exp)
+/// (vectorised on the AVX2+FMA path).
 ///
 /// | field | unit | classic |
 /// |---|---|---|
@@ -96,95 +101,42 @@ impl Default for HodgkinHuxley {
     }
 }
 
-const E_2_5: f64 = 12.182_493_960_703_473; // e^{2.5}
-const E_1: f64 = std::f64::consts::E; // e^{1}
-const E_3: f64 = 20.085_536_923_187_668; // e^{3}
+/// Gates of `hh-na` (`m`, `h`) and `hh-k` (`n`).
+const NA_GATES: &[GateKinetics] = &[M_GATE, H_GATE];
+const K_GATES: &[GateKinetics] = &[N_GATE];
 
-/// `z/(1 − e^{−z})` given `e^{−z}`: the series of `x/(e^x − 1)` at `x = −z` for `|z| < 0.2`
-/// (truncation `< 2e-18`), the quotient elsewhere (a select, not a branch).
-#[inline(always)]
-fn linoid_neg<M: MulAdd>(z: f64, e_mz: f64) -> f64 {
-    let s = linoid_series::<M>(-z);
-    let d = z / (1.0 - e_mz);
-    if z.abs() < 0.2 { s } else { d }
-}
-
-/// The six classic HH rates `[α_m, β_m, α_h, β_h, α_n, β_n]` \[1/s\] at membrane voltage `v`
-/// \[V\], as computed in the kernel (two exponentials).
-#[inline(always)]
-pub fn hh_rates<M: MulAdd>(v: f64) -> [f64; 6] {
-    let d = M::madd(v, 1e3, 65.0); // V + 65 [mV]
-    let e80 = exp::<M>(d * (-1.0 / 80.0)); // e^{−(V+65)/80}
-    let e18 = exp::<M>(d * (-1.0 / 18.0)); // e^{−(V+65)/18}
-    let e40 = e80 * e80;
-    let e20 = e40 * e40;
-    let e10 = e20 * e20; // e^{−(V+65)/10}
-    // α_m: z = (V + 40)/10, e^{−z} = e^{2.5} e10.
-    let zm = (d - 25.0) * 0.1;
-    let am = 1.0e3 * linoid_neg::<M>(zm, E_2_5 * e10);
-    // α_n: z = (V + 55)/10, e^{−z} = e^{1} e10.
-    let zn = (d - 10.0) * 0.1;
-    let an = 100.0 * linoid_neg::<M>(zn, E_1 * e10);
-    // β_h = 1/(1 + e^{−(V+35)/10}), e^{−(V+35)/10} = e^{3} e10.
-    let bh = 1.0e3 / M::madd(E_3, e10, 1.0);
-    [am, 4.0e3 * e18, 70.0 * e20, bh, an, 125.0 * e80]
-}
-
-/// Constants of one kernel call.
-#[derive(Clone, Copy)]
-struct HhConst {
-    dt: f64,
-    dt_over_c: f64,
-    gl: f64,
-    gl_el: f64,
-    gna: f64,
-    ena: f64,
-    gk: f64,
-    ek: f64,
-}
-
-struct HhStep<'a> {
-    c: HhConst,
-    v: &'a mut [f64],
-    m: &'a mut [f64],
-    h: &'a mut [f64],
-    n: &'a mut [f64],
-    i_ext: &'a [f64],
-    g_syn: &'a [f64],
-    j_syn: &'a [f64],
-}
-
-impl Kernel for HhStep<'_> {
-    #[inline(always)]
-    fn run<M: MulAdd>(self) {
-        let c = self.c;
-        let len = self.v.len();
-        let (v, m, h, n) = (
-            self.v,
-            &mut self.m[..len],
-            &mut self.h[..len],
-            &mut self.n[..len],
-        );
-        let (i_ext, g_syn, j_syn) = (&self.i_ext[..len], &self.g_syn[..len], &self.j_syn[..len]);
-        for i in 0..len {
-            let vi = v[i];
-            let [am, bm, ah, bh, an, bn] = hh_rates::<M>(vi);
-            let (mi, hi, ni) = (m[i], h[i], n[i]);
-            // Gates: y ← y∞ + (y − y∞) e^{−(α+β) dt}.
-            let (sm, sh, sn) = (am + bm, ah + bh, an + bn);
-            let (m_inf, h_inf, n_inf) = (am / sm, ah / sh, an / sn);
-            m[i] = M::madd(mi - m_inf, exp::<M>(-sm * c.dt), m_inf);
-            h[i] = M::madd(hi - h_inf, exp::<M>(-sh * c.dt), h_inf);
-            n[i] = M::madd(ni - n_inf, exp::<M>(-sn * c.dt), n_inf);
-            // Voltage, with the gates at the step start.
-            let gna = c.gna * (mi * mi * mi * hi);
-            let n2 = ni * ni;
-            let gk = c.gk * (n2 * n2);
-            let g = c.gl + gna + gk + g_syn[i];
-            let j = M::madd(gna, c.ena, M::madd(gk, c.ek, c.gl_el + j_syn[i] + i_ext[i]));
-            let inf = j / g;
-            v[i] = M::madd(vi - inf, exp::<M>(-g * c.dt_over_c), inf);
+impl HodgkinHuxley {
+    /// The membrane (area, capacitance, leak).
+    pub fn membrane(&self) -> Membrane {
+        Membrane {
+            area: self.area,
+            c_m: self.c_m,
+            g_leak: self.g_leak,
+            e_leak: self.e_leak,
         }
+    }
+
+    /// The two mechanisms `hh-na` (`ḡ_Na m³h`, `E_Na`) and `hh-k` (`ḡ_K n⁴`, `E_K`), built
+    /// without allocating (the kinetics are the catalogue's constants).
+    pub fn mechanisms(&self) -> [Mechanism; 2] {
+        [
+            Mechanism::Gated(GatedChannel {
+                name: Cow::Borrowed(HhSodium::KIND.name),
+                states: Cow::Borrowed(HhSodium::KIND.states),
+                gates: Cow::Borrowed(NA_GATES),
+                powers: Cow::Borrowed(&[3, 1]),
+                gbar: self.g_na,
+                e_rev: self.e_na,
+            }),
+            Mechanism::Gated(GatedChannel {
+                name: Cow::Borrowed(HhPotassium::KIND.name),
+                states: Cow::Borrowed(HhPotassium::KIND.states),
+                gates: Cow::Borrowed(K_GATES),
+                powers: Cow::Borrowed(&[4]),
+                gbar: self.g_k,
+                e_rev: self.e_k,
+            }),
+        ]
     }
 }
 
@@ -198,12 +150,12 @@ impl NeuronModel for HodgkinHuxley {
     }
 
     fn initial_values(&self) -> Vec<f64> {
-        let [am, bm, ah, bh, an, bn] = hh_rates::<super::simd::Unfused>(Self::V_INIT);
+        let v = Self::V_INIT;
         vec![
-            Self::V_INIT,
-            am / (am + bm),
-            ah / (ah + bh),
-            an / (an + bn),
+            v,
+            M_GATE.steady_state(v),
+            H_GATE.steady_state(v),
+            N_GATE.steady_state(v),
             0.0,
         ]
     }
@@ -248,34 +200,16 @@ impl NeuronModel for HodgkinHuxley {
         dt: f64,
         simd: SimdLevel,
     ) {
-        let [v, m, h, n, i_ext] = state else {
+        if state.len() != Self::VARIABLES.len() {
             debug_assert!(false, "invariant: hh has five variables");
             return;
+        }
+        let channels = Channels {
+            list: &self.mechanisms(),
+            first: &[1, 3],
+            block_evaluation: true,
         };
-        let a = self.area;
-        let c = HhConst {
-            dt,
-            dt_over_c: dt / (self.c_m * a),
-            gl: self.g_leak * a,
-            gl_el: self.g_leak * a * self.e_leak,
-            gna: self.g_na * a,
-            ena: self.e_na,
-            gk: self.g_k * a,
-            ek: self.e_k,
-        };
-        dispatch(
-            simd,
-            HhStep {
-                c,
-                v: &mut v[block.clone()],
-                m: &mut m[block.clone()],
-                h: &mut h[block.clone()],
-                n: &mut n[block.clone()],
-                i_ext: &i_ext[block],
-                g_syn: input.g,
-                j_syn: input.g_e,
-            },
-        );
+        advance_channels(&self.membrane(), channels, state, block, input, dt, simd);
     }
 }
 
@@ -283,35 +217,6 @@ impl NeuronModel for HodgkinHuxley {
 mod tests {
     use super::*;
     use crate::element::channel::hh;
-    use crate::net::simd::{Fused, Unfused};
-
-    #[test]
-    fn kernel_rates_match_the_element_rate_functions() {
-        let f: [fn(f64) -> f64; 6] = [
-            hh::alpha_m,
-            hh::beta_m,
-            hh::alpha_h,
-            hh::beta_h,
-            hh::alpha_n,
-            hh::beta_n,
-        ];
-        let mut vs: Vec<f64> = (0..=3000).map(|k| -0.120 + 1e-4 * f64::from(k)).collect();
-        for s in [-40.0, -55.0] {
-            for d in [0.0, 1e-9, -1e-9, 1e-6, -1e-6, 1.999, 2.001, -1.999, -2.001] {
-                vs.push((s + d) * 1e-3);
-            }
-        }
-        let mut worst = 0.0_f64;
-        for &v in &vs {
-            for rates in [hh_rates::<Fused>(v), hh_rates::<Unfused>(v)] {
-                for (r, fk) in rates.iter().zip(f) {
-                    let want = fk(v);
-                    worst = worst.max((r - want).abs() / want.abs());
-                }
-            }
-        }
-        assert!(worst <= 2e-14, "worst relative error {worst:e}");
-    }
 
     #[test]
     fn default_initial_values_are_the_steady_state_at_minus_65_mv() {

@@ -4,7 +4,7 @@
 //!
 //! - populations ([`PopulationSpec`]): `n` neurons of one [`NeuronModel`] (built in:
 //!   [`TraubMiles`], `"traub-miles"`; [`HodgkinHuxley`], `"hh"`; user-defined:
-//!   [`ExprNeuron`], `"conductance"`, a membrane with channels written as rate expressions,
+//!   [`ChannelNeuron`], `"conductance"`, a membrane with channels written as rate expressions,
 //!   [`crate::element::expr`]), with exponentially decaying synaptic conductances
 //!   ([`Receptor`]: `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a
 //!   refractory period;
@@ -51,22 +51,22 @@
 //!
 //! The COBAHH benchmark ([`cobahh::build`], [`cobahh::bench()`]) is built through this API.
 
+mod channel_neuron;
 pub mod cobahh;
 mod connect;
 pub mod coupling;
 mod engine;
-mod expr_neuron;
 mod hh;
 pub mod model;
 mod network;
-pub mod simd;
+pub use crate::simd;
 mod spec;
 
+pub use channel_neuron::{ChannelNeuron, Membrane};
 pub use connect::Csr;
 pub use coupling::{Kinetic, SynapseKind};
 pub use engine::{Recording, RunOptions, RunResult, RunStats, Scheduler, SpikeRecord};
-pub use expr_neuron::{ExprNeuron, Membrane};
-pub use hh::{HodgkinHuxley, hh_rates};
+pub use hh::HodgkinHuxley;
 pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
 pub use simd::SimdLevel;
@@ -176,11 +176,11 @@ pub enum NetError {
         /// What the operating system said.
         reason: String,
     },
-    /// A channel of a user-defined neuron model ([`ExprNeuron`]) is invalid: its parameters,
+    /// A channel of a user-defined neuron model ([`ChannelNeuron`]) is invalid: its parameters,
     /// gate names or expressions.
     #[error(transparent)]
     Channel(crate::error::ModelError),
-    /// Two channels of a user-defined neuron model ([`ExprNeuron`]) have a gate of the same
+    /// Two channels of a user-defined neuron model ([`ChannelNeuron`]) have a gate of the same
     /// name (gate names are the model's variable names).
     #[error(
         "gate '{gate}' of channel '{second}' is also a gate of channel '{first}': gate names must be distinct across the channels of a neuron"
@@ -193,7 +193,7 @@ pub enum NetError {
         /// The channel that has it again.
         second: String,
     },
-    /// A gate of a user-defined neuron model ([`ExprNeuron`]) is named like a membrane
+    /// A gate of a user-defined neuron model ([`ChannelNeuron`]) is named like a membrane
     /// variable (`i_ext`).
     #[error(
         "gate '{gate}' of channel '{channel}' has the name of the neuron's variable '{gate}' (the injected current): rename the gate"
@@ -252,5 +252,7 @@ fn did_you_mean(s: &Option<String>) -> String {
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod conformance_tests;
 #[cfg(test)]
 mod coupling_tests;

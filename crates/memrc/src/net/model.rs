@@ -10,7 +10,10 @@
 //! vectorisable `exp` for their kernels.
 
 use super::NetError;
-use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
+use super::channel_neuron::Membrane;
+use crate::element::channel::traub::{TraubPotassium, TraubSodium, potassium_gate, sodium_gates};
+use crate::element::mechanism::{GatedChannel, Mechanism};
+use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp, linoid_series};
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::ops::Range;
@@ -76,7 +79,7 @@ pub trait NeuronModel: Debug + Send + Sync {
     /// `state[k][i]` is variable `k` of neuron `i` (the model's defaults where no initialiser
     /// set it) and `explicit[k]` says whether an initialiser set variable `k`. The network
     /// builder calls it once per population, before the run. The default does nothing;
-    /// [`ExprNeuron`](super::ExprNeuron) puts the gates that were not set at their steady
+    /// [`ChannelNeuron`](super::ChannelNeuron) puts the gates that were not set at their steady
     /// state at each neuron's initial `v`.
     fn complete_initial_state(&self, state: &mut [Vec<f64>], explicit: &[bool]) {
         let _ = (state, explicit);
@@ -182,43 +185,47 @@ impl TraubMiles {
     }
 }
 
+impl TraubMiles {
+    /// The membrane (area, capacitance, leak).
+    pub fn membrane(&self) -> Membrane {
+        Membrane {
+            area: self.area,
+            c_m: self.c_m,
+            g_leak: self.g_leak,
+            e_leak: self.e_leak,
+        }
+    }
+
+    /// The model as generic mechanisms, the catalogue channels `traub-na` and `traub-k` with
+    /// this model's `ḡ`, `E` and `V_T`: what the hand-fused kernel computes, for
+    /// [`ChannelNeuron`](super::ChannelNeuron) and the conformance tests. The fused kernel is
+    /// kept because it pays on COBAHH (`cargo bench -p memrc --bench expr_neuron`).
+    pub fn mechanisms(&self) -> [Mechanism; 2] {
+        [
+            Mechanism::Gated(GatedChannel {
+                name: Cow::Borrowed(TraubSodium::KIND.name),
+                states: Cow::Borrowed(TraubSodium::KIND.states),
+                gates: Cow::Owned(sodium_gates(self.v_t).to_vec()),
+                powers: Cow::Borrowed(&[3, 1]),
+                gbar: self.g_na,
+                e_rev: self.e_na,
+            }),
+            Mechanism::Gated(GatedChannel {
+                name: Cow::Borrowed(TraubPotassium::KIND.name),
+                states: Cow::Borrowed(TraubPotassium::KIND.states),
+                gates: Cow::Owned(vec![potassium_gate(self.v_t)]),
+                powers: Cow::Borrowed(&[4]),
+                gbar: self.g_k,
+                e_rev: self.e_k,
+            }),
+        ]
+    }
+}
+
 impl Default for TraubMiles {
     fn default() -> Self {
         Self::cobahh()
     }
-}
-
-/// The six Traub–Miles rates `[α_m, β_m, α_h, β_h, α_n, β_n]` \[1/s\] at membrane voltage
-/// `v` \[V\] with threshold shift `v_t` \[V\], as computed in the kernel (two exponentials).
-#[inline(always)]
-pub fn traub_rates<M: MulAdd>(v: f64, v_t: f64) -> [f64; 6] {
-    let u = (v - v_t) * 1e3;
-    let e40 = exp::<M>(u * (-1.0 / 40.0)); // e^{−u/40}
-    let e18 = exp::<M>((17.0 - u) * (1.0 / 18.0)); // e^{(17−u)/18}
-    let e20 = e40 * e40; // e^{−u/20}
-    let e10 = e20 * e20;
-    let e5 = e10 * e10; // e^{−u/5}
-    let e4 = e5 * e20; // e^{−u/4}
-    // α_m: z = (13 − u)/4, e^z = e^{13/4} e^{−u/4}.
-    let zm = (13.0 - u) * 0.25;
-    let am = linoid::<M>(zm, zm / M::madd(E_3_25, e4, -1.0));
-    // β_m: z = (u − 40)/5, e^z = e^{−8}/e^{−u/5}: z/(e^z − 1) = z e5/(e^{−8} − e5).
-    let zb = (u - 40.0) * 0.2;
-    let bm = linoid::<M>(zb, zb * e5 / (E_M8 - e5));
-    // β_h = 4/(1 + e^{(40 − u)/5}), e^{(40−u)/5} = e^8 e^{−u/5}.
-    let bh = 4.0e3 / M::madd(E_8, e5, 1.0);
-    // α_n: z = (15 − u)/5, e^z = e^3 e^{−u/5}.
-    let zn = (15.0 - u) * 0.2;
-    let an = linoid::<M>(zn, zn / M::madd(E_3, e5, -1.0));
-    [
-        1.28e3 * am,
-        1.4e3 * bm,
-        128.0 * e18,
-        bh,
-        160.0 * an,
-        // β_n = 0.5 e^{(10 − u)/40} = 0.5 e^{1/4} e^{−u/40}.
-        (500.0 * E_0_25) * e40,
-    ]
 }
 
 const E_3_25: f64 = 25.790_339_917_193_062; // e^{3.25}
@@ -226,27 +233,6 @@ const E_M8: f64 = 3.354_626_279_025_118_4e-4; // e^{−8}
 const E_8: f64 = 2_980.957_987_041_728_3; // e^8
 const E_3: f64 = 20.085_536_923_187_668; // e^3
 const E_0_25: f64 = 1.284_025_416_687_741_5; // e^{1/4}
-
-/// The Taylor series of `z/(e^z − 1)`, used for `|z| < 0.2` (truncation `< 2e-18`).
-#[inline(always)]
-pub(super) fn linoid_series<M: MulAdd>(z: f64) -> f64 {
-    let z2 = z * z;
-    let mut s = 1.0 / 47_900_160.0;
-    s = M::madd(s, z2, -1.0 / 1_209_600.0);
-    s = M::madd(s, z2, 1.0 / 30_240.0);
-    s = M::madd(s, z2, -1.0 / 720.0);
-    s = M::madd(s, z2, 1.0 / 12.0);
-    s = M::madd(s, z, -0.5);
-    M::madd(s, z, 1.0)
-}
-
-/// `z/(e^z − 1)` given the quotient `direct` computed from `e^z`: the series for `|z| < 0.2`,
-/// `direct` elsewhere (a select, so loops stay vectorisable).
-#[inline(always)]
-fn linoid<M: MulAdd>(z: f64, direct: f64) -> f64 {
-    let s = linoid_series::<M>(z);
-    if z.abs() < 0.2 { s } else { direct }
-}
 
 /// `z/(e^z − 1)` as a (numerator, denominator) pair, `(series, 1)` for `|z| < 0.2` and
 /// `(z·k, den)` elsewhere, where `den/k = e^z − 1`.
@@ -261,8 +247,10 @@ fn linoid_pair<M: MulAdd>(z: f64, k: f64, den: f64) -> (f64, f64) {
 }
 
 /// The exponential-Euler coefficients `[(b, y∞); 3]` of the gates `m, h, n` at `v` \[V\]:
-/// `b = α + β` \[1/s\], `y∞ = α/(α + β)`, for threshold shift `v_t` \[V\]. Same maths as
-/// [`traub_rates`], arranged for four divisions instead of eight: with `α = A/D_α`,
+/// `b = α + β` \[1/s\], `y∞ = α/(α + β)`, for threshold shift `v_t` \[V\]: the hand-fused form
+/// of the catalogue channels' rates ([`crate::element::channel::traub`]; tested equal to the
+/// generic kernel [`GateKinetics::coefficients_block`](crate::element::channel::GateKinetics::coefficients_block) to `2e-14` relative), two exponentials
+/// for all six rates and four divisions instead of eight: with `α = A/D_α`,
 /// `β = B/D_β`, `P = A D_β + B D_α`, `Q = D_α D_β` and `r = 1/(PQ)`: `b = P² r`,
 /// `y∞ = A Q r`. Valid while the products stay finite: for `v − V_T ≥ −0.75 V` (and any
 /// positive `v − V_T` up to 3 V tested); below, `PQ` overflows and the coefficients become NaN —
@@ -459,7 +447,7 @@ impl NeuronModel for TraubMiles {
 mod tests {
     use super::*;
     use crate::element::channel::traub;
-    use crate::net::simd::{Fused, Unfused};
+    use crate::simd::{Fused, Unfused};
 
     #[test]
     fn gate_coefficients_are_finite_over_the_documented_range() {
@@ -482,54 +470,38 @@ mod tests {
     }
 
     #[test]
-    fn kernel_rates_match_the_element_rate_functions() {
+    fn fused_gate_coefficients_match_the_generic_kernel() {
         let vt = -0.063;
-        let f: [fn(f64, f64) -> f64; 6] = [
-            traub::alpha_m,
-            traub::beta_m,
-            traub::alpha_h,
-            traub::beta_h,
-            traub::alpha_n,
-            traub::beta_n,
-        ];
-        let mut worst = 0.0_f64;
         // A fine grid plus the removable singularities and points just around them.
-        let mut vs: Vec<f64> = (0..=3000)
-            .map(|k| -0.120 + 1e-4 * f64::from(k) / 1.0)
-            .collect();
+        let mut vs: Vec<f64> = (0..=3000).map(|k| -0.120 + 1e-4 * f64::from(k)).collect();
         for s in [13.0, 40.0, 15.0] {
             for d in [0.0, 1e-9, -1e-9, 1e-6, -1e-6, 0.799, 0.801, -0.799, -0.801] {
                 vs.push((-63.0 + s + d) * 1e-3);
             }
         }
-        for &v in &vs {
-            for rates in [traub_rates::<Fused>(v, vt), traub_rates::<Unfused>(v, vt)] {
-                for (r, fk) in rates.iter().zip(f) {
-                    let want = fk(v, vt);
-                    worst = worst.max((r - want).abs() / want.abs());
-                }
-            }
-        }
-        assert!(worst <= 2e-14, "worst relative error {worst:e}");
-        // The kernel's gate coefficients b = α + β, y∞ = α/(α + β).
+        let [na, k] = sodium_gates(vt).map(Some);
+        let gates = [na, k, Some(potassium_gate(vt))].map(|g| g.expect("gate"));
+        // The generic kernel b = α + β, y∞ = a/b over the block, in each arithmetic.
+        let n = vs.len();
         let mut worst = 0.0_f64;
-        for &v in &vs {
-            let want = |a: fn(f64, f64) -> f64, b: fn(f64, f64) -> f64| {
-                let (a, b) = (a(v, vt), b(v, vt));
-                (a + b, a / (a + b))
-            };
-            let w = [
-                want(traub::alpha_m, traub::beta_m),
-                want(traub::alpha_h, traub::beta_h),
-                want(traub::alpha_n, traub::beta_n),
-            ];
-            for got in [
-                traub_gate_coefficients::<Fused>(v, vt),
-                traub_gate_coefficients::<Unfused>(v, vt),
-            ] {
-                for ((b, inf), (wb, winf)) in got.iter().zip(w) {
-                    worst = worst.max(((b - wb) / wb).abs());
-                    worst = worst.max(((inf - winf) / winf).abs());
+        let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+        for (g, gate) in gates.iter().enumerate() {
+            for arith in 0..3 {
+                match arith {
+                    0 => gate.coefficients_block::<Fused>(&vs, &mut a, &mut b),
+                    1 => gate.coefficients_block::<Unfused>(&vs, &mut a, &mut b),
+                    _ => gate.coefficients_block::<crate::simd::Libm>(&vs, &mut a, &mut b),
+                }
+                for (i, &v) in vs.iter().enumerate() {
+                    let (wb, winf) = (b[i], a[i] / b[i]);
+                    for got in [
+                        traub_gate_coefficients::<Fused>(v, vt),
+                        traub_gate_coefficients::<Unfused>(v, vt),
+                    ] {
+                        let (gb, ginf) = got[g];
+                        worst = worst.max(((gb - wb) / wb).abs());
+                        worst = worst.max(((ginf - winf) / winf).abs());
+                    }
                 }
             }
         }
@@ -537,5 +509,11 @@ mod tests {
             worst <= 2e-14,
             "gate coefficients: worst relative error {worst:e}"
         );
+        // The generic kernel on a block of one is the scalar element's rate function.
+        for &v in &vs {
+            let mut out = [0.0];
+            traub::alpha_m_fn(vt).eval_block::<crate::simd::Libm>(&[v], &mut out);
+            assert_eq!(out[0].to_bits(), traub::alpha_m(v, vt).to_bits());
+        }
     }
 }

@@ -33,6 +33,7 @@
 //! `d/dV` for Newton solvers.
 
 use crate::element::{ElementJacobian, x_over_one_minus_exp_neg};
+use crate::simd::{Libm, MulAdd};
 
 /// Derivative of the linoid `L(x) = x / (1 − e^{−x})`:
 ///
@@ -127,27 +128,65 @@ pub enum VoltageFn {
 }
 
 impl VoltageFn {
-    /// The value at membrane voltage `v` \[V\].
+    /// The value at membrane voltage `v` \[V\], with the standard library's functions
+    /// ([`Libm`]; the scalar [`Element`](crate::Element) path).
     #[inline]
     pub fn eval(&self, v: f64) -> f64 {
+        self.eval_with::<Libm>(v)
+    }
+
+    /// The value at membrane voltage `v` \[V\] in the arithmetic `M`: [`VoltageFn::eval_block`]
+    /// on a block of one.
+    #[inline(always)]
+    pub fn eval_with<M: MulAdd>(&self, v: f64) -> f64 {
+        let mut out = [0.0];
+        self.eval_block::<M>(&[v], &mut out);
+        out[0]
+    }
+
+    /// `out[i] = f(v[i])` for a block of voltages \[V\] in the arithmetic `M`: the one
+    /// definition of the rate shapes, shared by the scalar path ([`Libm`], a block of one) and
+    /// the vectorised network kernels ([`Fused`](crate::simd::Fused),
+    /// [`Unfused`](crate::simd::Unfused)). The shape is chosen once per block, so each loop is
+    /// branch-free and vectorises. `out` must be at least as long as `v`.
+    #[inline(always)]
+    pub fn eval_block<M: MulAdd>(&self, v: &[f64], out: &mut [f64]) {
+        let out = &mut out[..v.len()];
+        // One loop per shape, each the shape's arm of `eval_with` with the constants hoisted.
         match *self {
-            Self::Const(c) => c,
+            Self::Const(c) => out.fill(c),
             Self::Exp {
                 amplitude,
                 v_half,
                 scale,
-            } => amplitude * ((v - v_half) / scale).exp(),
+            } => {
+                for (o, &vi) in out.iter_mut().zip(v) {
+                    *o = amplitude * M::exp((vi - v_half) / scale);
+                }
+            }
             Self::Sigmoid {
                 amplitude,
                 v_half,
                 scale,
-            } => amplitude * sigmoid((v - v_half) / scale).0,
+            } => {
+                for (o, &vi) in out.iter_mut().zip(v) {
+                    *o = amplitude * sigmoid_value::<M>((vi - v_half) / scale);
+                }
+            }
             Self::Linoid {
                 amplitude,
                 v_half,
                 scale,
-            } => amplitude * x_over_one_minus_exp_neg((v - v_half) / scale),
-            Self::Custom(f) => f(v).0,
+            } => {
+                for (o, &vi) in out.iter_mut().zip(v) {
+                    *o = amplitude * M::linoid((vi - v_half) / scale);
+                }
+            }
+            Self::Custom(f) => {
+                for (o, &vi) in out.iter_mut().zip(v) {
+                    *o = f(vi).0;
+                }
+            }
         }
     }
 
@@ -186,6 +225,15 @@ impl VoltageFn {
             Self::Custom(f) => f(v),
         }
     }
+}
+
+/// `σ(u) = 1/(1 + e^{−u})` in the arithmetic `M`, from `e^{−|u|} ∈ (0, 1]` so that nothing
+/// overflows (a select, not a branch).
+#[inline(always)]
+fn sigmoid_value<M: MulAdd>(u: f64) -> f64 {
+    let e = M::exp(-u.abs());
+    let r = 1.0 / (1.0 + e);
+    if u >= 0.0 { r } else { e * r }
 }
 
 /// `σ(u) = 1/(1 + e^{−u})` and `σ'(u) = σ(1 − σ)`, without overflow or NaN for any finite `u`.
@@ -230,17 +278,36 @@ pub enum GateKinetics {
 }
 
 impl GateKinetics {
-    /// `(a, b)` of `ẋ = a − b x` at membrane voltage `v` \[V\] (both \[1/s\]).
+    /// `(a, b)` of `ẋ = a − b x` at membrane voltage `v` \[V\] (both \[1/s\]), with the
+    /// standard library's functions: [`GateKinetics::coefficients_block`] on a block of one.
     #[inline]
     pub fn coefficients(&self, v: f64) -> (f64, f64) {
+        let (mut a, mut b) = ([0.0], [0.0]);
+        self.coefficients_block::<Libm>(&[v], &mut a, &mut b);
+        (a[0], b[0])
+    }
+
+    /// `a[i], b[i]` of `ẋ = a − b x` at the voltages `v[i]` \[V\] of a block, in the arithmetic
+    /// `M` (α/β form: `a = α`, `b = α + β`; τ/x∞ form: `b = 1/τ`, `a = x∞ b`). `a` and `b`
+    /// must be at least as long as `v`.
+    #[inline(always)]
+    pub fn coefficients_block<M: MulAdd>(&self, v: &[f64], a: &mut [f64], b: &mut [f64]) {
+        let (a, b) = (&mut a[..v.len()], &mut b[..v.len()]);
         match self {
             Self::AlphaBeta { alpha, beta } => {
-                let a = alpha.eval(v);
-                (a, a + beta.eval(v))
+                alpha.eval_block::<M>(v, a);
+                beta.eval_block::<M>(v, b);
+                for (bi, &ai) in b.iter_mut().zip(a.iter()) {
+                    *bi += ai;
+                }
             }
             Self::TauInf { tau, inf } => {
-                let r = 1.0 / tau.eval(v);
-                (inf.eval(v) * r, r)
+                tau.eval_block::<M>(v, b);
+                inf.eval_block::<M>(v, a);
+                for (ai, bi) in a.iter_mut().zip(b.iter_mut()) {
+                    *bi = 1.0 / *bi;
+                    *ai *= *bi;
+                }
             }
         }
     }

@@ -63,10 +63,10 @@ fn hh_membrane(p: &HodgkinHuxley) -> Membrane {
     }
 }
 
-/// `ExprNeuron` with the classic HH channels and parameters.
-fn expr_hh() -> ExprNeuron {
+/// `ChannelNeuron` with the classic HH channels and parameters.
+fn expr_hh() -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
-    ExprNeuron::new(hh_membrane(&p), &hh_channels(&p)).expect("valid channels")
+    ChannelNeuron::new(hh_membrane(&p), &hh_channels(&p)).expect("valid channels")
 }
 
 /// `n` neurons of `model`, excitatory and inhibitory exponential synapses with random
@@ -187,14 +187,18 @@ fn a_tau_inf_gate_equals_its_alpha_beta_form() {
         tau: format!("1/({sum})"),
         inf: format!("({ALPHA_N})/({sum})"),
     };
-    let tau_inf = ExprNeuron::new(hh_membrane(&p), &channels).expect("valid");
+    let tau_inf = ChannelNeuron::new(hh_membrane(&p), &channels).expect("valid");
     // Coefficients: equal to rounding, also at the singular point −55 mV.
     let ab = expr_hh();
     let mut worst = 0.0_f64;
     for k in 0..=2000 {
         for v in [-100.0 + 0.1 * f64::from(k), -55.0, -55.0 + 1e-9] {
-            let (a0, b0) = ab.channels[1].gate_coefficients(0, v);
-            let (a1, b1) = tau_inf.channels[1].gate_coefficients(0, v);
+            let expr = |m: &Mechanism| match m {
+                Mechanism::Expr(e) => e.gate_coefficients(0, v),
+                Mechanism::Gated(_) => (f64::NAN, f64::NAN),
+            };
+            let (a0, b0) = expr(&ab.channels[1]);
+            let (a1, b1) = expr(&tau_inf.channels[1]);
             worst = worst
                 .max(((a1 - a0) / a0).abs())
                 .max(((b1 - b0) / b0).abs());
@@ -302,11 +306,7 @@ fn gates_start_at_their_steady_state_at_each_neurons_initial_v() {
     for (k, name) in [(0, "m"), (2, "n")] {
         let (ch, j) = if k == 0 { (0, 0) } else { (1, 0) };
         for (x, v) in net.state("p", name).expect("gate").iter().zip(v) {
-            assert_eq!(
-                *x,
-                m.channels[ch].gate_steady_state(j, v * 1e3),
-                "{name} at {v}"
-            );
+            assert_eq!(*x, m.channels[ch].gate_steady_state(j, *v), "{name} at {v}");
         }
     }
     assert!(net.state("p", "h").expect("h").iter().all(|&h| h == 0.25));
@@ -340,7 +340,7 @@ fn variables_and_errors() {
         "m",
         vec![gate("m", ALPHA_M, BETA_M)],
     ));
-    let e = ExprNeuron::new(hh_membrane(&p), &ch).expect_err("clash");
+    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("clash");
     assert_eq!(
         e,
         NetError::DuplicateGate {
@@ -361,14 +361,14 @@ fn variables_and_errors() {
         "i_ext",
         vec![gate("i_ext", "1", "1")],
     )];
-    let e = ExprNeuron::new(hh_membrane(&p), &ch).expect_err("reserved");
+    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("reserved");
     assert!(
         matches!(&e, NetError::ReservedGateName { gate, channel } if gate == "i_ext" && channel == "x"),
         "{e}"
     );
     // A channel that does not compile, and one named v.
     let ch = vec![channel("x", 1.0, 0.0, "q", vec![gate("q", "exq(v)", "1")])];
-    let e = ExprNeuron::new(hh_membrane(&p), &ch).expect_err("bad expression");
+    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("bad expression");
     assert!(
         matches!(&e, NetError::Channel(ModelError::BadExpression { .. })),
         "{e}"
@@ -376,11 +376,11 @@ fn variables_and_errors() {
     assert!(e.to_string().contains("did you mean 'exp'"), "{e}");
     let ch = vec![channel("x", 1.0, 0.0, "v", vec![gate("v", "1", "1")])];
     assert!(matches!(
-        ExprNeuron::new(hh_membrane(&p), &ch),
+        ChannelNeuron::new(hh_membrane(&p), &ch),
         Err(NetError::Channel(_))
     ));
     // Membrane parameters, through the builder.
-    let bad = ExprNeuron::new(
+    let bad = ChannelNeuron::new(
         Membrane {
             c_m: 0.0,
             ..hh_membrane(&p)
@@ -396,7 +396,7 @@ fn variables_and_errors() {
         "{e}"
     );
     // No channels: a passive membrane relaxes to e_leak.
-    let passive = ExprNeuron::new(hh_membrane(&p), &[]).expect("valid");
+    let passive = ChannelNeuron::new(hh_membrane(&p), &[]).expect("valid");
     let mut b = NetworkBuilder::new(1e-4, 0);
     b.population(PopulationSpec::new("p", 1, passive).init("v", Init::Constant(-0.070)));
     let mut net = b.build().expect("valid");

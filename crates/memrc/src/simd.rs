@@ -16,10 +16,78 @@
 //! The crate forbids `unsafe`; `pulp` encapsulates the one `unsafe` call to a
 //! `#[target_feature]` function behind its safe, feature-checked token.
 
-/// `a·b + c`, either fused (one rounding) or as a multiplication and an addition.
+/// The arithmetic a kernel is written over: `a·b + c`, either fused (one rounding) or as a
+/// multiplication and an addition, and the two transcendental primitives of the rate
+/// functions, `e^x` and the linoid `x/(1 − e^{−x})`.
+///
+/// Rate shapes and gate kernels are written once over this trait
+/// ([`crate::element::channel::gate::VoltageFn::eval_with`]) and run three ways: with
+/// [`Fused`] or [`Unfused`] in the network kernels (branch-free [`exp`] and [`linoid`], so
+/// loops vectorise), and with [`Libm`] in the scalar [`Element`](crate::Element) path used by
+/// circuits and the trajectory-space solvers (the standard library's `exp`, `exp_m1`).
 pub trait MulAdd: Copy {
     /// `a·b + c`.
     fn madd(a: f64, b: f64, c: f64) -> f64;
+
+    /// `e^x`: the branch-free polynomial [`exp`] unless overridden.
+    #[inline(always)]
+    fn exp(x: f64) -> f64 {
+        exp::<Self>(x)
+    }
+
+    /// `x/(1 − e^{−x})`, continuous at `x = 0` where it is 1: the branch-free [`linoid`]
+    /// unless overridden.
+    #[inline(always)]
+    fn linoid(x: f64) -> f64 {
+        linoid::<Self>(x)
+    }
+}
+
+/// The scalar path: separate multiplication and addition, the standard library's `exp`, and
+/// the linoid as `1/φ₁(−x)` with `exp_m1` (exact to rounding at and near 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Libm;
+
+impl MulAdd for Libm {
+    #[inline(always)]
+    fn madd(a: f64, b: f64, c: f64) -> f64 {
+        a * b + c
+    }
+
+    #[inline(always)]
+    fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+
+    #[inline(always)]
+    fn linoid(x: f64) -> f64 {
+        crate::element::x_over_one_minus_exp_neg(x)
+    }
+}
+
+/// The Taylor series of `z/(e^z − 1)` through `z¹⁰`, used for `|z| < 0.2` (truncation
+/// `< 2e-18`): `1 − z/2 + z²/12 − z⁴/720 + z⁶/30240 − z⁸/1209600 + z¹⁰/47900160`.
+#[inline(always)]
+pub fn linoid_series<M: MulAdd>(z: f64) -> f64 {
+    let z2 = z * z;
+    let mut s = 1.0 / 47_900_160.0;
+    s = M::madd(s, z2, -1.0 / 1_209_600.0);
+    s = M::madd(s, z2, 1.0 / 30_240.0);
+    s = M::madd(s, z2, -1.0 / 720.0);
+    s = M::madd(s, z2, 1.0 / 12.0);
+    s = M::madd(s, z, -0.5);
+    M::madd(s, z, 1.0)
+}
+
+/// `x/(1 − e^{−x})` without branches: the series of `z/(e^z − 1)` at `z = −x` for
+/// `|x| < 0.2` ([`linoid_series`]), the quotient with the branch-free [`exp`] elsewhere
+/// (cancellation `≲ 5e-15` relative), chosen by a select. Tends to `0` for `x → −∞` (the
+/// quotient is `x/(1 − ∞) = −0`) and to `x` for `x → +∞`.
+#[inline(always)]
+pub fn linoid<M: MulAdd>(x: f64) -> f64 {
+    let s = linoid_series::<M>(-x);
+    let d = x / (1.0 - exp::<M>(-x));
+    if x.abs() < 0.2 { s } else { d }
 }
 
 /// Fused multiply-add (`f64::mul_add`): one instruction when FMA is enabled, a slow library

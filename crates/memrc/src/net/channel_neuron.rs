@@ -1,15 +1,16 @@
-//! User-defined conductance-based point neurons ([`ExprNeuron`], model name `"conductance"`):
+//! User-defined conductance-based point neurons ([`ChannelNeuron`], model name `"conductance"`):
 //! a passive membrane plus any number of channels written as rate expressions
 //! ([`crate::element::expr`], the `[[channel]]` sections of model files).
 
 use super::NetError;
 use super::model::{NeuronModel, SynapticInput, VariableInfo};
-use super::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use crate::element::expr::{ExprChannel, ExprChannelSpec};
+use crate::element::mechanism::Mechanism;
+use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::cell::RefCell;
 use std::ops::Range;
 
-/// The passive part of an [`ExprNeuron`]: area, specific capacitance and leak.
+/// The passive part of an [`ChannelNeuron`]: area, specific capacitance and leak.
 ///
 /// | field | unit | default ([`Membrane::classic_hh`]) |
 /// |---|---|---|
@@ -69,7 +70,7 @@ impl Default for Membrane {
 /// `v` (a gate with `b_j = 0` takes the limit `x_j + a_j dt`); voltage: with the gates at the
 /// step start, `G = g_l + Σ_c ḡ_c c_c + G_syn`,
 /// `v∞ = (g_l E_l + Σ_c ḡ_c c_c E_c + J_syn + I_ext)/G`, `v ← v∞ + (v − v∞) e^{−G dt/C}`.
-/// The two exponentials of the update use the kernels' [`exp`](super::simd::exp); the
+/// The two exponentials of the update use the kernels' [`exp`](crate::simd::exp); the
 /// rate expressions use the standard library's functions.
 ///
 /// **Evaluation.** [`NeuronModel::advance`] evaluates each compiled program (rates,
@@ -77,7 +78,7 @@ impl Default for Membrane {
 /// per-thread scratch stack (allocated once per thread); neurons whose evaluation hits a
 /// cancellation guard are evaluated again one by one so that singular points get their limit.
 /// The results are bitwise identical to the neuron-by-neuron evaluation
-/// ([`ExprNeuron::with_block_evaluation`]`(false)`), which is slower.
+/// ([`ChannelNeuron::with_block_evaluation`]`(false)`), which is slower.
 ///
 /// **Variables:** `v` \[V\], then every gate of every channel in channel order (named after the
 /// gate, unit 1), then `i_ext` \[A\] (a constant injected current, default 0). Gate names must
@@ -87,56 +88,67 @@ impl Default for Membrane {
 /// its steady state `x∞(v)` at its neuron's own initial `v`
 /// ([`NeuronModel::complete_initial_state`]).
 #[derive(Debug, Clone)]
-pub struct ExprNeuron {
+pub struct ChannelNeuron {
     membrane: Membrane,
-    channels: Vec<ExprChannel>,
+    channels: Vec<Mechanism>,
     /// State index of the first gate of each channel.
     first: Vec<usize>,
     variables: Vec<VariableInfo>,
     block_evaluation: bool,
 }
 
-impl ExprNeuron {
-    /// Compiles `channels` (their `gbar` densities \[S/m²\]) on `membrane`.
+impl ChannelNeuron {
+    /// Compiles the expression `channels` (their `gbar` densities \[S/m²\]) on `membrane`.
     ///
     /// Errors: [`NetError::Channel`] when a channel does not compile (parameters, gate names,
     /// expressions); [`NetError::DuplicateGate`] when two channels have a gate of the same name;
     /// [`NetError::ReservedGateName`] for a gate named `i_ext`. The membrane parameters are
     /// checked by [`NeuronModel::validate`] (the network builder calls it).
     pub fn new(membrane: Membrane, channels: &[ExprChannelSpec]) -> Result<Self, NetError> {
-        let mut compiled = Vec::with_capacity(channels.len());
+        let compiled = channels
+            .iter()
+            .map(|spec| ExprChannel::new(spec).map(Mechanism::Expr))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(NetError::Channel)?;
+        Self::with_mechanisms(membrane, compiled)
+    }
+
+    /// A neuron of `membrane` and the mechanisms `channels` (built-in gated channels, their
+    /// `gbar` densities \[S/m²\], or compiled expression channels), in order.
+    ///
+    /// Errors: [`NetError::DuplicateGate`], [`NetError::ReservedGateName`] as for
+    /// [`ChannelNeuron::new`].
+    pub fn with_mechanisms(membrane: Membrane, channels: Vec<Mechanism>) -> Result<Self, NetError> {
         let mut first = Vec::with_capacity(channels.len());
         let mut variables = vec![VariableInfo::fixed("v", "V", "membrane voltage")];
         // (gate, channel) of every gate so far.
         let mut owners: Vec<(&str, &str)> = Vec::new();
-        for spec in channels {
-            let ch = ExprChannel::new(spec).map_err(NetError::Channel)?;
-            for g in &spec.gates {
-                let gate = g.name.as_str();
+        for ch in &channels {
+            for j in 0..ch.gate_count() {
+                let gate = ch.gate_name(j);
                 if gate == "i_ext" {
                     return Err(NetError::ReservedGateName {
                         gate: gate.to_string(),
-                        channel: spec.name.clone(),
+                        channel: ch.name().to_string(),
                     });
                 }
                 if let Some((_, other)) = owners.iter().find(|(n, _)| *n == gate) {
                     return Err(NetError::DuplicateGate {
                         gate: gate.to_string(),
                         first: (*other).to_string(),
-                        second: spec.name.clone(),
+                        second: ch.name().to_string(),
                     });
                 }
-                owners.push((gate, spec.name.as_str()));
+                owners.push((gate, ch.name()));
             }
             first.push(variables.len());
-            for g in ch.gate_names() {
+            for j in 0..ch.gate_count() {
                 variables.push(VariableInfo::new(
-                    g.clone(),
+                    ch.gate_name(j),
                     "1",
-                    format!("gate of channel '{}'", spec.name),
+                    format!("gate of channel '{}'", ch.name()),
                 ));
             }
-            compiled.push(ch);
         }
         variables.push(VariableInfo::fixed(
             "i_ext",
@@ -145,7 +157,7 @@ impl ExprNeuron {
         ));
         Ok(Self {
             membrane,
-            channels: compiled,
+            channels,
             first,
             variables,
             block_evaluation: true,
@@ -165,48 +177,24 @@ impl ExprNeuron {
         self.membrane
     }
 
-    /// The compiled channels, in order.
-    pub fn channels(&self) -> &[ExprChannel] {
+    /// The channels, in order.
+    pub fn channels(&self) -> &[Mechanism] {
         &self.channels
     }
 
     /// Steady state of every gate at `v` \[V\], in variable order.
     fn steady_states(&self, v: f64) -> impl Iterator<Item = f64> + '_ {
-        let vm = v * 1e3;
         self.channels
             .iter()
-            .flat_map(move |c| (0..c.gate_names().len()).map(move |j| c.gate_steady_state(j, vm)))
-    }
-
-    /// Channel `c`'s conductance factor for every neuron of the block into `out`.
-    fn conductance_factors(
-        &self,
-        c: usize,
-        state: &[Vec<f64>],
-        block: &Range<usize>,
-        out: &mut [f64],
-        gather: &mut Vec<f64>,
-    ) {
-        let ch = &self.channels[c];
-        let first = self.first[c];
-        let k = ch.gate_names().len();
-        if self.block_evaluation {
-            ch.conductance_factor_batch(|j| &state[first + j][block.clone()], out);
-        } else {
-            gather.resize(k, 0.0);
-            for (o, i) in out.iter_mut().zip(block.clone()) {
-                for (j, x) in gather.iter_mut().enumerate() {
-                    *x = state[first + j][i];
-                }
-                *o = ch.conductance_factor(gather);
-            }
-        }
+            .flat_map(move |c| (0..c.gate_count()).map(move |j| c.gate_steady_state(j, v)))
     }
 }
 
-/// Per-thread work arrays of [`ExprNeuron::advance`] (one block), grown once.
+/// Per-thread work arrays of [`ChannelNeuron::advance`] (one block), grown once.
 #[derive(Default)]
 struct Work {
+    /// `v` \[V\].
+    v: Vec<f64>,
     /// `v` in mV.
     vm: Vec<f64>,
     /// `G` \[S\].
@@ -264,7 +252,7 @@ impl Kernel for VoltageStep<'_> {
     }
 }
 
-impl NeuronModel for ExprNeuron {
+impl NeuronModel for ChannelNeuron {
     fn kind(&self) -> &'static str {
         "conductance"
     }
@@ -305,14 +293,14 @@ impl NeuronModel for ExprNeuron {
             return;
         };
         for (c, ch) in self.channels.iter().enumerate() {
-            for j in 0..ch.gate_names().len() {
+            for j in 0..ch.gate_count() {
                 let k = self.first[c] + j;
                 if explicit.get(k).copied().unwrap_or(false) {
                     continue;
                 }
                 if let Some(x) = rest.get_mut(k - 1) {
                     for (x, &v) in x.iter_mut().zip(v.iter()) {
-                        *x = ch.gate_steady_state(j, v * 1e3);
+                        *x = ch.gate_steady_state(j, v);
                     }
                 }
             }
@@ -327,77 +315,143 @@ impl NeuronModel for ExprNeuron {
         dt: f64,
         simd: SimdLevel,
     ) {
-        let len = block.len();
-        let n = self.variables.len();
-        if state.len() != n || len == 0 {
-            debug_assert!(len == 0, "invariant: one state vector per variable");
+        if state.len() != self.variables.len() {
+            debug_assert!(block.is_empty(), "invariant: one state vector per variable");
             return;
         }
-        let m = &self.membrane;
-        let area = m.area;
-        let gl = m.g_leak * area;
-        let gl_el = gl * m.e_leak;
-        WORK.with_borrow_mut(|w| {
-            for buf in [&mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
-                if buf.len() < len {
-                    buf.resize(len, 0.0);
+        let channels = Channels {
+            list: &self.channels,
+            first: &self.first,
+            block_evaluation: self.block_evaluation,
+        };
+        advance_channels(&self.membrane, channels, state, block, input, dt, simd);
+    }
+}
+
+/// The channels of a neuron for [`advance_channels`].
+#[derive(Clone, Copy)]
+pub(super) struct Channels<'a> {
+    /// The mechanisms, in order.
+    pub list: &'a [Mechanism],
+    /// State index of the first gate of each.
+    pub first: &'a [usize],
+    /// Expression channels a block at a time (`true`) or neuron by neuron.
+    pub block_evaluation: bool,
+}
+
+impl Channels<'_> {
+    /// Channel `c`'s conductance factor for every neuron of the block into `out`.
+    fn conductance_factors(
+        &self,
+        c: usize,
+        state: &[Vec<f64>],
+        block: &Range<usize>,
+        out: &mut [f64],
+        gather: &mut Vec<f64>,
+        simd: SimdLevel,
+    ) {
+        let ch = &self.list[c];
+        let first = self.first[c];
+        match ch {
+            Mechanism::Expr(e) if !self.block_evaluation => {
+                gather.resize(e.gate_names().len(), 0.0);
+                for (o, i) in out.iter_mut().zip(block.clone()) {
+                    for (j, x) in gather.iter_mut().enumerate() {
+                        *x = state[first + j][i];
+                    }
+                    *o = e.conductance_factor(gather);
                 }
             }
-            let Work {
-                vm,
-                g,
-                j,
-                a,
-                b,
-                gather,
-            } = w;
-            let (vm, g, j, a, b) = (
-                &mut vm[..len],
-                &mut g[..len],
-                &mut j[..len],
-                &mut a[..len],
-                &mut b[..len],
-            );
-            // Step-start voltage (mV), leak, drive.
-            let i_ext = &state[n - 1][block.clone()];
-            for (k, i) in block.clone().enumerate() {
-                vm[k] = state[0][i] * 1e3;
-                g[k] = gl;
-                j[k] = gl_el + input.g_e[k] + i_ext[k];
+            _ => ch.conductance_factor_block(|j| &state[first + j][block.clone()], out, simd),
+        }
+    }
+}
+
+/// One exponential-Euler step of the neurons `block` of a membrane with channels (the
+/// equations of [`ChannelNeuron`]): `state` is `v`, the gates of every channel in order, then
+/// `i_ext`. Shared by [`ChannelNeuron`] and the built-in presets made of gated channels
+/// ([`HodgkinHuxley`](super::HodgkinHuxley)); allocates only the per-thread scratch, once.
+pub(super) fn advance_channels(
+    m: &Membrane,
+    channels: Channels<'_>,
+    state: &mut [Vec<f64>],
+    block: Range<usize>,
+    input: SynapticInput<'_>,
+    dt: f64,
+    simd: SimdLevel,
+) {
+    let len = block.len();
+    let n = state.len();
+    if len == 0 || n < 2 {
+        return;
+    }
+    let area = m.area;
+    let gl = m.g_leak * area;
+    let gl_el = gl * m.e_leak;
+    WORK.with_borrow_mut(|w| {
+        for buf in [&mut w.v, &mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
             }
-            // Channel conductances with the step-start gates.
-            for (c, ch) in self.channels.iter().enumerate() {
-                self.conductance_factors(c, state, &block, a, gather);
-                let (gbar, e) = (ch.gbar() * area, ch.e_rev());
-                for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
-                    let gc = gbar * f;
-                    *gk += gc;
-                    *jk += gc * e;
-                }
+        }
+        let Work {
+            v: v0,
+            vm,
+            g,
+            j,
+            a,
+            b,
+            gather,
+        } = w;
+        let (v0, vm, g, j, a, b) = (
+            &mut v0[..len],
+            &mut vm[..len],
+            &mut g[..len],
+            &mut j[..len],
+            &mut a[..len],
+            &mut b[..len],
+        );
+        // Step-start voltage (V and mV), leak, drive.
+        let i_ext = &state[n - 1][block.clone()];
+        for (k, i) in block.clone().enumerate() {
+            v0[k] = state[0][i];
+            vm[k] = state[0][i] * 1e3;
+            g[k] = gl;
+            j[k] = gl_el + input.g_e[k] + i_ext[k];
+        }
+        // Channel conductances with the step-start gates.
+        for (c, ch) in channels.list.iter().enumerate() {
+            channels.conductance_factors(c, state, &block, a, gather, simd);
+            let (gbar, e) = (ch.gbar() * area, ch.e_rev());
+            for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
+                let gc = gbar * f;
+                *gk += gc;
+                *jk += gc * e;
             }
-            for (gk, &gs) in g.iter_mut().zip(input.g) {
-                *gk += gs;
-            }
-            // Gates, with the rates at the step-start voltage.
-            for (c, ch) in self.channels.iter().enumerate() {
-                for jj in 0..ch.gate_names().len() {
-                    if self.block_evaluation {
-                        ch.gate_coefficients_batch(jj, vm, a, b);
-                    } else {
+        }
+        for (gk, &gs) in g.iter_mut().zip(input.g) {
+            *gk += gs;
+        }
+        // Gates, with the rates at the step-start voltage.
+        for (c, ch) in channels.list.iter().enumerate() {
+            for jj in 0..ch.gate_count() {
+                match ch {
+                    Mechanism::Expr(e) if !channels.block_evaluation => {
                         for ((ak, bk), &v) in a.iter_mut().zip(b.iter_mut()).zip(vm.iter()) {
-                            (*ak, *bk) = ch.gate_coefficients(jj, v);
+                            (*ak, *bk) = e.gate_coefficients(jj, v);
                         }
                     }
-                    let x = &mut state[self.first[c] + jj][block.clone()];
-                    dispatch(simd, GateStep { x, a, b, dt });
+                    _ => ch.gate_coefficients_block(jj, v0, vm, a, b, simd),
                 }
+                let x = &mut state[channels.first[c] + jj][block.clone()];
+                dispatch(simd, GateStep { x, a, b, dt });
             }
-            // Voltage, with the step-start gates (in g and j).
-            let v = &mut state[0][block];
-            let dt_over_c = dt / (m.c_m * area);
-            dispatch(simd, VoltageStep { v, g, j, dt_over_c });
-        });
-    }
+        }
+        // Voltage, with the step-start gates (in g and j).
+        let v = &mut state[0][block];
+        let dt_over_c = dt / (m.c_m * area);
+        dispatch(simd, VoltageStep { v, g, j, dt_over_c });
+    });
 }
 
 #[cfg(test)]
