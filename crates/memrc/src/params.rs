@@ -73,6 +73,17 @@ impl ParamInfo {
         format!("{lo}{}, {}{hi}", fmt_bound(self.min), fmt_bound(self.max))
     }
 
+    /// What the parameter accepts, for messages: `finite and > 0` (a lower bound only) or
+    /// `finite, within [-1, 1] V`.
+    pub fn expected(&self) -> String {
+        if self.max.is_infinite() {
+            let op = if self.min_exclusive { ">" } else { ">=" };
+            format!("finite and {op} {}", fmt_bound(self.min))
+        } else {
+            format!("finite, within {} {}", self.range_text(), self.unit)
+        }
+    }
+
     /// Checks one value against this parameter's finiteness and range.
     pub fn check(&self, element: &str, value: f64) -> Result<f64, ModelError> {
         if !value.is_finite() {
@@ -108,6 +119,121 @@ fn fmt_bound(x: f64) -> String {
     } else {
         format!("{x}")
     }
+}
+
+/// A struct of `f64` parameters whose one source of truth is its [`ParamInfo`] table:
+/// names, units, defaults and ranges; validation, the setters by name that model files use,
+/// and the documentation all read it. Declared with [`param_struct!`](crate::param_struct),
+/// which writes the fields and the table from one list, so that they cannot drift.
+pub trait Parameters: Sized + Copy {
+    /// The kind, for messages (`"traub-miles"`).
+    const KIND: &'static str;
+    /// The parameters, in field order.
+    const PARAMS: &'static [ParamInfo];
+
+    /// The value of parameter `index` (in table order) \[SI\]; NaN past the end.
+    fn value(&self, index: usize) -> f64;
+
+    /// The field of parameter `index`, if there is one.
+    fn value_mut(&mut self, index: usize) -> Option<&mut f64>;
+
+    /// The value of the parameter called `name` \[SI\].
+    fn get(&self, name: &str) -> Option<f64> {
+        Self::PARAMS
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| self.value(i))
+    }
+
+    /// Sets the parameter called `name`, checked against its range; an unknown name is an
+    /// error with the closest known name.
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ModelError> {
+        let Some(i) = Self::PARAMS.iter().position(|p| p.name == name) else {
+            return Err(ModelError::UnknownParam {
+                element: Self::KIND.to_string(),
+                param: name.to_string(),
+                suggestion: suggest(name, Self::PARAMS.iter().map(|p| p.name)),
+            });
+        };
+        let checked = Self::PARAMS[i].check(Self::KIND, value)?;
+        if let Some(slot) = self.value_mut(i) {
+            *slot = checked;
+        }
+        Ok(())
+    }
+
+    /// The first parameter outside its range (or NaN), with its table entry and value.
+    fn first_invalid(&self) -> Option<(&'static ParamInfo, f64)> {
+        Self::PARAMS
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, self.value(i)))
+            .find(|(p, v)| p.check(Self::KIND, *v).is_err())
+    }
+}
+
+/// Declares a struct of `f64` parameters and its [`Parameters`] table from one list: each
+/// field's name is its parameter name, and its unit, range, default and meaning are written
+/// once.
+///
+/// ```ignore
+/// param_struct! {
+///     /// Doc of the struct.
+///     pub struct Membrane("membrane") {
+///         area: "m^2", positive(f64::INFINITY) = 2e-8, "membrane area";
+///         e_leak: "V", new(-1.0, 1.0) = -0.054387, "leak reversal potential";
+///     }
+/// }
+/// ```
+///
+/// `positive(max)` is the range `(0, max]`, `new(min, max)` the range `[min, max]`
+/// ([`ParamInfo::positive`], [`ParamInfo::new`]). The struct gets `pub` fields documented with
+/// meaning and unit, `DEFAULTS` (a `const`) and `Default`.
+#[macro_export]
+macro_rules! param_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident($kind:literal) {
+            $($field:ident: $unit:literal, $ctor:ident($($bound:expr),*) = $default:expr, $doc:literal;)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        $vis struct $name {
+            $(
+                #[doc = concat!($doc, " \\[", $unit, "\\].")]
+                pub $field: f64,
+            )*
+        }
+
+        impl $name {
+            /// Every parameter at its default (the table's).
+            pub const DEFAULTS: Self = Self { $($field: $default,)* };
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::DEFAULTS
+            }
+        }
+
+        impl $crate::params::Parameters for $name {
+            const KIND: &'static str = $kind;
+            const PARAMS: &'static [$crate::params::ParamInfo] = &[
+                $($crate::params::ParamInfo::$ctor(
+                    stringify!($field), $unit, $default, $($bound,)* $doc
+                ),)*
+            ];
+
+            fn value(&self, index: usize) -> f64 {
+                [$(self.$field,)*].get(index).copied().unwrap_or(f64::NAN)
+            }
+
+            fn value_mut(&mut self, index: usize) -> Option<&mut f64> {
+                [$(&mut self.$field,)*].into_iter().nth(index)
+            }
+        }
+    };
 }
 
 /// A full set of parameter values for one element kind, in the order of its [`ParamInfo`] table,

@@ -5,9 +5,9 @@
 //! \[A/m²\] (1 µF/cm² = 0.01 F/m², 1 mS/cm² = 10 S/m², 1 µA/cm² = 0.01 A/m²).
 
 use super::{CircuitBuilder, NodeId, Terminal};
-use crate::element::Element;
-use crate::element::channel::hh::{HhPotassium, HhSodium, Leak};
+use crate::element::channel::hh::{C_M, HhPotassium, HhSodium, Leak};
 use crate::element::expr::{ExprChannel, ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use crate::element::{Element, KindInfo};
 use crate::error::ModelError;
 
 /// Parameters of the classic Hodgkin–Huxley membrane (modern −65 mV convention; Hodgkin and
@@ -31,15 +31,17 @@ pub struct HhParams {
 }
 
 impl Default for HhParams {
+    /// The catalogue channels `hh-na`, `hh-k` and `leak` at their defaults, 1 µF/cm².
     fn default() -> Self {
+        let default = |kind: &KindInfo, k: usize| kind.params[k].default;
         Self {
-            c: 0.01,
-            g_na: 1200.0,
-            g_k: 360.0,
-            g_l: 3.0,
-            e_na: 0.050,
-            e_k: -0.077,
-            e_l: -0.054387,
+            c: C_M,
+            g_na: default(&HhSodium::KIND, 0),
+            g_k: default(&HhPotassium::KIND, 0),
+            g_l: default(&Leak::KIND, 0),
+            e_na: default(&HhSodium::KIND, 1),
+            e_k: default(&HhPotassium::KIND, 1),
+            e_l: default(&Leak::KIND, 1),
         }
     }
 }

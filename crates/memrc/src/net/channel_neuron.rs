@@ -4,47 +4,37 @@
 
 use super::NetError;
 use super::model::{NeuronModel, SynapticInput, VariableInfo};
+use crate::element::KindInfo;
+use crate::element::channel::hh::{C_M, Leak};
 use crate::element::expr::{ExprChannel, ExprChannelSpec};
 use crate::element::mechanism::Mechanism;
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::cell::RefCell;
 use std::ops::Range;
 
-/// The passive part of an [`ChannelNeuron`]: area, specific capacitance and leak.
-///
-/// | field | unit | default ([`Membrane::classic_hh`]) |
-/// |---|---|---|
-/// | `area` | m² | 2e-8 (20000 µm²) |
-/// | `c_m` | F/m² | 1e-2 (1 µF/cm²) |
-/// | `g_leak` | S/m² | 3 (0.3 mS/cm²) |
-/// | `e_leak` | V | −0.054387 |
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Membrane {
-    /// Membrane area \[m²\]; channel and leak densities are multiplied by it.
-    pub area: f64,
-    /// Specific capacitance \[F/m²\].
-    pub c_m: f64,
-    /// Leak conductance density \[S/m²\].
-    pub g_leak: f64,
-    /// Leak reversal \[V\].
-    pub e_leak: f64,
-}
-
-impl Membrane {
-    /// The membrane of [`HodgkinHuxley::classic`](super::HodgkinHuxley::classic) (table above).
-    pub fn classic_hh() -> Self {
-        Self {
-            area: 20_000e-12,
-            c_m: 1e-2,
-            g_leak: 3.0,
-            e_leak: -0.054_387,
-        }
+crate::param_struct! {
+    /// The passive part of a [`ChannelNeuron`]: area, specific capacitance and leak. The
+    /// defaults ([`Membrane::classic_hh`]) are the classic Hodgkin–Huxley membrane (the
+    /// catalogue's `leak` channel, 1 µF/cm²) on the 20000 µm² of COBAHH.
+    pub struct Membrane("conductance") {
+        area: "m^2", positive(f64::INFINITY) = AREA,
+            "membrane area (channel and leak densities are multiplied by it)";
+        c_m: "F/m^2", positive(f64::INFINITY) = C_M, "specific capacitance";
+        g_leak: "S/m^2", positive(f64::INFINITY) = LEAK.params[0].default,
+            "leak conductance density";
+        e_leak: "V", new(-1.0, 1.0) = LEAK.params[1].default, "leak reversal potential";
     }
 }
 
-impl Default for Membrane {
-    fn default() -> Self {
-        Self::classic_hh()
+/// Membrane area of the built-in network models \[m²\]: 20000 µm², Brian2's COBAHH example.
+pub const AREA: f64 = 20_000e-12;
+
+const LEAK: KindInfo = Leak::KIND;
+
+impl Membrane {
+    /// The membrane of [`HodgkinHuxley::classic`](super::HodgkinHuxley::classic).
+    pub fn classic_hh() -> Self {
+        Self::DEFAULTS
     }
 }
 
@@ -270,21 +260,7 @@ impl NeuronModel for ChannelNeuron {
     }
 
     fn validate(&self) -> Result<(), NetError> {
-        let m = &self.membrane;
-        let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("conductance {name}"),
-            value,
-            expected,
-        };
-        for (name, value) in [("area", m.area), ("c_m", m.c_m), ("g_leak", m.g_leak)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(bad(name, value, "finite and > 0"));
-            }
-        }
-        if !(m.e_leak.is_finite() && m.e_leak.abs() <= 1.0) {
-            return Err(bad("e_leak", m.e_leak, "finite, within [-1, 1] V"));
-        }
-        Ok(())
+        super::model::check_parameters(&self.membrane)
     }
 
     /// Gates not initialised explicitly start at their steady state at their neuron's `v`.

@@ -36,6 +36,7 @@ use super::NetError;
 use super::connect::{Csr, TAG_WEIGHT, stream, uniform};
 use super::spec::{Connectivity, Delay, ProjectionSpec, Weight};
 use crate::element::synapse::{KineticSynapse, SynapseKinetics};
+use crate::params::{ParamInfo, Parameters};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Parameters of the first-order kinetic synapse (module docs; SI units). The maximal
@@ -63,21 +64,20 @@ impl Kinetic {
     /// `V_p = 2 mV`, `K_p = 5 mV`, `E_syn = 0`). With the presynaptic membrane depolarised `s`
     /// rises towards `α T/(α T + β) ≈ 0.85`.
     pub fn ampa() -> Self {
-        let default = |name: &str| {
-            KineticSynapse::KIND
-                .params
-                .iter()
-                .find(|p| p.name == name)
-                .map_or(f64::NAN, |p| p.default)
+        let mut k = Self {
+            alpha: 0.0,
+            beta: 0.0,
+            t_max: 0.0,
+            v_p: 0.0,
+            k_p: 0.0,
+            e_syn: 0.0,
         };
-        Self {
-            alpha: default("alpha"),
-            beta: default("beta"),
-            t_max: default("t_max"),
-            v_p: default("v_p"),
-            k_p: default("k_p"),
-            e_syn: default("e_syn"),
+        for (i, p) in Self::PARAMS.iter().enumerate() {
+            if let Some(x) = k.value_mut(i) {
+                *x = p.default;
+            }
         }
+        k
     }
 
     /// The state equation: the `synapse` element's ([`SynapseKinetics`]).
@@ -98,28 +98,45 @@ impl Kinetic {
         self.kinetics().step(s, v_pre, dt)
     }
 
+    /// Checks the parameters against the `synapse` element's table.
     fn validate(&self, projection: &str) -> Result<(), NetError> {
-        let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("projection '{projection}' kinetic {name}"),
-            value,
-            expected,
-        };
-        for (name, value) in [
-            ("alpha", self.alpha),
-            ("beta", self.beta),
-            ("t_max", self.t_max),
-            ("k_p", self.k_p),
-        ] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(bad(name, value, "finite and > 0"));
-            }
+        match self.first_invalid() {
+            None => Ok(()),
+            Some((info, value)) => Err(NetError::BadParameter {
+                what: format!("projection '{projection}' kinetic {}", info.name),
+                value,
+                expected: info.expected().into(),
+            }),
         }
-        for (name, value) in [("v_p", self.v_p), ("e_syn", self.e_syn)] {
-            if !(value.is_finite() && value.abs() <= 1.0) {
-                return Err(bad(name, value, "finite, within [-1, 1] V"));
-            }
-        }
-        Ok(())
+    }
+}
+
+/// The parameters of [`Kinetic`] are those of the `synapse` element ([`KineticSynapse::KIND`])
+/// but its `gbar` (a kinetic projection's weight), with the same units, defaults and ranges.
+impl Parameters for Kinetic {
+    const KIND: &'static str = "kinetic";
+    const PARAMS: &'static [ParamInfo] = KineticSynapse::KIND.params.split_at(1).1;
+
+    fn value(&self, index: usize) -> f64 {
+        [
+            self.e_syn, self.alpha, self.beta, self.t_max, self.v_p, self.k_p,
+        ]
+        .get(index)
+        .copied()
+        .unwrap_or(f64::NAN)
+    }
+
+    fn value_mut(&mut self, index: usize) -> Option<&mut f64> {
+        [
+            &mut self.e_syn,
+            &mut self.alpha,
+            &mut self.beta,
+            &mut self.t_max,
+            &mut self.v_p,
+            &mut self.k_p,
+        ]
+        .into_iter()
+        .nth(index)
     }
 }
 
@@ -240,7 +257,7 @@ pub(crate) fn check(p: &ProjectionSpec) -> Result<(), NetError> {
         return Err(NetError::BadParameter {
             what: format!("projection '{}' delay", p.name),
             value,
-            expected: "0 (kinetic synapses and gap junctions act without delay)",
+            expected: "0 (kinetic synapses and gap junctions act without delay)".into(),
         });
     }
     Ok(())

@@ -345,7 +345,7 @@ impl Network {
             return Err(NetError::BadParameter {
                 what: "run duration".into(),
                 value: duration,
-                expected: "finite and >= 0 s",
+                expected: "finite and >= 0 s".into(),
             });
         }
         let steps = (duration / self.dt).round() as u64;

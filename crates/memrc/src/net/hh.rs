@@ -2,15 +2,17 @@
 //! network engine.
 
 use super::NetError;
-use super::channel_neuron::{Channels, Membrane, advance_channels};
+use super::channel_neuron::{AREA, Channels, Membrane, advance_channels};
 use super::model::{NeuronModel, SynapticInput, VariableInfo};
+use crate::element::KindInfo;
 use crate::element::channel::GateKinetics;
-use crate::element::channel::hh::{H_GATE, HhPotassium, HhSodium, M_GATE, N_GATE};
+use crate::element::channel::hh::{C_M, H_GATE, HhPotassium, HhSodium, Leak, M_GATE, N_GATE};
 use crate::element::mechanism::{GatedChannel, Mechanism};
 use crate::simd::SimdLevel;
 use std::borrow::Cow;
 use std::ops::Range;
 
+crate::param_struct! {
 /// The classic Hodgkin–Huxley (1952) squid-axon neuron in the modern −65 mV convention, with
 /// the rates of [`crate::element::channel::hh`], in SI units with absolute conductances
 /// `ḡ·area`:
@@ -39,39 +41,32 @@ use std::ops::Range;
 /// [`GateKinetics::coefficients_block`] with the branch-free [`exp`](crate::simd::exp)
 /// (vectorised on the AVX2+FMA path).
 ///
-/// | field | unit | classic |
-/// |---|---|---|
-/// | `area` | m² | 2e-8 (20000 µm², as COBAHH) |
-/// | `c_m` | F/m² | 1e-2 (1 µF/cm²) |
-/// | `g_leak`, `e_leak` | S/m², V | 3 (0.3 mS/cm²), −0.054387 |
-/// | `g_na`, `e_na` | S/m², V | 1200 (120 mS/cm²), 0.050 |
-/// | `g_k`, `e_k` | S/m², V | 360 (36 mS/cm²), −0.077 |
-///
-/// These are [`crate::circuit::neuron::HhParams::default`]; the membrane rests at
-/// −64.99637933 mV (gates at their steady states there).
+/// The parameters are the catalogue's channels at their defaults: `hh-na`, `hh-k` and `leak`
+/// (120 and 36 mS/cm², 50, −77 mV; 0.3 mS/cm² at −54.387 mV), 1 µF/cm², on the 20000 µm² of
+/// COBAHH; the circuit path's [`crate::circuit::neuron::HhParams::default`] is the same
+/// membrane. It rests at −64.99637933 mV (gates at their steady states there).
 ///
 /// Variables: `v` \[V\], `m`, `h`, `n` \[1\], `i_ext` \[A\] (a constant injected current,
 /// default 0). Default initial values: `v = −65 mV` and the gates at their steady states
 /// `α/(α + β)` at −65 mV.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HodgkinHuxley {
-    /// Membrane area \[m²\].
-    pub area: f64,
-    /// Specific capacitance \[F/m²\].
-    pub c_m: f64,
-    /// Leak conductance density \[S/m²\].
-    pub g_leak: f64,
-    /// Leak reversal \[V\].
-    pub e_leak: f64,
-    /// Sodium maximal conductance density \[S/m²\].
-    pub g_na: f64,
-    /// Sodium reversal \[V\].
-    pub e_na: f64,
-    /// Potassium maximal conductance density \[S/m²\].
-    pub g_k: f64,
-    /// Potassium reversal \[V\].
-    pub e_k: f64,
+    pub struct HodgkinHuxley("hh") {
+        area: "m^2", positive(f64::INFINITY) = AREA, "membrane area";
+        c_m: "F/m^2", positive(f64::INFINITY) = C_M, "specific capacitance";
+        g_leak: "S/m^2", positive(f64::INFINITY) = LEAK.params[0].default,
+            "leak conductance density";
+        e_leak: "V", new(-1.0, 1.0) = LEAK.params[1].default, "leak reversal potential";
+        g_na: "S/m^2", new(0.0, f64::INFINITY) = NA.params[0].default,
+            "sodium maximal conductance density";
+        e_na: "V", new(-1.0, 1.0) = NA.params[1].default, "sodium reversal potential";
+        g_k: "S/m^2", new(0.0, f64::INFINITY) = K.params[0].default,
+            "potassium maximal conductance density";
+        e_k: "V", new(-1.0, 1.0) = K.params[1].default, "potassium reversal potential";
+    }
 }
+
+const NA: KindInfo = HhSodium::KIND;
+const K: KindInfo = HhPotassium::KIND;
+const LEAK: KindInfo = Leak::KIND;
 
 impl HodgkinHuxley {
     /// The state variables (those of [`TraubMiles`](super::TraubMiles)).
@@ -80,24 +75,9 @@ impl HodgkinHuxley {
     /// Default initial voltage \[V\].
     pub const V_INIT: f64 = -0.065;
 
-    /// The classic parameters (table above).
+    /// The classic parameters (the table's defaults).
     pub fn classic() -> Self {
-        Self {
-            area: 20_000e-12,
-            c_m: 1e-2,
-            g_leak: 3.0,
-            e_leak: -0.054_387,
-            g_na: 1200.0,
-            e_na: 0.050,
-            g_k: 360.0,
-            e_k: -0.077,
-        }
-    }
-}
-
-impl Default for HodgkinHuxley {
-    fn default() -> Self {
-        Self::classic()
+        Self::DEFAULTS
     }
 }
 
@@ -161,35 +141,7 @@ impl NeuronModel for HodgkinHuxley {
     }
 
     fn validate(&self) -> Result<(), NetError> {
-        let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("hh {name}"),
-            value,
-            expected,
-        };
-        for (name, value) in [
-            ("area", self.area),
-            ("c_m", self.c_m),
-            ("g_leak", self.g_leak),
-        ] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(bad(name, value, "finite and > 0"));
-            }
-        }
-        for (name, value) in [("g_na", self.g_na), ("g_k", self.g_k)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(bad(name, value, "finite and >= 0"));
-            }
-        }
-        for (name, value) in [
-            ("e_leak", self.e_leak),
-            ("e_na", self.e_na),
-            ("e_k", self.e_k),
-        ] {
-            if !(value.is_finite() && value.abs() <= 1.0) {
-                return Err(bad(name, value, "finite, within [-1, 1] V"));
-            }
-        }
-        Ok(())
+        super::model::check_parameters(self)
     }
 
     fn advance(

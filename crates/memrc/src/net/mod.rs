@@ -136,7 +136,7 @@ pub enum NetError {
         /// Value given (SI).
         value: f64,
         /// What is accepted.
-        expected: &'static str,
+        expected: std::borrow::Cow<'static, str>,
     },
     /// A neuron index (list connectivity, recording, initial values) is out of range.
     #[error("{what}: index {index} out of range for size {size}")]

@@ -10,9 +10,12 @@
 //! vectorisable `exp` for their kernels.
 
 use super::NetError;
-use super::channel_neuron::Membrane;
+use super::channel_neuron::{AREA, Membrane};
+use crate::element::KindInfo;
+use crate::element::channel::hh::C_M;
 use crate::element::channel::traub::{TraubPotassium, TraubSodium, potassium_gate, sodium_gates};
 use crate::element::mechanism::{GatedChannel, Mechanism};
+use crate::params::Parameters;
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp, linoid_series};
 use std::borrow::Cow;
 use std::fmt::Debug;
@@ -49,6 +52,19 @@ impl VariableInfo {
             unit: Cow::Owned(unit.into()),
             doc: Cow::Owned(doc.into()),
         }
+    }
+}
+
+/// Checks a model's parameters against their table ([`Parameters`]): the first one outside
+/// its range, or NaN, is a [`NetError::BadParameter`] naming the model and the parameter.
+pub fn check_parameters<P: Parameters>(p: &P) -> Result<(), NetError> {
+    match p.first_invalid() {
+        None => Ok(()),
+        Some((info, value)) => Err(NetError::BadParameter {
+            what: format!("{} {}", P::KIND, info.name),
+            value,
+            expected: info.expected().into(),
+        }),
     }
 }
 
@@ -99,6 +115,7 @@ pub trait NeuronModel: Debug + Send + Sync {
     );
 }
 
+crate::param_struct! {
 /// The Traub–Miles Hodgkin–Huxley neuron of Brian2's COBAHH example (Brette et al. 2007,
 /// benchmark 3), in SI units, with absolute conductances `ḡ·area`:
 ///
@@ -127,37 +144,28 @@ pub trait NeuronModel: Debug + Send + Sync {
 /// (truncation `< 2e-18`) and the quotient elsewhere (cancellation `≲ 5e-15` relative), chosen
 /// by a select, not a branch.
 ///
-/// | field | unit | COBAHH |
-/// |---|---|---|
-/// | `area` | m² | 2e-8 (20000 µm²) |
-/// | `c_m` | F/m² | 1e-2 (1 µF/cm²) |
-/// | `g_leak`, `e_leak` | S/m², V | 0.5 (5e-5 S/cm²), −0.060 |
-/// | `g_na`, `e_na` | S/m², V | 1000 (100 mS/cm²), 0.050 |
-/// | `g_k`, `e_k` | S/m², V | 300 (30 mS/cm²), −0.090 |
-/// | `v_t` | V | −0.063 |
+/// The parameters are those of Brian2's COBAHH example: the catalogue channels `traub-na`
+/// and `traub-k` at their defaults (`ḡ_Na` 100 mS/cm², `E_Na` 50 mV, `ḡ_K` 30 mS/cm², `E_K`
+/// −90 mV, `V_T` −63 mV) with a leak of 0.05 mS/cm² at −60 mV, 1 µF/cm² and 20000 µm².
 ///
 /// Variables: `v` \[V\], `m`, `h`, `n` \[1\], `i_ext` \[A\] (a constant injected current, default 0).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TraubMiles {
-    /// Membrane area \[m²\].
-    pub area: f64,
-    /// Specific capacitance \[F/m²\].
-    pub c_m: f64,
-    /// Leak conductance density \[S/m²\].
-    pub g_leak: f64,
-    /// Leak reversal \[V\].
-    pub e_leak: f64,
-    /// Sodium maximal conductance density \[S/m²\].
-    pub g_na: f64,
-    /// Sodium reversal \[V\].
-    pub e_na: f64,
-    /// Potassium maximal conductance density \[S/m²\].
-    pub g_k: f64,
-    /// Potassium reversal \[V\].
-    pub e_k: f64,
-    /// Threshold shift `V_T` of the rates \[V\].
-    pub v_t: f64,
+    pub struct TraubMiles("traub-miles") {
+        area: "m^2", positive(f64::INFINITY) = AREA, "membrane area";
+        c_m: "F/m^2", positive(f64::INFINITY) = C_M, "specific capacitance";
+        g_leak: "S/m^2", positive(f64::INFINITY) = 0.5, "leak conductance density";
+        e_leak: "V", new(-1.0, 1.0) = -0.060, "leak reversal potential";
+        g_na: "S/m^2", new(0.0, f64::INFINITY) = NA.params[0].default,
+            "sodium maximal conductance density";
+        e_na: "V", new(-1.0, 1.0) = NA.params[1].default, "sodium reversal potential";
+        g_k: "S/m^2", new(0.0, f64::INFINITY) = K.params[0].default,
+            "potassium maximal conductance density";
+        e_k: "V", new(-1.0, 1.0) = K.params[1].default, "potassium reversal potential";
+        v_t: "V", new(-1.0, 1.0) = NA.params[2].default, "threshold shift V_T of the rates";
+    }
 }
+
+const NA: KindInfo = TraubSodium::KIND;
+const K: KindInfo = TraubPotassium::KIND;
 
 impl TraubMiles {
     /// The state variables.
@@ -169,19 +177,9 @@ impl TraubMiles {
         VariableInfo::fixed("i_ext", "A", "injected current (constant during a run)"),
     ];
 
-    /// The parameters of Brian2's COBAHH example (table above).
+    /// The parameters of Brian2's COBAHH example (the table's defaults).
     pub fn cobahh() -> Self {
-        Self {
-            area: 20_000e-12,
-            c_m: 1e-2,
-            g_leak: 0.5,
-            e_leak: -0.060,
-            g_na: 1000.0,
-            e_na: 0.050,
-            g_k: 300.0,
-            e_k: -0.090,
-            v_t: -0.063,
-        }
+        Self::DEFAULTS
     }
 }
 
@@ -219,12 +217,6 @@ impl TraubMiles {
                 e_rev: self.e_k,
             }),
         ]
-    }
-}
-
-impl Default for TraubMiles {
-    fn default() -> Self {
-        Self::cobahh()
     }
 }
 
@@ -363,44 +355,7 @@ impl NeuronModel for TraubMiles {
     }
 
     fn validate(&self) -> Result<(), NetError> {
-        let positive = [
-            ("area", self.area),
-            ("c_m", self.c_m),
-            ("g_leak", self.g_leak),
-        ];
-        for (name, value) in positive {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
-                    value,
-                    expected: "finite and > 0",
-                });
-            }
-        }
-        for (name, value) in [("g_na", self.g_na), ("g_k", self.g_k)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
-                    value,
-                    expected: "finite and >= 0",
-                });
-            }
-        }
-        for (name, value) in [
-            ("e_leak", self.e_leak),
-            ("e_na", self.e_na),
-            ("e_k", self.e_k),
-            ("v_t", self.v_t),
-        ] {
-            if !(value.is_finite() && value.abs() <= 1.0) {
-                return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
-                    value,
-                    expected: "finite, within [-1, 1] V",
-                });
-            }
-        }
-        Ok(())
+        check_parameters(self)
     }
 
     fn advance(

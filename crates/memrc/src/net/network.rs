@@ -167,7 +167,7 @@ fn bad(what: impl Into<String>, value: f64, expected: &'static str) -> NetError 
     NetError::BadParameter {
         what: what.into(),
         value,
-        expected,
+        expected: expected.into(),
     }
 }
 

@@ -23,6 +23,10 @@ use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
+/// Specific membrane capacitance of the squid axon, 1 µF/cm² \[F/m²\] (Hodgkin and Huxley
+/// 1952), the paper's Example 4.
+pub const C_M: f64 = 1e-2;
+
 const SOURCE: &str =
     "A. L. Hodgkin and A. F. Huxley, J. Physiol. 117:500-544 (1952); modern -65 mV convention";
 
