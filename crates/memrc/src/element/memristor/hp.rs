@@ -1,7 +1,7 @@
 //! The HP/Strukov linear ion-drift memristor with the usual window functions.
 
-use super::clamp_unit;
-use crate::element::{Element, ElementJacobian, KindInfo, StateInfo};
+use super::{clamp_unit, resistance_range};
+use crate::element::{Element, ElementJacobian, KindInfo, StateInfo, extend_params};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
@@ -91,24 +91,24 @@ impl Window {
 /// returns to `x0` after every period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpMemristor {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     r_on: f64,
     r_off: f64,
-    d: f64,
-    mu_v: f64,
-    x0: f64,
     /// `μ_v R_on / D²` \[1/C\].
     k: f64,
+    x0: f64,
     window: Window,
 }
 
-const R_ON: ParamInfo = ParamInfo::positive(
+pub(crate) const R_ON: ParamInfo = ParamInfo::positive(
     "r_on",
     "Ohm",
     100.0,
     f64::INFINITY,
     "resistance of the fully doped device (x = 1)",
 );
-const R_OFF: ParamInfo = ParamInfo::positive(
+pub(crate) const R_OFF: ParamInfo = ParamInfo::positive(
     "r_off",
     "Ohm",
     16e3,
@@ -116,9 +116,9 @@ const R_OFF: ParamInfo = ParamInfo::positive(
     "resistance of the undoped device (x = 0)",
 );
 const D: ParamInfo = ParamInfo::positive("d", "m", 10e-9, f64::INFINITY, "film thickness");
-const MU_V: ParamInfo =
+pub(crate) const MU_V: ParamInfo =
     ParamInfo::positive("mu_v", "m^2/(V s)", 1e-14, f64::INFINITY, "dopant mobility");
-const X0: ParamInfo = ParamInfo::new(
+pub(crate) const X0: ParamInfo = ParamInfo::new(
     "x0",
     "1",
     0.1,
@@ -126,12 +126,16 @@ const X0: ParamInfo = ParamInfo::new(
     1.0,
     "initial normalised doped width w/D",
 );
-const P: ParamInfo = ParamInfo::new("p", "1", 2.0, 1.0, 100.0, "window exponent (integer)");
+pub(crate) const P: ParamInfo =
+    ParamInfo::new("p", "1", 2.0, 1.0, 100.0, "window exponent (integer)");
 const J: ParamInfo = ParamInfo::positive("j", "1", 1.0, f64::INFINITY, "Prodromakis window scale");
 
-const PARAMS_NONE: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0];
-const PARAMS_P: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0, P];
-const PARAMS_PJ: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0, P, J];
+/// The table of `hp`; every window variant extends it.
+const PARAMS: [ParamInfo; 5] = [R_ON, R_OFF, D, MU_V, X0];
+/// `hp` plus the window exponent (`hp-joglekar`, `hp-biolek`).
+const PARAMS_P: [ParamInfo; 6] = extend_params(&PARAMS, &[P]);
+/// `hp-joglekar`'s table plus the Prodromakis scale (`hp-prodromakis`).
+const PARAMS_PJ: [ParamInfo; 7] = extend_params(&PARAMS_P, &[J]);
 
 const STATES: &[StateInfo] = &[StateInfo {
     name: "x",
@@ -139,55 +143,63 @@ const STATES: &[StateInfo] = &[StateInfo {
     doc: "normalised width of the doped region, w/D in [0, 1]",
 }];
 
-const SOURCE: &str = "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008";
-
-const fn kind(
-    name: &'static str,
-    summary: &'static str,
-    source: &'static str,
-    params: &'static [ParamInfo],
-) -> KindInfo {
-    KindInfo {
-        name,
-        summary,
-        source,
-        ports: 1,
-        states: STATES,
-        params,
-        conductance_unit: "S",
-        current_unit: "A",
-    }
-}
-
 impl HpMemristor {
     /// Catalogue description of `"hp"` (no window, clamped state).
-    pub const KIND: KindInfo = kind(
-        "hp",
-        "HP/Strukov linear ion drift, state clamped to [0, 1]",
-        SOURCE,
-        PARAMS_NONE,
-    );
+    pub const KIND: KindInfo = KindInfo {
+        name: "hp",
+        summary: "HP/Strukov linear ion drift, state clamped to [0, 1]",
+        source: "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008",
+        ports: 1,
+        states: STATES,
+        params: &PARAMS,
+        conductance_unit: "S",
+        current_unit: "A",
+    };
     /// Catalogue description of `"hp-joglekar"`.
-    pub const KIND_JOGLEKAR: KindInfo = kind(
+    pub const KIND_JOGLEKAR: KindInfo = Self::windowed(
         "hp-joglekar",
         "HP/Strukov linear ion drift with the Joglekar window 1 - (2x - 1)^(2p)",
         "Strukov et al., Nature 453, 2008; window: Y. N. Joglekar, S. J. Wolf, The elusive memristor, Eur. J. Phys. 30, 661-675, 2009",
-        PARAMS_P,
+        &PARAMS_P,
     );
     /// Catalogue description of `"hp-biolek"`.
-    pub const KIND_BIOLEK: KindInfo = kind(
+    pub const KIND_BIOLEK: KindInfo = Self::windowed(
         "hp-biolek",
         "HP/Strukov linear ion drift with the Biolek window 1 - (x - stp(-i))^(2p)",
         "Strukov et al., Nature 453, 2008; window: Z. Biolek, D. Biolek, V. Biolkova, SPICE model of memristor with nonlinear dopant drift, Radioengineering 18(2), 210-214, 2009",
-        PARAMS_P,
+        &PARAMS_P,
     );
     /// Catalogue description of `"hp-prodromakis"`.
-    pub const KIND_PRODROMAKIS: KindInfo = kind(
+    pub const KIND_PRODROMAKIS: KindInfo = Self::windowed(
         "hp-prodromakis",
         "HP/Strukov linear ion drift with the Prodromakis window j (1 - ((x - 1/2)^2 + 3/4)^p)",
         "Strukov et al., Nature 453, 2008; window: T. Prodromakis, B. P. Peh, C. Papavassiliou, C. Toumazou, A versatile memristor model with nonlinear dopant kinetics, IEEE Trans. Electron Devices 58(9), 3099-3105, 2011",
-        PARAMS_PJ,
+        &PARAMS_PJ,
     );
+
+    /// A window variant derived from [`Self::KIND`]: the same ports, states and units, its own
+    /// name, summary and source, and a table that extends `hp`'s (checked at compile time).
+    const fn windowed(
+        name: &'static str,
+        summary: &'static str,
+        source: &'static str,
+        params: &'static [ParamInfo],
+    ) -> KindInfo {
+        let base = Self::KIND.params;
+        assert!(params.len() > base.len());
+        let mut k = 0;
+        while k < base.len() {
+            assert!(params[k].default == base[k].default);
+            k += 1;
+        }
+        KindInfo {
+            name,
+            summary,
+            source,
+            params,
+            ..Self::KIND
+        }
+    }
 
     /// Builds the variant named by the parameter set's element (`hp`, `hp-joglekar`,
     /// `hp-biolek`, `hp-prodromakis`); checks `r_on < r_off` and that `p` is an integer.
@@ -216,13 +228,8 @@ impl HpMemristor {
                 );
             }
         };
-        let (r_on, r_off) = (params.get("r_on"), params.get("r_off"));
-        if r_on >= r_off {
-            return Err(params.inconsistent(format!(
-                "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
-            )));
-        }
-        let (d, mu_v, x0) = (params.get("d"), params.get("mu_v"), params.get("x0"));
+        let (r_on, r_off) = resistance_range(params)?;
+        let (d, mu_v) = (params.get("d"), params.get("mu_v"));
         let k = mu_v * r_on / (d * d);
         if !k.is_finite() {
             return Err(params.inconsistent(format!(
@@ -230,12 +237,11 @@ impl HpMemristor {
             )));
         }
         Ok(Self {
+            params: params.clone(),
             r_on,
             r_off,
-            d,
-            mu_v,
-            x0,
             k,
+            x0: params.get("x0"),
             window,
         })
     }
@@ -277,19 +283,7 @@ impl Element for HpMemristor {
     }
 
     fn param_values(&self) -> Vec<(&'static str, f64)> {
-        let mut out = vec![
-            ("r_on", self.r_on),
-            ("r_off", self.r_off),
-            ("d", self.d),
-            ("mu_v", self.mu_v),
-            ("x0", self.x0),
-        ];
-        match self.window {
-            Window::None => {}
-            Window::Joglekar { p } | Window::Biolek { p } => out.push(("p", f64::from(p))),
-            Window::Prodromakis { p, j } => out.extend([("p", f64::from(p)), ("j", j)]),
-        }
-        out
+        self.params.pairs()
     }
 
     fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
@@ -326,10 +320,11 @@ impl Element for HpMemristor {
 mod tests {
     use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
     use super::*;
+    use crate::element::with_overrides;
     use crate::error::ModelError;
 
     fn make(kind: &'static KindInfo, ov: &[(&str, f64)]) -> Result<HpMemristor, ModelError> {
-        HpMemristor::new(&ParamSet::with_overrides(kind.name, kind.params, ov)?)
+        with_overrides(kind, ov, HpMemristor::new)
     }
 
     const KINDS: [&KindInfo; 4] = [

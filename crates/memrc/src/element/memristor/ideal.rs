@@ -187,10 +187,11 @@ impl Element for IdealMemristor {
 mod tests {
     use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
     use super::*;
+    use crate::element::with_overrides;
     use std::f64::consts::PI;
 
     fn default() -> IdealMemristor {
-        IdealMemristor::new(&ParamSet::defaults("ideal", PARAMS)).expect("defaults")
+        with_overrides(&IdealMemristor::KIND, &[], IdealMemristor::new).expect("defaults")
     }
 
     #[test]

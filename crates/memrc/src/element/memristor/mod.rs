@@ -17,7 +17,7 @@
 //! (`x` of HP, VTEAM, Yakopcic) are dimensionless and live in `[0, 1]`; their
 //! [`Element::project_state`](super::Element::project_state) clamps them there.
 
-mod hp;
+pub(crate) mod hp;
 mod ideal;
 mod relaxation;
 mod resistor;
@@ -31,94 +31,34 @@ pub use resistor::StaticResistor;
 pub use vteam::Vteam;
 pub use yakopcic::Yakopcic;
 
-use super::catalogue::Entry;
+use super::Entry;
 use crate::error::ModelError;
 use crate::params::ParamSet;
 
 /// Catalogue entries of this family.
-pub const CATALOGUE: &[Entry] = &[
-    Entry {
-        info: &IdealMemristor::KIND,
-        build: |ov| {
-            let k = &IdealMemristor::KIND;
-            Ok(Box::new(IdealMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND,
-        build: |ov| {
-            let k = &HpMemristor::KIND;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_JOGLEKAR,
-        build: |ov| {
-            let k = &HpMemristor::KIND_JOGLEKAR;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_BIOLEK,
-        build: |ov| {
-            let k = &HpMemristor::KIND_BIOLEK;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_PRODROMAKIS,
-        build: |ov| {
-            let k = &HpMemristor::KIND_PRODROMAKIS;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &Vteam::KIND,
-        build: |ov| {
-            let k = &Vteam::KIND;
-            Ok(Box::new(Vteam::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &Yakopcic::KIND,
-        build: |ov| {
-            let k = &Yakopcic::KIND;
-            Ok(Box::new(Yakopcic::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &StaticResistor::KIND,
-        build: |ov| {
-            let k = &StaticResistor::KIND;
-            Ok(Box::new(StaticResistor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &RelaxationMemristor::KIND,
-        build: |ov| {
-            let k = &RelaxationMemristor::KIND;
-            Ok(Box::new(RelaxationMemristor::new(
-                &ParamSet::with_overrides(k.name, k.params, ov)?,
-            )?))
-        },
-    },
+pub const CATALOGUE: &[Entry] = entries![
+    IdealMemristor::KIND => new,
+    HpMemristor::KIND => new,
+    HpMemristor::KIND_JOGLEKAR => new,
+    HpMemristor::KIND_BIOLEK => new,
+    HpMemristor::KIND_PRODROMAKIS => new,
+    Vteam::KIND => new,
+    Yakopcic::KIND => new,
+    StaticResistor::KIND => new,
+    RelaxationMemristor::KIND => new,
 ];
+
+/// The parameters `r_on` and `r_off` \[Ohm\] of a device whose resistance moves between them,
+/// checked to satisfy `r_on < r_off` (HP, VTEAM).
+fn resistance_range(params: &ParamSet) -> Result<(f64, f64), ModelError> {
+    let (r_on, r_off) = (params.get("r_on"), params.get("r_off"));
+    if r_on >= r_off {
+        return Err(params.inconsistent(format!(
+            "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
+        )));
+    }
+    Ok((r_on, r_off))
+}
 
 /// Largest polynomial degree accepted by the polynomial constructors (the coefficients are
 /// reported by [`Element::param_values`](super::Element::param_values) under the names

@@ -1,7 +1,7 @@
 //! First-order relaxation memristor: a resistor with a lagging conductance.
 
 use super::resistor::{G0, G2, StaticResistor};
-use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
+use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo, with_overrides};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
@@ -70,11 +70,11 @@ impl RelaxationMemristor {
 
     /// From a parameter set of [`Self::KIND`].
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        let resistor = StaticResistor::new(&ParamSet::with_overrides(
-            StaticResistor::KIND.name,
-            StaticResistor::KIND.params,
+        let resistor = with_overrides(
+            &StaticResistor::KIND,
             &[("g0", params.get("g0")), ("g2", params.get("g2"))],
-        )?)?;
+            StaticResistor::new,
+        )?;
         let x0 = params.get("x0");
         Ok(Self {
             resistor,
@@ -158,7 +158,7 @@ mod tests {
     use super::*;
 
     fn make(ov: &[(&str, f64)]) -> Result<RelaxationMemristor, ModelError> {
-        RelaxationMemristor::new(&ParamSet::with_overrides("relaxation", PARAMS, ov)?)
+        with_overrides(&RelaxationMemristor::KIND, ov, RelaxationMemristor::new)
     }
 
     #[test]

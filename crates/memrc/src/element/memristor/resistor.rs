@@ -195,9 +195,10 @@ impl Element for StaticResistor {
 mod tests {
     use super::super::testutil::assert_jacobian_matches_fd;
     use super::*;
+    use crate::element::with_overrides;
 
     fn default() -> StaticResistor {
-        StaticResistor::new(&ParamSet::defaults("resistor", PARAMS)).expect("defaults")
+        with_overrides(&StaticResistor::KIND, &[], StaticResistor::new).expect("defaults")
     }
 
     #[test]

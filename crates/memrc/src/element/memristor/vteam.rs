@@ -1,6 +1,6 @@
 //! The VTEAM threshold memristor model.
 
-use super::clamp_unit;
+use super::{clamp_unit, resistance_range};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -46,6 +46,8 @@ use crate::params::{ParamInfo, ParamSet};
 /// period. Starting in the middle (`x0 = 0.5`) gives a much thinner first lobe (about 1 %).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vteam {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     r_on: f64,
     r_off: f64,
     k_off: f64,
@@ -133,16 +135,13 @@ impl Vteam {
     /// Builds a VTEAM device; checks `r_on < r_off` and `v_on < 0`.
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
         let g = |k| params.get(k);
-        let (r_on, r_off, v_on) = (g("r_on"), g("r_off"), g("v_on"));
-        if r_on >= r_off {
-            return Err(params.inconsistent(format!(
-                "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
-            )));
-        }
+        let (r_on, r_off) = resistance_range(params)?;
+        let v_on = g("v_on");
         if v_on >= 0.0 {
             return Err(params.inconsistent(format!("v_on = {v_on} V must be negative")));
         }
         Ok(Self {
+            params: params.clone(),
             r_on,
             r_off,
             k_off: g("k_off"),
@@ -168,17 +167,7 @@ impl Element for Vteam {
     }
 
     fn param_values(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("r_on", self.r_on),
-            ("r_off", self.r_off),
-            ("k_off", self.k_off),
-            ("k_on", self.k_on),
-            ("alpha_off", self.alpha_off),
-            ("alpha_on", self.alpha_on),
-            ("v_off", self.v_off),
-            ("v_on", self.v_on),
-            ("x0", self.x0),
-        ]
+        self.params.pairs()
     }
 
     fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
@@ -209,9 +198,10 @@ impl Element for Vteam {
 mod tests {
     use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
     use super::*;
+    use crate::element::with_overrides;
 
     fn make(ov: &[(&str, f64)]) -> Result<Vteam, ModelError> {
-        Vteam::new(&ParamSet::with_overrides("vteam", PARAMS, ov)?)
+        with_overrides(&Vteam::KIND, ov, Vteam::new)
     }
 
     #[test]

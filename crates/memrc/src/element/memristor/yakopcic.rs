@@ -56,6 +56,8 @@ use crate::params::{ParamInfo, ParamSet};
 /// The Jacobian is the finite-difference default of [`Element::jacobian`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Yakopcic {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     a1: f64,
     a2: f64,
     b: f64,
@@ -152,6 +154,7 @@ impl Yakopcic {
             }
         }
         Ok(Self {
+            params: params.clone(),
             a1: g("a1"),
             a2: g("a2"),
             b: g("b"),
@@ -209,20 +212,7 @@ impl Element for Yakopcic {
     }
 
     fn param_values(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("a1", self.a1),
-            ("a2", self.a2),
-            ("b", self.b),
-            ("vp", self.vp),
-            ("vn", self.vn),
-            ("ap", self.ap),
-            ("an", self.an),
-            ("xp", self.xp),
-            ("xn", self.xn),
-            ("alphap", self.alphap),
-            ("alphan", self.alphan),
-            ("x0", self.x0),
-        ]
+        self.params.pairs()
     }
 
     fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
@@ -252,9 +242,10 @@ impl Element for Yakopcic {
 mod tests {
     use super::super::testutil::{branch_currents, current, rk4_observe, sine};
     use super::*;
+    use crate::element::with_overrides;
 
     fn make(ov: &[(&str, f64)]) -> Result<Yakopcic, ModelError> {
-        Yakopcic::new(&ParamSet::with_overrides("yakopcic", PARAMS, ov)?)
+        with_overrides(&Yakopcic::KIND, ov, Yakopcic::new)
     }
 
     #[test]
