@@ -1,6 +1,6 @@
 //! The HP/Strukov linear ion-drift memristor with the usual window functions.
 
-use super::{clamp_unit, resistance_range};
+use super::{device, resistance_range};
 use crate::element::{Element, ElementJacobian, KindInfo, StateInfo, extend_params};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -145,16 +145,13 @@ const STATES: &[StateInfo] = &[StateInfo {
 
 impl HpMemristor {
     /// Catalogue description of `"hp"` (no window, clamped state).
-    pub const KIND: KindInfo = KindInfo {
-        name: "hp",
-        summary: "HP/Strukov linear ion drift, state clamped to [0, 1]",
-        source: "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008",
-        ports: 1,
-        states: STATES,
-        params: &PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "hp",
+        "HP/Strukov linear ion drift, state clamped to [0, 1]",
+        "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008",
+        STATES,
+        &PARAMS,
+    );
     /// Catalogue description of `"hp-joglekar"`.
     pub const KIND_JOGLEKAR: KindInfo = Self::windowed(
         "hp-joglekar",
@@ -286,9 +283,7 @@ impl Element for HpMemristor {
         self.params.pairs()
     }
 
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_from_x0!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let i = v[0] / self.resistance(x[0]);
@@ -297,10 +292,6 @@ impl Element for HpMemristor {
 
     fn conductance(&self, x: &[f64], _v: &[f64], g: &mut [f64]) {
         g[0] = 1.0 / self.resistance(x[0]);
-    }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
     }
 
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
@@ -318,7 +309,9 @@ impl Element for HpMemristor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
+    use super::super::testutil::{
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, sine, state_range,
+    };
     use super::*;
     use crate::element::with_overrides;
     use crate::error::ModelError;
@@ -387,11 +380,7 @@ mod tests {
             let m = make(kind, &[]).expect("defaults");
             let drive = sine(20.0, 1.0);
             let mut x = [0.1];
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-                lo = lo.min(x[0]);
-                hi = hi.max(x[0]);
-            });
+            let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
             assert!(
                 (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
                 "{}: [{lo}, {hi}]",
@@ -425,11 +414,7 @@ mod tests {
         assert!(rel > 0.01, "rising {rise} A vs falling {fall} A");
         let drive = sine(1.0, 1.0);
         let mut x = [0.1];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
         // numerics.md quotes [0.1, 0.3]; the exact maximum, from the flux-controlled form
         // ∫_{0.1}^{x_max} R(x)/F(x) dx = k/π (Simpson, 20000 panels), is 0.3040482.
         assert!(
@@ -448,9 +433,7 @@ mod tests {
             matches!(e, ModelError::Inconsistent { .. }) && e.to_string().contains("r_on"),
             "{e}"
         );
-        let e = make(&HpMemristor::KIND, &[("r_on", 16e3)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("r_on"), "{e}");
+        assert_rejected(make(&HpMemristor::KIND, &[("r_on", 16e3)]), "r_on");
         let e = make(&HpMemristor::KIND_JOGLEKAR, &[("d", -1e-9)])
             .expect_err("invalid input must be rejected");
         assert!(
@@ -463,14 +446,13 @@ mod tests {
             matches!(e, ModelError::NonFinite { ref param, .. } if param == "mu_v"),
             "{e}"
         );
-        let e = make(&HpMemristor::KIND_PRODROMAKIS, &[("p", 1.5)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("p = 1.5"), "{e}");
+        assert_rejected(
+            make(&HpMemristor::KIND_PRODROMAKIS, &[("p", 1.5)]),
+            "p = 1.5",
+        );
         let e =
             make(&HpMemristor::KIND, &[("p", 2.0)]).expect_err("invalid input must be rejected");
         assert!(matches!(e, ModelError::UnknownParam { .. }), "{e}");
-        let e =
-            make(&HpMemristor::KIND, &[("x0", 1.5)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("x0"), "{e}");
+        assert_rejected(make(&HpMemristor::KIND, &[("x0", 1.5)]), "x0");
     }
 }

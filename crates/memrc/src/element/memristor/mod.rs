@@ -17,6 +17,21 @@
 //! (`x` of HP, VTEAM, Yakopcic) are dimensionless and live in `[0, 1]`; their
 //! [`Element::project_state`](super::Element::project_state) clamps them there.
 
+/// The [`Element`](super::Element) methods of a device with one normalised state
+/// `x ∈ [0, 1]` that starts at its parameter `x0` (HP, VTEAM, Yakopcic): the initial state is
+/// `x0` whatever the voltage, and numerical overshoot is clamped back into `[0, 1]`.
+macro_rules! unit_state_from_x0 {
+    () => {
+        fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
+            x[0] = self.x0;
+        }
+
+        fn project_state(&self, x: &mut [f64]) {
+            super::clamp_unit(&mut x[0]);
+        }
+    };
+}
+
 pub(crate) mod hp;
 mod ideal;
 mod relaxation;
@@ -31,9 +46,9 @@ pub use resistor::StaticResistor;
 pub use vteam::Vteam;
 pub use yakopcic::Yakopcic;
 
-use super::Entry;
+use super::{Entry, KindInfo, StateInfo};
 use crate::error::ModelError;
-use crate::params::ParamSet;
+use crate::params::{ParamInfo, ParamSet};
 
 /// Catalogue entries of this family.
 pub const CATALOGUE: &[Entry] = entries![
@@ -47,6 +62,27 @@ pub const CATALOGUE: &[Entry] = entries![
     StaticResistor::KIND => new,
     RelaxationMemristor::KIND => new,
 ];
+
+/// The description of a device kind: a one-port without battery whose memconductance is in
+/// siemens and whose current is in amperes.
+const fn device(
+    name: &'static str,
+    summary: &'static str,
+    source: &'static str,
+    states: &'static [StateInfo],
+    params: &'static [ParamInfo],
+) -> KindInfo {
+    KindInfo {
+        name,
+        summary,
+        source,
+        ports: 1,
+        states,
+        params,
+        conductance_unit: "S",
+        current_unit: "A",
+    }
+}
 
 /// The parameters `r_on` and `r_off` \[Ohm\] of a device whose resistance moves between them,
 /// checked to satisfy `r_on < r_off` (HP, VTEAM).
@@ -125,6 +161,7 @@ fn clamp_unit(x: &mut f64) {
 pub(crate) mod testutil {
     //! Small integrators and checks shared by the device tests.
     use crate::element::{Element, ElementJacobian, finite_difference_jacobian};
+    use crate::error::ModelError;
 
     /// Sine drive `amp · sin(2π freq t)`.
     pub fn sine(amp: f64, freq: f64) -> impl Fn(f64) -> f64 {
@@ -188,6 +225,30 @@ pub(crate) mod testutil {
             el.project_state(x);
             obs(t + h, x);
         }
+    }
+
+    /// The range `(min, max)` of the first state over an RK4 run as in [`rk4_observe`]
+    /// (nodes `t0` and `t1` included); `x` ends at the final state.
+    pub fn state_range(
+        el: &dyn Element,
+        v: &dyn Fn(f64) -> f64,
+        x: &mut [f64],
+        t0: f64,
+        t1: f64,
+        dt: f64,
+    ) -> (f64, f64) {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        rk4_observe(el, v, x, t0, t1, dt, |_, x| {
+            lo = lo.min(x[0]);
+            hi = hi.max(x[0]);
+        });
+        (lo, hi)
+    }
+
+    /// Asserts that `result` is an error whose message contains `needle`.
+    pub fn assert_rejected<T: std::fmt::Debug>(result: Result<T, ModelError>, needle: &str) {
+        let e = result.expect_err("invalid input must be rejected");
+        assert!(e.to_string().contains(needle), "{e}");
     }
 
     /// Current `g(x, v) v` of a one-port.
@@ -286,8 +347,7 @@ mod tests {
     fn polynomial_coefficients_are_validated() {
         assert!(check_coeffs("x", &[]).is_err());
         assert!(check_coeffs("x", &[0.0; MAX_POLY_DEGREE + 2]).is_err());
-        let e = check_coeffs("x", &[1.0, f64::NAN]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("c1"), "{e}");
+        super::testutil::assert_rejected(check_coeffs("x", &[1.0, f64::NAN]), "c1");
         assert!(check_coeffs("x", &[1.0, 2.0]).is_ok());
     }
 

@@ -1,5 +1,6 @@
 //! First-order relaxation memristor: a resistor with a lagging conductance.
 
+use super::device;
 use super::resistor::{G0, G2, StaticResistor};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo, with_overrides};
 use crate::error::ModelError;
@@ -57,16 +58,13 @@ const STATES: &[StateInfo] = &[StateInfo {
 
 impl RelaxationMemristor {
     /// Catalogue description of `"relaxation"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "relaxation",
-        summary: "first-order relaxation memristor dg/dt = (g0 + g2 v^2 - g)/tau; memoryless as tau -> 0",
-        source: "F. Forni, R. Sepulchre, Gradient modelling of memristive systems (memoryless limit of eq. 1 towards eq. 19)",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "relaxation",
+        "first-order relaxation memristor dg/dt = (g0 + g2 v^2 - g)/tau; memoryless as tau -> 0",
+        "F. Forni, R. Sepulchre, Gradient modelling of memristive systems (memoryless limit of eq. 1 towards eq. 19)",
+        STATES,
+        PARAMS,
+    );
 
     /// From a parameter set of [`Self::KIND`].
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
@@ -153,7 +151,7 @@ impl Element for RelaxationMemristor {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{
-        assert_jacobian_matches_fd, branch_currents, current, rk4_observe, sine,
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, current, rk4_observe, sine,
     };
     use super::*;
 
@@ -237,12 +235,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("tau", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("tau"), "{e}");
-        let e = make(&[("g2", -1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("g2"), "{e}");
-        let e = make(&[("g0", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("g0"), "{e}");
+        assert_rejected(make(&[("tau", 0.0)]), "tau");
+        assert_rejected(make(&[("g2", -1.0)]), "g2");
+        assert_rejected(make(&[("g0", f64::NAN)]), "g0");
         let r = StaticResistor::polynomial(vec![1.0]).expect("constant");
         assert!(RelaxationMemristor::with_resistor(r.clone(), -1.0, None).is_err());
         assert!(RelaxationMemristor::with_resistor(r, 1.0, Some(0.0)).is_err());

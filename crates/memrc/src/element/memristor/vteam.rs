@@ -1,6 +1,6 @@
 //! The VTEAM threshold memristor model.
 
-use super::{clamp_unit, resistance_range};
+use super::{device, resistance_range};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -121,16 +121,13 @@ const STATES: &[StateInfo] = &[StateInfo {
 
 impl Vteam {
     /// Catalogue description of `"vteam"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "vteam",
-        summary: "VTEAM voltage-threshold memristor, linear R(x), clamped state",
-        source: "S. Kvatinsky, M. Ramadan, E. G. Friedman, A. Kolodny, VTEAM: a general model for voltage-controlled memristors, IEEE Trans. Circuits Syst. II 62(8), 786-790, 2015",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "vteam",
+        "VTEAM voltage-threshold memristor, linear R(x), clamped state",
+        "S. Kvatinsky, M. Ramadan, E. G. Friedman, A. Kolodny, VTEAM: a general model for voltage-controlled memristors, IEEE Trans. Circuits Syst. II 62(8), 786-790, 2015",
+        STATES,
+        PARAMS,
+    );
 
     /// Builds a VTEAM device; checks `r_on < r_off` and `v_on < 0`.
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
@@ -170,9 +167,7 @@ impl Element for Vteam {
         self.params.pairs()
     }
 
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_from_x0!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let (x, v) = (x[0], v[0]);
@@ -188,15 +183,13 @@ impl Element for Vteam {
     fn conductance(&self, x: &[f64], _v: &[f64], g: &mut [f64]) {
         g[0] = 1.0 / self.resistance(x[0]);
     }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
+    use super::super::testutil::{
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, sine, state_range,
+    };
     use super::*;
     use crate::element::with_overrides;
 
@@ -239,11 +232,7 @@ mod tests {
         let m = make(&[("x0", 0.5), ("k_off", 5.0)]).expect("valid");
         let drive = sine(5.0, 1.0);
         let mut x = [0.5];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 2.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 2.0, 1e-4);
         assert!(
             lo >= 0.0 && hi <= 1.0 && hi > 0.99 && lo < 1e-3,
             "[{lo}, {hi}]"
@@ -265,13 +254,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("r_off", 40.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("r_on"), "{e}");
-        let e = make(&[("v_on", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("v_on"), "{e}");
-        let e = make(&[("k_on", 1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("k_on"), "{e}");
-        let e = make(&[("v_off", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("v_off"), "{e}");
+        assert_rejected(make(&[("r_off", 40.0)]), "r_on");
+        assert_rejected(make(&[("v_on", 0.0)]), "v_on");
+        assert_rejected(make(&[("k_on", 1.0)]), "k_on");
+        assert_rejected(make(&[("v_off", f64::NAN)]), "v_off");
     }
 }

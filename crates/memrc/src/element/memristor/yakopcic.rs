@@ -1,6 +1,6 @@
 //! The Yakopcic generalised memristor model.
 
-use super::clamp_unit;
+use super::device;
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -131,16 +131,13 @@ const STATES: &[StateInfo] = &[StateInfo {
 
 impl Yakopcic {
     /// Catalogue description of `"yakopcic"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "yakopcic",
-        summary: "Yakopcic generalised model: sinh I-V, exponential thresholds, state windows",
-        source: "C. Yakopcic, T. M. Taha, G. Subramanyam, R. E. Pino, S. Rogers, A memristor device model, IEEE Electron Device Lett. 32(10), 1436-1438, 2011",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "yakopcic",
+        "Yakopcic generalised model: sinh I-V, exponential thresholds, state windows",
+        "C. Yakopcic, T. M. Taha, G. Subramanyam, R. E. Pino, S. Rogers, A memristor device model, IEEE Electron Device Lett. 32(10), 1436-1438, 2011",
+        STATES,
+        PARAMS,
+    );
 
     /// Builds a Yakopcic device; checks `xp < 1` and `xn < 1`.
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
@@ -215,9 +212,7 @@ impl Element for Yakopcic {
         self.params.pairs()
     }
 
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_from_x0!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let gv = self.threshold(v[0]);
@@ -232,15 +227,11 @@ impl Element for Yakopcic {
         let a = if v[0] >= 0.0 { self.a1 } else { self.a2 };
         g[0] = a * x[0] * self.b * sinhc(self.b * v[0]);
     }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{branch_currents, current, rk4_observe, sine};
+    use super::super::testutil::{assert_rejected, branch_currents, current, sine, state_range};
     use super::*;
     use crate::element::with_overrides;
 
@@ -309,11 +300,7 @@ mod tests {
         let m = make(&[]).expect("defaults");
         let drive = sine(1.0, 1.0);
         let mut x = [0.11];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
         assert!(lo >= 0.0 && hi <= 1.0 && hi > 0.99, "[{lo}, {hi}]");
         // Below the threshold the branches differ by the full switching range.
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.1);
@@ -333,11 +320,7 @@ mod tests {
         );
         let drive = sine(0.5, 100.0);
         let mut x = [0.11];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 0.03, 1e-6, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 0.03, 1e-6);
         assert!(lo > 0.05 && hi < 0.99 && hi > 0.9, "[{lo}, {hi}]");
     }
 
@@ -351,13 +334,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("xp", 1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("xp"), "{e}");
-        let e = make(&[("b", -0.1)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("'b'"), "{e}");
-        let e = make(&[("x0", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("x0"), "{e}");
-        let e = make(&[("ap", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("ap"), "{e}");
+        assert_rejected(make(&[("xp", 1.0)]), "xp");
+        assert_rejected(make(&[("b", -0.1)]), "'b'");
+        assert_rejected(make(&[("x0", 0.0)]), "x0");
+        assert_rejected(make(&[("ap", f64::NAN)]), "ap");
     }
 }
