@@ -180,6 +180,19 @@ impl ElementJacobian {
             dg_dv: vec![0.0; n * n * n],
         }
     }
+
+    /// Sets every entry of the four blocks to `value` (`0` before assembling a Jacobian by
+    /// accumulation; any other value to check that a closed form writes every entry).
+    pub fn fill(&mut self, value: f64) {
+        for block in [
+            &mut self.df_dx,
+            &mut self.df_dv,
+            &mut self.dg_dx,
+            &mut self.dg_dv,
+        ] {
+            block.iter_mut().for_each(|e| *e = value);
+        }
+    }
 }
 
 /// A memristive element `ẋ = f(x, V)`, `I = G(x, V) V` (eq. 1, 34).

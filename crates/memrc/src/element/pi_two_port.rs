@@ -331,14 +331,7 @@ impl Element for PiNetwork {
     /// rule through `w_k = a_kᵀ V` and `G = Σ g_k a_k a_kᵀ`. Allocates the parts' buffers.
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
         let ns = self.n_states();
-        for block in [
-            &mut jac.df_dx,
-            &mut jac.df_dv,
-            &mut jac.dg_dx,
-            &mut jac.dg_dv,
-        ] {
-            block.iter_mut().for_each(|e| *e = 0.0);
-        }
+        jac.fill(0.0);
         for (k, &a) in INCIDENCE.iter().enumerate() {
             let part = self.parts[k].as_ref();
             let (off, nk) = (self.offsets[k], part.n_states());
@@ -372,7 +365,8 @@ impl Element for PiNetwork {
 mod tests {
     use super::*;
     use crate::analysis::assumptions::positivity;
-    use crate::element::{build, finite_difference_jacobian};
+    use crate::element::build;
+    use crate::element::memristor::testutil::assert_jacobian_matches_fd;
     use crate::memconductance::{Options, memconductance};
     use crate::trajectory::{Grid, Trajectory};
     use std::f64::consts::PI;
@@ -542,32 +536,7 @@ mod tests {
             };
             for x in &states {
                 for v in [[0.8, -0.3], [-1.1, 0.4], [0.5, 0.5]] {
-                    let mut exact = ElementJacobian::for_element(net);
-                    let mut fd = ElementJacobian::for_element(net);
-                    for b in [
-                        &mut exact.df_dx,
-                        &mut exact.df_dv,
-                        &mut exact.dg_dx,
-                        &mut exact.dg_dv,
-                    ] {
-                        b.iter_mut().for_each(|e| *e = 7.0);
-                    }
-                    net.jacobian(x, &v, &mut exact);
-                    finite_difference_jacobian(net, x, &v, &mut fd);
-                    for (name, a, b) in [
-                        ("df_dx", &exact.df_dx, &fd.df_dx),
-                        ("df_dv", &exact.df_dv, &fd.df_dv),
-                        ("dg_dx", &exact.dg_dx, &fd.dg_dx),
-                        ("dg_dv", &exact.dg_dv, &fd.dg_dv),
-                    ] {
-                        let scale = a.iter().chain(b).fold(0.0_f64, |m, z| m.max(z.abs()));
-                        for (k, (p, q)) in a.iter().zip(b).enumerate() {
-                            assert!(
-                                (p - q).abs() <= 1e-6 * p.abs().max(q.abs()).max(1e-6 * scale),
-                                "{name}[{k}]: {p:e} vs fd {q:e} at x = {x:?}, v = {v:?}"
-                            );
-                        }
-                    }
+                    assert_jacobian_matches_fd(net, x, &v);
                 }
             }
         }

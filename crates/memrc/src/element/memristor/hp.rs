@@ -1,6 +1,6 @@
 //! The HP/Strukov linear ion-drift memristor with the usual window functions.
 
-use super::{device, resistance_range};
+use super::{device, resistance_range, state};
 use crate::element::{Element, ElementJacobian, KindInfo, StateInfo, extend_params};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -137,11 +137,11 @@ const PARAMS_P: [ParamInfo; 6] = extend_params(&PARAMS, &[P]);
 /// `hp-joglekar`'s table plus the Prodromakis scale (`hp-prodromakis`).
 const PARAMS_PJ: [ParamInfo; 7] = extend_params(&PARAMS_P, &[J]);
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised width of the doped region, w/D in [0, 1]",
-}];
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised width of the doped region, w/D in [0, 1]",
+)];
 
 impl HpMemristor {
     /// Catalogue description of `"hp"` (no window, clamped state).
@@ -279,11 +279,7 @@ impl Element for HpMemristor {
         }
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        self.params.pairs()
-    }
-
-    unit_state_from_x0!();
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let i = v[0] / self.resistance(x[0]);
@@ -380,7 +376,7 @@ mod tests {
             let m = make(kind, &[]).expect("defaults");
             let drive = sine(20.0, 1.0);
             let mut x = [0.1];
-            let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
+            let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
             assert!(
                 (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
                 "{}: [{lo}, {hi}]",
@@ -414,7 +410,7 @@ mod tests {
         assert!(rel > 0.01, "rising {rise} A vs falling {fall} A");
         let drive = sine(1.0, 1.0);
         let mut x = [0.1];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
+        let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
         // numerics.md quotes [0.1, 0.3]; the exact maximum, from the flux-controlled form
         // ∫_{0.1}^{x_max} R(x)/F(x) dx = k/π (Simpson, 20000 panels), is 0.3040482.
         assert!(

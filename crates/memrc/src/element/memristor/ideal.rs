@@ -1,6 +1,6 @@
 //! The ideal flux-controlled memristor (Chua 1971).
 
-use super::{check_coeffs, coeff_pairs, device, poly_eval};
+use super::{check_coeffs, coeff_pairs, device, poly_eval, state};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -58,11 +58,11 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "phi",
-    unit: "Wb",
-    doc: "flux linkage, time integral of the voltage",
-}];
+const STATES: &[StateInfo] = &[state(
+    "phi",
+    "Wb",
+    "flux linkage, time integral of the voltage",
+)];
 
 impl IdealMemristor {
     /// Catalogue description of `"ideal"`.

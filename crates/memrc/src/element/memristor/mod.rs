@@ -17,11 +17,16 @@
 //! (`x` of HP, VTEAM, Yakopcic) are dimensionless and live in `[0, 1]`; their
 //! [`Element::project_state`](super::Element::project_state) clamps them there.
 
-/// The [`Element`](super::Element) methods of a device with one normalised state
-/// `x ∈ [0, 1]` that starts at its parameter `x0` (HP, VTEAM, Yakopcic): the initial state is
-/// `x0` whatever the voltage, and numerical overshoot is clamped back into `[0, 1]`.
-macro_rules! unit_state_from_x0 {
+/// The [`Element`](super::Element) methods of a device with fields `params: ParamSet` (the set
+/// it was built from) and `x0`, and one normalised state `x ∈ [0, 1]` (HP, VTEAM, Yakopcic):
+/// it reports its parameter set, the initial state is `x0` whatever the voltage, and numerical
+/// overshoot is clamped back into `[0, 1]`.
+macro_rules! unit_state_device {
     () => {
+        fn param_values(&self) -> Vec<(&'static str, f64)> {
+            self.params.pairs()
+        }
+
         fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
             x[0] = self.x0;
         }
@@ -82,6 +87,11 @@ const fn device(
         conductance_unit: "S",
         current_unit: "A",
     }
+}
+
+/// The description of a state variable.
+const fn state(name: &'static str, unit: &'static str, doc: &'static str) -> StateInfo {
+    StateInfo { name, unit, doc }
 }
 
 /// The parameters `r_on` and `r_off` \[Ohm\] of a device whose resistance moves between them,
@@ -227,18 +237,17 @@ pub(crate) mod testutil {
         }
     }
 
-    /// The range `(min, max)` of the first state over an RK4 run as in [`rk4_observe`]
-    /// (nodes `t0` and `t1` included); `x` ends at the final state.
+    /// The range `(min, max)` of the first state over an RK4 run from `t = 0` to `t_end` as
+    /// in [`rk4_observe`] (both ends included); `x` ends at the final state.
     pub fn state_range(
         el: &dyn Element,
         v: &dyn Fn(f64) -> f64,
         x: &mut [f64],
-        t0: f64,
-        t1: f64,
+        t_end: f64,
         dt: f64,
     ) -> (f64, f64) {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(el, v, x, t0, t1, dt, |_, x| {
+        rk4_observe(el, v, x, 0.0, t_end, dt, |_, x| {
             lo = lo.min(x[0]);
             hi = hi.max(x[0]);
         });
@@ -275,12 +284,14 @@ pub(crate) mod testutil {
         (current(el, &xr, v), current(el, &xf, v))
     }
 
-    /// Asserts that the element's `jacobian` agrees with the central finite differences to a
-    /// relative `1e-6` (entries much smaller than their block's scale are compared absolutely
+    /// Asserts that the element's `jacobian`, started on buffers filled with `7`, agrees with the
+    /// central finite differences to a relative `1e-6` (entries much smaller than their block's scale are compared absolutely
     /// against `1e-6 ·` that scale).
     pub fn assert_jacobian_matches_fd(el: &dyn Element, x: &[f64], v: &[f64]) {
         let mut exact = ElementJacobian::for_element(el);
         let mut fd = ElementJacobian::for_element(el);
+        // Dirty buffers: the closed form must write every entry.
+        exact.fill(7.0);
         el.jacobian(x, v, &mut exact);
         finite_difference_jacobian(el, x, v, &mut fd);
         let blocks = [

@@ -1,7 +1,7 @@
 //! First-order relaxation memristor: a resistor with a lagging conductance.
 
-use super::device;
 use super::resistor::{G0, G2, StaticResistor};
+use super::{device, state};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo, with_overrides};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -50,11 +50,7 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "g",
-    unit: "S",
-    doc: "conductance, relaxing towards g_inf(v)",
-}];
+const STATES: &[StateInfo] = &[state("g", "S", "conductance, relaxing towards g_inf(v)")];
 
 impl RelaxationMemristor {
     /// Catalogue description of `"relaxation"`.

@@ -1,6 +1,6 @@
 //! The VTEAM threshold memristor model.
 
-use super::{device, resistance_range};
+use super::{device, resistance_range, state};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -113,11 +113,11 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised gap (w - w_on)/(w_off - w_on) in [0, 1]; 0 = on (low resistance)",
-}];
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised gap (w - w_on)/(w_off - w_on) in [0, 1]; 0 = on (low resistance)",
+)];
 
 impl Vteam {
     /// Catalogue description of `"vteam"`.
@@ -163,11 +163,7 @@ impl Element for Vteam {
         &Self::KIND
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        self.params.pairs()
-    }
-
-    unit_state_from_x0!();
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let (x, v) = (x[0], v[0]);
@@ -232,7 +228,7 @@ mod tests {
         let m = make(&[("x0", 0.5), ("k_off", 5.0)]).expect("valid");
         let drive = sine(5.0, 1.0);
         let mut x = [0.5];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 2.0, 1e-4);
+        let (lo, hi) = state_range(&m, &drive, &mut x, 2.0, 1e-4);
         assert!(
             lo >= 0.0 && hi <= 1.0 && hi > 0.99 && lo < 1e-3,
             "[{lo}, {hi}]"

@@ -1,6 +1,6 @@
 //! The Yakopcic generalised memristor model.
 
-use super::device;
+use super::{device, state};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -74,6 +74,11 @@ pub struct Yakopcic {
 
 const INF: f64 = f64::INFINITY;
 
+/// A dimensionless parameter with range `[0, max]`.
+const fn dimensionless(name: &'static str, default: f64, max: f64, doc: &'static str) -> ParamInfo {
+    ParamInfo::new(name, "1", default, 0.0, max, doc)
+}
+
 const PARAMS: &[ParamInfo] = &[
     ParamInfo::positive("a1", "A", 0.17, INF, "current scale for v >= 0"),
     ParamInfo::positive("a2", "A", 0.17, INF, "current scale for v < 0"),
@@ -88,46 +93,28 @@ const PARAMS: &[ParamInfo] = &[
     ),
     ParamInfo::positive("ap", "1/s", 4000.0, INF, "positive switching rate"),
     ParamInfo::positive("an", "1/s", 4000.0, INF, "negative switching rate"),
-    ParamInfo::new(
+    dimensionless(
         "xp",
-        "1",
         0.3,
-        0.0,
         1.0,
         "state where positive motion starts to slow (< 1)",
     ),
-    ParamInfo::new(
+    dimensionless(
         "xn",
-        "1",
         0.5,
-        0.0,
         1.0,
         "1 - xn is where negative motion starts to slow (< 1)",
     ),
-    ParamInfo::new(
-        "alphap",
-        "1",
-        1.0,
-        0.0,
-        INF,
-        "decay rate of the positive window",
-    ),
-    ParamInfo::new(
-        "alphan",
-        "1",
-        5.0,
-        0.0,
-        INF,
-        "decay rate of the negative window",
-    ),
+    dimensionless("alphap", 1.0, INF, "decay rate of the positive window"),
+    dimensionless("alphan", 5.0, INF, "decay rate of the negative window"),
     ParamInfo::positive("x0", "1", 0.11, 1.0, "initial state"),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised state in (0, 1]; current is proportional to x",
-}];
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised state in (0, 1]; current is proportional to x",
+)];
 
 impl Yakopcic {
     /// Catalogue description of `"yakopcic"`.
@@ -208,11 +195,7 @@ impl Element for Yakopcic {
         &Self::KIND
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        self.params.pairs()
-    }
-
-    unit_state_from_x0!();
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let gv = self.threshold(v[0]);
@@ -300,7 +283,7 @@ mod tests {
         let m = make(&[]).expect("defaults");
         let drive = sine(1.0, 1.0);
         let mut x = [0.11];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 3.0, 1e-4);
+        let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
         assert!(lo >= 0.0 && hi <= 1.0 && hi > 0.99, "[{lo}, {hi}]");
         // Below the threshold the branches differ by the full switching range.
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.1);
@@ -320,7 +303,7 @@ mod tests {
         );
         let drive = sine(0.5, 100.0);
         let mut x = [0.11];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 0.0, 0.03, 1e-6);
+        let (lo, hi) = state_range(&m, &drive, &mut x, 0.03, 1e-6);
         assert!(lo > 0.05 && hi < 0.99 && hi > 0.9, "[{lo}, {hi}]");
     }
 
