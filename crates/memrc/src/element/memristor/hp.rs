@@ -85,7 +85,7 @@ impl Window {
 ///
 /// **Default picture.** `k = 10⁴ C⁻¹`. Under `v = sin(2πt)` V, one half-cycle moves about 0.22
 /// of the charge needed to sweep the device; with the Joglekar window (`p = 2`) and `x0 = 0.1`
-/// the state stays within `[0.1, 0.304]` (the project notes round this to `[0.1, 0.3]`) and the
+/// the state stays within `[0.1, 0.304]` (`docs/numerics.md#hp-joglekar-peak`) and the
 /// resistance swings between 14.41 kΩ and 11.17 kΩ: a visible loop pinched at the origin. Without a window, and with the Joglekar
 /// and Prodromakis windows, `F` depends on `x` only, so `x` is a function of the flux and
 /// returns to `x0` after every period.
@@ -411,7 +411,7 @@ mod tests {
         let drive = sine(1.0, 1.0);
         let mut x = [0.1];
         let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
-        // numerics.md quotes [0.1, 0.3]; the exact maximum, from the flux-controlled form
+        // `docs/numerics.md#hp-joglekar-peak`: the exact maximum, from the flux-controlled form
         // ∫_{0.1}^{x_max} R(x)/F(x) dx = k/π (Simpson, 20000 panels), is 0.3040482.
         assert!(
             lo >= 0.1 - 1e-9 && (hi - 0.304_048_2).abs() < 1e-5,

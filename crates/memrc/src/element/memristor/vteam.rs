@@ -19,7 +19,7 @@ use crate::params::{ParamInfo, ParamSet};
 ///
 /// **State and units.** The paper's state is the gap `w ∈ [w_on, w_off]` \[m\] with `k` in m/s;
 /// here `x = (w − w_on)/(w_off − w_on) ∈ [0, 1]`, so `k` \[1/s\] = `k_paper / (w_off − w_on)`.
-/// The defaults (from the project's numerics notes) are taken directly in 1/s.
+/// The defaults (`docs/numerics.md#device-parameter-sets`) are taken directly in 1/s.
 ///
 /// **Windows.** Clamp windows: `f_off(x) = 1` for `x < 1` and `0` at `x ≥ 1`, `f_on(x) = 1` for
 /// `x > 0` and `0` at `x ≤ 0`, and [`Element::project_state`] clamps `x` into `[0, 1]`. (The
