@@ -306,7 +306,7 @@ impl Element for HpMemristor {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{
-        assert_jacobian_matches_fd, assert_rejected, branch_currents, sine, state_range,
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, state_range,
     };
     use super::*;
     use crate::element::with_overrides;
@@ -374,9 +374,8 @@ mod tests {
     fn state_stays_in_unit_interval_under_large_drives() {
         for kind in KINDS {
             let m = make(kind, &[]).expect("defaults");
-            let drive = sine(20.0, 1.0);
             let mut x = [0.1];
-            let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
+            let (lo, hi) = state_range(&m, &mut x, (20.0, 1.0), 3.0, 1e-4);
             assert!(
                 (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
                 "{}: [{lo}, {hi}]",
@@ -408,9 +407,8 @@ mod tests {
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.5);
         let rel = (fall - rise).abs() / rise.abs().max(fall.abs());
         assert!(rel > 0.01, "rising {rise} A vs falling {fall} A");
-        let drive = sine(1.0, 1.0);
         let mut x = [0.1];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
+        let (lo, hi) = state_range(&m, &mut x, (1.0, 1.0), 3.0, 1e-4);
         // `docs/numerics.md#hp-joglekar-peak`: the exact maximum, from the flux-controlled form
         // ∫_{0.1}^{x_max} R(x)/F(x) dx = k/π (Simpson, 20000 panels), is 0.3040482.
         assert!(

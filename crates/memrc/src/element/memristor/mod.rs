@@ -237,17 +237,18 @@ pub(crate) mod testutil {
         }
     }
 
-    /// The range `(min, max)` of the first state over an RK4 run from `t = 0` to `t_end` as
-    /// in [`rk4_observe`] (both ends included); `x` ends at the final state.
+    /// The range `(min, max)` of the first state under the drive `(amp, freq)` ([`sine`]) over
+    /// an RK4 run from `t = 0` to `t_end` as in [`rk4_observe`] (both ends included); `x` ends
+    /// at the final state.
     pub fn state_range(
         el: &dyn Element,
-        v: &dyn Fn(f64) -> f64,
         x: &mut [f64],
+        (amp, freq): (f64, f64),
         t_end: f64,
         dt: f64,
     ) -> (f64, f64) {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(el, v, x, 0.0, t_end, dt, |_, x| {
+        rk4_observe(el, &sine(amp, freq), x, 0.0, t_end, dt, |_, x| {
             lo = lo.min(x[0]);
             hi = hi.max(x[0]);
         });

@@ -184,7 +184,7 @@ impl Element for Vteam {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{
-        assert_jacobian_matches_fd, assert_rejected, branch_currents, sine, state_range,
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, state_range,
     };
     use super::*;
     use crate::element::with_overrides;
@@ -226,9 +226,8 @@ mod tests {
     #[test]
     fn conductance_is_positive_and_state_stays_in_unit_interval() {
         let m = make(&[("x0", 0.5), ("k_off", 5.0)]).expect("valid");
-        let drive = sine(5.0, 1.0);
         let mut x = [0.5];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 2.0, 1e-4);
+        let (lo, hi) = state_range(&m, &mut x, (5.0, 1.0), 2.0, 1e-4);
         assert!(
             lo >= 0.0 && hi <= 1.0 && hi > 0.99 && lo < 1e-3,
             "[{lo}, {hi}]"

@@ -214,7 +214,7 @@ impl Element for Yakopcic {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_rejected, branch_currents, current, sine, state_range};
+    use super::super::testutil::{assert_rejected, branch_currents, current, state_range};
     use super::*;
     use crate::element::with_overrides;
 
@@ -281,9 +281,8 @@ mod tests {
     #[test]
     fn state_stays_in_unit_interval_and_default_loop_is_a_switching_loop() {
         let m = make(&[]).expect("defaults");
-        let drive = sine(1.0, 1.0);
         let mut x = [0.11];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 3.0, 1e-4);
+        let (lo, hi) = state_range(&m, &mut x, (1.0, 1.0), 3.0, 1e-4);
         assert!(lo >= 0.0 && hi <= 1.0 && hi > 0.99, "[{lo}, {hi}]");
         // Below the threshold the branches differ by the full switching range.
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.1);
@@ -301,9 +300,8 @@ mod tests {
             fall > 2.0 * rise && rise > 0.0,
             "rising {rise} A vs falling {fall} A at 0.25 V"
         );
-        let drive = sine(0.5, 100.0);
         let mut x = [0.11];
-        let (lo, hi) = state_range(&m, &drive, &mut x, 0.03, 1e-6);
+        let (lo, hi) = state_range(&m, &mut x, (0.5, 100.0), 0.03, 1e-6);
         assert!(lo > 0.05 && hi < 0.99 && hi > 0.9, "[{lo}, {hi}]");
     }
 
