@@ -96,17 +96,17 @@ const PARAMS: &[ParamInfo] = &[
         doc: "Joglekar window exponent (integer)",
         ..hp::P
     },
-    initial_state(
+    branch_x0(
         "x0_shunt1",
         0.1,
         "initial state of the shunt device across port 1",
     ),
-    initial_state(
+    branch_x0(
         "x0_shunt2",
         0.5,
         "initial state of the shunt device across port 2",
     ),
-    initial_state(
+    branch_x0(
         "x0_series",
         0.3,
         "initial state of the series device between the ports",
@@ -114,7 +114,7 @@ const PARAMS: &[ParamInfo] = &[
 ];
 
 /// The `x0` parameter of `hp-joglekar` renamed for one branch, with its own default.
-const fn initial_state(name: &'static str, default: f64, doc: &'static str) -> ParamInfo {
+const fn branch_x0(name: &'static str, default: f64, doc: &'static str) -> ParamInfo {
     ParamInfo {
         name,
         default,
