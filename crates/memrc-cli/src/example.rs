@@ -68,7 +68,8 @@ pub const NEWTON_SWITCH: f64 = 10e-3;
 pub const HH_STEPS: usize = 500;
 /// Largest `--steps` (every iterate is a CSV column: keep the file reasonable).
 pub const HH_MAX_STEPS: usize = 100_000;
-/// High-accuracy reference (numerics.md: DOP853 at 1e-13, cross-checked with Radau): 0 mV
+/// High-accuracy reference (`docs/numerics.md#example-4-reference`: DOP853 at 1e-13,
+/// cross-checked with Radau): 0 mV
 /// up-crossing \[ms\] and peak \[mV\].
 pub const REF_SPIKE_MS: f64 = 21.901_231_5;
 /// See [`REF_SPIKE_MS`].

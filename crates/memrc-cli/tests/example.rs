@@ -1,7 +1,8 @@
 //! End-to-end tests of `memrc example …`, running the built binary on temporary directories.
 //!
 //! The targets are those of the Example 4 issue; the references (spike time, peak, rest state)
-//! are the independent high-accuracy values of `docs/numerics.md`.
+//! are the independent high-accuracy values of `docs/numerics.md#example-4-reference` and
+//! `docs/numerics.md#hh-rest`.
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -228,7 +228,8 @@ fn newton_stage_converges_within_ten_iterations() {
 }
 
 /// Max error \[mV\] and spike time \[s\] against the high-accuracy reference, at the nodes of the
-/// coarsest grid (t = 0.1·k ms), common to every refinement, as numerics.md measured them.
+/// coarsest grid (t = 0.1·k ms), common to every refinement, as `docs/numerics.md#discretisation-floor`
+/// measured them.
 /// (Over all nodes of the 0.025 ms grid the EXP2 maximum is 0.383 mV instead of 0.347 mV: the
 /// upstroke peak error falls between coarse nodes.)
 fn error_vs_reference(steps: usize, scheme: LinearStep) -> (f64, f64) {

@@ -1,31 +1,14 @@
 //! The element catalogue: catalogue name → constructor with validated parameters.
 //!
 //! Each element family module exposes a `CATALOGUE` slice of [`Entry`]; [`Catalogue::all`]
-//! concatenates them in a fixed order (devices, channels, synapses, networks). Unknown names get
-//! a "did you mean" suggestion.
+//! concatenates them in a fixed order (devices, channels, synapses, the Π two-port). Unknown
+//! names get a "did you mean" suggestion. This module only collects the families: they take
+//! [`Entry`] from the parent module, not from here, so the imports stay acyclic.
 
-use super::{Element, KindInfo};
+pub use super::{BuildFn, Entry};
+
+use super::Element;
 use crate::error::{ModelError, suggest};
-
-/// Constructor of one element kind from `(key, value)` parameter overrides \[SI\].
-pub type BuildFn = fn(&[(&str, f64)]) -> Result<Box<dyn Element>, ModelError>;
-
-/// One catalogue entry.
-#[derive(Clone, Copy)]
-pub struct Entry {
-    /// The kind's description (name, parameters, source).
-    pub info: &'static KindInfo,
-    /// Builds an instance from parameter overrides.
-    pub build: BuildFn,
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry")
-            .field("name", &self.info.name)
-            .finish()
-    }
-}
 
 /// The built-in element kinds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,7 +21,7 @@ impl Catalogue {
             .iter()
             .chain(super::channel::CATALOGUE)
             .chain(super::synapse::CATALOGUE)
-            .chain(super::network::CATALOGUE)
+            .chain(super::pi_two_port::CATALOGUE)
     }
 
     /// The entry named `name`, or an error with the closest name as a suggestion.

@@ -19,23 +19,101 @@
 //! `v`, as in eq. 62). Their gating kinetics are functions of the membrane voltage `V + E`.
 //!
 //! Every element kind is described by a static [`KindInfo`] (catalogue name, literature source,
-//! states and a [`ParamInfo`] table with unit, default and range); the
-//! [`catalogue`] builds elements by name. The trait is what both the feed-forward
-//! memconductance operator ([`crate::memconductance`]) and the circuit solvers use.
+//! states and a [`ParamInfo`] table with unit, default and range); each family lists its kinds
+//! as [`Entry`] values and the [`catalogue`] builds elements by name. The trait is what both the
+//! feed-forward memconductance operator ([`crate::memconductance`]) and the circuit solvers use.
+//!
+//! Module layering: this module defines the shared vocabulary ([`Element`], [`KindInfo`],
+//! [`Entry`]); the families (`memristor`, `channel`, `synapse`, `pi_two_port`) use it, and
+//! [`catalogue`] alone collects the families, so no module imports one that imports it back.
+
+/// Catalogue entries of kinds whose constructor `Type::ctor(&ParamSet)` takes a parameter set
+/// of their [`KindInfo`] table: `entries![Type::KIND => ctor, …]` gives a `&'static [Entry]`
+/// whose build function fills the table's defaults, applies the caller's overrides and boxes
+/// the element (see [`with_overrides`]).
+macro_rules! entries {
+    ($($ty:ident :: $kind:ident => $ctor:ident),* $(,)?) => {
+        &[$($crate::element::Entry {
+            info: &$ty::$kind,
+            build: |overrides| {
+                $crate::element::with_overrides(&$ty::$kind, overrides, $ty::$ctor)
+                    .map(|el| Box::new(el) as Box<dyn $crate::element::Element>)
+            },
+        }),*]
+    };
+}
 
 pub mod catalogue;
 pub mod channel;
 pub mod expr;
 pub mod mechanism;
 pub mod memristor;
-pub mod network;
+pub mod pi_two_port;
 pub mod synapse;
 
 use std::fmt;
 
-use crate::params::ParamInfo;
+use crate::error::ModelError;
+use crate::params::{ParamInfo, ParamSet};
 
 pub use catalogue::{Catalogue, build};
+
+/// Constructor of one element kind from `(key, value)` parameter overrides \[SI\].
+pub type BuildFn = fn(&[(&str, f64)]) -> Result<Box<dyn Element>, ModelError>;
+
+/// One catalogue entry.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// The kind's description (name, parameters, source).
+    pub info: &'static KindInfo,
+    /// Builds an instance from parameter overrides.
+    pub build: BuildFn,
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.info.name)
+            .finish()
+    }
+}
+
+/// The parameter table `base` followed by `extra`, for kinds derived from another kind (a
+/// window variant has its base model's table plus the window's own parameters). `N` must be
+/// `base.len() + extra.len()` and `base` must not be empty; both are checked at compile time
+/// when the result initialises a `const`.
+pub const fn extend_params<const N: usize>(
+    base: &[ParamInfo],
+    extra: &[ParamInfo],
+) -> [ParamInfo; N] {
+    assert!(!base.is_empty() && base.len() + extra.len() == N);
+    let mut out = [base[0]; N];
+    let mut k = 0;
+    while k < N {
+        out[k] = if k < base.len() {
+            base[k]
+        } else {
+            extra[k - base.len()]
+        };
+        k += 1;
+    }
+    out
+}
+
+/// Runs the constructor `new` of the kind `kind` on the defaults of its parameter table
+/// overridden by `(key, value)` pairs \[SI\] (unknown keys and values out of range are errors,
+/// see [`ParamSet::with_overrides`]).
+pub fn with_overrides<T>(
+    kind: &'static KindInfo,
+    overrides: &[(&str, f64)],
+    new: impl FnOnce(&ParamSet) -> Result<T, ModelError>,
+) -> Result<T, ModelError> {
+    new(&ParamSet::with_overrides(
+        kind.name,
+        kind.params,
+        overrides,
+    )?)
+}
 
 /// Metadata of one state variable.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +179,19 @@ impl ElementJacobian {
             df_dv: vec![0.0; ns * n],
             dg_dx: vec![0.0; n * n * ns],
             dg_dv: vec![0.0; n * n * n],
+        }
+    }
+
+    /// Sets every entry of the four blocks to `value` (`0` before assembling a Jacobian by
+    /// accumulation; any other value to check that a closed form writes every entry).
+    pub fn fill(&mut self, value: f64) {
+        for block in [
+            &mut self.df_dx,
+            &mut self.df_dv,
+            &mut self.dg_dx,
+            &mut self.dg_dv,
+        ] {
+            block.iter_mut().for_each(|e| *e = value);
         }
     }
 }

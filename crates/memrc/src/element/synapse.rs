@@ -25,7 +25,7 @@
 //! on the presynaptic port. Solvers that need `G⁻¹` must combine the synapse with the
 //! membranes it connects (whose leak makes the total conductance definite) or floor the metric.
 
-use crate::element::catalogue::Entry;
+use crate::element::Entry;
 use crate::element::channel::check_kind;
 use crate::element::channel::gate::VoltageFn;
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};

@@ -11,7 +11,7 @@
 //! `g_e = (1.5 N(0,1) + 4)·10 nS`, `g_i = (12 N(0,1) + 20)·10 nS` (can be negative, as in
 //! Brian2), `m = h = n = 0`.
 //!
-//! Reference behaviour (`docs/numerics.md`): mean rate 35–40 Hz over 1 s at `n = 4000`
+//! Reference behaviour (`docs/numerics.md#cobahh-rates`): mean rate 35–40 Hz over 1 s at `n = 4000`
 //! across tools and seeds (chaotic: compare rates, not spike trains).
 
 use super::model::TraubMiles;

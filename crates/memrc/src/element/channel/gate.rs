@@ -14,7 +14,7 @@
 //!
 //! with `α` the opening and `β` the closing rate \[1/s\], `V` the *membrane* voltage \[V\]. The
 //! paper's eq. (2)–(3) writes `ṅ = α n + β (1 − n)`, i.e. with `α` and `β` swapped (a slip noted
-//! in `docs/numerics.md`); memrc uses the standard form above throughout. Both forms are
+//! in `docs/numerics.md#paper-slips`); memrc uses the standard form above throughout. Both forms are
 //! [`StateForm::Linear`](crate::element::StateForm::Linear), `ẋ = a(V) − b(V) x` with
 //!
 //! ```text

@@ -362,7 +362,7 @@ mod tests {
         1.0 + x / 2.0 + x * x / 12.0 - x * x * x * x / 720.0
     }
 
-    /// The rates as printed in `docs/numerics.md` (mV, ms), evaluated literally.
+    /// The rates as printed in `docs/numerics.md#hh-rates` (mV, ms), evaluated literally.
     fn textbook(v: f64) -> [f64; 6] {
         [
             0.1 * (v + 40.0) / (1.0 - (-(v + 40.0) / 10.0).exp()),
@@ -496,8 +496,8 @@ mod tests {
             "I = {i} A/m², largest branch {largest}"
         );
         // The zero of the steady-state I–V curve, found by bisection, against the root of the
-        // same equations in 30-digit arithmetic (mpmath findroot): −64.99637933119206 mV. The
-        // figure in numerics.md, −64.99637930 mV, is 3.1e-8 mV (3e-11 V) off that root.
+        // same equations in 30-digit arithmetic (mpmath findroot): −64.99637933119206 mV
+        // (`docs/numerics.md#hh-rest`; the earlier −64.99637930 mV is 3.1e-8 mV off that root).
         let (mut lo, mut hi) = (-0.070, -0.060);
         for _ in 0..80 {
             let mid = 0.5 * (lo + hi);

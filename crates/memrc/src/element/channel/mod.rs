@@ -24,8 +24,8 @@
 //!
 //! [`Element::battery`]: crate::element::Element::battery
 
+use super::Entry;
 use super::KindInfo;
-use super::catalogue::Entry;
 use crate::error::ModelError;
 use crate::params::ParamSet;
 

@@ -1,7 +1,7 @@
 //! The HP/Strukov linear ion-drift memristor with the usual window functions.
 
-use super::clamp_unit;
-use crate::element::{Element, ElementJacobian, KindInfo, StateInfo};
+use super::{device, resistance_range, state};
+use crate::element::{Element, ElementJacobian, KindInfo, StateInfo, extend_params};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
@@ -85,30 +85,30 @@ impl Window {
 ///
 /// **Default picture.** `k = 10⁴ C⁻¹`. Under `v = sin(2πt)` V, one half-cycle moves about 0.22
 /// of the charge needed to sweep the device; with the Joglekar window (`p = 2`) and `x0 = 0.1`
-/// the state stays within `[0.1, 0.304]` (the project notes round this to `[0.1, 0.3]`) and the
+/// the state stays within `[0.1, 0.304]` (`docs/numerics.md#hp-joglekar-peak`) and the
 /// resistance swings between 14.41 kΩ and 11.17 kΩ: a visible loop pinched at the origin. Without a window, and with the Joglekar
 /// and Prodromakis windows, `F` depends on `x` only, so `x` is a function of the flux and
 /// returns to `x0` after every period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpMemristor {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     r_on: f64,
     r_off: f64,
-    d: f64,
-    mu_v: f64,
-    x0: f64,
     /// `μ_v R_on / D²` \[1/C\].
     k: f64,
+    x0: f64,
     window: Window,
 }
 
-const R_ON: ParamInfo = ParamInfo::positive(
+pub(crate) const R_ON: ParamInfo = ParamInfo::positive(
     "r_on",
     "Ohm",
     100.0,
     f64::INFINITY,
     "resistance of the fully doped device (x = 1)",
 );
-const R_OFF: ParamInfo = ParamInfo::positive(
+pub(crate) const R_OFF: ParamInfo = ParamInfo::positive(
     "r_off",
     "Ohm",
     16e3,
@@ -116,9 +116,9 @@ const R_OFF: ParamInfo = ParamInfo::positive(
     "resistance of the undoped device (x = 0)",
 );
 const D: ParamInfo = ParamInfo::positive("d", "m", 10e-9, f64::INFINITY, "film thickness");
-const MU_V: ParamInfo =
+pub(crate) const MU_V: ParamInfo =
     ParamInfo::positive("mu_v", "m^2/(V s)", 1e-14, f64::INFINITY, "dopant mobility");
-const X0: ParamInfo = ParamInfo::new(
+pub(crate) const X0: ParamInfo = ParamInfo::new(
     "x0",
     "1",
     0.1,
@@ -126,68 +126,77 @@ const X0: ParamInfo = ParamInfo::new(
     1.0,
     "initial normalised doped width w/D",
 );
-const P: ParamInfo = ParamInfo::new("p", "1", 2.0, 1.0, 100.0, "window exponent (integer)");
+pub(crate) const P: ParamInfo =
+    ParamInfo::new("p", "1", 2.0, 1.0, 100.0, "window exponent (integer)");
 const J: ParamInfo = ParamInfo::positive("j", "1", 1.0, f64::INFINITY, "Prodromakis window scale");
 
-const PARAMS_NONE: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0];
-const PARAMS_P: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0, P];
-const PARAMS_PJ: &[ParamInfo] = &[R_ON, R_OFF, D, MU_V, X0, P, J];
+/// The table of `hp`; every window variant extends it.
+const PARAMS: [ParamInfo; 5] = [R_ON, R_OFF, D, MU_V, X0];
+/// `hp` plus the window exponent (`hp-joglekar`, `hp-biolek`).
+const PARAMS_P: [ParamInfo; 6] = extend_params(&PARAMS, &[P]);
+/// `hp-joglekar`'s table plus the Prodromakis scale (`hp-prodromakis`).
+const PARAMS_PJ: [ParamInfo; 7] = extend_params(&PARAMS_P, &[J]);
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised width of the doped region, w/D in [0, 1]",
-}];
-
-const SOURCE: &str = "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008";
-
-const fn kind(
-    name: &'static str,
-    summary: &'static str,
-    source: &'static str,
-    params: &'static [ParamInfo],
-) -> KindInfo {
-    KindInfo {
-        name,
-        summary,
-        source,
-        ports: 1,
-        states: STATES,
-        params,
-        conductance_unit: "S",
-        current_unit: "A",
-    }
-}
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised width of the doped region, w/D in [0, 1]",
+)];
 
 impl HpMemristor {
     /// Catalogue description of `"hp"` (no window, clamped state).
-    pub const KIND: KindInfo = kind(
+    pub const KIND: KindInfo = device(
         "hp",
         "HP/Strukov linear ion drift, state clamped to [0, 1]",
-        SOURCE,
-        PARAMS_NONE,
+        "D. B. Strukov, G. S. Snider, D. R. Stewart, R. S. Williams, The missing memristor found, Nature 453, 80-83, 2008",
+        STATES,
+        &PARAMS,
     );
     /// Catalogue description of `"hp-joglekar"`.
-    pub const KIND_JOGLEKAR: KindInfo = kind(
+    pub const KIND_JOGLEKAR: KindInfo = Self::windowed(
         "hp-joglekar",
         "HP/Strukov linear ion drift with the Joglekar window 1 - (2x - 1)^(2p)",
         "Strukov et al., Nature 453, 2008; window: Y. N. Joglekar, S. J. Wolf, The elusive memristor, Eur. J. Phys. 30, 661-675, 2009",
-        PARAMS_P,
+        &PARAMS_P,
     );
     /// Catalogue description of `"hp-biolek"`.
-    pub const KIND_BIOLEK: KindInfo = kind(
+    pub const KIND_BIOLEK: KindInfo = Self::windowed(
         "hp-biolek",
         "HP/Strukov linear ion drift with the Biolek window 1 - (x - stp(-i))^(2p)",
         "Strukov et al., Nature 453, 2008; window: Z. Biolek, D. Biolek, V. Biolkova, SPICE model of memristor with nonlinear dopant drift, Radioengineering 18(2), 210-214, 2009",
-        PARAMS_P,
+        &PARAMS_P,
     );
     /// Catalogue description of `"hp-prodromakis"`.
-    pub const KIND_PRODROMAKIS: KindInfo = kind(
+    pub const KIND_PRODROMAKIS: KindInfo = Self::windowed(
         "hp-prodromakis",
         "HP/Strukov linear ion drift with the Prodromakis window j (1 - ((x - 1/2)^2 + 3/4)^p)",
         "Strukov et al., Nature 453, 2008; window: T. Prodromakis, B. P. Peh, C. Papavassiliou, C. Toumazou, A versatile memristor model with nonlinear dopant kinetics, IEEE Trans. Electron Devices 58(9), 3099-3105, 2011",
-        PARAMS_PJ,
+        &PARAMS_PJ,
     );
+
+    /// A window variant derived from [`Self::KIND`]: the same ports, states and units, its own
+    /// name, summary and source, and a table that extends `hp`'s (checked at compile time).
+    const fn windowed(
+        name: &'static str,
+        summary: &'static str,
+        source: &'static str,
+        params: &'static [ParamInfo],
+    ) -> KindInfo {
+        let base = Self::KIND.params;
+        assert!(params.len() > base.len());
+        let mut k = 0;
+        while k < base.len() {
+            assert!(params[k].default == base[k].default);
+            k += 1;
+        }
+        KindInfo {
+            name,
+            summary,
+            source,
+            params,
+            ..Self::KIND
+        }
+    }
 
     /// Builds the variant named by the parameter set's element (`hp`, `hp-joglekar`,
     /// `hp-biolek`, `hp-prodromakis`); checks `r_on < r_off` and that `p` is an integer.
@@ -216,13 +225,8 @@ impl HpMemristor {
                 );
             }
         };
-        let (r_on, r_off) = (params.get("r_on"), params.get("r_off"));
-        if r_on >= r_off {
-            return Err(params.inconsistent(format!(
-                "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
-            )));
-        }
-        let (d, mu_v, x0) = (params.get("d"), params.get("mu_v"), params.get("x0"));
+        let (r_on, r_off) = resistance_range(params)?;
+        let (d, mu_v) = (params.get("d"), params.get("mu_v"));
         let k = mu_v * r_on / (d * d);
         if !k.is_finite() {
             return Err(params.inconsistent(format!(
@@ -230,12 +234,11 @@ impl HpMemristor {
             )));
         }
         Ok(Self {
+            params: params.clone(),
             r_on,
             r_off,
-            d,
-            mu_v,
-            x0,
             k,
+            x0: params.get("x0"),
             window,
         })
     }
@@ -276,25 +279,7 @@ impl Element for HpMemristor {
         }
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        let mut out = vec![
-            ("r_on", self.r_on),
-            ("r_off", self.r_off),
-            ("d", self.d),
-            ("mu_v", self.mu_v),
-            ("x0", self.x0),
-        ];
-        match self.window {
-            Window::None => {}
-            Window::Joglekar { p } | Window::Biolek { p } => out.push(("p", f64::from(p))),
-            Window::Prodromakis { p, j } => out.extend([("p", f64::from(p)), ("j", j)]),
-        }
-        out
-    }
-
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let i = v[0] / self.resistance(x[0]);
@@ -303,10 +288,6 @@ impl Element for HpMemristor {
 
     fn conductance(&self, x: &[f64], _v: &[f64], g: &mut [f64]) {
         g[0] = 1.0 / self.resistance(x[0]);
-    }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
     }
 
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
@@ -324,12 +305,15 @@ impl Element for HpMemristor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
+    use super::super::testutil::{
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, state_range,
+    };
     use super::*;
+    use crate::element::with_overrides;
     use crate::error::ModelError;
 
     fn make(kind: &'static KindInfo, ov: &[(&str, f64)]) -> Result<HpMemristor, ModelError> {
-        HpMemristor::new(&ParamSet::with_overrides(kind.name, kind.params, ov)?)
+        with_overrides(kind, ov, HpMemristor::new)
     }
 
     const KINDS: [&KindInfo; 4] = [
@@ -390,13 +374,8 @@ mod tests {
     fn state_stays_in_unit_interval_under_large_drives() {
         for kind in KINDS {
             let m = make(kind, &[]).expect("defaults");
-            let drive = sine(20.0, 1.0);
             let mut x = [0.1];
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-                lo = lo.min(x[0]);
-                hi = hi.max(x[0]);
-            });
+            let (lo, hi) = state_range(&m, &mut x, (20.0, 1.0), 3.0, 1e-4);
             assert!(
                 (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
                 "{}: [{lo}, {hi}]",
@@ -428,14 +407,9 @@ mod tests {
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.5);
         let rel = (fall - rise).abs() / rise.abs().max(fall.abs());
         assert!(rel > 0.01, "rising {rise} A vs falling {fall} A");
-        let drive = sine(1.0, 1.0);
         let mut x = [0.1];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
-        // numerics.md quotes [0.1, 0.3]; the exact maximum, from the flux-controlled form
+        let (lo, hi) = state_range(&m, &mut x, (1.0, 1.0), 3.0, 1e-4);
+        // `docs/numerics.md#hp-joglekar-peak`: the exact maximum, from the flux-controlled form
         // ∫_{0.1}^{x_max} R(x)/F(x) dx = k/π (Simpson, 20000 panels), is 0.3040482.
         assert!(
             lo >= 0.1 - 1e-9 && (hi - 0.304_048_2).abs() < 1e-5,
@@ -453,9 +427,7 @@ mod tests {
             matches!(e, ModelError::Inconsistent { .. }) && e.to_string().contains("r_on"),
             "{e}"
         );
-        let e = make(&HpMemristor::KIND, &[("r_on", 16e3)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("r_on"), "{e}");
+        assert_rejected(make(&HpMemristor::KIND, &[("r_on", 16e3)]), "r_on");
         let e = make(&HpMemristor::KIND_JOGLEKAR, &[("d", -1e-9)])
             .expect_err("invalid input must be rejected");
         assert!(
@@ -468,14 +440,13 @@ mod tests {
             matches!(e, ModelError::NonFinite { ref param, .. } if param == "mu_v"),
             "{e}"
         );
-        let e = make(&HpMemristor::KIND_PRODROMAKIS, &[("p", 1.5)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("p = 1.5"), "{e}");
+        assert_rejected(
+            make(&HpMemristor::KIND_PRODROMAKIS, &[("p", 1.5)]),
+            "p = 1.5",
+        );
         let e =
             make(&HpMemristor::KIND, &[("p", 2.0)]).expect_err("invalid input must be rejected");
         assert!(matches!(e, ModelError::UnknownParam { .. }), "{e}");
-        let e =
-            make(&HpMemristor::KIND, &[("x0", 1.5)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("x0"), "{e}");
+        assert_rejected(make(&HpMemristor::KIND, &[("x0", 1.5)]), "x0");
     }
 }

@@ -1,6 +1,6 @@
 //! The ideal flux-controlled memristor (Chua 1971).
 
-use super::{check_coeffs, coeff_pairs, poly_eval};
+use super::{check_coeffs, coeff_pairs, device, poly_eval, state};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -58,24 +58,21 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "phi",
-    unit: "Wb",
-    doc: "flux linkage, time integral of the voltage",
-}];
+const STATES: &[StateInfo] = &[state(
+    "phi",
+    "Wb",
+    "flux linkage, time integral of the voltage",
+)];
 
 impl IdealMemristor {
     /// Catalogue description of `"ideal"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "ideal",
-        summary: "ideal flux-controlled memristor, W(phi) = a + 3 b phi^2",
-        source: "L. O. Chua, Memristor - the missing circuit element, IEEE Trans. Circuit Theory 18(5), 507-519, 1971",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "ideal",
+        "ideal flux-controlled memristor, W(phi) = a + 3 b phi^2",
+        "L. O. Chua, Memristor - the missing circuit element, IEEE Trans. Circuit Theory 18(5), 507-519, 1971",
+        STATES,
+        PARAMS,
+    );
 
     /// The default polynomial memristor `W(φ) = a + 3 b φ²` from a parameter set of
     /// [`Self::KIND`].
@@ -185,12 +182,15 @@ impl Element for IdealMemristor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
+    use super::super::testutil::{
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, rk4_observe, sine,
+    };
     use super::*;
+    use crate::element::with_overrides;
     use std::f64::consts::PI;
 
     fn default() -> IdealMemristor {
-        IdealMemristor::new(&ParamSet::defaults("ideal", PARAMS)).expect("defaults")
+        with_overrides(&IdealMemristor::KIND, &[], IdealMemristor::new).expect("defaults")
     }
 
     #[test]
@@ -258,15 +258,12 @@ mod tests {
     #[test]
     fn invalid_polynomials_are_rejected() {
         assert!(IdealMemristor::polynomial(vec![], 0.0).is_err());
-        let e = IdealMemristor::polynomial(vec![1.0, f64::NAN], 0.0)
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("c1"), "{e}");
-        let e = IdealMemristor::polynomial(vec![1.0], f64::INFINITY)
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("phi0"), "{e}");
+        assert_rejected(IdealMemristor::polynomial(vec![1.0, f64::NAN], 0.0), "c1");
+        assert_rejected(IdealMemristor::polynomial(vec![1.0], f64::INFINITY), "phi0");
         assert!(IdealMemristor::polynomial(vec![-1e-3, 0.0, 1.0], 0.0).is_err());
-        let e = ParamSet::with_overrides("ideal", PARAMS, &[("a", -1.0)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("'a'"), "{e}");
+        assert_rejected(
+            ParamSet::with_overrides("ideal", PARAMS, &[("a", -1.0)]),
+            "'a'",
+        );
     }
 }

@@ -17,7 +17,27 @@
 //! (`x` of HP, VTEAM, Yakopcic) are dimensionless and live in `[0, 1]`; their
 //! [`Element::project_state`](super::Element::project_state) clamps them there.
 
-mod hp;
+/// The [`Element`](super::Element) methods of a device with fields `params: ParamSet` (the set
+/// it was built from) and `x0`, and one normalised state `x ∈ [0, 1]` (HP, VTEAM, Yakopcic):
+/// it reports its parameter set, the initial state is `x0` whatever the voltage, and numerical
+/// overshoot is clamped back into `[0, 1]`.
+macro_rules! unit_state_device {
+    () => {
+        fn param_values(&self) -> Vec<(&'static str, f64)> {
+            self.params.pairs()
+        }
+
+        fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
+            x[0] = self.x0;
+        }
+
+        fn project_state(&self, x: &mut [f64]) {
+            super::clamp_unit(&mut x[0]);
+        }
+    };
+}
+
+pub(crate) mod hp;
 mod ideal;
 mod relaxation;
 mod resistor;
@@ -31,94 +51,60 @@ pub use resistor::StaticResistor;
 pub use vteam::Vteam;
 pub use yakopcic::Yakopcic;
 
-use super::catalogue::Entry;
+use super::{Entry, KindInfo, StateInfo};
 use crate::error::ModelError;
-use crate::params::ParamSet;
+use crate::params::{ParamInfo, ParamSet};
 
 /// Catalogue entries of this family.
-pub const CATALOGUE: &[Entry] = &[
-    Entry {
-        info: &IdealMemristor::KIND,
-        build: |ov| {
-            let k = &IdealMemristor::KIND;
-            Ok(Box::new(IdealMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND,
-        build: |ov| {
-            let k = &HpMemristor::KIND;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_JOGLEKAR,
-        build: |ov| {
-            let k = &HpMemristor::KIND_JOGLEKAR;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_BIOLEK,
-        build: |ov| {
-            let k = &HpMemristor::KIND_BIOLEK;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &HpMemristor::KIND_PRODROMAKIS,
-        build: |ov| {
-            let k = &HpMemristor::KIND_PRODROMAKIS;
-            Ok(Box::new(HpMemristor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &Vteam::KIND,
-        build: |ov| {
-            let k = &Vteam::KIND;
-            Ok(Box::new(Vteam::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &Yakopcic::KIND,
-        build: |ov| {
-            let k = &Yakopcic::KIND;
-            Ok(Box::new(Yakopcic::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &StaticResistor::KIND,
-        build: |ov| {
-            let k = &StaticResistor::KIND;
-            Ok(Box::new(StaticResistor::new(&ParamSet::with_overrides(
-                k.name, k.params, ov,
-            )?)?))
-        },
-    },
-    Entry {
-        info: &RelaxationMemristor::KIND,
-        build: |ov| {
-            let k = &RelaxationMemristor::KIND;
-            Ok(Box::new(RelaxationMemristor::new(
-                &ParamSet::with_overrides(k.name, k.params, ov)?,
-            )?))
-        },
-    },
+pub const CATALOGUE: &[Entry] = entries![
+    IdealMemristor::KIND => new,
+    HpMemristor::KIND => new,
+    HpMemristor::KIND_JOGLEKAR => new,
+    HpMemristor::KIND_BIOLEK => new,
+    HpMemristor::KIND_PRODROMAKIS => new,
+    Vteam::KIND => new,
+    Yakopcic::KIND => new,
+    StaticResistor::KIND => new,
+    RelaxationMemristor::KIND => new,
 ];
+
+/// The description of a device kind: a one-port without battery whose memconductance is in
+/// siemens and whose current is in amperes.
+const fn device(
+    name: &'static str,
+    summary: &'static str,
+    source: &'static str,
+    states: &'static [StateInfo],
+    params: &'static [ParamInfo],
+) -> KindInfo {
+    KindInfo {
+        name,
+        summary,
+        source,
+        ports: 1,
+        states,
+        params,
+        conductance_unit: "S",
+        current_unit: "A",
+    }
+}
+
+/// The description of a state variable.
+const fn state(name: &'static str, unit: &'static str, doc: &'static str) -> StateInfo {
+    StateInfo { name, unit, doc }
+}
+
+/// The parameters `r_on` and `r_off` \[Ohm\] of a device whose resistance moves between them,
+/// checked to satisfy `r_on < r_off` (HP, VTEAM).
+fn resistance_range(params: &ParamSet) -> Result<(f64, f64), ModelError> {
+    let (r_on, r_off) = (params.get("r_on"), params.get("r_off"));
+    if r_on >= r_off {
+        return Err(params.inconsistent(format!(
+            "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
+        )));
+    }
+    Ok((r_on, r_off))
+}
 
 /// Largest polynomial degree accepted by the polynomial constructors (the coefficients are
 /// reported by [`Element::param_values`](super::Element::param_values) under the names
@@ -185,6 +171,7 @@ fn clamp_unit(x: &mut f64) {
 pub(crate) mod testutil {
     //! Small integrators and checks shared by the device tests.
     use crate::element::{Element, ElementJacobian, finite_difference_jacobian};
+    use crate::error::ModelError;
 
     /// Sine drive `amp · sin(2π freq t)`.
     pub fn sine(amp: f64, freq: f64) -> impl Fn(f64) -> f64 {
@@ -250,6 +237,30 @@ pub(crate) mod testutil {
         }
     }
 
+    /// The range `(min, max)` of the first state under the drive `(amp, freq)` ([`sine`]) over
+    /// an RK4 run from `t = 0` to `t_end` as in [`rk4_observe`] (both ends included); `x` ends
+    /// at the final state.
+    pub fn state_range(
+        el: &dyn Element,
+        x: &mut [f64],
+        (amp, freq): (f64, f64),
+        t_end: f64,
+        dt: f64,
+    ) -> (f64, f64) {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        rk4_observe(el, &sine(amp, freq), x, 0.0, t_end, dt, |_, x| {
+            lo = lo.min(x[0]);
+            hi = hi.max(x[0]);
+        });
+        (lo, hi)
+    }
+
+    /// Asserts that `result` is an error whose message contains `needle`.
+    pub fn assert_rejected<T: std::fmt::Debug>(result: Result<T, ModelError>, needle: &str) {
+        let e = result.expect_err("invalid input must be rejected");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+
     /// Current `g(x, v) v` of a one-port.
     pub fn current(el: &dyn Element, x: &[f64], v: f64) -> f64 {
         let mut g = [0.0];
@@ -274,12 +285,14 @@ pub(crate) mod testutil {
         (current(el, &xr, v), current(el, &xf, v))
     }
 
-    /// Asserts that the element's `jacobian` agrees with the central finite differences to a
-    /// relative `1e-6` (entries much smaller than their block's scale are compared absolutely
+    /// Asserts that the element's `jacobian`, started on buffers filled with `7`, agrees with the
+    /// central finite differences to a relative `1e-6` (entries much smaller than their block's scale are compared absolutely
     /// against `1e-6 ·` that scale).
     pub fn assert_jacobian_matches_fd(el: &dyn Element, x: &[f64], v: &[f64]) {
         let mut exact = ElementJacobian::for_element(el);
         let mut fd = ElementJacobian::for_element(el);
+        // Dirty buffers: the closed form must write every entry.
+        exact.fill(7.0);
         el.jacobian(x, v, &mut exact);
         finite_difference_jacobian(el, x, v, &mut fd);
         let blocks = [
@@ -346,8 +359,7 @@ mod tests {
     fn polynomial_coefficients_are_validated() {
         assert!(check_coeffs("x", &[]).is_err());
         assert!(check_coeffs("x", &[0.0; MAX_POLY_DEGREE + 2]).is_err());
-        let e = check_coeffs("x", &[1.0, f64::NAN]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("c1"), "{e}");
+        super::testutil::assert_rejected(check_coeffs("x", &[1.0, f64::NAN]), "c1");
         assert!(check_coeffs("x", &[1.0, 2.0]).is_ok());
     }
 

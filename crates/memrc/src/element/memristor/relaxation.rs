@@ -1,7 +1,8 @@
 //! First-order relaxation memristor: a resistor with a lagging conductance.
 
 use super::resistor::{G0, G2, StaticResistor};
-use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
+use super::{device, state};
+use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo, with_overrides};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
@@ -49,32 +50,25 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "g",
-    unit: "S",
-    doc: "conductance, relaxing towards g_inf(v)",
-}];
+const STATES: &[StateInfo] = &[state("g", "S", "conductance, relaxing towards g_inf(v)")];
 
 impl RelaxationMemristor {
     /// Catalogue description of `"relaxation"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "relaxation",
-        summary: "first-order relaxation memristor dg/dt = (g0 + g2 v^2 - g)/tau; memoryless as tau -> 0",
-        source: "F. Forni, R. Sepulchre, Gradient modelling of memristive systems (memoryless limit of eq. 1 towards eq. 19)",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "relaxation",
+        "first-order relaxation memristor dg/dt = (g0 + g2 v^2 - g)/tau; memoryless as tau -> 0",
+        "F. Forni, R. Sepulchre, Gradient modelling of memristive systems (memoryless limit of eq. 1 towards eq. 19)",
+        STATES,
+        PARAMS,
+    );
 
     /// From a parameter set of [`Self::KIND`].
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        let resistor = StaticResistor::new(&ParamSet::with_overrides(
-            StaticResistor::KIND.name,
-            StaticResistor::KIND.params,
+        let resistor = with_overrides(
+            &StaticResistor::KIND,
             &[("g0", params.get("g0")), ("g2", params.get("g2"))],
-        )?)?;
+            StaticResistor::new,
+        )?;
         let x0 = params.get("x0");
         Ok(Self {
             resistor,
@@ -153,12 +147,12 @@ impl Element for RelaxationMemristor {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{
-        assert_jacobian_matches_fd, branch_currents, current, rk4_observe, sine,
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, current, rk4_observe, sine,
     };
     use super::*;
 
     fn make(ov: &[(&str, f64)]) -> Result<RelaxationMemristor, ModelError> {
-        RelaxationMemristor::new(&ParamSet::with_overrides("relaxation", PARAMS, ov)?)
+        with_overrides(&RelaxationMemristor::KIND, ov, RelaxationMemristor::new)
     }
 
     #[test]
@@ -237,12 +231,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("tau", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("tau"), "{e}");
-        let e = make(&[("g2", -1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("g2"), "{e}");
-        let e = make(&[("g0", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("g0"), "{e}");
+        assert_rejected(make(&[("tau", 0.0)]), "tau");
+        assert_rejected(make(&[("g2", -1.0)]), "g2");
+        assert_rejected(make(&[("g0", f64::NAN)]), "g0");
         let r = StaticResistor::polynomial(vec![1.0]).expect("constant");
         assert!(RelaxationMemristor::with_resistor(r.clone(), -1.0, None).is_err());
         assert!(RelaxationMemristor::with_resistor(r, 1.0, Some(0.0)).is_err());

@@ -1,6 +1,6 @@
 //! The static nonlinear resistor `i = g(v) v` (paper eq. 19).
 
-use super::{check_coeffs, coeff_pairs, poly_eval};
+use super::{check_coeffs, coeff_pairs, device, poly_eval};
 use crate::element::{Element, ElementJacobian, KindInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -51,16 +51,13 @@ const PARAMS: &[ParamInfo] = &[G0, G2];
 
 impl StaticResistor {
     /// Catalogue description of `"resistor"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "resistor",
-        summary: "static nonlinear resistor i = (g0 + g2 v^2) v, no memory",
-        source: "F. Forni, R. Sepulchre, Gradient modelling of memristive systems, eq. 19-20 (Theorem 1)",
-        ports: 1,
-        states: &[],
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "resistor",
+        "static nonlinear resistor i = (g0 + g2 v^2) v, no memory",
+        "F. Forni, R. Sepulchre, Gradient modelling of memristive systems, eq. 19-20 (Theorem 1)",
+        &[],
+        PARAMS,
+    );
 
     /// `g(v) = g0 + g2 v²` from a parameter set of [`Self::KIND`] (positive by the table's
     /// ranges `g0 > 0`, `g2 ≥ 0`).
@@ -193,11 +190,12 @@ impl Element for StaticResistor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::assert_jacobian_matches_fd;
+    use super::super::testutil::{assert_jacobian_matches_fd, assert_rejected};
     use super::*;
+    use crate::element::with_overrides;
 
     fn default() -> StaticResistor {
-        StaticResistor::new(&ParamSet::defaults("resistor", PARAMS)).expect("defaults")
+        with_overrides(&StaticResistor::KIND, &[], StaticResistor::new).expect("defaults")
     }
 
     #[test]
@@ -262,15 +260,15 @@ mod tests {
         assert!(StaticResistor::polynomial(vec![0.0, 0.0, 1.0]).is_err());
         assert!(StaticResistor::polynomial(vec![1.0, 1.0]).is_err());
         assert!(StaticResistor::polynomial(vec![1.0, 0.0, -1.0]).is_err());
-        let e = StaticResistor::polynomial(vec![1.0, -3.0, 1.0])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("not positive"), "{e}");
-        let e = StaticResistor::polynomial(vec![1.0, f64::INFINITY])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("c1"), "{e}");
-        let e = ParamSet::with_overrides("resistor", PARAMS, &[("g0", 0.0)])
-            .expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("g0"), "{e}");
+        assert_rejected(
+            StaticResistor::polynomial(vec![1.0, -3.0, 1.0]),
+            "not positive",
+        );
+        assert_rejected(StaticResistor::polynomial(vec![1.0, f64::INFINITY]), "c1");
+        assert_rejected(
+            ParamSet::with_overrides("resistor", PARAMS, &[("g0", 0.0)]),
+            "g0",
+        );
         // Trailing zeros are dropped.
         let p = StaticResistor::polynomial(vec![2.0, 0.0, 0.0]).expect("constant");
         assert_eq!(p.coefficients(), &[2.0]);

@@ -1,6 +1,6 @@
 //! The VTEAM threshold memristor model.
 
-use super::clamp_unit;
+use super::{device, resistance_range, state};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -19,7 +19,7 @@ use crate::params::{ParamInfo, ParamSet};
 ///
 /// **State and units.** The paper's state is the gap `w ∈ [w_on, w_off]` \[m\] with `k` in m/s;
 /// here `x = (w − w_on)/(w_off − w_on) ∈ [0, 1]`, so `k` \[1/s\] = `k_paper / (w_off − w_on)`.
-/// The defaults (from the project's numerics notes) are taken directly in 1/s.
+/// The defaults (`docs/numerics.md#device-parameter-sets`) are taken directly in 1/s.
 ///
 /// **Windows.** Clamp windows: `f_off(x) = 1` for `x < 1` and `0` at `x ≥ 1`, `f_on(x) = 1` for
 /// `x > 0` and `0` at `x ≤ 0`, and [`Element::project_state`] clamps `x` into `[0, 1]`. (The
@@ -46,6 +46,8 @@ use crate::params::{ParamInfo, ParamSet};
 /// period. Starting in the middle (`x0 = 0.5`) gives a much thinner first lobe (about 1 %).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vteam {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     r_on: f64,
     r_off: f64,
     k_off: f64,
@@ -111,38 +113,32 @@ const PARAMS: &[ParamInfo] = &[
     ),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised gap (w - w_on)/(w_off - w_on) in [0, 1]; 0 = on (low resistance)",
-}];
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised gap (w - w_on)/(w_off - w_on) in [0, 1]; 0 = on (low resistance)",
+)];
 
 impl Vteam {
     /// Catalogue description of `"vteam"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "vteam",
-        summary: "VTEAM voltage-threshold memristor, linear R(x), clamped state",
-        source: "S. Kvatinsky, M. Ramadan, E. G. Friedman, A. Kolodny, VTEAM: a general model for voltage-controlled memristors, IEEE Trans. Circuits Syst. II 62(8), 786-790, 2015",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "vteam",
+        "VTEAM voltage-threshold memristor, linear R(x), clamped state",
+        "S. Kvatinsky, M. Ramadan, E. G. Friedman, A. Kolodny, VTEAM: a general model for voltage-controlled memristors, IEEE Trans. Circuits Syst. II 62(8), 786-790, 2015",
+        STATES,
+        PARAMS,
+    );
 
     /// Builds a VTEAM device; checks `r_on < r_off` and `v_on < 0`.
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
         let g = |k| params.get(k);
-        let (r_on, r_off, v_on) = (g("r_on"), g("r_off"), g("v_on"));
-        if r_on >= r_off {
-            return Err(params.inconsistent(format!(
-                "r_on = {r_on} Ohm must be smaller than r_off = {r_off} Ohm"
-            )));
-        }
+        let (r_on, r_off) = resistance_range(params)?;
+        let v_on = g("v_on");
         if v_on >= 0.0 {
             return Err(params.inconsistent(format!("v_on = {v_on} V must be negative")));
         }
         Ok(Self {
+            params: params.clone(),
             r_on,
             r_off,
             k_off: g("k_off"),
@@ -167,23 +163,7 @@ impl Element for Vteam {
         &Self::KIND
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("r_on", self.r_on),
-            ("r_off", self.r_off),
-            ("k_off", self.k_off),
-            ("k_on", self.k_on),
-            ("alpha_off", self.alpha_off),
-            ("alpha_on", self.alpha_on),
-            ("v_off", self.v_off),
-            ("v_on", self.v_on),
-            ("x0", self.x0),
-        ]
-    }
-
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let (x, v) = (x[0], v[0]);
@@ -199,19 +179,18 @@ impl Element for Vteam {
     fn conductance(&self, x: &[f64], _v: &[f64], g: &mut [f64]) {
         g[0] = 1.0 / self.resistance(x[0]);
     }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{assert_jacobian_matches_fd, branch_currents, rk4_observe, sine};
+    use super::super::testutil::{
+        assert_jacobian_matches_fd, assert_rejected, branch_currents, state_range,
+    };
     use super::*;
+    use crate::element::with_overrides;
 
     fn make(ov: &[(&str, f64)]) -> Result<Vteam, ModelError> {
-        Vteam::new(&ParamSet::with_overrides("vteam", PARAMS, ov)?)
+        with_overrides(&Vteam::KIND, ov, Vteam::new)
     }
 
     #[test]
@@ -247,13 +226,8 @@ mod tests {
     #[test]
     fn conductance_is_positive_and_state_stays_in_unit_interval() {
         let m = make(&[("x0", 0.5), ("k_off", 5.0)]).expect("valid");
-        let drive = sine(5.0, 1.0);
         let mut x = [0.5];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 2.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &mut x, (5.0, 1.0), 2.0, 1e-4);
         assert!(
             lo >= 0.0 && hi <= 1.0 && hi > 0.99 && lo < 1e-3,
             "[{lo}, {hi}]"
@@ -275,13 +249,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("r_off", 40.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("r_on"), "{e}");
-        let e = make(&[("v_on", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("v_on"), "{e}");
-        let e = make(&[("k_on", 1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("k_on"), "{e}");
-        let e = make(&[("v_off", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("v_off"), "{e}");
+        assert_rejected(make(&[("r_off", 40.0)]), "r_on");
+        assert_rejected(make(&[("v_on", 0.0)]), "v_on");
+        assert_rejected(make(&[("k_on", 1.0)]), "k_on");
+        assert_rejected(make(&[("v_off", f64::NAN)]), "v_off");
     }
 }

@@ -1,6 +1,6 @@
 //! The Yakopcic generalised memristor model.
 
-use super::clamp_unit;
+use super::{device, state};
 use crate::element::{Element, KindInfo, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -56,6 +56,8 @@ use crate::params::{ParamInfo, ParamSet};
 /// The Jacobian is the finite-difference default of [`Element::jacobian`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Yakopcic {
+    /// The parameter set the device was built from (reported by `param_values`).
+    params: ParamSet,
     a1: f64,
     a2: f64,
     b: f64,
@@ -72,6 +74,11 @@ pub struct Yakopcic {
 
 const INF: f64 = f64::INFINITY;
 
+/// A dimensionless parameter with range `[0, max]`.
+const fn dimensionless(name: &'static str, default: f64, max: f64, doc: &'static str) -> ParamInfo {
+    ParamInfo::new(name, "1", default, 0.0, max, doc)
+}
+
 const PARAMS: &[ParamInfo] = &[
     ParamInfo::positive("a1", "A", 0.17, INF, "current scale for v >= 0"),
     ParamInfo::positive("a2", "A", 0.17, INF, "current scale for v < 0"),
@@ -86,59 +93,38 @@ const PARAMS: &[ParamInfo] = &[
     ),
     ParamInfo::positive("ap", "1/s", 4000.0, INF, "positive switching rate"),
     ParamInfo::positive("an", "1/s", 4000.0, INF, "negative switching rate"),
-    ParamInfo::new(
+    dimensionless(
         "xp",
-        "1",
         0.3,
-        0.0,
         1.0,
         "state where positive motion starts to slow (< 1)",
     ),
-    ParamInfo::new(
+    dimensionless(
         "xn",
-        "1",
         0.5,
-        0.0,
         1.0,
         "1 - xn is where negative motion starts to slow (< 1)",
     ),
-    ParamInfo::new(
-        "alphap",
-        "1",
-        1.0,
-        0.0,
-        INF,
-        "decay rate of the positive window",
-    ),
-    ParamInfo::new(
-        "alphan",
-        "1",
-        5.0,
-        0.0,
-        INF,
-        "decay rate of the negative window",
-    ),
+    dimensionless("alphap", 1.0, INF, "decay rate of the positive window"),
+    dimensionless("alphan", 5.0, INF, "decay rate of the negative window"),
     ParamInfo::positive("x0", "1", 0.11, 1.0, "initial state"),
 ];
 
-const STATES: &[StateInfo] = &[StateInfo {
-    name: "x",
-    unit: "1",
-    doc: "normalised state in (0, 1]; current is proportional to x",
-}];
+const STATES: &[StateInfo] = &[state(
+    "x",
+    "1",
+    "normalised state in (0, 1]; current is proportional to x",
+)];
 
 impl Yakopcic {
     /// Catalogue description of `"yakopcic"`.
-    pub const KIND: KindInfo = KindInfo {
-        name: "yakopcic",
-        summary: "Yakopcic generalised model: sinh I-V, exponential thresholds, state windows",
-        source: "C. Yakopcic, T. M. Taha, G. Subramanyam, R. E. Pino, S. Rogers, A memristor device model, IEEE Electron Device Lett. 32(10), 1436-1438, 2011",
-        ports: 1,
-        states: STATES,
-        params: PARAMS,
-        conductance_unit: "S",
-        current_unit: "A",
-    };
+    pub const KIND: KindInfo = device(
+        "yakopcic",
+        "Yakopcic generalised model: sinh I-V, exponential thresholds, state windows",
+        "C. Yakopcic, T. M. Taha, G. Subramanyam, R. E. Pino, S. Rogers, A memristor device model, IEEE Electron Device Lett. 32(10), 1436-1438, 2011",
+        STATES,
+        PARAMS,
+    );
 
     /// Builds a Yakopcic device; checks `xp < 1` and `xn < 1`.
     pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
@@ -152,6 +138,7 @@ impl Yakopcic {
             }
         }
         Ok(Self {
+            params: params.clone(),
             a1: g("a1"),
             a2: g("a2"),
             b: g("b"),
@@ -208,26 +195,7 @@ impl Element for Yakopcic {
         &Self::KIND
     }
 
-    fn param_values(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("a1", self.a1),
-            ("a2", self.a2),
-            ("b", self.b),
-            ("vp", self.vp),
-            ("vn", self.vn),
-            ("ap", self.ap),
-            ("an", self.an),
-            ("xp", self.xp),
-            ("xn", self.xn),
-            ("alphap", self.alphap),
-            ("alphan", self.alphan),
-            ("x0", self.x0),
-        ]
-    }
-
-    fn initial_state(&self, _v: &[f64], x: &mut [f64]) {
-        x[0] = self.x0;
-    }
+    unit_state_device!();
 
     fn state_rhs(&self, x: &[f64], v: &[f64], dx: &mut [f64]) {
         let gv = self.threshold(v[0]);
@@ -242,19 +210,16 @@ impl Element for Yakopcic {
         let a = if v[0] >= 0.0 { self.a1 } else { self.a2 };
         g[0] = a * x[0] * self.b * sinhc(self.b * v[0]);
     }
-
-    fn project_state(&self, x: &mut [f64]) {
-        clamp_unit(&mut x[0]);
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{branch_currents, current, rk4_observe, sine};
+    use super::super::testutil::{assert_rejected, branch_currents, current, state_range};
     use super::*;
+    use crate::element::with_overrides;
 
     fn make(ov: &[(&str, f64)]) -> Result<Yakopcic, ModelError> {
-        Yakopcic::new(&ParamSet::with_overrides("yakopcic", PARAMS, ov)?)
+        with_overrides(&Yakopcic::KIND, ov, Yakopcic::new)
     }
 
     #[test]
@@ -316,13 +281,8 @@ mod tests {
     #[test]
     fn state_stays_in_unit_interval_and_default_loop_is_a_switching_loop() {
         let m = make(&[]).expect("defaults");
-        let drive = sine(1.0, 1.0);
         let mut x = [0.11];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 3.0, 1e-4, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &mut x, (1.0, 1.0), 3.0, 1e-4);
         assert!(lo >= 0.0 && hi <= 1.0 && hi > 0.99, "[{lo}, {hi}]");
         // Below the threshold the branches differ by the full switching range.
         let (rise, fall) = branch_currents(&m, 1.0, 1.0, 0.1);
@@ -340,13 +300,8 @@ mod tests {
             fall > 2.0 * rise && rise > 0.0,
             "rising {rise} A vs falling {fall} A at 0.25 V"
         );
-        let drive = sine(0.5, 100.0);
         let mut x = [0.11];
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        rk4_observe(&m, &drive, &mut x, 0.0, 0.03, 1e-6, |_, x| {
-            lo = lo.min(x[0]);
-            hi = hi.max(x[0]);
-        });
+        let (lo, hi) = state_range(&m, &mut x, (0.5, 100.0), 0.03, 1e-6);
         assert!(lo > 0.05 && hi < 0.99 && hi > 0.9, "[{lo}, {hi}]");
     }
 
@@ -360,13 +315,9 @@ mod tests {
 
     #[test]
     fn invalid_parameters_name_the_culprit() {
-        let e = make(&[("xp", 1.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("xp"), "{e}");
-        let e = make(&[("b", -0.1)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("'b'"), "{e}");
-        let e = make(&[("x0", 0.0)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("x0"), "{e}");
-        let e = make(&[("ap", f64::NAN)]).expect_err("invalid input must be rejected");
-        assert!(e.to_string().contains("ap"), "{e}");
+        assert_rejected(make(&[("xp", 1.0)]), "xp");
+        assert_rejected(make(&[("b", -0.1)]), "'b'");
+        assert_rejected(make(&[("x0", 0.0)]), "x0");
+        assert_rejected(make(&[("ap", f64::NAN)]), "ap");
     }
 }

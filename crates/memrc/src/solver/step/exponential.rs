@@ -15,7 +15,7 @@
 //!   `a`, `b` are constant.
 //! - [`Exponential2`] predicts with exponential Euler, evaluates the split at the predicted end
 //!   point and repeats the step with the averaged coefficients `(a₀ + a₁)/2`, `(b₀ + b₁)/2`
-//!   (the "EXP2" scheme of `docs/numerics.md`): order 2, still exact for constant coefficients.
+//!   (the "EXP2" scheme of `docs/numerics.md#exp2`): order 2, still exact for constant coefficients.
 
 use super::FixedStep;
 use crate::element::phi1;

@@ -1,4 +1,5 @@
-//! Multi-port memristive networks (paper §III-C, eq. 34–41).
+//! The memristive Π two-port, the built-in multi-port memristive network (paper §III-C,
+//! eq. 34–41).
 //!
 //! A memristive network is a multi-port `I = G(V) V` (eq. 34) whose memconductance matrix is
 //! symmetric and uniformly positive definite (Assumption 3, eq. 37a). Such networks arise by
@@ -17,17 +18,14 @@
 //! |---|---|---|---|
 //! | `pi-network` | [`PiNetwork`] | 2 | shunt 1 across port 1, shunt 2 across port 2, a series element between the ports |
 
-use super::catalogue::Entry;
-use super::memristor::HpMemristor;
-use super::{Element, ElementJacobian, KindInfo, StateForm};
+use super::Entry;
+use super::memristor::{HpMemristor, hp};
+use super::{Element, ElementJacobian, KindInfo, StateForm, with_overrides};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
 /// Catalogue entries of this family.
-pub const CATALOGUE: &[Entry] = &[Entry {
-    info: &PiNetwork::KIND,
-    build: PiNetwork::build,
-}];
+pub const CATALOGUE: &[Entry] = entries![PiNetwork::KIND => from_params];
 
 /// Branch names, in state order.
 const BRANCH_NAMES: [&str; 3] = ["shunt1", "shunt2", "series"];
@@ -82,57 +80,48 @@ pub struct PiNetwork {
     params: Vec<(&'static str, f64)>,
 }
 
-const INF: f64 = f64::INFINITY;
-
+/// The `hp-joglekar` table's material parameters and exponent with the network's meanings,
+/// and one initial state per branch.
 const PARAMS: &[ParamInfo] = &[
-    ParamInfo::positive(
-        "r_on",
-        "Ohm",
-        100.0,
-        INF,
-        "resistance of a fully doped device (all three branches)",
-    ),
-    ParamInfo::positive(
-        "r_off",
-        "Ohm",
-        16e3,
-        INF,
-        "resistance of an undoped device (all three branches)",
-    ),
-    ParamInfo::positive("mu_v", "m^2/(V s)", 1e-14, INF, "dopant mobility"),
-    ParamInfo::new(
-        "p",
-        "1",
-        2.0,
-        1.0,
-        100.0,
-        "Joglekar window exponent (integer)",
-    ),
-    ParamInfo::new(
+    ParamInfo {
+        doc: "resistance of a fully doped device (all three branches)",
+        ..hp::R_ON
+    },
+    ParamInfo {
+        doc: "resistance of an undoped device (all three branches)",
+        ..hp::R_OFF
+    },
+    hp::MU_V,
+    ParamInfo {
+        doc: "Joglekar window exponent (integer)",
+        ..hp::P
+    },
+    branch_x0(
         "x0_shunt1",
-        "1",
         0.1,
-        0.0,
-        1.0,
         "initial state of the shunt device across port 1",
     ),
-    ParamInfo::new(
+    branch_x0(
         "x0_shunt2",
-        "1",
         0.5,
-        0.0,
-        1.0,
         "initial state of the shunt device across port 2",
     ),
-    ParamInfo::new(
+    branch_x0(
         "x0_series",
-        "1",
         0.3,
-        0.0,
-        1.0,
         "initial state of the series device between the ports",
     ),
 ];
+
+/// The `x0` parameter of `hp-joglekar` renamed for one branch, with its own default.
+const fn branch_x0(name: &'static str, default: f64, doc: &'static str) -> ParamInfo {
+    ParamInfo {
+        name,
+        default,
+        doc,
+        ..hp::X0
+    }
+}
 
 impl PiNetwork {
     /// Kind description (`pi-network`).
@@ -197,20 +186,15 @@ impl PiNetwork {
             )));
         }
         let device = |x0: &str| -> Result<Box<dyn Element>, ModelError> {
-            let k = &HpMemristor::KIND_JOGLEKAR;
-            let set = ParamSet::with_overrides(
-                k.name,
-                k.params,
-                &[
-                    ("r_on", params.get("r_on")),
-                    ("r_off", params.get("r_off")),
-                    ("mu_v", params.get("mu_v")),
-                    ("p", params.get("p")),
-                    ("x0", params.get(x0)),
-                ],
-            )?;
+            let overrides = [
+                ("r_on", params.get("r_on")),
+                ("r_off", params.get("r_off")),
+                ("mu_v", params.get("mu_v")),
+                ("p", params.get("p")),
+                ("x0", params.get(x0)),
+            ];
             // Report inconsistencies (r_on ≥ r_off, fractional p) under the network's name.
-            HpMemristor::new(&set)
+            with_overrides(&HpMemristor::KIND_JOGLEKAR, &overrides, HpMemristor::new)
                 .map(|d| Box::new(d) as Box<dyn Element>)
                 .map_err(|e| match e {
                     ModelError::Inconsistent { reason, .. } => params.inconsistent(reason),
@@ -224,12 +208,6 @@ impl PiNetwork {
         )?;
         net.params = params.pairs();
         Ok(net)
-    }
-
-    /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
-    pub fn build(overrides: &[(&str, f64)]) -> Result<Box<dyn Element>, ModelError> {
-        let p = ParamSet::with_overrides(Self::KIND.name, Self::KIND.params, overrides)?;
-        Ok(Box::new(Self::from_params(&p)?))
     }
 
     /// The three branch elements: shunt 1, shunt 2, series.
@@ -353,14 +331,7 @@ impl Element for PiNetwork {
     /// rule through `w_k = a_kᵀ V` and `G = Σ g_k a_k a_kᵀ`. Allocates the parts' buffers.
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
         let ns = self.n_states();
-        for block in [
-            &mut jac.df_dx,
-            &mut jac.df_dv,
-            &mut jac.dg_dx,
-            &mut jac.dg_dv,
-        ] {
-            block.iter_mut().for_each(|e| *e = 0.0);
-        }
+        jac.fill(0.0);
         for (k, &a) in INCIDENCE.iter().enumerate() {
             let part = self.parts[k].as_ref();
             let (off, nk) = (self.offsets[k], part.n_states());
@@ -394,7 +365,8 @@ impl Element for PiNetwork {
 mod tests {
     use super::*;
     use crate::analysis::assumptions::positivity;
-    use crate::element::{build, finite_difference_jacobian};
+    use crate::element::build;
+    use crate::element::memristor::testutil::assert_jacobian_matches_fd;
     use crate::memconductance::{Options, memconductance};
     use crate::trajectory::{Grid, Trajectory};
     use std::f64::consts::PI;
@@ -564,32 +536,7 @@ mod tests {
             };
             for x in &states {
                 for v in [[0.8, -0.3], [-1.1, 0.4], [0.5, 0.5]] {
-                    let mut exact = ElementJacobian::for_element(net);
-                    let mut fd = ElementJacobian::for_element(net);
-                    for b in [
-                        &mut exact.df_dx,
-                        &mut exact.df_dv,
-                        &mut exact.dg_dx,
-                        &mut exact.dg_dv,
-                    ] {
-                        b.iter_mut().for_each(|e| *e = 7.0);
-                    }
-                    net.jacobian(x, &v, &mut exact);
-                    finite_difference_jacobian(net, x, &v, &mut fd);
-                    for (name, a, b) in [
-                        ("df_dx", &exact.df_dx, &fd.df_dx),
-                        ("df_dv", &exact.df_dv, &fd.df_dv),
-                        ("dg_dx", &exact.dg_dx, &fd.dg_dx),
-                        ("dg_dv", &exact.dg_dv, &fd.dg_dv),
-                    ] {
-                        let scale = a.iter().chain(b).fold(0.0_f64, |m, z| m.max(z.abs()));
-                        for (k, (p, q)) in a.iter().zip(b).enumerate() {
-                            assert!(
-                                (p - q).abs() <= 1e-6 * p.abs().max(q.abs()).max(1e-6 * scale),
-                                "{name}[{k}]: {p:e} vs fd {q:e} at x = {x:?}, v = {v:?}"
-                            );
-                        }
-                    }
+                    assert_jacobian_matches_fd(net, x, &v);
                 }
             }
         }
