@@ -67,9 +67,9 @@ fn errors<S: AnalyticSystem>(sys: &S, method: Method, dts: &[f64]) -> Vec<f64> {
 #[test]
 fn fixed_step_methods_converge_at_their_order() {
     let cases = [
-        (Method::ExponentialEuler, 0.05),
-        (Method::Exponential2, 0.1),
-        (Method::Trapezoid, 0.1),
+        (Method::Linear(LinearStep::ExponentialEuler), 0.05),
+        (Method::Linear(LinearStep::Exponential2), 0.1),
+        (Method::Linear(LinearStep::Trapezoid), 0.1),
         (Method::Sdirk2, 0.1),
         (Method::Rk4, 0.1),
     ];
@@ -128,7 +128,10 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
         b: 3.0,
         x0: 2.0,
     };
-    for method in [Method::ExponentialEuler, Method::Exponential2] {
+    for method in [
+        Method::Linear(LinearStep::ExponentialEuler),
+        Method::Linear(LinearStep::Exponential2),
+    ] {
         let sol = run(&sys, method, &Config::fixed(0.5), 5.0, 10);
         assert!(
             max_error(&sys, &sol) < 1e-14,
@@ -145,7 +148,7 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
     };
     let sol = solve(
         &flat,
-        Method::ExponentialEuler,
+        Method::Linear(LinearStep::ExponentialEuler),
         &Config::fixed(0.25),
         0.0,
         &[1.0],
@@ -226,7 +229,7 @@ fn l_stable_sdirk_damps_stiff_transients_where_trapezoid_rings() {
     };
     let cfg = Config::fixed(0.1).with_tolerances(1e-10, 1e-12);
     let sdirk = run(&sys, Method::Sdirk2, &cfg, 1.0, 10);
-    let trap = run(&sys, Method::Trapezoid, &cfg, 1.0, 10);
+    let trap = run(&sys, Method::Linear(LinearStep::Trapezoid), &cfg, 1.0, 10);
     let dev = |sol: &Solution| -> Vec<f64> {
         sol.times
             .iter()
@@ -477,7 +480,7 @@ fn bad_settings_are_reported() {
     );
     let no_split = solve(
         &Quadratic,
-        Method::ExponentialEuler,
+        Method::Linear(LinearStep::ExponentialEuler),
         &cfg,
         0.0,
         &[1.0],
@@ -499,7 +502,7 @@ fn finite_time_blow_up_is_an_error_not_nan() {
     let o = Output::Intervals(4);
     for (method, cfg) in [
         (Method::Rk4, Config::fixed(0.01)),
-        (Method::Trapezoid, Config::fixed(0.01)),
+        (Method::Linear(LinearStep::Trapezoid), Config::fixed(0.01)),
         (Method::Sdirk2, Config::fixed(0.01)),
         (Method::DormandPrince45, Config::adaptive(1e-8, 1e-10)),
         (Method::Sdirk2, Config::adaptive(1e-6, 1e-9)),
