@@ -160,6 +160,23 @@ impl std::str::FromStr for LinearStep {
     }
 }
 
+/// Asserts that the errors `error(n)` at the doubling step counts `steps` fall at the observed
+/// order `log₂(e₀/e₃)/3` within 0.2 of `order` (shared by the convergence tests).
+#[cfg(test)]
+pub(crate) fn assert_order(
+    name: &str,
+    order: u32,
+    steps: [usize; 4],
+    error: impl Fn(usize) -> f64,
+) {
+    let errs: Vec<f64> = steps.iter().map(|&n| error(n).abs()).collect();
+    let slope = (errs[0] / errs[3]).log2() / 3.0;
+    assert!(
+        (slope - f64::from(order)).abs() < 0.2,
+        "{name}: slope {slope}, errors {errs:?}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,16 +204,7 @@ mod tests {
     fn every_scheme_converges_at_its_order() {
         let xr = reference();
         for s in LinearStep::ALL {
-            let errs: Vec<f64> = [20, 40, 80, 160]
-                .iter()
-                .map(|&n| (solve(s, n) - xr).abs())
-                .collect();
-            let slope = (errs[0] / errs[3]).log2() / 3.0;
-            assert!(
-                (slope - f64::from(s.order())).abs() < 0.2,
-                "{}: slope {slope}, errors {errs:?}",
-                s.name()
-            );
+            assert_order(s.name(), s.order(), [20, 40, 80, 160], |n| solve(s, n) - xr);
         }
     }
 

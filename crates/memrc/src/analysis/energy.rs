@@ -225,20 +225,27 @@ impl EnergyBalance {
     }
 }
 
+/// `Σ_{n=m}^{m+14} (2ⁿ − c) z^{n−m}/(n+1)!`: the series of [`psi`] (`m = 1`, `c = 1`) and
+/// [`chi`] (`m = 2`, `c = 2`) near `z = 0`, 15 terms.
+fn moment_series(z: f64, m: i32, c: f64) -> f64 {
+    let mut sum = 0.0;
+    let (mut zp, mut two) = (1.0, 2.0_f64.powi(m));
+    let mut fact: f64 = (2..=m + 1).map(f64::from).product();
+    for n in m..m + 15 {
+        sum += (two - c) * zp / fact;
+        zp *= z;
+        fact *= f64::from(n + 2);
+        two *= 2.0;
+    }
+    sum
+}
+
 /// `(φ₁(2z) − φ₁(z))/z` with `φ₁(z) = (e^z − 1)/z`: the cross moment of the exponential step
 /// used by [`energy_balance_for`] (series near 0, where the difference cancels).
 fn psi(z: f64) -> f64 {
     if z.abs() < 0.1 {
         // Σ_{n≥1} (2ⁿ − 1) z^{n−1}/(n+1)!
-        let mut sum = 0.0;
-        let (mut zp, mut fact, mut two) = (1.0, 2.0, 2.0);
-        for n in 1..16 {
-            sum += (two - 1.0) * zp / fact;
-            zp *= z;
-            fact *= (n + 2) as f64;
-            two *= 2.0;
-        }
-        sum
+        moment_series(z, 1, 1.0)
     } else {
         (phi1(2.0 * z) - phi1(z)) / z
     }
@@ -248,15 +255,7 @@ fn psi(z: f64) -> f64 {
 fn chi(z: f64) -> f64 {
     if z.abs() < 0.1 {
         // Σ_{n≥2} (2ⁿ − 2) z^{n−2}/(n+1)!
-        let mut sum = 0.0;
-        let (mut zp, mut fact, mut two) = (1.0, 6.0, 4.0);
-        for n in 2..17 {
-            sum += (two - 2.0) * zp / fact;
-            zp *= z;
-            fact *= (n + 2) as f64;
-            two *= 2.0;
-        }
-        sum
+        moment_series(z, 2, 2.0)
     } else {
         (1.0 - 2.0 * phi1(z) + phi1(2.0 * z)) / (z * z)
     }

@@ -36,6 +36,11 @@ fn run<S: AnalyticSystem>(
     .expect("solves")
 }
 
+/// A scalar system from `x(0) = x0` to `t = 2`, sampled at 0, 1, 2.
+fn run_to_2(sys: &dyn System, method: Method, config: &Config, x0: f64) -> Solution {
+    solve(sys, method, config, 0.0, &[x0], 2.0, Output::Intervals(2)).expect("solves")
+}
+
 fn sci(v: &[f64]) -> String {
     v.iter()
         .map(|x| format!("{x:.2e}"))
@@ -146,16 +151,8 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
         b: 1e-300,
         x0: 1.0,
     };
-    let sol = solve(
-        &flat,
-        Method::Linear(LinearStep::ExponentialEuler),
-        &Config::fixed(0.25),
-        0.0,
-        &[1.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
+    let euler = Method::Linear(LinearStep::ExponentialEuler);
+    let sol = run_to_2(&flat, euler, &Config::fixed(0.25), 1.0);
     assert!((sol.last()[0] - 2.0).abs() < 1e-14);
 }
 
@@ -317,27 +314,8 @@ fn breakpoints_are_stepped_onto_exactly() {
     let e_sd = pulse_error(&sol);
     // Fixed steps of 0.3 do not divide 0.5; the driver shortens the steps to land on it.
     let fixed = Config::fixed(0.3).with_t_stops(vec![0.5]);
-    let sol = solve(
-        &Pulse,
-        Method::Rk4,
-        &fixed,
-        0.0,
-        &[0.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
-    let e_rk = pulse_error(&sol);
-    let unaware = solve(
-        &Pulse,
-        Method::Rk4,
-        &Config::fixed(0.3),
-        0.0,
-        &[0.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
+    let e_rk = pulse_error(&run_to_2(&Pulse, Method::Rk4, &fixed, 0.0));
+    let unaware = run_to_2(&Pulse, Method::Rk4, &Config::fixed(0.3), 0.0);
     let e_unaware = pulse_error(&unaware);
     eprintln!(
         "pulse: DP45 {e_dp:.2e}, SDIRK2 {e_sd:.2e}, RK4 with stop {e_rk:.2e}, RK4 without {e_unaware:.2e}"
