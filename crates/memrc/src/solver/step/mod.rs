@@ -74,7 +74,8 @@ impl<'a> Ctx<'a> {
         self.system.jacobian(t, x, jac);
     }
 
-    /// [`error_norm`] with the context's tolerances.
+    /// Weighted RMS norm `√(mean((e_i / (atol + rtol·max(|a_i|, |b_i|)))²))` with the
+    /// context's tolerances; NaN propagates.
     pub fn error_norm(&self, e: &[f64], a: &[f64], b: &[f64]) -> f64 {
         error_norm(e, a, b, self.rtol, self.atol)
     }
