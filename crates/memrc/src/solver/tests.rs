@@ -74,6 +74,8 @@ fn fixed_step_methods_converge_at_their_order() {
     let cases = [
         (Method::Linear(LinearStep::ExponentialEuler), 0.05),
         (Method::Linear(LinearStep::Exponential2), 0.1),
+        (Method::Linear(LinearStep::ExponentialLinear), 0.1),
+        (Method::Linear(LinearStep::ImplicitEuler), 0.05),
         (Method::Linear(LinearStep::Trapezoid), 0.1),
         (Method::Sdirk2, 0.1),
         (Method::Rk4, 0.1),
@@ -136,6 +138,7 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
     for method in [
         Method::Linear(LinearStep::ExponentialEuler),
         Method::Linear(LinearStep::Exponential2),
+        Method::Linear(LinearStep::ExponentialLinear),
     ] {
         let sol = run(&sys, method, &Config::fixed(0.5), 5.0, 10);
         assert!(
