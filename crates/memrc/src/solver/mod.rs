@@ -34,7 +34,7 @@
 
 pub mod step;
 
-pub use crate::discretisation::LinearStep;
+use crate::discretisation::LinearStep;
 use crate::error::{Error, SolverError};
 use crate::system::System;
 
