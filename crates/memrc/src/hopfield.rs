@@ -49,7 +49,8 @@
 //!
 //! [`Hopfield::gradient_form_residual`] checks (53) pointwise, with `∇E` computed both by the
 //! chain rule and by central finite differences of `E`; [`Hopfield::simulate`] integrates (50)
-//! with the classical fourth-order Runge–Kutta method and reports `L(t)`, its monotonicity and
+//! with the classical fourth-order Runge–Kutta method (the solver's [`crate::solver::step::Rk4`]
+//! on the network as a [`crate::system::System`]) and reports `L(t)`, its monotonicity and
 //! the residual of (53) along the trajectory.
 //!
 //! ## Units
