@@ -226,21 +226,18 @@ fn solver_named(name: &str, old: &Solver, dt: f64) -> Result<Solver> {
             });
         }
         "stepping" => return Ok(Solver::Stepping { scheme }),
-        "exp-euler" => Method::ExponentialEuler,
-        "exp2" => Method::Exponential2,
-        "trapezoid" => Method::Trapezoid,
-        "rk4" => Method::Rk4,
-        "dopri5" => Method::DormandPrince45,
-        "sdirk2" => Method::Sdirk2,
-        other => {
-            let hint = memrc::error::suggest(other, SOLVER_NAMES.iter().copied())
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
-            bail!(
-                "unknown --solver '{other}'{hint}; expected one of {}",
-                SOLVER_NAMES.join(", ")
-            );
-        }
+        other => match other.parse::<Method>() {
+            Ok(method) if SOLVER_NAMES.contains(&other) => method,
+            _ => {
+                let hint = memrc::error::suggest(other, SOLVER_NAMES.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                bail!(
+                    "unknown --solver '{other}'{hint}; expected one of {}",
+                    SOLVER_NAMES.join(", ")
+                );
+            }
+        },
     };
     let config = if method.is_adaptive() {
         Config::adaptive(rtol, atol).with_dt(dt)

@@ -510,14 +510,8 @@ impl Ctx<'_> {
             }
             "stepping" => Solver::Stepping { scheme },
             other => {
-                let method = match other {
-                    "exp-euler" => Method::ExponentialEuler,
-                    "exp2" => Method::Exponential2,
-                    "trapezoid" => Method::Trapezoid,
-                    "rk4" => Method::Rk4,
-                    "dopri5" => Method::DormandPrince45,
-                    _ => Method::Sdirk2,
-                };
+                // `other` is one of SOLVER_NAMES, each the key of a method.
+                let method: Method = other.parse().unwrap_or(Method::Sdirk2);
                 let config = if method.is_adaptive() {
                     let rtol = match &s.rtol {
                         Some(q) => self.positive(q, "rtol", Dimension::NONE)?,

@@ -177,15 +177,7 @@ impl Solver {
         match self {
             Self::Relaxation(_) => "relaxation",
             Self::Stepping { .. } => "stepping",
-            Self::Ode { method, .. } => match method {
-                Method::ExponentialEuler => "exp-euler",
-                Method::Exponential2 => "exp2",
-                Method::Trapezoid => "trapezoid",
-                Method::Rk4 => "rk4",
-                Method::DormandPrince45 => "dopri5",
-                Method::Sdirk2 => "sdirk2",
-                _ => "ode",
-            },
+            Self::Ode { method, .. } => method.key(),
         }
     }
 }

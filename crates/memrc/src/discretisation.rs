@@ -20,7 +20,7 @@
 //! a piecewise-constant voltage); `a/b·(1 − e^{−bh})` is evaluated as `a·h·φ₁(−bh)` so that
 //! `b → 0` (the ideal memristor, `φ̇ = v`) is exact too.
 
-use crate::element::phi1;
+use crate::math::exp_step;
 
 /// A one-step scheme for `ẋ = a(t) − b(t) x` (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -87,6 +87,15 @@ impl LinearStep {
         !matches!(self, Self::ExponentialEuler)
     }
 
+    /// Whether the scheme is exponential (exact for constant coefficients): it needs `a`, `b`
+    /// separately, i.e. [`crate::system::System::split`] in the general ODE solver.
+    pub fn is_exponential(self) -> bool {
+        matches!(
+            self,
+            Self::ExponentialEuler | Self::Exponential2 | Self::ExponentialLinear
+        )
+    }
+
     /// `(E, F)` with `x_{k+1} = E·x_k + F` for the step of length `h` \[s\].
     #[inline]
     pub fn coefficients(self, a_l: f64, a_r: f64, b_l: f64, b_r: f64, h: f64) -> (f64, f64) {
@@ -101,13 +110,12 @@ impl LinearStep {
     pub fn split(self, b_l: f64, b_r: f64, h: f64) -> (f64, f64, f64) {
         match self {
             Self::ExponentialEuler => {
-                let z = -b_l * h;
-                (z.exp(), h * phi1(z), 0.0)
+                let (e, c) = exp_step(b_l, h);
+                (e, c, 0.0)
             }
             Self::Exponential2 => {
-                let z = -0.5 * (b_l + b_r) * h;
-                let c = 0.5 * h * phi1(z);
-                (z.exp(), c, c)
+                let (e, c) = exp_step(0.5 * (b_l + b_r), h);
+                (e, 0.5 * c, 0.5 * c)
             }
             Self::ExponentialLinear => {
                 let db = b_r - b_l;
@@ -121,7 +129,11 @@ impl LinearStep {
                         c_r += e * (s / h);
                     }
                 }
-                ((-0.5 * (b_l + b_r) * h).exp(), 0.5 * h * c_l, 0.5 * h * c_r)
+                (
+                    exp_step(0.5 * (b_l + b_r), h).0,
+                    0.5 * h * c_l,
+                    0.5 * h * c_r,
+                )
             }
             Self::ImplicitEuler => {
                 let d = 1.0 + h * b_r;
@@ -148,6 +160,23 @@ impl std::str::FromStr for LinearStep {
     }
 }
 
+/// Asserts that the errors `error(n)` at the doubling step counts `steps` fall at the observed
+/// order `log₂(e₀/e₃)/3` within 0.2 of `order` (shared by the convergence tests).
+#[cfg(test)]
+pub(crate) fn assert_order(
+    name: &str,
+    order: u32,
+    steps: [usize; 4],
+    error: impl Fn(usize) -> f64,
+) {
+    let errs: Vec<f64> = steps.iter().map(|&n| error(n).abs()).collect();
+    let slope = (errs[0] / errs[3]).log2() / 3.0;
+    assert!(
+        (slope - f64::from(order)).abs() < 0.2,
+        "{name}: slope {slope}, errors {errs:?}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,35 +197,14 @@ mod tests {
     }
 
     fn reference() -> f64 {
-        let rhs = |t: f64, x: f64| 1.0 + t - (2.0 + t.sin()) * x;
-        let n = 20_000;
-        let h = 1.0 / n as f64;
-        let mut x = 0.3;
-        for k in 0..n {
-            let t = k as f64 * h;
-            let k1 = rhs(t, x);
-            let k2 = rhs(t + 0.5 * h, x + 0.5 * h * k1);
-            let k3 = rhs(t + 0.5 * h, x + 0.5 * h * k2);
-            let k4 = rhs(t + h, x + h * k3);
-            x += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-        }
-        x
+        crate::math::rk4_reference(|t, x| 1.0 + t - (2.0 + t.sin()) * x, 0.3, 1.0, 20_000)
     }
 
     #[test]
     fn every_scheme_converges_at_its_order() {
         let xr = reference();
         for s in LinearStep::ALL {
-            let errs: Vec<f64> = [20, 40, 80, 160]
-                .iter()
-                .map(|&n| (solve(s, n) - xr).abs())
-                .collect();
-            let slope = (errs[0] / errs[3]).log2() / 3.0;
-            assert!(
-                (slope - f64::from(s.order())).abs() < 0.2,
-                "{}: slope {slope}, errors {errs:?}",
-                s.name()
-            );
+            assert_order(s.name(), s.order(), [20, 40, 80, 160], |n| solve(s, n) - xr);
         }
     }
 

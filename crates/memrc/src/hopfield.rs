@@ -49,7 +49,8 @@
 //!
 //! [`Hopfield::gradient_form_residual`] checks (53) pointwise, with `∇E` computed both by the
 //! chain rule and by central finite differences of `E`; [`Hopfield::simulate`] integrates (50)
-//! with the classical fourth-order Runge–Kutta method and reports `L(t)`, its monotonicity and
+//! with the classical fourth-order Runge–Kutta method (the solver's [`crate::solver::step::Rk4`]
+//! on the network as a [`crate::system::System`]) and reports `L(t)`, its monotonicity and
 //! the residual of (53) along the trajectory.
 //!
 //! ## Units
@@ -60,6 +61,8 @@
 use serde::Serialize;
 
 use crate::error::{Error, ModelError, SolverError, TrajectoryError};
+use crate::solver::step::{Ctx, FixedStep, Rk4};
+use crate::system::System;
 use crate::trajectory::{Grid, Trajectory};
 
 const ELEMENT: &str = "hopfield";
@@ -318,13 +321,6 @@ fn relative(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { a }
 }
 
-/// Buffers for the right-hand side and the RK4 stages, allocated once per run.
-struct Work {
-    phi: Vec<f64>,
-    k: [Vec<f64>; 4],
-    tmp: Vec<f64>,
-}
-
 impl Hopfield {
     /// Initial state of [`Hopfield::example`]: `V(0) = (1, −1)` (normalised units).
     pub const EXAMPLE_V0: [f64; 2] = [1.0, -1.0];
@@ -501,15 +497,6 @@ impl Hopfield {
             .sum()
     }
 
-    /// `dv = C⁻¹(−WΦ(v) + I)` with `phi` as scratch; no allocation.
-    #[inline]
-    fn rhs_into(&self, v: &[f64], phi: &mut [f64], dv: &mut [f64]) {
-        self.fill_phi(v, phi);
-        for (k, d) in dv.iter_mut().enumerate() {
-            *d = (self.input[k] - self.w_row_dot(k, phi)) / self.c[k];
-        }
-    }
-
     fn e_and_l(&self, phi: &[f64]) -> (f64, f64) {
         let mut e = 0.0;
         let mut ip = 0.0;
@@ -538,8 +525,7 @@ impl Hopfield {
     pub fn rhs(&self, v: &[f64], dv: &mut [f64]) -> Result<(), ModelError> {
         self.check_state(v, "voltages V")?;
         self.check_state(dv, "derivative buffer dV")?;
-        let mut phi = vec![0.0; self.n];
-        self.rhs_into(v, &mut phi, dv);
+        System::rhs(self, 0.0, v, dv);
         Ok(())
     }
 
@@ -715,21 +701,20 @@ impl Hopfield {
         let mut vs = Vec::with_capacity(nodes * n);
         let mut phis = Vec::with_capacity(nodes * n);
         let mut ls = Vec::with_capacity(nodes);
-        let mut work = Work {
-            phi: vec![0.0; n],
-            k: [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]],
-            tmp: vec![0.0; n],
-        };
+        // The shared RK4 stepper on the network as a `System` (tolerances unused: fixed step).
+        let mut cx = Ctx::new(self, 0.0, 0.0);
+        let mut rk4 = Rk4::new(n);
+        let mut phi = vec![0.0; n];
         let mut v = v0.to_vec();
         let mut stats = NodeStats::default();
-        self.record(&v, &mut work.phi, &mut stats);
+        self.record(&v, &mut phi, &mut stats);
         vs.extend_from_slice(&v);
-        phis.extend_from_slice(&work.phi);
+        phis.extend_from_slice(&phi);
         ls.push(stats.l);
         let mut max_increase = f64::NEG_INFINITY;
 
         for s in 0..steps {
-            self.rk4_step(&mut v, h, &mut work);
+            rk4.step(&mut cx, grid.time(s), h, &mut v)?;
             let t = grid.time(s + 1);
             if v.iter().any(|x| !x.is_finite()) {
                 return Err(SolverError::NonFinite {
@@ -739,17 +724,17 @@ impl Hopfield {
                 .into());
             }
             let l_prev = stats.l;
-            self.record(&v, &mut work.phi, &mut stats);
+            self.record(&v, &mut phi, &mut stats);
             max_increase = max_increase.max(stats.l - l_prev);
             vs.extend_from_slice(&v);
-            phis.extend_from_slice(&work.phi);
+            phis.extend_from_slice(&phi);
             ls.push(stats.l);
         }
 
         let lyapunov_tolerance = LYAPUNOV_RTOL * stats.max_l_scale;
         let equilibrium_tolerance =
             EQUILIBRIUM_RTOL * (max_abs(&self.input) + stats.max_current_scale);
-        let final_outputs = work.phi.clone();
+        let final_outputs = phi;
         Ok(HopfieldRun {
             lyapunov_initial: ls[0],
             lyapunov_final: stats.l,
@@ -773,28 +758,6 @@ impl Hopfield {
             min_weight_eigenvalue: self.min_eig,
             weights_positive_definite: self.weights_positive_definite(),
         })
-    }
-
-    /// One classical RK4 step of `V̇ = C⁻¹(−WΦ(V) + I)`, in place.
-    fn rk4_step(&self, v: &mut [f64], h: f64, w: &mut Work) {
-        let Work { phi, k, tmp } = w;
-        let [k1, k2, k3, k4] = k;
-        self.rhs_into(v, phi, k1);
-        for ((t, x), d) in tmp.iter_mut().zip(v.iter()).zip(k1.iter()) {
-            *t = x + 0.5 * h * d;
-        }
-        self.rhs_into(tmp, phi, k2);
-        for ((t, x), d) in tmp.iter_mut().zip(v.iter()).zip(k2.iter()) {
-            *t = x + 0.5 * h * d;
-        }
-        self.rhs_into(tmp, phi, k3);
-        for ((t, x), d) in tmp.iter_mut().zip(v.iter()).zip(k3.iter()) {
-            *t = x + h * d;
-        }
-        self.rhs_into(tmp, phi, k4);
-        for (i, x) in v.iter_mut().enumerate() {
-            *x += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-        }
     }
 
     /// Fills `phi = Φ(v)` and updates the node statistics (no allocation).
@@ -838,6 +801,33 @@ impl Hopfield {
             stats.max_residual = stats.max_residual.max(relative(residual, rel_scale));
         }
         stats.c_dv_norm = current;
+    }
+}
+
+/// The network (50) as an ODE system for the solvers of [`crate::solver`]: states `V` \[V\],
+/// autonomous.
+impl System for Hopfield {
+    fn n_states(&self) -> usize {
+        self.n
+    }
+
+    /// `V̇ = C⁻¹(−W Φ(V) + I)` (eq. 50) \[V/s\]. Without a scratch buffer for `Φ(V)`: each row
+    /// evaluates the activations it needs (`n²` evaluations, no allocation), with the same
+    /// values and summation order as [`Hopfield::rhs`].
+    fn rhs(&self, _t: f64, v: &[f64], dv: &mut [f64]) {
+        let n = self.n;
+        for (k, d) in dv.iter_mut().enumerate() {
+            let wp: f64 = self.w[k * n..(k + 1) * n]
+                .iter()
+                .zip(self.act.iter().zip(v))
+                .map(|(w, (a, &x))| w * a.value(x))
+                .sum();
+            *d = (self.input[k] - wp) / self.c[k];
+        }
+    }
+
+    fn state_names(&self) -> Vec<String> {
+        (0..self.n).map(|k| format!("V[{k}]")).collect()
     }
 }
 

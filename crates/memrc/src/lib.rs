@@ -22,6 +22,8 @@
 //!   operator and the memRC solvers.
 //! - [`hopfield`]: Hopfield networks as nonlinear RC circuits (eq. 49–53): co-content, metric,
 //!   the decreasing function `½ΦᵀWΦ − IᵀΦ`, the gradient-form check and an RK4 simulation.
+//! - [`math`]: the bottom of the crate, depending on nothing else in it: the φ-functions, the
+//!   linoid, the one exponential update of `ẋ = a − b x`, the one RK4 step and the dense LU.
 //! - [`net`]: conductance-based neuron networks at scale (populations, projections, COBAHH).
 //! - [`params`]: parameter metadata (unit, default, range) shared by validation and docs.
 //! - [`error`]: typed errors.
@@ -38,6 +40,7 @@ pub mod discretisation;
 pub mod element;
 pub mod error;
 pub mod hopfield;
+pub mod math;
 pub mod memconductance;
 pub mod net;
 pub mod params;

@@ -21,6 +21,7 @@
 use crate::discretisation::LinearStep;
 use crate::element::{Element, StateForm};
 use crate::error::{Error, ModelError, SolverError};
+use crate::math::{Rk4Work, rk4_step};
 use crate::trajectory::{Grid, Trajectory};
 
 /// Options of the memconductance operator.
@@ -56,8 +57,7 @@ pub struct Workspace {
     b_l: Vec<f64>,
     a_r: Vec<f64>,
     b_r: Vec<f64>,
-    k: [Vec<f64>; 4],
-    xs: Vec<f64>,
+    rk: Rk4Work,
     vs: Vec<f64>,
 }
 
@@ -71,8 +71,7 @@ impl Workspace {
             b_l: z(),
             a_r: z(),
             b_r: z(),
-            k: [z(), z(), z(), z()],
-            xs: z(),
+            rk: Rk4Work::new(ns),
             vs: vec![0.0; n],
         }
     }
@@ -149,17 +148,11 @@ pub fn memconductance_into(
         }
         if linear {
             el.linear_coefficients(vr, &mut ws.a_r, &mut ws.b_r);
-            for j in 0..ns {
-                let (e, f) = opts
-                    .linear
-                    .coefficients(ws.a_l[j], ws.a_r[j], ws.b_l[j], ws.b_r[j], h);
-                xr[j] = e * xl[j] + f;
-            }
+            linear_update(opts.linear, ws, xl, h, xr);
             std::mem::swap(&mut ws.a_l, &mut ws.a_r);
             std::mem::swap(&mut ws.b_l, &mut ws.b_r);
         } else {
-            rk4_step(el, xl, vl, vr, h, ws, xr);
-            el.project_state(xr);
+            general_update(el, (vl, vr), h, ws, xl, xr);
         }
         if let Some(j) = xr.iter().position(|x| !x.is_finite()) {
             return Err(SolverError::NonFinite {
@@ -209,47 +202,46 @@ pub fn step_state(
     if el.state_form() == StateForm::Linear {
         el.linear_coefficients(vl, &mut ws.a_l, &mut ws.b_l);
         el.linear_coefficients(vr, &mut ws.a_r, &mut ws.b_r);
-        for j in 0..xl.len() {
-            let (e, f) = scheme.coefficients(ws.a_l[j], ws.a_r[j], ws.b_l[j], ws.b_r[j], h);
-            xr[j] = e * xl[j] + f;
-        }
+        linear_update(scheme, ws, xl, h, xr);
     } else {
-        rk4_step(el, xl, vl, vr, h, ws, xr);
-        el.project_state(xr);
+        general_update(el, (vl, vr), h, ws, xl, xr);
     }
 }
 
-/// One classical RK4 step of `ẋ = f(x, v(t))` with `v` linear from `vl` to `vr`.
-fn rk4_step(
+/// `xr = E·xl + F` state by state, with the scheme's coefficients from the node values
+/// `a_l, b_l, a_r, b_r` held in `ws` ([`LinearStep::coefficients`]).
+fn linear_update(scheme: LinearStep, ws: &Workspace, xl: &[f64], h: f64, xr: &mut [f64]) {
+    for j in 0..xl.len() {
+        let (e, f) = scheme.coefficients(ws.a_l[j], ws.a_r[j], ws.b_l[j], ws.b_r[j], h);
+        xr[j] = e * xl[j] + f;
+    }
+}
+
+/// One classical RK4 step ([`rk4_step`]) of `ẋ = f(x, v(t))` with `v` linear from `vl` to `vr`
+/// (`v` at the midpoint for the two middle stages), then [`Element::project_state`].
+fn general_update(
     el: &dyn Element,
-    xl: &[f64],
-    vl: &[f64],
-    vr: &[f64],
+    (vl, vr): (&[f64], &[f64]),
     h: f64,
     ws: &mut Workspace,
+    xl: &[f64],
     xr: &mut [f64],
 ) {
-    let Workspace { k, xs, vs, .. } = ws;
-    let [k1, k2, k3, k4] = k;
-    el.state_rhs(xl, vl, k1);
+    let Workspace { rk, vs, .. } = ws;
     for (m, (a, b)) in vs.iter_mut().zip(vl.iter().zip(vr)) {
         *m = 0.5 * (a + b);
     }
-    for j in 0..xl.len() {
-        xs[j] = xl[j] + 0.5 * h * k1[j];
-    }
-    el.state_rhs(xs, vs, k2);
-    for j in 0..xl.len() {
-        xs[j] = xl[j] + 0.5 * h * k2[j];
-    }
-    el.state_rhs(xs, vs, k3);
-    for j in 0..xl.len() {
-        xs[j] = xl[j] + h * k3[j];
-    }
-    el.state_rhs(xs, vr, k4);
-    for j in 0..xl.len() {
-        xr[j] = xl[j] + h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
-    }
+    let vs: &[f64] = vs;
+    xr.copy_from_slice(xl);
+    rk4_step(rk, h, xr, |c, x, dx| {
+        let v = match c {
+            c if c < 0.25 => vl,
+            c if c > 0.75 => vr,
+            _ => vs,
+        };
+        el.state_rhs(x, v, dx);
+    });
+    el.project_state(xr);
 }
 
 /// The memconductance operator (eq. 7–9): the response of `el` to the port-voltage trajectory
@@ -301,6 +293,7 @@ pub fn memconductance(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discretisation::assert_order;
     use crate::element::{KindInfo, StateInfo};
 
     /// A gate `ẋ = a(v) − b(v) x` with `a = 1 + v²`, `b = 2 + v`, `g = x`; `general` switches
@@ -373,44 +366,26 @@ mod tests {
     fn error_shrinks_at_the_documented_order() {
         let el = TestGate { general: false };
         // Reference: RK4 on the smooth drive with 64000 steps (error ≪ 1e-14).
-        let exact = {
-            let n = 64_000;
-            let h = 2.0 / n as f64;
-            let f = |t: f64, x: f64| {
+        let exact = crate::math::rk4_reference(
+            |t, x| {
                 let v = (3.0 * t).sin();
                 1.0 + v * v - (2.0 + v) * x
-            };
-            let mut x = 0.5;
-            for k in 0..n {
-                let t = k as f64 * h;
-                let k1 = f(t, x);
-                let k2 = f(t + h / 2.0, x + h / 2.0 * k1);
-                let k3 = f(t + h / 2.0, x + h / 2.0 * k2);
-                let k4 = f(t + h, x + h * k3);
-                x += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-            }
-            x
-        };
+            },
+            0.5,
+            2.0,
+            64_000,
+        );
+        let steps = [50, 100, 200, 400];
         for scheme in LinearStep::ALL {
-            let errs: Vec<f64> = [50, 100, 200, 400]
-                .iter()
-                .map(|&n| (final_state(&el, n, scheme) - exact).abs())
-                .collect();
-            let slope = (errs[0] / errs[3]).log2() / 3.0;
-            assert!(
-                (slope - f64::from(scheme.order())).abs() < 0.2,
-                "{}: {slope} {errs:?}",
-                scheme.name()
-            );
+            assert_order(scheme.name(), scheme.order(), steps, |n| {
+                final_state(&el, n, scheme) - exact
+            });
         }
         // The RK4 path with linearly interpolated v is second order in the sampling of v.
         let general = TestGate { general: true };
-        let errs: Vec<f64> = [50, 100, 200, 400]
-            .iter()
-            .map(|&n| (final_state(&general, n, LinearStep::default()) - exact).abs())
-            .collect();
-        let slope = (errs[0] / errs[3]).log2() / 3.0;
-        assert!((slope - 2.0).abs() < 0.2, "rk4 path: {slope} {errs:?}");
+        assert_order("rk4 path", 2, steps, |n| {
+            final_state(&general, n, LinearStep::default()) - exact
+        });
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl MulAdd for Libm {
 
     #[inline(always)]
     fn linoid(x: f64) -> f64 {
-        crate::element::x_over_one_minus_exp_neg(x)
+        crate::math::x_over_one_minus_exp_neg(x)
     }
 }
 

@@ -35,6 +35,8 @@ use crate::circuit::discrete::CircuitSolution;
 use crate::circuit::{Circuit, NodeId, Terminal};
 use crate::discretisation::LinearStep;
 use crate::error::{Error, TrajectoryError};
+use crate::math::{phi1, phi2};
+use crate::trajectory::Grid;
 
 /// Energy of one branch over the trajectory [J or J/m²].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -81,10 +83,9 @@ pub struct EnergyBalance {
     pub quadrature: &'static str,
 }
 
-/// Computes the energy balance of `sol` (a solution of `circuit`; see the module docs).
-pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<EnergyBalance, Error> {
+/// `(nodes, states, grid)` of `circuit` and `sol`, checking that `sol` has one voltage per node.
+fn solution_sizes(circuit: &Circuit, sol: &CircuitSolution) -> Result<(usize, usize, Grid), Error> {
     let n = circuit.n_nodes();
-    let grid = *sol.v.grid();
     if sol.v.dim() != n {
         return Err(TrajectoryError::Mismatch {
             what: "node voltages of the solution".into(),
@@ -93,9 +94,13 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
         }
         .into());
     }
-    let ns = circuit.n_states();
-    let h = grid.dt();
-    let nodes = grid.len();
+    Ok((n, circuit.n_states(), *sol.v.grid()))
+}
+
+/// Computes the energy balance of `sol` (a solution of `circuit`; see the module docs).
+pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<EnergyBalance, Error> {
+    let (n, ns, grid) = solution_sizes(circuit, sol)?;
+    let (h, nodes) = (grid.dt(), grid.len());
     let mut branches = Vec::new();
     let mut abs_total = 0.0;
     let mut lhs58_branch = 0.0;
@@ -220,22 +225,29 @@ impl EnergyBalance {
     }
 }
 
+/// `Σ_{n=m}^{m+14} (2ⁿ − c) z^{n−m}/(n+1)!`: the series of [`psi`] (`m = 1`, `c = 1`) and
+/// [`chi`] (`m = 2`, `c = 2`) near `z = 0`, 15 terms.
+fn moment_series(z: f64, m: i32, c: f64) -> f64 {
+    let mut sum = 0.0;
+    let (mut zp, mut two) = (1.0, 2.0_f64.powi(m));
+    let mut fact: f64 = (2..=m + 1).map(f64::from).product();
+    for n in m..m + 15 {
+        sum += (two - c) * zp / fact;
+        zp *= z;
+        fact *= f64::from(n + 2);
+        two *= 2.0;
+    }
+    sum
+}
+
 /// `(φ₁(2z) − φ₁(z))/z` with `φ₁(z) = (e^z − 1)/z`: the cross moment of the exponential step
 /// used by [`energy_balance_for`] (series near 0, where the difference cancels).
 fn psi(z: f64) -> f64 {
     if z.abs() < 0.1 {
         // Σ_{n≥1} (2ⁿ − 1) z^{n−1}/(n+1)!
-        let mut sum = 0.0;
-        let (mut zp, mut fact, mut two) = (1.0, 2.0, 2.0);
-        for n in 1..16 {
-            sum += (two - 1.0) * zp / fact;
-            zp *= z;
-            fact *= (n + 2) as f64;
-            two *= 2.0;
-        }
-        sum
+        moment_series(z, 1, 1.0)
     } else {
-        (crate::element::phi1(2.0 * z) - crate::element::phi1(z)) / z
+        (phi1(2.0 * z) - phi1(z)) / z
     }
 }
 
@@ -243,17 +255,9 @@ fn psi(z: f64) -> f64 {
 fn chi(z: f64) -> f64 {
     if z.abs() < 0.1 {
         // Σ_{n≥2} (2ⁿ − 2) z^{n−2}/(n+1)!
-        let mut sum = 0.0;
-        let (mut zp, mut fact, mut two) = (1.0, 6.0, 4.0);
-        for n in 2..17 {
-            sum += (two - 2.0) * zp / fact;
-            zp *= z;
-            fact *= (n + 2) as f64;
-            two *= 2.0;
-        }
-        sum
+        moment_series(z, 2, 2.0)
     } else {
-        (1.0 - 2.0 * crate::element::phi1(z) + crate::element::phi1(2.0 * z)) / (z * z)
+        (1.0 - 2.0 * phi1(z) + phi1(2.0 * z)) / (z * z)
     }
 }
 
@@ -284,19 +288,8 @@ pub fn energy_balance_for(
     if !(grounded && exponential) {
         return energy_balance(circuit, sol);
     }
-    let n = circuit.n_nodes();
-    let grid = *sol.v.grid();
-    if sol.v.dim() != n {
-        return Err(TrajectoryError::Mismatch {
-            what: "node voltages of the solution".into(),
-            expected: n,
-            got: sol.v.dim(),
-        }
-        .into());
-    }
-    let ns = circuit.n_states();
-    let h = grid.dt();
-    let nodes = grid.len();
+    let (n, ns, grid) = solution_sizes(circuit, sol)?;
+    let (h, nodes) = (grid.dt(), grid.len());
     let nb = circuit.branches().len();
     // Conductance of every branch at every node.
     let mut g = vec![0.0; nodes * nb];
@@ -341,8 +334,8 @@ pub fn energy_balance_for(
             let a = (jsum + src[j]) / c;
             let vk = sol.v.at(k)[j];
             let z = -lambda * h;
-            let m1 = vk * h * crate::element::phi1(z) + a * h * h * phi2(z);
-            let m2 = vk * vk * h * crate::element::phi1(2.0 * z)
+            let m1 = vk * h * phi1(z) + a * h * h * phi2(z);
+            let m2 = vk * vk * h * phi1(2.0 * z)
                 + 2.0 * vk * a * h * h * psi(z)
                 + a * a * h * h * h * chi(z);
             source_energy += src[j] * m1;
@@ -382,22 +375,6 @@ pub fn energy_balance_for(
         abs_total,
         quadrature,
     ))
-}
-
-/// `φ₂(z) = (e^z − 1 − z)/z²` (series near 0).
-pub(crate) fn phi2(z: f64) -> f64 {
-    if z.abs() < 0.1 {
-        let mut sum = 0.0;
-        let (mut zp, mut fact) = (1.0, 2.0);
-        for n in 0..16 {
-            sum += zp / fact;
-            zp *= z;
-            fact *= (n + 3) as f64;
-        }
-        sum
-    } else {
-        (z.exp_m1() - z) / (z * z)
-    }
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@
 use super::{Assembly, Circuit};
 use crate::discretisation::LinearStep;
 use crate::error::{Error, SolverError, TrajectoryError};
+use crate::math::DenseLu;
 use crate::memconductance::{Options, Workspace, memconductance_into, step_state};
-use crate::solver::step::lu::DenseLu;
 use crate::trajectory::{Grid, Trajectory};
 
 /// Time stepping uses Newton's method per step up to this many unknowns per time node, and

@@ -469,17 +469,14 @@ impl Circuit {
     }
 }
 
-/// Solves the dense `n × n` system `a x = b` (LU with partial pivoting); `None` if singular.
+/// Solves the dense `n × n` system `a x = b` (LU with partial pivoting,
+/// [`crate::math::DenseLu`]); `None` if singular or the solution is not finite.
 pub(crate) fn solve_dense(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
-    if n == 1 {
-        return (a[0] != 0.0 && a[0].is_finite()).then(|| vec![b[0] / a[0]]);
-    }
-    let m = nalgebra::DMatrix::from_row_slice(n, n, a);
-    let rhs = nalgebra::DVector::from_column_slice(b);
-    let sol = m.lu().solve(&rhs)?;
-    sol.iter()
-        .all(|x| x.is_finite())
-        .then(|| sol.iter().copied().collect())
+    let mut lu = crate::math::DenseLu::new(n);
+    lu.factor(a).ok()?;
+    let mut x = b.to_vec();
+    lu.solve(&mut x);
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// The sparsity pattern of `A = Σ Pᵀ G P` (compressed rows, diagonal always present) and, per

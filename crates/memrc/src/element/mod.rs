@@ -56,6 +56,7 @@ use std::fmt;
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
 
+pub use crate::math::{phi1, x_over_one_minus_exp_neg};
 pub use catalogue::{Catalogue, build};
 
 /// Constructor of one element kind from `(key, value)` parameter overrides \[SI\].
@@ -318,21 +319,4 @@ pub fn finite_difference_jacobian<E: Element + ?Sized>(
             jac.dg_dv[r * n + j] = (gp[r] - gm[r]) / (2.0 * h);
         }
     }
-}
-
-/// `(e^z − 1)/z`, accurate near `z = 0` (the exponential integrator's φ₁ function).
-#[inline]
-pub fn phi1(z: f64) -> f64 {
-    if z.abs() < 1e-5 {
-        1.0 + z * (0.5 + z / 6.0)
-    } else {
-        z.exp_m1() / z
-    }
-}
-
-/// `x / (1 − e^{−x})`, the removable-singularity form of the HH rate functions
-/// (`= 1/φ₁(−x)`), exact to rounding at and near `x = 0` where it tends to `1`.
-#[inline]
-pub fn x_over_one_minus_exp_neg(x: f64) -> f64 {
-    1.0 / phi1(-x)
 }

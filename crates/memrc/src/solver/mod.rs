@@ -1,14 +1,18 @@
 //! Time-stepping solvers for a [`System`] `ẋ = f(t, x)`.
 //!
-//! The entry point is [`solve`]: pick a [`Method`], fill a [`Config`] (step, tolerances,
+//! The entry point is [`solve`]: pick a [`Method`] — one of the schemes of `ẋ = a − b x` that
+//! the memRC discretisation uses ([`Method::Linear`] of a [`LinearStep`], applied to the whole
+//! system) or a general Runge–Kutta method — fill a [`Config`] (step, tolerances,
 //! breakpoints), and get a [`Solution`] sampled on a uniform output grid ([`Output`]) with the
 //! run's [`Statistics`].
 //!
 //! | method | order | step | needs | use it when |
 //! |---|---|---|---|---|
-//! | [`Method::ExponentialEuler`] | 1 | fixed | [`System::split`] | cheap, unconditionally stable gating updates (Rush–Larsen) |
-//! | [`Method::Exponential2`] | 2 | fixed | [`System::split`] | HH-type models at moderate `dt` (coefficients averaged over the step) |
-//! | [`Method::Trapezoid`] | 2 | fixed | Jacobian | energy-consistent reference; A-stable but not L-stable |
+//! | [`LinearStep::ExponentialEuler`] | 1 | fixed | [`System::split`] | cheap, unconditionally stable gating updates (Rush–Larsen) |
+//! | [`LinearStep::Exponential2`] | 2 | fixed | [`System::split`] | HH-type models at moderate `dt` (coefficients averaged over the step) |
+//! | [`LinearStep::ExponentialLinear`] | 2 | fixed | [`System::split`] | as EXP2, coefficients linear over the step |
+//! | [`LinearStep::ImplicitEuler`] | 1 | fixed | Jacobian | robust, L-stable, first order |
+//! | [`LinearStep::Trapezoid`] | 2 | fixed | Jacobian | energy-consistent reference; A-stable but not L-stable |
 //! | [`Method::Rk4`] | 4 | fixed | — | smooth non-stiff problems, reference runs |
 //! | [`Method::DormandPrince45`] | 5(4) | adaptive | — | non-stiff problems to a tolerance, dense output |
 //! | [`Method::Sdirk2`] | 2(1) | adaptive | Jacobian | stiff circuits (L-stable) |
@@ -30,21 +34,23 @@
 
 pub mod step;
 
+use crate::discretisation::LinearStep;
 use crate::error::{Error, SolverError};
 use crate::system::System;
 
-use step::{AdaptiveStep, Attempt, FixedStep};
+use step::{AdaptiveStep, Attempt, Ctx, FixedStep};
 
 /// Time-stepping method. See the table in the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Method {
-    /// Exponential (Rush–Larsen) Euler with the split frozen at the left node, order 1.
-    ExponentialEuler,
-    /// Exponential predictor–corrector with the split averaged over the step, order 2.
-    Exponential2,
-    /// Trapezoid (Crank–Nicolson) rule, implicit, order 2.
-    Trapezoid,
+    /// A one-step scheme of `ẋ = a − b x` ([`LinearStep`], one definition shared with the
+    /// memRC discretisation) applied to the whole system: the exponential schemes on
+    /// [`System::split`] ([`step::Exponential`]: exponential Euler / Rush–Larsen with the split
+    /// frozen at the left node, order 1; EXP2 with the split averaged over the step, order 2),
+    /// implicit Euler and the trapezoid (Crank–Nicolson) rule by simplified Newton
+    /// ([`step::Theta`]).
+    Linear(LinearStep),
     /// Classical fourth-order Runge–Kutta.
     Rk4,
     /// Dormand–Prince 5(4), adaptive, with 4th-order dense output.
@@ -55,11 +61,23 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method: the [`LinearStep`]s (in table order), then the Runge–Kutta methods.
+    pub const ALL: [Method; 8] = [
+        Method::Linear(LinearStep::ExponentialEuler),
+        Method::Linear(LinearStep::Exponential2),
+        Method::Linear(LinearStep::ExponentialLinear),
+        Method::Linear(LinearStep::ImplicitEuler),
+        Method::Linear(LinearStep::Trapezoid),
+        Method::Rk4,
+        Method::DormandPrince45,
+        Method::Sdirk2,
+    ];
+
     /// Classical order of convergence.
     pub fn order(self) -> usize {
         match self {
-            Method::ExponentialEuler => 1,
-            Method::Exponential2 | Method::Trapezoid | Method::Sdirk2 => 2,
+            Method::Linear(s) => s.order() as usize,
+            Method::Sdirk2 => 2,
             Method::Rk4 => 4,
             Method::DormandPrince45 => 5,
         }
@@ -73,19 +91,44 @@ impl Method {
 
     /// Whether the method needs the exponential split [`System::split`].
     pub fn needs_split(self) -> bool {
-        matches!(self, Method::ExponentialEuler | Method::Exponential2)
+        matches!(self, Method::Linear(s) if s.is_exponential())
     }
 
     /// Display name.
     pub fn name(self) -> &'static str {
         match self {
-            Method::ExponentialEuler => "exponential Euler",
-            Method::Exponential2 => "exponential-2",
-            Method::Trapezoid => "trapezoid",
+            Method::Linear(LinearStep::ExponentialEuler) => "exponential Euler",
+            Method::Linear(LinearStep::Exponential2) => "exponential-2",
+            Method::Linear(LinearStep::ExponentialLinear) => "exponential-linear",
+            Method::Linear(LinearStep::ImplicitEuler) => "implicit Euler",
+            Method::Linear(LinearStep::Trapezoid) => "trapezoid",
             Method::Rk4 => "RK4",
             Method::DormandPrince45 => "Dormand-Prince 5(4)",
             Method::Sdirk2 => "SDIRK2",
         }
+    }
+
+    /// Short name, as in model files and on the command line: the [`LinearStep::name`] of a
+    /// linear scheme (`"exp-euler"`, `"exp2"`, `"trapezoid"`, …), else `"rk4"`, `"dopri5"`,
+    /// `"sdirk2"`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Linear(s) => s.name(),
+            Method::Rk4 => "rk4",
+            Method::DormandPrince45 => "dopri5",
+            Method::Sdirk2 => "sdirk2",
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+    /// The method whose [`Method::key`] is `s`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|m| m.key() == s).ok_or_else(|| {
+            let keys: Vec<&str> = Self::ALL.iter().map(|m| m.key()).collect();
+            format!("unknown method '{s}', expected one of {}", keys.join(", "))
+        })
     }
 }
 
@@ -326,10 +369,9 @@ pub fn solve(
     output: Output,
 ) -> Result<Solution, Error> {
     let n = system.n_states();
-    let times = validate(system, method, config, t0, x0, t_end, output)?;
+    let times = validate(system, method, config, x0, (t0, t_end), output)?;
     let mut run = Run {
-        system,
-        stats: Statistics::default(),
+        cx: Ctx::new(system, config.rtol, config.atol),
         x: x0.to_vec(),
         states: Vec::with_capacity(times.len() * n),
         max_steps: config.max_steps,
@@ -345,9 +387,8 @@ pub fn solve(
     let fixed = !method.is_adaptive() || config.fixed_step;
     if fixed {
         let mut stepper: Box<dyn FixedStep> = match method {
-            Method::ExponentialEuler => Box::new(step::ExponentialEuler::new(n)),
-            Method::Exponential2 => Box::new(step::Exponential2::new(n)),
-            Method::Trapezoid => Box::new(step::Trapezoid::new(n, newton)),
+            Method::Linear(s) if s.is_exponential() => Box::new(step::Exponential::new(n, s)),
+            Method::Linear(s) => Box::new(step::Theta::new(n, s, newton)),
             Method::Rk4 => Box::new(step::Rk4::new(n)),
             Method::DormandPrince45 => Box::new(step::DormandPrince45::new(n)),
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
@@ -365,7 +406,7 @@ pub fn solve(
         states: run.states,
         n_states: n,
         names: system.state_names(),
-        stats: run.stats,
+        stats: run.cx.stats,
     })
 }
 
@@ -374,9 +415,8 @@ fn validate(
     system: &dyn System,
     method: Method,
     config: &Config,
-    t0: f64,
     x0: &[f64],
-    t_end: f64,
+    (t0, t_end): (f64, f64),
     output: Output,
 ) -> Result<Vec<f64>, Error> {
     let n = system.n_states();
@@ -432,14 +472,7 @@ fn validate(
     if method.needs_split() {
         let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
         if !system.split(t0, x0, &mut a, &mut b) {
-            return Err(bad(
-                "method",
-                f64::NAN,
-                format!(
-                    "{} needs the exponential split, and System::split returned false",
-                    method.name()
-                ),
-            ));
+            return Err(step::exponential::no_split(method.name()).into());
         }
     }
     let span = t_end - t0;
@@ -495,8 +528,7 @@ fn time_tolerance(t0: f64, t_end: f64) -> f64 {
 
 /// The mutable part of one [`solve`] call.
 struct Run<'a> {
-    system: &'a dyn System,
-    stats: Statistics,
+    cx: Ctx<'a>,
     x: Vec<f64>,
     states: Vec<f64>,
     max_steps: usize,
@@ -552,14 +584,14 @@ impl Run<'_> {
                     (true, false) => target - t_step,
                     (false, _) => h,
                 };
-                stepper.step(self.system, t_step, h_step, &mut self.x, &mut self.stats)?;
-                self.stats.accepted_steps += 1;
+                stepper.step(&mut self.cx, t_step, h_step, &mut self.x)?;
+                self.cx.stats.accepted_steps += 1;
                 let t_new = if i + 1 == m {
                     target
                 } else {
                     start + (i + 1) as f64 * h
                 };
-                check_finite(self.system, t_new, &self.x)?;
+                self.cx.check_finite(t_new, &self.x)?;
             }
             t = target;
             if is_output {
@@ -580,7 +612,6 @@ impl Run<'_> {
         times: &[f64],
         stops: &[f64],
     ) -> Result<(), Error> {
-        let sys = self.system;
         let n = self.x.len();
         let (t0, t_end) = (times[0], times[times.len() - 1]);
         let tiny = time_tolerance(t0, t_end);
@@ -590,9 +621,9 @@ impl Run<'_> {
             StepControl::Standard => (1.0 / k, 0.0),
         };
         let mut t = t0;
-        stepper.restart(sys, t, &self.x, &mut self.stats);
+        stepper.restart(&mut self.cx, t, &self.x);
         let mut h = stepper
-            .initial_step(sys, t, &self.x, config.rtol, config.atol, &mut self.stats)
+            .initial_step(&mut self.cx, t, &self.x)
             .min(config.dt)
             .min(config.h_max);
         let mut err_prev: f64 = 1.0;
@@ -615,7 +646,7 @@ impl Run<'_> {
         landings.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (stop, is_breakpoint) in landings {
             while stop - t > tiny {
-                if self.stats.accepted_steps + self.stats.rejected_steps >= self.max_steps {
+                if self.cx.stats.accepted_steps + self.cx.stats.rejected_steps >= self.max_steps {
                     return Err(bad(
                         "max_steps",
                         self.max_steps as f64,
@@ -632,22 +663,20 @@ impl Run<'_> {
                 };
                 let h_min = 16.0 * f64::EPSILON * t.abs().max(tiny);
                 if h < h_min {
-                    return Err(collapse(method, t, h, err_prev, self.stats.accepted_steps));
+                    return Err(collapse(
+                        method,
+                        t,
+                        h,
+                        err_prev,
+                        self.cx.stats.accepted_steps,
+                    ));
                 }
-                let attempt = stepper.attempt(
-                    sys,
-                    t,
-                    h,
-                    &self.x,
-                    config.rtol,
-                    config.atol,
-                    &mut self.stats,
-                )?;
+                let attempt = stepper.attempt(&mut self.cx, t, h, &self.x)?;
                 let err = match attempt {
                     Attempt::Error(e) if e <= 1.0 => e,
                     Attempt::Error(e) => {
                         // Rejected (NaN counts as too large).
-                        self.stats.rejected_steps += 1;
+                        self.cx.stats.rejected_steps += 1;
                         let fac = if e.is_finite() {
                             (0.9 * e.powf(-1.0 / k)).clamp(0.2, 0.9)
                         } else {
@@ -656,12 +685,12 @@ impl Run<'_> {
                         h *= fac;
                         after_reject = true;
                         if h < h_min {
-                            return Err(collapse(method, t, h, e, self.stats.accepted_steps));
+                            return Err(collapse(method, t, h, e, self.cx.stats.accepted_steps));
                         }
                         continue;
                     }
                     Attempt::NewtonFailed { change, residual } => {
-                        self.stats.rejected_steps += 1;
+                        self.cx.stats.rejected_steps += 1;
                         h *= 0.25;
                         after_reject = true;
                         if h < h_min {
@@ -682,14 +711,14 @@ impl Run<'_> {
                 // Accepted.
                 let t_new = if lands { stop } else { t + h };
                 stepper.accept(&mut self.x);
-                self.stats.accepted_steps += 1;
-                check_finite(sys, t_new, &self.x)?;
+                self.cx.stats.accepted_steps += 1;
+                self.cx.check_finite(t_new, &self.x)?;
                 while next_out < times.len() && times[next_out] <= t_new + tiny {
                     if times[next_out] >= t_new - tiny {
                         self.states.extend_from_slice(&self.x);
                     } else {
                         stepper.interpolate((times[next_out] - t) / h, &mut out);
-                        check_finite(sys, times[next_out], &out)?;
+                        self.cx.check_finite(times[next_out], &out)?;
                         self.states.extend_from_slice(&out);
                     }
                     next_out += 1;
@@ -712,7 +741,7 @@ impl Run<'_> {
             t = stop;
             if is_breakpoint {
                 // Past a breakpoint the right-hand side may jump: restart from f(t⁺, x).
-                stepper.restart(sys, t, &self.x, &mut self.stats);
+                stepper.restart(&mut self.cx, t, &self.x);
             }
         }
         debug_assert_eq!(next_out, times.len());

@@ -36,6 +36,11 @@ fn run<S: AnalyticSystem>(
     .expect("solves")
 }
 
+/// A scalar system from `x(0) = x0` to `t = 2`, sampled at 0, 1, 2.
+fn run_to_2(sys: &dyn System, method: Method, config: &Config, x0: f64) -> Solution {
+    solve(sys, method, config, 0.0, &[x0], 2.0, Output::Intervals(2)).expect("solves")
+}
+
 fn sci(v: &[f64]) -> String {
     v.iter()
         .map(|x| format!("{x:.2e}"))
@@ -67,9 +72,11 @@ fn errors<S: AnalyticSystem>(sys: &S, method: Method, dts: &[f64]) -> Vec<f64> {
 #[test]
 fn fixed_step_methods_converge_at_their_order() {
     let cases = [
-        (Method::ExponentialEuler, 0.05),
-        (Method::Exponential2, 0.1),
-        (Method::Trapezoid, 0.1),
+        (Method::Linear(LinearStep::ExponentialEuler), 0.05),
+        (Method::Linear(LinearStep::Exponential2), 0.1),
+        (Method::Linear(LinearStep::ExponentialLinear), 0.1),
+        (Method::Linear(LinearStep::ImplicitEuler), 0.05),
+        (Method::Linear(LinearStep::Trapezoid), 0.1),
         (Method::Sdirk2, 0.1),
         (Method::Rk4, 0.1),
     ];
@@ -128,7 +135,11 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
         b: 3.0,
         x0: 2.0,
     };
-    for method in [Method::ExponentialEuler, Method::Exponential2] {
+    for method in [
+        Method::Linear(LinearStep::ExponentialEuler),
+        Method::Linear(LinearStep::Exponential2),
+        Method::Linear(LinearStep::ExponentialLinear),
+    ] {
         let sol = run(&sys, method, &Config::fixed(0.5), 5.0, 10);
         assert!(
             max_error(&sys, &sol) < 1e-14,
@@ -143,16 +154,8 @@ fn exponential_methods_are_exact_for_constant_coefficients() {
         b: 1e-300,
         x0: 1.0,
     };
-    let sol = solve(
-        &flat,
-        Method::ExponentialEuler,
-        &Config::fixed(0.25),
-        0.0,
-        &[1.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
+    let euler = Method::Linear(LinearStep::ExponentialEuler);
+    let sol = run_to_2(&flat, euler, &Config::fixed(0.25), 1.0);
     assert!((sol.last()[0] - 2.0).abs() < 1e-14);
 }
 
@@ -226,7 +229,7 @@ fn l_stable_sdirk_damps_stiff_transients_where_trapezoid_rings() {
     };
     let cfg = Config::fixed(0.1).with_tolerances(1e-10, 1e-12);
     let sdirk = run(&sys, Method::Sdirk2, &cfg, 1.0, 10);
-    let trap = run(&sys, Method::Trapezoid, &cfg, 1.0, 10);
+    let trap = run(&sys, Method::Linear(LinearStep::Trapezoid), &cfg, 1.0, 10);
     let dev = |sol: &Solution| -> Vec<f64> {
         sol.times
             .iter()
@@ -314,27 +317,8 @@ fn breakpoints_are_stepped_onto_exactly() {
     let e_sd = pulse_error(&sol);
     // Fixed steps of 0.3 do not divide 0.5; the driver shortens the steps to land on it.
     let fixed = Config::fixed(0.3).with_t_stops(vec![0.5]);
-    let sol = solve(
-        &Pulse,
-        Method::Rk4,
-        &fixed,
-        0.0,
-        &[0.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
-    let e_rk = pulse_error(&sol);
-    let unaware = solve(
-        &Pulse,
-        Method::Rk4,
-        &Config::fixed(0.3),
-        0.0,
-        &[0.0],
-        2.0,
-        Output::Intervals(2),
-    )
-    .expect("solves");
+    let e_rk = pulse_error(&run_to_2(&Pulse, Method::Rk4, &fixed, 0.0));
+    let unaware = run_to_2(&Pulse, Method::Rk4, &Config::fixed(0.3), 0.0);
     let e_unaware = pulse_error(&unaware);
     eprintln!(
         "pulse: DP45 {e_dp:.2e}, SDIRK2 {e_sd:.2e}, RK4 with stop {e_rk:.2e}, RK4 without {e_unaware:.2e}"
@@ -477,7 +461,7 @@ fn bad_settings_are_reported() {
     );
     let no_split = solve(
         &Quadratic,
-        Method::ExponentialEuler,
+        Method::Linear(LinearStep::ExponentialEuler),
         &cfg,
         0.0,
         &[1.0],
@@ -499,7 +483,7 @@ fn finite_time_blow_up_is_an_error_not_nan() {
     let o = Output::Intervals(4);
     for (method, cfg) in [
         (Method::Rk4, Config::fixed(0.01)),
-        (Method::Trapezoid, Config::fixed(0.01)),
+        (Method::Linear(LinearStep::Trapezoid), Config::fixed(0.01)),
         (Method::Sdirk2, Config::fixed(0.01)),
         (Method::DormandPrince45, Config::adaptive(1e-8, 1e-10)),
         (Method::Sdirk2, Config::adaptive(1e-6, 1e-9)),

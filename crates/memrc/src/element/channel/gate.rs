@@ -32,51 +32,10 @@
 //! [`linoid_slope`], also free of cancellation. Every shape has a closed-form derivative
 //! `d/dV` for Newton solvers.
 
-use crate::element::{ElementJacobian, x_over_one_minus_exp_neg};
+use crate::element::ElementJacobian;
+pub use crate::math::linoid_slope;
+use crate::math::x_over_one_minus_exp_neg;
 use crate::simd::{Libm, MulAdd};
-
-/// Derivative of the linoid `L(x) = x / (1 − e^{−x})`:
-///
-/// ```text
-///   L'(x) = (1 − e^{−x} − x e^{−x}) / (1 − e^{−x})²
-///         = 1/2 + Σ_{k≥1} B_{2k} x^{2k−1} / (2k−1)!
-///         = 1/2 + x/6 − x³/180 + x⁵/5040 − x⁷/151200 + …
-/// ```
-///
-/// The Bernoulli series (through `x¹⁵`) is used for `|x| < 1/2`, where the closed form would
-/// lose digits to the cancellation `1 − e^{−x} − x e^{−x} ≈ x²/2` (its truncation error there is
-/// below `1e-17` relative); the closed form, written with `expm1`, elsewhere, where the
-/// cancellation costs at most `≈ 4ε/|x| ≤ 2e-15` relative. Finite for every finite `x`: tends
-/// to `0` for `x → −∞` and to `1` for `x → +∞`.
-#[inline]
-pub fn linoid_slope(x: f64) -> f64 {
-    // B_{2k} / (2k − 1)! for k = 1..8.
-    const C: [f64; 8] = [
-        1.0 / 6.0,
-        -1.0 / 180.0,
-        1.0 / 5040.0,
-        -1.0 / 151_200.0,
-        1.0 / 4_790_016.0,
-        -691.0 / 108_972_864_000.0,
-        7.0 / 37_362_124_800.0,
-        -3617.0 / 666_913_927_680_000.0,
-    ];
-    if x.abs() < 0.5 {
-        let x2 = x * x;
-        let mut p = C[7];
-        for &c in C[..7].iter().rev() {
-            p = p * x2 + c;
-        }
-        0.5 + x * p
-    } else if x < -700.0 {
-        // e^{−x} overflows; L'(x) ≈ (|x| − 1) e^{x} underflows to 0.
-        0.0
-    } else {
-        let em = (-x).exp(); // e^{−x}
-        let d = -(-x).exp_m1(); // 1 − e^{−x}
-        (d - x * em) / (d * d)
-    }
-}
 
 /// A scalar function of the membrane voltage with a closed-form derivative.
 ///

@@ -172,6 +172,7 @@ pub(crate) mod testutil {
     //! Small integrators and checks shared by the device tests.
     use crate::element::{Element, ElementJacobian, finite_difference_jacobian};
     use crate::error::ModelError;
+    use crate::math::{Rk4Work, rk4_step};
 
     /// Sine drive `amp · sin(2π freq t)`.
     pub fn sine(amp: f64, freq: f64) -> impl Fn(f64) -> f64 {
@@ -203,35 +204,15 @@ pub(crate) mod testutil {
         dt: f64,
         mut obs: impl FnMut(f64, &[f64]),
     ) {
-        let ns = x.len();
         let n = ((t1 - t0) / dt).ceil().max(1.0) as usize;
         let h = (t1 - t0) / n as f64;
-        let (mut k1, mut k2, mut k3, mut k4, mut xt) = (
-            vec![0.0; ns],
-            vec![0.0; ns],
-            vec![0.0; ns],
-            vec![0.0; ns],
-            vec![0.0; ns],
-        );
+        let mut work = Rk4Work::new(x.len());
         obs(t0, x);
         for s in 0..n {
             let t = t0 + s as f64 * h;
-            el.state_rhs(x, &[v(t)], &mut k1);
-            for j in 0..ns {
-                xt[j] = x[j] + 0.5 * h * k1[j];
-            }
-            el.state_rhs(&xt, &[v(t + 0.5 * h)], &mut k2);
-            for j in 0..ns {
-                xt[j] = x[j] + 0.5 * h * k2[j];
-            }
-            el.state_rhs(&xt, &[v(t + 0.5 * h)], &mut k3);
-            for j in 0..ns {
-                xt[j] = x[j] + h * k3[j];
-            }
-            el.state_rhs(&xt, &[v(t + h)], &mut k4);
-            for j in 0..ns {
-                x[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
-            }
+            rk4_step(&mut work, h, x, |c, y, dy| {
+                el.state_rhs(y, &[v(t + c * h)], dy)
+            });
             el.project_state(x);
             obs(t + h, x);
         }

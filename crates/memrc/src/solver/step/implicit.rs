@@ -5,10 +5,12 @@
 //! factored once per step size ([`DenseLu`]), then reused for all iterations (and, for SDIRK2,
 //! both stages, which share `c = γh`).
 //!
-//! - [`Trapezoid`] (Crank–Nicolson): `x₁ = x₀ + h/2 (f(t, x₀) + f(t + h, x₁))`. Order 2,
-//!   A-stable, satisfies discrete energy identities exactly; but its stability function
-//!   `R(z) = (1 + z/2)/(1 − z/2) → −1` as `z → −∞`, so stiff transients are not damped: they
-//!   flip sign every step and decay only like `|R(λh)|ᵏ`.
+//! - [`Theta`]: `x₁ = x₀ + h ((1 − θ) f(t, x₀) + θ f(t + h, x₁))`, the implicit schemes of
+//!   [`LinearStep`] applied to the whole system. With `θ = ½` the trapezoid rule
+//!   (Crank–Nicolson): order 2, A-stable, satisfies discrete energy identities exactly; but its
+//!   stability function `R(z) = (1 + z/2)/(1 − z/2) → −1` as `z → −∞`, so stiff transients are
+//!   not damped: they flip sign every step and decay only like `|R(λh)|ᵏ`. With `θ = 1`
+//!   implicit (backward) Euler: order 1, L-stable.
 //! - [`Sdirk2`]: the two-stage, stiffly accurate, L-stable SDIRK of order 2 with
 //!   `γ = 1 − 1/√2` (Alexander 1977):
 //!
@@ -28,11 +30,11 @@
 //!   inflate it. Its continuous extension (cubic Hermite on the end points and their
 //!   derivatives) is not accurate for stiff components, so the driver lands on output times.
 
-use super::lu::DenseLu;
-use super::{AdaptiveStep, Attempt, FixedStep, error_norm, starting_step};
+use super::{AdaptiveStep, Attempt, Ctx, FixedStep, StepResult, error_norm, starting_step};
+use crate::discretisation::LinearStep;
 use crate::error::SolverError;
-use crate::solver::{Statistics, check_finite};
-use crate::system::System;
+use crate::math::DenseLu;
+use crate::solver::{Method, Statistics};
 
 /// Newton settings of implicit stages (from [`crate::solver::Config`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,6 +66,30 @@ enum Newton {
     Failed { change: f64, residual: f64 },
 }
 
+impl Newton {
+    /// `Ok` when converged; else the error of a fixed step of `method` ending at `t` with the
+    /// iterate `y`: `NonFinite` if `y` blew up, `NotConverged` otherwise.
+    fn into_result(
+        self,
+        cx: &Ctx<'_>,
+        method: &str,
+        t: f64,
+        y: &[f64],
+        iters: usize,
+    ) -> StepResult {
+        let Newton::Failed { change, residual } = self else {
+            return Ok(());
+        };
+        cx.check_finite(t, y)?;
+        Err(SolverError::NotConverged {
+            method: format!("{method} Newton iteration at t = {t} s"),
+            iterations: iters,
+            last_change: change,
+            last_residual: residual,
+        })
+    }
+}
+
 /// Newton buffers shared by the implicit methods.
 #[derive(Debug, Clone)]
 struct NewtonWork {
@@ -83,9 +109,8 @@ impl NewtonWork {
         }
     }
 
-    fn jacobian(&mut self, system: &dyn System, t: f64, x: &[f64], stats: &mut Statistics) {
-        system.jacobian(t, x, &mut self.jac);
-        stats.jacobian_evals += 1;
+    fn jacobian(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) {
+        cx.jacobian(t, x, &mut self.jac);
     }
 
     fn factor(&mut self, c: f64, t: f64, stats: &mut Statistics) -> Result<(), SolverError> {
@@ -99,28 +124,24 @@ impl NewtonWork {
     }
 
     /// Solves `y = z + c f(ts, y)` from the initial guess in `y`.
-    #[allow(clippy::too_many_arguments)]
     fn solve(
         &mut self,
-        system: &dyn System,
-        ts: f64,
-        c: f64,
+        cx: &mut Ctx<'_>,
+        (ts, c): (f64, f64),
         z: &[f64],
         y: &mut [f64],
         settings: &NewtonSettings,
-        stats: &mut Statistics,
     ) -> Newton {
         let mut previous = f64::INFINITY;
         let (mut change, mut residual) = (f64::NAN, f64::NAN);
         for k in 0..settings.max_iters {
-            system.rhs(ts, y, &mut self.f);
-            stats.rhs_evals += 1;
+            cx.rhs(ts, y, &mut self.f);
             for (((d, z), f), y) in self.delta.iter_mut().zip(z).zip(&self.f).zip(y.iter()) {
                 *d = z + c * f - y;
             }
             residual = error_norm(&self.delta, y, y, settings.rtol, settings.atol);
             self.lu.solve(&mut self.delta);
-            stats.newton_iterations += 1;
+            cx.stats.newton_iterations += 1;
             let negligible = self
                 .delta
                 .iter()
@@ -151,29 +172,14 @@ impl NewtonWork {
     }
 }
 
-fn fixed_step_failure(
-    system: &dyn System,
-    name: &str,
-    t: f64,
-    y: &[f64],
-    iterations: usize,
-    change: f64,
-    residual: f64,
-) -> SolverError {
-    match check_finite(system, t, y) {
-        Err(e) => e,
-        Ok(()) => SolverError::NotConverged {
-            method: format!("{name} Newton iteration at t = {t} s"),
-            iterations,
-            last_change: change,
-            last_residual: residual,
-        },
-    }
-}
-
-/// Trapezoid (Crank–Nicolson) rule, fixed step. Order 2, A-stable (not L-stable).
+/// The implicit schemes of [`LinearStep`] on the whole system, fixed step:
+/// `x₁ = x₀ + h ((1 − θ) f(t, x₀) + θ f(t + h, x₁))`, with `θ = ½` for
+/// [`LinearStep::Trapezoid`] (Crank–Nicolson; order 2, A-stable, not L-stable) and `θ = 1` for
+/// [`LinearStep::ImplicitEuler`] (order 1, L-stable). Predicted by explicit Euler.
 #[derive(Debug, Clone)]
-pub struct Trapezoid {
+pub struct Theta {
+    scheme: LinearStep,
+    theta: f64,
     work: NewtonWork,
     settings: NewtonSettings,
     f0: Vec<f64>,
@@ -181,10 +187,17 @@ pub struct Trapezoid {
     y: Vec<f64>,
 }
 
-impl Trapezoid {
-    /// Workspace for `n` states.
-    pub fn new(n: usize, settings: NewtonSettings) -> Self {
-        Trapezoid {
+impl Theta {
+    /// Workspace for `n` states; `scheme` is [`LinearStep::Trapezoid`] or
+    /// [`LinearStep::ImplicitEuler`] (any other scheme is taken as implicit Euler).
+    pub fn new(n: usize, scheme: LinearStep, settings: NewtonSettings) -> Self {
+        Theta {
+            scheme,
+            theta: if scheme == LinearStep::Trapezoid {
+                0.5
+            } else {
+                1.0
+            },
             work: NewtonWork::new(n),
             settings,
             f0: vec![0.0; n],
@@ -194,19 +207,13 @@ impl Trapezoid {
     }
 }
 
-impl FixedStep for Trapezoid {
-    fn step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &mut [f64],
-        stats: &mut Statistics,
-    ) -> Result<(), SolverError> {
-        system.rhs(t, x, &mut self.f0);
-        stats.rhs_evals += 1;
-        self.work.jacobian(system, t, x, stats);
-        self.work.factor(0.5 * h, t, stats)?;
+impl FixedStep for Theta {
+    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
+        cx.rhs(t, x, &mut self.f0);
+        self.work.jacobian(cx, t, x);
+        let c = self.theta * h;
+        self.work.factor(c, t, &mut cx.stats)?;
+        let explicit = (1.0 - self.theta) * h;
         for (((z, y), x), f) in self
             .z
             .iter_mut()
@@ -214,32 +221,16 @@ impl FixedStep for Trapezoid {
             .zip(x.iter())
             .zip(&self.f0)
         {
-            *z = x + 0.5 * h * f;
+            *z = x + explicit * f;
             *y = x + h * f; // explicit Euler predictor
         }
-        match self.work.solve(
-            system,
-            t + h,
-            0.5 * h,
-            &self.z,
-            &mut self.y,
-            &self.settings,
-            stats,
-        ) {
-            Newton::Converged => {
-                x.copy_from_slice(&self.y);
-                Ok(())
-            }
-            Newton::Failed { change, residual } => Err(fixed_step_failure(
-                system,
-                "trapezoid",
-                t + h,
-                &self.y,
-                self.settings.max_iters,
-                change,
-                residual,
-            )),
-        }
+        let name = Method::Linear(self.scheme).name();
+        let iters = self.settings.max_iters;
+        self.work
+            .solve(cx, (t + h, c), &self.z, &mut self.y, &self.settings)
+            .into_result(cx, name, t + h, &self.y, iters)?;
+        x.copy_from_slice(&self.y);
+        Ok(())
     }
 }
 
@@ -301,22 +292,15 @@ impl Sdirk2 {
     }
 
     /// Both stages from `(t, x)`; the result in `x_new`. `Err` only for a singular matrix.
-    fn stages(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &[f64],
-        stats: &mut Statistics,
-    ) -> Result<Newton, SolverError> {
+    fn stages(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &[f64]) -> StepResult<Newton> {
         if self.jac_t != t {
-            self.work.jacobian(system, t, x, stats);
+            self.work.jacobian(cx, t, x);
             self.jac_t = t;
             self.lu_h = f64::NAN;
         }
         let c = GAMMA * h;
         if self.lu_h != h {
-            self.work.factor(c, t, stats)?;
+            self.work.factor(c, t, &mut cx.stats)?;
             self.lu_h = h;
         }
         // Stage 1: Y₁ = x + γh f(t + γh, Y₁), predicted along d0.
@@ -325,7 +309,7 @@ impl Sdirk2 {
         }
         if let failed @ Newton::Failed { .. } =
             self.work
-                .solve(system, t + c, c, x, &mut self.x_new, &self.settings, stats)
+                .solve(cx, (t + c, c), x, &mut self.x_new, &self.settings)
         {
             return Ok(failed);
         }
@@ -344,59 +328,35 @@ impl Sdirk2 {
             *z = x + (1.0 - GAMMA) * h * k1;
             *y = x + h * k1;
         }
-        let outcome = self.work.solve(
-            system,
-            t + h,
-            c,
-            &self.z,
-            &mut self.x_new,
-            &self.settings,
-            stats,
-        );
+        let outcome = self
+            .work
+            .solve(cx, (t + h, c), &self.z, &mut self.x_new, &self.settings);
         for ((k2, y), z) in self.k2.iter_mut().zip(&self.x_new).zip(&self.z) {
             *k2 = (y - z) / c;
         }
         Ok(outcome)
     }
 
-    fn ensure_d0(&mut self, system: &dyn System, t: f64, x: &[f64], stats: &mut Statistics) {
+    fn ensure_d0(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) {
         if self.d0_t != t {
-            system.rhs(t, x, &mut self.d0);
-            stats.rhs_evals += 1;
+            cx.rhs(t, x, &mut self.d0);
             self.d0_t = t;
         }
     }
 }
 
 impl FixedStep for Sdirk2 {
-    fn step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &mut [f64],
-        stats: &mut Statistics,
-    ) -> Result<(), SolverError> {
+    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
         self.shift();
-        self.ensure_d0(system, t, x, stats);
-        match self.stages(system, t, h, x, stats)? {
-            Newton::Converged => {
-                x.copy_from_slice(&self.x_new);
-                // The next step's predictor derivative.
-                std::mem::swap(&mut self.d0, &mut self.k2);
-                self.d0_t = t + h;
-                Ok(())
-            }
-            Newton::Failed { change, residual } => Err(fixed_step_failure(
-                system,
-                "SDIRK2",
-                t + h,
-                &self.x_new,
-                self.settings.max_iters,
-                change,
-                residual,
-            )),
-        }
+        self.ensure_d0(cx, t, x);
+        let iters = self.settings.max_iters;
+        self.stages(cx, t, h, x)?
+            .into_result(cx, "SDIRK2", t + h, &self.x_new, iters)?;
+        x.copy_from_slice(&self.x_new);
+        // The next step's predictor derivative.
+        std::mem::swap(&mut self.d0, &mut self.k2);
+        self.d0_t = t + h;
+        Ok(())
     }
 }
 
@@ -405,59 +365,29 @@ impl AdaptiveStep for Sdirk2 {
         1
     }
 
-    fn restart(&mut self, system: &dyn System, t: f64, x: &[f64], stats: &mut Statistics) {
+    fn restart(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) {
         self.shift_pending = false;
         self.d0_t = f64::NAN;
         self.jac_t = f64::NAN;
-        self.ensure_d0(system, t, x, stats);
+        self.ensure_d0(cx, t, x);
     }
 
-    fn initial_step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        x: &[f64],
-        rtol: f64,
-        atol: f64,
-        stats: &mut Statistics,
-    ) -> f64 {
-        starting_step(
-            system,
-            t,
-            x,
-            &self.d0,
-            &mut self.z,
-            &mut self.err,
-            2,
-            rtol,
-            atol,
-            stats,
-        )
+    fn initial_step(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) -> f64 {
+        starting_step(cx, t, x, &self.d0, &mut self.z, &mut self.err, 2)
     }
 
-    fn attempt(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &[f64],
-        rtol: f64,
-        atol: f64,
-        stats: &mut Statistics,
-    ) -> Result<Attempt, SolverError> {
+    fn attempt(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &[f64]) -> StepResult<Attempt> {
         self.shift();
         self.x_old.copy_from_slice(x);
         self.h = h;
-        if let Newton::Failed { change, residual } = self.stages(system, t, h, x, stats)? {
+        if let Newton::Failed { change, residual } = self.stages(cx, t, h, x)? {
             return Ok(Attempt::NewtonFailed { change, residual });
         }
         for ((e, k1), k2) in self.err.iter_mut().zip(&self.k1).zip(&self.k2) {
             *e = h * GAMMA * (k2 - k1);
         }
         self.work.lu.solve(&mut self.err);
-        let norm = error_norm(&self.err, x, &self.x_new, rtol, atol);
-        let finite = self.x_new.iter().all(|v| v.is_finite());
-        Ok(Attempt::Error(if finite { norm } else { f64::INFINITY }))
+        Ok(cx.judge(&self.err, x, &self.x_new))
     }
 
     fn accept(&mut self, x: &mut [f64]) {

@@ -6,24 +6,20 @@
 //! `f` evaluations per step) and has a 4th-order continuous extension (Shampine's dense output)
 //! used to fill output grids between steps.
 
-use super::{AdaptiveStep, Attempt, FixedStep, error_norm, starting_step};
-use crate::error::SolverError;
-use crate::solver::Statistics;
-use crate::system::System;
+use super::{AdaptiveStep, Attempt, Ctx, FixedStep, StepResult, starting_step};
+use crate::math::{Rk4Work, rk4_step};
 
-/// Classical fourth-order Runge–Kutta.
+/// Classical fourth-order Runge–Kutta ([`rk4_step`]).
 #[derive(Debug, Clone)]
 pub struct Rk4 {
-    k: [Vec<f64>; 4],
-    tmp: Vec<f64>,
+    work: Rk4Work,
 }
 
 impl Rk4 {
     /// Workspace for `n` states.
     pub fn new(n: usize) -> Self {
         Rk4 {
-            k: std::array::from_fn(|_| vec![0.0; n]),
-            tmp: vec![0.0; n],
+            work: Rk4Work::new(n),
         }
     }
 }
@@ -41,27 +37,8 @@ fn combine(out: &mut [f64], x: &[f64], h: f64, terms: &[(f64, &[f64])]) {
 }
 
 impl FixedStep for Rk4 {
-    fn step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &mut [f64],
-        stats: &mut Statistics,
-    ) -> Result<(), SolverError> {
-        let [k1, k2, k3, k4] = &mut self.k;
-        let tmp = &mut self.tmp;
-        system.rhs(t, x, k1);
-        combine(tmp, x, h, &[(0.5, k1)]);
-        system.rhs(t + 0.5 * h, tmp, k2);
-        combine(tmp, x, h, &[(0.5, k2)]);
-        system.rhs(t + 0.5 * h, tmp, k3);
-        combine(tmp, x, h, &[(1.0, k3)]);
-        system.rhs(t + h, tmp, k4);
-        stats.rhs_evals += 4;
-        for (i, xi) in x.iter_mut().enumerate() {
-            *xi += h / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
-        }
+    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
+        rk4_step(&mut self.work, h, x, |c, y, dy| cx.rhs(t + c * h, y, dy));
         Ok(())
     }
 }
@@ -142,22 +119,22 @@ impl DormandPrince45 {
     }
 
     /// The six stages after `k[0]` and the 5th-order result in `x_new`, then `k[6]`.
-    fn stages(&mut self, system: &dyn System, t: f64, h: f64, x: &[f64]) {
+    fn stages(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &[f64]) {
         let [k1, k2, k3, k4, k5, k6, k7] = &mut self.k;
         let tmp = &mut self.tmp;
         combine(tmp, x, h, &[(A2[0], k1)]);
-        system.rhs(t + C[1] * h, tmp, k2);
+        cx.rhs(t + C[1] * h, tmp, k2);
         combine(tmp, x, h, &[(A3[0], k1), (A3[1], k2)]);
-        system.rhs(t + C[2] * h, tmp, k3);
+        cx.rhs(t + C[2] * h, tmp, k3);
         combine(tmp, x, h, &[(A4[0], k1), (A4[1], k2), (A4[2], k3)]);
-        system.rhs(t + C[3] * h, tmp, k4);
+        cx.rhs(t + C[3] * h, tmp, k4);
         combine(
             tmp,
             x,
             h,
             &[(A5[0], k1), (A5[1], k2), (A5[2], k3), (A5[3], k4)],
         );
-        system.rhs(t + C[4] * h, tmp, k5);
+        cx.rhs(t + C[4] * h, tmp, k5);
         combine(
             tmp,
             x,
@@ -170,29 +147,21 @@ impl DormandPrince45 {
                 (A6[4], k5),
             ],
         );
-        system.rhs(t + C[5] * h, tmp, k6);
+        cx.rhs(t + C[5] * h, tmp, k6);
         combine(
             &mut self.x_new,
             x,
             h,
             &[(B[0], k1), (B[2], k3), (B[3], k4), (B[4], k5), (B[5], k6)],
         );
-        system.rhs(t + h, &self.x_new, k7);
+        cx.rhs(t + h, &self.x_new, k7);
     }
 }
 
 impl FixedStep for DormandPrince45 {
-    fn step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &mut [f64],
-        stats: &mut Statistics,
-    ) -> Result<(), SolverError> {
-        system.rhs(t, x, &mut self.k[0]);
-        self.stages(system, t, h, x);
-        stats.rhs_evals += 7;
+    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
+        cx.rhs(t, x, &mut self.k[0]);
+        self.stages(cx, t, h, x);
         x.copy_from_slice(&self.x_new);
         Ok(())
     }
@@ -203,44 +172,25 @@ impl AdaptiveStep for DormandPrince45 {
         4
     }
 
-    fn restart(&mut self, system: &dyn System, t: f64, x: &[f64], stats: &mut Statistics) {
-        system.rhs(t, x, &mut self.k[0]);
-        stats.rhs_evals += 1;
+    fn restart(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) {
+        cx.rhs(t, x, &mut self.k[0]);
         self.fsal_pending = false;
     }
 
-    fn initial_step(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        x: &[f64],
-        rtol: f64,
-        atol: f64,
-        stats: &mut Statistics,
-    ) -> f64 {
+    fn initial_step(&mut self, cx: &mut Ctx<'_>, t: f64, x: &[f64]) -> f64 {
         let [f0, f1, ..] = &mut self.k;
         // f1 is only scratch here; restart wrote f0 = f(t, x).
-        starting_step(system, t, x, f0, &mut self.tmp, f1, 5, rtol, atol, stats)
+        starting_step(cx, t, x, f0, &mut self.tmp, f1, 5)
     }
 
-    fn attempt(
-        &mut self,
-        system: &dyn System,
-        t: f64,
-        h: f64,
-        x: &[f64],
-        rtol: f64,
-        atol: f64,
-        stats: &mut Statistics,
-    ) -> Result<Attempt, SolverError> {
+    fn attempt(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &[f64]) -> StepResult<Attempt> {
         if self.fsal_pending {
             self.k.swap(0, 6);
             self.fsal_pending = false;
         }
         self.x_old.copy_from_slice(x);
         self.h = h;
-        self.stages(system, t, h, x);
-        stats.rhs_evals += 6;
+        self.stages(cx, t, h, x);
         // Error estimate h Σ E_i k_i into tmp.
         let tmp = &mut self.tmp;
         tmp.fill(0.0);
@@ -251,9 +201,7 @@ impl AdaptiveStep for DormandPrince45 {
                 }
             }
         }
-        let err = error_norm(tmp, x, &self.x_new, rtol, atol);
-        let finite = self.x_new.iter().all(|v| v.is_finite());
-        Ok(Attempt::Error(if finite { err } else { f64::INFINITY }))
+        Ok(cx.judge(tmp, x, &self.x_new))
     }
 
     fn accept(&mut self, x: &mut [f64]) {
