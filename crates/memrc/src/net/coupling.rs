@@ -32,9 +32,9 @@
 //! partner index (ascending; ties in the order of the connectivity), independent of the
 //! thread count.
 
-use super::NetError;
 use super::connect::{Csr, TAG_WEIGHT, stream, uniform};
 use super::spec::{Connectivity, Delay, ProjectionSpec, Weight};
+use super::{NetError, ProjectionKey, Subject};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Parameters of the first-order kinetic synapse (module docs; SI units). The maximal
@@ -87,10 +87,12 @@ impl Kinetic {
     }
 
     fn validate(&self, projection: &str) -> Result<(), NetError> {
-        let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("projection '{projection}' kinetic {name}"),
-            value,
-            expected,
+        let bad = |name, value, expected| {
+            NetError::bad_parameter(
+                Subject::projection(projection, ProjectionKey::Kinetic(name)),
+                value,
+                expected,
+            )
         };
         for (name, value) in [
             ("alpha", self.alpha),
@@ -225,11 +227,11 @@ pub(crate) fn check(p: &ProjectionSpec) -> Result<(), NetError> {
             Delay::Constant(d) => *d,
             Delay::Values(v) => v.iter().copied().find(|&d| d != 0.0).unwrap_or(0.0),
         };
-        return Err(NetError::BadParameter {
-            what: format!("projection '{}' delay", p.name),
+        return Err(NetError::bad_parameter(
+            Subject::projection(&p.name, ProjectionKey::Delay),
             value,
-            expected: "0 (kinetic synapses and gap junctions act without delay)",
-        });
+            "0 (kinetic synapses and gap junctions act without delay)",
+        ));
     }
     Ok(())
 }

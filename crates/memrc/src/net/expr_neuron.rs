@@ -284,7 +284,7 @@ impl NeuronModel for ExprNeuron {
     fn validate(&self) -> Result<(), NetError> {
         let m = &self.membrane;
         let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("conductance {name}"),
+            subject: super::Subject::model("conductance", name),
             value,
             expected,
         };

@@ -210,7 +210,7 @@ impl NeuronModel for HodgkinHuxley {
 
     fn validate(&self) -> Result<(), NetError> {
         let bad = |name: &str, value: f64, expected: &'static str| NetError::BadParameter {
-            what: format!("hh {name}"),
+            subject: super::Subject::model("hh", name),
             value,
             expected,
         };

@@ -383,7 +383,7 @@ impl NeuronModel for TraubMiles {
         for (name, value) in positive {
             if !(value.is_finite() && value > 0.0) {
                 return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
+                    subject: super::Subject::model("traub-miles", name),
                     value,
                     expected: "finite and > 0",
                 });
@@ -392,7 +392,7 @@ impl NeuronModel for TraubMiles {
         for (name, value) in [("g_na", self.g_na), ("g_k", self.g_k)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
+                    subject: super::Subject::model("traub-miles", name),
                     value,
                     expected: "finite and >= 0",
                 });
@@ -406,7 +406,7 @@ impl NeuronModel for TraubMiles {
         ] {
             if !(value.is_finite() && value.abs() <= 1.0) {
                 return Err(NetError::BadParameter {
-                    what: format!("traub-miles {name}"),
+                    subject: super::Subject::model("traub-miles", name),
                     value,
                     expected: "finite, within [-1, 1] V",
                 });
