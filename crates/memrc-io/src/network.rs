@@ -171,32 +171,6 @@ fn projection_name(p: &ProjectionSection) -> String {
 }
 
 impl Ctx<'_> {
-    /// A network file has no circuit or Hopfield sections (`[[channel]]`s are allowed: the
-    /// `conductance` model uses them), and circuit files no network ones.
-    pub(crate) fn network_only(&self, file: &ModelFile) -> Result<(), LoadError> {
-        let others = [
-            ("simulation", file.simulation.is_some()),
-            ("hopfield", file.hopfield.is_some()),
-            ("node", !file.nodes.is_empty()),
-            ("element", !file.elements.is_empty()),
-            ("stimulus", !file.stimuli.is_empty()),
-            ("probe", !file.probes.is_empty()),
-        ];
-        for (section, present) in others {
-            if present {
-                let at = header_offset(self.src.text, section).unwrap_or(0);
-                return Err(self.src.at(
-                    at,
-                    section,
-                    format!(
-                        "a [network] model cannot also have [{section}] sections (dt and t_end go in [network])"
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Network sections in a file without `[network]`.
     pub(crate) fn no_network_sections(&self, file: &ModelFile) -> Result<(), LoadError> {
         let sections = [
@@ -204,17 +178,11 @@ impl Ctx<'_> {
             ("projection", !file.projections.is_empty()),
             ("recording", !file.recordings.is_empty()),
         ];
-        for (section, present) in sections {
-            if present {
-                let at = header_offset(self.src.text, section).unwrap_or(0);
-                return Err(self.src.at(
-                    at,
-                    section,
-                    format!("[[{section}]] belongs to network models: add a [network] section with dt and t_end"),
-                ));
-            }
-        }
-        Ok(())
+        self.refuse_sections(&sections, |section| {
+            format!(
+                "[[{section}]] belongs to network models: add a [network] section with dt and t_end"
+            )
+        })
     }
 
     fn nonneg_int(
@@ -1302,31 +1270,10 @@ fn find_projection<'f>(file: &'f ModelFile, name: &str) -> Option<&'f Projection
 /// Parses a connection list: optional header line, then lines `pre, post` (non-negative
 /// integers); `#` comments and blank lines skipped. Errors start with the 1-based line number.
 pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(u32, u32)>, String> {
-    let mut out = Vec::new();
-    let mut first = true;
-    for (k, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let nums: Vec<Option<u32>> = fields.iter().map(|f| f.parse::<u32>().ok()).collect();
-        if first && fields.len() == 2 && nums.iter().all(Option::is_none) {
-            first = false;
-            continue;
-        }
-        first = false;
-        match nums.as_slice() {
-            [Some(a), Some(b)] => out.push((*a, *b)),
-            _ => {
-                return Err(format!(
-                    "{}: expected two neuron indices 'pre, post', got '{line}'",
-                    k + 1
-                ));
-            }
-        }
-    }
-    Ok(out)
+    let header = |fields: &[&str], nums: &[Option<u32>]| {
+        Ok(fields.len() == 2 && nums.iter().all(Option::is_none))
+    };
+    crate::samples::two_columns(text, header, |_| true, "two neuron indices 'pre, post'")
 }
 
 /// "the [[channel]] sections are: a, b" (sorted), or that there are none.
