@@ -1213,14 +1213,16 @@ fn subject_at(file: &ModelFile, subject: &Subject) -> (Range<usize>, &'static st
         }
         Subject::Receptor {
             population,
+            index,
             name,
             key,
         } => {
             let Some(p) = find_population(file, population) else {
                 return (0..0, "");
             };
-            // The last receptor of that name: a duplicate is the later one.
-            match (p.receptors.iter().rfind(|r| r.name.get_ref() == name), key) {
+            // The builder's receptors are the population's [[population.receptor]]s in order.
+            let r = p.receptors.get(*index).filter(|r| r.name.get_ref() == name);
+            match (r, key) {
                 (Some(r), ReceptorKey::Tau) => (r.tau.span(), "tau"),
                 (Some(r), ReceptorKey::ERev) => (r.e_rev.span(), "e_rev"),
                 (Some(r), _) => (r.name.span(), "name"),

@@ -444,6 +444,8 @@ pub enum Subject {
     Receptor {
         /// The population that has the receptor.
         population: String,
+        /// Position of the receptor in the population (0-based, in the order added).
+        index: usize,
         /// Receptor name.
         name: String,
         /// The key.
@@ -593,6 +595,7 @@ impl std::fmt::Display for Subject {
                 population,
                 name,
                 key: ReceptorKey::Name,
+                ..
             } => write!(
                 f,
                 "population '{population}' receptor name '{name}' (duplicate)"
@@ -729,6 +732,7 @@ mod tests {
         );
         let receptor = |key| Subject::Receptor {
             population: "exc".into(),
+            index: 1,
             name: "ampa".into(),
             key,
         };

@@ -494,6 +494,7 @@ impl NetworkBuilder {
             for (j, r) in p.receptors.iter().enumerate() {
                 let receptor = |key| Subject::Receptor {
                     population: p.name.clone(),
+                    index: j,
                     name: r.name.clone(),
                     key,
                 };
