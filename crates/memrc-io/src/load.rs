@@ -361,12 +361,12 @@ impl Ctx<'_> {
         let output = self.output(&file)?;
         let kind = match (&file.network, &file.hopfield) {
             (Some(n), _) => {
-                self.network_only(&file)?;
+                self.model_only(&file, "network", "dt and t_end")?;
                 ModelKind::Network(self.network(&file, n)?)
             }
             (None, Some(h)) => {
                 self.no_network_sections(&file)?;
-                self.hopfield_only(&file)?;
+                self.model_only(&file, "hopfield", "t_end and dt")?;
                 ModelKind::Hopfield(self.hopfield(h)?)
             }
             (None, None) => {
@@ -602,28 +602,40 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn hopfield_only(&self, file: &ModelFile) -> Result<(), LoadError> {
+    /// A `[model]` file (`hopfield` or `network`, whose settings `settings` name) has no
+    /// sections of the other kinds of model (`[[channel]]`s are allowed in network files: the
+    /// `conductance` model uses them); the first one present is refused.
+    fn model_only(&self, file: &ModelFile, model: &str, settings: &str) -> Result<(), LoadError> {
         let others = [
             ("simulation", file.simulation.is_some()),
+            ("hopfield", model != "hopfield" && file.hopfield.is_some()),
             ("node", !file.nodes.is_empty()),
             ("element", !file.elements.is_empty()),
-            ("channel", !file.channels.is_empty()),
+            ("channel", model != "network" && !file.channels.is_empty()),
             ("stimulus", !file.stimuli.is_empty()),
             ("probe", !file.probes.is_empty()),
         ];
-        for (section, present) in others {
-            if present {
+        self.refuse_sections(&others, |section| {
+            format!(
+                "a [{model}] model cannot also have [{section}] sections ({settings} go in [{model}])"
+            )
+        })
+    }
+
+    /// Fails at the header of the first of `sections` that is present (`(name, present)`),
+    /// with the message `message(name)`.
+    pub(crate) fn refuse_sections(
+        &self,
+        sections: &[(&str, bool)],
+        message: impl Fn(&str) -> String,
+    ) -> Result<(), LoadError> {
+        match sections.iter().find(|(_, present)| *present) {
+            Some((section, _)) => {
                 let at = header_offset(self.src.text, section).unwrap_or(0);
-                return Err(self.src.at(
-                    at,
-                    section,
-                    format!(
-                        "a [hopfield] model cannot also have [{section}] sections (t_end and dt go in [hopfield])"
-                    ),
-                ));
+                Err(self.src.at(at, *section, message(section)))
             }
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn hopfield(&self, h: &HopfieldSection) -> Result<HopfieldModel, LoadError> {

@@ -9,8 +9,9 @@ use memrc::element::expr::ExprChannelSpec;
 use memrc::error::suggest;
 use memrc::net::{
     ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
-    NetError, NetworkBuilder, NeuronModel, PopulationSpec, ProjectionSpec, Receptor, RecordSpec,
-    SynapseKind, TraubMiles, VariableInfo, Weight,
+    NetError, NetworkBuilder, NeuronModel, PopulationKey, PopulationSpec, ProjectionKey,
+    ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Subject, SynapseKind,
+    TraubMiles, VariableInfo, Weight,
 };
 
 use crate::channel::ChannelSpec;
@@ -170,32 +171,6 @@ fn projection_name(p: &ProjectionSection) -> String {
 }
 
 impl Ctx<'_> {
-    /// A network file has no circuit or Hopfield sections (`[[channel]]`s are allowed: the
-    /// `conductance` model uses them), and circuit files no network ones.
-    pub(crate) fn network_only(&self, file: &ModelFile) -> Result<(), LoadError> {
-        let others = [
-            ("simulation", file.simulation.is_some()),
-            ("hopfield", file.hopfield.is_some()),
-            ("node", !file.nodes.is_empty()),
-            ("element", !file.elements.is_empty()),
-            ("stimulus", !file.stimuli.is_empty()),
-            ("probe", !file.probes.is_empty()),
-        ];
-        for (section, present) in others {
-            if present {
-                let at = header_offset(self.src.text, section).unwrap_or(0);
-                return Err(self.src.at(
-                    at,
-                    section,
-                    format!(
-                        "a [network] model cannot also have [{section}] sections (dt and t_end go in [network])"
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// Network sections in a file without `[network]`.
     pub(crate) fn no_network_sections(&self, file: &ModelFile) -> Result<(), LoadError> {
         let sections = [
@@ -203,17 +178,11 @@ impl Ctx<'_> {
             ("projection", !file.projections.is_empty()),
             ("recording", !file.recordings.is_empty()),
         ];
-        for (section, present) in sections {
-            if present {
-                let at = header_offset(self.src.text, section).unwrap_or(0);
-                return Err(self.src.at(
-                    at,
-                    section,
-                    format!("[[{section}]] belongs to network models: add a [network] section with dt and t_end"),
-                ));
-            }
-        }
-        Ok(())
+        self.refuse_sections(&sections, |section| {
+            format!(
+                "[[{section}]] belongs to network models: add a [network] section with dt and t_end"
+            )
+        })
     }
 
     fn nonneg_int(
@@ -383,11 +352,10 @@ impl Ctx<'_> {
         if let Err(e) = m.validate() {
             // `MODEL NAME = …`: point at that parameter.
             let at = match &e {
-                NetError::BadParameter { what, .. } => what
-                    .strip_prefix(model)
-                    .and_then(|k| k.strip_prefix(' '))
-                    .and_then(|k| p.params.get(k))
-                    .map_or(p.model.span(), |q| q.span()),
+                NetError::BadParameter {
+                    subject: Subject::Model { param, .. },
+                    ..
+                } => p.params.get(param).map_or(p.model.span(), |q| q.span()),
                 _ => p.model.span(),
             };
             return Err(self.src.span(
@@ -1112,14 +1080,6 @@ impl Ctx<'_> {
     /// A builder error located at the entry it concerns.
     fn net_error(&self, file: &ModelFile, e: &NetError) -> LoadError {
         let msg = e.to_string();
-        let proj = |name: &str| file.projections.iter().find(|p| projection_name(p) == name);
-        let pop = |name: &str| file.populations.iter().find(|p| p.name.get_ref() == name);
-        // `projection 'NAME' rest` / `population 'NAME' rest`.
-        let quoted = |what: &str, prefix: &str| -> Option<(String, String)> {
-            let rest = what.strip_prefix(prefix)?;
-            let end = rest.find('\'')?;
-            Some((rest[..end].to_string(), rest[end + 1..].trim().to_string()))
-        };
         let (span, key): (Range<usize>, &str) = match e {
             NetError::UnknownPopulation { name, .. } => {
                 let hit = file.projections.iter().find_map(|p| {
@@ -1166,85 +1126,13 @@ impl Ctx<'_> {
                 }
                 (0..0, "receptor")
             }
-            NetError::UnknownVariable { population, .. } => {
-                pop(population).map_or((0..0, "initial"), |p| (p.name.span(), "initial"))
-            }
-            NetError::NegativeWeight { projection, .. } => {
-                proj(projection).map_or((0..0, "weight"), |p| (p.weight.span(), "weight"))
-            }
-            NetError::BadParameter { what, .. }
-            | NetError::IndexOutOfRange { what, .. }
-            | NetError::SizeMismatch { what, .. } => {
-                if let Some((name, rest)) = quoted(what, "projection '") {
-                    match proj(&name) {
-                        Some(p) if rest.starts_with("kinetic") => {
-                            let key = rest
-                                .strip_prefix("kinetic ")
-                                .and_then(|r| r.split_whitespace().next())
-                                .unwrap_or("");
-                            match &p.kinetic {
-                                Some(t) => t
-                                    .get_ref()
-                                    .get(key)
-                                    .map_or((t.span(), "kinetic"), |q| (q.span(), "kinetic")),
-                                None => (
-                                    p.synapse.as_ref().map_or(p.rule.span(), |s| s.span()),
-                                    "kinetic",
-                                ),
-                            }
-                        }
-                        Some(p) if rest.starts_with("delay") => p
-                            .delay
-                            .as_ref()
-                            .map_or((p.rule.span(), "delay"), |q| (q.span(), "delay")),
-                        Some(p) if rest.contains("weight") => (p.weight.span(), "weight"),
-                        Some(p) if rest.contains("in-degree") => {
-                            p.k.as_ref()
-                                .map_or((p.rule.span(), "k"), |k| (k.span(), "k"))
-                        }
-                        Some(p) if rest.contains("index") => p
-                            .pairs
-                            .as_ref()
-                            .map(|x| x.span())
-                            .or_else(|| p.file.as_ref().map(|f| f.span()))
-                            .map_or((p.rule.span(), "pairs"), |s| (s, "pairs")),
-                        Some(p) => (p.rule.span(), "rule"),
-                        None => (0..0, ""),
-                    }
-                } else if let Some((name, rest)) = quoted(what, "population '") {
-                    match pop(&name) {
-                        Some(p) if rest.starts_with("size") => (p.size.span(), "size"),
-                        Some(p) if rest.starts_with("threshold") => p
-                            .threshold
-                            .as_ref()
-                            .map_or((p.name.span(), "threshold"), |q| (q.span(), "threshold")),
-                        Some(p) if rest.starts_with("refractory") => p
-                            .refractory
-                            .as_ref()
-                            .map_or((p.name.span(), "refractory"), |q| (q.span(), "refractory")),
-                        Some(p) if rest.starts_with("receptor") => p
-                            .receptors
-                            .iter()
-                            .find(|r| rest.contains(&format!("'{}'", r.name.get_ref())))
-                            .map_or((p.name.span(), "receptor"), |r| (r.name.span(), "name")),
-                        Some(p) => (p.name.span(), "population"),
-                        None => (0..0, ""),
-                    }
-                } else if let Some((name, rest)) = quoted(what, "receptor '") {
-                    let r = file
-                        .populations
-                        .iter()
-                        .flat_map(|p| &p.receptors)
-                        .find(|r| r.name.get_ref() == &name);
-                    match r {
-                        Some(r) if rest.starts_with("tau") => (r.tau.span(), "tau"),
-                        Some(r) => (r.e_rev.span(), "e_rev"),
-                        None => (0..0, ""),
-                    }
-                } else {
-                    (0..0, "")
-                }
-            }
+            NetError::UnknownVariable { population, .. } => find_population(file, population)
+                .map_or((0..0, "initial"), |p| (p.name.span(), "initial")),
+            NetError::NegativeWeight { projection, .. } => find_projection(file, projection)
+                .map_or((0..0, "weight"), |p| (p.weight.span(), "weight")),
+            NetError::BadParameter { subject, .. }
+            | NetError::IndexOutOfRange { subject, .. }
+            | NetError::SizeMismatch { subject, .. } => subject_at(file, subject),
             _ => (0..0, ""),
         };
         if span == (0..0) {
@@ -1255,34 +1143,139 @@ impl Ctx<'_> {
     }
 }
 
+/// The place in `file` of the entry and key a builder error concerns, and the key to
+/// report; `(0..0, _)` when the file does not have it (the `[network]` header is meant).
+fn subject_at(file: &ModelFile, subject: &Subject) -> (Range<usize>, &'static str) {
+    let or = |q: Option<Range<usize>>, fallback: Range<usize>, key| (q.unwrap_or(fallback), key);
+    match subject {
+        Subject::Projection { name, key } => {
+            let Some(p) = find_projection(file, name) else {
+                return (0..0, "");
+            };
+            match key {
+                ProjectionKey::Kinetic(param) => match &p.kinetic {
+                    Some(t) => or(
+                        t.get_ref().get(*param).map(Spanned::span),
+                        t.span(),
+                        "kinetic",
+                    ),
+                    None => or(
+                        p.synapse.as_ref().map(Spanned::span),
+                        p.rule.span(),
+                        "kinetic",
+                    ),
+                },
+                ProjectionKey::Delay | ProjectionKey::Delays | ProjectionKey::DelaysNeedList => {
+                    or(p.delay.as_ref().map(Spanned::span), p.rule.span(), "delay")
+                }
+                ProjectionKey::UniformWeight
+                | ProjectionKey::Weights
+                | ProjectionKey::WeightsNeedList => (p.weight.span(), "weight"),
+                ProjectionKey::Probability => {
+                    or(p.p.as_ref().map(Spanned::span), p.rule.span(), "p")
+                }
+                ProjectionKey::InDegree => or(p.k.as_ref().map(Spanned::span), p.rule.span(), "k"),
+                ProjectionKey::PresynapticIndex | ProjectionKey::PostsynapticIndex => {
+                    let list = p.pairs.as_ref().map(Spanned::span);
+                    or(
+                        list.or_else(|| p.file.as_ref().map(Spanned::span)),
+                        p.rule.span(),
+                        "pairs",
+                    )
+                }
+                // One-to-one sizes: the rule.
+                _ => (p.rule.span(), "rule"),
+            }
+        }
+        Subject::Population { name, key } => {
+            let Some(p) = find_population(file, name) else {
+                return (0..0, "");
+            };
+            match key {
+                PopulationKey::Size => (p.size.span(), "size"),
+                PopulationKey::Threshold => or(
+                    p.threshold.as_ref().map(Spanned::span),
+                    p.name.span(),
+                    "threshold",
+                ),
+                PopulationKey::Refractory => or(
+                    p.refractory.as_ref().map(Spanned::span),
+                    p.name.span(),
+                    "refractory",
+                ),
+                PopulationKey::Initial(var) => or(
+                    p.initial.get(var).map(Spanned::span),
+                    p.name.span(),
+                    "initial",
+                ),
+                _ => (p.name.span(), "population"),
+            }
+        }
+        Subject::Receptor {
+            population,
+            index,
+            name,
+            key,
+        } => {
+            let Some(p) = find_population(file, population) else {
+                return (0..0, "");
+            };
+            // The builder's receptors are the population's [[population.receptor]]s in order.
+            let r = p.receptors.get(*index).filter(|r| r.name.get_ref() == name);
+            match (r, key) {
+                (Some(r), ReceptorKey::Tau) => (r.tau.span(), "tau"),
+                (Some(r), ReceptorKey::ERev) => (r.e_rev.span(), "e_rev"),
+                (Some(r), _) => (r.name.span(), "name"),
+                (None, _) => (p.name.span(), "receptor"),
+            }
+        }
+        Subject::Recording {
+            population,
+            variable,
+            key,
+        } => {
+            let r = file.recordings.iter().find(|r| {
+                r.population.get_ref() == population
+                    && r.variables
+                        .get_ref()
+                        .iter()
+                        .any(|v| v.get_ref() == variable)
+            });
+            match (r, key) {
+                (Some(r), RecordingKey::Interval) => or(
+                    r.every.as_ref().map(Spanned::span),
+                    r.population.span(),
+                    "every",
+                ),
+                (Some(r), _) => or(
+                    r.neurons.as_ref().map(Spanned::span),
+                    r.population.span(),
+                    "neurons",
+                ),
+                (None, _) => (0..0, ""),
+            }
+        }
+        _ => (0..0, ""),
+    }
+}
+
+/// The `[[population]]` named `name`.
+fn find_population<'f>(file: &'f ModelFile, name: &str) -> Option<&'f PopulationSection> {
+    file.populations.iter().find(|p| p.name.get_ref() == name)
+}
+
+/// The `[[projection]]` whose effective name is `name`.
+fn find_projection<'f>(file: &'f ModelFile, name: &str) -> Option<&'f ProjectionSection> {
+    file.projections.iter().find(|p| projection_name(p) == name)
+}
+
 /// Parses a connection list: optional header line, then lines `pre, post` (non-negative
 /// integers); `#` comments and blank lines skipped. Errors start with the 1-based line number.
 pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(u32, u32)>, String> {
-    let mut out = Vec::new();
-    let mut first = true;
-    for (k, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let nums: Vec<Option<u32>> = fields.iter().map(|f| f.parse::<u32>().ok()).collect();
-        if first && fields.len() == 2 && nums.iter().all(Option::is_none) {
-            first = false;
-            continue;
-        }
-        first = false;
-        match nums.as_slice() {
-            [Some(a), Some(b)] => out.push((*a, *b)),
-            _ => {
-                return Err(format!(
-                    "{}: expected two neuron indices 'pre, post', got '{line}'",
-                    k + 1
-                ));
-            }
-        }
-    }
-    Ok(out)
+    let header = |fields: &[&str], nums: &[Option<u32>]| {
+        Ok(fields.len() == 2 && nums.iter().all(Option::is_none))
+    };
+    crate::samples::two_columns(text, header, |_| true, "two neuron indices 'pre, post'")
 }
 
 /// "the [[channel]] sections are: a, b" (sorted), or that there are none.

@@ -28,8 +28,43 @@ pub fn read_samples(path: &Path) -> Result<(Vec<f64>, Vec<f64>), String> {
 /// Parses CSV text: optional header line, then lines `t, i`; `#` comments and blank lines
 /// are skipped. Errors start with the 1-based line number (`"5: …"`).
 pub fn parse_csv(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let mut t = Vec::new();
-    let mut v = Vec::new();
+    let header = |fields: &[&str], nums: &[Option<f64>]| {
+        if nums.iter().all(Option::is_some) {
+            Ok(false)
+        } else if fields.len() == 2 {
+            Ok(true)
+        } else {
+            Err(format!(
+                "the header must name two columns (t, i), got {} field(s)",
+                fields.len()
+            ))
+        }
+    };
+    let rows = two_columns(
+        text,
+        header,
+        |x: f64| x.is_finite(),
+        "two finite numbers 't, i'",
+    )?;
+    let (t, v): (Vec<f64>, Vec<f64>) = rows.into_iter().unzip();
+    if t.len() < 2 {
+        return Err(format!("0: needs at least 2 samples, got {}", t.len()));
+    }
+    Ok((t, v))
+}
+
+/// The rows of a two-column CSV text: `#` comments and blank lines are skipped; the first
+/// other line is a header, skipped, when `header(fields, values)` says so (or refused with its
+/// message); every other line must be two comma-separated values of type `T` that pass `valid`,
+/// else the error is `expected {row}, got '…'`. Errors start with the 1-based line number
+/// (`"5: …"`).
+pub(crate) fn two_columns<T: std::str::FromStr + Copy>(
+    text: &str,
+    header: impl Fn(&[&str], &[Option<T>]) -> Result<bool, String>,
+    valid: impl Fn(T) -> bool,
+    row: &str,
+) -> Result<Vec<(T, T)>, String> {
+    let mut out = Vec::new();
     let mut first = true;
     for (k, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -37,36 +72,18 @@ pub fn parse_csv(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let nums: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
-        if first && nums.iter().any(Option::is_none) {
-            first = false;
-            if fields.len() != 2 {
-                return Err(format!(
-                    "{}: the header must name two columns (t, i), got {} field(s)",
-                    k + 1,
-                    fields.len()
-                ));
-            }
+        let values: Vec<Option<T>> = fields.iter().map(|f| f.parse::<T>().ok()).collect();
+        if std::mem::take(&mut first)
+            && header(&fields, &values).map_err(|e| format!("{}: {e}", k + 1))?
+        {
             continue;
         }
-        first = false;
-        match nums.as_slice() {
-            [Some(a), Some(b)] if a.is_finite() && b.is_finite() => {
-                t.push(*a);
-                v.push(*b);
-            }
-            _ => {
-                return Err(format!(
-                    "{}: expected two finite numbers 't, i', got '{line}'",
-                    k + 1
-                ));
-            }
+        match values.as_slice() {
+            [Some(a), Some(b)] if valid(*a) && valid(*b) => out.push((*a, *b)),
+            _ => return Err(format!("{}: expected {row}, got '{line}'", k + 1)),
         }
     }
-    if t.len() < 2 {
-        return Err(format!("0: needs at least 2 samples, got {}", t.len()));
-    }
-    Ok((t, v))
+    Ok(out)
 }
 
 /// Parses an NPY file of shape `(n, 2)`.

@@ -1,9 +1,11 @@
 //! Typed errors of the library.
 //!
 //! One top-level [`Error`](enum@Error) with `#[from]` conversions from the error enum of each layer:
-//! [`ModelError`] (element catalogue and parameters), [`TrajectoryError`] (time grids and signals)
-//! and [`SolverError`] (numerical failures). Every variant carries the data a user needs to find
-//! the cause: the element and parameter name, the offending value, the accepted range.
+//! [`ModelError`] (element catalogue and parameters), [`TrajectoryError`] (time grids and signals),
+//! [`SolverError`] (numerical failures) and [`NetError`] (spiking networks, re-exported by `net`;
+//! a [`Subject`] names the network entry and key an error concerns). Every variant carries the
+//! data a user needs to find the cause: the element and parameter name, the offending value, the
+//! accepted range.
 
 use thiserror::Error;
 
@@ -25,7 +27,7 @@ pub enum Error {
     Solver(#[from] SolverError),
     /// A spiking network is invalid or failed.
     #[error(transparent)]
-    Net(#[from] crate::net::NetError),
+    Net(#[from] NetError),
 }
 
 /// Errors in the description of elements and their parameters.
@@ -261,6 +263,388 @@ pub enum SolverError {
     },
 }
 
+/// Errors of network construction and simulation (`net`).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// A projection or recording names a population that does not exist.
+    #[error("unknown population '{name}'{}", did_you_mean(suggestion))]
+    UnknownPopulation {
+        /// The name given.
+        name: String,
+        /// The closest existing name.
+        suggestion: Option<String>,
+    },
+    /// Two populations share a name.
+    #[error("population '{name}' is defined twice")]
+    DuplicatePopulation {
+        /// The name.
+        name: String,
+    },
+    /// A projection targets a receptor the population does not have.
+    #[error(
+        "population '{population}' has no receptor '{receptor}'{}",
+        did_you_mean(suggestion)
+    )]
+    UnknownReceptor {
+        /// Target population.
+        population: String,
+        /// Receptor name given.
+        receptor: String,
+        /// The closest receptor name.
+        suggestion: Option<String>,
+    },
+    /// An initialiser or recording names a variable the population does not have.
+    #[error(
+        "population '{population}' has no variable '{variable}'{}",
+        did_you_mean(suggestion)
+    )]
+    UnknownVariable {
+        /// Population.
+        population: String,
+        /// Variable name given.
+        variable: String,
+        /// The closest variable name.
+        suggestion: Option<String>,
+    },
+    /// A synaptic weight is negative (or not finite): conductance increments must be `≥ 0`.
+    #[error("projection '{projection}': weight {value} S is not a non-negative finite conductance")]
+    NegativeWeight {
+        /// Projection name.
+        projection: String,
+        /// The weight \[S\].
+        value: f64,
+    },
+    /// A parameter is out of range.
+    #[error("{subject} = {value} is invalid: expected {expected}")]
+    BadParameter {
+        /// Which parameter: the entry and its key.
+        subject: Subject,
+        /// Value given (SI).
+        value: f64,
+        /// What is accepted.
+        expected: std::borrow::Cow<'static, str>,
+    },
+    /// A neuron index (list connectivity, recording, initial values) is out of range.
+    #[error("{subject}: index {index} out of range for size {size}")]
+    IndexOutOfRange {
+        /// Where: the entry and its key.
+        subject: Subject,
+        /// Index given.
+        index: usize,
+        /// Size of the population or list.
+        size: usize,
+    },
+    /// Sizes that must agree do not.
+    #[error("{subject}: expected {expected}, got {got}")]
+    SizeMismatch {
+        /// What was compared: the entry and its key.
+        subject: Subject,
+        /// Expected size.
+        expected: usize,
+        /// Given size.
+        got: usize,
+    },
+    /// The network would need more memory than the budget; nothing was allocated.
+    #[error(
+        "network needs about {needed_bytes} bytes ({synapses} synapses), over the budget of {budget_bytes} bytes"
+    )]
+    MemoryBudget {
+        /// Estimated bytes (upper bound).
+        needed_bytes: u64,
+        /// Estimated synapse count (upper bound).
+        synapses: u64,
+        /// The budget \[bytes\].
+        budget_bytes: u64,
+    },
+    /// The worker threads could not be started.
+    #[error("could not start the worker threads: {reason}")]
+    Threads {
+        /// What the operating system said.
+        reason: String,
+    },
+    /// A channel of a user-defined neuron model (`net::ChannelNeuron`) is invalid: its parameters,
+    /// gate names or expressions.
+    #[error(transparent)]
+    Channel(ModelError),
+    /// Two channels of a user-defined neuron model (`net::ChannelNeuron`) have a gate of the same
+    /// name (gate names are the model's variable names).
+    #[error(
+        "gate '{gate}' of channel '{second}' is also a gate of channel '{first}': gate names must be distinct across the channels of a neuron"
+    )]
+    DuplicateGate {
+        /// The gate name.
+        gate: String,
+        /// The channel that has it first.
+        first: String,
+        /// The channel that has it again.
+        second: String,
+    },
+    /// A gate of a user-defined neuron model (`net::ChannelNeuron`) is named like a membrane
+    /// variable (`i_ext`).
+    #[error(
+        "gate '{gate}' of channel '{channel}' has the name of the neuron's variable '{gate}' (the injected current): rename the gate"
+    )]
+    ReservedGateName {
+        /// The gate name.
+        gate: String,
+        /// The channel.
+        channel: String,
+    },
+    /// A value became NaN or infinite during a run.
+    #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {t} s")]
+    NonFinite {
+        /// Population.
+        population: String,
+        /// Neuron index in the population.
+        neuron: usize,
+        /// Variable name.
+        variable: String,
+        /// Time \[s\].
+        t: f64,
+    },
+}
+
+impl NetError {
+    /// [`NetError::BadParameter`]: `subject` = `value` (SI) is invalid, `expected` is accepted.
+    pub fn bad_parameter(
+        subject: Subject,
+        value: f64,
+        expected: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
+        Self::BadParameter {
+            subject,
+            value,
+            expected: expected.into(),
+        }
+    }
+}
+
+/// What a [`NetError`] concerns: the entry of the network (a population, receptor,
+/// projection, recording, a neuron model or the network itself) and which of its keys, as ids,
+/// so that a caller (e.g. a model-file loader) can point at the entry without reading the
+/// message. Its `Display` is the wording of the messages (`projection 'e->i' delay`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Subject {
+    /// A setting of the whole network or of a run.
+    Network(NetworkKey),
+    /// A parameter of a neuron model (`traub-miles c_m`); models check their parameters
+    /// without knowing the population that uses them.
+    Model {
+        /// The model (`traub-miles`, `hh`, `conductance`).
+        model: &'static str,
+        /// The parameter.
+        param: String,
+    },
+    /// A key of a population (`population 'exc' size`).
+    Population {
+        /// Population name.
+        name: String,
+        /// The key.
+        key: PopulationKey,
+    },
+    /// A key of a receptor of a population (`receptor 'ampa' tau`).
+    Receptor {
+        /// The population that has the receptor.
+        population: String,
+        /// Position of the receptor in the population (0-based, in the order added).
+        index: usize,
+        /// Receptor name.
+        name: String,
+        /// The key.
+        key: ReceptorKey,
+    },
+    /// A key of a projection (`projection 'e->i' probability`).
+    Projection {
+        /// Projection name.
+        name: String,
+        /// The key.
+        key: ProjectionKey,
+    },
+    /// A recording of `variable` in `population`.
+    Recording {
+        /// Population recorded.
+        population: String,
+        /// Variable recorded.
+        variable: String,
+        /// The key.
+        key: RecordingKey,
+    },
+}
+
+impl Subject {
+    /// A parameter `param` of the neuron model `model`.
+    pub fn model(model: &'static str, param: impl Into<String>) -> Self {
+        Self::Model {
+            model,
+            param: param.into(),
+        }
+    }
+
+    /// Key `key` of population `name`.
+    pub fn population(name: impl Into<String>, key: PopulationKey) -> Self {
+        Self::Population {
+            name: name.into(),
+            key,
+        }
+    }
+
+    /// Key `key` of projection `name`.
+    pub fn projection(name: impl Into<String>, key: ProjectionKey) -> Self {
+        Self::Projection {
+            name: name.into(),
+            key,
+        }
+    }
+}
+
+/// Settings of a whole network or run ([`Subject::Network`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetworkKey {
+    /// The time step \[s\].
+    Dt,
+    /// The number of neurons of all populations.
+    TotalNeurons,
+    /// The duration of a run \[s\].
+    RunDuration,
+}
+
+/// Keys of a population ([`Subject::Population`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PopulationKey {
+    /// Number of neurons.
+    Size,
+    /// Spike threshold \[V\].
+    Threshold,
+    /// Refractory period \[s\].
+    Refractory,
+    /// The initial values of this variable.
+    Initial(String),
+}
+
+/// Keys of a receptor ([`Subject::Receptor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReceptorKey {
+    /// Decay time constant \[s\].
+    Tau,
+    /// Reversal potential \[V\].
+    ERev,
+    /// The name, given twice in the population (or that of a model variable).
+    Name,
+}
+
+/// Keys of a projection ([`Subject::Projection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProjectionKey {
+    /// Connection probability of the fixed-probability rule.
+    Probability,
+    /// In-degree of the fixed-in-degree rule, more than the presynaptic neurons available.
+    InDegree,
+    /// Population sizes of the one-to-one rule.
+    OneToOne,
+    /// A presynaptic index of a list connectivity.
+    PresynapticIndex,
+    /// A postsynaptic index of a list connectivity.
+    PostsynapticIndex,
+    /// Upper bound of a uniform weight \[S\].
+    UniformWeight,
+    /// Per-synapse weights (their count).
+    Weights,
+    /// Per-synapse weights without a list connectivity.
+    WeightsNeedList,
+    /// A delay \[s\].
+    Delay,
+    /// Per-synapse delays (their count).
+    Delays,
+    /// Per-synapse delays without a list connectivity.
+    DelaysNeedList,
+    /// A parameter of a kinetic synapse (`net::Kinetic`).
+    Kinetic(&'static str),
+}
+
+/// Keys of a recording ([`Subject::Recording`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordingKey {
+    /// The neurons recorded.
+    Neurons,
+    /// The sampling interval \[s\].
+    Interval,
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Network(key) => f.write_str(match key {
+                NetworkKey::Dt => "dt",
+                NetworkKey::TotalNeurons => "total neurons",
+                NetworkKey::RunDuration => "run duration",
+            }),
+            Self::Model { model, param } => write!(f, "{model} {param}"),
+            Self::Population { name, key } => {
+                write!(f, "population '{name}' ")?;
+                match key {
+                    PopulationKey::Size => f.write_str("size"),
+                    PopulationKey::Threshold => f.write_str("threshold"),
+                    PopulationKey::Refractory => f.write_str("refractory"),
+                    PopulationKey::Initial(var) => write!(f, "initial {var}"),
+                }
+            }
+            Self::Receptor {
+                population,
+                name,
+                key: ReceptorKey::Name,
+                ..
+            } => write!(
+                f,
+                "population '{population}' receptor name '{name}' (duplicate)"
+            ),
+            Self::Receptor { name, key, .. } => {
+                let key = if *key == ReceptorKey::Tau {
+                    "tau"
+                } else {
+                    "e_rev"
+                };
+                write!(f, "receptor '{name}' {key}")
+            }
+            Self::Projection { name, key } => {
+                write!(f, "projection '{name}'")?;
+                match key {
+                    ProjectionKey::Probability => f.write_str(" probability"),
+                    ProjectionKey::InDegree => {
+                        f.write_str(" in-degree exceeds the available presynaptic neurons")
+                    }
+                    ProjectionKey::OneToOne => f.write_str(" one-to-one sizes"),
+                    ProjectionKey::PresynapticIndex => f.write_str(" presynaptic index"),
+                    ProjectionKey::PostsynapticIndex => f.write_str(" postsynaptic index"),
+                    ProjectionKey::UniformWeight => f.write_str(" uniform weight upper bound"),
+                    ProjectionKey::Weights => f.write_str(" weights"),
+                    ProjectionKey::WeightsNeedList => {
+                        f.write_str(" per-synapse weights need a list connectivity")
+                    }
+                    ProjectionKey::Delay => f.write_str(" delay"),
+                    ProjectionKey::Delays => f.write_str(" delays"),
+                    ProjectionKey::DelaysNeedList => {
+                        f.write_str(": per-synapse delays need a list connectivity")
+                    }
+                    ProjectionKey::Kinetic(param) => write!(f, " kinetic {param}"),
+                }
+            }
+            Self::Recording {
+                population,
+                variable,
+                key: RecordingKey::Neurons,
+            } => write!(f, "recording of '{variable}' in '{population}'"),
+            Self::Recording { .. } => f.write_str("recording interval"),
+        }
+    }
+}
+
 /// ` at column N` (1-based, in characters) for a byte offset into `text`.
 fn at_column(text: &str, position: &Option<usize>) -> String {
     match position {
@@ -328,5 +712,49 @@ mod tests {
             e.to_string(),
             "unknown element 'vtaem' (did you mean 'vteam'?)"
         );
+    }
+
+    #[test]
+    fn network_subjects_render_the_words_of_the_messages() {
+        let e = NetError::bad_parameter(
+            Subject::projection("e->i", ProjectionKey::Kinetic("alpha")),
+            -1.0,
+            "finite and > 0",
+        );
+        assert_eq!(
+            e.to_string(),
+            "projection 'e->i' kinetic alpha = -1 is invalid: expected finite and > 0"
+        );
+        let e = NetError::SizeMismatch {
+            subject: Subject::projection("p", ProjectionKey::DelaysNeedList),
+            expected: 0,
+            got: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "projection 'p': per-synapse delays need a list connectivity: expected 0, got 3"
+        );
+        let receptor = |key| Subject::Receptor {
+            population: "exc".into(),
+            index: 1,
+            name: "ampa".into(),
+            key,
+        };
+        assert_eq!(
+            receptor(ReceptorKey::ERev).to_string(),
+            "receptor 'ampa' e_rev"
+        );
+        assert_eq!(
+            receptor(ReceptorKey::Name).to_string(),
+            "population 'exc' receptor name 'ampa' (duplicate)"
+        );
+        let initial = Subject::population("exc", PopulationKey::Initial("v".into()));
+        assert_eq!(initial.to_string(), "population 'exc' initial v");
+        let recording = Subject::Recording {
+            population: "exc".into(),
+            variable: "v".into(),
+            key: RecordingKey::Neurons,
+        };
+        assert_eq!(recording.to_string(), "recording of 'v' in 'exc'");
     }
 }

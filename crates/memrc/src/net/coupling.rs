@@ -32,9 +32,9 @@
 //! partner index (ascending; ties in the order of the connectivity), independent of the
 //! thread count.
 
-use super::NetError;
 use super::connect::{Csr, TAG_WEIGHT, stream, uniform};
 use super::spec::{Connectivity, Delay, ProjectionSpec, Weight};
+use super::{NetError, ProjectionKey, Subject};
 use crate::element::synapse::{KineticSynapse, SynapseKinetics};
 use crate::params::{ParamInfo, Parameters};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,11 +102,11 @@ impl Kinetic {
     fn validate(&self, projection: &str) -> Result<(), NetError> {
         match self.first_invalid() {
             None => Ok(()),
-            Some((info, value)) => Err(NetError::BadParameter {
-                what: format!("projection '{projection}' kinetic {}", info.name),
+            Some((info, value)) => Err(NetError::bad_parameter(
+                Subject::projection(projection, ProjectionKey::Kinetic(info.name)),
                 value,
-                expected: info.expected().into(),
-            }),
+                info.expected(),
+            )),
         }
     }
 }
@@ -254,11 +254,11 @@ pub(crate) fn check(p: &ProjectionSpec) -> Result<(), NetError> {
             Delay::Constant(d) => *d,
             Delay::Values(v) => v.iter().copied().find(|&d| d != 0.0).unwrap_or(0.0),
         };
-        return Err(NetError::BadParameter {
-            what: format!("projection '{}' delay", p.name),
+        return Err(NetError::bad_parameter(
+            Subject::projection(&p.name, ProjectionKey::Delay),
             value,
-            expected: "0 (kinetic synapses and gap junctions act without delay)".into(),
-        });
+            "0 (kinetic synapses and gap junctions act without delay)",
+        ));
     }
     Ok(())
 }

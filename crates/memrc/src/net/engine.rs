@@ -3,7 +3,7 @@
 use super::coupling::{self, Snapshots};
 use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
-use super::{NetError, NetWarning};
+use super::{NetError, NetWarning, NetworkKey, Subject};
 use crate::simd::SimdLevel;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
@@ -342,11 +342,11 @@ impl Network {
     /// state became NaN or infinite (the state is kept for inspection).
     pub fn run_with(&mut self, duration: f64, options: RunOptions) -> Result<RunResult, NetError> {
         if !(duration.is_finite() && duration >= 0.0) {
-            return Err(NetError::BadParameter {
-                what: "run duration".into(),
-                value: duration,
-                expected: "finite and >= 0 s".into(),
-            });
+            return Err(NetError::bad_parameter(
+                Subject::Network(NetworkKey::RunDuration),
+                duration,
+                "finite and >= 0 s",
+            ));
         }
         let steps = (duration / self.dt).round() as u64;
         let n_total = self.n_neurons();

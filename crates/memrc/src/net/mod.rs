@@ -74,149 +74,9 @@ pub use spec::{
     Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, Weight,
 };
 
-use thiserror::Error;
-
-/// Errors of network construction and simulation.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[non_exhaustive]
-pub enum NetError {
-    /// A projection or recording names a population that does not exist.
-    #[error("unknown population '{name}'{}", crate::net::did_you_mean(suggestion))]
-    UnknownPopulation {
-        /// The name given.
-        name: String,
-        /// The closest existing name.
-        suggestion: Option<String>,
-    },
-    /// Two populations share a name.
-    #[error("population '{name}' is defined twice")]
-    DuplicatePopulation {
-        /// The name.
-        name: String,
-    },
-    /// A projection targets a receptor the population does not have.
-    #[error(
-        "population '{population}' has no receptor '{receptor}'{}",
-        crate::net::did_you_mean(suggestion)
-    )]
-    UnknownReceptor {
-        /// Target population.
-        population: String,
-        /// Receptor name given.
-        receptor: String,
-        /// The closest receptor name.
-        suggestion: Option<String>,
-    },
-    /// An initialiser or recording names a variable the population does not have.
-    #[error(
-        "population '{population}' has no variable '{variable}'{}",
-        crate::net::did_you_mean(suggestion)
-    )]
-    UnknownVariable {
-        /// Population.
-        population: String,
-        /// Variable name given.
-        variable: String,
-        /// The closest variable name.
-        suggestion: Option<String>,
-    },
-    /// A synaptic weight is negative (or not finite): conductance increments must be `≥ 0`.
-    #[error("projection '{projection}': weight {value} S is not a non-negative finite conductance")]
-    NegativeWeight {
-        /// Projection name.
-        projection: String,
-        /// The weight \[S\].
-        value: f64,
-    },
-    /// A parameter is out of range.
-    #[error("{what} = {value} is invalid: expected {expected}")]
-    BadParameter {
-        /// Which parameter.
-        what: String,
-        /// Value given (SI).
-        value: f64,
-        /// What is accepted.
-        expected: std::borrow::Cow<'static, str>,
-    },
-    /// A neuron index (list connectivity, recording, initial values) is out of range.
-    #[error("{what}: index {index} out of range for size {size}")]
-    IndexOutOfRange {
-        /// Where.
-        what: String,
-        /// Index given.
-        index: usize,
-        /// Size of the population or list.
-        size: usize,
-    },
-    /// Sizes that must agree do not.
-    #[error("{what}: expected {expected}, got {got}")]
-    SizeMismatch {
-        /// What was compared.
-        what: String,
-        /// Expected size.
-        expected: usize,
-        /// Given size.
-        got: usize,
-    },
-    /// The network would need more memory than the budget; nothing was allocated.
-    #[error(
-        "network needs about {needed_bytes} bytes ({synapses} synapses), over the budget of {budget_bytes} bytes"
-    )]
-    MemoryBudget {
-        /// Estimated bytes (upper bound).
-        needed_bytes: u64,
-        /// Estimated synapse count (upper bound).
-        synapses: u64,
-        /// The budget \[bytes\].
-        budget_bytes: u64,
-    },
-    /// The worker threads could not be started.
-    #[error("could not start the worker threads: {reason}")]
-    Threads {
-        /// What the operating system said.
-        reason: String,
-    },
-    /// A channel of a user-defined neuron model ([`ChannelNeuron`]) is invalid: its parameters,
-    /// gate names or expressions.
-    #[error(transparent)]
-    Channel(crate::error::ModelError),
-    /// Two channels of a user-defined neuron model ([`ChannelNeuron`]) have a gate of the same
-    /// name (gate names are the model's variable names).
-    #[error(
-        "gate '{gate}' of channel '{second}' is also a gate of channel '{first}': gate names must be distinct across the channels of a neuron"
-    )]
-    DuplicateGate {
-        /// The gate name.
-        gate: String,
-        /// The channel that has it first.
-        first: String,
-        /// The channel that has it again.
-        second: String,
-    },
-    /// A gate of a user-defined neuron model ([`ChannelNeuron`]) is named like a membrane
-    /// variable (`i_ext`).
-    #[error(
-        "gate '{gate}' of channel '{channel}' has the name of the neuron's variable '{gate}' (the injected current): rename the gate"
-    )]
-    ReservedGateName {
-        /// The gate name.
-        gate: String,
-        /// The channel.
-        channel: String,
-    },
-    /// A value became NaN or infinite during a run.
-    #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {t} s")]
-    NonFinite {
-        /// Population.
-        population: String,
-        /// Neuron index in the population.
-        neuron: usize,
-        /// Variable name.
-        variable: String,
-        /// Time \[s\].
-        t: f64,
-    },
-}
+pub use crate::error::{
+    NetError, NetworkKey, PopulationKey, ProjectionKey, ReceptorKey, RecordingKey, Subject,
+};
 
 /// Something the builder changed or noticed without failing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -240,13 +100,6 @@ pub enum NetWarning {
         /// Used \[s\].
         used: f64,
     },
-}
-
-fn did_you_mean(s: &Option<String>) -> String {
-    match s {
-        Some(s) => format!(" (did you mean '{s}'?)"),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -60,11 +60,11 @@ impl VariableInfo {
 pub fn check_parameters<P: Parameters>(p: &P) -> Result<(), NetError> {
     match p.first_invalid() {
         None => Ok(()),
-        Some((info, value)) => Err(NetError::BadParameter {
-            what: format!("{} {}", P::KIND, info.name),
+        Some((info, value)) => Err(NetError::bad_parameter(
+            super::Subject::model(P::KIND, info.name),
             value,
-            expected: info.expected().into(),
-        }),
+            info.expected(),
+        )),
     }
 }
 

@@ -4,7 +4,10 @@ use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
 use super::coupling::{self, Coupling, ProjRef, SynapseKind};
 use super::model::NeuronModel;
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
-use super::{NetError, NetWarning};
+use super::{
+    NetError, NetWarning, NetworkKey, PopulationKey, ProjectionKey, ReceptorKey, RecordingKey,
+    Subject,
+};
 use crate::error::suggest;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -163,14 +166,6 @@ pub struct Network {
     pub(crate) pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
 
-fn bad(what: impl Into<String>, value: f64, expected: &'static str) -> NetError {
-    NetError::BadParameter {
-        what: what.into(),
-        value,
-        expected: expected.into(),
-    }
-}
-
 impl NetworkBuilder {
     /// An empty network with time step `dt` \[s\] and RNG seed `seed`.
     pub fn new(dt: f64, seed: u64) -> Self {
@@ -295,16 +290,16 @@ impl NetworkBuilder {
         let dt = self.dt;
         let one = |d: f64| -> Result<(u16, f64), NetError> {
             if !(d.is_finite() && d >= 0.0) {
-                return Err(bad(
-                    format!("projection '{}' delay", p.name),
+                return Err(NetError::bad_parameter(
+                    Subject::projection(&p.name, ProjectionKey::Delay),
                     d,
                     "finite and >= 0 s",
                 ));
             }
             let steps = (d / dt).round();
             if steps > f64::from(u16::MAX) {
-                return Err(bad(
-                    format!("projection '{}' delay", p.name),
+                return Err(NetError::bad_parameter(
+                    Subject::projection(&p.name, ProjectionKey::Delay),
                     d,
                     "at most 65535 steps",
                 ));
@@ -327,17 +322,14 @@ impl NetworkBuilder {
             Delay::Values(v) => {
                 let Connectivity::List(pairs) = &p.connectivity else {
                     return Err(NetError::SizeMismatch {
-                        what: format!(
-                            "projection '{}': per-synapse delays need a list connectivity",
-                            p.name
-                        ),
+                        subject: Subject::projection(&p.name, ProjectionKey::DelaysNeedList),
                         expected: 0,
                         got: v.len(),
                     });
                 };
                 if v.len() != pairs.len() {
                     return Err(NetError::SizeMismatch {
-                        what: format!("projection '{}' delays", p.name),
+                        subject: Subject::projection(&p.name, ProjectionKey::Delays),
                         expected: pairs.len(),
                         got: v.len(),
                     });
@@ -381,18 +373,22 @@ impl NetworkBuilder {
                 })?
         };
         let (n_pre, n_post) = (self.pops[s].size, tp.size);
-        let what = |x: &str| format!("projection '{}' {x}", p.name);
+        let subject = |key| Subject::projection(&p.name, key);
         match &p.connectivity {
             Connectivity::FixedProbability(q) => {
                 if !(0.0..=1.0).contains(q) {
-                    return Err(bad(what("probability"), *q, "within [0, 1]"));
+                    return Err(NetError::bad_parameter(
+                        subject(ProjectionKey::Probability),
+                        *q,
+                        "within [0, 1]",
+                    ));
                 }
             }
             Connectivity::FixedInDegree(k) => {
                 let avail = n_pre - usize::from(s == t && !p.autapses);
                 if *k > avail {
                     return Err(NetError::SizeMismatch {
-                        what: what("in-degree exceeds the available presynaptic neurons"),
+                        subject: subject(ProjectionKey::InDegree),
                         expected: avail,
                         got: *k,
                     });
@@ -401,7 +397,7 @@ impl NetworkBuilder {
             Connectivity::OneToOne => {
                 if n_pre != n_post {
                     return Err(NetError::SizeMismatch {
-                        what: what("one-to-one sizes"),
+                        subject: subject(ProjectionKey::OneToOne),
                         expected: n_pre,
                         got: n_post,
                     });
@@ -412,14 +408,14 @@ impl NetworkBuilder {
                 for &(a, b) in pairs {
                     if a as usize >= n_pre {
                         return Err(NetError::IndexOutOfRange {
-                            what: what("presynaptic index"),
+                            subject: subject(ProjectionKey::PresynapticIndex),
                             index: a as usize,
                             size: n_pre,
                         });
                     }
                     if b as usize >= n_post {
                         return Err(NetError::IndexOutOfRange {
-                            what: what("postsynaptic index"),
+                            subject: subject(ProjectionKey::PostsynapticIndex),
                             index: b as usize,
                             size: n_post,
                         });
@@ -443,8 +439,8 @@ impl NetworkBuilder {
                 check_w(*low)?;
                 check_w(*high)?;
                 if high < low {
-                    return Err(bad(
-                        what("uniform weight upper bound"),
+                    return Err(NetError::bad_parameter(
+                        subject(ProjectionKey::UniformWeight),
                         *high,
                         ">= the lower bound",
                     ));
@@ -453,14 +449,14 @@ impl NetworkBuilder {
             Weight::Values(v) => {
                 let Connectivity::List(pairs) = &p.connectivity else {
                     return Err(NetError::SizeMismatch {
-                        what: what("per-synapse weights need a list connectivity"),
+                        subject: subject(ProjectionKey::WeightsNeedList),
                         expected: 0,
                         got: v.len(),
                     });
                 };
                 if v.len() != pairs.len() {
                     return Err(NetError::SizeMismatch {
-                        what: what("weights"),
+                        subject: subject(ProjectionKey::Weights),
                         expected: pairs.len(),
                         got: v.len(),
                     });
@@ -474,7 +470,11 @@ impl NetworkBuilder {
     /// Validates everything that does not need allocation and estimates the memory.
     fn check(&self) -> Result<(MemoryEstimate, Vec<usize>), NetError> {
         if !(self.dt.is_finite() && self.dt > 0.0) {
-            return Err(bad("dt", self.dt, "finite and > 0 s"));
+            return Err(NetError::bad_parameter(
+                Subject::Network(NetworkKey::Dt),
+                self.dt,
+                "finite and > 0 s",
+            ));
         }
         let mut neurons: u64 = 0;
         for (k, p) in self.pops.iter().enumerate() {
@@ -484,20 +484,30 @@ impl NetworkBuilder {
                 });
             }
             if p.size == 0 {
-                return Err(bad(format!("population '{}' size", p.name), 0.0, ">= 1"));
+                return Err(NetError::bad_parameter(
+                    Subject::population(&p.name, PopulationKey::Size),
+                    0.0,
+                    ">= 1",
+                ));
             }
             p.model.validate()?;
             for (j, r) in p.receptors.iter().enumerate() {
+                let receptor = |key| Subject::Receptor {
+                    population: p.name.clone(),
+                    index: j,
+                    name: r.name.clone(),
+                    key,
+                };
                 if !(r.tau.is_finite() && r.tau > 0.0) {
-                    return Err(bad(
-                        format!("receptor '{}' tau", r.name),
+                    return Err(NetError::bad_parameter(
+                        receptor(ReceptorKey::Tau),
                         r.tau,
                         "finite and > 0 s",
                     ));
                 }
                 if !r.e_rev.is_finite() {
-                    return Err(bad(
-                        format!("receptor '{}' e_rev", r.name),
+                    return Err(NetError::bad_parameter(
+                        receptor(ReceptorKey::ERev),
                         r.e_rev,
                         "finite",
                     ));
@@ -505,26 +515,23 @@ impl NetworkBuilder {
                 let clash = p.receptors[..j].iter().any(|q| q.name == r.name)
                     || p.model.variables().iter().any(|v| v.name == r.name);
                 if clash {
-                    return Err(bad(
-                        format!(
-                            "population '{}' receptor name '{}' (duplicate)",
-                            p.name, r.name
-                        ),
+                    return Err(NetError::bad_parameter(
+                        receptor(ReceptorKey::Name),
                         f64::NAN,
                         "a name distinct from the other receptors and model variables",
                     ));
                 }
             }
             if !p.threshold.is_finite() {
-                return Err(bad(
-                    format!("population '{}' threshold", p.name),
+                return Err(NetError::bad_parameter(
+                    Subject::population(&p.name, PopulationKey::Threshold),
                     p.threshold,
                     "finite",
                 ));
             }
             if !(p.refractory.is_finite() && p.refractory >= 0.0) {
-                return Err(bad(
-                    format!("population '{}' refractory", p.name),
+                return Err(NetError::bad_parameter(
+                    Subject::population(&p.name, PopulationKey::Refractory),
                     p.refractory,
                     "finite and >= 0 s",
                 ));
@@ -536,7 +543,11 @@ impl NetworkBuilder {
             neurons += p.size as u64;
         }
         if neurons > u64::from(u32::MAX) {
-            return Err(bad("total neurons", neurons as f64, "at most 2^32 - 1"));
+            return Err(NetError::bad_parameter(
+                Subject::Network(NetworkKey::TotalNeurons),
+                neurons as f64,
+                "at most 2^32 - 1",
+            ));
         }
         // Ring slots per receptor.
         let mut slots: Vec<Vec<usize>> = self
@@ -751,15 +762,24 @@ impl NetworkBuilder {
             let pop = self.pop_index(&rec.population)?;
             let var = self.record_ref(pop, &rec.variable)?;
             let size = self.pops[pop].size;
+            let recording = |key| Subject::Recording {
+                population: rec.population.clone(),
+                variable: rec.variable.clone(),
+                key,
+            };
             if let Some(&i) = rec.neurons.iter().find(|&&i| i >= size) {
                 return Err(NetError::IndexOutOfRange {
-                    what: format!("recording of '{}' in '{}'", rec.variable, rec.population),
+                    subject: recording(RecordingKey::Neurons),
                     index: i,
                     size,
                 });
             }
             if !(rec.interval.is_finite() && rec.interval >= 0.0) {
-                return Err(bad("recording interval", rec.interval, "finite and >= 0 s"));
+                return Err(NetError::bad_parameter(
+                    recording(RecordingKey::Interval),
+                    rec.interval,
+                    "finite and >= 0 s",
+                ));
             }
             probes.push(Probe {
                 pop,
@@ -786,12 +806,12 @@ impl NetworkBuilder {
 }
 
 fn check_init(pop: &str, var: &str, init: &Init, size: usize) -> Result<(), NetError> {
-    let what = || format!("population '{pop}' initial {var}");
+    let subject = || Subject::population(pop, PopulationKey::Initial(var.to_string()));
     let finite = |x: f64| {
         if x.is_finite() {
             Ok(())
         } else {
-            Err(bad(what(), x, "finite"))
+            Err(NetError::bad_parameter(subject(), x, "finite"))
         }
     };
     match init {
@@ -799,7 +819,11 @@ fn check_init(pop: &str, var: &str, init: &Init, size: usize) -> Result<(), NetE
         Init::Normal { mean, sd } => {
             finite(*mean)?;
             if !(sd.is_finite() && *sd >= 0.0) {
-                return Err(bad(what(), *sd, "a finite standard deviation >= 0"));
+                return Err(NetError::bad_parameter(
+                    subject(),
+                    *sd,
+                    "a finite standard deviation >= 0",
+                ));
             }
             Ok(())
         }
@@ -807,14 +831,18 @@ fn check_init(pop: &str, var: &str, init: &Init, size: usize) -> Result<(), NetE
             finite(*low)?;
             finite(*high)?;
             if high < low {
-                return Err(bad(what(), *high, "an upper bound >= the lower bound"));
+                return Err(NetError::bad_parameter(
+                    subject(),
+                    *high,
+                    "an upper bound >= the lower bound",
+                ));
             }
             Ok(())
         }
         Init::Values(v) => {
             if v.len() != size {
                 return Err(NetError::SizeMismatch {
-                    what: what(),
+                    subject: subject(),
                     expected: size,
                     got: v.len(),
                 });

@@ -392,7 +392,7 @@ fn variables_and_errors() {
     b.population(PopulationSpec::new("p", 1, bad));
     let e = b.build().expect_err("c_m = 0");
     assert!(
-        matches!(&e, NetError::BadParameter { what, .. } if what == "conductance c_m"),
+        matches!(&e, NetError::BadParameter { subject, .. } if *subject == crate::net::Subject::model("conductance", "c_m")),
         "{e}"
     );
     // No channels: a passive membrane relaxes to e_leak.
