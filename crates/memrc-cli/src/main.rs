@@ -13,7 +13,7 @@
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
-mod analyse;
+mod element_drive;
 mod bench;
 mod defaults;
 mod drive;
@@ -36,7 +36,7 @@ use memrc::discretisation::LinearStep;
 use memrc::element::Catalogue;
 use memrc::error::ModelError;
 
-use crate::drive::{Drive, Waveform, parse_quantity};
+use crate::drive::{Drive, WaveformArg, parse_quantity};
 
 /// Gradient modelling of memristive systems: element catalogue and analyses.
 #[derive(Debug, Parser)]
@@ -281,7 +281,7 @@ struct RunArgs {
     name: Option<String>,
     /// Waveform of the terminal voltage.
     #[arg(long, value_enum)]
-    drive: Option<Waveform>,
+    drive: Option<WaveformArg>,
     /// Amplitude A \[V\].
     #[arg(long, allow_hyphen_values = true)]
     amplitude: Option<String>,
@@ -752,7 +752,7 @@ fn run_element(args: RunArgs) -> Result<()> {
         })
     };
     let mut drive = Drive {
-        waveform: args.drive.unwrap_or(def.drive.waveform),
+        waveform: args.drive.map_or(def.drive.waveform, |w| w.0),
         amplitude: q(&args.amplitude, "--amplitude", "V", def.drive.amplitude)?,
         frequency: q(&args.frequency, "--frequency", "Hz", def.drive.frequency)?,
         offset: q(&args.offset, "--offset", "V", def.drive.offset)?,
@@ -771,7 +771,7 @@ fn run_element(args: RunArgs) -> Result<()> {
     let hold = q(&args.hold, "--hold", "V", hold_default)?;
     drive.validate()?;
 
-    let run = analyse::run(el.as_ref(), &drive, hold)
+    let run = element_drive::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
     let mut files = output::Staged::new();
     files.add(

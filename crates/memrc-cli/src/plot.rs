@@ -10,7 +10,7 @@ use memrc::Element;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::analyse::Run;
+use crate::element_drive::Run;
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
