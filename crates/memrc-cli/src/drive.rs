@@ -203,7 +203,10 @@ mod tests {
             (0.15, -1.5),
             (0.2, 0.5),
         ] {
-            assert!((tri.stimulus().value(t) - want).abs() < 1e-12, "triangle at {t}");
+            assert!(
+                (tri.stimulus().value(t) - want).abs() < 1e-12,
+                "triangle at {t}"
+            );
         }
         // The triangle is continuous across the period boundary and odd like the sine.
         assert!((Waveform::Triangle.shape(0.999_999) - Waveform::Triangle.shape(1.0)).abs() < 1e-5);

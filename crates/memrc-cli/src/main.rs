@@ -13,10 +13,10 @@
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
-mod element_drive;
 mod bench;
 mod defaults;
 mod drive;
+mod element_drive;
 mod example;
 mod example_plot;
 mod model_examples;
@@ -26,6 +26,7 @@ mod output;
 mod plot;
 mod progress;
 mod summary;
+mod traces;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -21,13 +21,13 @@ use std::io::Cursor;
 
 use anyhow::{Context, Result, anyhow, bail};
 use memrc::net::{Network, RunResult};
-use memrc_io::{LoadedModel, NetworkModel, OutputFormat};
+use memrc_io::{LoadedModel, NetworkModel, OutputFormat, human_bytes};
 use serde_json::{Value, json};
 
-use crate::model_run::{Traces, human_bytes};
 use crate::output::{Staged, unit_tag};
 use crate::plot;
 use crate::progress::{self, Monitor};
+use crate::traces::Traces;
 
 /// Chunks a network run is split into (progress and Ctrl-C points).
 const CHUNKS: u64 = 100;

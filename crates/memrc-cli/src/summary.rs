@@ -25,8 +25,8 @@
 use memrc::Element;
 use serde_json::{Value, json};
 
-use crate::element_drive::Run;
 use crate::drive::Drive;
+use crate::element_drive::Run;
 use crate::output::unit_tag;
 
 /// The `summary.json` document.

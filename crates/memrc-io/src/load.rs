@@ -728,7 +728,7 @@ impl Ctx<'_> {
 }
 
 /// `1.5 GiB`, `40.1 KiB`, `512 B`.
-pub(crate) fn human_bytes(b: f64) -> String {
+pub fn human_bytes(b: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut x = b;
     let mut k = 0;

@@ -609,7 +609,11 @@ fn quantity_with(s: &str, mega: bool) -> Result<Quantity, UnitError> {
 /// As the expected dimension is known, the prefix `M` is mega before every symbol (`1MV` is
 /// 10⁶ V), not only before Ohm and Hz. Messages name the input: `'abc' is not a number`,
 /// `'nan' is not a finite number`, `'1mA' has unit 'mA' (a current), expected a voltage (V)`.
-pub fn parse_expected(text: &str, dim: Dimension, unit_hint: Option<&str>) -> Result<f64, UnitError> {
+pub fn parse_expected(
+    text: &str,
+    dim: Dimension,
+    unit_hint: Option<&str>,
+) -> Result<f64, UnitError> {
     let body = text.trim();
     if number_len(body) == 0 {
         let message = match body.parse::<f64>() {
@@ -796,7 +800,10 @@ mod tests {
         assert_eq!(parse("1e-3s", Dimension::TIME), Ok(1e-3));
         assert!((parse("20us", Dimension::TIME).expect("ok") - 20e-6).abs() < 1e-20);
         assert_eq!(parse("3", Dimension::NONE), Ok(3.0));
-        assert_eq!(parse("10S/m^2", Dimension::CONDUCTANCE.per_area()), Ok(10.0));
+        assert_eq!(
+            parse("10S/m^2", Dimension::CONDUCTANCE.per_area()),
+            Ok(10.0)
+        );
         assert_eq!(parse("2MV", v), Ok(2e6));
         assert_eq!(parse("1Ms", Dimension::TIME), Ok(1e6));
         for (bad, dim, needle) in [
@@ -804,7 +811,11 @@ mod tests {
             ("", v, "is not a number"),
             ("nan", v, "'nan' is not a finite number"),
             ("inf", Dimension::TIME, "not a finite number"),
-            ("1mA", v, "'1mA' has unit 'mA' (a current), expected a voltage (V)"),
+            (
+                "1mA",
+                v,
+                "'1mA' has unit 'mA' (a current), expected a voltage (V)",
+            ),
             ("1xV", v, "unknown unit"),
             ("2V", Dimension::NONE, "expected a dimensionless number"),
         ] {

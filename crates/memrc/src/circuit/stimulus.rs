@@ -446,7 +446,10 @@ mod tests {
                     .map(|k| s.value(a + (f64::from(k) + 0.5) * h))
                     .sum::<f64>()
                     / f64::from(n);
-                assert!((s.average(a, b) - mid).abs() < 1e-6, "{waveform} on [{a}, {b}]");
+                assert!(
+                    (s.average(a, b) - mid).abs() < 1e-6,
+                    "{waveform} on [{a}, {b}]"
+                );
             }
         }
         // The shape's integral is continuous across the period boundary.
