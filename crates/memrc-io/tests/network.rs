@@ -2,16 +2,11 @@
 //! user-channel example is the built-in HH network, and broken network files give pinned
 //! one-line messages.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{edited, example, load_message};
 use memrc::net::cobahh;
 use memrc_io::{LoadOptions, load, load_str, load_str_with};
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-}
 
 #[test]
 fn cobahh_example_is_the_library_benchmark() {
@@ -156,11 +151,7 @@ neurons = [0, 1]
 "#;
 
 fn with(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "{from}");
-    match load_str(&BASE.replacen(from, to, 1), "n.toml") {
-        Ok(_) => "loaded".into(),
-        Err(e) => e.to_string(),
-    }
+    load_message(&edited(BASE, from, to), "n.toml")
 }
 
 #[test]
@@ -606,11 +597,7 @@ variables = ["v", "m"]
 "#;
 
 fn with_c(from: &str, to: &str) -> String {
-    assert!(BASE_C.contains(from), "{from}");
-    match load_str(&BASE_C.replacen(from, to, 1), "n.toml") {
-        Ok(_) => "loaded".into(),
-        Err(e) => e.to_string(),
-    }
+    load_message(&edited(BASE_C, from, to), "n.toml")
 }
 
 #[test]
