@@ -848,14 +848,9 @@ pub fn run_model(mut model: LoadedModel, settings: &RunSettings) -> Result<Strin
             if plots {
                 let size = plot::probe_traces_size(&traces.groups);
                 let title = model.name.as_str();
-                files.add(
-                    "traces.svg",
-                    plot::svg(size, |root| plot::probe_traces(root, title, &traces))?,
-                );
-                files.add(
-                    "traces.png",
-                    plot::png(size, |root| plot::probe_traces(root, title, &traces))?,
-                );
+                plot::add_figure!(files, "traces", size, |root| plot::probe_traces(
+                    root, title, &traces
+                ));
                 names.extend(["traces.svg".to_string(), "traces.png".to_string()]);
             }
             let (mut doc, report) = circuit_outputs(&model, c, &run, &energy);
@@ -875,18 +870,9 @@ pub fn run_model(mut model: LoadedModel, settings: &RunSettings) -> Result<Strin
             let traces = hopfield_traces(&run);
             stage(&mut files, &mut names, &formats, &traces)?;
             if plots {
-                files.add(
-                    "traces.svg",
-                    plot::svg(example_plot::HOPFIELD_SIZE, |root| {
-                        example_plot::hopfield(root, &run)
-                    })?,
-                );
-                files.add(
-                    "traces.png",
-                    plot::png(example_plot::HOPFIELD_SIZE, |root| {
-                        example_plot::hopfield(root, &run)
-                    })?,
-                );
+                plot::add_figure!(files, "traces", example_plot::HOPFIELD_SIZE, |root| {
+                    example_plot::hopfield(root, &run)
+                });
                 names.extend(["traces.svg".to_string(), "traces.png".to_string()]);
             }
             let net = &h.network;

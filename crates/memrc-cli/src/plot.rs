@@ -481,6 +481,29 @@ pub fn traces_size(el: &dyn Element) -> (u32, u32) {
     (900, 230 * rows)
 }
 
+/// Adds `NAME.svg` and `NAME.png` (`png` optional, default `true`) of `size` px, drawn by
+/// `draw` on `root`, to the staged files (a macro because `draw` is generic over the plotters
+/// backend). Returns early with the error if drawing fails.
+macro_rules! add_figure {
+    ($files:expr, $name:expr, $size:expr, |$root:ident| $draw:expr) => {
+        $crate::plot::add_figure!($files, $name, $size, true, |$root| $draw)
+    };
+    ($files:expr, $name:expr, $size:expr, $png:expr, |$root:ident| $draw:expr) => {{
+        let (name, size) = ($name, $size);
+        $files.add(
+            &format!("{name}.svg"),
+            $crate::plot::svg(size, |$root| $draw)?,
+        );
+        if $png {
+            $files.add(
+                &format!("{name}.png"),
+                $crate::plot::png(size, |$root| $draw)?,
+            );
+        }
+    }};
+}
+pub(crate) use add_figure;
+
 /// Renders a figure to an SVG string.
 pub fn svg(
     size: (u32, u32),

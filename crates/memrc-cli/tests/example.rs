@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{memrc, memrc_env, number, path, stderr, stdout, summary};
+use common::{csv, memrc, memrc_env, number, path, stderr, stdout, summary};
 use serde_json::Value;
 
 const HH_FILES: [&str; 4] = ["traces.csv", "summary.json", "figure3.svg", "figure3.png"];
@@ -41,27 +41,6 @@ fn run(args: &[&str], dir: &Path, files: &[&str]) -> (Value, String) {
     }
     let doc: Value = summary(dir);
     (doc, stdout(&o))
-}
-
-/// Header and numeric columns of a CSV file.
-fn csv(file: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(file).expect("csv");
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .expect("header")
-        .split(',')
-        .map(String::from)
-        .collect();
-    let mut cols = vec![Vec::new(); header.len()];
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), header.len(), "row {line}");
-        for (c, x) in cells.iter().enumerate() {
-            cols[c].push(x.parse::<f64>().expect("numeric cell"));
-        }
-    }
-    (header, cols)
 }
 
 #[test]

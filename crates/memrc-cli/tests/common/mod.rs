@@ -49,6 +49,27 @@ pub fn number(doc: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} is not a number: {}", doc[key]))
 }
 
+/// Header and numeric columns of a CSV file (every row has a cell per column).
+pub fn csv(file: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(file).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let mut cols = vec![Vec::new(); header.len()];
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), header.len(), "row {line}");
+        for (c, x) in cells.iter().enumerate() {
+            cols[c].push(x.parse::<f64>().expect("numeric cell"));
+        }
+    }
+    (header, cols)
+}
+
 /// `DIR/summary.json`, parsed.
 pub fn summary(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary.json"))

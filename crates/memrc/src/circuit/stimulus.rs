@@ -180,6 +180,16 @@ impl Stimulus {
                 Err(bad(format!("{name} must be finite, got {x}")))
             }
         };
+        // Finite `fields` and a frequency ≥ 0 (sine and wave).
+        let periodic = |fields: &[(&str, f64)], frequency: f64| {
+            for (n, x) in fields {
+                finite(n, *x)?;
+            }
+            if frequency < 0.0 {
+                return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
+            }
+            Ok(())
+        };
         match self {
             Self::Pulse {
                 amplitude,
@@ -204,19 +214,15 @@ impl Stimulus {
                 frequency,
                 phase,
                 offset,
-            } => {
-                for (n, x) in [
-                    ("amplitude", amplitude),
-                    ("frequency", frequency),
-                    ("phase", phase),
-                    ("offset", offset),
-                ] {
-                    finite(n, *x)?;
-                }
-                if *frequency < 0.0 {
-                    return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
-                }
-            }
+            } => periodic(
+                &[
+                    ("amplitude", *amplitude),
+                    ("frequency", *frequency),
+                    ("phase", *phase),
+                    ("offset", *offset),
+                ],
+                *frequency,
+            )?,
             Self::PiecewiseLinear { times, values } => {
                 if times.is_empty() || times.len() != values.len() {
                     return Err(bad(format!(
@@ -242,18 +248,14 @@ impl Stimulus {
                 frequency,
                 offset,
                 ..
-            } => {
-                for (n, x) in [
-                    ("amplitude", amplitude),
-                    ("frequency", frequency),
-                    ("offset", offset),
-                ] {
-                    finite(n, *x)?;
-                }
-                if *frequency < 0.0 {
-                    return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
-                }
-            }
+            } => periodic(
+                &[
+                    ("amplitude", *amplitude),
+                    ("frequency", *frequency),
+                    ("offset", *offset),
+                ],
+                *frequency,
+            )?,
         }
         Ok(())
     }
