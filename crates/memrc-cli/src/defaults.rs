@@ -6,7 +6,9 @@
 //! `v = E`; their frequency (100 Hz) is comparable to the gate time constants (ms).
 //! Every default run has 1000–2000 samples, so a full analysis takes well under a second.
 
-use crate::drive::{Drive, Waveform};
+use memrc::circuit::stimulus::Waveform;
+
+use crate::drive::Drive;
 
 /// One row of the default table.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,6 +4,9 @@
 //! membrane voltage for channels and synapses). With period `T = 1/f`, offset `V0` and amplitude
 //! `A`:
 //!
+//! `v(t) = V0 + A s(f t)`, the library's [`Stimulus::Wave`] with the unit shape `s` of a
+//! [`Waveform`] (in V instead of A):
+//!
 //! | waveform | `v(t)` |
 //! |---|---|
 //! | `sine` | `V0 + A sin(2π f t)` |
@@ -15,95 +18,53 @@
 //! ends exactly at `periods · T`; see [`Drive::grid`]). Between samples memrc reads signals as
 //! piecewise linear, so the edges of `step` and `pulse` are ramps one sample long.
 
-use std::f64::consts::TAU;
-use std::fmt;
-use std::str::FromStr;
-
 use anyhow::{Result, bail};
+use memrc::circuit::Stimulus;
+use memrc::circuit::stimulus::Waveform;
 use memrc::{Grid, Trajectory};
-
-/// Shape of the drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Waveform {
-    /// `V0 + A sin(2πft)`.
-    Sine,
-    /// Symmetric triangle in phase with the sine.
-    Triangle,
-    /// One step from `V0` to `V0 + A` at a quarter period.
-    Step,
-    /// Quarter-period pulses to `V0 + A`, one per period.
-    Pulse,
-}
-
-impl Waveform {
-    /// Name as used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Sine => "sine",
-            Self::Triangle => "triangle",
-            Self::Step => "step",
-            Self::Pulse => "pulse",
-        }
-    }
-
-    /// The unit-amplitude shape at phase `p = f·t` (in periods).
-    pub fn shape(self, p: f64) -> f64 {
-        let frac = p - p.floor();
-        match self {
-            Self::Sine => (TAU * p).sin(),
-            Self::Triangle => {
-                if frac < 0.25 {
-                    4.0 * frac
-                } else if frac < 0.75 {
-                    2.0 - 4.0 * frac
-                } else {
-                    4.0 * frac - 4.0
-                }
-            }
-            Self::Step => {
-                if p < 0.25 {
-                    0.0
-                } else {
-                    1.0
-                }
-            }
-            Self::Pulse => {
-                if (0.25..0.5).contains(&frac) {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-        }
-    }
-}
-
-impl fmt::Display for Waveform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use memrc_io::units;
 
 /// A complete, validated drive description (SI units).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Drive {
     /// Waveform.
     pub waveform: Waveform,
     /// Amplitude `A` \[V\].
-    #[serde(rename = "amplitude_V")]
     pub amplitude: f64,
     /// Frequency `f` \[Hz\].
-    #[serde(rename = "frequency_Hz")]
     pub frequency: f64,
     /// Offset `V0` \[V\] (the holding potential for `step` and `pulse`).
-    #[serde(rename = "offset_V")]
     pub offset: f64,
     /// Number of periods `P` (may be fractional).
     pub periods: f64,
     /// Sampling step \[s\].
-    #[serde(rename = "dt_s")]
     pub dt: f64,
+}
+
+/// `--drive`: the [`Waveform`]s by name, with their formulas in the help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaveformArg(pub Waveform);
+
+impl clap::ValueEnum for WaveformArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [WaveformArg; 4] = [
+            WaveformArg(Waveform::Sine),
+            WaveformArg(Waveform::Triangle),
+            WaveformArg(Waveform::Step),
+            WaveformArg(Waveform::Pulse),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self.0 {
+            Waveform::Sine => "`V0 + A sin(2πft)`",
+            Waveform::Triangle => "Symmetric triangle in phase with the sine",
+            Waveform::Step => "One step from `V0` to `V0 + A` at a quarter period",
+            Waveform::Pulse => "Quarter-period pulses to `V0 + A`, one per period",
+        };
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(help))
+    }
 }
 
 /// Largest number of samples a drive may have (guards against `--dt 1e-12` filling the disk).
@@ -165,15 +126,21 @@ impl Drive {
         Ok(Grid::span(0.0, self.duration(), steps)?)
     }
 
-    /// The terminal voltage at time `t` \[V\].
-    pub fn value(&self, t: f64) -> f64 {
-        self.offset + self.amplitude * self.waveform.shape(self.frequency * t)
+    /// The terminal voltage as a library stimulus, `v(t) = V0 + A s(f t)` \[V\].
+    pub fn stimulus(&self) -> Stimulus {
+        Stimulus::Wave {
+            waveform: self.waveform,
+            amplitude: self.amplitude,
+            frequency: self.frequency,
+            offset: self.offset,
+        }
     }
 
     /// The terminal voltage on [`Drive::grid`] (a scalar trajectory) \[V\].
     pub fn trajectory(&self) -> Result<Trajectory> {
         let grid = self.grid()?;
-        Ok(Trajectory::from_fn(grid, |t| self.value(t))?)
+        let v = self.stimulus();
+        Ok(Trajectory::from_fn(grid, |t| v.value(t))?)
     }
 }
 
@@ -186,50 +153,13 @@ fn unit_suffix(unit: &str) -> String {
 }
 
 /// Parses a number with an optional SI-prefixed unit, e.g. `-65mV`, `0.1 ms`, `2kHz`, `1e-3`,
-/// into SI base units.
+/// into SI base units, with [`units::parse_expected`].
 ///
-/// A bare number is taken in SI base units. The unit, when given, must be `unit` (`"1"` or `""`
-/// for dimensionless), optionally prefixed by one of `p n u µ m k M G`.
+/// A bare number is taken in SI base units. The unit, when given, must have the dimension of
+/// `unit` (`"1"` for dimensionless), e.g. `mV` for `V`.
 pub fn parse_quantity(text: &str, unit: &str) -> Result<f64> {
-    let s = text.trim();
-    let split = (1..=s.len())
-        .rev()
-        .filter(|&i| s.is_char_boundary(i))
-        .find(|&i| f64::from_str(&s[..i]).is_ok());
-    let Some(split) = split else {
-        bail!("'{text}' is not a number");
-    };
-    // `f64::from_str` accepts "inf" and "nan"; report them as such rather than as units.
-    let number = f64::from_str(&s[..split])?;
-    if !number.is_finite() {
-        bail!("'{text}' is not a finite number");
-    }
-    let suffix = s[split..].trim();
-    let unit = if unit == "1" { "" } else { unit };
-    if suffix.is_empty() || suffix == unit {
-        return Ok(number);
-    }
-    if !unit.is_empty() {
-        if let Some(prefix) = suffix.strip_suffix(unit) {
-            let factor = match prefix {
-                "p" => 1e-12,
-                "n" => 1e-9,
-                "u" | "µ" | "μ" => 1e-6,
-                "m" => 1e-3,
-                "k" => 1e3,
-                "M" => 1e6,
-                "G" => 1e9,
-                _ => bail!(
-                    "unknown unit prefix '{prefix}' in '{text}' (expected one of p n u m k M G)"
-                ),
-            };
-            return Ok(number * factor);
-        }
-        bail!(
-            "'{text}' has unit '{suffix}', expected {unit} (optionally with a prefix such as m{unit})"
-        );
-    }
-    bail!("'{text}' has unit '{suffix}', expected a plain number");
+    let dim = units::parse_unit(unit)?.dim;
+    Ok(units::parse_expected(text, dim, Some(unit))?)
 }
 
 #[cfg(test)]
@@ -263,8 +193,8 @@ mod tests {
     #[test]
     fn waveform_values() {
         let d = drive(Waveform::Sine);
-        assert!((d.value(0.0) - 0.5).abs() < 1e-15);
-        assert!((d.value(0.05) - 2.5).abs() < 1e-12); // quarter period of 5 Hz
+        assert!((d.stimulus().value(0.0) - 0.5).abs() < 1e-15);
+        assert!((d.stimulus().value(0.05) - 2.5).abs() < 1e-12); // quarter period of 5 Hz
         let tri = drive(Waveform::Triangle);
         for (t, want) in [
             (0.0, 0.5),
@@ -273,15 +203,18 @@ mod tests {
             (0.15, -1.5),
             (0.2, 0.5),
         ] {
-            assert!((tri.value(t) - want).abs() < 1e-12, "triangle at {t}");
+            assert!(
+                (tri.stimulus().value(t) - want).abs() < 1e-12,
+                "triangle at {t}"
+            );
         }
         // The triangle is continuous across the period boundary and odd like the sine.
         assert!((Waveform::Triangle.shape(0.999_999) - Waveform::Triangle.shape(1.0)).abs() < 1e-5);
         assert!((Waveform::Triangle.shape(0.1) + Waveform::Triangle.shape(0.9)).abs() < 1e-12);
         let step = drive(Waveform::Step);
-        assert_eq!(step.value(0.049), 0.5);
-        assert_eq!(step.value(0.05), 2.5);
-        assert_eq!(step.value(0.39), 2.5);
+        assert_eq!(step.stimulus().value(0.049), 0.5);
+        assert_eq!(step.stimulus().value(0.05), 2.5);
+        assert_eq!(step.stimulus().value(0.39), 2.5);
         let pulse = drive(Waveform::Pulse);
         for (t, want) in [
             (0.0, 0.5),
@@ -290,7 +223,7 @@ mod tests {
             (0.26, 2.5),
             (0.31, 0.5),
         ] {
-            assert_eq!(pulse.value(t), want, "pulse at {t}");
+            assert_eq!(pulse.stimulus().value(t), want, "pulse at {t}");
         }
         let v = d.trajectory().expect("valid");
         assert_eq!(v.len(), 401);

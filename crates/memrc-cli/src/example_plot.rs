@@ -1,12 +1,12 @@
 //! Figures of `memrc example …`: the paper's Figure 3 for `hh-spike` and the voltage and `L`
 //! traces of `hopfield`, drawn with the bundled font (see [`crate::plot`]).
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::example::HhRun;
-use crate::plot::{COLOURS, register_font, tick};
+use crate::plot::{COLOURS, FIGURE, Frame, Line, blank, drawing, panel, present, tick, y_range};
 use memrc::hopfield::HopfieldRun;
 
 /// Size of Figure 3 \[px\].
@@ -17,141 +17,6 @@ pub const HOPFIELD_SIZE: (u32, u32) = (960, 760);
 const RED: RGBColor = RGBColor(214, 39, 40);
 /// Time range of the iterates panel \[ms\]: the iterates differ only around the spike.
 const ZOOM: (f64, f64) = (15.0, 40.0);
-
-/// One styled line of a panel.
-struct Line {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    colour: RGBColor,
-    width: u32,
-    dashed: bool,
-    label: Option<String>,
-}
-
-impl Line {
-    fn new(x: &[f64], y: Vec<f64>, colour: RGBColor) -> Self {
-        Self {
-            x: x.to_vec(),
-            y,
-            colour,
-            width: 2,
-            dashed: false,
-            label: None,
-        }
-    }
-    fn label(mut self, l: impl Into<String>) -> Self {
-        self.label = Some(l.into());
-        self
-    }
-    fn width(mut self, w: u32) -> Self {
-        self.width = w;
-        self
-    }
-    fn dashed(mut self) -> Self {
-        self.dashed = true;
-        self
-    }
-}
-
-/// `(lo, hi)` of every `y` with 5 % padding (never empty).
-fn y_range(lines: &[Line]) -> (f64, f64) {
-    let (lo, hi) = lines
-        .iter()
-        .flat_map(|l| l.y.iter().copied())
-        .filter(|y| y.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
-            (a.min(y), b.max(y))
-        });
-    if !(lo.is_finite() && hi.is_finite()) {
-        return (-1.0, 1.0);
-    }
-    let pad = if hi > lo {
-        0.05 * (hi - lo)
-    } else {
-        0.5 * lo.abs().max(1e-12)
-    };
-    (lo - pad, hi + pad)
-}
-
-/// Draws one panel.
-#[allow(clippy::too_many_arguments)]
-fn panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    x_range: (f64, f64),
-    y_range: (f64, f64),
-    lines: &[Line],
-    legend: Option<SeriesLabelPosition>,
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 19))
-        .margin(10)
-        .x_label_area_size(46)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(err)?;
-    for l in lines {
-        let style = l.colour.stroke_width(l.width);
-        // Only the points inside the x range (the panel may show part of the horizon).
-        let eps = 1e-9 * (x_range.1 - x_range.0).abs();
-        let points: Vec<(f64, f64)> =
-            l.x.iter()
-                .copied()
-                .zip(l.y.iter().copied())
-                .filter(|(x, _)| *x >= x_range.0 - eps && *x <= x_range.1 + eps)
-                .collect();
-        let anno = if l.dashed {
-            chart
-                .draw_series(DashedLineSeries::new(points, 8, 5, style))
-                .map_err(err)?
-        } else {
-            chart
-                .draw_series(LineSeries::new(points, style))
-                .map_err(err)?
-        };
-        match (&l.label, l.dashed) {
-            (Some(label), false) => {
-                anno.label(label.clone())
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], style));
-            }
-            (Some(label), true) => {
-                anno.label(label.clone()).legend(move |(x, y)| {
-                    plotters::element::DashedPathElement::new([(x, y), (x + 24, y)], 6, 4, style)
-                });
-            }
-            (None, _) => {}
-        }
-    }
-    if let Some(pos) = legend {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 14))
-            .position(pos)
-            .draw()
-            .map_err(err)?;
-    }
-    Ok(())
-}
 
 /// Colour of iterate `k` of `n` (1-based): viridis from green (first) to dark purple
 /// (last).
@@ -195,9 +60,7 @@ pub fn figure3<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &HhRun) ->
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
-    root.fill(&WHITE).map_err(err)?;
+    blank(&root)?;
     let s = &run.settings;
     let title = format!(
         "Hodgkin–Huxley spike (paper Example 4, Figure 3): scheme {}{}, {} steps of {} ms",
@@ -206,7 +69,7 @@ where
         s.steps,
         tick(run.grid.dt() * 1e3)
     );
-    let root = root.titled(&title, ("sans-serif", 22)).map_err(err)?;
+    let root = root.titled(&title, ("sans-serif", 22)).map_err(drawing)?;
     let (top, bottom) = root.split_vertically(50.percent_height());
     let (top_l, top_r) = top.split_horizontally(50.percent_width());
     let (bot_l, bot_r) = bottom.split_horizontally(62.percent_width());
@@ -217,11 +80,14 @@ where
     let v = vec![Line::new(&t, run.v_mv(), COLOURS[0])];
     panel(
         &top_l,
-        "time stepping: membrane voltage",
-        t_label,
-        "v [mV]",
-        x_range,
-        y_range(&v),
+        &FIGURE,
+        &Frame {
+            title: "time stepping: membrane voltage",
+            x_label: t_label,
+            y_label: "v [mV]",
+            x: x_range,
+            y: y_range(&v),
+        },
         &v,
         None,
     )?;
@@ -233,11 +99,14 @@ where
         .collect();
     panel(
         &top_r,
-        "time stepping: gating variables",
-        t_label,
-        "m, h, n [1]",
-        x_range,
-        (-0.03, 1.03),
+        &FIGURE,
+        &Frame {
+            title: "time stepping: gating variables",
+            x_label: t_label,
+            y_label: "m, h, n [1]",
+            x: x_range,
+            y: (-0.03, 1.03),
+        },
         &gates,
         Some(SeriesLabelPosition::UpperLeft),
     )?;
@@ -261,11 +130,14 @@ where
     );
     panel(
         &bot_l,
-        &format!("alternating iteration: iterates 1–{k_max} (light → dark), 15–40 ms"),
-        t_label,
-        "v [mV]",
-        ZOOM,
-        y_range(&iters),
+        &FIGURE,
+        &Frame {
+            title: &format!("alternating iteration: iterates 1–{k_max} (light → dark), 15–40 ms"),
+            x_label: t_label,
+            y_label: "v [mV]",
+            x: ZOOM,
+            y: y_range(&iters),
+        },
         &iters,
         Some(SeriesLabelPosition::UpperRight),
     )?;
@@ -280,16 +152,18 @@ where
     let (lo, hi) = y_range(&cur);
     panel(
         &bot_r,
-        "external current",
-        t_label,
-        "i [µA/cm²]",
-        x_range,
-        (lo.min(-0.5), hi.max(0.5)),
+        &FIGURE,
+        &Frame {
+            title: "external current",
+            x_label: t_label,
+            y_label: "i [µA/cm²]",
+            x: x_range,
+            y: (lo.min(-0.5), hi.max(0.5)),
+        },
         &cur,
         None,
     )?;
-    root.present()
-        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+    present(&root)
 }
 
 /// The Hopfield figure: node voltages `V_k` (and outputs `Φ_k`, dashed) against time, and
@@ -298,15 +172,13 @@ pub fn hopfield<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &Hopfield
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
-    root.fill(&WHITE).map_err(err)?;
+    blank(&root)?;
     let root = root
         .titled(
             "Hopfield network C dV/dt = −W Φ(V) + I (paper eq. 50)",
             ("sans-serif", 22),
         )
-        .map_err(err)?;
+        .map_err(drawing)?;
     let (top, bottom) = root.split_vertically(55.percent_height());
     let t = run.voltages.grid().times();
     let x_range = (t[0], t[t.len() - 1]);
@@ -325,11 +197,14 @@ where
     }
     panel(
         &top,
-        "node voltages V and outputs Φ(V)",
-        "t [C/W]",
-        "V, Φ [normalised]",
-        x_range,
-        y_range(&lines),
+        &FIGURE,
+        &Frame {
+            title: "node voltages V and outputs Φ(V)",
+            x_label: "t [C/W]",
+            y_label: "V, Φ [normalised]",
+            x: x_range,
+            y: y_range(&lines),
+        },
         &lines,
         Some(SeriesLabelPosition::UpperRight),
     )?;
@@ -338,24 +213,26 @@ where
     ];
     panel(
         &bottom,
-        &format!(
-            "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
-            if run.lyapunov_decreasing {
-                "L decreasing (to rounding)"
-            } else {
-                "L NOT decreasing"
-            },
-            run.lyapunov_initial,
-            run.lyapunov_final,
-            run.max_lyapunov_increase
-        ),
-        "t [C/W]",
-        "L [normalised]",
-        x_range,
-        y_range(&l),
+        &FIGURE,
+        &Frame {
+            title: &format!(
+                "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
+                if run.lyapunov_decreasing {
+                    "L decreasing (to rounding)"
+                } else {
+                    "L NOT decreasing"
+                },
+                run.lyapunov_initial,
+                run.lyapunov_final,
+                run.max_lyapunov_increase
+            ),
+            x_label: "t [C/W]",
+            y_label: "L [normalised]",
+            x: x_range,
+            y: y_range(&l),
+        },
         &l,
         Some(SeriesLabelPosition::UpperRight),
     )?;
-    root.present()
-        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+    present(&root)
 }

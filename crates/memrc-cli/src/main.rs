@@ -13,10 +13,10 @@
 //!
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
-mod analyse;
 mod bench;
 mod defaults;
 mod drive;
+mod element_drive;
 mod example;
 mod example_plot;
 mod model_examples;
@@ -26,8 +26,9 @@ mod output;
 mod plot;
 mod progress;
 mod summary;
+mod traces;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -36,7 +37,7 @@ use memrc::discretisation::LinearStep;
 use memrc::element::Catalogue;
 use memrc::error::ModelError;
 
-use crate::drive::{Drive, Waveform, parse_quantity};
+use crate::drive::{Drive, WaveformArg, parse_quantity};
 
 /// Gradient modelling of memristive systems: element catalogue and analyses.
 #[derive(Debug, Parser)]
@@ -281,7 +282,7 @@ struct RunArgs {
     name: Option<String>,
     /// Waveform of the terminal voltage.
     #[arg(long, value_enum)]
-    drive: Option<Waveform>,
+    drive: Option<WaveformArg>,
     /// Amplitude A \[V\].
     #[arg(long, allow_hyphen_values = true)]
     amplitude: Option<String>,
@@ -538,27 +539,29 @@ fn run_hh_spike(args: HhSpikeArgs) -> Result<()> {
     let run = example::run_hh(settings)?;
     let mut files = output::Staged::new();
     files.add("traces.csv", example::hh_csv(&run).into_bytes());
-    files.add(
-        "figure3.svg",
-        plot::svg(example_plot::FIGURE3_SIZE, |root| {
-            example_plot::figure3(root, &run)
-        })?,
-    );
-    files.add(
-        "figure3.png",
-        plot::png(example_plot::FIGURE3_SIZE, |root| {
-            example_plot::figure3(root, &run)
-        })?,
-    );
+    plot::add_figure!(files, "figure3", example_plot::FIGURE3_SIZE, |root| {
+        example_plot::figure3(root, &run)
+    });
+    let summary = example::hh_summary(&run);
+    commit_example(files, &summary, &out, &example::hh_report(&run), "figure3")
+}
+
+/// Adds `summary.json`, writes the files of `memrc example NAME` to `out` and reports.
+fn commit_example(
+    mut files: output::Staged,
+    summary: &serde_json::Value,
+    out: &Path,
+    report: &str,
+    figure: &str,
+) -> Result<()> {
     files.add(
         "summary.json",
-        serde_json::to_vec_pretty(&example::hh_summary(&run))
-            .context("serialising summary.json")?,
+        serde_json::to_vec_pretty(summary).context("serialising summary.json")?,
     );
-    files.commit(&out)?;
-    say(&example::hh_report(&run));
+    files.commit(out)?;
+    say(report);
     say_line(&format!(
-        "  wrote traces.csv, figure3.svg, figure3.png, summary.json to {}",
+        "  wrote traces.csv, {figure}.svg, {figure}.png, summary.json to {}",
         out.display()
     ));
     Ok(())
@@ -570,30 +573,17 @@ fn run_hopfield(args: HopfieldArgs) -> Result<()> {
     let (net, run) = example::run_hopfield(args.t_end, args.dt)?;
     let mut files = output::Staged::new();
     files.add("traces.csv", example::hopfield_csv(&run).into_bytes());
-    files.add(
-        "hopfield.svg",
-        plot::svg(example_plot::HOPFIELD_SIZE, |root| {
-            example_plot::hopfield(root, &run)
-        })?,
-    );
-    files.add(
-        "hopfield.png",
-        plot::png(example_plot::HOPFIELD_SIZE, |root| {
-            example_plot::hopfield(root, &run)
-        })?,
-    );
-    files.add(
-        "summary.json",
-        serde_json::to_vec_pretty(&example::hopfield_summary(&net, &run)?)
-            .context("serialising summary.json")?,
-    );
-    files.commit(&out)?;
-    say(&example::hopfield_report(&run));
-    say_line(&format!(
-        "  wrote traces.csv, hopfield.svg, hopfield.png, summary.json to {}",
-        out.display()
-    ));
-    Ok(())
+    plot::add_figure!(files, "hopfield", example_plot::HOPFIELD_SIZE, |root| {
+        example_plot::hopfield(root, &run)
+    });
+    let summary = example::hopfield_summary(&net, &run)?;
+    commit_example(
+        files,
+        &summary,
+        &out,
+        &example::hopfield_report(&run),
+        "hopfield",
+    )
 }
 
 /// `memrc element list`.
@@ -752,7 +742,7 @@ fn run_element(args: RunArgs) -> Result<()> {
         })
     };
     let mut drive = Drive {
-        waveform: args.drive.unwrap_or(def.drive.waveform),
+        waveform: args.drive.map_or(def.drive.waveform, |w| w.0),
         amplitude: q(&args.amplitude, "--amplitude", "V", def.drive.amplitude)?,
         frequency: q(&args.frequency, "--frequency", "Hz", def.drive.frequency)?,
         offset: q(&args.offset, "--offset", "V", def.drive.offset)?,
@@ -771,7 +761,7 @@ fn run_element(args: RunArgs) -> Result<()> {
     let hold = q(&args.hold, "--hold", "V", hold_default)?;
     drive.validate()?;
 
-    let run = analyse::run(el.as_ref(), &drive, hold)
+    let run = element_drive::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
     let mut files = output::Staged::new();
     files.add(
@@ -780,32 +770,16 @@ fn run_element(args: RunArgs) -> Result<()> {
     );
     let el_ref = el.as_ref();
     let run_ref = &run;
-    files.add(
-        "lissajous.svg",
-        plot::svg(plot::LISSAJOUS_SIZE, |root| {
-            plot::lissajous(root, el_ref, run_ref)
-        })?,
+    plot::add_figure!(files, "lissajous", plot::LISSAJOUS_SIZE, args.png, |root| {
+        plot::lissajous(root, el_ref, run_ref)
+    });
+    plot::add_figure!(
+        files,
+        "traces",
+        plot::traces_size(el_ref),
+        args.png,
+        |root| { plot::traces(root, el_ref, run_ref) }
     );
-    files.add(
-        "traces.svg",
-        plot::svg(plot::traces_size(el_ref), |root| {
-            plot::traces(root, el_ref, run_ref)
-        })?,
-    );
-    if args.png {
-        files.add(
-            "lissajous.png",
-            plot::png(plot::LISSAJOUS_SIZE, |root| {
-                plot::lissajous(root, el_ref, run_ref)
-            })?,
-        );
-        files.add(
-            "traces.png",
-            plot::png(plot::traces_size(el_ref), |root| {
-                plot::traces(root, el_ref, run_ref)
-            })?,
-        );
-    }
     let doc = summary::summary(el_ref, &drive, hold, &run);
     files.add(
         "summary.json",

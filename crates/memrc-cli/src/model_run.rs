@@ -25,7 +25,6 @@
 //! around 0 V) have no `spikes` entry.
 
 use std::fmt::Write as _;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -45,12 +44,13 @@ use memrc::{Grid, Trajectory};
 use memrc_io::units::{self, Dimension};
 use memrc_io::{
     CircuitModel, DEFAULT_MEMORY_LIMIT, HopfieldModel, LoadedModel, ModelKind, OutputFormat,
-    ProbeTarget, SOLVER_NAMES, Solver,
+    ProbeTarget, SOLVER_NAMES, Solver, human_bytes,
 };
 use serde_json::{Value, json};
 
 use crate::output::{Staged, unit_tag};
 use crate::progress::{self, Interrupted, Monitor};
+use crate::traces::Traces;
 use crate::{example_plot, plot};
 
 /// Command-line overrides of a model's `[simulation]` and `[output]`.
@@ -190,22 +190,6 @@ pub fn hopfield_cost(h: &HopfieldModel) -> Cost {
     }
 }
 
-/// `12.3 MiB`.
-pub fn human_bytes(b: f64) -> String {
-    const U: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut x = b;
-    let mut k = 0;
-    while x >= 1024.0 && k + 1 < U.len() {
-        x /= 1024.0;
-        k += 1;
-    }
-    if k == 0 {
-        format!("{x:.0} B")
-    } else {
-        format!("{x:.1} {}", U[k])
-    }
-}
-
 /// The solver named `name`, keeping the model's settings where they carry over (the scheme of
 /// relaxation/stepping, the tolerances of adaptive methods).
 fn solver_named(name: &str, old: &Solver, dt: f64) -> Result<Solver> {
@@ -329,59 +313,6 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             cost.check()?;
             Ok(cost)
         }
-    }
-}
-
-/// Recorded columns on their rows.
-#[derive(Debug, Clone)]
-pub struct Traces {
-    /// Row times \[s\].
-    pub t: Vec<f64>,
-    /// Column names (with units).
-    pub names: Vec<String>,
-    /// SI unit of each column (`1` for dimensionless), for plots.
-    pub units: Vec<String>,
-    /// Panel of each column (plots group columns by it).
-    pub groups: Vec<String>,
-    /// Column values, aligned with `t` (NaN where not sampled).
-    pub columns: Vec<Vec<f64>>,
-}
-
-impl Traces {
-    /// `traces.csv`.
-    pub fn csv(&self) -> String {
-        let mut out = String::with_capacity(self.t.len() * (self.names.len() + 1) * 16);
-        out.push_str("t_s");
-        for n in &self.names {
-            out.push(',');
-            out.push_str(n);
-        }
-        out.push('\n');
-        for (k, t) in self.t.iter().enumerate() {
-            let _ = write!(out, "{t:e}");
-            for c in &self.columns {
-                out.push(',');
-                if let Some(x) = c.get(k).filter(|x| !x.is_nan()) {
-                    let _ = write!(out, "{x:e}");
-                }
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    /// `traces.npz`.
-    pub fn npz(&self) -> Result<Vec<u8>> {
-        use ndarray::Array1;
-        use ndarray_npy::NpzWriter;
-        let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
-        npz.add_array("t", &Array1::from_vec(self.t.clone()))
-            .context("writing traces.npz")?;
-        for (name, c) in self.names.iter().zip(&self.columns) {
-            npz.add_array(name.as_str(), &Array1::from_vec(c.clone()))
-                .context("writing traces.npz")?;
-        }
-        Ok(npz.finish().context("writing traces.npz")?.into_inner())
     }
 }
 
@@ -914,14 +845,9 @@ pub fn run_model(mut model: LoadedModel, settings: &RunSettings) -> Result<Strin
             if plots {
                 let size = plot::probe_traces_size(&traces.groups);
                 let title = model.name.as_str();
-                files.add(
-                    "traces.svg",
-                    plot::svg(size, |root| plot::probe_traces(root, title, &traces))?,
-                );
-                files.add(
-                    "traces.png",
-                    plot::png(size, |root| plot::probe_traces(root, title, &traces))?,
-                );
+                plot::add_figure!(files, "traces", size, |root| plot::probe_traces(
+                    root, title, &traces
+                ));
                 names.extend(["traces.svg".to_string(), "traces.png".to_string()]);
             }
             let (mut doc, report) = circuit_outputs(&model, c, &run, &energy);
@@ -941,18 +867,9 @@ pub fn run_model(mut model: LoadedModel, settings: &RunSettings) -> Result<Strin
             let traces = hopfield_traces(&run);
             stage(&mut files, &mut names, &formats, &traces)?;
             if plots {
-                files.add(
-                    "traces.svg",
-                    plot::svg(example_plot::HOPFIELD_SIZE, |root| {
-                        example_plot::hopfield(root, &run)
-                    })?,
-                );
-                files.add(
-                    "traces.png",
-                    plot::png(example_plot::HOPFIELD_SIZE, |root| {
-                        example_plot::hopfield(root, &run)
-                    })?,
-                );
+                plot::add_figure!(files, "traces", example_plot::HOPFIELD_SIZE, |root| {
+                    example_plot::hopfield(root, &run)
+                });
                 names.extend(["traces.svg".to_string(), "traces.png".to_string()]);
             }
             let net = &h.network;

@@ -21,13 +21,13 @@ use std::io::Cursor;
 
 use anyhow::{Context, Result, anyhow, bail};
 use memrc::net::{Network, RunResult};
-use memrc_io::{LoadedModel, NetworkModel, OutputFormat};
+use memrc_io::{LoadedModel, NetworkModel, OutputFormat, human_bytes};
 use serde_json::{Value, json};
 
-use crate::model_run::{Traces, human_bytes};
 use crate::output::{Staged, unit_tag};
 use crate::plot;
 use crate::progress::{self, Monitor};
+use crate::traces::Traces;
 
 /// Chunks a network run is split into (progress and Ctrl-C points).
 const CHUNKS: u64 = 100;
@@ -235,31 +235,13 @@ pub fn run(
             .collect();
         let title = format!("{}: spikes", model.name);
         let t_end = run.t_end;
-        files.add(
-            "raster.svg",
-            plot::svg(plot::NETWORK_SIZE, |root| {
-                plot::raster(root, &title, t_end, &spikes, &pops)
-            })?,
-        );
-        files.add(
-            "raster.png",
-            plot::png(plot::NETWORK_SIZE, |root| {
-                plot::raster(root, &title, t_end, &spikes, &pops)
-            })?,
-        );
+        plot::add_figure!(files, "raster", plot::NETWORK_SIZE, |root| {
+            plot::raster(root, &title, t_end, &spikes, &pops)
+        });
         let title = format!("{}: population rates ({} ms bins)", model.name, bin * 1e3);
-        files.add(
-            "rate.svg",
-            plot::svg(plot::NETWORK_SIZE, |root| {
-                plot::rates(root, &title, bin, &rate_series)
-            })?,
-        );
-        files.add(
-            "rate.png",
-            plot::png(plot::NETWORK_SIZE, |root| {
-                plot::rates(root, &title, bin, &rate_series)
-            })?,
-        );
+        plot::add_figure!(files, "rate", plot::NETWORK_SIZE, |root| {
+            plot::rates(root, &title, bin, &rate_series)
+        });
         names.extend(["raster.svg", "raster.png", "rate.svg", "rate.png"].map(String::from));
     }
     let s = &run.stats;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use memrc::Element;
 
-use crate::analyse::Run;
+use crate::element_drive::Run;
 
 /// A unit as a column-name suffix: `A/m^2` → `A_per_m2`.
 pub fn unit_tag(unit: &str) -> String {

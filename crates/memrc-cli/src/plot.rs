@@ -10,7 +10,7 @@ use memrc::Element;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::analyse::Run;
+use crate::element_drive::Run;
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
@@ -27,6 +27,7 @@ pub(crate) fn register_font() -> Result<()> {
     }
 }
 
+/// The colours of the lines of a panel, in turn.
 pub(crate) const COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
@@ -36,11 +37,208 @@ pub(crate) const COLOURS: [RGBColor; 6] = [
     RGBColor(23, 190, 207),
 ];
 
-/// One plotted series.
-struct Series {
-    label: String,
+/// One styled line of a panel.
+pub(crate) struct Line {
     x: Vec<f64>,
     y: Vec<f64>,
+    colour: RGBColor,
+    width: u32,
+    dashed: bool,
+    label: Option<String>,
+}
+
+impl Line {
+    /// A solid line 2 px wide without a legend entry.
+    pub(crate) fn new(x: &[f64], y: Vec<f64>, colour: RGBColor) -> Self {
+        Self {
+            x: x.to_vec(),
+            y,
+            colour,
+            width: 2,
+            dashed: false,
+            label: None,
+        }
+    }
+    /// With the legend entry `l`.
+    pub(crate) fn label(mut self, l: impl Into<String>) -> Self {
+        self.label = Some(l.into());
+        self
+    }
+    /// `w` px wide.
+    pub(crate) fn width(mut self, w: u32) -> Self {
+        self.width = w;
+        self
+    }
+    /// Dashed.
+    pub(crate) fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
+    }
+}
+
+/// Sizes of a panel's text and margins \[px\], and its grid and legend look.
+pub(crate) struct Style {
+    caption: u32,
+    margin: u32,
+    x_label_area: u32,
+    y_label_area: u32,
+    label: u32,
+    axis_desc: u32,
+    /// Opacity of the black major grid lines (`None`: plotters' default).
+    grid: Option<f64>,
+    legend_background: f64,
+    /// Length of a legend key \[px\].
+    legend_key: i32,
+}
+
+/// The panels of `memrc element`, `memrc run` and the network figures.
+pub(crate) const PLOT: Style = Style {
+    caption: 18,
+    margin: 8,
+    x_label_area: 40,
+    y_label_area: 70,
+    label: 13,
+    axis_desc: 15,
+    grid: None,
+    legend_background: 0.8,
+    legend_key: 18,
+};
+
+/// The panels of the paper's figures (`memrc example`).
+pub(crate) const FIGURE: Style = Style {
+    caption: 19,
+    margin: 10,
+    x_label_area: 46,
+    y_label_area: 64,
+    label: 14,
+    axis_desc: 16,
+    grid: Some(0.08),
+    legend_background: 0.9,
+    legend_key: 22,
+};
+
+/// Title, axis labels and axis ranges of a panel.
+pub(crate) struct Frame<'a> {
+    /// Caption.
+    pub title: &'a str,
+    /// Label of the x axis.
+    pub x_label: &'a str,
+    /// Label of the y axis.
+    pub y_label: &'a str,
+    /// `(lo, hi)` of x.
+    pub x: (f64, f64),
+    /// `(lo, hi)` of y.
+    pub y: (f64, f64),
+}
+
+/// An error of plotters while drawing.
+pub(crate) fn drawing(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("drawing the plot: {e:?}")
+}
+
+/// Registers the font and clears `root` to white: the start of every figure.
+pub(crate) fn blank<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_font()?;
+    root.fill(&WHITE).map_err(drawing)
+}
+
+/// Writes a finished figure.
+pub(crate) fn present<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.present()
+        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+}
+
+/// Draws one panel of `lines` in `style` into `area`, with a legend at `legend` if given.
+pub(crate) fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: &Style,
+    frame: &Frame,
+    lines: &[Line],
+    legend: Option<SeriesLabelPosition>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| drawing(e);
+    let (x_range, y_range) = (frame.x, frame.y);
+    let mut chart = ChartBuilder::on(area)
+        .caption(frame.title, ("sans-serif", style.caption))
+        .margin(style.margin)
+        .x_label_area_size(style.x_label_area)
+        .y_label_area_size(style.y_label_area)
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(frame.x_label)
+        .y_desc(frame.y_label)
+        .label_style(("sans-serif", style.label))
+        .axis_desc_style(("sans-serif", style.axis_desc))
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v));
+    if let Some(a) = style.grid {
+        mesh.bold_line_style(BLACK.mix(a));
+    }
+    mesh.light_line_style(WHITE.mix(0.0)).draw().map_err(err)?;
+    let key = style.legend_key;
+    for l in lines {
+        let style = l.colour.stroke_width(l.width);
+        // Only the points inside the x range (the panel may show part of the horizon).
+        let eps = 1e-9 * (x_range.1 - x_range.0).abs();
+        let points: Vec<(f64, f64)> =
+            l.x.iter()
+                .copied()
+                .zip(l.y.iter().copied())
+                .filter(|(x, _)| *x >= x_range.0 - eps && *x <= x_range.1 + eps)
+                .collect();
+        let anno = if l.dashed {
+            chart
+                .draw_series(DashedLineSeries::new(points, 8, 5, style))
+                .map_err(err)?
+        } else {
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(err)?
+        };
+        match (&l.label, l.dashed) {
+            (Some(label), false) => {
+                anno.label(label.clone())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + key, y)], style));
+            }
+            (Some(label), true) => {
+                anno.label(label.clone()).legend(move |(x, y)| {
+                    plotters::element::DashedPathElement::new(
+                        [(x, y), (x + key + 2, y)],
+                        6,
+                        4,
+                        style,
+                    )
+                });
+            }
+            (None, _) => {}
+        }
+    }
+    if let Some(pos) = legend {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(style.legend_background))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", style.label))
+            .position(pos)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Colour `j` of [`COLOURS`], repeating.
+fn colour(j: usize) -> RGBColor {
+    COLOURS[j % COLOURS.len()]
 }
 
 /// An SI prefix for values up to `max_abs`: `(factor to multiply by, prefix)`.
@@ -73,12 +271,12 @@ fn axis_label(symbol: &str, prefix: &str, unit: &str) -> String {
     }
 }
 
-fn bounds(series: &[Series], pick: impl Fn(&Series) -> &Vec<f64>) -> (f64, f64) {
-    let (lo, hi) = series
-        .iter()
-        .flat_map(|s| pick(s).iter().copied())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
+/// `(lo, hi)` of the finite `values` with 5 % padding (never empty).
+pub(crate) fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
         });
     if !(lo.is_finite() && hi.is_finite()) {
         return (-1.0, 1.0);
@@ -91,6 +289,11 @@ fn bounds(series: &[Series], pick: impl Fn(&Series) -> &Vec<f64>) -> (f64, f64) 
     (lo - pad, hi + pad)
 }
 
+/// [`range`] of every `y` of `lines`.
+pub(crate) fn y_range(lines: &[Line]) -> (f64, f64) {
+    range(lines.iter().flat_map(|l| l.y.iter().copied()))
+}
+
 /// A tick label: three decimals without trailing zeros.
 pub(crate) fn tick(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -98,64 +301,31 @@ pub(crate) fn tick(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-/// Draws one panel of `series` (already scaled) into `area`.
-fn panel<DB: DrawingBackend>(
+/// Draws one [`PLOT`] panel of `series` (already scaled) into `area`, in the colours in turn,
+/// on the range of their values, with a legend if there is more than one.
+fn series_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     x_label: &str,
     y_label: &str,
-    series: &[Series],
+    series: &[Line],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
-    let (x0, x1) = bounds(series, |s| &s.x);
-    let (y0, y1) = bounds(series, |s| &s.y);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
-        .margin(8)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .label_style(("sans-serif", 13))
-        .axis_desc_style(("sans-serif", 15))
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(err)?;
-    for (j, s) in series.iter().enumerate() {
-        let colour = COLOURS[j % COLOURS.len()];
-        chart
-            .draw_series(LineSeries::new(
-                s.x.iter().copied().zip(s.y.iter().copied()),
-                colour.stroke_width(2),
-            ))
-            .map_err(err)?
-            .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
-    }
-    if series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
-    }
-    Ok(())
+    let frame = Frame {
+        title,
+        x_label,
+        y_label,
+        x: range(series.iter().flat_map(|s| s.x.iter().copied())),
+        y: y_range(series),
+    };
+    let legend = (series.len() > 1).then_some(SeriesLabelPosition::UpperRight);
+    panel(area, &PLOT, &frame, series, legend)
 }
 
 /// Scales a set of raw series to a shared prefix; returns the prefix.
-fn scale_y(series: &mut [Series]) -> &'static str {
+fn scale_y(series: &mut [Line]) -> &'static str {
     let max = series
         .iter()
         .flat_map(|s| s.y.iter())
@@ -185,19 +355,16 @@ pub fn lissajous<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    root.fill(&WHITE)
-        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let v1 = run.v.component(0);
     let (fv, pv) = prefix_for(v1.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
     let x: Vec<f64> = v1.iter().map(|v| v * fv).collect();
-    let mut series: Vec<Series> = (0..n)
-        .map(|p| Series {
-            label: format!("i{}", port_name(n, p)),
-            x: x.clone(),
-            y: run.response.i.component(p),
+    let mut series: Vec<Line> = (0..n)
+        .map(|p| {
+            Line::new(&x, run.response.i.component(p), colour(p))
+                .label(format!("i{}", port_name(n, p)))
         })
         .collect();
     let pi = scale_y(&mut series);
@@ -207,15 +374,14 @@ where
         format!("{}: port currents against the driven voltage v1", info.name)
     };
     let x_label = axis_label(if n == 1 { "v" } else { "v1" }, pv, "V");
-    panel(
+    series_panel(
         &root,
         &title,
         &x_label,
         &axis_label("i", pi, info.current_unit),
         &series,
     )?;
-    root.present()
-        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+    present(&root)
 }
 
 /// Stacked time traces: terminal voltage(s), current(s), conductance entries and (if any) the
@@ -228,9 +394,7 @@ pub fn traces<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    root.fill(&WHITE)
-        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let ns = el.n_states();
@@ -240,15 +404,11 @@ where
     let t_label = axis_label("t", pt, "s");
     let rows = if ns > 0 { 4 } else { 3 };
     let areas = root.split_evenly((rows, 1));
-    let make = |traj: &memrc::Trajectory, labels: Vec<String>| -> Vec<Series> {
+    let make = |traj: &memrc::Trajectory, labels: Vec<String>| -> Vec<Line> {
         labels
             .into_iter()
             .enumerate()
-            .map(|(c, label)| Series {
-                label,
-                x: t.clone(),
-                y: traj.component(c),
-            })
+            .map(|(c, label)| Line::new(&t, traj.component(c), colour(c)).label(label))
             .collect()
     };
     let mut v = make(
@@ -256,7 +416,7 @@ where
         (0..n).map(|p| format!("v{}", port_name(n, p))).collect(),
     );
     let pv = scale_y(&mut v);
-    panel(
+    series_panel(
         &areas[0],
         &format!("{}: terminal voltage", info.name),
         &t_label,
@@ -268,7 +428,7 @@ where
         (0..n).map(|p| format!("i{}", port_name(n, p))).collect(),
     );
     let pi = scale_y(&mut i);
-    panel(
+    series_panel(
         &areas[1],
         "current",
         &t_label,
@@ -284,7 +444,7 @@ where
     };
     let mut g = make(&run.response.g, g_labels);
     let pg = scale_y(&mut g);
-    panel(
+    series_panel(
         &areas[2],
         "memconductance",
         &t_label,
@@ -307,10 +467,9 @@ where
         } else {
             label
         };
-        panel(&areas[3], "state", &t_label, &y_label, &x)?;
+        series_panel(&areas[3], "state", &t_label, &y_label, &x)?;
     }
-    root.present()
-        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+    present(&root)
 }
 
 /// Size of the Lissajous figure \[px\].
@@ -321,6 +480,29 @@ pub fn traces_size(el: &dyn Element) -> (u32, u32) {
     let rows = if el.n_states() > 0 { 4 } else { 3 };
     (900, 230 * rows)
 }
+
+/// Adds `NAME.svg` and `NAME.png` (`png` optional, default `true`) of `size` px, drawn by
+/// `draw` on `root`, to the staged files (a macro because `draw` is generic over the plotters
+/// backend). Returns early with the error if drawing fails.
+macro_rules! add_figure {
+    ($files:expr, $name:expr, $size:expr, |$root:ident| $draw:expr) => {
+        $crate::plot::add_figure!($files, $name, $size, true, |$root| $draw)
+    };
+    ($files:expr, $name:expr, $size:expr, $png:expr, |$root:ident| $draw:expr) => {{
+        let (name, size) = ($name, $size);
+        $files.add(
+            &format!("{name}.svg"),
+            $crate::plot::svg(size, |$root| $draw)?,
+        );
+        if $png {
+            $files.add(
+                &format!("{name}.png"),
+                $crate::plot::png(size, |$root| $draw)?,
+            );
+        }
+    }};
+}
+pub(crate) use add_figure;
 
 /// Renders a figure to an SVG string.
 pub fn svg(
@@ -373,14 +555,12 @@ pub fn probe_traces_size(groups: &[String]) -> (u32, u32) {
 pub fn probe_traces<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
-    traces: &crate::model_run::Traces,
+    traces: &crate::traces::Traces,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    root.fill(&WHITE)
-        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    blank(&root)?;
     let mut order: Vec<&String> = Vec::new();
     for g in &traces.groups {
         if !order.contains(&g) {
@@ -399,9 +579,10 @@ where
             .first()
             .map_or("1", |&c| traces.units[c].as_str())
             .to_string();
-        let mut series: Vec<Series> = cols
+        let mut series: Vec<Line> = cols
             .iter()
-            .map(|&c| {
+            .enumerate()
+            .map(|(j, &c)| {
                 let (x, y): (Vec<f64>, Vec<f64>) = traces
                     .t
                     .iter()
@@ -409,11 +590,11 @@ where
                     .filter(|(_, y)| y.is_finite())
                     .map(|(t, y)| (t * ft, *y))
                     .unzip();
-                Series {
-                    label: traces.names[c].clone(),
+                Line {
                     x,
-                    y,
+                    ..Line::new(&[], y, colour(j))
                 }
+                .label(traces.names[c].clone())
             })
             .collect();
         let prefix = if unit == "1" {
@@ -423,7 +604,7 @@ where
         };
         let symbol = group.split(' ').next().unwrap_or(group);
         let what = match series.as_slice() {
-            [only] => format!("{group}: {}", only.label),
+            [only] => format!("{group}: {}", only.label.as_deref().unwrap_or_default()),
             _ => group.to_string(),
         };
         let panel_title = if panel_index == 0 {
@@ -432,7 +613,7 @@ where
             what
         };
         if let Some(area) = areas.get(panel_index) {
-            panel(
+            series_panel(
                 area,
                 &panel_title,
                 &t_label,
@@ -441,8 +622,7 @@ where
             )?;
         }
     }
-    root.present()
-        .map_err(|e| anyhow!("writing the plot: {e:?}"))
+    present(&root)
 }
 
 /// Size of the raster and rate figures \[px\].
@@ -460,9 +640,8 @@ pub fn raster<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the plot: {e:?}");
-    root.fill(&WHITE).map_err(err)?;
+    blank(&root)?;
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| drawing(e);
     let n: usize = populations.iter().map(|p| p.2).sum();
     let (ft, pt) = prefix_for(t_end.abs());
     let mut chart = ChartBuilder::on(&root)
@@ -519,20 +698,18 @@ pub fn rates<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    register_font()?;
-    root.fill(&WHITE)
-        .map_err(|e| anyhow!("drawing the plot: {e:?}"))?;
+    blank(&root)?;
     let t_end = rates.iter().map(|r| r.1.len()).max().unwrap_or(1) as f64 * bin;
     let (ft, pt) = prefix_for(t_end);
-    let series: Vec<Series> = rates
+    let series: Vec<Line> = rates
         .iter()
-        .map(|(name, r)| Series {
-            label: name.clone(),
-            x: (0..r.len()).map(|k| (k as f64 + 0.5) * bin * ft).collect(),
-            y: r.clone(),
+        .enumerate()
+        .map(|(j, (name, r))| {
+            let x: Vec<f64> = (0..r.len()).map(|k| (k as f64 + 0.5) * bin * ft).collect();
+            Line::new(&x, r.clone(), colour(j)).label(name.clone())
         })
         .collect();
-    panel(
+    series_panel(
         &root,
         title,
         &axis_label("t", pt, "s"),

@@ -25,8 +25,8 @@
 use memrc::Element;
 use serde_json::{Value, json};
 
-use crate::analyse::Run;
 use crate::drive::Drive;
+use crate::element_drive::Run;
 use crate::output::unit_tag;
 
 /// The `summary.json` document.
@@ -62,7 +62,7 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
         "parameters": params,
         "batteries_V": (0..el.n_ports()).map(|p| el.battery(p)).collect::<Vec<_>>(),
         "drive": {
-            "waveform": drive.waveform,
+            "waveform": drive.waveform.name(),
             "amplitude_V": drive.amplitude,
             "frequency_Hz": drive.frequency,
             "offset_V": drive.offset,

@@ -1,19 +1,9 @@
 //! End-to-end tests of `memrc bench cobahh`.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{memrc, stderr};
 use serde_json::Value;
-
-fn memrc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memrc"))
-        .args(args)
-        .output()
-        .expect("the memrc binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn cobahh_prints_one_json_object() {

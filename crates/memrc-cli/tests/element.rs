@@ -1,26 +1,11 @@
 //! End-to-end tests of `memrc element …`, running the built binary on temporary directories.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::{assert_fails, csv, memrc, number, stderr, stdout, summary};
 use serde_json::Value;
 
 const FILES: [&str; 4] = ["traces.csv", "summary.json", "lissajous.svg", "traces.svg"];
-
-fn memrc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memrc"))
-        .args(args)
-        .output()
-        .expect("the memrc binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn catalogue() -> Vec<&'static memrc::KindInfo> {
     memrc::element::Catalogue::all().map(|e| e.info).collect()
@@ -89,10 +74,16 @@ fn expected_header(k: &memrc::KindInfo) -> Vec<String> {
     h
 }
 
-fn number(doc: &Value, key: &str) -> f64 {
-    doc[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is not a number: {}", doc[key]))
+/// The identities of eq. (29a), (31) and (33d) hold to 1e-9 (relative).
+fn assert_identities_hold(doc: &Value, name: &str) {
+    for key in [
+        "dissipation_identity_rel_error",
+        "cocontent_identity_rel_error",
+        "gradient_identity_rel_error",
+    ] {
+        let e = number(doc, key);
+        assert!(e < 1e-9, "{name}: {key} = {e}");
+    }
 }
 
 #[test]
@@ -121,29 +112,15 @@ fn every_kind_runs_with_its_default_drive() {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
 
-        let csv = std::fs::read_to_string(dir.join("traces.csv")).expect("csv");
-        let mut lines = csv.lines();
-        let header: Vec<String> = lines
-            .next()
-            .expect("header")
-            .split(',')
-            .map(String::from)
-            .collect();
+        let (header, cols) = csv(&dir.join("traces.csv"));
         assert_eq!(header, expected_header(k), "{}", k.name);
-        let rows: Vec<&str> = lines.collect();
-        assert!(rows.len() > 100, "{}", k.name);
-        for row in [rows[0], rows[rows.len() - 1]] {
-            let cells: Vec<f64> = row
-                .split(',')
-                .map(|c| c.parse().expect("numeric cell"))
-                .collect();
-            assert_eq!(cells.len(), header.len());
-            assert!(cells.iter().all(|c| c.is_finite()));
+        let rows = cols[0].len();
+        assert!(rows > 100, "{}", k.name);
+        for row in [0, rows - 1] {
+            assert!(cols.iter().all(|c| c[row].is_finite()));
         }
 
-        let doc: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("json"))
-                .expect("summary.json parses");
+        let doc: Value = summary(&dir);
         let per_area = k.current_unit.ends_with("/m^2");
         let (energy, gmin) = if per_area {
             ("dissipated_energy_J_per_m2", "min_conductance_S_per_m2")
@@ -185,14 +162,7 @@ fn every_kind_runs_with_its_default_drive() {
                 "{}: the default drive floors the metric",
                 k.name
             );
-            for key in [
-                "dissipation_identity_rel_error",
-                "cocontent_identity_rel_error",
-                "gradient_identity_rel_error",
-            ] {
-                let e = number(&doc, key);
-                assert!(e < 1e-9, "{}: {key} = {e}", k.name);
-            }
+            assert_identities_hold(&doc, k.name);
             assert_eq!(
                 doc["hysteresis_sweep"]["points"].as_array().map(Vec::len),
                 Some(6)
@@ -201,14 +171,7 @@ fn every_kind_runs_with_its_default_drive() {
             // A positive definite multi-port (the π network): the identities hold with 1/G.
             assert!(doc["pinched"].is_null());
             assert_eq!(degenerate, 0, "{}", k.name);
-            for key in [
-                "dissipation_identity_rel_error",
-                "cocontent_identity_rel_error",
-                "gradient_identity_rel_error",
-            ] {
-                let e = number(&doc, key);
-                assert!(e < 1e-9, "{}: {key} = {e}", k.name);
-            }
+            assert_identities_hold(&doc, k.name);
         } else {
             // The synapse's G = diag(0, gbar s) is only semi-definite: the 1/G metric is
             // floored on the presynaptic port, which the summary must say.
@@ -247,9 +210,7 @@ fn options_and_png_output() {
     for f in FILES.iter().chain(&["lissajous.png", "traces.png"]) {
         assert!(dir.join(f).exists(), "{f}");
     }
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("json"))
-            .expect("parses");
+    let doc: Value = summary(&dir);
     assert_eq!(doc["drive"]["waveform"], "triangle");
     assert_eq!(doc["drive"]["amplitude_V"], 0.8);
     assert_eq!(doc["drive"]["samples"], 751);
@@ -263,25 +224,6 @@ fn options_and_png_output() {
     let o = memrc(&["element", "hp", "--out", dir.to_str().expect("utf-8 path")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.join("notes.txt").exists());
-}
-
-fn assert_fails(args: &[&str], dir: &Path, needle: &str) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--out", dir.to_str().expect("utf-8 path")]);
-    let o = memrc(&all);
-    let err = stderr(&o);
-    assert!(!o.status.success(), "{args:?} succeeded");
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.starts_with("error: "), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: '{needle}' not in {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
-    assert!(!dir.exists(), "{args:?} left {}", dir.display());
-    let parent = dir.parent().expect("parent");
-    let n = std::fs::read_dir(parent).expect("list").count();
-    assert_eq!(n, 0, "{args:?} left files in {}", parent.display());
 }
 
 #[test]

@@ -4,9 +4,11 @@
 //! are the independent high-accuracy values of `docs/numerics.md#example-4-reference` and
 //! `docs/numerics.md#hh-rest`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{csv, memrc, memrc_env, number, path, stderr, stdout, summary};
 use serde_json::Value;
 
 const HH_FILES: [&str; 4] = ["traces.csv", "summary.json", "figure3.svg", "figure3.png"];
@@ -15,31 +17,6 @@ const HOPFIELD_FILES: [&str; 4] = ["traces.csv", "summary.json", "hopfield.svg",
 const REF_SPIKE_MS: f64 = 21.901_231_5;
 /// Peak of the high-accuracy reference \[mV\].
 const REF_PEAK_MV: f64 = 39.944_946;
-
-fn memrc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memrc"))
-        .args(args)
-        .output()
-        .expect("the memrc binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn number(doc: &Value, key: &str) -> f64 {
-    doc[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is not a number: {}", doc[key]))
-}
 
 fn numbers(doc: &Value, key: &str) -> Vec<f64> {
     doc[key]
@@ -63,31 +40,8 @@ fn run(args: &[&str], dir: &Path, files: &[&str]) -> (Value, String) {
             .len();
         assert!(len > 0, "{args:?}: {f} empty");
     }
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("json"))
-            .expect("summary.json parses");
+    let doc: Value = summary(dir);
     (doc, stdout(&o))
-}
-
-/// Header and numeric columns of a CSV file.
-fn csv(file: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(file).expect("csv");
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .expect("header")
-        .split(',')
-        .map(String::from)
-        .collect();
-    let mut cols = vec![Vec::new(); header.len()];
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells.len(), header.len(), "row {line}");
-        for (c, x) in cells.iter().enumerate() {
-            cols[c].push(x.parse::<f64>().expect("numeric cell"));
-        }
-    }
-    (header, cols)
 }
 
 #[test]
@@ -309,32 +263,11 @@ fn hopfield_settles_with_l_decreasing() {
 #[test]
 fn default_output_directory_is_out_name() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let o = Command::new(env!("CARGO_BIN_EXE_memrc"))
-        .args(["example", "hopfield"])
-        .current_dir(tmp.path())
-        .output()
-        .expect("runs");
+    let o = memrc_env(&["example", "hopfield"], &[], Some(tmp.path()));
     assert!(o.status.success(), "{}", stderr(&o));
     for f in HOPFIELD_FILES {
         assert!(tmp.path().join("out/hopfield").join(f).exists(), "{f}");
     }
-}
-
-fn assert_fails(args: &[&str], dir: &Path, needle: &str) {
-    let mut all = vec!["example"];
-    all.extend_from_slice(args);
-    all.extend(["--out", path(dir)]);
-    let o = memrc(&all);
-    let err = stderr(&o);
-    assert!(!o.status.success(), "{args:?} succeeded");
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.starts_with("error: "), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: '{needle}' not in {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
-    let parent = dir.parent().expect("parent");
-    let n = std::fs::read_dir(parent).expect("list").count();
-    assert_eq!(n, 0, "{args:?} left files in {}", parent.display());
 }
 
 #[test]
@@ -360,7 +293,9 @@ fn errors_are_one_line_and_write_nothing() {
         (&["no-such-example"], "no-such-example"),
     ];
     for (args, needle) in cases {
-        assert_fails(args, &dir, needle);
+        let mut all = vec!["example"];
+        all.extend_from_slice(args);
+        common::assert_fails(&all, &dir, needle);
     }
     // An output path that is a file is refused and left alone.
     let file = tmp.path().join("taken");

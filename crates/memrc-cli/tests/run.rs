@@ -15,44 +15,28 @@
 //!
 //! and review the diff of `tests/golden/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{memrc, memrc_env, path, stderr, stdout, summary};
 use serde_json::{Value, json};
-
-fn memrc_env(args: &[&str], env: &[(&str, &str)], cwd: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memrc"));
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    if let Some(d) = cwd {
-        cmd.current_dir(d);
-    }
-    cmd.output().expect("the memrc binary runs")
-}
-
-fn memrc(args: &[&str]) -> Output {
-    memrc_env(args, &[], None)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Every example model file, by name.
+/// Runs `memrc run examples/NAME.toml --out DIR --quiet EXTRA`; returns the summary.
+fn run_example(name: &str, dir: &Path, extra: &[&str]) -> Value {
+    let file = repo().join(format!("examples/{name}.toml"));
+    let mut args = vec!["run", path(&file), "--out", path(dir), "--quiet"];
+    args.extend_from_slice(extra);
+    let o = memrc(&args);
+    assert!(o.status.success(), "{name}: {}", stderr(&o));
+    summary(dir)
+}
+
 /// Whether an example file is a spiking network model (`[network]`).
 fn is_network(file: &Path) -> bool {
     std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.trim() == "[network]"))
@@ -346,13 +330,7 @@ fn physical_expectations_of_the_examples() {
         let dir = tmp
             .path()
             .join(format!("{name}{}", extra.join("_").replace(' ', "")));
-        let file = repo().join(format!("examples/{name}.toml"));
-        let mut args = vec!["run", path(&file), "--out", path(&dir), "--quiet"];
-        args.extend_from_slice(extra);
-        let o = memrc(&args);
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
-            .expect("json")
+        run_example(name, &dir, extra)
     };
     // Example 4: one spike near the paper's 21.9 ms; the relaxation converges.
     let s = run("hh_spike", &[]);
@@ -677,9 +655,7 @@ fn the_small_network_runs_and_writes_its_files() {
         let len = std::fs::metadata(dir.join(f)).map_or(0, |m| m.len());
         assert!(len > 100, "{f} missing or empty");
     }
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
-            .expect("json");
+    let s: Value = summary(&dir);
     assert_eq!(s["kind"], "network");
     assert_eq!(s["n"], 100);
     assert_eq!(s["steps"], 2000);
@@ -763,9 +739,7 @@ fn cobahh_runs_through_the_cli_and_check_reports_its_memory() {
         "npy",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
-            .expect("json");
+    let s: Value = summary(&dir);
     assert_eq!(s["n"], 4000);
     assert_eq!(s["steps"], 200);
     let syn = s["synapses"].as_u64().expect("synapses");
@@ -811,12 +785,7 @@ fn a_broken_network_file_is_one_line() {
 fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("ring");
-    let file = repo().join("examples/hh_gap_ring.toml");
-    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
-            .expect("json");
+    let s = run_example("hh_gap_ring", &dir, &[]);
     assert_eq!(s["n"], 51);
     // 50 gap junctions, 50 ring synapses and the drive.
     assert_eq!(s["synapses"], 101);
@@ -885,12 +854,7 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
 fn the_hh_user_network_runs_with_gate_columns() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("user");
-    let file = repo().join("examples/hh_user_network.toml");
-    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let s: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).expect("summary"))
-            .expect("json");
+    let s = run_example("hh_user_network", &dir, &[]);
     assert_eq!(s["n"], 100);
     assert_eq!(s["steps"], 20_000);
     assert!(f(&s["sim_s"]) < 2.0, "{s}");

@@ -35,6 +35,31 @@ fn form_text(form: Form, absolute: Dimension) -> String {
 }
 
 impl Ctx<'_> {
+    /// Refuses the first key of `present` that is given (has a span) but not in `allowed`:
+    /// "key 'K' does not apply to `what` (its keys: …)".
+    fn only_keys(
+        &self,
+        present: &[(&str, Option<Range<usize>>)],
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<(), LoadError> {
+        for (key, span) in present {
+            if let Some(span) = span {
+                if !allowed.contains(key) {
+                    return Err(self.src.span(
+                        span,
+                        *key,
+                        format!(
+                            "key '{key}' does not apply to {what} (its keys: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn circuit(&self, file: &ModelFile) -> Result<CircuitModel, LoadError> {
         let Some(sim) = &file.simulation else {
             return Err(self.top(
@@ -657,20 +682,7 @@ impl Ctx<'_> {
             ("time_unit", s.time_unit.as_ref().map(|q| q.span())),
             ("unit", s.unit.as_ref().map(|q| q.span())),
         ];
-        for (key, span) in &present {
-            if let Some(span) = span {
-                if !allowed.contains(key) {
-                    return Err(self.src.span(
-                        span,
-                        *key,
-                        format!(
-                            "key '{key}' does not apply to a {kind} stimulus (its keys: {})",
-                            allowed.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        self.only_keys(&present, allowed, &format!("a {kind} stimulus"))?;
         let need = |q: &Option<Q>, key: &str| -> Result<Q, LoadError> {
             q.clone()
                 .ok_or_else(|| self.err(&s.kind, key, format!("a {kind} stimulus needs '{key}'")))
@@ -931,20 +943,7 @@ impl Ctx<'_> {
             ("state", p.state.as_ref().map(|s| s.span())),
             ("port", p.port.as_ref().map(|s| s.span())),
         ];
-        for (k, sp) in &keys {
-            if let Some(sp) = sp {
-                if !allowed.contains(k) {
-                    return Err(self.src.span(
-                        sp,
-                        *k,
-                        format!(
-                            "key '{k}' does not apply to a '{var}' probe (its keys: {})",
-                            allowed.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        self.only_keys(&keys, allowed, &format!("a '{var}' probe"))?;
         let need = |s: &Option<S>, key: &str| -> Result<S, LoadError> {
             s.clone()
                 .ok_or_else(|| self.err(&p.variable, key, format!("a '{var}' probe needs '{key}'")))

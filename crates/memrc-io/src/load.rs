@@ -560,25 +560,15 @@ impl Ctx<'_> {
     /// `span / dt` as a whole number of steps.
     pub fn steps(&self, dt_q: &Q, span: f64, dt: f64) -> Result<usize, LoadError> {
         let r = span / dt;
+        let shown = dt_q.get_ref().shown();
+        let refuse = |message: String| Err(self.err_q(dt_q, "dt", message));
         if !(r.is_finite() && r < 1e15) {
-            return Err(self.err_q(
-                dt_q,
-                "dt",
-                format!(
-                    "'dt' = {} gives {r:e} steps: far too many",
-                    dt_q.get_ref().shown()
-                ),
-            ));
+            return refuse(format!("'dt' = {shown} gives {r:e} steps: far too many"));
         }
         let n = r.round();
         if (r - n).abs() > 1e-6 * r.max(1.0) || n < 1.0 {
-            return Err(self.err_q(
-                dt_q,
-                "dt",
-                format!(
-                    "the span {span} s is not a whole number of steps 'dt' = {} ({r:.3} steps)",
-                    dt_q.get_ref().shown()
-                ),
+            return refuse(format!(
+                "the span {span} s is not a whole number of steps 'dt' = {shown} ({r:.3} steps)"
             ));
         }
         // n < 1e15 < usize::MAX on 64-bit targets.
@@ -734,7 +724,7 @@ impl Ctx<'_> {
 }
 
 /// `1.5 GiB`, `40.1 KiB`, `512 B`.
-pub(crate) fn human_bytes(b: f64) -> String {
+pub fn human_bytes(b: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut x = b;
     let mut k = 0;

@@ -292,12 +292,13 @@ fn symbol(name: &str) -> Option<Unit> {
         .map(|(_, m, e, dim)| Unit::new(*m, *e, *dim))
 }
 
-/// Resolves one identifier (prefix + symbol) at byte `offset`.
-fn identifier(id: &str, offset: usize) -> Result<Unit, UnitError> {
+/// Resolves one identifier (prefix + symbol) at byte `offset`. With `mega`, the prefix `M`
+/// is mega before every symbol (see [`parse_expected`]).
+fn identifier(id: &str, offset: usize, mega: bool) -> Result<Unit, UnitError> {
     if let Some(u) = symbol(id) {
         return Ok(u);
     }
-    if id == "Ms" {
+    if id == "Ms" && !mega {
         return Err(err(
             offset,
             "unit 'Ms' is ambiguous: write 'M*s' (molar times second) or 'ms' (millisecond)",
@@ -306,7 +307,7 @@ fn identifier(id: &str, offset: usize) -> Result<Unit, UnitError> {
     for (p, f) in PREFIXES {
         if let Some(rest) = id.strip_prefix(p) {
             if let Some(u) = symbol(rest) {
-                if *p == "M" && !matches!(rest, "Ohm" | "ohm" | "Ω" | "Hz") {
+                if *p == "M" && !mega && !matches!(rest, "Ohm" | "ohm" | "Ω" | "Hz") {
                     return Err(err(
                         offset,
                         format!(
@@ -346,6 +347,8 @@ fn identifier(id: &str, offset: usize) -> Result<Unit, UnitError> {
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
+    /// `M` is mega before every symbol (not only Ohm and Hz).
+    mega: bool,
 }
 
 impl Parser<'_> {
@@ -463,7 +466,7 @@ impl Parser<'_> {
                 while self.peek().is_some_and(char::is_alphabetic) {
                     self.bump();
                 }
-                identifier(&self.s[start..self.pos], start)
+                identifier(&self.s[start..self.pos], start, self.mega)
             }
             Some(c) => Err(err(start, format!("expected a unit symbol, found '{c}'"))),
             None => Err(err(start, "expected a unit symbol, found the end")),
@@ -477,7 +480,11 @@ fn combine(a: Unit, b: Unit, sign: i8) -> Unit {
 
 /// Parses a unit expression such as `"mS/cm^2"` or `"1/(M*s)"`.
 pub fn parse_unit(s: &str) -> Result<Unit, UnitError> {
-    let mut p = Parser { s, pos: 0 };
+    unit_with(s, false)
+}
+
+fn unit_with(s: &str, mega: bool) -> Result<Unit, UnitError> {
+    let mut p = Parser { s, pos: 0, mega };
     if s.trim().is_empty() {
         return Err(err(0, "empty unit"));
     }
@@ -532,6 +539,10 @@ fn number_len(s: &str) -> usize {
 /// Parses `"<number> \[unit\]"` into SI. A string with only a number has no dimension
 /// ([`Quantity::dim`] is `None`).
 pub fn parse_quantity(s: &str) -> Result<Quantity, UnitError> {
+    quantity_with(s, false)
+}
+
+fn quantity_with(s: &str, mega: bool) -> Result<Quantity, UnitError> {
     let lead = s.len() - s.trim_start().len();
     let body = s.trim();
     let n = number_len(body);
@@ -569,7 +580,7 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, UnitError> {
     if prefix_one == 0 && !rest.starts_with(char::is_whitespace) && rest.starts_with(['e', 'E']) {
         return Err(err(lead, format!("'{body}' is not a number")));
     }
-    let u = parse_unit(&to_parse).map_err(|e| UnitError {
+    let u = unit_with(&to_parse, mega).map_err(|e| UnitError {
         offset: unit_offset + e.offset.saturating_sub(prefix_one),
         ..e
     })?;
@@ -590,6 +601,41 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, UnitError> {
         dim: Some(u.dim),
         unit: unit_text.to_string(),
     })
+}
+
+/// Parses a quantity that must have the dimension `dim` (a bare number is in SI) into its SI
+/// value: the parser of command-line options such as `--dt 10us` or `--offset=-65mV`.
+///
+/// As the expected dimension is known, the prefix `M` is mega before every symbol (`1MV` is
+/// 10⁶ V), not only before Ohm and Hz. Messages name the input: `'abc' is not a number`,
+/// `'nan' is not a finite number`, `'1mA' has unit 'mA' (a current), expected a voltage (V)`.
+pub fn parse_expected(
+    text: &str,
+    dim: Dimension,
+    unit_hint: Option<&str>,
+) -> Result<f64, UnitError> {
+    let body = text.trim();
+    if number_len(body) == 0 {
+        let message = match body.parse::<f64>() {
+            // "inf", "NaN": numbers to Rust, but not finite ones.
+            Ok(_) => format!("'{text}' is not a finite number"),
+            Err(_) => format!("'{text}' is not a number"),
+        };
+        return Err(err(0, message));
+    }
+    let q = quantity_with(text, true)?;
+    match q.dim {
+        Some(d) if d != dim => Err(err(
+            0,
+            format!(
+                "'{text}' has unit '{}' ({}), expected {}",
+                q.unit,
+                d.describe(),
+                expected_text(dim, unit_hint)
+            ),
+        )),
+        _ => Ok(q.value),
+    }
 }
 
 /// What a key accepts: one dimension, or a per-area and an absolute form.
@@ -740,6 +786,41 @@ mod tests {
             let e = parse_quantity(s).expect_err(s);
             assert!(e.message.contains(needle), "{s}: {}", e.message);
             assert_eq!(e.offset, offset, "{s}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn expected_quantities_of_command_line_options() {
+        let v = Dimension::VOLTAGE;
+        let parse = |s: &str, dim: Dimension| parse_expected(s, dim, None);
+        assert_eq!(parse("1.5", v), Ok(1.5));
+        assert_eq!(parse("-65mV", v), Ok(-0.065));
+        assert_eq!(parse("-65 mV", v), Ok(-0.065));
+        assert_eq!(parse("2kHz", Dimension::FREQUENCY), Ok(2000.0));
+        assert_eq!(parse("1e-3s", Dimension::TIME), Ok(1e-3));
+        assert!((parse("20us", Dimension::TIME).expect("ok") - 20e-6).abs() < 1e-20);
+        assert_eq!(parse("3", Dimension::NONE), Ok(3.0));
+        assert_eq!(
+            parse("10S/m^2", Dimension::CONDUCTANCE.per_area()),
+            Ok(10.0)
+        );
+        assert_eq!(parse("2MV", v), Ok(2e6));
+        assert_eq!(parse("1Ms", Dimension::TIME), Ok(1e6));
+        for (bad, dim, needle) in [
+            ("abc", v, "'abc' is not a number"),
+            ("", v, "is not a number"),
+            ("nan", v, "'nan' is not a finite number"),
+            ("inf", Dimension::TIME, "not a finite number"),
+            (
+                "1mA",
+                v,
+                "'1mA' has unit 'mA' (a current), expected a voltage (V)",
+            ),
+            ("1xV", v, "unknown unit"),
+            ("2V", Dimension::NONE, "expected a dimensionless number"),
+        ] {
+            let e = parse(bad, dim).expect_err(bad);
+            assert!(e.message.contains(needle), "{bad}: {}", e.message);
         }
     }
 

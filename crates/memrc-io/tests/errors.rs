@@ -1,5 +1,8 @@
 //! Broken model files and their exact one-line messages.
 
+mod common;
+
+use common::{edited, load_message};
 use memrc_io::{LoadOptions, load_str, load_str_with};
 
 /// A small valid model; the cases below break one thing each.
@@ -34,21 +37,17 @@ start = "20 ms"
 end = "22 ms"
 "#;
 
-fn err(text: &str) -> String {
-    match load_str(text, "m.toml") {
-        Ok(_) => "loaded".into(),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn with(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "{from}");
-    err(&BASE.replacen(from, to, 1))
-}
-
 #[test]
 fn base_loads() {
     load_str(BASE, "m.toml").expect("valid");
+}
+
+fn err(text: &str) -> String {
+    load_message(text, "m.toml")
+}
+
+fn with(from: &str, to: &str) -> String {
+    err(&edited(BASE, from, to))
 }
 
 const HOPFIELD: &str = r#"[model]

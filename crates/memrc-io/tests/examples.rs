@@ -1,5 +1,7 @@
 //! Every model file under `examples/` loads, round-trips through TOML, and runs.
 
+mod common;
+
 use std::path::PathBuf;
 
 use memrc::circuit::relaxation::{solve_relaxation, solve_stepping};
@@ -8,7 +10,7 @@ use memrc::solver::{Output, solve};
 use memrc_io::{LoadedModel, ModelKind, Solver, load, load_str, parse_str};
 
 fn example_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let dir = common::examples_dir();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("examples directory")
         .map(|e| e.expect("entry").path())
@@ -114,7 +116,7 @@ fn every_example_runs() {
 /// The behaviour each example is there to show.
 #[test]
 fn examples_show_what_they_claim() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let dir = common::examples_dir();
     let run = |file: &str| {
         let m = load(dir.join(file)).expect("loads");
         let ModelKind::Circuit(c) = m.kind else {

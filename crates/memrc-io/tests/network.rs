@@ -2,16 +2,11 @@
 //! user-channel example is the built-in HH network, and broken network files give pinned
 //! one-line messages.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{edited, example, load_message};
 use memrc::net::cobahh;
 use memrc_io::{LoadOptions, load, load_str, load_str_with};
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-}
 
 #[test]
 fn cobahh_example_is_the_library_benchmark() {
@@ -109,8 +104,28 @@ fn check_mode_does_not_build() {
     assert_eq!(n.estimate.neurons, 12);
 }
 
+/// The excitatory receptor and initial voltages and the start of the inhibitory population:
+/// the part that [`BASE`] and [`BASE_C`] share.
+macro_rules! exc_receptor_and_inh {
+    () => {
+        r#"[[population.receptor]]
+name = "ge"
+tau = "5 ms"
+e_rev = "0 mV"
+
+[population.initial]
+v = { mean = "-65 mV", sd = "5 mV" }
+
+[[population]]
+name = "inh"
+size = 2
+"#
+    };
+}
+
 /// A small valid network; the cases below break one thing each.
-const BASE: &str = r#"[model]
+const BASE: &str = concat!(
+    r#"[model]
 name = "net"
 
 [network]
@@ -123,18 +138,9 @@ size = 10
 model = "traub-miles"
 params = { g_na = "100 mS/cm^2" }
 
-[[population.receptor]]
-name = "ge"
-tau = "5 ms"
-e_rev = "0 mV"
-
-[population.initial]
-v = { mean = "-65 mV", sd = "5 mV" }
-
-[[population]]
-name = "inh"
-size = 2
-model = "traub-miles"
+"#,
+    exc_receptor_and_inh!(),
+    r#"model = "traub-miles"
 
 [[population.receptor]]
 name = "gi"
@@ -153,14 +159,11 @@ weight = "6 nS"
 population = "exc"
 variables = ["v"]
 neurons = [0, 1]
-"#;
+"#
+);
 
 fn with(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "{from}");
-    match load_str(&BASE.replacen(from, to, 1), "n.toml") {
-        Ok(_) => "loaded".into(),
-        Err(e) => e.to_string(),
-    }
+    load_message(&edited(BASE, from, to), "n.toml")
 }
 
 #[test]
@@ -558,7 +561,8 @@ variables = ["v", "k2"]
 
 /// A network of `conductance` neurons with user-defined channels; the cases below break one
 /// thing each.
-const BASE_C: &str = r#"[model]
+const BASE_C: &str = concat!(
+    r#"[model]
 name = "net"
 
 [network]
@@ -587,30 +591,18 @@ model = "conductance"
 channels = ["na", "k"]
 params = { g_leak = "0.3 mS/cm^2" }
 
-[[population.receptor]]
-name = "ge"
-tau = "5 ms"
-e_rev = "0 mV"
-
-[population.initial]
-v = { mean = "-65 mV", sd = "5 mV" }
-
-[[population]]
-name = "inh"
-size = 2
-model = "hh"
+"#,
+    exc_receptor_and_inh!(),
+    r#"model = "hh"
 
 [[recording]]
 population = "exc"
 variables = ["v", "m"]
-"#;
+"#
+);
 
 fn with_c(from: &str, to: &str) -> String {
-    assert!(BASE_C.contains(from), "{from}");
-    match load_str(&BASE_C.replacen(from, to, 1), "n.toml") {
-        Ok(_) => "loaded".into(),
-        Err(e) => e.to_string(),
-    }
+    load_message(&edited(BASE_C, from, to), "n.toml")
 }
 
 #[test]

@@ -1,12 +1,16 @@
 //! What loading means: unit conversion, per-area handling, stimuli from files, probes, Hopfield.
 
+mod common;
+
+use std::path::Path;
+
+use common::close;
 use memrc::circuit::Stimulus;
 use memrc::hopfield::Hopfield;
-use memrc_io::{Initial, ModelKind, ProbeTarget, Solver, load_str, load_str_with, samples};
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
-}
+use memrc_io::{
+    Initial, LoadError, LoadedModel, ModelKind, ProbeTarget, Solver, load_str, load_str_with,
+    samples,
+};
 
 const PATCH: &str = r#"[model]
 name = "patch"
@@ -121,6 +125,11 @@ file = "{file}"
     )
 }
 
+/// Loads a [`sampled_model`] text as `s.toml` with its sample files in `dir`.
+fn load_sampled(text: &str, dir: &Path) -> Result<LoadedModel, LoadError> {
+    load_str_with(text, "s.toml", Some(dir), &Default::default())
+}
+
 #[test]
 fn sample_files_in_csv_and_npy() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -132,8 +141,7 @@ fn sample_files_in_csv_and_npy() {
     .expect("write");
     for file in ["in.csv", "in.npy"] {
         let text = sampled_model(file, "time_unit = \"ms\"\nunit = \"nA\"");
-        let m = load_str_with(&text, "s.toml", Some(dir.path()), &Default::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let m = load_sampled(&text, dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let s = &m.circuit().expect("circuit").circuit.sources()[0].stimulus;
         assert!(
             close(s.value(0.25e-3), 1.5e-9),
@@ -143,13 +151,7 @@ fn sample_files_in_csv_and_npy() {
     }
     // A malformed data file: the model entry's location plus the data file's problem.
     std::fs::write(dir.path().join("bad.csv"), "t,i\n0,1\n1,x\n").expect("write");
-    let e = load_str_with(
-        &sampled_model("bad.csv", ""),
-        "s.toml",
-        Some(dir.path()),
-        &Default::default(),
-    )
-    .expect_err("bad file");
+    let e = load_sampled(&sampled_model("bad.csv", ""), dir.path()).expect_err("bad file");
     let bad = dir.path().join("bad.csv");
     assert_eq!(
         e.to_string(),
@@ -159,13 +161,8 @@ fn sample_files_in_csv_and_npy() {
         )
     );
     // A unit of the wrong dimension for the current column.
-    let e = load_str_with(
-        &sampled_model("in.csv", "unit = \"mV\""),
-        "s.toml",
-        Some(dir.path()),
-        &Default::default(),
-    )
-    .expect_err("bad unit");
+    let e =
+        load_sampled(&sampled_model("in.csv", "unit = \"mV\""), dir.path()).expect_err("bad unit");
     assert_eq!(
         e.to_string(),
         "s.toml:18:8: 'unit': expected a current (A) or a current density (A/m^2) unit, got 'mV' (a voltage)"

@@ -4,9 +4,115 @@
 //! Solvers use the **exact average of `i` over each step** ([`Stimulus::average`]), so that a
 //! pulse whose edges fall on grid nodes is represented exactly and one whose edges do not is
 //! represented with the right charge.
+//!
+//! [`Stimulus::Wave`] with a [`Waveform`] is also the voltage drive of `memrc element NAME
+//! --drive …` (there in V instead of A).
+
+use std::f64::consts::TAU;
+use std::fmt;
 
 use crate::error::{ModelError, TrajectoryError};
 use crate::trajectory::Trajectory;
+
+/// Shape of a [`Stimulus::Wave`]: a unit-amplitude function `s(p)` of the phase `p = f t`
+/// (in periods, `f` in Hz, `t` in s).
+///
+/// | waveform | `s(p)` |
+/// |---|---|
+/// | `sine` | `sin(2π p)` |
+/// | `triangle` | `0 → 1` over the first quarter period, down to `−1` at three quarters, back to `0` (the phase of the sine) |
+/// | `step` | `0` for `p < 1/4`, then `1` (one step, at a quarter period) |
+/// | `pulse` | `1` for `p mod 1 ∈ [1/4, 1/2)`, `0` otherwise (a train of quarter-period pulses) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waveform {
+    /// `sin(2π p)`.
+    Sine,
+    /// Symmetric triangle in phase with the sine.
+    Triangle,
+    /// One step from 0 to 1 at a quarter period.
+    Step,
+    /// Quarter-period pulses to 1, one per period.
+    Pulse,
+}
+
+impl Waveform {
+    /// Every waveform, in the order of the table above.
+    pub const ALL: [Self; 4] = [Self::Sine, Self::Triangle, Self::Step, Self::Pulse];
+
+    /// Lower-case name (`"sine"`, `"triangle"`, `"step"`, `"pulse"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sine => "sine",
+            Self::Triangle => "triangle",
+            Self::Step => "step",
+            Self::Pulse => "pulse",
+        }
+    }
+
+    /// The waveform called `name` (see [`Waveform::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The unit-amplitude shape `s(p)` at phase `p = f·t` (in periods).
+    pub fn shape(self, p: f64) -> f64 {
+        let frac = p - p.floor();
+        match self {
+            Self::Sine => (TAU * p).sin(),
+            Self::Triangle => {
+                if frac < 0.25 {
+                    4.0 * frac
+                } else if frac < 0.75 {
+                    2.0 - 4.0 * frac
+                } else {
+                    4.0 * frac - 4.0
+                }
+            }
+            Self::Step => {
+                if p < 0.25 {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
+            Self::Pulse => {
+                if (0.25..0.5).contains(&frac) {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The integral `∫_0^p s(q) dq` of [`Waveform::shape`] (in periods), for exact averages.
+    pub fn integral(self, p: f64) -> f64 {
+        let whole = p.floor();
+        let frac = p - whole;
+        match self {
+            Self::Sine => (1.0 - (TAU * p).cos()) / TAU,
+            // Zero over each whole period.
+            Self::Triangle => {
+                if frac < 0.25 {
+                    2.0 * frac * frac
+                } else if frac < 0.75 {
+                    0.125 + 2.0 * (frac - 0.25) - 2.0 * (frac * frac - 0.0625)
+                } else {
+                    0.125 + 2.0 * (frac * frac - 0.5625) - 4.0 * (frac - 0.75)
+                }
+            }
+            Self::Step => (p - 0.25).max(0.0),
+            // A quarter of each whole period.
+            Self::Pulse => 0.25 * whole + (frac - 0.25).clamp(0.0, 0.25),
+        }
+    }
+}
+
+impl fmt::Display for Waveform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A current waveform `i(t)` \[A\].
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +153,17 @@ pub enum Stimulus {
     },
     /// A sampled current, linear between samples and zero outside its grid.
     Sampled(Trajectory),
+    /// `offset + amplitude · s(f t)` with the unit shape `s` of a [`Waveform`].
+    Wave {
+        /// Shape `s`.
+        waveform: Waveform,
+        /// Amplitude \[A\].
+        amplitude: f64,
+        /// Frequency `f` \[Hz\].
+        frequency: f64,
+        /// Offset \[A\].
+        offset: f64,
+    },
 }
 
 impl Stimulus {
@@ -62,6 +179,16 @@ impl Stimulus {
             } else {
                 Err(bad(format!("{name} must be finite, got {x}")))
             }
+        };
+        // Finite `fields` and a frequency ≥ 0 (sine and wave).
+        let periodic = |fields: &[(&str, f64)], frequency: f64| {
+            for (n, x) in fields {
+                finite(n, *x)?;
+            }
+            if frequency < 0.0 {
+                return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
+            }
+            Ok(())
         };
         match self {
             Self::Pulse {
@@ -87,19 +214,15 @@ impl Stimulus {
                 frequency,
                 phase,
                 offset,
-            } => {
-                for (n, x) in [
-                    ("amplitude", amplitude),
-                    ("frequency", frequency),
-                    ("phase", phase),
-                    ("offset", offset),
-                ] {
-                    finite(n, *x)?;
-                }
-                if *frequency < 0.0 {
-                    return Err(bad(format!("frequency must be ≥ 0, got {frequency}")));
-                }
-            }
+            } => periodic(
+                &[
+                    ("amplitude", *amplitude),
+                    ("frequency", *frequency),
+                    ("phase", *phase),
+                    ("offset", *offset),
+                ],
+                *frequency,
+            )?,
             Self::PiecewiseLinear { times, values } => {
                 if times.is_empty() || times.len() != values.len() {
                     return Err(bad(format!(
@@ -120,6 +243,19 @@ impl Stimulus {
                 }
             }
             Self::Sampled(_) => {}
+            Self::Wave {
+                amplitude,
+                frequency,
+                offset,
+                ..
+            } => periodic(
+                &[
+                    ("amplitude", *amplitude),
+                    ("frequency", *frequency),
+                    ("offset", *offset),
+                ],
+                *frequency,
+            )?,
         }
         Ok(())
     }
@@ -159,6 +295,12 @@ impl Stimulus {
                     Err(_) => 0.0,
                 }
             }
+            Self::Wave {
+                waveform,
+                amplitude,
+                frequency,
+                offset,
+            } => offset + amplitude * waveform.shape(frequency * t),
         }
     }
 
@@ -205,6 +347,18 @@ impl Stimulus {
                     .map(|w| 0.5 * (self.value(w[0]) + self.value(w[1])) * (w[1] - w[0]))
                     .sum::<f64>()
                     / h
+            }
+            Self::Wave {
+                waveform,
+                amplitude,
+                frequency,
+                offset,
+            } => {
+                if *frequency == 0.0 {
+                    return self.value(a);
+                }
+                let (pa, pb) = (frequency * a, frequency * b);
+                offset + amplitude * (waveform.integral(pb) - waveform.integral(pa)) / (pb - pa)
             }
         }
     }
@@ -275,6 +429,37 @@ mod tests {
         let sm = Stimulus::sampled(tr).expect("scalar");
         assert!((sm.average(0.1, 0.9) - 0.5).abs() < 1e-14);
         assert_eq!(sm.value(2.0), 0.0);
+    }
+
+    #[test]
+    fn waves_have_exact_averages() {
+        for waveform in Waveform::ALL {
+            let s = Stimulus::Wave {
+                waveform,
+                amplitude: 2.0,
+                frequency: 5.0,
+                offset: 0.5,
+            };
+            // Against a fine midpoint rule over spans that cross the edges (its error is at
+            // most |A|·h/(b − a) = 1e-5 per edge of the step and pulse).
+            for (a, b) in [(0.0, 0.2), (0.01, 0.37), (0.049, 0.051), (0.3, 0.45)] {
+                let n = 200_000;
+                let h = (b - a) / f64::from(n);
+                let mid = (0..n)
+                    .map(|k| s.value(a + (f64::from(k) + 0.5) * h))
+                    .sum::<f64>()
+                    / f64::from(n);
+                assert!(
+                    (s.average(a, b) - mid).abs() < 1e-4,
+                    "{waveform} on [{a}, {b}]"
+                );
+            }
+        }
+        // The shape's integral is continuous across the period boundary.
+        for waveform in Waveform::ALL {
+            let (below, at) = (waveform.integral(1.0 - 1e-12), waveform.integral(1.0));
+            assert!((below - at).abs() < 1e-9, "{waveform}");
+        }
     }
 
     #[test]
