@@ -9,7 +9,7 @@
 //! - [`GatedChannel`]: gate kinetics as data ([`GateKinetics`], rate shapes
 //!   [`VoltageFn`](super::channel::VoltageFn)) and `c(x) = ∏ x_j^{p_j}`: the built-in channels
 //!   (`hh-na`, `hh-k`, `traub-na`, `traub-k`), the same constants their scalar
-//!   [`Element`](crate::Element)s use;
+//!   [`Element`](crate::Element)s use ([`GatedChannel::of`]);
 //! - [`ExprChannel`]: rates and `c(x)` compiled from user expressions (`[[channel]]` sections).
 //!
 //! Both are evaluated a block of neurons at a time ([`Mechanism::gate_coefficients_block`],
@@ -22,9 +22,9 @@
 
 use std::borrow::Cow;
 
-use super::StateInfo;
-use super::channel::GateKinetics;
+use super::channel::{GateKinetics, GatedConductance};
 use super::expr::ExprChannel;
+use super::{KindInfo, StateInfo};
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch};
 
 /// A channel with gate kinetics as data and conductance factor `c(x) = ∏_j x_j^{p_j}`.
@@ -45,6 +45,22 @@ pub struct GatedChannel {
     pub gbar: f64,
     /// Reversal potential `E` \[V\].
     pub e_rev: f64,
+}
+
+impl GatedChannel {
+    /// A gated catalogue channel as a mechanism: the kind's name and states, and the
+    /// element's gates, exponents, `ḡ` \[S/m²\] and `E` \[V\] (e.g.
+    /// `GatedChannel::of(&HhSodium::KIND, na.channel())`).
+    pub fn of<const N: usize>(kind: &'static KindInfo, channel: &GatedConductance<N>) -> Self {
+        Self {
+            name: Cow::Borrowed(kind.name),
+            states: Cow::Borrowed(kind.states),
+            gates: Cow::Owned(channel.gates.to_vec()),
+            powers: Cow::Owned(channel.powers.to_vec()),
+            gbar: channel.gbar,
+            e_rev: channel.e_rev,
+        }
+    }
 }
 
 /// One channel of a conductance-based neuron: gate kinetics as data, or compiled expressions.

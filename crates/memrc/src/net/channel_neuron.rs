@@ -3,40 +3,12 @@
 //! ([`crate::element::expr`], the `[[channel]]` sections of model files).
 
 use super::NetError;
-use super::model::{NeuronModel, SynapticInput, VariableInfo};
-use crate::element::KindInfo;
-use crate::element::channel::hh::{C_M, Leak};
+use super::model::{Membrane, NeuronModel, SynapticInput, VariableInfo};
 use crate::element::expr::{ExprChannel, ExprChannelSpec};
 use crate::element::mechanism::Mechanism;
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::cell::RefCell;
 use std::ops::Range;
-
-crate::param_struct! {
-    /// The passive part of a [`ChannelNeuron`]: area, specific capacitance and leak. The
-    /// defaults ([`Membrane::classic_hh`]) are the classic Hodgkin–Huxley membrane (the
-    /// catalogue's `leak` channel, 1 µF/cm²) on the 20000 µm² of COBAHH.
-    pub struct Membrane("conductance") {
-        area: "m^2", positive(f64::INFINITY) = AREA,
-            "membrane area (channel and leak densities are multiplied by it)";
-        c_m: "F/m^2", positive(f64::INFINITY) = C_M, "specific capacitance";
-        g_leak: "S/m^2", positive(f64::INFINITY) = LEAK.params[0].default,
-            "leak conductance density";
-        e_leak: "V", new(-1.0, 1.0) = LEAK.params[1].default, "leak reversal potential";
-    }
-}
-
-/// Membrane area of the built-in network models \[m²\]: 20000 µm², Brian2's COBAHH example.
-pub const AREA: f64 = 20_000e-12;
-
-const LEAK: KindInfo = Leak::KIND;
-
-impl Membrane {
-    /// The membrane of [`HodgkinHuxley::classic`](super::HodgkinHuxley::classic).
-    pub fn classic_hh() -> Self {
-        Self::DEFAULTS
-    }
-}
 
 /// A conductance-based point neuron built from user-defined channels, in SI units with
 /// absolute conductances `ḡ·area`:

@@ -6,7 +6,7 @@
 use super::*;
 use crate::circuit::neuron::{HhParams, hodgkin_huxley_expression_channels};
 use crate::element::channel::{HhPotassium, HhSodium};
-use crate::element::mechanism::Mechanism;
+use crate::element::mechanism::{GatedChannel, Mechanism};
 use crate::params::ParamSet;
 
 /// Every built-in neuron model and a user-defined one, by name.
@@ -19,8 +19,16 @@ fn models() -> Vec<(&'static str, Box<dyn NeuronModel>)> {
         };
         let p = ParamSet::defaults(kind, infos);
         match kind {
-            "hh-na" => HhSodium::new(&p).expect("defaults").mechanism().into(),
-            _ => HhPotassium::new(&p).expect("defaults").mechanism().into(),
+            "hh-na" => GatedChannel::of(
+                &HhSodium::KIND,
+                HhSodium::new(&p).expect("defaults").channel(),
+            )
+            .into(),
+            _ => GatedChannel::of(
+                &HhPotassium::KIND,
+                HhPotassium::new(&p).expect("defaults").channel(),
+            )
+            .into(),
         }
     };
     let tm = TraubMiles::cobahh();

@@ -2,8 +2,8 @@
 //! network engine.
 
 use super::NetError;
-use super::channel_neuron::{AREA, Channels, Membrane, advance_channels};
-use super::model::{NeuronModel, SynapticInput, VariableInfo};
+use super::channel_neuron::{Channels, advance_channels};
+use super::model::{AREA, Membrane, NeuronModel, SynapticInput, VariableInfo};
 use crate::element::KindInfo;
 use crate::element::channel::GateKinetics;
 use crate::element::channel::hh::{C_M, H_GATE, HhPotassium, HhSodium, Leak, M_GATE, N_GATE};
@@ -36,7 +36,7 @@ crate::param_struct! {
 ///
 /// **Kernel.** A preset of the generic membrane-plus-mechanisms kernel of
 /// [`ChannelNeuron`](super::ChannelNeuron): the mechanisms are the catalogue channels `hh-na`
-/// and `hh-k` ([`HhSodium::mechanism`], [`HhPotassium::mechanism`]: the same gate constants
+/// and `hh-k` ([`HodgkinHuxley::mechanisms`]: the same gate constants
 /// the circuit path uses), their rates evaluated a block at a time by
 /// [`GateKinetics::coefficients_block`] with the branch-free [`exp`](crate::simd::exp)
 /// (vectorised on the AVX2+FMA path).

@@ -62,17 +62,17 @@ mod network;
 pub use crate::simd;
 mod spec;
 
-pub use channel_neuron::{ChannelNeuron, Membrane};
+pub use channel_neuron::ChannelNeuron;
 pub use connect::Csr;
-pub use coupling::{Kinetic, SynapseKind};
 pub use engine::{Recording, RunOptions, RunResult, RunStats, Scheduler, SpikeRecord};
 pub use hh::HodgkinHuxley;
-pub use model::{NeuronModel, SynapticInput, TraubMiles, VariableInfo};
+pub use model::{Membrane, NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
 pub use simd::SimdLevel;
 pub use spec::{
     Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, Weight,
 };
+pub use spec::{Kinetic, SynapseKind};
 
 pub use crate::error::{
     NetError, NetworkKey, PopulationKey, ProjectionKey, ReceptorKey, RecordingKey, Subject,

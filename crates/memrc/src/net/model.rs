@@ -10,9 +10,8 @@
 //! vectorisable `exp` for their kernels.
 
 use super::NetError;
-use super::channel_neuron::{AREA, Membrane};
 use crate::element::KindInfo;
-use crate::element::channel::hh::C_M;
+use crate::element::channel::hh::{C_M, Leak};
 use crate::element::channel::traub::{TraubPotassium, TraubSodium, potassium_gate, sodium_gates};
 use crate::element::mechanism::{GatedChannel, Mechanism};
 use crate::params::Parameters;
@@ -65,6 +64,32 @@ pub fn check_parameters<P: Parameters>(p: &P) -> Result<(), NetError> {
             value,
             info.expected(),
         )),
+    }
+}
+
+crate::param_struct! {
+    /// The passive part of a [`ChannelNeuron`](super::ChannelNeuron): area, specific capacitance and leak. The
+    /// defaults ([`Membrane::classic_hh`]) are the classic Hodgkin–Huxley membrane (the
+    /// catalogue's `leak` channel, 1 µF/cm²) on the 20000 µm² of COBAHH.
+    pub struct Membrane("conductance") {
+        area: "m^2", positive(f64::INFINITY) = AREA,
+            "membrane area (channel and leak densities are multiplied by it)";
+        c_m: "F/m^2", positive(f64::INFINITY) = C_M, "specific capacitance";
+        g_leak: "S/m^2", positive(f64::INFINITY) = LEAK.params[0].default,
+            "leak conductance density";
+        e_leak: "V", new(-1.0, 1.0) = LEAK.params[1].default, "leak reversal potential";
+    }
+}
+
+/// Membrane area of the built-in network models \[m²\]: 20000 µm², Brian2's COBAHH example.
+pub const AREA: f64 = 20_000e-12;
+
+const LEAK: KindInfo = Leak::KIND;
+
+impl Membrane {
+    /// The membrane of [`HodgkinHuxley::classic`](super::HodgkinHuxley::classic).
+    pub fn classic_hh() -> Self {
+        Self::DEFAULTS
     }
 }
 

@@ -1,8 +1,9 @@
 //! [`NetworkBuilder`] (validation, memory estimate, construction) and the built [`Network`].
 
 use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
-use super::coupling::{self, Coupling, ProjRef, SynapseKind};
+use super::coupling::{self, Coupling, ProjRef};
 use super::model::NeuronModel;
+use super::spec::SynapseKind;
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
 use super::{
     NetError, NetWarning, NetworkKey, PopulationKey, ProjectionKey, ReceptorKey, RecordingKey,

@@ -1,8 +1,10 @@
 //! Plain-data descriptions of populations, projections and recordings, validated by
 //! [`NetworkBuilder::build`](crate::net::NetworkBuilder::build).
 
-use super::coupling::{Kinetic, SynapseKind};
 use super::model::NeuronModel;
+use super::{NetError, ProjectionKey, Subject};
+use crate::element::synapse::{KineticSynapse, SynapseKinetics};
+use crate::params::{ParamInfo, Parameters};
 use std::sync::Arc;
 
 /// An exponentially decaying synaptic conductance of a population:
@@ -266,5 +268,135 @@ impl RecordSpec {
             neurons,
             interval,
         }
+    }
+}
+
+/// Parameters of the first-order kinetic synapse (module docs; SI units). The maximal
+/// conductance `ḡ` \[S\] of each synapse is its projection weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kinetic {
+    /// Binding rate `α` \[1/(M·s)\], `> 0`.
+    pub alpha: f64,
+    /// Unbinding rate `β` \[1/s\], `> 0`.
+    pub beta: f64,
+    /// Peak transmitter concentration `T_max` \[M\], `> 0`.
+    pub t_max: f64,
+    /// Presynaptic voltage of half-maximal release `V_p` \[V\].
+    pub v_p: f64,
+    /// Steepness of the release sigmoid `K_p` \[V\], `> 0`.
+    pub k_p: f64,
+    /// Synaptic reversal potential `E_syn` \[V\].
+    pub e_syn: f64,
+}
+
+impl Kinetic {
+    /// AMPA-like values of Destexhe, Mainen & Sejnowski, Neural Computation 6:14–18 (1994):
+    /// the defaults of the `synapse` element's parameter table
+    /// ([`KineticSynapse::KIND`]: `α = 1.1e6 /(M·s)`, `β = 190 /s`, `T_max = 1 mM`,
+    /// `V_p = 2 mV`, `K_p = 5 mV`, `E_syn = 0`). With the presynaptic membrane depolarised `s`
+    /// rises towards `α T/(α T + β) ≈ 0.85`.
+    pub fn ampa() -> Self {
+        let mut k = Self {
+            alpha: 0.0,
+            beta: 0.0,
+            t_max: 0.0,
+            v_p: 0.0,
+            k_p: 0.0,
+            e_syn: 0.0,
+        };
+        for (i, p) in Self::PARAMS.iter().enumerate() {
+            if let Some(x) = k.value_mut(i) {
+                *x = p.default;
+            }
+        }
+        k
+    }
+
+    /// The state equation: the `synapse` element's ([`SynapseKinetics`]).
+    #[inline]
+    pub fn kinetics(&self) -> SynapseKinetics {
+        SynapseKinetics::new(self.alpha, self.beta, self.t_max, self.v_p, self.k_p)
+    }
+
+    /// Transmitter concentration `T(v_pre)` \[M\] at presynaptic voltage `v_pre` \[V\].
+    #[inline]
+    pub fn transmitter(&self, v_pre: f64) -> f64 {
+        self.kinetics().transmitter(v_pre)
+    }
+
+    /// One exponential-Euler step of `s` over `dt` \[s\] with `v_pre` \[V\] held fixed.
+    #[inline]
+    pub fn step(&self, s: f64, v_pre: f64, dt: f64) -> f64 {
+        self.kinetics().step(s, v_pre, dt)
+    }
+
+    /// Checks the parameters against the `synapse` element's table.
+    pub(super) fn validate(&self, projection: &str) -> Result<(), NetError> {
+        match self.first_invalid() {
+            None => Ok(()),
+            Some((info, value)) => Err(NetError::bad_parameter(
+                Subject::projection(projection, ProjectionKey::Kinetic(info.name)),
+                value,
+                info.expected(),
+            )),
+        }
+    }
+}
+
+/// The parameters of [`Kinetic`] are those of the `synapse` element ([`KineticSynapse::KIND`])
+/// but its `gbar` (a kinetic projection's weight), with the same units, defaults and ranges.
+impl Parameters for Kinetic {
+    const KIND: &'static str = "kinetic";
+    const PARAMS: &'static [ParamInfo] = KineticSynapse::KIND.params.split_at(1).1;
+
+    fn value(&self, index: usize) -> f64 {
+        [
+            self.e_syn, self.alpha, self.beta, self.t_max, self.v_p, self.k_p,
+        ]
+        .get(index)
+        .copied()
+        .unwrap_or(f64::NAN)
+    }
+
+    fn value_mut(&mut self, index: usize) -> Option<&mut f64> {
+        [
+            &mut self.e_syn,
+            &mut self.alpha,
+            &mut self.beta,
+            &mut self.t_max,
+            &mut self.v_p,
+            &mut self.k_p,
+        ]
+        .into_iter()
+        .nth(index)
+    }
+}
+
+impl Default for Kinetic {
+    fn default() -> Self {
+        Self::ampa()
+    }
+}
+
+/// How a projection acts on its targets.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum SynapseKind {
+    /// Spike-driven: each presynaptic spike adds the weight \[S\] to the target receptor's
+    /// exponentially decaying conductance after the delay (the default).
+    #[default]
+    Exponential,
+    /// First-order kinetic synapse driven by the presynaptic voltage; weight = `ḡ` \[S\].
+    /// No receptor (the projection's receptor name is ignored), no delay.
+    Kinetic(Kinetic),
+    /// Symmetric gap junction; weight = its conductance `g` \[S\]. No receptor (ignored), no
+    /// delay.
+    GapJunction,
+}
+
+impl SynapseKind {
+    /// Whether the kind reads voltages every step (kinetic synapse, gap junction).
+    pub fn is_continuous(&self) -> bool {
+        !matches!(self, Self::Exponential)
     }
 }

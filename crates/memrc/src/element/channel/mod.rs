@@ -33,21 +33,6 @@ use crate::params::ParamSet;
 /// `params: ParamSet` and `channel: GatedConductance<N>` and an associated `KIND`.
 macro_rules! impl_gated_element {
     ($ty:ty) => {
-        impl $ty {
-            /// This channel as a network [`Mechanism`](crate::element::mechanism::Mechanism):
-            /// the same gate kinetics, exponents, `ḡ` \[S/m²\] and `E` \[V\].
-            pub fn mechanism(&self) -> $crate::element::mechanism::GatedChannel {
-                $crate::element::mechanism::GatedChannel {
-                    name: std::borrow::Cow::Borrowed(Self::KIND.name),
-                    states: std::borrow::Cow::Borrowed(Self::KIND.states),
-                    gates: std::borrow::Cow::Owned(self.channel.gates.to_vec()),
-                    powers: std::borrow::Cow::Owned(self.channel.powers.to_vec()),
-                    gbar: self.channel.gbar,
-                    e_rev: self.channel.e_rev,
-                }
-            }
-        }
-
         impl $crate::element::Element for $ty {
             fn info(&self) -> &'static $crate::element::KindInfo {
                 &Self::KIND
