@@ -13,6 +13,7 @@ use memrc::net::{
     ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Subject, SynapseKind,
     TraubMiles, VariableInfo, Weight,
 };
+use memrc::params::{ParamInfo, Parameters};
 
 use crate::channel::ChannelSpec;
 use crate::error::LoadError;
@@ -35,16 +36,6 @@ type Channels<'f> = HashMap<String, (ChannelSpec, &'f ChannelSection, Form)>;
 /// Synapse kinds accepted by `projection.synapse`.
 pub const SYNAPSE_KINDS: &[&str] = &["exponential", "kinetic", "gap-junction"];
 
-/// Parameters of a `kinetic` table: name, unit (the unit of [`Kinetic`]'s field).
-const KINETIC_PARAMS: &[(&str, &str)] = &[
-    ("alpha", "1/(M*s)"),
-    ("beta", "1/s"),
-    ("t_max", "M"),
-    ("v_p", "V"),
-    ("k_p", "V"),
-    ("e_syn", "V"),
-];
-
 /// Connectivity rules accepted by `projection.rule`.
 pub const RULES: &[&str] = &[
     "fixed-probability",
@@ -53,25 +44,6 @@ pub const RULES: &[&str] = &[
     "all-to-all",
     "list",
 ];
-
-/// Parameters of `traub-miles`: name, kind.
-const TRAUB_PARAMS: &[(&str, Param)] = &[
-    ("area", Param::Area),
-    ("c_m", Param::PerArea(Dimension::CAPACITANCE)),
-    ("g_leak", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_leak", Param::Voltage),
-    ("g_na", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_na", Param::Voltage),
-    ("g_k", Param::PerArea(Dimension::CONDUCTANCE)),
-    ("e_k", Param::Voltage),
-    ("v_t", Param::Voltage),
-];
-
-/// Parameters of `hh`: those of `traub-miles` without `v_t`.
-const HH_PARAMS: &[(&str, Param)] = TRAUB_PARAMS.split_at(8).0;
-
-/// Parameters of `conductance` (the membrane): the first four of `traub-miles`.
-const CONDUCTANCE_PARAMS: &[(&str, Param)] = TRAUB_PARAMS.split_at(4).0;
 
 /// A neuron model of the file, with its parameters being filled in.
 enum Model {
@@ -91,11 +63,13 @@ impl Model {
         }
     }
 
-    fn params(&self) -> &'static [(&'static str, Param)] {
+    /// The model's parameter table: the library's ([`Parameters::PARAMS`]), the one source of
+    /// names, units and ranges.
+    fn params(&self) -> &'static [ParamInfo] {
         match self {
-            Self::Traub(_) => TRAUB_PARAMS,
-            Self::Hh(_) => HH_PARAMS,
-            Self::Conductance(_) => CONDUCTANCE_PARAMS,
+            Self::Traub(_) => TraubMiles::PARAMS,
+            Self::Hh(_) => HodgkinHuxley::PARAMS,
+            Self::Conductance(_) => Membrane::PARAMS,
         }
     }
 
@@ -107,36 +81,16 @@ impl Model {
         }
     }
 
-    /// Sets parameter `key` (one of [`Model::params`]) to `value` \[SI, per area\].
-    fn set(&mut self, key: &str, value: f64) {
-        match self {
-            Self::Traub(m) => match key {
-                "area" => m.area = value,
-                "c_m" => m.c_m = value,
-                "g_leak" => m.g_leak = value,
-                "e_leak" => m.e_leak = value,
-                "g_na" => m.g_na = value,
-                "e_na" => m.e_na = value,
-                "g_k" => m.g_k = value,
-                "e_k" => m.e_k = value,
-                _ => m.v_t = value,
-            },
-            Self::Hh(m) => match key {
-                "area" => m.area = value,
-                "c_m" => m.c_m = value,
-                "g_leak" => m.g_leak = value,
-                "e_leak" => m.e_leak = value,
-                "g_na" => m.g_na = value,
-                "e_na" => m.e_na = value,
-                "g_k" => m.g_k = value,
-                _ => m.e_k = value,
-            },
-            Self::Conductance(m) => match key {
-                "area" => m.area = value,
-                "c_m" => m.c_m = value,
-                "g_leak" => m.g_leak = value,
-                _ => m.e_leak = value,
-            },
+    /// Sets parameter `index` of [`Model::params`] to `value` \[SI, per area\]; ranges are
+    /// checked by [`Model::validate`] once all are set.
+    fn set(&mut self, index: usize, value: f64) {
+        let slot = match self {
+            Self::Traub(m) => m.value_mut(index),
+            Self::Hh(m) => m.value_mut(index),
+            Self::Conductance(m) => m.value_mut(index),
+        };
+        if let Some(x) = slot {
+            *x = value;
         }
     }
 
@@ -149,12 +103,28 @@ impl Model {
     }
 }
 
+/// How a model parameter is written in files, read off the unit of its table entry.
 #[derive(Debug, Clone, Copy)]
 enum Param {
+    /// The membrane area (`m^2`), read first.
     Area,
-    /// A density (per m²) or an absolute value of this dimension (divided by the area).
+    /// A density (`…/m^2`), or an absolute value of this dimension (divided by the area).
     PerArea(Dimension),
-    Voltage,
+    /// A plain quantity of this dimension.
+    Plain(Dimension),
+}
+
+impl Param {
+    fn of(info: &ParamInfo) -> Self {
+        let dim = crate::units::parse_unit(info.unit).map_or(Dimension::NONE, |u| u.dim);
+        if dim == Dimension::AREA {
+            Self::Area
+        } else if info.unit.ends_with("/m^2") {
+            Self::PerArea(dim * Dimension::AREA)
+        } else {
+            Self::Plain(dim)
+        }
+    }
 }
 
 /// A quantity whose span is `span` (constants inside a [`Distribution`] carry no span).
@@ -314,19 +284,22 @@ impl Ctx<'_> {
         }
         let mut m = Model::new(model);
         let table = m.params();
+        let names = || table.iter().map(|p| p.name);
         // The area first: absolute conductances and capacitances are divided by it.
-        if let Some(q) = p.params.get("area") {
-            m.set("area", self.positive(q, "area", Dimension::AREA)?);
+        for (i, info) in table.iter().enumerate() {
+            if let (Param::Area, Some(q)) = (Param::of(info), p.params.get(info.name)) {
+                m.set(i, self.positive(q, info.name, Dimension::AREA)?);
+            }
         }
         for (key, q) in &p.params {
-            let Some((_, kind)) = table.iter().find(|(n, _)| n == key) else {
+            let Some(i) = table.iter().position(|p| p.name == key) else {
                 let other = NEURON_MODELS
                     .iter()
-                    .find(|o| **o != model && Model::new(o).params().iter().any(|(n, _)| n == key));
+                    .find(|o| **o != model && Model::new(o).params().iter().any(|p| p.name == key));
                 let hint = match other {
                     Some(_) if model == "conductance" => " (the channels of model 'conductance' are [[channel]] sections, each with its own gbar and e_rev)".to_string(),
                     Some(o) => format!(" ('{key}' is a parameter of model '{o}')"),
-                    None => suggest(key, table.iter().map(|(n, _)| *n))
+                    None => suggest(key, names())
                         .map(|s| format!(" (did you mean '{s}'?)"))
                         .unwrap_or_default(),
                 };
@@ -335,19 +308,19 @@ impl Ctx<'_> {
                     key,
                     format!(
                         "unknown parameter '{key}' of model '{model}'{hint}; expected one of: {}",
-                        table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        names().collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
-            let value = match kind {
+            let value = match Param::of(&table[i]) {
                 Param::Area => continue,
-                Param::Voltage => self.qty(q, key, Dimension::VOLTAGE)?,
-                Param::PerArea(abs) => match self.dual(q, key, *abs)? {
+                Param::Plain(dim) => self.qty(q, key, dim)?,
+                Param::PerArea(abs) => match self.dual(q, key, abs)? {
                     (v, Form::PerArea) => v,
                     (v, _) => v / m.area(),
                 },
             };
-            m.set(key, value);
+            m.set(i, value);
         }
         if let Err(e) = m.validate() {
             // `MODEL NAME = …`: point at that parameter.
@@ -730,15 +703,17 @@ impl Ctx<'_> {
         Ok(spec)
     }
 
-    /// The parameters of a kinetic projection: `kinetic = { … }` over [`Kinetic::ampa`].
+    /// The parameters of a kinetic projection: `kinetic = { … }` over [`Kinetic::ampa`], named,
+    /// unit-checked and range-checked by the library's table ([`Kinetic`]'s [`Parameters`]).
     fn kinetic(&self, p: &ProjectionSection) -> Result<Kinetic, LoadError> {
         let mut k = Kinetic::ampa();
         let Some(table) = &p.kinetic else {
             return Ok(k);
         };
+        let names = || Kinetic::PARAMS.iter().map(|p| p.name);
         for (key, q) in table.get_ref() {
-            let Some((_, unit_text)) = KINETIC_PARAMS.iter().find(|(n, _)| n == key) else {
-                let hint = suggest(key, KINETIC_PARAMS.iter().map(|(n, _)| *n))
+            let Some(i) = Kinetic::PARAMS.iter().position(|p| p.name == key) else {
+                let hint = suggest(key, names())
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 return Err(self.err_q(
@@ -746,45 +721,38 @@ impl Ctx<'_> {
                     key,
                     format!(
                         "unknown parameter 'kinetic.{key}' of kinetic synapses{hint}; expected one of: {}",
-                        KINETIC_PARAMS
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        names().collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
+            let info = &Kinetic::PARAMS[i];
             let name = format!("kinetic.{key}");
-            let unit = crate::units::parse_unit(unit_text).map_err(|e| {
+            let unit = crate::units::parse_unit(info.unit).map_err(|e| {
                 self.err_q(
                     q,
                     key,
-                    format!("internal: unit '{unit_text}' of '{name}': {e}"),
+                    format!("internal: unit '{}' of '{name}': {e}", info.unit),
                 )
             })?;
-            let si = self.qty_hint(q, &name, unit.dim, Some(unit_text))?;
+            let si = self.qty_hint(q, &name, unit.dim, Some(info.unit))?;
             let value = si / unit.factor;
-            if unit.dim == Dimension::VOLTAGE && *key != "k_p" {
-                if !value.is_finite() || value.abs() > 1.0 {
-                    return Err(self.err_q(
-                        q,
-                        &name,
-                        format!(
-                            "'{name}' must be within [-1, 1] V, got {}",
-                            q.get_ref().shown()
-                        ),
-                    ));
+            if info.check(Kinetic::KIND, value).is_err() {
+                if info.max.is_infinite() {
+                    self.require_positive(q, &name, value)?;
                 }
-            } else {
-                self.require_positive(q, &name, value)?;
+                return Err(self.err_q(
+                    q,
+                    &name,
+                    format!(
+                        "'{name}' must be within {} {}, got {}",
+                        info.range_text(),
+                        info.unit,
+                        q.get_ref().shown()
+                    ),
+                ));
             }
-            match key.as_str() {
-                "alpha" => k.alpha = value,
-                "beta" => k.beta = value,
-                "t_max" => k.t_max = value,
-                "v_p" => k.v_p = value,
-                "k_p" => k.k_p = value,
-                _ => k.e_syn = value,
+            if let Some(x) = k.value_mut(i) {
+                *x = value;
             }
         }
         Ok(k)

@@ -409,7 +409,7 @@ fn broken_network_files() {
         (
             "receptor = \"ge\"\nrule",
             "synapse = \"kinetic\"\nkinetic = { alfa = \"1e6 1/(M*s)\" }\nrule",
-            "n.toml:36:20: unknown parameter 'kinetic.alfa' of kinetic synapses (did you mean 'alpha'?); expected one of: alpha, beta, t_max, v_p, k_p, e_syn",
+            "n.toml:36:20: unknown parameter 'kinetic.alfa' of kinetic synapses (did you mean 'alpha'?); expected one of: e_syn, alpha, beta, t_max, v_p, k_p",
         ),
         (
             "receptor = \"ge\"\nrule",
@@ -419,7 +419,7 @@ fn broken_network_files() {
         (
             "receptor = \"ge\"\nrule",
             "synapse = \"kinetic\"\nkinetic = { t_max = \"0 mM\" }\nrule",
-            "n.toml:36:21: 'kinetic.t_max' must be > 0, got '0 mM'",
+            "n.toml:36:21: 'kinetic.t_max' must be within (0, 1] M, got '0 mM'",
         ),
         (
             "receptor = \"ge\"\nrule",
