@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use memrc::element::expr::ExprChannelSpec;
+use memrc::element::expr::{ExprChannel, ExprChannelSpec};
+use memrc::element::mechanism::Mechanism;
 use memrc::error::suggest;
 use memrc::net::{
     ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
@@ -465,23 +466,11 @@ impl Ctx<'_> {
         let Some(list) = &p.channels else {
             return Err(self.err(&p.model, "channels", "model 'conductance' needs 'channels'"));
         };
-        let mut specs = Vec::with_capacity(list.get_ref().len());
+        let mut mechanisms: Vec<Result<Mechanism, NetError>> =
+            Vec::with_capacity(list.get_ref().len());
         let mut entries: Vec<&S> = Vec::with_capacity(list.get_ref().len());
         for entry in list.get_ref() {
             let name = entry.get_ref();
-            let Some((spec, _, form)) = channels.get(name) else {
-                let hint = suggest(name, channels.keys().map(String::as_str))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
-                return Err(self.err(
-                    entry,
-                    "channels",
-                    format!(
-                        "'channels': unknown channel '{name}'{hint}; {}",
-                        channel_names(channels)
-                    ),
-                ));
-            };
             if entries.iter().any(|e| e.get_ref() == name) {
                 return Err(self.err(
                     entry,
@@ -489,17 +478,56 @@ impl Ctx<'_> {
                     format!("'channels': channel '{name}' is listed twice"),
                 ));
             }
-            let gbar = match form {
-                Form::PerArea => spec.gbar,
-                Form::Absolute => spec.gbar / membrane.area,
-            };
-            specs.push(ExprChannelSpec {
-                gbar,
-                ..spec.to_core()
-            });
             entries.push(entry);
+            if let Some((spec, _, form)) = channels.get(name) {
+                let gbar = match form {
+                    Form::PerArea => spec.gbar,
+                    Form::Absolute => spec.gbar / membrane.area,
+                };
+                let spec = ExprChannelSpec {
+                    gbar,
+                    ..spec.to_core()
+                };
+                mechanisms.push(
+                    ExprChannel::new(&spec)
+                        .map(Mechanism::Expr)
+                        .map_err(NetError::Channel),
+                );
+                continue;
+            }
+            // Not a [[channel]] section: a gated channel of the catalogue, at its defaults.
+            if let Some(m) = memrc::element::build(name, &[])
+                .ok()
+                .and_then(|el| el.mechanism())
+            {
+                mechanisms.push(Ok(m));
+                continue;
+            }
+            let catalogue = catalogue_channels();
+            let hint = suggest(
+                name,
+                channels
+                    .keys()
+                    .map(String::as_str)
+                    .chain(catalogue.iter().copied()),
+            )
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+            return Err(self.err(
+                entry,
+                "channels",
+                format!(
+                    "'channels': unknown channel '{name}'{hint}; {}, and the catalogue's channels are: {}",
+                    channel_names(channels),
+                    catalogue.join(", ")
+                ),
+            ));
         }
-        ChannelNeuron::new(membrane, &specs).map_err(|e| {
+        let built = mechanisms
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|m| ChannelNeuron::with_mechanisms(membrane, m));
+        built.map_err(|e| {
             let pop = p.name.get_ref();
             let entry_of = |channel: &str| {
                 entries
@@ -1244,6 +1272,19 @@ pub(crate) fn parse_pairs(text: &str) -> Result<Vec<(u32, u32)>, String> {
         Ok(fields.len() == 2 && nums.iter().all(Option::is_none))
     };
     crate::samples::two_columns(text, header, |_| true, "two neuron indices 'pre, post'")
+}
+
+/// The gated channels of the element catalogue (kinds whose element is a network mechanism),
+/// which `population.channels` may name besides the file's `[[channel]]` sections.
+fn catalogue_channels() -> Vec<&'static str> {
+    memrc::element::Catalogue::all()
+        .filter_map(|e| {
+            (e.build)(&[])
+                .ok()
+                .and_then(|el| el.mechanism())
+                .map(|_| e.info.name)
+        })
+        .collect()
 }
 
 /// "the [[channel]] sections are: a, b" (sorted), or that there are none.

@@ -612,12 +612,12 @@ fn broken_conductance_network_files() {
         (
             "channels = [\"na\", \"k\"]",
             "channels = [\"na\", \"kk\"]",
-            "n.toml:27:19: 'channels': unknown channel 'kk' (did you mean 'k'?); the [[channel]] sections are: k, na",
+            "n.toml:27:19: 'channels': unknown channel 'kk' (did you mean 'k'?); the [[channel]] sections are: k, na, and the catalogue's channels are: hh-na, hh-k, traub-na, traub-k",
         ),
         (
             "channels = [\"na\", \"k\"]",
             "channels = [\"nap\"]",
-            "n.toml:27:13: 'channels': unknown channel 'nap' (did you mean 'na'?); the [[channel]] sections are: k, na",
+            "n.toml:27:13: 'channels': unknown channel 'nap' (did you mean 'na'?); the [[channel]] sections are: k, na, and the catalogue's channels are: hh-na, hh-k, traub-na, traub-k",
         ),
         (
             "channels = [\"na\", \"k\"]",
@@ -784,6 +784,50 @@ fn user_channel_example_is_the_builtin_hh_network() {
         dv <= 1e-12 && dx <= 1e-11,
         "max |Δv| = {dv:e} V, |Δ gate| = {dx:e}"
     );
+}
+
+/// `channels` may name the catalogue's gated channels: `hh-na` and `hh-k` at their defaults on
+/// the default membrane are the built-in `hh` model, step for step (the same mechanisms and
+/// kernel: bitwise).
+#[test]
+fn catalogue_channels_in_a_conductance_population_are_the_builtin_hh() {
+    let text = std::fs::read_to_string(example("hh_user_network.toml")).expect("reads");
+    let text = text.replace(
+        "[population.initial]\n",
+        "[population.initial]\nm = 0.05\nh = 0.6\nn = 0.32\n",
+    );
+    let catalogue: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("channels = ") {
+                "channels = [\"hh-na\", \"hh-k\"]\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(catalogue.matches("\"hh-na\", \"hh-k\"").count(), 2);
+    let builtin: String = text
+        .lines()
+        .filter(|l| !l.starts_with("channels = "))
+        .map(|l| {
+            if l.starts_with("model = ") {
+                l.replace("\"conductance\"", "\"hh\"") + "\n"
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let run = |text: &str| {
+        let m = load_str(text, "x.toml").unwrap_or_else(|e| panic!("{e}"));
+        let n = m.network().expect("network");
+        let mut net = n.builder.clone().build().expect("builds");
+        net.run(n.t_end, 1).expect("runs")
+    };
+    let (a, b) = (run(&catalogue), run(&builtin));
+    assert!(a.spikes.ids.len() > 300, "{} spikes", a.spikes.ids.len());
+    let (same_spikes, dv, dx) = compare_runs(&a, &b);
+    assert!(same_spikes && dv == 0.0 && dx == 0.0, "{dv:e} V, {dx:e}");
 }
 
 /// A channel `gbar` written absolute is divided by the population's area; gates not

@@ -270,6 +270,13 @@ pub trait Element: Send + Sync + fmt::Debug {
     fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut ElementJacobian) {
         finite_difference_jacobian(self, x, v, jac);
     }
+
+    /// This element as a channel [`Mechanism`](mechanism::Mechanism) of a network neuron, if
+    /// it is one (a one-port gated channel in series with its reversal potential: the same
+    /// kinetics, `ḡ` and `E`). Default: `None`.
+    fn mechanism(&self) -> Option<mechanism::Mechanism> {
+        None
+    }
 }
 
 /// Central finite-difference Jacobian of any element (used as the default of

@@ -18,7 +18,7 @@
 //! [`x_over_one_minus_exp_neg`]: crate::element::x_over_one_minus_exp_neg
 
 use super::check_kind;
-use super::gate::{GateKinetics, GatedConductance, VoltageFn};
+use super::gate::{GateKinetics, VoltageFn};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};
@@ -146,122 +146,62 @@ const N: StateInfo = StateInfo {
     doc: "potassium activation",
 };
 
-/// Hodgkin–Huxley sodium channel `hh-na`.
-///
-/// ```text
-///   ṁ = α_m(v_m)(1 − m) − β_m(v_m) m,   ḣ = α_h(v_m)(1 − h) − β_h(v_m) h
-///   i = ḡ m³ h (v_m − E),               v_m = w + E
-/// ```
-///
-/// | parameter | unit | default | range | meaning |
-/// |---|---|---|---|---|
-/// | `gbar` | S/m² | 1200 (120 mS/cm²) | [0, ∞) | maximal conductance density |
-/// | `e_rev` | V | 0.050 | \[−1, 1\] | reversal potential `E_Na` |
-#[derive(Debug, Clone)]
-pub struct HhSodium {
-    params: ParamSet,
-    channel: GatedConductance<2>,
-}
-
-impl HhSodium {
-    /// Kind description (`hh-na`).
-    pub const KIND: KindInfo = KindInfo {
-        name: "hh-na",
-        summary: "Hodgkin-Huxley sodium channel, g = gbar m^3 h",
-        source: SOURCE,
-        ports: 1,
-        states: &[M, H],
-        params: &[gbar(1200.0), e_rev(0.050)],
-        conductance_unit: "S/m^2",
-        current_unit: "A/m^2",
-    };
-
-    /// Builds the channel from a validated parameter set of this kind.
-    pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        check_kind(params, &Self::KIND)?;
-        Ok(Self {
-            params: params.clone(),
-            channel: GatedConductance {
-                gates: [M_GATE, H_GATE],
-                powers: [3, 1],
-                gbar: params.get("gbar"),
-                e_rev: params.get("e_rev"),
-            },
-        })
-    }
-
-    /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
-    pub fn build(overrides: &[(&str, f64)]) -> Result<Box<dyn Element>, ModelError> {
-        let p = ParamSet::with_overrides(Self::KIND.name, Self::KIND.params, overrides)?;
-        Ok(Box::new(Self::new(&p)?))
-    }
-
-    /// The conductance model (gates, exponents, `ḡ`, `E`).
-    pub fn channel(&self) -> &GatedConductance<2> {
-        &self.channel
+gated_channel! {
+    /// Hodgkin–Huxley sodium channel `hh-na`.
+    ///
+    /// ```text
+    ///   ṁ = α_m(v_m)(1 − m) − β_m(v_m) m,   ḣ = α_h(v_m)(1 − h) − β_h(v_m) h
+    ///   i = ḡ m³ h (v_m − E),               v_m = w + E
+    /// ```
+    ///
+    /// | parameter | unit | default | range | meaning |
+    /// |---|---|---|---|---|
+    /// | `gbar` | S/m² | 1200 (120 mS/cm²) | [0, ∞) | maximal conductance density |
+    /// | `e_rev` | V | 0.050 | \[−1, 1\] | reversal potential `E_Na` |
+    pub struct HhSodium(GatedConductance<2>) {
+        kind: KindInfo {
+            name: "hh-na",
+            summary: "Hodgkin-Huxley sodium channel, g = gbar m^3 h",
+            source: SOURCE,
+            ports: 1,
+            states: &[M, H],
+            params: &[gbar(1200.0), e_rev(0.050)],
+            conductance_unit: "S/m^2",
+            current_unit: "A/m^2",
+        },
+        gates: |_p| [M_GATE, H_GATE],
+        powers: [3, 1],
     }
 }
 
-impl_gated_element!(HhSodium);
-
-/// Hodgkin–Huxley delayed-rectifier potassium channel `hh-k` (paper Example 1, eq. 2, with
-/// the standard kinetics; the paper's eq. 2 swaps `α` and `β`).
-///
-/// ```text
-///   ṅ = α_n(v_m)(1 − n) − β_n(v_m) n
-///   i = ḡ n⁴ (v_m − E),                 v_m = w + E
-/// ```
-///
-/// | parameter | unit | default | range | meaning |
-/// |---|---|---|---|---|
-/// | `gbar` | S/m² | 360 (36 mS/cm²) | [0, ∞) | maximal conductance density |
-/// | `e_rev` | V | −0.077 | \[−1, 1\] | reversal potential `E_K` |
-#[derive(Debug, Clone)]
-pub struct HhPotassium {
-    params: ParamSet,
-    channel: GatedConductance<1>,
-}
-
-impl HhPotassium {
-    /// Kind description (`hh-k`).
-    pub const KIND: KindInfo = KindInfo {
-        name: "hh-k",
-        summary: "Hodgkin-Huxley potassium channel, g = gbar n^4",
-        source: SOURCE,
-        ports: 1,
-        states: &[N],
-        params: &[gbar(360.0), e_rev(-0.077)],
-        conductance_unit: "S/m^2",
-        current_unit: "A/m^2",
-    };
-
-    /// Builds the channel from a validated parameter set of this kind.
-    pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        check_kind(params, &Self::KIND)?;
-        Ok(Self {
-            params: params.clone(),
-            channel: GatedConductance {
-                gates: [N_GATE],
-                powers: [4],
-                gbar: params.get("gbar"),
-                e_rev: params.get("e_rev"),
-            },
-        })
-    }
-
-    /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
-    pub fn build(overrides: &[(&str, f64)]) -> Result<Box<dyn Element>, ModelError> {
-        let p = ParamSet::with_overrides(Self::KIND.name, Self::KIND.params, overrides)?;
-        Ok(Box::new(Self::new(&p)?))
-    }
-
-    /// The conductance model (gate, exponent, `ḡ`, `E`).
-    pub fn channel(&self) -> &GatedConductance<1> {
-        &self.channel
+gated_channel! {
+    /// Hodgkin–Huxley delayed-rectifier potassium channel `hh-k` (paper Example 1, eq. 2, with
+    /// the standard kinetics; the paper's eq. 2 swaps `α` and `β`).
+    ///
+    /// ```text
+    ///   ṅ = α_n(v_m)(1 − n) − β_n(v_m) n
+    ///   i = ḡ n⁴ (v_m − E),                 v_m = w + E
+    /// ```
+    ///
+    /// | parameter | unit | default | range | meaning |
+    /// |---|---|---|---|---|
+    /// | `gbar` | S/m² | 360 (36 mS/cm²) | [0, ∞) | maximal conductance density |
+    /// | `e_rev` | V | −0.077 | \[−1, 1\] | reversal potential `E_K` |
+    pub struct HhPotassium(GatedConductance<1>) {
+        kind: KindInfo {
+            name: "hh-k",
+            summary: "Hodgkin-Huxley potassium channel, g = gbar n^4",
+            source: SOURCE,
+            ports: 1,
+            states: &[N],
+            params: &[gbar(360.0), e_rev(-0.077)],
+            conductance_unit: "S/m^2",
+            current_unit: "A/m^2",
+        },
+        gates: |_p| [N_GATE],
+        powers: [4],
     }
 }
-
-impl_gated_element!(HhPotassium);
 
 /// Passive leak `leak`: a constant conductance in series with a battery, no states.
 ///

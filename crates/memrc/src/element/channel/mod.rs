@@ -29,10 +29,68 @@ use super::KindInfo;
 use crate::error::ModelError;
 use crate::params::ParamSet;
 
-/// Implements [`Element`](crate::element::Element) for a one-port channel kind with fields
-/// `params: ParamSet` and `channel: GatedConductance<N>` and an associated `KIND`.
-macro_rules! impl_gated_element {
-    ($ty:ty) => {
+/// Declares a gated channel kind (`g = ḡ ∏ x_j^{p_j}` in series with `E`, paper eq. 60): the
+/// struct, its [`KindInfo`] (parameters `gbar`, `e_rev` first), its constructors, and its
+/// [`Element`](crate::element::Element) implementation over
+/// [`GatedConductance`]; the kind converts to a network
+/// [`Mechanism`](crate::element::mechanism::Mechanism) through
+/// [`Element::mechanism`](crate::element::Element::mechanism). A new channel in Rust is one
+/// invocation (its gate kinetics as data) plus its line in the catalogue.
+macro_rules! gated_channel {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident(GatedConductance<$n:literal>) {
+            kind: $kind:expr,
+            gates: |$p:ident| $gates:expr,
+            powers: $powers:expr $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty {
+            params: $crate::params::ParamSet,
+            channel: $crate::element::channel::GatedConductance<$n>,
+        }
+
+        impl $ty {
+            /// Kind description.
+            pub const KIND: $crate::element::KindInfo = $kind;
+
+            /// Builds the channel from a validated parameter set of this kind.
+            pub fn new(
+                params: &$crate::params::ParamSet,
+            ) -> Result<Self, $crate::error::ModelError> {
+                $crate::element::channel::check_kind(params, &Self::KIND)?;
+                let $p = params;
+                Ok(Self {
+                    params: params.clone(),
+                    channel: $crate::element::channel::GatedConductance {
+                        gates: $gates,
+                        powers: $powers,
+                        gbar: params.get("gbar"),
+                        e_rev: params.get("e_rev"),
+                    },
+                })
+            }
+
+            /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
+            pub fn build(
+                overrides: &[(&str, f64)],
+            ) -> Result<Box<dyn $crate::element::Element>, $crate::error::ModelError> {
+                let p = $crate::params::ParamSet::with_overrides(
+                    Self::KIND.name,
+                    Self::KIND.params,
+                    overrides,
+                )?;
+                Ok(Box::new(Self::new(&p)?))
+            }
+
+            /// The conductance model (gates, exponents, `ḡ`, `E`).
+            pub fn channel(&self) -> &$crate::element::channel::GatedConductance<$n> {
+                &self.channel
+            }
+        }
+
         impl $crate::element::Element for $ty {
             fn info(&self) -> &'static $crate::element::KindInfo {
                 &Self::KIND
@@ -69,6 +127,13 @@ macro_rules! impl_gated_element {
 
             fn jacobian(&self, x: &[f64], v: &[f64], jac: &mut $crate::element::ElementJacobian) {
                 self.channel.jacobian(x, v[0], jac);
+            }
+
+            fn mechanism(&self) -> Option<$crate::element::mechanism::Mechanism> {
+                Some(
+                    $crate::element::mechanism::GatedChannel::of(&Self::KIND, &self.channel)
+                        .into(),
+                )
             }
         }
     };

@@ -19,11 +19,9 @@
 //! `exprel`), exact to rounding and smooth there. The functions below take `V` and `V_T` in
 //! volts and return 1/s; derivatives `d/dV` are in 1/(s·V).
 
-use super::check_kind;
-use super::gate::{GateKinetics, GatedConductance, VoltageFn};
-use crate::element::{Element, KindInfo, StateInfo};
-use crate::error::ModelError;
-use crate::params::{ParamInfo, ParamSet};
+use super::gate::{GateKinetics, VoltageFn};
+use crate::element::{KindInfo, StateInfo};
+use crate::params::ParamInfo;
 
 const SOURCE: &str = "R. D. Traub and R. Miles, Neuronal Networks of the Hippocampus (1991); rates as in Brian2's COBAHH example and NEST hh_cond_exp_traub";
 
@@ -154,144 +152,85 @@ const V_T: ParamInfo = ParamInfo::new(
     "threshold shift V_T of the rate functions",
 );
 
-/// Traub–Miles sodium channel `traub-na`.
-///
-/// ```text
-///   ṁ = α_m(v_m)(1 − m) − β_m(v_m) m,   ḣ = α_h(v_m)(1 − h) − β_h(v_m) h
-///   i = ḡ m³ h (v_m − E),               v_m = w + E
-/// ```
-///
-/// | parameter | unit | default | range | meaning |
-/// |---|---|---|---|---|
-/// | `gbar` | S/m² | 1000 (100 mS/cm²) | [0, ∞) | maximal conductance density |
-/// | `e_rev` | V | 0.050 | \[−1, 1\] | reversal potential `E_Na` |
-/// | `v_t` | V | −0.063 | \[−1, 1\] | threshold shift `V_T` |
-#[derive(Debug, Clone)]
-pub struct TraubSodium {
-    params: ParamSet,
-    channel: GatedConductance<2>,
+gated_channel! {
+    /// Traub–Miles sodium channel `traub-na`.
+    ///
+    /// ```text
+    ///   ṁ = α_m(v_m)(1 − m) − β_m(v_m) m,   ḣ = α_h(v_m)(1 − h) − β_h(v_m) h
+    ///   i = ḡ m³ h (v_m − E),               v_m = w + E
+    /// ```
+    ///
+    /// | parameter | unit | default | range | meaning |
+    /// |---|---|---|---|---|
+    /// | `gbar` | S/m² | 1000 (100 mS/cm²) | [0, ∞) | maximal conductance density |
+    /// | `e_rev` | V | 0.050 | \[−1, 1\] | reversal potential `E_Na` |
+    /// | `v_t` | V | −0.063 | \[−1, 1\] | threshold shift `V_T` |
+    pub struct TraubSodium(GatedConductance<2>) {
+        kind: KindInfo {
+            name: "traub-na",
+            summary: "Traub-Miles sodium channel (Brian2 COBAHH), g = gbar m^3 h",
+            source: SOURCE,
+            ports: 1,
+            states: &[
+                StateInfo {
+                    name: "m",
+                    unit: "1",
+                    doc: "sodium activation",
+                },
+                StateInfo {
+                    name: "h",
+                    unit: "1",
+                    doc: "sodium inactivation",
+                },
+            ],
+            params: &[gbar(1000.0), e_rev(0.050), V_T],
+            conductance_unit: "S/m^2",
+            current_unit: "A/m^2",
+        },
+        gates: |p| sodium_gates(p.get("v_t")),
+        powers: [3, 1],
+    }
 }
 
-impl TraubSodium {
-    /// Kind description (`traub-na`).
-    pub const KIND: KindInfo = KindInfo {
-        name: "traub-na",
-        summary: "Traub-Miles sodium channel (Brian2 COBAHH), g = gbar m^3 h",
-        source: SOURCE,
-        ports: 1,
-        states: &[
-            StateInfo {
-                name: "m",
+gated_channel! {
+    /// Traub–Miles delayed-rectifier potassium channel `traub-k`.
+    ///
+    /// ```text
+    ///   ṅ = α_n(v_m)(1 − n) − β_n(v_m) n
+    ///   i = ḡ n⁴ (v_m − E),                 v_m = w + E
+    /// ```
+    ///
+    /// | parameter | unit | default | range | meaning |
+    /// |---|---|---|---|---|
+    /// | `gbar` | S/m² | 300 (30 mS/cm²) | [0, ∞) | maximal conductance density |
+    /// | `e_rev` | V | −0.090 | \[−1, 1\] | reversal potential `E_K` |
+    /// | `v_t` | V | −0.063 | \[−1, 1\] | threshold shift `V_T` |
+    pub struct TraubPotassium(GatedConductance<1>) {
+        kind: KindInfo {
+            name: "traub-k",
+            summary: "Traub-Miles potassium channel (Brian2 COBAHH), g = gbar n^4",
+            source: SOURCE,
+            ports: 1,
+            states: &[StateInfo {
+                name: "n",
                 unit: "1",
-                doc: "sodium activation",
-            },
-            StateInfo {
-                name: "h",
-                unit: "1",
-                doc: "sodium inactivation",
-            },
-        ],
-        params: &[gbar(1000.0), e_rev(0.050), V_T],
-        conductance_unit: "S/m^2",
-        current_unit: "A/m^2",
-    };
-
-    /// Builds the channel from a validated parameter set of this kind.
-    pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        check_kind(params, &Self::KIND)?;
-        Ok(Self {
-            params: params.clone(),
-            channel: GatedConductance {
-                gates: sodium_gates(params.get("v_t")),
-                powers: [3, 1],
-                gbar: params.get("gbar"),
-                e_rev: params.get("e_rev"),
-            },
-        })
-    }
-
-    /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
-    pub fn build(overrides: &[(&str, f64)]) -> Result<Box<dyn Element>, ModelError> {
-        let p = ParamSet::with_overrides(Self::KIND.name, Self::KIND.params, overrides)?;
-        Ok(Box::new(Self::new(&p)?))
-    }
-
-    /// The conductance model (gates, exponents, `ḡ`, `E`).
-    pub fn channel(&self) -> &GatedConductance<2> {
-        &self.channel
+                doc: "potassium activation",
+            }],
+            params: &[gbar(300.0), e_rev(-0.090), V_T],
+            conductance_unit: "S/m^2",
+            current_unit: "A/m^2",
+        },
+        gates: |p| [potassium_gate(p.get("v_t"))],
+        powers: [4],
     }
 }
-
-impl_gated_element!(TraubSodium);
-
-/// Traub–Miles delayed-rectifier potassium channel `traub-k`.
-///
-/// ```text
-///   ṅ = α_n(v_m)(1 − n) − β_n(v_m) n
-///   i = ḡ n⁴ (v_m − E),                 v_m = w + E
-/// ```
-///
-/// | parameter | unit | default | range | meaning |
-/// |---|---|---|---|---|
-/// | `gbar` | S/m² | 300 (30 mS/cm²) | [0, ∞) | maximal conductance density |
-/// | `e_rev` | V | −0.090 | \[−1, 1\] | reversal potential `E_K` |
-/// | `v_t` | V | −0.063 | \[−1, 1\] | threshold shift `V_T` |
-#[derive(Debug, Clone)]
-pub struct TraubPotassium {
-    params: ParamSet,
-    channel: GatedConductance<1>,
-}
-
-impl TraubPotassium {
-    /// Kind description (`traub-k`).
-    pub const KIND: KindInfo = KindInfo {
-        name: "traub-k",
-        summary: "Traub-Miles potassium channel (Brian2 COBAHH), g = gbar n^4",
-        source: SOURCE,
-        ports: 1,
-        states: &[StateInfo {
-            name: "n",
-            unit: "1",
-            doc: "potassium activation",
-        }],
-        params: &[gbar(300.0), e_rev(-0.090), V_T],
-        conductance_unit: "S/m^2",
-        current_unit: "A/m^2",
-    };
-
-    /// Builds the channel from a validated parameter set of this kind.
-    pub fn new(params: &ParamSet) -> Result<Self, ModelError> {
-        check_kind(params, &Self::KIND)?;
-        Ok(Self {
-            params: params.clone(),
-            channel: GatedConductance {
-                gates: [potassium_gate(params.get("v_t"))],
-                powers: [4],
-                gbar: params.get("gbar"),
-                e_rev: params.get("e_rev"),
-            },
-        })
-    }
-
-    /// Catalogue constructor: defaults overridden by `(key, value)` pairs \[SI\].
-    pub fn build(overrides: &[(&str, f64)]) -> Result<Box<dyn Element>, ModelError> {
-        let p = ParamSet::with_overrides(Self::KIND.name, Self::KIND.params, overrides)?;
-        Ok(Box::new(Self::new(&p)?))
-    }
-
-    /// The conductance model (gate, exponent, `ḡ`, `E`).
-    pub fn channel(&self) -> &GatedConductance<1> {
-        &self.channel
-    }
-}
-
-impl_gated_element!(TraubPotassium);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::element::build;
     use crate::element::channel::test_util::check_jacobian;
+    use crate::error::ModelError;
 
     const VT: f64 = -63.0;
 
