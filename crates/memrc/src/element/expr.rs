@@ -59,7 +59,7 @@ mod program;
 use parse::{ExprError, Node, diff, parse};
 use program::Program;
 
-use super::channel::GateCoefficients;
+use super::gate::GateCoefficients;
 use super::{Element, ElementJacobian, KindInfo, StateForm};
 use crate::error::ModelError;
 use crate::params::ParamInfo;

@@ -22,8 +22,8 @@
 
 use std::borrow::Cow;
 
-use super::channel::{GateKinetics, GatedConductance};
 use super::expr::ExprChannel;
+use super::gate::{GateKinetics, GatedConductance};
 use super::{KindInfo, StateInfo};
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch};
 

@@ -46,6 +46,7 @@ macro_rules! entries {
 pub mod catalogue;
 pub mod channel;
 pub mod expr;
+pub mod gate;
 pub mod mechanism;
 pub mod memristor;
 pub mod pi_two_port;

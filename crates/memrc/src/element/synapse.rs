@@ -27,7 +27,7 @@
 
 use crate::element::Entry;
 use crate::element::channel::check_kind;
-use crate::element::channel::gate::VoltageFn;
+use crate::element::gate::VoltageFn;
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};

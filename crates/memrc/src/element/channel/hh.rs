@@ -18,7 +18,7 @@
 //! [`x_over_one_minus_exp_neg`]: crate::element::x_over_one_minus_exp_neg
 
 use super::check_kind;
-use super::gate::{GateKinetics, VoltageFn};
+use crate::element::gate::{GateKinetics, VoltageFn};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
 use crate::params::{ParamInfo, ParamSet};

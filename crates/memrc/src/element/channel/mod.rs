@@ -139,7 +139,7 @@ macro_rules! gated_channel {
     };
 }
 
-pub mod gate;
+pub use super::gate;
 pub mod hh;
 pub mod traub;
 

@@ -19,7 +19,7 @@
 //! `exprel`), exact to rounding and smooth there. The functions below take `V` and `V_T` in
 //! volts and return 1/s; derivatives `d/dV` are in 1/(s·V).
 
-use super::gate::{GateKinetics, VoltageFn};
+use crate::element::gate::{GateKinetics, VoltageFn};
 use crate::element::{KindInfo, StateInfo};
 use crate::params::ParamInfo;
 
