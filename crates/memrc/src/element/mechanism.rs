@@ -48,6 +48,25 @@ pub struct GatedChannel {
 }
 
 impl GatedChannel {
+    /// The channel of catalogue kind `kind` (its name and states) with these gate kinetics,
+    /// exponents, `gbar` \[S/m²\] and `e_rev` \[V\]; borrowed kinetics allocate nothing.
+    pub fn new(
+        kind: &'static KindInfo,
+        gates: impl Into<Cow<'static, [GateKinetics]>>,
+        powers: &'static [i32],
+        gbar: f64,
+        e_rev: f64,
+    ) -> Self {
+        Self {
+            name: Cow::Borrowed(kind.name),
+            states: Cow::Borrowed(kind.states),
+            gates: gates.into(),
+            powers: Cow::Borrowed(powers),
+            gbar,
+            e_rev,
+        }
+    }
+
     /// A gated catalogue channel as a mechanism: the kind's name and states, and the
     /// element's gates, exponents, `ḡ` \[S/m²\] and `E` \[V\] (e.g.
     /// `GatedChannel::of(&HhSodium::KIND, na.channel())`).

@@ -9,7 +9,6 @@ use crate::element::channel::GateKinetics;
 use crate::element::channel::hh::{C_M, H_GATE, HhPotassium, HhSodium, Leak, M_GATE, N_GATE};
 use crate::element::mechanism::{GatedChannel, Mechanism};
 use crate::simd::SimdLevel;
-use std::borrow::Cow;
 use std::ops::Range;
 
 crate::param_struct! {
@@ -100,22 +99,8 @@ impl HodgkinHuxley {
     /// without allocating (the kinetics are the catalogue's constants).
     pub fn mechanisms(&self) -> [Mechanism; 2] {
         [
-            Mechanism::Gated(GatedChannel {
-                name: Cow::Borrowed(HhSodium::KIND.name),
-                states: Cow::Borrowed(HhSodium::KIND.states),
-                gates: Cow::Borrowed(NA_GATES),
-                powers: Cow::Borrowed(&[3, 1]),
-                gbar: self.g_na,
-                e_rev: self.e_na,
-            }),
-            Mechanism::Gated(GatedChannel {
-                name: Cow::Borrowed(HhPotassium::KIND.name),
-                states: Cow::Borrowed(HhPotassium::KIND.states),
-                gates: Cow::Borrowed(K_GATES),
-                powers: Cow::Borrowed(&[4]),
-                gbar: self.g_k,
-                e_rev: self.e_k,
-            }),
+            GatedChannel::new(&NA, NA_GATES, &[3, 1], self.g_na, self.e_na).into(),
+            GatedChannel::new(&K, K_GATES, &[4], self.g_k, self.e_k).into(),
         ]
     }
 }

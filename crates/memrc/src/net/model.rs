@@ -224,23 +224,10 @@ impl TraubMiles {
     /// [`ChannelNeuron`](super::ChannelNeuron) and the conformance tests. The fused kernel is
     /// kept because it pays on COBAHH (`cargo bench -p memrc --bench expr_neuron`).
     pub fn mechanisms(&self) -> [Mechanism; 2] {
+        let (na, k) = (sodium_gates(self.v_t), potassium_gate(self.v_t));
         [
-            Mechanism::Gated(GatedChannel {
-                name: Cow::Borrowed(TraubSodium::KIND.name),
-                states: Cow::Borrowed(TraubSodium::KIND.states),
-                gates: Cow::Owned(sodium_gates(self.v_t).to_vec()),
-                powers: Cow::Borrowed(&[3, 1]),
-                gbar: self.g_na,
-                e_rev: self.e_na,
-            }),
-            Mechanism::Gated(GatedChannel {
-                name: Cow::Borrowed(TraubPotassium::KIND.name),
-                states: Cow::Borrowed(TraubPotassium::KIND.states),
-                gates: Cow::Owned(vec![potassium_gate(self.v_t)]),
-                powers: Cow::Borrowed(&[4]),
-                gbar: self.g_k,
-                e_rev: self.e_k,
-            }),
+            GatedChannel::new(&NA, na.to_vec(), &[3, 1], self.g_na, self.e_na).into(),
+            GatedChannel::new(&K, vec![k], &[4], self.g_k, self.e_k).into(),
         ]
     }
 }

@@ -18,10 +18,11 @@
 //! [`x_over_one_minus_exp_neg`]: crate::element::x_over_one_minus_exp_neg
 
 use super::check_kind;
+use super::{e_rev, gbar};
 use crate::element::gate::{GateKinetics, VoltageFn};
 use crate::element::{Element, ElementJacobian, KindInfo, StateForm, StateInfo};
 use crate::error::ModelError;
-use crate::params::{ParamInfo, ParamSet};
+use crate::params::ParamSet;
 
 /// Specific membrane capacitance of the squid axon, 1 µF/cm² \[F/m²\] (Hodgkin and Huxley
 /// 1952), the paper's Example 4.
@@ -106,28 +107,6 @@ rate_fns! {
     beta_h, d_beta_h, BETA_H, "β_h";
     alpha_n, d_alpha_n, ALPHA_N, "α_n";
     beta_n, d_beta_n, BETA_N, "β_n";
-}
-
-const fn gbar(default: f64) -> ParamInfo {
-    ParamInfo::new(
-        "gbar",
-        "S/m^2",
-        default,
-        0.0,
-        f64::INFINITY,
-        "maximal conductance density",
-    )
-}
-
-const fn e_rev(default: f64) -> ParamInfo {
-    ParamInfo::new(
-        "e_rev",
-        "V",
-        default,
-        -1.0,
-        1.0,
-        "reversal potential (battery in series)",
-    )
 }
 
 const M: StateInfo = StateInfo {

@@ -27,7 +27,7 @@
 use super::Entry;
 use super::KindInfo;
 use crate::error::ModelError;
-use crate::params::ParamSet;
+use crate::params::{ParamInfo, ParamSet};
 
 /// Declares a gated channel kind (`g = ḡ ∏ x_j^{p_j}` in series with `E`, paper eq. 60): the
 /// struct, its [`KindInfo`] (parameters `gbar`, `e_rev` first), its constructors, and its
@@ -170,6 +170,31 @@ pub const CATALOGUE: &[Entry] = &[
         build: TraubPotassium::build,
     },
 ];
+
+/// The `gbar` entry of a channel's parameter table: maximal conductance density \[S/m²\],
+/// `[0, ∞)`.
+pub(crate) const fn gbar(default: f64) -> ParamInfo {
+    ParamInfo::new(
+        "gbar",
+        "S/m^2",
+        default,
+        0.0,
+        f64::INFINITY,
+        "maximal conductance density",
+    )
+}
+
+/// The `e_rev` entry of a channel's parameter table: reversal potential \[V\], `[−1, 1]`.
+pub(crate) const fn e_rev(default: f64) -> ParamInfo {
+    ParamInfo::new(
+        "e_rev",
+        "V",
+        default,
+        -1.0,
+        1.0,
+        "reversal potential (battery in series)",
+    )
+}
 
 /// Checks that `params` was made for the kind `info` (a set of another kind would silently
 /// miss keys).

@@ -19,6 +19,7 @@
 //! `exprel`), exact to rounding and smooth there. The functions below take `V` and `V_T` in
 //! volts and return 1/s; derivatives `d/dV` are in 1/(s·V).
 
+use super::{e_rev, gbar};
 use crate::element::gate::{GateKinetics, VoltageFn};
 use crate::element::{KindInfo, StateInfo};
 use crate::params::ParamInfo;
@@ -119,28 +120,6 @@ rate_fns! {
     beta_h, d_beta_h, beta_h_fn, "β_h";
     alpha_n, d_alpha_n, alpha_n_fn, "α_n";
     beta_n, d_beta_n, beta_n_fn, "β_n";
-}
-
-const fn gbar(default: f64) -> ParamInfo {
-    ParamInfo::new(
-        "gbar",
-        "S/m^2",
-        default,
-        0.0,
-        f64::INFINITY,
-        "maximal conductance density",
-    )
-}
-
-const fn e_rev(default: f64) -> ParamInfo {
-    ParamInfo::new(
-        "e_rev",
-        "V",
-        default,
-        -1.0,
-        1.0,
-        "reversal potential (battery in series)",
-    )
 }
 
 const V_T: ParamInfo = ParamInfo::new(
