@@ -87,12 +87,7 @@ const K_GATES: &[GateKinetics] = &[N_GATE];
 impl HodgkinHuxley {
     /// The membrane (area, capacitance, leak).
     pub fn membrane(&self) -> Membrane {
-        Membrane {
-            area: self.area,
-            c_m: self.c_m,
-            g_leak: self.g_leak,
-            e_leak: self.e_leak,
-        }
+        Membrane::of(self)
     }
 
     /// The two mechanisms `hh-na` (`ḡ_Na m³h`, `E_Na`) and `hh-k` (`ḡ_K n⁴`, `E_K`), built

@@ -81,6 +81,20 @@ crate::param_struct! {
     }
 }
 
+impl Membrane {
+    /// The membrane part of a model whose parameters include the membrane's (`area`, `c_m`,
+    /// `g_leak`, `e_leak`, by name; the defaults where the model lacks one).
+    pub fn of<P: Parameters>(model: &P) -> Self {
+        let mut m = Self::DEFAULTS;
+        for (i, info) in Self::PARAMS.iter().enumerate() {
+            if let (Some(x), Some(v)) = (m.value_mut(i), model.get(info.name)) {
+                *x = v;
+            }
+        }
+        m
+    }
+}
+
 /// Membrane area of the built-in network models \[m²\]: 20000 µm², Brian2's COBAHH example.
 pub const AREA: f64 = 20_000e-12;
 
@@ -211,12 +225,7 @@ impl TraubMiles {
 impl TraubMiles {
     /// The membrane (area, capacitance, leak).
     pub fn membrane(&self) -> Membrane {
-        Membrane {
-            area: self.area,
-            c_m: self.c_m,
-            g_leak: self.g_leak,
-            e_leak: self.e_leak,
-        }
+        Membrane::of(self)
     }
 
     /// The model as generic mechanisms, the catalogue channels `traub-na` and `traub-k` with

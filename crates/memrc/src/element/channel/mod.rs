@@ -224,6 +224,21 @@ pub(crate) mod test_util {
         }
     }
 
+    /// Each rate's closed-form derivative against a central difference (step 1e-7 V) from
+    /// −100 to +20 mV, to `1e-7` relative plus the difference's rounding.
+    pub(crate) fn check_rate_slopes(rates: &[crate::element::gate::VoltageFn]) {
+        for f in rates {
+            for k in 0..=24 {
+                let v = -0.100 + 0.005 * f64::from(k);
+                let h = 1e-7;
+                let fd = (f.eval(v + h) - f.eval(v - h)) / (2.0 * h);
+                let (y, d) = f.eval_with_slope(v);
+                let tol = 1e-7 * d.abs() + 1e-15 * y.abs() / h;
+                assert!((d - fd).abs() <= tol, "{f:?} at {v}: {d} vs {fd}");
+            }
+        }
+    }
+
     /// Compares an element's closed-form Jacobian with central finite differences (rel 1e-6).
     pub(crate) fn check_jacobian(el: &dyn Element, x: &[f64], v: &[f64]) {
         let mut exact = ElementJacobian::for_element(el);

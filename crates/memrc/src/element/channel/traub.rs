@@ -287,25 +287,19 @@ mod tests {
     #[test]
     fn rate_derivatives_match_finite_differences() {
         let t = VT * 1e-3;
-        type Rate = fn(f64, f64) -> f64;
-        let pairs: [(Rate, Rate); 6] = [
-            (alpha_m, d_alpha_m),
-            (beta_m, d_beta_m),
-            (alpha_h, d_alpha_h),
-            (beta_h, d_beta_h),
-            (alpha_n, d_alpha_n),
-            (beta_n, d_beta_n),
+        let rates = [
+            alpha_m_fn(t),
+            beta_m_fn(t),
+            alpha_h_fn(t),
+            beta_h_fn(t),
+            alpha_n_fn(t),
+            beta_n_fn(t),
         ];
-        for (f, df) in pairs {
-            for k in 0..=24 {
-                let v = -0.100 + 0.005 * f64::from(k);
-                let h = 1e-7;
-                let fd = (f(v + h, t) - f(v - h, t)) / (2.0 * h);
-                let d = df(v, t);
-                let tol = 1e-7 * d.abs() + 1e-15 * f(v, t).abs() / h;
-                assert!((d - fd).abs() <= tol, "{v}: {d} vs {fd}");
-            }
+        for v in [-0.1, -0.05, 0.02] {
+            assert_eq!(alpha_m(v, t), rates[0].eval(v));
+            assert_eq!(d_beta_n(v, t), rates[5].eval_with_slope(v).1);
         }
+        crate::element::channel::test_util::check_rate_slopes(&rates);
     }
 
     #[test]
