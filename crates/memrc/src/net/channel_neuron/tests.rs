@@ -1,27 +1,11 @@
 use super::*;
+use crate::element::expr::hh_rates::{ALPHA_M, ALPHA_N, BETA_M, BETA_N};
 use crate::element::expr::{ExprGateSpec, ExprKinetics};
 use crate::error::ModelError;
 use crate::net::{
     Connectivity, HodgkinHuxley, Init, Network, NetworkBuilder, PopulationSpec, ProjectionSpec,
     Receptor, RecordSpec, RunResult, Weight,
 };
-
-const ALPHA_M: &str = "0.1*(v+40)/(1-exp(-(v+40)/10))";
-const BETA_M: &str = "4*exp(-(v+65)/18)";
-const ALPHA_H: &str = "0.07*exp(-(v+65)/20)";
-const BETA_H: &str = "1/(1+exp(-(v+35)/10))";
-const ALPHA_N: &str = "0.01*(v+55)/(1-exp(-(v+55)/10))";
-const BETA_N: &str = "0.125*exp(-(v+65)/80)";
-
-fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
-    ExprGateSpec {
-        name: name.into(),
-        kinetics: ExprKinetics::AlphaBeta {
-            alpha: alpha.into(),
-            beta: beta.into(),
-        },
-    }
-}
 
 fn channel(
     name: &str,
@@ -43,30 +27,15 @@ fn channel(
 /// `circuit::neuron::hodgkin_huxley_expression_channels`).
 fn hh_channels(p: &HodgkinHuxley) -> Vec<ExprChannelSpec> {
     vec![
-        channel(
-            "na",
-            p.g_na,
-            p.e_na,
-            "m^3*h",
-            vec![gate("m", ALPHA_M, BETA_M), gate("h", ALPHA_H, BETA_H)],
-        ),
-        channel("k", p.g_k, p.e_k, "n^4", vec![gate("n", ALPHA_N, BETA_N)]),
+        ExprChannelSpec::hh_sodium(p.g_na, p.e_na),
+        ExprChannelSpec::hh_potassium(p.g_k, p.e_k),
     ]
-}
-
-fn hh_membrane(p: &HodgkinHuxley) -> Membrane {
-    Membrane {
-        area: p.area,
-        c_m: p.c_m,
-        g_leak: p.g_leak,
-        e_leak: p.e_leak,
-    }
 }
 
 /// `ChannelNeuron` with the classic HH channels and parameters.
 fn expr_hh() -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
-    ChannelNeuron::new(hh_membrane(&p), &hh_channels(&p)).expect("valid channels")
+    ChannelNeuron::new(p.membrane(), &hh_channels(&p)).expect("valid channels")
 }
 
 /// `n` neurons of `model`, excitatory and inhibitory exponential synapses with random
@@ -187,7 +156,7 @@ fn a_tau_inf_gate_equals_its_alpha_beta_form() {
         tau: format!("1/({sum})"),
         inf: format!("({ALPHA_N})/({sum})"),
     };
-    let tau_inf = ChannelNeuron::new(hh_membrane(&p), &channels).expect("valid");
+    let tau_inf = ChannelNeuron::new(p.membrane(), &channels).expect("valid");
     // Coefficients: equal to rounding, also at the singular point −55 mV.
     let ab = expr_hh();
     let mut worst = 0.0_f64;
@@ -338,9 +307,9 @@ fn variables_and_errors() {
         10.0,
         0.05,
         "m",
-        vec![gate("m", ALPHA_M, BETA_M)],
+        vec![ExprGateSpec::alpha_beta("m", ALPHA_M, BETA_M)],
     ));
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("clash");
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("clash");
     assert_eq!(
         e,
         NetError::DuplicateGate {
@@ -359,31 +328,43 @@ fn variables_and_errors() {
         1.0,
         0.0,
         "i_ext",
-        vec![gate("i_ext", "1", "1")],
+        vec![ExprGateSpec::alpha_beta("i_ext", "1", "1")],
     )];
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("reserved");
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("reserved");
     assert!(
         matches!(&e, NetError::ReservedGateName { gate, channel } if gate == "i_ext" && channel == "x"),
         "{e}"
     );
     // A channel that does not compile, and one named v.
-    let ch = vec![channel("x", 1.0, 0.0, "q", vec![gate("q", "exq(v)", "1")])];
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("bad expression");
+    let ch = vec![channel(
+        "x",
+        1.0,
+        0.0,
+        "q",
+        vec![ExprGateSpec::alpha_beta("q", "exq(v)", "1")],
+    )];
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("bad expression");
     assert!(
         matches!(&e, NetError::Channel(ModelError::BadExpression { .. })),
         "{e}"
     );
     assert!(e.to_string().contains("did you mean 'exp'"), "{e}");
-    let ch = vec![channel("x", 1.0, 0.0, "v", vec![gate("v", "1", "1")])];
+    let ch = vec![channel(
+        "x",
+        1.0,
+        0.0,
+        "v",
+        vec![ExprGateSpec::alpha_beta("v", "1", "1")],
+    )];
     assert!(matches!(
-        ChannelNeuron::new(hh_membrane(&p), &ch),
+        ChannelNeuron::new(p.membrane(), &ch),
         Err(NetError::Channel(_))
     ));
     // Membrane parameters, through the builder.
     let bad = ChannelNeuron::new(
         Membrane {
             c_m: 0.0,
-            ..hh_membrane(&p)
+            ..p.membrane()
         },
         &hh_channels(&p),
     )
@@ -396,7 +377,7 @@ fn variables_and_errors() {
         "{e}"
     );
     // No channels: a passive membrane relaxes to e_leak.
-    let passive = ChannelNeuron::new(hh_membrane(&p), &[]).expect("valid");
+    let passive = ChannelNeuron::new(p.membrane(), &[]).expect("valid");
     let mut b = NetworkBuilder::new(1e-4, 0);
     b.population(PopulationSpec::new("p", 1, passive).init("v", Init::Constant(-0.070)));
     let mut net = b.build().expect("valid");
