@@ -24,10 +24,7 @@ const N: usize = 4000;
 
 fn expr_hh(block: bool) -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
-    let channels = [
-        ExprChannelSpec::hh_sodium(p.g_na, p.e_na),
-        ExprChannelSpec::hh_potassium(p.g_k, p.e_k),
-    ];
+    let channels = ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k));
     ChannelNeuron::new(p.membrane(), &channels)
         .expect("valid channels")
         .with_block_evaluation(block)

@@ -137,9 +137,10 @@ pub fn hodgkin_huxley_expression_channels(p: &HhParams) -> Result<[ExprChannel; 
         conductance: "1".into(),
         gates: vec![],
     };
+    let [na, k] = ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k));
     Ok([
-        ExprChannel::new(&ExprChannelSpec::hh_sodium(p.g_na, p.e_na))?,
-        ExprChannel::new(&ExprChannelSpec::hh_potassium(p.g_k, p.e_k))?,
+        ExprChannel::new(&na)?,
+        ExprChannel::new(&k)?,
         ExprChannel::new(&leak)?,
     ])
 }

@@ -170,6 +170,12 @@ impl ExprChannelSpec {
             gates: vec![ExprGateSpec::alpha_beta("n", ALPHA_N, BETA_N)],
         }
     }
+
+    /// The classic Hodgkin–Huxley channels `[sodium, potassium]` ([`hh_sodium`](Self::hh_sodium),
+    /// [`hh_potassium`](Self::hh_potassium)), from the `(gbar, e_rev)` of each.
+    pub fn hodgkin_huxley(na: (f64, f64), k: (f64, f64)) -> [Self; 2] {
+        [Self::hh_sodium(na.0, na.1), Self::hh_potassium(k.0, k.1)]
+    }
 }
 
 /// A compiled one-variable function of `v` \[mV\] and its derivative.

@@ -307,32 +307,32 @@ fn invalid_descriptions_give_typed_errors() {
         }
         other => panic!("{other:?}"),
     }
-    let mut b = base();
-    b.projection(ProjectionSpec::new("exc", "exc", "gi", conn.clone()));
-    assert!(matches!(b.build(), Err(NetError::UnknownReceptor { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", conn.clone()).weight(Weight::Constant(-1e-9)),
-    );
-    assert!(matches!(b.build(), Err(NetError::NegativeWeight { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", Connectivity::FixedInDegree(10)).autapses(false),
-    );
-    assert!(matches!(b.build(), Err(NetError::SizeMismatch { .. })));
-    let mut b = base();
-    b.projection(ProjectionSpec::new(
-        "exc",
-        "exc",
-        "ge",
-        Connectivity::List(vec![(0, 10)]),
-    ));
-    assert!(matches!(b.build(), Err(NetError::IndexOutOfRange { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", conn.clone()).delay(Delay::Constant(-1e-3)),
-    );
-    assert!(matches!(b.build(), Err(NetError::BadParameter { .. })));
+    let ge = |c: Connectivity| ProjectionSpec::new("exc", "exc", "ge", c);
+    let bad_projections: [(ProjectionSpec, fn(&NetError) -> bool); 5] = [
+        (ProjectionSpec::new("exc", "exc", "gi", conn.clone()), |e| {
+            matches!(e, NetError::UnknownReceptor { .. })
+        }),
+        (ge(conn.clone()).weight(Weight::Constant(-1e-9)), |e| {
+            matches!(e, NetError::NegativeWeight { .. })
+        }),
+        (ge(Connectivity::FixedInDegree(10)).autapses(false), |e| {
+            matches!(e, NetError::SizeMismatch { .. })
+        }),
+        (ge(Connectivity::List(vec![(0, 10)])), |e| {
+            matches!(e, NetError::IndexOutOfRange { .. })
+        }),
+        (ge(conn.clone()).delay(Delay::Constant(-1e-3)), |e| {
+            matches!(e, NetError::BadParameter { .. })
+        }),
+    ];
+    for (spec, expected) in bad_projections {
+        let mut b = base();
+        b.projection(spec);
+        match b.build() {
+            Err(e) => assert!(expected(&e), "{e}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
     let mut b = base();
     b.record(RecordSpec::new("exc", "w", vec![0], 1e-3));
     assert!(matches!(b.build(), Err(NetError::UnknownVariable { .. })));

@@ -7,29 +7,22 @@ use crate::net::{
     Receptor, RecordSpec, RunResult, Weight,
 };
 
-fn channel(
-    name: &str,
-    gbar: f64,
-    e_rev: f64,
-    c: &str,
-    gates: Vec<ExprGateSpec>,
-) -> ExprChannelSpec {
-    ExprChannelSpec {
-        name: name.into(),
-        gbar,
-        e_rev,
-        conductance: c.into(),
-        gates,
-    }
+/// A channel `x` (`ḡ = 1`, `E = 0`) with conductance `g = gate` and one α/β gate `gate` with
+/// rates `alpha` and 1.
+fn one_gate_channel(gate: &str, alpha: &str) -> Vec<ExprChannelSpec> {
+    vec![ExprChannelSpec {
+        name: "x".into(),
+        gbar: 1.0,
+        e_rev: 0.0,
+        conductance: gate.into(),
+        gates: vec![ExprGateSpec::alpha_beta(gate, alpha, "1")],
+    }]
 }
 
 /// The sodium and potassium channels of `p` as expressions (those of
 /// `circuit::neuron::hodgkin_huxley_expression_channels`).
 fn hh_channels(p: &HodgkinHuxley) -> Vec<ExprChannelSpec> {
-    vec![
-        ExprChannelSpec::hh_sodium(p.g_na, p.e_na),
-        ExprChannelSpec::hh_potassium(p.g_k, p.e_k),
-    ]
+    ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k)).into()
 }
 
 /// `ChannelNeuron` with the classic HH channels and parameters.
@@ -302,13 +295,13 @@ fn variables_and_errors() {
     let p = HodgkinHuxley::classic();
     // Two channels with a gate of the same name.
     let mut ch = hh_channels(&p);
-    ch.push(channel(
-        "na2",
-        10.0,
-        0.05,
-        "m",
-        vec![ExprGateSpec::alpha_beta("m", ALPHA_M, BETA_M)],
-    ));
+    ch.push(ExprChannelSpec {
+        name: "na2".into(),
+        gbar: 10.0,
+        e_rev: 0.05,
+        conductance: "m".into(),
+        gates: vec![ExprGateSpec::alpha_beta("m", ALPHA_M, BETA_M)],
+    });
     let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("clash");
     assert_eq!(
         e,
@@ -323,39 +316,21 @@ fn variables_and_errors() {
         "gate 'm' of channel 'na2' is also a gate of channel 'na': gate names must be distinct across the channels of a neuron"
     );
     // A gate named like the injected current.
-    let ch = vec![channel(
-        "x",
-        1.0,
-        0.0,
-        "i_ext",
-        vec![ExprGateSpec::alpha_beta("i_ext", "1", "1")],
-    )];
+    let ch = one_gate_channel("i_ext", "1");
     let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("reserved");
     assert!(
         matches!(&e, NetError::ReservedGateName { gate, channel } if gate == "i_ext" && channel == "x"),
         "{e}"
     );
     // A channel that does not compile, and one named v.
-    let ch = vec![channel(
-        "x",
-        1.0,
-        0.0,
-        "q",
-        vec![ExprGateSpec::alpha_beta("q", "exq(v)", "1")],
-    )];
+    let ch = one_gate_channel("q", "exq(v)");
     let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("bad expression");
     assert!(
         matches!(&e, NetError::Channel(ModelError::BadExpression { .. })),
         "{e}"
     );
     assert!(e.to_string().contains("did you mean 'exp'"), "{e}");
-    let ch = vec![channel(
-        "x",
-        1.0,
-        0.0,
-        "v",
-        vec![ExprGateSpec::alpha_beta("v", "1", "1")],
-    )];
+    let ch = one_gate_channel("v", "1");
     assert!(matches!(
         ChannelNeuron::new(p.membrane(), &ch),
         Err(NetError::Channel(_))
