@@ -6,7 +6,9 @@ use memrc::analysis::energy::energy_balance;
 use memrc::circuit::Circuit;
 use memrc::circuit::discrete::{CircuitSolution, spike_times};
 use memrc::circuit::neuron::hh_pulse_circuit;
-use memrc::circuit::relaxation::{RelaxationOptions, solve_relaxation, solve_stepping};
+use memrc::circuit::relaxation::{
+    RelaxationOptions, RelaxationResult, solve_relaxation, solve_stepping,
+};
 use memrc::circuit::system::CircuitSystem;
 use memrc::discretisation::LinearStep;
 use memrc::solver::{Config, Method, Output, solve};
@@ -47,6 +49,17 @@ fn example(steps: usize) -> (Circuit, Grid, Vec<f64>, Vec<f64>) {
     (c, Grid::span(0.0, 0.050, steps).expect("grid"), v0, x0)
 }
 
+/// The alternating iteration of `scheme` on [`example`]`(500)`, converged to `tol = 1e-15`;
+/// `record` keeps the iterates.
+fn relax_500(scheme: LinearStep, record: bool) -> RelaxationResult {
+    let (c, grid, v0, x0) = example(500);
+    let opts = RelaxationOptions::default()
+        .scheme(scheme)
+        .record_iterates(record)
+        .tol(1e-15);
+    solve_relaxation(&c, grid, &v0, &x0, opts).expect("converges")
+}
+
 fn mv(sol: &CircuitSolution) -> Vec<f64> {
     sol.v.component(0).iter().map(|v| v * 1e3).collect()
 }
@@ -75,7 +88,6 @@ fn rest_state_is_computed_and_matches_the_reference() {
 
 #[test]
 fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
-    let (c, grid, v0, x0) = example(500);
     for (scheme, col) in [
         (LinearStep::ExponentialEuler, "V_star_EE"),
         (LinearStep::Exponential2, "V_star_EXP2"),
@@ -83,14 +95,7 @@ fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
         (LinearStep::ImplicitEuler, "V_star_IE"),
         (LinearStep::Trapezoid, "V_star_TR"),
     ] {
-        let r = solve_relaxation(
-            &c,
-            grid,
-            &v0,
-            &x0,
-            RelaxationOptions::default().scheme(scheme).tol(1e-15),
-        )
-        .expect("converges");
+        let r = relax_500(scheme, false);
         let d = max_diff(&mv(&r.solution), &column("hh_pulse_discrete.csv", col));
         assert!(d < 1e-9, "{col}: {d} mV");
     }
@@ -98,16 +103,11 @@ fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
 
 #[test]
 fn first_ten_iterates_match_the_independent_iterates() {
-    let (c, grid, v0, x0) = example(500);
     for (scheme, tag) in [
         (LinearStep::Exponential2, "EXP2"),
         (LinearStep::Trapezoid, "TR"),
     ] {
-        let opts = RelaxationOptions::default()
-            .scheme(scheme)
-            .record_iterates(true)
-            .tol(1e-15);
-        let r = solve_relaxation(&c, grid, &v0, &x0, opts).expect("converges");
+        let r = relax_500(scheme, true);
         for k in 1..=10 {
             let ours: Vec<f64> = r.iterates[k].iter().map(|v| v * 1e3).collect();
             let d = max_diff(
