@@ -649,7 +649,8 @@ fn fading_memory_rates() {
 #[test]
 fn hysteresis_loops_shrink_with_frequency() {
     // (device, frequencies [Hz], periods, steps per period, initial state or None for rest)
-    let cases: [(&str, &[f64], usize, usize, Option<f64>); 2] = [
+    type Sweep = (&'static str, &'static [f64], usize, usize, Option<f64>);
+    let cases: [Sweep; 2] = [
         (
             "hp-joglekar",
             &[0.5, 1.0, 2.0, 4.0, 8.0, 16.0],

@@ -323,7 +323,9 @@ fn invalid_descriptions_give_typed_errors() {
         other => panic!("{other:?}"),
     }
     let ge = |c: Connectivity| ProjectionSpec::new("exc", "exc", "ge", c);
-    let bad_projections: [(ProjectionSpec, fn(&NetError) -> bool); 5] = [
+    // Each invalid projection and a test of its error.
+    type Expected = fn(&NetError) -> bool;
+    let bad_projections: [(ProjectionSpec, Expected); 5] = [
         (ProjectionSpec::new("exc", "exc", "gi", conn.clone()), |e| {
             matches!(e, NetError::UnknownReceptor { .. })
         }),
