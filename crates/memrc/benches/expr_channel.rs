@@ -10,9 +10,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley, hodgkin_huxley_expression_channels};
+use memrc::circuit::neuron::{
+    HhChannels, HhParams, hh_circuit, hodgkin_huxley_expression_channels,
+};
 use memrc::circuit::relaxation::solve_stepping;
-use memrc::circuit::{Circuit, CircuitBuilder, Stimulus};
+use memrc::circuit::{Circuit, Stimulus};
 use memrc::discretisation::LinearStep;
 use memrc::element::Element;
 use memrc::element::channel::hh::HhSodium;
@@ -25,27 +27,12 @@ fn expr_na(p: &HhParams) -> ExprChannel {
     na
 }
 
-fn hh(expressions: bool) -> Circuit {
-    let p = HhParams::default();
-    let mut b = CircuitBuilder::new();
-    let node = if expressions {
-        let node = b.node("hh", p.c);
-        let [na, k, l] = hodgkin_huxley_expression_channels(&p).expect("valid channels");
-        b.channel("hh.na", Box::new(na), node);
-        b.channel("hh.k", Box::new(k), node);
-        b.channel("hh.leak", Box::new(l), node);
-        node
-    } else {
-        add_hodgkin_huxley(&mut b, "hh", &p).expect("valid")
+fn hh(channels: HhChannels) -> Circuit {
+    let step = Stimulus::Step {
+        amplitude: 0.1,
+        start: 0.020,
     };
-    b.source(
-        node,
-        Stimulus::Step {
-            amplitude: 0.1,
-            start: 0.020,
-        },
-    );
-    b.build().expect("valid circuit")
+    hh_circuit(step, channels).expect("valid circuit").0
 }
 
 fn run(c: &Circuit, grid: Grid) -> Vec<f64> {
@@ -60,15 +47,18 @@ fn benches(cr: &mut Criterion) {
     let grid = Grid::span(0.0, 0.5, 5000).expect("grid");
     let mut g = cr.benchmark_group("hh_500ms_dt0.1");
     g.sample_size(10);
-    for (label, expressions) in [("builtin", false), ("expression", true)] {
-        let c = hh(expressions);
+    for (label, channels) in [
+        ("builtin", HhChannels::BuiltIn),
+        ("expression", HhChannels::Expressions),
+    ] {
+        let c = hh(channels);
         g.bench_function(label, |b| b.iter(|| run(black_box(&c), grid)));
     }
     g.finish();
 
     // The memconductance operator of the Na channel alone, on the spiking trace.
     let p = HhParams::default();
-    let v = run(&hh(false), grid);
+    let v = run(&hh(HhChannels::BuiltIn), grid);
     let builtin = HhSodium::build(&[("gbar", p.g_na), ("e_rev", p.e_na)]).expect("valid");
     let ours: Box<dyn Element> = Box::new(expr_na(&p));
     let mut g = cr.benchmark_group("na_memconductance_500ms");

@@ -14,56 +14,18 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use memrc::element::expr::{ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use memrc::element::expr::ExprChannelSpec;
 use memrc::net::{
-    ChannelNeuron, Connectivity, HodgkinHuxley, Init, Membrane, Network, NetworkBuilder,
-    NeuronModel, PopulationSpec, ProjectionSpec, Receptor, TraubMiles, Weight,
+    ChannelNeuron, Connectivity, HodgkinHuxley, Init, Network, NetworkBuilder, NeuronModel,
+    PopulationSpec, ProjectionSpec, Receptor, TraubMiles, Weight,
 };
 
 const N: usize = 4000;
 
-fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
-    ExprGateSpec {
-        name: name.into(),
-        kinetics: ExprKinetics::AlphaBeta {
-            alpha: alpha.into(),
-            beta: beta.into(),
-        },
-    }
-}
-
 fn expr_hh(block: bool) -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
-    let channels = [
-        ExprChannelSpec {
-            name: "na".into(),
-            gbar: p.g_na,
-            e_rev: p.e_na,
-            conductance: "m^3*h".into(),
-            gates: vec![
-                gate("m", "0.1*(v+40)/(1-exp(-(v+40)/10))", "4*exp(-(v+65)/18)"),
-                gate("h", "0.07*exp(-(v+65)/20)", "1/(1+exp(-(v+35)/10))"),
-            ],
-        },
-        ExprChannelSpec {
-            name: "k".into(),
-            gbar: p.g_k,
-            e_rev: p.e_k,
-            conductance: "n^4".into(),
-            gates: vec![gate(
-                "n",
-                "0.01*(v+55)/(1-exp(-(v+55)/10))",
-                "0.125*exp(-(v+65)/80)",
-            )],
-        },
-    ];
-    let membrane = Membrane {
-        area: p.area,
-        c_m: p.c_m,
-        g_leak: p.g_leak,
-        e_leak: p.e_leak,
-    };
-    ChannelNeuron::new(membrane, &channels)
+    let channels = ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k));
+    ChannelNeuron::new(p.membrane(), &channels)
         .expect("valid channels")
         .with_block_evaluation(block)
 }

@@ -6,7 +6,9 @@ use memrc::analysis::energy::energy_balance;
 use memrc::circuit::Circuit;
 use memrc::circuit::discrete::{CircuitSolution, spike_times};
 use memrc::circuit::neuron::hh_pulse_circuit;
-use memrc::circuit::relaxation::{RelaxationOptions, solve_relaxation, solve_stepping};
+use memrc::circuit::relaxation::{
+    RelaxationOptions, RelaxationResult, solve_relaxation, solve_stepping,
+};
 use memrc::circuit::system::CircuitSystem;
 use memrc::discretisation::LinearStep;
 use memrc::solver::{Config, Method, Output, solve};
@@ -47,6 +49,12 @@ fn example(steps: usize) -> (Circuit, Grid, Vec<f64>, Vec<f64>) {
     (c, Grid::span(0.0, 0.050, steps).expect("grid"), v0, x0)
 }
 
+/// The alternating iteration with `opts` on [`example`]`(steps)`, from rest.
+fn relax(steps: usize, opts: RelaxationOptions) -> RelaxationResult {
+    let (c, grid, v0, x0) = example(steps);
+    solve_relaxation(&c, grid, &v0, &x0, opts).expect("converges")
+}
+
 fn mv(sol: &CircuitSolution) -> Vec<f64> {
     sol.v.component(0).iter().map(|v| v * 1e3).collect()
 }
@@ -75,7 +83,6 @@ fn rest_state_is_computed_and_matches_the_reference() {
 
 #[test]
 fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
-    let (c, grid, v0, x0) = example(500);
     for (scheme, col) in [
         (LinearStep::ExponentialEuler, "V_star_EE"),
         (LinearStep::Exponential2, "V_star_EXP2"),
@@ -83,14 +90,7 @@ fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
         (LinearStep::ImplicitEuler, "V_star_IE"),
         (LinearStep::Trapezoid, "V_star_TR"),
     ] {
-        let r = solve_relaxation(
-            &c,
-            grid,
-            &v0,
-            &x0,
-            RelaxationOptions::default().scheme(scheme).tol(1e-15),
-        )
-        .expect("converges");
+        let r = relax(500, RelaxationOptions::default().scheme(scheme).tol(1e-15));
         let d = max_diff(&mv(&r.solution), &column("hh_pulse_discrete.csv", col));
         assert!(d < 1e-9, "{col}: {d} mV");
     }
@@ -98,7 +98,6 @@ fn fixed_points_of_all_five_schemes_match_the_independent_discrete_solutions() {
 
 #[test]
 fn first_ten_iterates_match_the_independent_iterates() {
-    let (c, grid, v0, x0) = example(500);
     for (scheme, tag) in [
         (LinearStep::Exponential2, "EXP2"),
         (LinearStep::Trapezoid, "TR"),
@@ -107,7 +106,7 @@ fn first_ten_iterates_match_the_independent_iterates() {
             .scheme(scheme)
             .record_iterates(true)
             .tol(1e-15);
-        let r = solve_relaxation(&c, grid, &v0, &x0, opts).expect("converges");
+        let r = relax(500, opts);
         for k in 1..=10 {
             let ours: Vec<f64> = r.iterates[k].iter().map(|v| v * 1e3).collect();
             let d = max_diff(
@@ -124,14 +123,7 @@ fn fixed_point_equals_time_stepping_of_the_same_scheme() {
     let (c, grid, v0, x0) = example(500);
     for scheme in LinearStep::ALL {
         let ts = solve_stepping(&c, grid, &v0, &x0, scheme).expect("steps");
-        let r = solve_relaxation(
-            &c,
-            grid,
-            &v0,
-            &x0,
-            RelaxationOptions::default().scheme(scheme),
-        )
-        .expect("converges");
+        let r = relax(500, RelaxationOptions::default().scheme(scheme));
         let d = max_diff(&mv(&ts), &mv(&r.solution));
         assert!(d <= 1e-9, "{}: {d} mV", scheme.name());
         // States too: the gates of both solutions agree.
@@ -142,15 +134,8 @@ fn fixed_point_equals_time_stepping_of_the_same_scheme() {
 
 #[test]
 fn plain_iteration_meets_the_papers_five_steps_and_the_convergence_targets() {
-    let (c, grid, v0, x0) = example(500);
-    let r = solve_relaxation(
-        &c,
-        grid,
-        &v0,
-        &x0,
-        RelaxationOptions::default().record_iterates(true),
-    )
-    .expect("converges");
+    let grid = example(500).1;
+    let r = relax(500, RelaxationOptions::default().record_iterates(true));
     let conv: Vec<f64> = mv(&r.solution);
     let t_conv = spike_times(&conv, &grid, 0.0)[0];
     // After 5 iterations the spike exists: 0 mV crossing within 0.1 ms, relative L2 error < 15 %.
@@ -172,8 +157,7 @@ fn plain_iteration_meets_the_papers_five_steps_and_the_convergence_targets() {
     assert!(t4.is_empty() || (t4[0] - t_conv).abs() > 0.1e-3);
     // Change ≤ 1 mV by iteration 10 and ≤ 1e-9 mV by iteration 26 (run to rounding to see the
     // whole history).
-    let deep = solve_relaxation(&c, grid, &v0, &x0, RelaxationOptions::default().tol(1e-16))
-        .expect("converges");
+    let deep = relax(500, RelaxationOptions::default().tol(1e-16));
     let change_mv: Vec<f64> = deep.iterations.iter().map(|i| i.change * 1e3).collect();
     assert!(change_mv[9] <= 1.0, "change at 10: {}", change_mv[9]);
     let first_tiny = change_mv.iter().position(|&c| c <= 1e-9).map(|i| i + 1);
@@ -185,9 +169,7 @@ fn plain_iteration_meets_the_papers_five_steps_and_the_convergence_targets() {
         r.iterations.len()
     );
     // Iteration counts belong to the continuous problem, not the grid: same count at dt/2.
-    let (c2, grid2, v2, x2) = example(1000);
-    let r2 =
-        solve_relaxation(&c2, grid2, &v2, &x2, RelaxationOptions::default()).expect("converges");
+    let r2 = relax(1000, RelaxationOptions::default());
     assert!((r2.iterations.len() as i64 - r.iterations.len() as i64).abs() <= 2);
 }
 

@@ -3,41 +3,26 @@
 //! timing comparison is `benches/expr_channel.rs`.
 
 use memrc::Grid;
-use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley, hodgkin_huxley_expression_channels};
+use memrc::circuit::neuron::{HhChannels, hh_circuit};
 use memrc::circuit::relaxation::solve_stepping;
-use memrc::circuit::{Circuit, CircuitBuilder, Stimulus};
+use memrc::circuit::{Circuit, Stimulus};
 use memrc::discretisation::LinearStep;
 
 /// One HH membrane, 10 µA/cm² step at 20 ms; built-in channels or the same as expressions.
-fn hh(expressions: bool) -> Circuit {
-    let p = HhParams::default();
-    let mut b = CircuitBuilder::new();
-    let node = if expressions {
-        let node = b.node("hh", p.c);
-        let [na, k, l] = hodgkin_huxley_expression_channels(&p).expect("valid channels");
-        b.channel("hh.na", Box::new(na), node);
-        b.channel("hh.k", Box::new(k), node);
-        b.channel("hh.leak", Box::new(l), node);
-        node
-    } else {
-        add_hodgkin_huxley(&mut b, "hh", &p).expect("valid")
+fn hh(channels: HhChannels) -> Circuit {
+    let step = Stimulus::Step {
+        amplitude: 0.1,
+        start: 0.020,
     };
-    b.source(
-        node,
-        Stimulus::Step {
-            amplitude: 0.1,
-            start: 0.020,
-        },
-    );
-    b.build().expect("valid circuit")
+    hh_circuit(step, channels).expect("valid circuit").0
 }
 
 #[test]
 fn expression_hh_matches_builtin_hh_over_500_ms() {
     let grid = Grid::span(0.0, 0.5, 5000).expect("grid");
     let mut runs = Vec::new();
-    for expressions in [false, true] {
-        let c = hh(expressions);
+    for channels in [HhChannels::BuiltIn, HhChannels::Expressions] {
+        let c = hh(channels);
         let (v0, x0) = c.rest_state().expect("rest");
         let sol = solve_stepping(&c, grid, &v0, &x0, LinearStep::Exponential2).expect("runs");
         runs.push(sol);

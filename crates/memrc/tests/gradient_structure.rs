@@ -648,44 +648,39 @@ fn fading_memory_rates() {
 
 #[test]
 fn hysteresis_loops_shrink_with_frequency() {
-    let hp = build("hp-joglekar", &[]).expect("defaults");
-    let sweep = hysteresis_sweep(
-        hp.as_ref(),
-        0.0,
-        1.0,
-        &[0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
-        2,
-        1000,
-        &[0.1],
-    )
-    .expect("sweep");
-    let areas: Vec<(f64, f64)> = sweep
-        .points
-        .iter()
-        .map(|p| (p.frequency, p.relative_area))
-        .collect();
-    println!("hp-joglekar relative loop areas: {areas:?}");
-    assert!(sweep.shrinks_with_frequency);
-    let rx = build("relaxation", &[]).expect("defaults");
-    let mut x0 = [0.0];
-    rx.initial_state(&[0.0], &mut x0);
-    let sweep = hysteresis_sweep(
-        rx.as_ref(),
-        0.0,
-        1.0,
-        &[1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0],
-        3,
-        1000,
-        &x0,
-    )
-    .expect("sweep");
-    let areas: Vec<(f64, f64)> = sweep
-        .points
-        .iter()
-        .map(|p| (p.frequency, p.relative_area))
-        .collect();
-    println!("relaxation relative loop areas: {areas:?}");
-    assert!(sweep.shrinks_with_frequency);
+    // (device, frequencies [Hz], periods, steps per period, initial state or None for rest)
+    type Sweep = (&'static str, &'static [f64], usize, usize, Option<f64>);
+    let cases: [Sweep; 2] = [
+        (
+            "hp-joglekar",
+            &[0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
+            2,
+            1000,
+            Some(0.1),
+        ),
+        (
+            "relaxation",
+            &[1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0],
+            3,
+            1000,
+            None,
+        ),
+    ];
+    for (name, frequencies, periods, steps, x0) in cases {
+        let el = build(name, &[]).expect("defaults");
+        let mut rest = [0.0];
+        el.initial_state(&[0.0], &mut rest);
+        let x0 = x0.map_or(rest, |x| [x]);
+        let sweep = hysteresis_sweep(el.as_ref(), 0.0, 1.0, frequencies, periods, steps, &x0)
+            .expect("sweep");
+        let areas: Vec<(f64, f64)> = sweep
+            .points
+            .iter()
+            .map(|p| (p.frequency, p.relative_area))
+            .collect();
+        println!("{name} relative loop areas: {areas:?}");
+        assert!(sweep.shrinks_with_frequency);
+    }
 }
 
 /// Device under test of the property tests: catalogue name and parameter overrides.

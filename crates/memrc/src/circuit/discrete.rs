@@ -100,6 +100,24 @@ struct StepWork {
     lu_n: DenseLu,
 }
 
+impl StepWork {
+    /// Solves `J_R δu = rhs` in place in `rhs[..m]` (the Newton update of the right node); a
+    /// singular `J_R` is [`SolverError::Singular`] for `what` at time `t` \[s\].
+    fn solve_jr(&mut self, what: &str, t: f64) -> Result<(), Error> {
+        let ok = self.lu_m.factor(&self.jr).is_ok();
+        self.lu_m.solve(&mut self.rhs[..self.m]);
+        if ok {
+            Ok(())
+        } else {
+            Err(SolverError::Singular {
+                what: what.into(),
+                t,
+            }
+            .into())
+        }
+    }
+}
+
 impl<'c> Engine<'c> {
     /// Sets up the discrete equations of `circuit` on `grid` with `scheme`, starting from node
     /// voltages `v0` and states `x0` (concatenated over branches), all trajectories held
@@ -561,15 +579,7 @@ impl<'c> Engine<'c> {
                     sw.r[row] + jl_row.iter().zip(&du_prev).map(|(a, b)| a * b).sum::<f64>();
                 sw.rhs[row] = -s;
             }
-            let ok = sw.lu_m.factor(&sw.jr).is_ok();
-            sw.lu_m.solve(&mut sw.rhs[..m]);
-            if !ok {
-                return Err(SolverError::Singular {
-                    what: "Newton step Jacobian".into(),
-                    t: self.grid.time(k + 1),
-                }
-                .into());
-            }
+            sw.solve_jr("Newton step Jacobian", self.grid.time(k + 1))?;
             du_prev.copy_from_slice(&self.step.rhs[..m]);
             change = du_prev[..n].iter().fold(change, |a, d| a.max(d.abs()));
             let mut u = self.step.ur.clone();
@@ -628,15 +638,7 @@ impl<'c> Engine<'c> {
                 for row in 0..m {
                     sw.rhs[row] = -sw.r[row];
                 }
-                let ok = sw.lu_m.factor(&sw.jr).is_ok();
-                sw.lu_m.solve(&mut sw.rhs[..m]);
-                if !ok {
-                    return Err(SolverError::Singular {
-                        what: "time-step Jacobian".into(),
-                        t: self.grid.time(k + 1),
-                    }
-                    .into());
-                }
+                sw.solve_jr("time-step Jacobian", self.grid.time(k + 1))?;
                 let mut small = true;
                 last = 0.0;
                 for c in 0..m {

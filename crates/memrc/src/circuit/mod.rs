@@ -77,6 +77,65 @@ pub struct Branch {
     pub ports: Vec<(Terminal, Terminal)>,
 }
 
+/// One term of a branch's current `Pᵀ G (P v − E)` into the node equations (paper eq. 17,
+/// incidence `P`, memconductance `G`, batteries `E`), from [`Branch::stamps`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Stamp {
+    /// `(Pᵀ G E)_row += value` \[A\].
+    Battery {
+        /// Node index.
+        row: usize,
+        /// The term.
+        value: f64,
+    },
+    /// `(Pᵀ G P)_row,col += value` \[S\].
+    Conductance {
+        /// Node index of the equation.
+        row: usize,
+        /// Node index of the voltage.
+        col: usize,
+        /// The term.
+        value: f64,
+    },
+}
+
+impl Branch {
+    /// Calls `f` with every nonzero term of `Pᵀ G P` and `Pᵀ G E` for the memconductance `g`
+    /// (row-major `p × p`), port pair by port pair; ground terminals give no term.
+    pub(crate) fn stamps(&self, g: &[f64], mut f: impl FnMut(Stamp)) {
+        let p = self.ports.len();
+        let node = |t: Terminal| match t {
+            Terminal::Node(NodeId(k)) => Some(k),
+            Terminal::Ground => None,
+        };
+        for (q, (pq, mq)) in self.ports.iter().enumerate() {
+            // Row q of G·(P v − E): Σ_r G_qr (v_plus_r − v_minus_r − E_r).
+            for (r, (pr, mr)) in self.ports.iter().enumerate() {
+                let gqr = g[q * p + r];
+                if gqr == 0.0 {
+                    continue;
+                }
+                let e = self.element.battery(r);
+                for (row, s_row) in [(node(*pq), 1.0), (node(*mq), -1.0)] {
+                    let Some(row) = row else { continue };
+                    f(Stamp::Battery {
+                        row,
+                        value: s_row * gqr * e,
+                    });
+                    for (col, s_col) in [(node(*pr), 1.0), (node(*mr), -1.0)] {
+                        let Some(col) = col else { continue };
+                        f(Stamp::Conductance {
+                            row,
+                            col,
+                            value: s_row * s_col * gqr,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A current source into a node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -312,30 +371,10 @@ impl Circuit {
     /// branch `b` with memconductance `g` (row-major `p × p`).
     pub fn stamp(&self, b: usize, g: &[f64], a: &mut [f64], j: &mut [f64]) {
         let n = self.n_nodes();
-        let br = &self.branches[b];
-        let p = br.ports.len();
-        let inc = |t: Terminal| match t {
-            Terminal::Node(NodeId(k)) => Some(k),
-            Terminal::Ground => None,
-        };
-        for (q, (pq, mq)) in br.ports.iter().enumerate() {
-            // Row q of G·(P v − E): Σ_r G_qr (v_plus_r − v_minus_r − E_r).
-            for (r, (pr, mr)) in br.ports.iter().enumerate() {
-                let gqr = g[q * p + r];
-                if gqr == 0.0 {
-                    continue;
-                }
-                let e = br.element.battery(r);
-                for (row, s_row) in [(inc(*pq), 1.0), (inc(*mq), -1.0)] {
-                    let Some(row) = row else { continue };
-                    j[row] += s_row * gqr * e;
-                    for (col, s_col) in [(inc(*pr), 1.0), (inc(*mr), -1.0)] {
-                        let Some(col) = col else { continue };
-                        a[row * n + col] += s_row * s_col * gqr;
-                    }
-                }
-            }
-        }
+        self.branches[b].stamps(g, |term| match term {
+            Stamp::Battery { row, value } => j[row] += value,
+            Stamp::Conductance { row, col, value } => a[row * n + col] += value,
+        });
     }
 
     /// Net current leaving each node through the branches, with every element at the steady

@@ -6,7 +6,7 @@
 
 use super::{CircuitBuilder, NodeId, Terminal};
 use crate::element::channel::hh::{C_M, HhPotassium, HhSodium, Leak};
-use crate::element::expr::{ExprChannel, ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use crate::element::expr::{ExprChannel, ExprChannelSpec};
 use crate::element::{Element, KindInfo};
 use crate::error::ModelError;
 
@@ -64,6 +64,48 @@ pub fn add_hodgkin_huxley(
     Ok(node)
 }
 
+/// Which implementation of the Hodgkin–Huxley channels a membrane gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HhChannels {
+    /// The catalogue channels `hh-na`, `hh-k` and `leak` ([`add_hodgkin_huxley`]).
+    BuiltIn,
+    /// The same channels as user-defined expressions
+    /// ([`add_hodgkin_huxley_expressions`]).
+    Expressions,
+}
+
+/// Adds a Hodgkin–Huxley membrane node named `name` like [`add_hodgkin_huxley`], with the
+/// channels of [`hodgkin_huxley_expression_channels`] (same names `{name}.na`, `{name}.k`,
+/// `{name}.leak`).
+pub fn add_hodgkin_huxley_expressions(
+    b: &mut CircuitBuilder,
+    name: &str,
+    p: &HhParams,
+) -> Result<NodeId, ModelError> {
+    let [na, k, l] = hodgkin_huxley_expression_channels(p)?;
+    let node = b.node(name, p.c);
+    b.channel(format!("{name}.na"), Box::new(na), node);
+    b.channel(format!("{name}.k"), Box::new(k), node);
+    b.channel(format!("{name}.leak"), Box::new(l), node);
+    Ok(node)
+}
+
+/// One Hodgkin–Huxley membrane `hh` with the default parameters and `channels`, driven by
+/// `stimulus` \[A/m²\]; returns the circuit and the membrane node.
+pub fn hh_circuit(
+    stimulus: super::Stimulus,
+    channels: HhChannels,
+) -> Result<(super::Circuit, NodeId), ModelError> {
+    let mut b = CircuitBuilder::new();
+    let p = HhParams::default();
+    let node = match channels {
+        HhChannels::BuiltIn => add_hodgkin_huxley(&mut b, "hh", &p)?,
+        HhChannels::Expressions => add_hodgkin_huxley_expressions(&mut b, "hh", &p)?,
+    };
+    b.source(node, stimulus);
+    Ok((b.build()?, node))
+}
+
 /// The circuit of the paper's Example 4: one Hodgkin–Huxley membrane with the default
 /// parameters and a rectangular current pulse of `amplitude` \[A/m²\] on `[start, end]` \[s\]
 /// (the paper's "10 mA" is 10 µA/cm² = 0.1 A/m² on 20–22 ms).
@@ -72,64 +114,34 @@ pub fn hh_pulse_circuit(
     start: f64,
     end: f64,
 ) -> Result<(super::Circuit, NodeId), ModelError> {
-    let mut b = CircuitBuilder::new();
-    let node = add_hodgkin_huxley(&mut b, "hh", &HhParams::default())?;
-    b.source(
-        node,
+    hh_circuit(
         super::Stimulus::Pulse {
             amplitude,
             start,
             end,
         },
-    );
-    Ok((b.build()?, node))
+        HhChannels::BuiltIn,
+    )
 }
 
 /// The Hodgkin–Huxley channels of [`add_hodgkin_huxley`] written as user-defined expression
-/// channels ([`crate::element::expr`]), with the rates of Example 4 in the mV/ms convention:
+/// channels ([`crate::element::expr`], rates [`hh_rates`](crate::element::expr::hh_rates)):
 /// `[sodium, potassium, leak]`. Same formulas as the built-in channels, so a membrane built
 /// from them runs the same up to rounding; the expression evaluator's cost is what
 /// `benches/expr_channel.rs` measures.
 pub fn hodgkin_huxley_expression_channels(p: &HhParams) -> Result<[ExprChannel; 3], ModelError> {
-    let gate = |name: &str, alpha: &str, beta: &str| ExprGateSpec {
-        name: name.into(),
-        kinetics: ExprKinetics::AlphaBeta {
-            alpha: alpha.into(),
-            beta: beta.into(),
-        },
+    let leak = ExprChannelSpec {
+        name: "leak".into(),
+        gbar: p.g_l,
+        e_rev: p.e_l,
+        conductance: "1".into(),
+        gates: vec![],
     };
-    let channel = |name: &str, gbar: f64, e_rev: f64, g: &str, gates: Vec<ExprGateSpec>| {
-        ExprChannel::new(&ExprChannelSpec {
-            name: name.into(),
-            gbar,
-            e_rev,
-            conductance: g.into(),
-            gates,
-        })
-    };
+    let [na, k] = ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k));
     Ok([
-        channel(
-            "na",
-            p.g_na,
-            p.e_na,
-            "m^3*h",
-            vec![
-                gate("m", "0.1*(v+40)/(1-exp(-(v+40)/10))", "4*exp(-(v+65)/18)"),
-                gate("h", "0.07*exp(-(v+65)/20)", "1/(1+exp(-(v+35)/10))"),
-            ],
-        )?,
-        channel(
-            "k",
-            p.g_k,
-            p.e_k,
-            "n^4",
-            vec![gate(
-                "n",
-                "0.01*(v+55)/(1-exp(-(v+55)/10))",
-                "0.125*exp(-(v+65)/80)",
-            )],
-        )?,
-        channel("leak", p.g_l, p.e_l, "1", vec![])?,
+        ExprChannel::new(&na)?,
+        ExprChannel::new(&k)?,
+        ExprChannel::new(&leak)?,
     ])
 }
 

@@ -7,7 +7,7 @@
 //! voltages (see [`super`]), and the element's own `a`, `b` for [`StateForm::Linear`] states
 //! (`a = f`, `b = 0` for the others).
 
-use super::Circuit;
+use super::{Circuit, Stamp};
 use crate::element::StateForm;
 use crate::system::System;
 
@@ -112,32 +112,11 @@ impl System for CircuitSystem<'_> {
         self.each_branch(y, |br, w, g, _i, xb| {
             // Node-current contributions −Pᵀ G (P v − E): diagonal part into b, the rest into a.
             let branch = &c.branches()[br];
-            let p = branch.ports.len();
-            let node = |t: super::Terminal| match t {
-                super::Terminal::Node(super::NodeId(k)) => Some(k),
-                super::Terminal::Ground => None,
-            };
-            for (q, (pq, mq)) in branch.ports.iter().enumerate() {
-                for (r, (pr, mr)) in branch.ports.iter().enumerate() {
-                    let gqr = g[q * p + r];
-                    if gqr == 0.0 {
-                        continue;
-                    }
-                    let e = branch.element.battery(r);
-                    for (row, sr) in [(node(*pq), 1.0), (node(*mq), -1.0)] {
-                        let Some(row) = row else { continue };
-                        av[row] += sr * gqr * e;
-                        for (col, sc) in [(node(*pr), 1.0), (node(*mr), -1.0)] {
-                            let Some(col) = col else { continue };
-                            if col == row {
-                                bv[row] += sr * sc * gqr;
-                            } else {
-                                av[row] -= sr * sc * gqr * v[col];
-                            }
-                        }
-                    }
-                }
-            }
+            branch.stamps(g, |term| match term {
+                Stamp::Battery { row, value } => av[row] += value,
+                Stamp::Conductance { row, col, value } if col == row => bv[row] += value,
+                Stamp::Conductance { row, col, value } => av[row] -= value * v[col],
+            });
             let off = c.state_offset(br);
             let el = branch.element.as_ref();
             let ns = xb.len();

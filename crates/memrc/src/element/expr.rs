@@ -108,6 +108,76 @@ pub struct ExprChannelSpec {
     pub gates: Vec<ExprGateSpec>,
 }
 
+/// The rate functions of the classic Hodgkin–Huxley channels (Hodgkin and Huxley 1952, modern
+/// −65 mV convention, as in the paper's Example 4) as expressions: `v` in mV, rates in 1/ms.
+/// The built-in [`hh`](crate::element::channel::hh) channels use the same formulas.
+pub mod hh_rates {
+    /// Sodium activation opening rate `α_m(v)` \[1/ms\] (`0/0` at −40 mV, removable).
+    pub const ALPHA_M: &str = "0.1*(v+40)/(1-exp(-(v+40)/10))";
+    /// Sodium activation closing rate `β_m(v)` \[1/ms\].
+    pub const BETA_M: &str = "4*exp(-(v+65)/18)";
+    /// Sodium inactivation opening rate `α_h(v)` \[1/ms\].
+    pub const ALPHA_H: &str = "0.07*exp(-(v+65)/20)";
+    /// Sodium inactivation closing rate `β_h(v)` \[1/ms\].
+    pub const BETA_H: &str = "1/(1+exp(-(v+35)/10))";
+    /// Potassium activation opening rate `α_n(v)` \[1/ms\] (`0/0` at −55 mV, removable).
+    pub const ALPHA_N: &str = "0.01*(v+55)/(1-exp(-(v+55)/10))";
+    /// Potassium activation closing rate `β_n(v)` \[1/ms\].
+    pub const BETA_N: &str = "0.125*exp(-(v+65)/80)";
+    /// All six, in the order above.
+    pub const ALL: [&str; 6] = [ALPHA_M, BETA_M, ALPHA_H, BETA_H, ALPHA_N, BETA_N];
+}
+
+impl ExprGateSpec {
+    /// A gate `name` in the α/β form, `ẋ = α(v)(1 − x) − β(v) x` (rates in 1/ms, `v` in mV).
+    pub fn alpha_beta(name: &str, alpha: &str, beta: &str) -> Self {
+        Self {
+            name: name.into(),
+            kinetics: ExprKinetics::AlphaBeta {
+                alpha: alpha.into(),
+                beta: beta.into(),
+            },
+        }
+    }
+}
+
+impl ExprChannelSpec {
+    /// The classic Hodgkin–Huxley sodium channel `na`, `g = ḡ m³h` (rates [`hh_rates`]), with
+    /// maximal conductance `gbar` \[S/m² or S\] and reversal potential `e_rev` \[V\].
+    pub fn hh_sodium(gbar: f64, e_rev: f64) -> Self {
+        use hh_rates::{ALPHA_H, ALPHA_M, BETA_H, BETA_M};
+        Self {
+            name: "na".into(),
+            gbar,
+            e_rev,
+            conductance: "m^3*h".into(),
+            gates: vec![
+                ExprGateSpec::alpha_beta("m", ALPHA_M, BETA_M),
+                ExprGateSpec::alpha_beta("h", ALPHA_H, BETA_H),
+            ],
+        }
+    }
+
+    /// The classic Hodgkin–Huxley potassium channel `k`, `g = ḡ n⁴` (rates [`hh_rates`]), with
+    /// maximal conductance `gbar` \[S/m² or S\] and reversal potential `e_rev` \[V\].
+    pub fn hh_potassium(gbar: f64, e_rev: f64) -> Self {
+        use hh_rates::{ALPHA_N, BETA_N};
+        Self {
+            name: "k".into(),
+            gbar,
+            e_rev,
+            conductance: "n^4".into(),
+            gates: vec![ExprGateSpec::alpha_beta("n", ALPHA_N, BETA_N)],
+        }
+    }
+
+    /// The classic Hodgkin–Huxley channels `[sodium, potassium]` ([`hh_sodium`](Self::hh_sodium),
+    /// [`hh_potassium`](Self::hh_potassium)), from the `(gbar, e_rev)` of each.
+    pub fn hodgkin_huxley(na: (f64, f64), k: (f64, f64)) -> [Self; 2] {
+        [Self::hh_sodium(na.0, na.1), Self::hh_potassium(k.0, k.1)]
+    }
+}
+
 /// A compiled one-variable function of `v` \[mV\] and its derivative.
 #[derive(Debug, Clone)]
 struct VoltageExpr {

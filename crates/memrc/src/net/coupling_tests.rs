@@ -1,6 +1,7 @@
 //! Tests of the classic HH model and of the continuous couplings (kinetic synapses, gap
 //! junctions) in the network engine.
 
+use super::tests::{crossings, exp_euler};
 use super::*;
 
 fn bits(x: &[f64]) -> Vec<u64> {
@@ -55,8 +56,7 @@ impl HhRef {
         );
         let (el, ek, ena) = (-54.387, -77.0, 50.0);
         let [am, bm, ah, bh, an, bn] = Self::rates(self.v);
-        // dx/dt = A x + B  →  x ← −B/A + (x + B/A) e^{A dt}
-        let ee = |x: f64, a: f64, b: f64| -b / a + (x + b / a) * (a * dt).exp();
+        let ee = |x: f64, a: f64, b: f64| exp_euler(x, a, b, dt);
         let m3h = self.m.powi(3) * self.h;
         let n4 = self.n.powi(4);
         let a_v = -(gl + gna * m3h + gk * n4 + g_syn) / cm;
@@ -66,20 +66,6 @@ impl HhRef {
         self.h = ee(self.h, -(ah + bh), ah);
         self.n = ee(self.n, -(an + bn), an);
     }
-}
-
-/// The spike times (ms) of a reference trace: first step end with `v > −20 mV` after 3 ms
-/// refractory.
-fn crossings(v_after: &[f64], dt: f64) -> Vec<f64> {
-    let (mut out, mut last) = (Vec::new(), f64::NEG_INFINITY);
-    for (k, &v) in v_after.iter().enumerate() {
-        let t = (k + 1) as f64 * dt;
-        if v > -20.0 && t - last >= 3.0 - 1e-9 {
-            out.push(t);
-            last = t;
-        }
-    }
-    out
 }
 
 #[test]

@@ -93,6 +93,26 @@ struct Reference {
     ge: f64,
 }
 
+/// One exponential Euler step of `dx/dt = A x + B` for the plain references of these tests
+/// (written out, independent of the library's): `x ← −B/A + (x + B/A) e^{A dt}`.
+pub(super) fn exp_euler(x: f64, a: f64, b: f64, dt: f64) -> f64 {
+    -b / a + (x + b / a) * (a * dt).exp()
+}
+
+/// The spike times (ms) of a reference trace `v_after` \[mV\] (the value after each step of
+/// `dt` ms): first step end with `v > −20 mV` after 3 ms refractory.
+pub(super) fn crossings(v_after: &[f64], dt: f64) -> Vec<f64> {
+    let (mut out, mut last) = (Vec::new(), f64::NEG_INFINITY);
+    for (k, &v) in v_after.iter().enumerate() {
+        let t = (k + 1) as f64 * dt;
+        if v > -20.0 && t - last >= 3.0 - 1e-9 {
+            out.push(t);
+            last = t;
+        }
+    }
+    out
+}
+
 impl Reference {
     const AREA_CM2: f64 = 20_000e-8;
     fn step(&mut self, dt: f64, i_ext_na: f64) {
@@ -111,8 +131,7 @@ impl Reference {
         let bh = 4.0 / (1.0 + ((40.0 - v + vt) / 5.0).exp());
         let an = 0.032 * 5.0 / exprel((15.0 - v + vt) / 5.0);
         let bn = 0.5 * ((10.0 - v + vt) / 40.0).exp();
-        // dx/dt = A x + B  →  x ← −B/A + (x + B/A) e^{A dt}
-        let ee_step = |x: f64, a: f64, b: f64| -b / a + (x + b / a) * (a * dt).exp();
+        let ee_step = |x: f64, a: f64, b: f64| exp_euler(x, a, b, dt);
         let m3h = self.m.powi(3) * self.h;
         let n4 = self.n.powi(4);
         // C dv/dt = gl(El − v) + ge(Ee − v) − gNa m³h (v − ENa) − gK n⁴ (v − EK) + I, in
@@ -156,22 +175,18 @@ fn single_neuron_matches_a_plain_reference_to_1e_9_mv() {
             ge: ge0 * 1e9,
         };
         let mut worst = 0.0_f64;
-        let mut crossings = Vec::new();
-        let mut last = f64::NEG_INFINITY;
-        for (k, &vk) in v.iter().enumerate() {
+        let mut after = Vec::new();
+        for &vk in v {
             worst = worst.max((vk * 1e3 - r.v).abs());
             r.step(0.1, i_ext * 1e9);
-            let t = (k + 1) as f64 * 0.1;
-            if r.v > -20.0 && t - last >= 3.0 - 1e-9 {
-                crossings.push(t * 1e-3);
-                last = t;
-            }
+            after.push(r.v);
         }
         assert!(worst <= 1e-9, "{simd:?}: max |Δv| = {worst:e} mV");
-        assert!(crossings.len() >= 3, "the neuron fires: {crossings:?}");
-        assert_eq!(out.spikes.times.len(), crossings.len());
-        for (a, b) in out.spikes.times.iter().zip(&crossings) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        let want = crossings(&after, 0.1);
+        assert!(want.len() >= 3, "the neuron fires: {want:?}");
+        assert_eq!(out.spikes.times.len(), want.len());
+        for (a, b) in out.spikes.times.iter().zip(&want) {
+            assert!((a - b * 1e-3).abs() < 1e-9, "{a} vs {b} ms");
         }
     }
 }
@@ -307,32 +322,34 @@ fn invalid_descriptions_give_typed_errors() {
         }
         other => panic!("{other:?}"),
     }
-    let mut b = base();
-    b.projection(ProjectionSpec::new("exc", "exc", "gi", conn.clone()));
-    assert!(matches!(b.build(), Err(NetError::UnknownReceptor { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", conn.clone()).weight(Weight::Constant(-1e-9)),
-    );
-    assert!(matches!(b.build(), Err(NetError::NegativeWeight { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", Connectivity::FixedInDegree(10)).autapses(false),
-    );
-    assert!(matches!(b.build(), Err(NetError::SizeMismatch { .. })));
-    let mut b = base();
-    b.projection(ProjectionSpec::new(
-        "exc",
-        "exc",
-        "ge",
-        Connectivity::List(vec![(0, 10)]),
-    ));
-    assert!(matches!(b.build(), Err(NetError::IndexOutOfRange { .. })));
-    let mut b = base();
-    b.projection(
-        ProjectionSpec::new("exc", "exc", "ge", conn.clone()).delay(Delay::Constant(-1e-3)),
-    );
-    assert!(matches!(b.build(), Err(NetError::BadParameter { .. })));
+    let ge = |c: Connectivity| ProjectionSpec::new("exc", "exc", "ge", c);
+    // Each invalid projection and a test of its error.
+    type Expected = fn(&NetError) -> bool;
+    let bad_projections: [(ProjectionSpec, Expected); 5] = [
+        (ProjectionSpec::new("exc", "exc", "gi", conn.clone()), |e| {
+            matches!(e, NetError::UnknownReceptor { .. })
+        }),
+        (ge(conn.clone()).weight(Weight::Constant(-1e-9)), |e| {
+            matches!(e, NetError::NegativeWeight { .. })
+        }),
+        (ge(Connectivity::FixedInDegree(10)).autapses(false), |e| {
+            matches!(e, NetError::SizeMismatch { .. })
+        }),
+        (ge(Connectivity::List(vec![(0, 10)])), |e| {
+            matches!(e, NetError::IndexOutOfRange { .. })
+        }),
+        (ge(conn.clone()).delay(Delay::Constant(-1e-3)), |e| {
+            matches!(e, NetError::BadParameter { .. })
+        }),
+    ];
+    for (spec, expected) in bad_projections {
+        let mut b = base();
+        b.projection(spec);
+        match b.build() {
+            Err(e) => assert!(expected(&e), "{e}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
     let mut b = base();
     b.record(RecordSpec::new("exc", "w", vec![0], 1e-3));
     assert!(matches!(b.build(), Err(NetError::UnknownVariable { .. })));

@@ -100,6 +100,21 @@ fn is_leaf(n: &Node) -> bool {
     matches!(n, Node::Num(_) | Node::Var(_))
 }
 
+/// The fused op of `x op c` with the constant `c` on the right, or of `c op x` with
+/// `constant_left`.
+fn constant_operand(op: BinOp, c: f64, constant_left: bool) -> Op {
+    match (op, constant_left) {
+        (BinOp::Add, _) => Op::AddC(c),
+        (BinOp::Mul, _) => Op::MulC(c),
+        (BinOp::Sub, false) => Op::SubC(c),
+        (BinOp::Sub, true) => Op::CSub(c),
+        (BinOp::Div, false) => Op::DivC(c),
+        (BinOp::Div, true) => Op::CDiv(c),
+        (BinOp::Pow, false) => Op::PowC(c),
+        (BinOp::Pow, true) => Op::CPow(c),
+    }
+}
+
 fn any_var(n: &Node, n_vars: usize) -> bool {
     (0..n_vars).any(|i| depends(n, i))
 }
@@ -152,27 +167,11 @@ impl Compiler {
                     }
                     (_, Node::Num(c)) => {
                         self.node(a, true, n_vars);
-                        let c = *c;
-                        let o = match op {
-                            BinOp::Add => Op::AddC(c),
-                            BinOp::Sub => Op::SubC(c),
-                            BinOp::Mul => Op::MulC(c),
-                            BinOp::Div => Op::DivC(c),
-                            BinOp::Pow => Op::PowC(c),
-                        };
-                        self.emit(o, 1, 1);
+                        self.emit(constant_operand(*op, *c, false), 1, 1);
                     }
                     (Node::Num(c), _) => {
                         self.node(b, sb, n_vars);
-                        let c = *c;
-                        let o = match op {
-                            BinOp::Add => Op::AddC(c),
-                            BinOp::Sub => Op::CSub(c),
-                            BinOp::Mul => Op::MulC(c),
-                            BinOp::Div => Op::CDiv(c),
-                            BinOp::Pow => Op::CPow(c),
-                        };
-                        self.emit(o, 1, 1);
+                        self.emit(constant_operand(*op, *c, true), 1, 1);
                     }
                     _ => {
                         self.node(a, true, n_vars);

@@ -1,3 +1,4 @@
+use super::hh_rates::{self, ALPHA_M, ALPHA_N, BETA_N};
 use super::parse::{MAX_DEPTH, parse};
 use super::program::Program;
 use super::*;
@@ -21,50 +22,21 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
 
-const ALPHA_M: &str = "0.1*(v+40)/(1-exp(-(v+40)/10))";
-const BETA_M: &str = "4*exp(-(v+65)/18)";
-const ALPHA_H: &str = "0.07*exp(-(v+65)/20)";
-const BETA_H: &str = "1/(1+exp(-(v+35)/10))";
-const ALPHA_N: &str = "0.01*(v+55)/(1-exp(-(v+55)/10))";
-const BETA_N: &str = "0.125*exp(-(v+65)/80)";
-
-fn ab(alpha: &str, beta: &str) -> ExprKinetics {
-    ExprKinetics::AlphaBeta {
-        alpha: alpha.into(),
-        beta: beta.into(),
-    }
-}
-
-fn gate(name: &str, kinetics: ExprKinetics) -> ExprGateSpec {
-    ExprGateSpec {
-        name: name.into(),
-        kinetics,
-    }
-}
-
+/// The classic HH sodium channel at the catalogue defaults, named `my-na`.
 fn na_spec() -> ExprChannelSpec {
     ExprChannelSpec {
         name: "my-na".into(),
-        gbar: 1200.0,
-        e_rev: 0.050,
-        conductance: "m^3*h".into(),
-        gates: vec![
-            gate("m", ab(ALPHA_M, BETA_M)),
-            gate("h", ab(ALPHA_H, BETA_H)),
-        ],
+        ..ExprChannelSpec::hh_sodium(1200.0, 0.050)
     }
 }
 
+/// The classic HH potassium channel at the catalogue defaults, named `my-k`.
 fn k_spec() -> ExprChannelSpec {
     ExprChannelSpec {
         name: "my-k".into(),
-        gbar: 360.0,
-        e_rev: -0.077,
-        conductance: "n^4".into(),
-        gates: vec![gate("n", ab(ALPHA_N, BETA_N))],
+        ..ExprChannelSpec::hh_potassium(360.0, -0.077)
     }
 }
-
 #[test]
 fn operators_precedence_and_literals() {
     let cases: &[(&str, f64, f64)] = &[
@@ -165,13 +137,7 @@ fn derivatives_of_every_function_match_central_differences() {
 fn block_evaluation_is_bitwise_the_scalar_evaluation() {
     // Every operation kind (and the derivatives, which use sign/select/exprel slopes), on a
     // grid through the removable singularities and the cancellation points.
-    let srcs = [
-        ALPHA_M,
-        BETA_M,
-        ALPHA_H,
-        BETA_H,
-        ALPHA_N,
-        BETA_N,
+    let srcs = hh_rates::ALL.into_iter().chain([
         "(0.1*v+4)/(1-exp(-0.1*v-4))",
         "v/(exp(v/5)-1) + 2*v - v^2/3 + 2^v + v^-1.5",
         "min(v, 2-v) * max(v^2, 0.5) + abs(v-1) + sqrt(abs(v)) + log(abs(v)+1)",
@@ -179,7 +145,7 @@ fn block_evaluation_is_bitwise_the_scalar_evaluation() {
         "3",
         "(v+40)/(v+40)",
         "v - (v + 1e-14)",
-    ];
+    ]);
     let mut xs: Vec<f64> = (0..=1200).map(|k| -100.0 + 0.1 * f64::from(k)).collect();
     for s in [-40.0, -55.0, 0.0, 20.0] {
         for d in [0.0, 1e-12, -1e-12, 1e-7, -1e-7] {
@@ -268,15 +234,9 @@ fn removable_singularity_matches_the_builtin_alpha_m() {
 
 #[test]
 fn no_nan_on_a_fine_sweep() {
-    let srcs = [
-        ALPHA_M,
-        BETA_M,
-        ALPHA_H,
-        BETA_H,
-        ALPHA_N,
-        BETA_N,
-        "(0.1*v+4)/(1-exp(-0.1*v-4))",
-    ];
+    let srcs = hh_rates::ALL
+        .into_iter()
+        .chain(["(0.1*v+4)/(1-exp(-0.1*v-4))"]);
     for src in srcs {
         let n = parse(src, &["v"], "variable").expect("parses");
         let f = Program::compile(&n, 1).expect("compiles");
@@ -385,13 +345,13 @@ fn tau_inf_form_equals_alpha_beta_form() {
     let a = format!("({ALPHA_N})");
     let b = format!("({BETA_N})");
     let ti = ExprChannelSpec {
-        gates: vec![gate(
-            "n",
-            ExprKinetics::TauInf {
+        gates: vec![ExprGateSpec {
+            name: "n".into(),
+            kinetics: ExprKinetics::TauInf {
                 tau: format!("1/({a}+{b})"),
                 inf: format!("{a}/({a}+{b})"),
             },
-        )],
+        }],
         ..k_spec()
     };
     let ti = ExprChannel::new(&ti).expect("valid");
@@ -441,7 +401,7 @@ fn err_of(spec: &ExprChannelSpec) -> ModelError {
 
 fn with_alpha(alpha: &str) -> ExprChannelSpec {
     ExprChannelSpec {
-        gates: vec![gate("n", ab(alpha, BETA_N))],
+        gates: vec![ExprGateSpec::alpha_beta("n", alpha, BETA_N)],
         ..k_spec()
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::element::expr::hh_rates::{ALPHA_M, ALPHA_N, BETA_M, BETA_N};
 use crate::element::expr::{ExprGateSpec, ExprKinetics};
 use crate::error::ModelError;
 use crate::net::{
@@ -6,67 +7,28 @@ use crate::net::{
     Receptor, RecordSpec, RunResult, Weight,
 };
 
-const ALPHA_M: &str = "0.1*(v+40)/(1-exp(-(v+40)/10))";
-const BETA_M: &str = "4*exp(-(v+65)/18)";
-const ALPHA_H: &str = "0.07*exp(-(v+65)/20)";
-const BETA_H: &str = "1/(1+exp(-(v+35)/10))";
-const ALPHA_N: &str = "0.01*(v+55)/(1-exp(-(v+55)/10))";
-const BETA_N: &str = "0.125*exp(-(v+65)/80)";
-
-fn gate(name: &str, alpha: &str, beta: &str) -> ExprGateSpec {
-    ExprGateSpec {
-        name: name.into(),
-        kinetics: ExprKinetics::AlphaBeta {
-            alpha: alpha.into(),
-            beta: beta.into(),
-        },
-    }
-}
-
-fn channel(
-    name: &str,
-    gbar: f64,
-    e_rev: f64,
-    c: &str,
-    gates: Vec<ExprGateSpec>,
-) -> ExprChannelSpec {
-    ExprChannelSpec {
-        name: name.into(),
-        gbar,
-        e_rev,
-        conductance: c.into(),
-        gates,
-    }
+/// A channel `x` (`ḡ = 1`, `E = 0`) with conductance `g = gate` and one α/β gate `gate` with
+/// rates `alpha` and 1.
+fn one_gate_channel(gate: &str, alpha: &str) -> Vec<ExprChannelSpec> {
+    vec![ExprChannelSpec {
+        name: "x".into(),
+        gbar: 1.0,
+        e_rev: 0.0,
+        conductance: gate.into(),
+        gates: vec![ExprGateSpec::alpha_beta(gate, alpha, "1")],
+    }]
 }
 
 /// The sodium and potassium channels of `p` as expressions (those of
 /// `circuit::neuron::hodgkin_huxley_expression_channels`).
 fn hh_channels(p: &HodgkinHuxley) -> Vec<ExprChannelSpec> {
-    vec![
-        channel(
-            "na",
-            p.g_na,
-            p.e_na,
-            "m^3*h",
-            vec![gate("m", ALPHA_M, BETA_M), gate("h", ALPHA_H, BETA_H)],
-        ),
-        channel("k", p.g_k, p.e_k, "n^4", vec![gate("n", ALPHA_N, BETA_N)]),
-    ]
-}
-
-fn hh_membrane(p: &HodgkinHuxley) -> Membrane {
-    Membrane {
-        area: p.area,
-        c_m: p.c_m,
-        g_leak: p.g_leak,
-        e_leak: p.e_leak,
-    }
+    ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k)).into()
 }
 
 /// `ChannelNeuron` with the classic HH channels and parameters.
 fn expr_hh() -> ChannelNeuron {
     let p = HodgkinHuxley::classic();
-    ChannelNeuron::new(hh_membrane(&p), &hh_channels(&p)).expect("valid channels")
+    ChannelNeuron::new(p.membrane(), &hh_channels(&p)).expect("valid channels")
 }
 
 /// `n` neurons of `model`, excitatory and inhibitory exponential synapses with random
@@ -187,7 +149,7 @@ fn a_tau_inf_gate_equals_its_alpha_beta_form() {
         tau: format!("1/({sum})"),
         inf: format!("({ALPHA_N})/({sum})"),
     };
-    let tau_inf = ChannelNeuron::new(hh_membrane(&p), &channels).expect("valid");
+    let tau_inf = ChannelNeuron::new(p.membrane(), &channels).expect("valid");
     // Coefficients: equal to rounding, also at the singular point −55 mV.
     let ab = expr_hh();
     let mut worst = 0.0_f64;
@@ -333,14 +295,14 @@ fn variables_and_errors() {
     let p = HodgkinHuxley::classic();
     // Two channels with a gate of the same name.
     let mut ch = hh_channels(&p);
-    ch.push(channel(
-        "na2",
-        10.0,
-        0.05,
-        "m",
-        vec![gate("m", ALPHA_M, BETA_M)],
-    ));
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("clash");
+    ch.push(ExprChannelSpec {
+        name: "na2".into(),
+        gbar: 10.0,
+        e_rev: 0.05,
+        conductance: "m".into(),
+        gates: vec![ExprGateSpec::alpha_beta("m", ALPHA_M, BETA_M)],
+    });
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("clash");
     assert_eq!(
         e,
         NetError::DuplicateGate {
@@ -354,36 +316,30 @@ fn variables_and_errors() {
         "gate 'm' of channel 'na2' is also a gate of channel 'na': gate names must be distinct across the channels of a neuron"
     );
     // A gate named like the injected current.
-    let ch = vec![channel(
-        "x",
-        1.0,
-        0.0,
-        "i_ext",
-        vec![gate("i_ext", "1", "1")],
-    )];
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("reserved");
+    let ch = one_gate_channel("i_ext", "1");
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("reserved");
     assert!(
         matches!(&e, NetError::ReservedGateName { gate, channel } if gate == "i_ext" && channel == "x"),
         "{e}"
     );
     // A channel that does not compile, and one named v.
-    let ch = vec![channel("x", 1.0, 0.0, "q", vec![gate("q", "exq(v)", "1")])];
-    let e = ChannelNeuron::new(hh_membrane(&p), &ch).expect_err("bad expression");
+    let ch = one_gate_channel("q", "exq(v)");
+    let e = ChannelNeuron::new(p.membrane(), &ch).expect_err("bad expression");
     assert!(
         matches!(&e, NetError::Channel(ModelError::BadExpression { .. })),
         "{e}"
     );
     assert!(e.to_string().contains("did you mean 'exp'"), "{e}");
-    let ch = vec![channel("x", 1.0, 0.0, "v", vec![gate("v", "1", "1")])];
+    let ch = one_gate_channel("v", "1");
     assert!(matches!(
-        ChannelNeuron::new(hh_membrane(&p), &ch),
+        ChannelNeuron::new(p.membrane(), &ch),
         Err(NetError::Channel(_))
     ));
     // Membrane parameters, through the builder.
     let bad = ChannelNeuron::new(
         Membrane {
             c_m: 0.0,
-            ..hh_membrane(&p)
+            ..p.membrane()
         },
         &hh_channels(&p),
     )
@@ -396,7 +352,7 @@ fn variables_and_errors() {
         "{e}"
     );
     // No channels: a passive membrane relaxes to e_leak.
-    let passive = ChannelNeuron::new(hh_membrane(&p), &[]).expect("valid");
+    let passive = ChannelNeuron::new(p.membrane(), &[]).expect("valid");
     let mut b = NetworkBuilder::new(1e-4, 0);
     b.population(PopulationSpec::new("p", 1, passive).init("v", Init::Constant(-0.070)));
     let mut net = b.build().expect("valid");
