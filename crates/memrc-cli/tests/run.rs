@@ -37,6 +37,14 @@ fn run_example(name: &str, dir: &Path, extra: &[&str]) -> Value {
     summary(dir)
 }
 
+/// `DIR/traces.csv`, after checking its header line and that it has `rows` rows below it.
+fn traces_csv(dir: &Path, header: &str, rows: usize) -> String {
+    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
+    assert_eq!(traces.lines().next(), Some(header));
+    assert_eq!(traces.lines().count(), 1 + rows);
+    traces
+}
+
 /// Whether an example file is a spiking network model (`[network]`).
 fn is_network(file: &Path) -> bool {
     std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.trim() == "[network]"))
@@ -683,12 +691,11 @@ fn the_small_network_runs_and_writes_its_files() {
     );
     assert!(rows.windows(2).all(|w| w[0].0 <= w[1].0));
     // traces.csv: v of three exc neurons every step and ge of two inh neurons every 1 ms.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S")
+    traces_csv(
+        &dir,
+        "t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S",
+        2000,
     );
-    assert_eq!(traces.lines().count(), 1 + 2000);
     // traces.npz: the trace columns plus spike_t and spike_id.
     use ndarray::Array1;
     use ndarray_npy::NpzReader;
@@ -812,15 +819,12 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     assert!(by_id[50].len() >= 5 && by_id[0][0] > by_id[50][0]);
     // v of five ring neurons, the kinetic conductances onto ring neurons 0 and 1, and v of the
     // pacemaker, every 0.1 ms.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some(
-            "t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,\
-             ring.drive[0]_S,ring.drive[1]_S,ring.chem[0]_S,ring.chem[1]_S,pacemaker.v[0]_V"
-        )
+    let traces = traces_csv(
+        &dir,
+        "t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,\
+             ring.drive[0]_S,ring.drive[1]_S,ring.chem[0]_S,ring.chem[1]_S,pacemaker.v[0]_V",
+        1000,
     );
-    assert_eq!(traces.lines().count(), 1 + 1000);
     let col = |k: usize| -> Vec<f64> {
         traces
             .lines()
@@ -863,12 +867,11 @@ fn the_hh_user_network_runs_with_gate_columns() {
         "{s}"
     );
     // Gates are dimensionless: no unit suffix; v in V.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.m[0],exc.m[1],inh.v[0]_V,inh.n[0]")
+    traces_csv(
+        &dir,
+        "t_s,exc.v[0]_V,exc.v[1]_V,exc.m[0],exc.m[1],inh.v[0]_V,inh.n[0]",
+        2000,
     );
-    assert_eq!(traces.lines().count(), 1 + 2000);
     // The embedded copy runs as well.
     let o = memrc(&["example", "hh-user-network", "--print"]);
     assert!(o.status.success(), "{}", stderr(&o));
