@@ -195,44 +195,47 @@ where
                 .label(format!("Φ{} = tanh V{}", k + 1, k + 1)),
         );
     }
-    panel(
-        &top,
-        &FIGURE,
-        &Frame {
-            title: "node voltages V and outputs Φ(V)",
+    // Both panels: against time, scaled to their lines, legend at the upper right.
+    let traces = |area: &DrawingArea<DB, Shift>, title: &str, y_label: &str, lines: &[Line]| {
+        let frame = Frame {
+            title,
             x_label: "t [C/W]",
-            y_label: "V, Φ [normalised]",
+            y_label,
             x: x_range,
-            y: y_range(&lines),
-        },
+            y: y_range(lines),
+        };
+        panel(
+            area,
+            &FIGURE,
+            &frame,
+            lines,
+            Some(SeriesLabelPosition::UpperRight),
+        )
+    };
+    traces(
+        &top,
+        "node voltages V and outputs Φ(V)",
+        "V, Φ [normalised]",
         &lines,
-        Some(SeriesLabelPosition::UpperRight),
     )?;
     let l = vec![
         Line::new(&t, run.lyapunov.component(0), COLOURS[3]).label("L = ½ΦᵀWΦ − IᵀΦ".to_string()),
     ];
-    panel(
+    traces(
         &bottom,
-        &FIGURE,
-        &Frame {
-            title: &format!(
-                "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
-                if run.lyapunov_decreasing {
-                    "L decreasing (to rounding)"
-                } else {
-                    "L NOT decreasing"
-                },
-                run.lyapunov_initial,
-                run.lyapunov_final,
-                run.max_lyapunov_increase
-            ),
-            x_label: "t [C/W]",
-            y_label: "L [normalised]",
-            x: x_range,
-            y: y_range(&l),
-        },
+        &format!(
+            "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
+            if run.lyapunov_decreasing {
+                "L decreasing (to rounding)"
+            } else {
+                "L NOT decreasing"
+            },
+            run.lyapunov_initial,
+            run.lyapunov_final,
+            run.max_lyapunov_increase
+        ),
+        "L [normalised]",
         &l,
-        Some(SeriesLabelPosition::UpperRight),
     )?;
     present(&root)
 }
