@@ -6,13 +6,12 @@ use std::ops::Range;
 
 use memrc::circuit::{CircuitBuilder, NodeId, Stimulus, Terminal};
 use memrc::element::Catalogue;
-use memrc::error::suggest;
 use memrc::trajectory::Trajectory;
 use memrc::{Element, ModelError};
 
 use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel};
 use crate::error::LoadError;
-use crate::load::{Ctx, is_rest};
+use crate::load::{Ctx, did_you_mean, is_rest};
 use crate::model::{CircuitModel, Initial, Probe, ProbeTarget, Solver};
 use crate::schema::{
     ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, StimulusSection,
@@ -296,9 +295,8 @@ impl Ctx<'_> {
                 .get(n)
                 .map(|j| Terminal::Node(NodeId(*j)))
                 .ok_or_else(|| {
-                    let hint = suggest(n, node_ids.keys().map(String::as_str).chain(["ground"]))
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default();
+                    let hint =
+                        did_you_mean(n, node_ids.keys().map(String::as_str).chain(["ground"]));
                     self.err(
                         s,
                         key,
@@ -378,9 +376,7 @@ impl Ctx<'_> {
                             other,
                             format!(
                                 "user-defined channel '{kind}' has no parameter '{other}'{}; its parameters are gbar and e_rev",
-                                suggest(other, ["gbar", "e_rev"])
-                                    .map(|s| format!(" (did you mean '{s}'?)"))
-                                    .unwrap_or_default()
+                                did_you_mean(other, ["gbar", "e_rev"])
                             ),
                         ));
                     }
@@ -403,9 +399,7 @@ impl Ctx<'_> {
                 .map(|en| en.info.name)
                 .chain(channels.keys().map(String::as_str))
                 .collect();
-            let hint = suggest(kind, names.iter().copied())
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
+            let hint = did_you_mean(kind, names.iter().copied());
             self.err(
                 &e.kind,
                 "kind",
@@ -418,9 +412,7 @@ impl Ctx<'_> {
         let mut overrides: Vec<(&str, f64)> = Vec::new();
         for (p, q) in &e.params {
             let Some(info) = entry.info.params.iter().find(|i| i.name == p) else {
-                let hint = suggest(p, entry.info.params.iter().map(|i| i.name))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(p, entry.info.params.iter().map(|i| i.name));
                 let names: Vec<&str> = entry.info.params.iter().map(|i| i.name).collect();
                 return Err(self.err_q(
                     q,
@@ -641,9 +633,7 @@ impl Ctx<'_> {
     ) -> Result<(usize, Stimulus), LoadError> {
         let name = s.node.get_ref();
         let Some(&node) = node_ids.get(name) else {
-            let hint = suggest(name, node_ids.keys().map(String::as_str))
-                .map(|x| format!(" (did you mean '{x}'?)"))
-                .unwrap_or_default();
+            let hint = did_you_mean(name, node_ids.keys().map(String::as_str));
             return Err(self.err(
                 &s.node,
                 "node",
@@ -658,16 +648,8 @@ impl Ctx<'_> {
             "pwl" => &["points"],
             "samples" => &["file", "time_unit", "unit"],
             _ => {
-                return Err(self.err(&s.kind, "kind", {
-                    let names = ["pulse", "step", "sine", "pwl", "samples"];
-                    format!(
-                        "unknown stimulus kind '{kind}'{}; expected one of: {}",
-                        suggest(kind, names)
-                            .map(|x| format!(" (did you mean '{x}'?)"))
-                            .unwrap_or_default(),
-                        names.join(", ")
-                    )
-                }));
+                let names = ["pulse", "step", "sine", "pwl", "samples"];
+                return Err(self.unknown(&s.kind, "kind", "stimulus kind", &names));
             }
         };
         let present: [(&str, Option<Range<usize>>); 10] = [
@@ -924,17 +906,7 @@ impl Ctx<'_> {
             "current" | "conductance" => &["element", "port"],
             _ => {
                 let names = ["v", "state", "current", "conductance"];
-                return Err(self.err(
-                    &p.variable,
-                    "variable",
-                    format!(
-                        "unknown probe variable '{var}'{}; expected one of: {}",
-                        suggest(var, names)
-                            .map(|x| format!(" (did you mean '{x}'?)"))
-                            .unwrap_or_default(),
-                        names.join(", ")
-                    ),
-                ));
+                return Err(self.unknown(&p.variable, "variable", "probe variable", &names));
             }
         };
         let keys: [(&str, Option<Range<usize>>); 4] = [
@@ -951,9 +923,7 @@ impl Ctx<'_> {
         let lookup =
             |s: &S, ids: &HashMap<String, usize>, what: &str| -> Result<usize, LoadError> {
                 ids.get(s.get_ref()).copied().ok_or_else(|| {
-                    let hint = suggest(s.get_ref(), ids.keys().map(String::as_str))
-                        .map(|x| format!(" (did you mean '{x}'?)"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(s.get_ref(), ids.keys().map(String::as_str));
                     self.err(
                         s,
                         what,
@@ -983,9 +953,7 @@ impl Ctx<'_> {
                             "element '{}' has no state '{}'{}; its states: {}",
                             e.get_ref(),
                             st.get_ref(),
-                            suggest(st.get_ref(), names.iter().map(String::as_str))
-                                .map(|x| format!(" (did you mean '{x}'?)"))
-                                .unwrap_or_default(),
+                            did_you_mean(st.get_ref(), names.iter().map(String::as_str)),
                             if names.is_empty() {
                                 "none".to_string()
                             } else {
