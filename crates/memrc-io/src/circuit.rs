@@ -14,7 +14,7 @@ use crate::error::LoadError;
 use crate::load::{Ctx, did_you_mean, is_rest};
 use crate::model::{CircuitModel, Initial, Probe, ProbeTarget, Solver};
 use crate::schema::{
-    ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, StimulusSection,
+    ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, Spanned, StimulusSection,
 };
 use crate::units::{self, Dimension, Form};
 
@@ -33,15 +33,42 @@ fn form_text(form: Form, absolute: Dimension) -> String {
     }
 }
 
+/// The span of an optional key, if given.
+fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
+    key.as_ref().map(Spanned::span)
+}
+
+/// A section whose keys depend on its kind (a stimulus, a probe), after
+/// [`Ctx::only_keys`]: reads the keys that the kind requires.
+struct Keys<'c> {
+    ctx: &'c Ctx<'c>,
+    /// The value that sets the kind, where a missing key is reported.
+    at: &'c S,
+    /// The section and its kind, as in "a pulse stimulus".
+    what: String,
+}
+
+impl Keys<'_> {
+    /// The value of the required `key`, or "WHAT needs 'KEY'" at the kind.
+    fn need<T: Clone>(&self, value: &Option<T>, key: &str) -> Result<T, LoadError> {
+        value.clone().ok_or_else(|| {
+            self.ctx
+                .err(self.at, key, format!("{} needs '{key}'", self.what))
+        })
+    }
+}
+
 impl Ctx<'_> {
     /// Refuses the first key of `present` that is given (has a span) but not in `allowed`:
-    /// "key 'K' does not apply to `what` (its keys: …)".
-    fn only_keys(
-        &self,
+    /// "key 'K' does not apply to `what` (its keys: …)". Returns the section's [`Keys`], to read
+    /// the keys that its kind (the value `at`) requires.
+    fn only_keys<'c>(
+        &'c self,
+        at: &'c S,
+        what: String,
         present: &[(&str, Option<Range<usize>>)],
         allowed: &[&str],
-        what: &str,
-    ) -> Result<(), LoadError> {
+    ) -> Result<Keys<'c>, LoadError> {
         for (key, span) in present {
             if let Some(span) = span {
                 if !allowed.contains(key) {
@@ -56,7 +83,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(Keys {
+            ctx: self,
+            at,
+            what,
+        })
     }
 
     pub(crate) fn circuit(&self, file: &ModelFile) -> Result<CircuitModel, LoadError> {
@@ -653,22 +684,18 @@ impl Ctx<'_> {
             }
         };
         let present: [(&str, Option<Range<usize>>); 10] = [
-            ("amplitude", s.amplitude.as_ref().map(|q| q.span())),
-            ("start", s.start.as_ref().map(|q| q.span())),
-            ("end", s.end.as_ref().map(|q| q.span())),
-            ("frequency", s.frequency.as_ref().map(|q| q.span())),
-            ("phase", s.phase.as_ref().map(|q| q.span())),
-            ("offset", s.offset.as_ref().map(|q| q.span())),
-            ("points", s.points.as_ref().map(|q| q.span())),
-            ("file", s.file.as_ref().map(|q| q.span())),
-            ("time_unit", s.time_unit.as_ref().map(|q| q.span())),
-            ("unit", s.unit.as_ref().map(|q| q.span())),
+            ("amplitude", given(&s.amplitude)),
+            ("start", given(&s.start)),
+            ("end", given(&s.end)),
+            ("frequency", given(&s.frequency)),
+            ("phase", given(&s.phase)),
+            ("offset", given(&s.offset)),
+            ("points", given(&s.points)),
+            ("file", given(&s.file)),
+            ("time_unit", given(&s.time_unit)),
+            ("unit", given(&s.unit)),
         ];
-        self.only_keys(&present, allowed, &format!("a {kind} stimulus"))?;
-        let need = |q: &Option<Q>, key: &str| -> Result<Q, LoadError> {
-            q.clone()
-                .ok_or_else(|| self.err(&s.kind, key, format!("a {kind} stimulus needs '{key}'")))
-        };
+        let keys = self.only_keys(&s.kind, format!("a {kind} stimulus"), &present, allowed)?;
         let current = |q: &Q, key: &str| -> Result<f64, LoadError> {
             let (v, form) = self.dual(q, key, Dimension::CURRENT)?;
             self.reconcile(
@@ -685,9 +712,9 @@ impl Ctx<'_> {
         let time = |q: &Q, key: &str| self.qty(q, key, Dimension::TIME);
         let stim = match kind {
             "pulse" => {
-                let amplitude = current(&need(&s.amplitude, "amplitude")?, "amplitude")?;
-                let start = time(&need(&s.start, "start")?, "start")?;
-                let end_q = need(&s.end, "end")?;
+                let amplitude = current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?;
+                let start = time(&keys.need(&s.start, "start")?, "start")?;
+                let end_q = keys.need(&s.end, "end")?;
                 let end = time(&end_q, "end")?;
                 if end < start {
                     return Err(self.err_q(
@@ -706,20 +733,20 @@ impl Ctx<'_> {
                 }
             }
             "step" => Stimulus::Step {
-                amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                amplitude: current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?,
                 start: match &s.start {
                     Some(q) => time(q, "start")?,
                     None => 0.0,
                 },
             },
             "sine" => {
-                let fq = need(&s.frequency, "frequency")?;
+                let fq = keys.need(&s.frequency, "frequency")?;
                 let frequency = self.qty(&fq, "frequency", Dimension::FREQUENCY)?;
                 if frequency < 0.0 {
                     return Err(self.err_q(&fq, "frequency", "'frequency' must be ≥ 0"));
                 }
                 Stimulus::Sine {
-                    amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                    amplitude: current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?,
                     frequency,
                     phase: match &s.phase {
                         Some(q) => self.qty(q, "phase", Dimension::NONE)?,
@@ -909,17 +936,13 @@ impl Ctx<'_> {
                 return Err(self.unknown(&p.variable, "variable", "probe variable", &names));
             }
         };
-        let keys: [(&str, Option<Range<usize>>); 4] = [
-            ("node", p.node.as_ref().map(|s| s.span())),
-            ("element", p.element.as_ref().map(|s| s.span())),
-            ("state", p.state.as_ref().map(|s| s.span())),
-            ("port", p.port.as_ref().map(|s| s.span())),
+        let present: [(&str, Option<Range<usize>>); 4] = [
+            ("node", given(&p.node)),
+            ("element", given(&p.element)),
+            ("state", given(&p.state)),
+            ("port", given(&p.port)),
         ];
-        self.only_keys(&keys, allowed, &format!("a '{var}' probe"))?;
-        let need = |s: &Option<S>, key: &str| -> Result<S, LoadError> {
-            s.clone()
-                .ok_or_else(|| self.err(&p.variable, key, format!("a '{var}' probe needs '{key}'")))
-        };
+        let keys = self.only_keys(&p.variable, format!("a '{var}' probe"), &present, allowed)?;
         let lookup =
             |s: &S, ids: &HashMap<String, usize>, what: &str| -> Result<usize, LoadError> {
                 ids.get(s.get_ref()).copied().ok_or_else(|| {
@@ -933,7 +956,7 @@ impl Ctx<'_> {
             };
         let (target, default_name) = match var {
             "v" => {
-                let n = need(&p.node, "node")?;
+                let n = keys.need(&p.node, "node")?;
                 let j = lookup(&n, node_ids, "node")?;
                 (
                     ProbeTarget::Voltage { node: j },
@@ -941,9 +964,9 @@ impl Ctx<'_> {
                 )
             }
             "state" => {
-                let e = need(&p.element, "element")?;
+                let e = keys.need(&p.element, "element")?;
                 let b = lookup(&e, branch_ids, "element")?;
-                let st = need(&p.state, "state")?;
+                let st = keys.need(&p.state, "state")?;
                 let names = &meta[b].0;
                 let Some(k) = names.iter().position(|x| x == st.get_ref()) else {
                     return Err(self.err(
@@ -972,7 +995,7 @@ impl Ctx<'_> {
                 )
             }
             _ => {
-                let e = need(&p.element, "element")?;
+                let e = keys.need(&p.element, "element")?;
                 let b = lookup(&e, branch_ids, "element")?;
                 let n_ports = meta[b].1;
                 let port = match &p.port {
