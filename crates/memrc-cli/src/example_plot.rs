@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::example::HhRun;
-use crate::plot::{COLOURS, FIGURE, Frame, Line, blank, drawing, panel, present, tick, y_range};
+use crate::plot::{COLOURS, FIGURE, Frame, Line, drawing, panel, tick, y_range};
 use memrc::hopfield::HopfieldRun;
 
 /// Size of Figure 3 \[px\].
@@ -60,7 +60,6 @@ pub fn figure3<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &HhRun) ->
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let s = &run.settings;
     let title = format!(
         "Hodgkin–Huxley spike (paper Example 4, Figure 3): scheme {}{}, {} steps of {} ms",
@@ -162,8 +161,7 @@ where
         },
         &cur,
         None,
-    )?;
-    present(&root)
+    )
 }
 
 /// The Hopfield figure: node voltages `V_k` (and outputs `Φ_k`, dashed) against time, and
@@ -172,7 +170,6 @@ pub fn hopfield<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &Hopfield
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let root = root
         .titled(
             "Hopfield network C dV/dt = −W Φ(V) + I (paper eq. 50)",
@@ -236,6 +233,5 @@ where
         ),
         "L [normalised]",
         &l,
-    )?;
-    present(&root)
+    )
 }

@@ -136,7 +136,7 @@ pub(crate) fn drawing(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow!("drawing the plot: {e:?}")
 }
 
-/// Registers the font and clears `root` to white: the start of every figure.
+/// Registers the font and clears `root` to white: the start of every figure (see [`svg`], [`png`]).
 pub(crate) fn blank<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -355,7 +355,6 @@ pub fn lissajous<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let v1 = run.v.component(0);
@@ -380,8 +379,7 @@ where
         &x_label,
         &axis_label("i", pi, info.current_unit),
         &series,
-    )?;
-    present(&root)
+    )
 }
 
 /// Stacked time traces: terminal voltage(s), current(s), conductance entries and (if any) the
@@ -394,7 +392,6 @@ pub fn traces<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let ns = el.n_states();
@@ -469,7 +466,7 @@ where
         };
         series_panel(&areas[3], "state", &t_label, &y_label, &x)?;
     }
-    present(&root)
+    Ok(())
 }
 
 /// Size of the Lissajous figure \[px\].
@@ -504,6 +501,19 @@ macro_rules! add_figure {
 }
 pub(crate) use add_figure;
 
+/// Draws a figure: `draw` on the blank `root` (see [`blank`]), then writes it.
+fn render<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    draw: impl FnOnce(DrawingArea<DB, Shift>) -> Result<()>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    blank(&root)?;
+    draw(root.clone())?;
+    present(&root)
+}
+
 /// Renders a figure to an SVG string.
 pub fn svg(
     size: (u32, u32),
@@ -511,8 +521,10 @@ pub fn svg(
 ) -> Result<Vec<u8>> {
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(root)?;
+        render(
+            SVGBackend::with_string(&mut text, size).into_drawing_area(),
+            draw,
+        )?;
     }
     Ok(text.into_bytes())
 }
@@ -524,8 +536,10 @@ pub fn png(
 ) -> Result<Vec<u8>> {
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        draw(root)?;
+        render(
+            BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
+            draw,
+        )?;
     }
     encode_png(&rgb, size)
 }
@@ -560,7 +574,6 @@ pub fn probe_traces<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let mut order: Vec<&String> = Vec::new();
     for g in &traces.groups {
         if !order.contains(&g) {
@@ -622,7 +635,7 @@ where
             )?;
         }
     }
-    present(&root)
+    Ok(())
 }
 
 /// Size of the raster and rate figures \[px\].
@@ -640,7 +653,6 @@ pub fn raster<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| drawing(e);
     let n: usize = populations.iter().map(|p| p.2).sum();
     let (ft, pt) = prefix_for(t_end.abs());
@@ -698,7 +710,6 @@ pub fn rates<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let t_end = rates.iter().map(|r| r.1.len()).max().unwrap_or(1) as f64 * bin;
     let (ft, pt) = prefix_for(t_end);
     let series: Vec<Line> = rates
