@@ -33,13 +33,30 @@ fn form_text(form: Form, absolute: Dimension) -> String {
     }
 }
 
+/// The kinds of `[[stimulus]]` and the keys of each.
+const STIMULUS_KEYS: &[(&str, &[&str])] = &[
+    ("pulse", &["amplitude", "start", "end"]),
+    ("step", &["amplitude", "start"]),
+    ("sine", &["amplitude", "frequency", "phase", "offset"]),
+    ("pwl", &["points"]),
+    ("samples", &["file", "time_unit", "unit"]),
+];
+
+/// The variables of `[[probe]]` and the keys of each.
+const PROBE_KEYS: &[(&str, &[&str])] = &[
+    ("v", &["node"]),
+    ("state", &["element", "state"]),
+    ("current", &["element", "port"]),
+    ("conductance", &["element", "port"]),
+];
+
 /// The span of an optional key, if given.
 fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
     key.as_ref().map(Spanned::span)
 }
 
 /// A section whose keys depend on its kind (a stimulus, a probe), after
-/// [`Ctx::only_keys`]: reads the keys that the kind requires.
+/// [`Ctx::kind_keys`]: reads the keys that the kind requires.
 struct Keys<'c> {
     ctx: &'c Ctx<'c>,
     /// The value that sets the kind, where a missing key is reported.
@@ -59,16 +76,24 @@ impl Keys<'_> {
 }
 
 impl Ctx<'_> {
-    /// Refuses the first key of `present` that is given (has a span) but not in `allowed`:
-    /// "key 'K' does not apply to `what` (its keys: …)". Returns the section's [`Keys`], to read
-    /// the keys that its kind (the value `at`) requires.
-    fn only_keys<'c>(
+    /// Checks a `section` whose keys depend on its kind, the value `at` of `key`: `kinds` lists
+    /// every kind with its keys. Refuses an unknown kind ("unknown SECTION KEY '…'", see
+    /// [`Ctx::unknown`]) and the first key of `present` that is given (has a span) but not one
+    /// of the kind's: "key 'K' does not apply to `what` (its keys: …)". Returns the section's
+    /// [`Keys`], to read the keys that its kind requires.
+    fn kind_keys<'c>(
         &'c self,
+        section: &str,
         at: &'c S,
-        what: String,
+        key: &str,
+        kinds: &[(&str, &[&str])],
         present: &[(&str, Option<Range<usize>>)],
-        allowed: &[&str],
+        what: String,
     ) -> Result<Keys<'c>, LoadError> {
+        let Some((_, allowed)) = kinds.iter().find(|(kind, _)| kind == at.get_ref()) else {
+            let names: Vec<&str> = kinds.iter().map(|(kind, _)| *kind).collect();
+            return Err(self.unknown(at, key, &format!("{section} {key}"), &names));
+        };
         for (key, span) in present {
             if let Some(span) = span {
                 if !allowed.contains(key) {
@@ -672,17 +697,6 @@ impl Ctx<'_> {
             ));
         };
         let kind = s.kind.get_ref().as_str();
-        let allowed: &[&str] = match kind {
-            "pulse" => &["amplitude", "start", "end"],
-            "step" => &["amplitude", "start"],
-            "sine" => &["amplitude", "frequency", "phase", "offset"],
-            "pwl" => &["points"],
-            "samples" => &["file", "time_unit", "unit"],
-            _ => {
-                let names = ["pulse", "step", "sine", "pwl", "samples"];
-                return Err(self.unknown(&s.kind, "kind", "stimulus kind", &names));
-            }
-        };
         let present: [(&str, Option<Range<usize>>); 10] = [
             ("amplitude", given(&s.amplitude)),
             ("start", given(&s.start)),
@@ -695,7 +709,14 @@ impl Ctx<'_> {
             ("time_unit", given(&s.time_unit)),
             ("unit", given(&s.unit)),
         ];
-        let keys = self.only_keys(&s.kind, format!("a {kind} stimulus"), &present, allowed)?;
+        let keys = self.kind_keys(
+            "stimulus",
+            &s.kind,
+            "kind",
+            STIMULUS_KEYS,
+            &present,
+            format!("a {kind} stimulus"),
+        )?;
         let current = |q: &Q, key: &str| -> Result<f64, LoadError> {
             let (v, form) = self.dual(q, key, Dimension::CURRENT)?;
             self.reconcile(
@@ -927,22 +948,20 @@ impl Ctx<'_> {
         dt: f64,
     ) -> Result<Probe, LoadError> {
         let var = p.variable.get_ref().as_str();
-        let allowed: &[&str] = match var {
-            "v" => &["node"],
-            "state" => &["element", "state"],
-            "current" | "conductance" => &["element", "port"],
-            _ => {
-                let names = ["v", "state", "current", "conductance"];
-                return Err(self.unknown(&p.variable, "variable", "probe variable", &names));
-            }
-        };
         let present: [(&str, Option<Range<usize>>); 4] = [
             ("node", given(&p.node)),
             ("element", given(&p.element)),
             ("state", given(&p.state)),
             ("port", given(&p.port)),
         ];
-        let keys = self.only_keys(&p.variable, format!("a '{var}' probe"), &present, allowed)?;
+        let keys = self.kind_keys(
+            "probe",
+            &p.variable,
+            "variable",
+            PROBE_KEYS,
+            &present,
+            format!("a '{var}' probe"),
+        )?;
         let lookup =
             |s: &S, ids: &HashMap<String, usize>, what: &str| -> Result<usize, LoadError> {
                 ids.get(s.get_ref()).copied().ok_or_else(|| {
