@@ -37,6 +37,20 @@ fn run_example(name: &str, dir: &Path, extra: &[&str]) -> Value {
     summary(dir)
 }
 
+/// `DIR/spikes.csv` as text and as its rows `(t [s], id)`, after checking its header.
+fn spikes_csv(dir: &Path) -> (String, Vec<(f64, u32)>) {
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("t_s,id"));
+    let rows = lines
+        .map(|l| {
+            let (t, id) = l.split_once(',').expect("two fields");
+            (t.parse().expect("t"), id.parse().expect("id"))
+        })
+        .collect();
+    (csv, rows)
+}
+
 /// `DIR/traces.csv`, after checking its header line and that it has `rows` rows below it.
 fn traces_csv(dir: &Path, header: &str, rows: usize) -> String {
     let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
@@ -675,15 +689,7 @@ fn the_small_network_runs_and_writes_its_files() {
     assert!(f(&s["rate_hz"]["exc"]) > 0.0 && f(&s["rate_hz"]["inh"]) > 0.0);
     assert_eq!(s["warnings"], json!([]));
     // spikes.csv: one line per spike, times on the grid, ids in range.
-    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("t_s,id"));
-    let rows: Vec<(f64, u32)> = lines
-        .map(|l| {
-            let (t, id) = l.split_once(',').expect("two fields");
-            (t.parse().expect("t"), id.parse().expect("id"))
-        })
-        .collect();
+    let (csv, rows) = spikes_csv(&dir);
     assert_eq!(rows.len() as u64, spikes);
     assert!(
         rows.iter()
@@ -797,11 +803,9 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     // 50 gap junctions, 50 ring synapses and the drive.
     assert_eq!(s["synapses"], 101);
     assert!(f(&s["sim_s"]) < 0.5, "{s}");
-    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
     let mut by_id: Vec<Vec<f64>> = vec![Vec::new(); 51];
-    for l in csv.lines().skip(1) {
-        let (t, id) = l.split_once(',').expect("two fields");
-        by_id[id.parse::<usize>().expect("id")].push(t.parse().expect("t"));
+    for (t, id) in spikes_csv(&dir).1 {
+        by_id[id as usize].push(t);
     }
     // Every ring neuron fires; the j-th spike of neuron k comes after the j-th of k − 1.
     for k in 1..50 {
