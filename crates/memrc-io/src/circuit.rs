@@ -33,22 +33,41 @@ fn form_text(form: Form, absolute: Dimension) -> String {
     }
 }
 
+/// A section whose keys depend on its kind: the value of `key` picks one of `kinds`, each with
+/// the keys that apply to it.
+struct KindTable {
+    /// The section, as in "stimulus".
+    section: &'static str,
+    /// The key that sets the kind.
+    key: &'static str,
+    /// Every kind and its keys.
+    kinds: &'static [(&'static str, &'static [&'static str])],
+}
+
 /// The kinds of `[[stimulus]]` and the keys of each.
-const STIMULUS_KEYS: &[(&str, &[&str])] = &[
-    ("pulse", &["amplitude", "start", "end"]),
-    ("step", &["amplitude", "start"]),
-    ("sine", &["amplitude", "frequency", "phase", "offset"]),
-    ("pwl", &["points"]),
-    ("samples", &["file", "time_unit", "unit"]),
-];
+const STIMULUS_KINDS: KindTable = KindTable {
+    section: "stimulus",
+    key: "kind",
+    kinds: &[
+        ("pulse", &["amplitude", "start", "end"]),
+        ("step", &["amplitude", "start"]),
+        ("sine", &["amplitude", "frequency", "phase", "offset"]),
+        ("pwl", &["points"]),
+        ("samples", &["file", "time_unit", "unit"]),
+    ],
+};
 
 /// The variables of `[[probe]]` and the keys of each.
-const PROBE_KEYS: &[(&str, &[&str])] = &[
-    ("v", &["node"]),
-    ("state", &["element", "state"]),
-    ("current", &["element", "port"]),
-    ("conductance", &["element", "port"]),
-];
+const PROBE_VARIABLES: KindTable = KindTable {
+    section: "probe",
+    key: "variable",
+    kinds: &[
+        ("v", &["node"]),
+        ("state", &["element", "state"]),
+        ("current", &["element", "port"]),
+        ("conductance", &["element", "port"]),
+    ],
+};
 
 /// The span of an optional key, if given.
 fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
@@ -76,23 +95,21 @@ impl Keys<'_> {
 }
 
 impl Ctx<'_> {
-    /// Checks a `section` whose keys depend on its kind, the value `at` of `key`: `kinds` lists
-    /// every kind with its keys. Refuses an unknown kind ("unknown SECTION KEY '…'", see
-    /// [`Ctx::unknown`]) and the first key of `present` that is given (has a span) but not one
-    /// of the kind's: "key 'K' does not apply to `what` (its keys: …)". Returns the section's
-    /// [`Keys`], to read the keys that its kind requires.
+    /// Checks a section of `table` whose kind is the value `at`: refuses an unknown kind
+    /// ("unknown SECTION KEY '…'", see [`Ctx::unknown`]) and the first key of `present` that is
+    /// given (has a span) but not one of the kind's: "key 'K' does not apply to `what` (its
+    /// keys: …)". Returns the section's [`Keys`], to read the keys that its kind requires.
     fn kind_keys<'c>(
         &'c self,
-        section: &str,
+        table: &KindTable,
         at: &'c S,
-        key: &str,
-        kinds: &[(&str, &[&str])],
         present: &[(&str, Option<Range<usize>>)],
         what: String,
     ) -> Result<Keys<'c>, LoadError> {
-        let Some((_, allowed)) = kinds.iter().find(|(kind, _)| kind == at.get_ref()) else {
-            let names: Vec<&str> = kinds.iter().map(|(kind, _)| *kind).collect();
-            return Err(self.unknown(at, key, &format!("{section} {key}"), &names));
+        let Some((_, allowed)) = table.kinds.iter().find(|(kind, _)| kind == at.get_ref()) else {
+            let names: Vec<&str> = table.kinds.iter().map(|(kind, _)| *kind).collect();
+            let what_kind = format!("{} {}", table.section, table.key);
+            return Err(self.unknown(at, table.key, &what_kind, &names));
         };
         for (key, span) in present {
             if let Some(span) = span {
@@ -710,10 +727,8 @@ impl Ctx<'_> {
             ("unit", given(&s.unit)),
         ];
         let keys = self.kind_keys(
-            "stimulus",
+            &STIMULUS_KINDS,
             &s.kind,
-            "kind",
-            STIMULUS_KEYS,
             &present,
             format!("a {kind} stimulus"),
         )?;
@@ -955,10 +970,8 @@ impl Ctx<'_> {
             ("port", given(&p.port)),
         ];
         let keys = self.kind_keys(
-            "probe",
+            &PROBE_VARIABLES,
             &p.variable,
-            "variable",
-            PROBE_KEYS,
             &present,
             format!("a '{var}' probe"),
         )?;
