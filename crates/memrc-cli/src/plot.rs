@@ -337,12 +337,23 @@ fn scale_y(series: &mut [Line]) -> &'static str {
     p
 }
 
-fn port_name(n: usize, p: usize) -> String {
+/// The names of a port quantity `symbol` of an `n`-port: `symbol` for one port, else `symbol1`
+/// … `symbolN`.
+fn port_labels(symbol: &str, n: usize) -> Vec<String> {
     if n == 1 {
-        String::new()
+        vec![symbol.to_string()]
     } else {
-        format!("{}", p + 1)
+        (1..=n).map(|p| format!("{symbol}{p}")).collect()
     }
+}
+
+/// One line per label: component `c` of `traj` against `x`, in colour `c`.
+fn component_lines(x: &[f64], traj: &memrc::Trajectory, labels: Vec<String>) -> Vec<Line> {
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(c, label)| Line::new(x, traj.component(c), colour(c)).label(label))
+        .collect()
 }
 
 /// The `i–v` figure: for a one-port `i` against `v`; for an `n`-port every port current against
@@ -360,12 +371,7 @@ where
     let v1 = run.v.component(0);
     let (fv, pv) = prefix_for(v1.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
     let x: Vec<f64> = v1.iter().map(|v| v * fv).collect();
-    let mut series: Vec<Line> = (0..n)
-        .map(|p| {
-            Line::new(&x, run.response.i.component(p), colour(p))
-                .label(format!("i{}", port_name(n, p)))
-        })
-        .collect();
+    let mut series = component_lines(&x, &run.response.i, port_labels("i", n));
     let pi = scale_y(&mut series);
     let title = if n == 1 {
         format!("{}: i against v", info.name)
@@ -401,17 +407,7 @@ where
     let t_label = axis_label("t", pt, "s");
     let rows = if ns > 0 { 4 } else { 3 };
     let areas = root.split_evenly((rows, 1));
-    let make = |traj: &memrc::Trajectory, labels: Vec<String>| -> Vec<Line> {
-        labels
-            .into_iter()
-            .enumerate()
-            .map(|(c, label)| Line::new(&t, traj.component(c), colour(c)).label(label))
-            .collect()
-    };
-    let mut v = make(
-        &run.v,
-        (0..n).map(|p| format!("v{}", port_name(n, p))).collect(),
-    );
+    let mut v = component_lines(&t, &run.v, port_labels("v", n));
     let pv = scale_y(&mut v);
     series_panel(
         &areas[0],
@@ -420,10 +416,7 @@ where
         &axis_label("v", pv, "V"),
         &v,
     )?;
-    let mut i = make(
-        &run.response.i,
-        (0..n).map(|p| format!("i{}", port_name(n, p))).collect(),
-    );
+    let mut i = component_lines(&t, &run.response.i, port_labels("i", n));
     let pi = scale_y(&mut i);
     series_panel(
         &areas[1],
@@ -439,7 +432,7 @@ where
             .flat_map(|r| (1..=n).map(move |c| format!("g{r}{c}")))
             .collect()
     };
-    let mut g = make(&run.response.g, g_labels);
+    let mut g = component_lines(&t, &run.response.g, g_labels);
     let pg = scale_y(&mut g);
     series_panel(
         &areas[2],
@@ -452,7 +445,7 @@ where
         let names = el.state_names();
         let unit = info.states.first().map_or("1", |s| s.unit);
         let same_unit = info.states.iter().all(|s| s.unit == unit);
-        let mut x = make(&run.response.x, names);
+        let mut x = component_lines(&t, &run.response.x, names);
         let (label, px) = if same_unit && unit != "1" {
             let p = scale_y(&mut x);
             ("state".to_string(), p)
