@@ -4,7 +4,6 @@ from the binary's run: sim_s is Brian2's own measurement of the network run
 (last_run_info.txt), build_s the rest of the binary's wall time (initial values,
 connectivity, writing results)."""
 
-import argparse
 import json
 import os
 import resource
@@ -12,12 +11,9 @@ import sys
 import tempfile
 import time
 
-p = argparse.ArgumentParser()
-p.add_argument("--n", type=int, default=4000)
-p.add_argument("--t-end", type=float, default=1.0)
-p.add_argument("--threads", type=int, default=1)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--p", type=float, default=0.02)
+import cobahh_args
+
+p = cobahh_args.parser()
 p.add_argument("--mode", choices=["standalone", "runtime"], default="standalone")
 p.add_argument("--windows", default="", help="comma-separated times [s]: also report rates over [0, w)")
 p.add_argument("--build-dir", default=None)
@@ -27,8 +23,9 @@ import numpy as np  # noqa: E402
 import brian2  # noqa: E402
 from brian2 import (  # noqa: E402
     NeuronGroup, SpikeMonitor, Synapses, Equations, defaultclock, device, prefs, run, seed,
-    set_device, second, ms, mV, nS, umetre, cm, ufarad, siemens, msiemens,
+    set_device, second, ms, mV, nS,
 )
+from traub_brian2 import Cm, gl, El, EK, ENa, g_na, g_kd, VT, GATES, RATES  # noqa: E402
 
 t_start = time.perf_counter()
 build_dir = a.build_dir or tempfile.mkdtemp(prefix="brian2_cobahh_")
@@ -45,15 +42,6 @@ else:
 defaultclock.dt = 0.1 * ms
 seed(a.seed)
 
-area = 20000 * umetre**2
-Cm = (1 * ufarad * cm**-2) * area
-gl = (5e-5 * siemens * cm**-2) * area
-El = -60 * mV
-EK = -90 * mV
-ENa = 50 * mV
-g_na = (100 * msiemens * cm**-2) * area
-g_kd = (30 * msiemens * cm**-2) * area
-VT = -63 * mV
 taue = 5 * ms
 taui = 10 * ms
 Ee = 0 * mV
@@ -65,18 +53,10 @@ eqs = Equations("""
 dv/dt = (gl*(El-v)+ge*(Ee-v)+gi*(Ei-v)-
          g_na*(m*m*m)*h*(v-ENa)-
          g_kd*(n*n*n*n)*(v-EK))/Cm : volt
-dm/dt = alpha_m*(1-m)-beta_m*m : 1
-dn/dt = alpha_n*(1-n)-beta_n*n : 1
-dh/dt = alpha_h*(1-h)-beta_h*h : 1
+""" + GATES + """\
 dge/dt = -ge*(1./taue) : siemens
 dgi/dt = -gi*(1./taui) : siemens
-alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
-beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
-alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
-beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
-alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
-beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
-""")
+""" + RATES)
 
 P = NeuronGroup(a.n, model=eqs, threshold="v>-20*mV", refractory=3 * ms,
                 method="exponential_euler")

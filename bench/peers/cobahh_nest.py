@@ -3,19 +3,15 @@ printing one JSON object. build_s: node creation, initial values and connection;
 nest.Simulate. NEST's model differs from Brian2's in its spike condition (a local maximum
 above V_T + 30 mV) and in the minimum delay of one step (0.1 ms), which shift its rate."""
 
-import argparse
 import json
 import os
 import resource
 import sys
 import time
 
-p = argparse.ArgumentParser()
-p.add_argument("--n", type=int, default=4000)
-p.add_argument("--t-end", type=float, default=1.0)
-p.add_argument("--threads", type=int, default=1)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--p", type=float, default=0.02)
+import cobahh_args
+
+p = cobahh_args.parser()
 a = p.parse_args()
 
 # NEST prints a banner on stdout; keep stdout for the JSON line.

@@ -12,7 +12,8 @@ import platform
 import numpy as np
 import brian2
 from brian2 import (NeuronGroup, StateMonitor, SpikeMonitor, Equations, defaultclock, prefs, run,
-                    second, ms, mV, nA, umetre, cm, ufarad, siemens, msiemens)
+                    second, ms, mV, nA)
+from traub_brian2 import Cm, gl, El, EK, ENa, g_na, g_kd, VT, GATES, RATES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -27,31 +28,13 @@ prefs.codegen.target = "numpy"
 prefs.core.default_float_dtype = np.float64
 defaultclock.dt = 0.1 * ms
 
-area = 20000 * umetre**2
-Cm = (1 * ufarad * cm**-2) * area
-gl = (5e-5 * siemens * cm**-2) * area
-El = -60 * mV
-EK = -90 * mV
-ENa = 50 * mV
-g_na = (100 * msiemens * cm**-2) * area
-g_kd = (30 * msiemens * cm**-2) * area
-VT = -63 * mV
 I = a.i_ext_na * nA
 
 eqs = Equations("""
 dv/dt = (gl*(El-v)-
          g_na*(m*m*m)*h*(v-ENa)-
          g_kd*(n*n*n*n)*(v-EK) + I)/Cm : volt
-dm/dt = alpha_m*(1-m)-beta_m*m : 1
-dn/dt = alpha_n*(1-n)-beta_n*n : 1
-dh/dt = alpha_h*(1-h)-beta_h*h : 1
-alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
-beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
-alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
-beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
-alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
-beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
-""")
+""" + GATES + RATES)
 G = NeuronGroup(1, eqs, threshold="v>-20*mV", refractory=3 * ms, method="exponential_euler")
 G.v = a.v0_mv * mV
 G.m = 0

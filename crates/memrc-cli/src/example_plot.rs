@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::example::HhRun;
-use crate::plot::{COLOURS, FIGURE, Frame, Line, blank, drawing, panel, present, tick, y_range};
+use crate::plot::{COLOURS, FIGURE, Frame, Line, drawing, panel, tick, y_range};
 use memrc::hopfield::HopfieldRun;
 
 /// Size of Figure 3 \[px\].
@@ -60,7 +60,6 @@ pub fn figure3<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &HhRun) ->
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let s = &run.settings;
     let title = format!(
         "Hodgkin–Huxley spike (paper Example 4, Figure 3): scheme {}{}, {} steps of {} ms",
@@ -162,8 +161,7 @@ where
         },
         &cur,
         None,
-    )?;
-    present(&root)
+    )
 }
 
 /// The Hopfield figure: node voltages `V_k` (and outputs `Φ_k`, dashed) against time, and
@@ -172,7 +170,6 @@ pub fn hopfield<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &Hopfield
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let root = root
         .titled(
             "Hopfield network C dV/dt = −W Φ(V) + I (paper eq. 50)",
@@ -195,44 +192,46 @@ where
                 .label(format!("Φ{} = tanh V{}", k + 1, k + 1)),
         );
     }
-    panel(
-        &top,
-        &FIGURE,
-        &Frame {
-            title: "node voltages V and outputs Φ(V)",
+    // Both panels: against time, scaled to their lines, legend at the upper right.
+    let traces = |area: &DrawingArea<DB, Shift>, title: &str, y_label: &str, lines: &[Line]| {
+        let frame = Frame {
+            title,
             x_label: "t [C/W]",
-            y_label: "V, Φ [normalised]",
+            y_label,
             x: x_range,
-            y: y_range(&lines),
-        },
+            y: y_range(lines),
+        };
+        panel(
+            area,
+            &FIGURE,
+            &frame,
+            lines,
+            Some(SeriesLabelPosition::UpperRight),
+        )
+    };
+    traces(
+        &top,
+        "node voltages V and outputs Φ(V)",
+        "V, Φ [normalised]",
         &lines,
-        Some(SeriesLabelPosition::UpperRight),
     )?;
     let l = vec![
         Line::new(&t, run.lyapunov.component(0), COLOURS[3]).label("L = ½ΦᵀWΦ − IᵀΦ".to_string()),
     ];
-    panel(
+    traces(
         &bottom,
-        &FIGURE,
-        &Frame {
-            title: &format!(
-                "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
-                if run.lyapunov_decreasing {
-                    "L decreasing (to rounding)"
-                } else {
-                    "L NOT decreasing"
-                },
-                run.lyapunov_initial,
-                run.lyapunov_final,
-                run.max_lyapunov_increase
-            ),
-            x_label: "t [C/W]",
-            y_label: "L [normalised]",
-            x: x_range,
-            y: y_range(&l),
-        },
+        &format!(
+            "{}: {:.4} → {:.4} (largest increase per step {:.1e})",
+            if run.lyapunov_decreasing {
+                "L decreasing (to rounding)"
+            } else {
+                "L NOT decreasing"
+            },
+            run.lyapunov_initial,
+            run.lyapunov_final,
+            run.max_lyapunov_increase
+        ),
+        "L [normalised]",
         &l,
-        Some(SeriesLabelPosition::UpperRight),
-    )?;
-    present(&root)
+    )
 }

@@ -136,7 +136,7 @@ pub(crate) fn drawing(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow!("drawing the plot: {e:?}")
 }
 
-/// Registers the font and clears `root` to white: the start of every figure.
+/// Registers the font and clears `root` to white: the start of every figure (see [`svg`], [`png`]).
 pub(crate) fn blank<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -337,12 +337,23 @@ fn scale_y(series: &mut [Line]) -> &'static str {
     p
 }
 
-fn port_name(n: usize, p: usize) -> String {
+/// The names of a port quantity `symbol` of an `n`-port: `symbol` for one port, else `symbol1`
+/// … `symbolN`.
+fn port_labels(symbol: &str, n: usize) -> Vec<String> {
     if n == 1 {
-        String::new()
+        vec![symbol.to_string()]
     } else {
-        format!("{}", p + 1)
+        (1..=n).map(|p| format!("{symbol}{p}")).collect()
     }
+}
+
+/// One line per label: component `c` of `traj` against `x`, in colour `c`.
+fn component_lines(x: &[f64], traj: &memrc::Trajectory, labels: Vec<String>) -> Vec<Line> {
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(c, label)| Line::new(x, traj.component(c), colour(c)).label(label))
+        .collect()
 }
 
 /// The `i–v` figure: for a one-port `i` against `v`; for an `n`-port every port current against
@@ -355,18 +366,12 @@ pub fn lissajous<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let v1 = run.v.component(0);
     let (fv, pv) = prefix_for(v1.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
     let x: Vec<f64> = v1.iter().map(|v| v * fv).collect();
-    let mut series: Vec<Line> = (0..n)
-        .map(|p| {
-            Line::new(&x, run.response.i.component(p), colour(p))
-                .label(format!("i{}", port_name(n, p)))
-        })
-        .collect();
+    let mut series = component_lines(&x, &run.response.i, port_labels("i", n));
     let pi = scale_y(&mut series);
     let title = if n == 1 {
         format!("{}: i against v", info.name)
@@ -380,8 +385,7 @@ where
         &x_label,
         &axis_label("i", pi, info.current_unit),
         &series,
-    )?;
-    present(&root)
+    )
 }
 
 /// Stacked time traces: terminal voltage(s), current(s), conductance entries and (if any) the
@@ -394,7 +398,6 @@ pub fn traces<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let info = el.info();
     let n = el.n_ports();
     let ns = el.n_states();
@@ -404,17 +407,7 @@ where
     let t_label = axis_label("t", pt, "s");
     let rows = if ns > 0 { 4 } else { 3 };
     let areas = root.split_evenly((rows, 1));
-    let make = |traj: &memrc::Trajectory, labels: Vec<String>| -> Vec<Line> {
-        labels
-            .into_iter()
-            .enumerate()
-            .map(|(c, label)| Line::new(&t, traj.component(c), colour(c)).label(label))
-            .collect()
-    };
-    let mut v = make(
-        &run.v,
-        (0..n).map(|p| format!("v{}", port_name(n, p))).collect(),
-    );
+    let mut v = component_lines(&t, &run.v, port_labels("v", n));
     let pv = scale_y(&mut v);
     series_panel(
         &areas[0],
@@ -423,10 +416,7 @@ where
         &axis_label("v", pv, "V"),
         &v,
     )?;
-    let mut i = make(
-        &run.response.i,
-        (0..n).map(|p| format!("i{}", port_name(n, p))).collect(),
-    );
+    let mut i = component_lines(&t, &run.response.i, port_labels("i", n));
     let pi = scale_y(&mut i);
     series_panel(
         &areas[1],
@@ -442,7 +432,7 @@ where
             .flat_map(|r| (1..=n).map(move |c| format!("g{r}{c}")))
             .collect()
     };
-    let mut g = make(&run.response.g, g_labels);
+    let mut g = component_lines(&t, &run.response.g, g_labels);
     let pg = scale_y(&mut g);
     series_panel(
         &areas[2],
@@ -455,7 +445,7 @@ where
         let names = el.state_names();
         let unit = info.states.first().map_or("1", |s| s.unit);
         let same_unit = info.states.iter().all(|s| s.unit == unit);
-        let mut x = make(&run.response.x, names);
+        let mut x = component_lines(&t, &run.response.x, names);
         let (label, px) = if same_unit && unit != "1" {
             let p = scale_y(&mut x);
             ("state".to_string(), p)
@@ -469,7 +459,7 @@ where
         };
         series_panel(&areas[3], "state", &t_label, &y_label, &x)?;
     }
-    present(&root)
+    Ok(())
 }
 
 /// Size of the Lissajous figure \[px\].
@@ -504,6 +494,19 @@ macro_rules! add_figure {
 }
 pub(crate) use add_figure;
 
+/// Draws a figure: `draw` on the blank `root` (see [`blank`]), then writes it.
+fn render<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    draw: impl FnOnce(DrawingArea<DB, Shift>) -> Result<()>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    blank(&root)?;
+    draw(root.clone())?;
+    present(&root)
+}
+
 /// Renders a figure to an SVG string.
 pub fn svg(
     size: (u32, u32),
@@ -511,8 +514,10 @@ pub fn svg(
 ) -> Result<Vec<u8>> {
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(root)?;
+        render(
+            SVGBackend::with_string(&mut text, size).into_drawing_area(),
+            draw,
+        )?;
     }
     Ok(text.into_bytes())
 }
@@ -524,8 +529,10 @@ pub fn png(
 ) -> Result<Vec<u8>> {
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        draw(root)?;
+        render(
+            BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
+            draw,
+        )?;
     }
     encode_png(&rgb, size)
 }
@@ -560,7 +567,6 @@ pub fn probe_traces<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let mut order: Vec<&String> = Vec::new();
     for g in &traces.groups {
         if !order.contains(&g) {
@@ -622,7 +628,7 @@ where
             )?;
         }
     }
-    present(&root)
+    Ok(())
 }
 
 /// Size of the raster and rate figures \[px\].
@@ -640,7 +646,6 @@ pub fn raster<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| drawing(e);
     let n: usize = populations.iter().map(|p| p.2).sum();
     let (ft, pt) = prefix_for(t_end.abs());
@@ -698,7 +703,6 @@ pub fn rates<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    blank(&root)?;
     let t_end = rates.iter().map(|r| r.1.len()).max().unwrap_or(1) as f64 * bin;
     let (ft, pt) = prefix_for(t_end);
     let series: Vec<Line> = rates

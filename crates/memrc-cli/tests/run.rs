@@ -37,6 +37,28 @@ fn run_example(name: &str, dir: &Path, extra: &[&str]) -> Value {
     summary(dir)
 }
 
+/// `DIR/spikes.csv` as text and as its rows `(t [s], id)`, after checking its header.
+fn spikes_csv(dir: &Path) -> (String, Vec<(f64, u32)>) {
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("t_s,id"));
+    let rows = lines
+        .map(|l| {
+            let (t, id) = l.split_once(',').expect("two fields");
+            (t.parse().expect("t"), id.parse().expect("id"))
+        })
+        .collect();
+    (csv, rows)
+}
+
+/// `DIR/traces.csv`, after checking its header line and that it has `rows` rows below it.
+fn traces_csv(dir: &Path, header: &str, rows: usize) -> String {
+    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
+    assert_eq!(traces.lines().next(), Some(header));
+    assert_eq!(traces.lines().count(), 1 + rows);
+    traces
+}
+
 /// Whether an example file is a spiking network model (`[network]`).
 fn is_network(file: &Path) -> bool {
     std::fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.trim() == "[network]"))
@@ -667,15 +689,7 @@ fn the_small_network_runs_and_writes_its_files() {
     assert!(f(&s["rate_hz"]["exc"]) > 0.0 && f(&s["rate_hz"]["inh"]) > 0.0);
     assert_eq!(s["warnings"], json!([]));
     // spikes.csv: one line per spike, times on the grid, ids in range.
-    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("t_s,id"));
-    let rows: Vec<(f64, u32)> = lines
-        .map(|l| {
-            let (t, id) = l.split_once(',').expect("two fields");
-            (t.parse().expect("t"), id.parse().expect("id"))
-        })
-        .collect();
+    let (csv, rows) = spikes_csv(&dir);
     assert_eq!(rows.len() as u64, spikes);
     assert!(
         rows.iter()
@@ -683,12 +697,11 @@ fn the_small_network_runs_and_writes_its_files() {
     );
     assert!(rows.windows(2).all(|w| w[0].0 <= w[1].0));
     // traces.csv: v of three exc neurons every step and ge of two inh neurons every 1 ms.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S")
+    traces_csv(
+        &dir,
+        "t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S",
+        2000,
     );
-    assert_eq!(traces.lines().count(), 1 + 2000);
     // traces.npz: the trace columns plus spike_t and spike_id.
     use ndarray::Array1;
     use ndarray_npy::NpzReader;
@@ -790,11 +803,9 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     // 50 gap junctions, 50 ring synapses and the drive.
     assert_eq!(s["synapses"], 101);
     assert!(f(&s["sim_s"]) < 0.5, "{s}");
-    let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
     let mut by_id: Vec<Vec<f64>> = vec![Vec::new(); 51];
-    for l in csv.lines().skip(1) {
-        let (t, id) = l.split_once(',').expect("two fields");
-        by_id[id.parse::<usize>().expect("id")].push(t.parse().expect("t"));
+    for (t, id) in spikes_csv(&dir).1 {
+        by_id[id as usize].push(t);
     }
     // Every ring neuron fires; the j-th spike of neuron k comes after the j-th of k − 1.
     for k in 1..50 {
@@ -812,15 +823,12 @@ fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
     assert!(by_id[50].len() >= 5 && by_id[0][0] > by_id[50][0]);
     // v of five ring neurons, the kinetic conductances onto ring neurons 0 and 1, and v of the
     // pacemaker, every 0.1 ms.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some(
-            "t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,\
-             ring.drive[0]_S,ring.drive[1]_S,ring.chem[0]_S,ring.chem[1]_S,pacemaker.v[0]_V"
-        )
+    let traces = traces_csv(
+        &dir,
+        "t_s,ring.v[0]_V,ring.v[1]_V,ring.v[10]_V,ring.v[25]_V,ring.v[49]_V,\
+             ring.drive[0]_S,ring.drive[1]_S,ring.chem[0]_S,ring.chem[1]_S,pacemaker.v[0]_V",
+        1000,
     );
-    assert_eq!(traces.lines().count(), 1 + 1000);
     let col = |k: usize| -> Vec<f64> {
         traces
             .lines()
@@ -863,12 +871,11 @@ fn the_hh_user_network_runs_with_gate_columns() {
         "{s}"
     );
     // Gates are dimensionless: no unit suffix; v in V.
-    let traces = std::fs::read_to_string(dir.join("traces.csv")).expect("traces.csv");
-    assert_eq!(
-        traces.lines().next(),
-        Some("t_s,exc.v[0]_V,exc.v[1]_V,exc.m[0],exc.m[1],inh.v[0]_V,inh.n[0]")
+    traces_csv(
+        &dir,
+        "t_s,exc.v[0]_V,exc.v[1]_V,exc.m[0],exc.m[1],inh.v[0]_V,inh.n[0]",
+        2000,
     );
-    assert_eq!(traces.lines().count(), 1 + 2000);
     // The embedded copy runs as well.
     let o = memrc(&["example", "hh-user-network", "--print"]);
     assert!(o.status.success(), "{}", stderr(&o));

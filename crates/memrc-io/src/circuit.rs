@@ -6,16 +6,15 @@ use std::ops::Range;
 
 use memrc::circuit::{CircuitBuilder, NodeId, Stimulus, Terminal};
 use memrc::element::Catalogue;
-use memrc::error::suggest;
 use memrc::trajectory::Trajectory;
 use memrc::{Element, ModelError};
 
 use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel};
 use crate::error::LoadError;
-use crate::load::{Ctx, is_rest};
+use crate::load::{Ctx, did_you_mean, is_rest};
 use crate::model::{CircuitModel, Initial, Probe, ProbeTarget, Solver};
 use crate::schema::{
-    ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, StimulusSection,
+    ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, Spanned, StimulusSection,
 };
 use crate::units::{self, Dimension, Form};
 
@@ -34,15 +33,84 @@ fn form_text(form: Form, absolute: Dimension) -> String {
     }
 }
 
+/// A section whose keys depend on its kind: the value of `key` picks one of `kinds`, each with
+/// the keys that apply to it.
+struct KindTable {
+    /// The section, as in "stimulus".
+    section: &'static str,
+    /// The key that sets the kind.
+    key: &'static str,
+    /// Every kind and its keys.
+    kinds: &'static [(&'static str, &'static [&'static str])],
+}
+
+/// The kinds of `[[stimulus]]` and the keys of each.
+const STIMULUS_KINDS: KindTable = KindTable {
+    section: "stimulus",
+    key: "kind",
+    kinds: &[
+        ("pulse", &["amplitude", "start", "end"]),
+        ("step", &["amplitude", "start"]),
+        ("sine", &["amplitude", "frequency", "phase", "offset"]),
+        ("pwl", &["points"]),
+        ("samples", &["file", "time_unit", "unit"]),
+    ],
+};
+
+/// The variables of `[[probe]]` and the keys of each.
+const PROBE_VARIABLES: KindTable = KindTable {
+    section: "probe",
+    key: "variable",
+    kinds: &[
+        ("v", &["node"]),
+        ("state", &["element", "state"]),
+        ("current", &["element", "port"]),
+        ("conductance", &["element", "port"]),
+    ],
+};
+
+/// The span of an optional key, if given.
+fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
+    key.as_ref().map(Spanned::span)
+}
+
+/// A section whose keys depend on its kind (a stimulus, a probe), after
+/// [`Ctx::kind_keys`]: reads the keys that the kind requires.
+struct Keys<'c> {
+    ctx: &'c Ctx<'c>,
+    /// The value that sets the kind, where a missing key is reported.
+    at: &'c S,
+    /// The section and its kind, as in "a pulse stimulus".
+    what: String,
+}
+
+impl Keys<'_> {
+    /// The value of the required `key`, or "WHAT needs 'KEY'" at the kind.
+    fn need<T: Clone>(&self, value: &Option<T>, key: &str) -> Result<T, LoadError> {
+        value.clone().ok_or_else(|| {
+            self.ctx
+                .err(self.at, key, format!("{} needs '{key}'", self.what))
+        })
+    }
+}
+
 impl Ctx<'_> {
-    /// Refuses the first key of `present` that is given (has a span) but not in `allowed`:
-    /// "key 'K' does not apply to `what` (its keys: …)".
-    fn only_keys(
-        &self,
+    /// Checks a section of `table` whose kind is the value `at`: refuses an unknown kind
+    /// ("unknown SECTION KEY '…'", see [`Ctx::unknown`]) and the first key of `present` that is
+    /// given (has a span) but not one of the kind's: "key 'K' does not apply to `what` (its
+    /// keys: …)". Returns the section's [`Keys`], to read the keys that its kind requires.
+    fn kind_keys<'c>(
+        &'c self,
+        table: &KindTable,
+        at: &'c S,
         present: &[(&str, Option<Range<usize>>)],
-        allowed: &[&str],
-        what: &str,
-    ) -> Result<(), LoadError> {
+        what: String,
+    ) -> Result<Keys<'c>, LoadError> {
+        let Some((_, allowed)) = table.kinds.iter().find(|(kind, _)| kind == at.get_ref()) else {
+            let names: Vec<&str> = table.kinds.iter().map(|(kind, _)| *kind).collect();
+            let what_kind = format!("{} {}", table.section, table.key);
+            return Err(self.unknown(at, table.key, &what_kind, &names));
+        };
         for (key, span) in present {
             if let Some(span) = span {
                 if !allowed.contains(key) {
@@ -57,7 +125,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(Keys {
+            ctx: self,
+            at,
+            what,
+        })
     }
 
     pub(crate) fn circuit(&self, file: &ModelFile) -> Result<CircuitModel, LoadError> {
@@ -296,9 +368,8 @@ impl Ctx<'_> {
                 .get(n)
                 .map(|j| Terminal::Node(NodeId(*j)))
                 .ok_or_else(|| {
-                    let hint = suggest(n, node_ids.keys().map(String::as_str).chain(["ground"]))
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default();
+                    let hint =
+                        did_you_mean(n, node_ids.keys().map(String::as_str).chain(["ground"]));
                     self.err(
                         s,
                         key,
@@ -378,9 +449,7 @@ impl Ctx<'_> {
                             other,
                             format!(
                                 "user-defined channel '{kind}' has no parameter '{other}'{}; its parameters are gbar and e_rev",
-                                suggest(other, ["gbar", "e_rev"])
-                                    .map(|s| format!(" (did you mean '{s}'?)"))
-                                    .unwrap_or_default()
+                                did_you_mean(other, ["gbar", "e_rev"])
                             ),
                         ));
                     }
@@ -403,9 +472,7 @@ impl Ctx<'_> {
                 .map(|en| en.info.name)
                 .chain(channels.keys().map(String::as_str))
                 .collect();
-            let hint = suggest(kind, names.iter().copied())
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
+            let hint = did_you_mean(kind, names.iter().copied());
             self.err(
                 &e.kind,
                 "kind",
@@ -418,9 +485,7 @@ impl Ctx<'_> {
         let mut overrides: Vec<(&str, f64)> = Vec::new();
         for (p, q) in &e.params {
             let Some(info) = entry.info.params.iter().find(|i| i.name == p) else {
-                let hint = suggest(p, entry.info.params.iter().map(|i| i.name))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(p, entry.info.params.iter().map(|i| i.name));
                 let names: Vec<&str> = entry.info.params.iter().map(|i| i.name).collect();
                 return Err(self.err_q(
                     q,
@@ -641,9 +706,7 @@ impl Ctx<'_> {
     ) -> Result<(usize, Stimulus), LoadError> {
         let name = s.node.get_ref();
         let Some(&node) = node_ids.get(name) else {
-            let hint = suggest(name, node_ids.keys().map(String::as_str))
-                .map(|x| format!(" (did you mean '{x}'?)"))
-                .unwrap_or_default();
+            let hint = did_you_mean(name, node_ids.keys().map(String::as_str));
             return Err(self.err(
                 &s.node,
                 "node",
@@ -651,42 +714,24 @@ impl Ctx<'_> {
             ));
         };
         let kind = s.kind.get_ref().as_str();
-        let allowed: &[&str] = match kind {
-            "pulse" => &["amplitude", "start", "end"],
-            "step" => &["amplitude", "start"],
-            "sine" => &["amplitude", "frequency", "phase", "offset"],
-            "pwl" => &["points"],
-            "samples" => &["file", "time_unit", "unit"],
-            _ => {
-                return Err(self.err(&s.kind, "kind", {
-                    let names = ["pulse", "step", "sine", "pwl", "samples"];
-                    format!(
-                        "unknown stimulus kind '{kind}'{}; expected one of: {}",
-                        suggest(kind, names)
-                            .map(|x| format!(" (did you mean '{x}'?)"))
-                            .unwrap_or_default(),
-                        names.join(", ")
-                    )
-                }));
-            }
-        };
         let present: [(&str, Option<Range<usize>>); 10] = [
-            ("amplitude", s.amplitude.as_ref().map(|q| q.span())),
-            ("start", s.start.as_ref().map(|q| q.span())),
-            ("end", s.end.as_ref().map(|q| q.span())),
-            ("frequency", s.frequency.as_ref().map(|q| q.span())),
-            ("phase", s.phase.as_ref().map(|q| q.span())),
-            ("offset", s.offset.as_ref().map(|q| q.span())),
-            ("points", s.points.as_ref().map(|q| q.span())),
-            ("file", s.file.as_ref().map(|q| q.span())),
-            ("time_unit", s.time_unit.as_ref().map(|q| q.span())),
-            ("unit", s.unit.as_ref().map(|q| q.span())),
+            ("amplitude", given(&s.amplitude)),
+            ("start", given(&s.start)),
+            ("end", given(&s.end)),
+            ("frequency", given(&s.frequency)),
+            ("phase", given(&s.phase)),
+            ("offset", given(&s.offset)),
+            ("points", given(&s.points)),
+            ("file", given(&s.file)),
+            ("time_unit", given(&s.time_unit)),
+            ("unit", given(&s.unit)),
         ];
-        self.only_keys(&present, allowed, &format!("a {kind} stimulus"))?;
-        let need = |q: &Option<Q>, key: &str| -> Result<Q, LoadError> {
-            q.clone()
-                .ok_or_else(|| self.err(&s.kind, key, format!("a {kind} stimulus needs '{key}'")))
-        };
+        let keys = self.kind_keys(
+            &STIMULUS_KINDS,
+            &s.kind,
+            &present,
+            format!("a {kind} stimulus"),
+        )?;
         let current = |q: &Q, key: &str| -> Result<f64, LoadError> {
             let (v, form) = self.dual(q, key, Dimension::CURRENT)?;
             self.reconcile(
@@ -703,9 +748,9 @@ impl Ctx<'_> {
         let time = |q: &Q, key: &str| self.qty(q, key, Dimension::TIME);
         let stim = match kind {
             "pulse" => {
-                let amplitude = current(&need(&s.amplitude, "amplitude")?, "amplitude")?;
-                let start = time(&need(&s.start, "start")?, "start")?;
-                let end_q = need(&s.end, "end")?;
+                let amplitude = current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?;
+                let start = time(&keys.need(&s.start, "start")?, "start")?;
+                let end_q = keys.need(&s.end, "end")?;
                 let end = time(&end_q, "end")?;
                 if end < start {
                     return Err(self.err_q(
@@ -724,20 +769,20 @@ impl Ctx<'_> {
                 }
             }
             "step" => Stimulus::Step {
-                amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                amplitude: current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?,
                 start: match &s.start {
                     Some(q) => time(q, "start")?,
                     None => 0.0,
                 },
             },
             "sine" => {
-                let fq = need(&s.frequency, "frequency")?;
+                let fq = keys.need(&s.frequency, "frequency")?;
                 let frequency = self.qty(&fq, "frequency", Dimension::FREQUENCY)?;
                 if frequency < 0.0 {
                     return Err(self.err_q(&fq, "frequency", "'frequency' must be ≥ 0"));
                 }
                 Stimulus::Sine {
-                    amplitude: current(&need(&s.amplitude, "amplitude")?, "amplitude")?,
+                    amplitude: current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?,
                     frequency,
                     phase: match &s.phase {
                         Some(q) => self.qty(q, "phase", Dimension::NONE)?,
@@ -918,42 +963,22 @@ impl Ctx<'_> {
         dt: f64,
     ) -> Result<Probe, LoadError> {
         let var = p.variable.get_ref().as_str();
-        let allowed: &[&str] = match var {
-            "v" => &["node"],
-            "state" => &["element", "state"],
-            "current" | "conductance" => &["element", "port"],
-            _ => {
-                let names = ["v", "state", "current", "conductance"];
-                return Err(self.err(
-                    &p.variable,
-                    "variable",
-                    format!(
-                        "unknown probe variable '{var}'{}; expected one of: {}",
-                        suggest(var, names)
-                            .map(|x| format!(" (did you mean '{x}'?)"))
-                            .unwrap_or_default(),
-                        names.join(", ")
-                    ),
-                ));
-            }
-        };
-        let keys: [(&str, Option<Range<usize>>); 4] = [
-            ("node", p.node.as_ref().map(|s| s.span())),
-            ("element", p.element.as_ref().map(|s| s.span())),
-            ("state", p.state.as_ref().map(|s| s.span())),
-            ("port", p.port.as_ref().map(|s| s.span())),
+        let present: [(&str, Option<Range<usize>>); 4] = [
+            ("node", given(&p.node)),
+            ("element", given(&p.element)),
+            ("state", given(&p.state)),
+            ("port", given(&p.port)),
         ];
-        self.only_keys(&keys, allowed, &format!("a '{var}' probe"))?;
-        let need = |s: &Option<S>, key: &str| -> Result<S, LoadError> {
-            s.clone()
-                .ok_or_else(|| self.err(&p.variable, key, format!("a '{var}' probe needs '{key}'")))
-        };
+        let keys = self.kind_keys(
+            &PROBE_VARIABLES,
+            &p.variable,
+            &present,
+            format!("a '{var}' probe"),
+        )?;
         let lookup =
             |s: &S, ids: &HashMap<String, usize>, what: &str| -> Result<usize, LoadError> {
                 ids.get(s.get_ref()).copied().ok_or_else(|| {
-                    let hint = suggest(s.get_ref(), ids.keys().map(String::as_str))
-                        .map(|x| format!(" (did you mean '{x}'?)"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(s.get_ref(), ids.keys().map(String::as_str));
                     self.err(
                         s,
                         what,
@@ -963,7 +988,7 @@ impl Ctx<'_> {
             };
         let (target, default_name) = match var {
             "v" => {
-                let n = need(&p.node, "node")?;
+                let n = keys.need(&p.node, "node")?;
                 let j = lookup(&n, node_ids, "node")?;
                 (
                     ProbeTarget::Voltage { node: j },
@@ -971,9 +996,9 @@ impl Ctx<'_> {
                 )
             }
             "state" => {
-                let e = need(&p.element, "element")?;
+                let e = keys.need(&p.element, "element")?;
                 let b = lookup(&e, branch_ids, "element")?;
-                let st = need(&p.state, "state")?;
+                let st = keys.need(&p.state, "state")?;
                 let names = &meta[b].0;
                 let Some(k) = names.iter().position(|x| x == st.get_ref()) else {
                     return Err(self.err(
@@ -983,9 +1008,7 @@ impl Ctx<'_> {
                             "element '{}' has no state '{}'{}; its states: {}",
                             e.get_ref(),
                             st.get_ref(),
-                            suggest(st.get_ref(), names.iter().map(String::as_str))
-                                .map(|x| format!(" (did you mean '{x}'?)"))
-                                .unwrap_or_default(),
+                            did_you_mean(st.get_ref(), names.iter().map(String::as_str)),
                             if names.is_empty() {
                                 "none".to_string()
                             } else {
@@ -1004,7 +1027,7 @@ impl Ctx<'_> {
                 )
             }
             _ => {
-                let e = need(&p.element, "element")?;
+                let e = keys.need(&p.element, "element")?;
                 let b = lookup(&e, branch_ids, "element")?;
                 let n_ports = meta[b].1;
                 let port = match &p.port {

@@ -250,6 +250,17 @@ pub(crate) struct Ctx<'a> {
     pub opts: LoadOptions,
 }
 
+/// `" (did you mean 'X'?)"` for the candidate `X` closest to `name` (see
+/// [`memrc::error::suggest`]), or nothing: the hint of every "unknown …" message.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    suggest(name, candidates)
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
+
 /// Whether a raw quantity is the word `rest`.
 pub(crate) fn is_rest(q: &RawQuantity) -> bool {
     matches!(q, RawQuantity::Text(t) if t.trim() == "rest")
@@ -339,17 +350,21 @@ impl Ctx<'_> {
             return Ok(*t);
         }
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-        let hint = suggest(name, names.iter().copied())
-            .map(|s| format!(" (did you mean '{s}'?)"))
-            .unwrap_or_default();
-        Err(self.err(
+        Err(self.unknown(s, key, key, &names))
+    }
+
+    /// `unknown WHAT 'NAME' (did you mean …?); expected one of: NAMES` at the value `s` of `key`.
+    pub fn unknown(&self, s: &S, key: &str, what: &str, names: &[&str]) -> LoadError {
+        let name = s.get_ref().as_str();
+        let hint = did_you_mean(name, names.iter().copied());
+        self.err(
             s,
             key,
             format!(
-                "unknown {key} '{name}'{hint}; expected one of: {}",
+                "unknown {what} '{name}'{hint}; expected one of: {}",
                 names.join(", ")
             ),
-        ))
+        )
     }
 
     /// The whole file at line 1.

@@ -231,6 +231,16 @@ fn cases() -> Vec<(&'static str, String)> {
             err(&format!("{BASE}\n[output]\nformats = [\"csv\", \"npz\"]\n")),
         ),
         ("bare cap", with("\"1 uF/cm^2\"", "0.01")),
+        ("stimulus kind", with("\"pulse\"", "\"puls\"")),
+        ("stimulus needs", with("end = \"22 ms\"\n", "")),
+        (
+            "probe variable",
+            err(&format!("{BASE}\n[[probe]]\nvariable = \"stat\"\n")),
+        ),
+        (
+            "probe needs",
+            err(&format!("{BASE}\n[[probe]]\nvariable = \"state\"\n")),
+        ),
     ]
 }
 
@@ -325,6 +335,14 @@ const EXPECTED: &[&str] = &[
     "m.toml:32:19: unknown format 'npz' (did you mean 'npy'?); expected one of: csv, npy",
     // bare cap
     "m.toml:11:15: 'capacitance': a bare number is ambiguous here: expected a capacitance (F) or a capacitance density (F/m^2); write the unit",
+    // stimulus kind
+    "m.toml:26:8: unknown stimulus kind 'puls' (did you mean 'pulse'?); expected one of: pulse, step, sine, pwl, samples",
+    // stimulus needs
+    "m.toml:26:8: a pulse stimulus needs 'end'",
+    // probe variable
+    "m.toml:32:12: unknown probe variable 'stat' (did you mean 'state'?); expected one of: v, state, current, conductance",
+    // probe needs
+    "m.toml:32:12: a 'state' probe needs 'element'",
 ];
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{edited, example, load_message};
+use common::{assert_edits, example, load_message};
 use memrc::net::cobahh;
 use memrc_io::{LoadOptions, load, load_str, load_str_with};
 
@@ -162,13 +162,9 @@ neurons = [0, 1]
 "#
 );
 
-fn with(from: &str, to: &str) -> String {
-    load_message(&edited(BASE, from, to), "n.toml")
-}
-
 #[test]
 fn base_network_loads() {
-    assert_eq!(with("", ""), "loaded");
+    assert_eq!(load_message(BASE, "n.toml"), "loaded");
 }
 
 #[test]
@@ -442,14 +438,7 @@ fn broken_network_files() {
             "loaded",
         ),
     ];
-    let mut report = String::new();
-    for (from, to, want) in cases {
-        let got = with(from, to);
-        if got != *want {
-            report.push_str(&format!("({from:?}, {to:?}, {got:?}),\n"));
-        }
-    }
-    assert!(report.is_empty(), "{report}");
+    assert_edits(BASE, "n.toml", cases);
 }
 
 /// `hh` populations and continuous couplings build what the equivalent program builds.
@@ -601,13 +590,9 @@ variables = ["v", "m"]
 "#
 );
 
-fn with_c(from: &str, to: &str) -> String {
-    load_message(&edited(BASE_C, from, to), "n.toml")
-}
-
 #[test]
 fn broken_conductance_network_files() {
-    assert_eq!(with_c("", ""), "loaded");
+    assert_eq!(load_message(BASE_C, "n.toml"), "loaded");
     let cases: &[(&str, &str, &str)] = &[
         (
             "channels = [\"na\", \"k\"]",
@@ -714,14 +699,7 @@ fn broken_conductance_network_files() {
             "loaded",
         ),
     ];
-    let mut report = String::new();
-    for (from, to, want) in cases {
-        let got = with_c(from, to);
-        if got != *want {
-            report.push_str(&format!("({from:?}, {to:?}, {got:?}),\n"));
-        }
-    }
-    assert!(report.is_empty(), "{report}");
+    assert_edits(BASE_C, "n.toml", cases);
 }
 
 /// Whether two runs have the same spikes, and the largest `|Δ|` between their recordings of

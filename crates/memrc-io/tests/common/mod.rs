@@ -36,3 +36,17 @@ pub fn edited(base: &str, from: &str, to: &str) -> String {
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * b.abs().max(1e-300)
 }
+
+/// Loads `base` edited by each case `(from, to, want)` (see [`edited`]) as `file`, and asserts
+/// that every message (or `"loaded"`) is `want`; the failure lists each differing case as
+/// `(from, to, got)`, ready to paste into the table.
+pub fn assert_edits(base: &str, file: &str, cases: &[(&str, &str, &str)]) {
+    let mut report = String::new();
+    for (from, to, want) in cases {
+        let got = load_message(&edited(base, from, to), file);
+        if got != *want {
+            report.push_str(&format!("({from:?}, {to:?}, {got:?}),\n"));
+        }
+    }
+    assert!(report.is_empty(), "{report}");
+}
