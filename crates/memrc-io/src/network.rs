@@ -7,7 +7,6 @@ use std::ops::Range;
 
 use memrc::element::expr::{ExprChannel, ExprChannelSpec};
 use memrc::element::mechanism::Mechanism;
-use memrc::error::suggest;
 use memrc::net::{
     ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
     NetError, NetworkBuilder, NeuronModel, PopulationKey, PopulationSpec, ProjectionKey,
@@ -18,7 +17,7 @@ use memrc::params::{ParamInfo, Parameters};
 
 use crate::channel::ChannelSpec;
 use crate::error::LoadError;
-use crate::load::{Ctx, header_offset, human_bytes};
+use crate::load::{Ctx, did_you_mean, header_offset, human_bytes};
 use crate::model::NetworkModel;
 use crate::schema::{
     ChannelSection, Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection,
@@ -300,9 +299,7 @@ impl Ctx<'_> {
                 let hint = match other {
                     Some(_) if model == "conductance" => " (the channels of model 'conductance' are [[channel]] sections, each with its own gbar and e_rev)".to_string(),
                     Some(o) => format!(" ('{key}' is a parameter of model '{o}')"),
-                    None => suggest(key, names())
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default(),
+                    None => did_you_mean(key, names()),
                 };
                 return Err(self.err_q(
                     q,
@@ -391,9 +388,7 @@ impl Ctx<'_> {
                         .iter()
                         .map(|v| v.name.as_ref())
                         .chain(p.receptors.iter().map(|r| r.name.get_ref().as_str()));
-                    let hint = suggest(var, names.clone())
-                        .map(|s| format!(" (did you mean '{s}'?)"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(var, names.clone());
                     return Err(self.src.span(
                         &d.span(),
                         var.clone(),
@@ -504,15 +499,13 @@ impl Ctx<'_> {
                 continue;
             }
             let catalogue = catalogue_channels();
-            let hint = suggest(
+            let hint = did_you_mean(
                 name,
                 channels
                     .keys()
                     .map(String::as_str)
                     .chain(catalogue.iter().copied()),
-            )
-            .map(|s| format!(" (did you mean '{s}'?)"))
-            .unwrap_or_default();
+            );
             return Err(self.err(
                 entry,
                 "channels",
@@ -741,9 +734,7 @@ impl Ctx<'_> {
         let names = || Kinetic::PARAMS.iter().map(|p| p.name);
         for (key, q) in table.get_ref() {
             let Some(i) = Kinetic::PARAMS.iter().position(|p| p.name == key) else {
-                let hint = suggest(key, names())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(key, names());
                 return Err(self.err_q(
                     q,
                     key,
@@ -856,12 +847,10 @@ impl Ctx<'_> {
             .iter()
             .find(|p| p.name.get_ref() == name)
             .ok_or_else(|| {
-                let hint = suggest(
+                let hint = did_you_mean(
                     name,
                     file.populations.iter().map(|p| p.name.get_ref().as_str()),
-                )
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
+                );
                 self.err(
                     s,
                     key,
@@ -982,9 +971,7 @@ impl Ctx<'_> {
         let mut bytes = 0.0;
         for v in r.variables.get_ref() {
             if !names.contains(&v.get_ref().as_str()) {
-                let hint = suggest(v.get_ref(), names.iter().copied())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(v.get_ref(), names.iter().copied());
                 return Err(self.err(
                     v,
                     "variables",

@@ -266,13 +266,7 @@ impl Kinetics {
                 // τ [s] = 1e-3 τ, dτ[s]/dV = dτ[ms]/dv[mV]; x∞ per V = 1e3 · per mV.
                 let (t, x) = (1e-3 * tau.value.eval(v), inf.value.eval(v));
                 let (dt, dx) = (tau.slope.eval(v), 1e3 * inf.slope.eval(v));
-                let r = 1.0 / t;
-                GateCoefficients {
-                    a: x * r,
-                    b: r,
-                    da_dv: (dx - x * dt * r) * r,
-                    db_dv: -dt * r * r,
-                }
+                GateCoefficients::from_tau_inf(t, dt, x, dx)
             }
         }
     }

@@ -217,6 +217,21 @@ pub struct GateCoefficients {
     pub db_dv: f64,
 }
 
+impl GateCoefficients {
+    /// `a = x∞/τ`, `b = 1/τ` and their derivatives from `τ` \[s\], `dτ/dV` \[s/V\], `x∞` and
+    /// `dx∞/dV` \[1/V\] (the τ/x∞ form).
+    #[inline]
+    pub fn from_tau_inf(tau: f64, dtau: f64, inf: f64, dinf: f64) -> Self {
+        let r = 1.0 / tau;
+        Self {
+            a: inf * r,
+            b: r,
+            da_dv: (dinf - inf * dtau * r) * r,
+            db_dv: -dtau * r * r,
+        }
+    }
+}
+
 /// The kinetics of one gating variable, in either of the two equivalent forms (module docs).
 #[derive(Debug, Clone, Copy)]
 pub enum GateKinetics {
@@ -288,13 +303,7 @@ impl GateKinetics {
             Self::TauInf { tau, inf } => {
                 let (t, dt) = tau.eval_with_slope(v);
                 let (x, dx) = inf.eval_with_slope(v);
-                let r = 1.0 / t;
-                GateCoefficients {
-                    a: x * r,
-                    b: r,
-                    da_dv: (dx - x * dt * r) * r,
-                    db_dv: -dt * r * r,
-                }
+                GateCoefficients::from_tau_inf(t, dt, x, dx)
             }
         }
     }
