@@ -811,19 +811,25 @@ impl System for Hopfield {
         self.n
     }
 
-    /// `V̇ = C⁻¹(−W Φ(V) + I)` (eq. 50) \[V/s\]. Without a scratch buffer for `Φ(V)`: each row
-    /// evaluates the activations it needs (`n²` evaluations, no allocation), with the same
-    /// values and summation order as [`Hopfield::rhs`].
+    /// `V̇ = C⁻¹(−W Φ(V) + I)` (eq. 50) \[V/s\]: the `n` activations `Φ(V)` once into a
+    /// per-thread buffer (grown once, so no allocation per call), then `W Φ` row by row.
     fn rhs(&self, _t: f64, v: &[f64], dv: &mut [f64]) {
-        let n = self.n;
-        for (k, d) in dv.iter_mut().enumerate() {
-            let wp: f64 = self.w[k * n..(k + 1) * n]
-                .iter()
-                .zip(self.act.iter().zip(v))
-                .map(|(w, (a, &x))| w * a.value(x))
-                .sum();
-            *d = (self.input[k] - wp) / self.c[k];
+        thread_local! {
+            static PHI: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        let n = self.n;
+        PHI.with_borrow_mut(|phi| {
+            phi.clear();
+            phi.extend(self.act.iter().zip(v).map(|(a, &x)| a.value(x)));
+            for (k, d) in dv.iter_mut().enumerate() {
+                let wp: f64 = self.w[k * n..(k + 1) * n]
+                    .iter()
+                    .zip(phi.iter())
+                    .map(|(w, p)| w * p)
+                    .sum();
+                *d = (self.input[k] - wp) / self.c[k];
+            }
+        });
     }
 
     fn state_names(&self) -> Vec<String> {
