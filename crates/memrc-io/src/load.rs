@@ -250,16 +250,8 @@ pub(crate) struct Ctx<'a> {
     pub opts: LoadOptions,
 }
 
-/// `" (did you mean 'X'?)"` for the candidate `X` closest to `name` (see
-/// [`memrc::error::suggest`]), or nothing: the hint of every "unknown …" message.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> String {
-    suggest(name, candidates)
-        .map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default()
-}
+/// The hint of every "unknown …" message: the library's ([`memrc::error::hint`]).
+pub(crate) use memrc::error::hint as did_you_mean;
 
 /// Whether a raw quantity is the word `rest`.
 pub(crate) fn is_rest(q: &RawQuantity) -> bool {

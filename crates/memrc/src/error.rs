@@ -657,11 +657,18 @@ fn at_column(text: &str, position: &Option<usize>) -> String {
     }
 }
 
-fn did_you_mean(s: &Option<String>) -> String {
+/// `" (did you mean 'X'?)"` for a suggestion `X`, or nothing: the hint of every "unknown …"
+/// message of the library, the model files and the command line.
+pub fn did_you_mean(s: &Option<String>) -> String {
     match s {
         Some(s) => format!(" (did you mean '{s}'?)"),
         None => String::new(),
     }
+}
+
+/// [`did_you_mean`] for the candidate closest to `name` ([`suggest`]).
+pub fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(&suggest(name, candidates))
 }
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.

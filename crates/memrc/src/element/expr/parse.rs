@@ -398,7 +398,7 @@ impl<'a> Parser<'a> {
                     )
                 } else {
                     let hint = match suggest(name, self.vars.iter().copied()) {
-                        Some(s) => format!(" (did you mean '{s}'?)"),
+                        s @ Some(_) => crate::error::did_you_mean(&s),
                         None => format!(
                             " (known {}s: {})",
                             self.var_kind,
@@ -435,9 +435,7 @@ impl<'a> Parser<'a> {
 
     fn call(&mut self, name: &str, at: usize) -> Result<Sub, ExprError> {
         let Some(&(_, func, arity)) = FUNCTIONS.iter().find(|f| f.0 == name) else {
-            let hint = suggest(name, FUNCTIONS.iter().map(|f| f.0))
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
+            let hint = crate::error::hint(name, FUNCTIONS.iter().map(|f| f.0));
             return err(Some(at), format!("unknown function '{name}'{hint}"));
         };
         let open = self.at;
