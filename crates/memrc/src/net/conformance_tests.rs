@@ -7,7 +7,7 @@ use super::*;
 use crate::circuit::neuron::{HhParams, hodgkin_huxley_expression_channels};
 use crate::element::channel::{HhPotassium, HhSodium};
 use crate::element::mechanism::{GatedChannel, Mechanism};
-use crate::params::ParamSet;
+use crate::params::{ParamSet, Parameters};
 
 /// Every built-in neuron model and a user-defined one, by name.
 fn models() -> Vec<(&'static str, Box<dyn NeuronModel>)> {
@@ -197,4 +197,108 @@ fn gates_start_at_their_steady_state() {
             }
         }
     }
+}
+
+/// Every parameter of every table-driven model is range-checked by `validate`: NaN and a value
+/// past each finite bound are refused, naming the model and the parameter; the defaults pass.
+#[test]
+fn parameter_ranges_are_enforced() {
+    fn check<P: Parameters + NeuronModel>(model: P) {
+        assert!(model.validate().is_ok(), "{}: defaults", P::KIND);
+        for (i, info) in P::PARAMS.iter().enumerate() {
+            let mut bad = vec![f64::NAN];
+            if info.min.is_finite() {
+                bad.push(if info.min_exclusive {
+                    info.min
+                } else {
+                    info.min - 1.0
+                });
+            }
+            if info.max.is_finite() {
+                bad.push(info.max + 1.0);
+            }
+            for value in bad {
+                let mut m = model;
+                *m.value_mut(i).expect("in the table") = value;
+                let e = m.validate().expect_err("out of range");
+                let text = e.to_string();
+                assert!(
+                    text.starts_with(&format!("{} {} = ", P::KIND, info.name)),
+                    "{text}"
+                );
+            }
+        }
+    }
+    check(TraubMiles::cobahh());
+    check(HodgkinHuxley::classic());
+    // The membrane through the neuron that owns it.
+    let m = Membrane::classic_hh();
+    for (i, info) in Membrane::PARAMS.iter().enumerate() {
+        let mut bad = m;
+        *bad.value_mut(i).expect("in the table") = f64::NAN;
+        let n = ChannelNeuron::with_mechanisms(bad, Vec::new()).expect("no channels");
+        let text = n.validate().expect_err("NaN").to_string();
+        assert!(
+            text.starts_with(&format!("conductance {} = ", info.name)),
+            "{text}"
+        );
+    }
+}
+
+/// Every gated channel of the element catalogue, as a network mechanism: its block kernel with
+/// the standard library's functions is bitwise the element's scalar coefficients (the element
+/// is the kernel on a block of one), and the vectorised arithmetics agree to 2e-14.
+#[test]
+fn catalogue_mechanisms_are_their_elements_on_a_block() {
+    use crate::element::{Catalogue, StateForm};
+    use crate::simd::{Fused, Libm, Unfused};
+    let vs: Vec<f64> = (0..=1500).map(|k| -0.100 + 1e-4 * f64::from(k)).collect();
+    let n = vs.len();
+    let mut found = 0;
+    for entry in Catalogue::all() {
+        let el = (entry.build)(&[]).expect("defaults build");
+        let Some(Mechanism::Gated(ch)) = el.mechanism() else {
+            continue;
+        };
+        found += 1;
+        assert_eq!(el.state_form(), StateForm::Linear);
+        assert_eq!(ch.gates.len(), el.n_states(), "{}", ch.name);
+        assert_eq!(el.battery(0), ch.e_rev, "{}", ch.name);
+        let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+        let (mut ea, mut eb) = (vec![0.0; ch.gates.len()], vec![0.0; ch.gates.len()]);
+        for (j, gate) in ch.gates.iter().enumerate() {
+            gate.coefficients_block::<Libm>(&vs, &mut a, &mut b);
+            // The element takes w = v − E and evaluates at w + E: compare where that round
+            // trip is exact (most points).
+            let mut compared = 0;
+            for (i, &v) in vs.iter().enumerate() {
+                let w = v - ch.e_rev;
+                if w + ch.e_rev != v {
+                    continue;
+                }
+                el.linear_coefficients(&[w], &mut ea, &mut eb);
+                assert_eq!(
+                    (a[i].to_bits(), b[i].to_bits()),
+                    (ea[j].to_bits(), eb[j].to_bits()),
+                    "{} gate {j} at {v} V",
+                    ch.name
+                );
+                compared += 1;
+            }
+            assert!(compared > n / 2, "{}: {compared} of {n} points", ch.name);
+            let (mut fa, mut fb) = (vec![0.0; n], vec![0.0; n]);
+            for arith in 0..2 {
+                if arith == 0 {
+                    gate.coefficients_block::<Fused>(&vs, &mut fa, &mut fb);
+                } else {
+                    gate.coefficients_block::<Unfused>(&vs, &mut fa, &mut fb);
+                }
+                for i in 0..n {
+                    assert!(((fa[i] - a[i]) / a[i]).abs() <= 2e-14 || a[i] == fa[i]);
+                    assert!(((fb[i] - b[i]) / b[i]).abs() <= 2e-14);
+                }
+            }
+        }
+    }
+    assert_eq!(found, 4, "hh-na, hh-k, traub-na, traub-k");
 }
