@@ -13,7 +13,9 @@
 //! - [`element`]: the [`Element`] trait (Chua–Kang form) and the built-in kinds — ideal,
 //!   HP/Strukov (with Joglekar, Biolek, Prodromakis windows), VTEAM, Yakopcic, Hodgkin–Huxley
 //!   and Traub–Miles channels, the kinetic synapse two-port, static and relaxation resistors and
-//!   multi-port networks — with the [`element::Catalogue`] that builds them by name.
+//!   multi-port networks — with the [`element::Catalogue`] that builds them by name; gate
+//!   kinetics as data with block kernels ([`element::gate`]) and channels as network
+//!   mechanisms ([`element::mechanism`]).
 //! - [`memconductance`]: the feed-forward memconductance operator `v ↦ g(v)` (eq. 7–9).
 //! - [`analysis`]: the paper's assumptions and properties as reports (positivity, fading
 //!   memory, passivity, pinched hysteresis) and the gradient structure (dissipation, co-content
@@ -24,9 +26,13 @@
 //!   the decreasing function `½ΦᵀWΦ − IᵀΦ`, the gradient-form check and an RK4 simulation.
 //! - [`math`]: the bottom of the crate, depending on nothing else in it: the φ-functions, the
 //!   linoid, the one exponential update of `ẋ = a − b x`, the one RK4 step and the dense LU.
+//! - [`simd`]: the arithmetic every kernel is written over (fused, unfused, standard library),
+//!   the branch-free `exp` and linoid, and the run-time AVX2+FMA dispatch.
 //! - [`net`]: conductance-based neuron networks at scale (populations, projections, COBAHH).
-//! - [`params`]: parameter metadata (unit, default, range) shared by validation and docs.
-//! - [`error`]: typed errors.
+//! - [`params`]: parameter metadata (unit, default, range) shared by validation, model files
+//!   and docs; [`params::Parameters`] and [`param_struct!`] declare a model's fields and table
+//!   from one list.
+//! - [`error`]: typed errors, one module for every layer.
 //!
 //! ## Units
 //! SI base units throughout, no prefixes: volts, amperes, siemens, seconds, farads; channel

@@ -1,6 +1,8 @@
-//! User-defined conductance-based point neurons ([`ChannelNeuron`], model name `"conductance"`):
-//! a passive membrane plus any number of channels written as rate expressions
-//! ([`crate::element::expr`], the `[[channel]]` sections of model files).
+//! Conductance-based point neurons as a membrane plus mechanisms ([`ChannelNeuron`], model name
+//! `"conductance"`): channels written as rate expressions ([`crate::element::expr`], the
+//! `[[channel]]` sections of model files) or the catalogue's gated channels
+//! ([`crate::element::mechanism`]); and the one kernel that steps them, which the built-in `hh`
+//! preset uses too.
 
 use super::NetError;
 use super::model::{Membrane, NeuronModel, SynapticInput, VariableInfo};
@@ -10,7 +12,7 @@ use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::cell::RefCell;
 use std::ops::Range;
 
-/// A conductance-based point neuron built from user-defined channels, in SI units with
+/// A conductance-based point neuron: a [`Membrane`] plus any [`Mechanism`]s, in SI units with
 /// absolute conductances `ḡ·area`:
 ///
 /// ```text
@@ -18,12 +20,15 @@ use std::ops::Range;
 ///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j of every channel
 /// ```
 ///
-/// with `C = c_m·area`, `g_l = g_leak·area`, and for each channel `c`
-/// ([`ExprChannelSpec`], its `gbar` a density \[S/m²\] multiplied by the area) the conductance
-/// factor `c_c` and the gate kinetics compiled from their expressions by
-/// [`crate::element::expr`] (`v` in mV, rates in 1/ms, `τ` in ms; α/β form:
-/// `a = α`, `b = α + β`; τ/x∞ form: `a = x∞/τ`, `b = 1/τ`; removable singularities by their
-/// limit).
+/// with `C = c_m·area`, `g_l = g_leak·area`, and for each channel `c` (its `gbar` a density
+/// \[S/m²\] multiplied by the area) the conductance factor `c_c` and the gate kinetics: for a
+/// gated channel ([`GatedChannel`](crate::element::mechanism::GatedChannel)) `c = ∏ x_j^{p_j}`
+/// and the rates as data, evaluated by the vectorised block kernel
+/// ([`GateKinetics::coefficients_block`](crate::element::gate::GateKinetics::coefficients_block),
+/// branch-free `exp`); for an expression channel ([`ExprChannelSpec`]) both compiled from
+/// their expressions by [`crate::element::expr`] (`v` in mV, rates in 1/ms, `τ` in ms; α/β
+/// form: `a = α`, `b = α + β`; τ/x∞ form: `a = x∞/τ`, `b = 1/τ`; removable singularities by
+/// their limit).
 ///
 /// **Exponential Euler** (Brian2's `exponential_euler`, as for
 /// [`TraubMiles`](super::TraubMiles) and [`HodgkinHuxley`](super::HodgkinHuxley)): every
@@ -35,7 +40,10 @@ use std::ops::Range;
 /// The two exponentials of the update use the kernels' [`exp`](crate::simd::exp); the
 /// rate expressions use the standard library's functions.
 ///
-/// **Evaluation.** [`NeuronModel::advance`] evaluates each compiled program (rates,
+/// The one step (`advance_channels`) is shared with the `hh` preset
+/// ([`HodgkinHuxley`](super::HodgkinHuxley) is this neuron with `hh-na` and `hh-k`).
+///
+/// **Evaluation of expression channels.** [`NeuronModel::advance`] evaluates each compiled program (rates,
 /// conductance factors) over the whole block of neurons at once, operation by operation on a
 /// per-thread scratch stack (allocated once per thread); neurons whose evaluation hits a
 /// cancellation guard are evaluated again one by one so that singular points get their limit.

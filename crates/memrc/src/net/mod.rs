@@ -5,7 +5,8 @@
 //! - populations ([`PopulationSpec`]): `n` neurons of one [`NeuronModel`] (built in:
 //!   [`TraubMiles`], `"traub-miles"`; [`HodgkinHuxley`], `"hh"`; user-defined:
 //!   [`ChannelNeuron`], `"conductance"`, a membrane with channels written as rate expressions,
-//!   [`crate::element::expr`]), with exponentially decaying synaptic conductances
+//!   [`crate::element::expr`], or the catalogue's gated channels,
+//!   [`crate::element::mechanism`]), with exponentially decaying synaptic conductances
 //!   ([`Receptor`]: `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a
 //!   refractory period;
 //! - projections ([`ProjectionSpec`]): a [`Connectivity`] rule (fixed probability, fixed
