@@ -79,7 +79,8 @@ a second Ctrl-C exits at once.";
 /// Options shared by `run` and `check` that change the model's settings.
 #[derive(Debug, Args, Clone)]
 struct SimOverrides {
-    /// Solver: relaxation, stepping, exp-euler, exp2, trapezoid, rk4, dopri5, sdirk2.
+    /// Solver: relaxation, stepping, exp-euler, exp2, exp-linear, implicit-euler, trapezoid, rk4,
+    /// dopri5, sdirk2.
     #[arg(long, value_name = "NAME")]
     solver: Option<String>,
     /// End time (seconds, or with a unit: 20ms).

@@ -44,7 +44,7 @@ use memrc::{Grid, Trajectory};
 use memrc_io::units::{self, Dimension};
 use memrc_io::{
     CircuitModel, DEFAULT_MEMORY_LIMIT, HopfieldModel, LoadedModel, ModelKind, OutputFormat,
-    ProbeTarget, SOLVER_NAMES, Solver, human_bytes,
+    ProbeTarget, Solver, human_bytes, solver_names,
 };
 use serde_json::{Value, json};
 
@@ -211,14 +211,13 @@ fn solver_named(name: &str, old: &Solver, dt: f64) -> Result<Solver> {
         }
         "stepping" => return Ok(Solver::Stepping { scheme }),
         other => match other.parse::<Method>() {
-            Ok(method) if SOLVER_NAMES.contains(&other) => method,
+            Ok(method) => method,
             _ => {
-                let hint = memrc::error::suggest(other, SOLVER_NAMES.iter().copied())
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let names = solver_names();
+                let hint = memrc::error::hint(other, names.iter().copied());
                 bail!(
                     "unknown --solver '{other}'{hint}; expected one of {}",
-                    SOLVER_NAMES.join(", ")
+                    names.join(", ")
                 );
             }
         },

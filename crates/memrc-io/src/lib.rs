@@ -52,6 +52,6 @@ pub use load::{
 };
 pub use model::{
     COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, LoadedModel, ModelKind, NetworkModel,
-    OutputFormat, OutputSettings, Probe, ProbeTarget, SOLVER_NAMES, Simulation, Solver,
+    OutputFormat, OutputSettings, Probe, ProbeTarget, Simulation, Solver, solver_names,
 };
 pub use schema::ModelFile;

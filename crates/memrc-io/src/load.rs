@@ -11,7 +11,7 @@ use memrc::solver::{Config, Method};
 use crate::error::{LoadError, Source};
 use crate::model::{
     COUPLING_NAMES, HopfieldModel, LoadedModel, ModelKind, OutputFormat, OutputSettings,
-    SOLVER_NAMES, Simulation, Solver,
+    Simulation, Solver, solver_names,
 };
 use crate::schema::{HopfieldSection, ModelFile, Q, RawQuantity, S, SimulationSection};
 use crate::units::{self, Dimension, Form, Quantity};
@@ -444,7 +444,7 @@ impl Ctx<'_> {
             .as_ref()
             .map_or("stepping", |n| n.get_ref().as_str());
         if let Some(n) = &s.solver {
-            let choices: Vec<(&str, ())> = SOLVER_NAMES.iter().map(|n| (*n, ())).collect();
+            let choices: Vec<(&str, ())> = solver_names().into_iter().map(|n| (n, ())).collect();
             self.choice(n, "solver", &choices)?;
         }
         // Keys that only some solvers read.
@@ -517,7 +517,7 @@ impl Ctx<'_> {
             }
             "stepping" => Solver::Stepping { scheme },
             other => {
-                // `other` is one of SOLVER_NAMES, each the key of a method.
+                // `other` is one of solver_names, each the key of a method.
                 let method: Method = other.parse().unwrap_or(Method::Sdirk2);
                 let config = if method.is_adaptive() {
                     let rtol = match &s.rtol {

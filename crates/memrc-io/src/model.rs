@@ -182,17 +182,15 @@ impl Solver {
     }
 }
 
-/// Names of the solvers accepted by `simulation.solver`.
-pub const SOLVER_NAMES: &[&str] = &[
-    "relaxation",
-    "stepping",
-    "exp-euler",
-    "exp2",
-    "trapezoid",
-    "rk4",
-    "dopri5",
-    "sdirk2",
-];
+/// Names of the solvers accepted by `simulation.solver`: the trajectory-space `relaxation`,
+/// time `stepping` of the same discrete equations, and every general ODE method by its key
+/// ([`Method::ALL`], [`Method::key`]).
+pub fn solver_names() -> Vec<&'static str> {
+    ["relaxation", "stepping"]
+        .into_iter()
+        .chain(Method::ALL.iter().map(|m| m.key()))
+        .collect()
+}
 
 /// Names of the couplings accepted by `simulation.coupling`.
 pub const COUPLING_NAMES: &[(&str, Coupling)] = &[

@@ -286,7 +286,7 @@ const EXPECTED: &[&str] = &[
     // key not for solver
     "m.toml:8:1: key 'tol' applies only to solver = 'relaxation'; this model uses 'rk4'",
     // unknown solver
-    "m.toml:7:10: unknown solver 'relaxaton' (did you mean 'relaxation'?); expected one of: relaxation, stepping, exp-euler, exp2, trapezoid, rk4, dopri5, sdirk2",
+    "m.toml:7:10: unknown solver 'relaxaton' (did you mean 'relaxation'?); expected one of: relaxation, stepping, exp-euler, exp2, exp-linear, implicit-euler, trapezoid, rk4, dopri5, sdirk2",
     // not whole steps
     "m.toml:6:6: the span 0.05 s is not a whole number of steps 'dt' = '0.3 ms' (166.667 steps)",
     // pulse end before start

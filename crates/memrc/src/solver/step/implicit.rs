@@ -207,8 +207,35 @@ impl Theta {
     }
 }
 
-impl FixedStep for Theta {
-    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
+/// How often a fixed step of [`Theta`] is halved when its Newton iteration fails (down to
+/// `h/64`), before the failure is reported.
+const MAX_HALVINGS: u32 = 6;
+
+impl Theta {
+    /// One step of `h`; where Newton does not converge (or the time-step matrix is singular),
+    /// the step is replaced by two steps of `h/2`, recursively up to [`MAX_HALVINGS`] times, so
+    /// that a stiff upstroke inside a step does not stop the run; the failure of a step of
+    /// `h/64` is reported.
+    fn step_or_halve(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        t: f64,
+        h: f64,
+        x: &mut [f64],
+        halvings: u32,
+    ) -> StepResult {
+        match self.attempt(cx, t, h, x) {
+            Err(SolverError::NotConverged { .. } | SolverError::Singular { .. })
+                if halvings > 0 =>
+            {
+                self.step_or_halve(cx, t, 0.5 * h, x, halvings - 1)?;
+                self.step_or_halve(cx, t + 0.5 * h, 0.5 * h, x, halvings - 1)
+            }
+            other => other,
+        }
+    }
+
+    fn attempt(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
         cx.rhs(t, x, &mut self.f0);
         self.work.jacobian(cx, t, x);
         let c = self.theta * h;
@@ -231,6 +258,12 @@ impl FixedStep for Theta {
             .into_result(cx, name, t + h, &self.y, iters)?;
         x.copy_from_slice(&self.y);
         Ok(())
+    }
+}
+
+impl FixedStep for Theta {
+    fn step(&mut self, cx: &mut Ctx<'_>, t: f64, h: f64, x: &mut [f64]) -> StepResult {
+        self.step_or_halve(cx, t, h, x, MAX_HALVINGS)
     }
 }
 
