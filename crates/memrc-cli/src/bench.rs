@@ -7,8 +7,8 @@
 
 use anyhow::{Result, bail};
 use clap::{ArgGroup, Args, Subcommand};
+use memrc::net::RunOptions;
 use memrc::net::cobahh::{Cobahh, bench_with};
-use memrc::net::{RunOptions, Scheduler};
 
 use crate::drive::parse_quantity;
 
@@ -68,16 +68,6 @@ struct CobahhArgs {
     /// Mean incoming synapses per neuron (sets p = D/N).
     #[arg(long, value_name = "D", allow_hyphen_values = true)]
     in_degree: Option<f64>,
-    /// How threads are driven: rayon (a fork-join parallel loop per step) or workers (one
-    /// thread per shard for the whole run, a barrier per step). Results are identical.
-    #[arg(long, value_name = "HOW", default_value = "rayon")]
-    scheduler: SchedulerArg,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum SchedulerArg {
-    Rayon,
-    Workers,
 }
 
 /// Most threads accepted (far beyond any machine this runs on; guards against typos).
@@ -132,13 +122,7 @@ fn cobahh(a: &CobahhArgs) -> Result<String> {
     }
     let cfg = Cobahh::new(a.n, a.seed).p(p);
     check_memory(&cfg, t_end)?;
-    let scheduler = match a.scheduler {
-        SchedulerArg::Workers => Scheduler::Workers,
-        SchedulerArg::Rayon => Scheduler::Rayon,
-    };
-    let options = RunOptions::default()
-        .threads(a.threads)
-        .scheduler(scheduler);
+    let options = RunOptions::default().threads(a.threads);
     let report = bench_with(&cfg, t_end, options)?;
     let mut v = serde_json::to_value(&report)?;
     if let Some(obj) = v.as_object_mut() {

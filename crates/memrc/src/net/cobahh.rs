@@ -17,7 +17,7 @@
 use super::model::TraubMiles;
 use super::network::{Network, NetworkBuilder};
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, Weight};
-use super::{NetError, RecordSpec, RunOptions, Scheduler};
+use super::{NetError, RecordSpec, RunOptions};
 
 /// COBAHH parameters (defaults: the benchmark).
 #[derive(Debug, Clone, PartialEq)]
@@ -155,8 +155,8 @@ pub struct BenchReport {
     pub seed: u64,
     /// Kernel path.
     pub simd: &'static str,
-    /// How the threads were driven (`"rayon"`, `"workers"`, see [`Scheduler`]; `"none"` for
-    /// one thread, which runs on the calling thread).
+    /// How the threads were driven: `"rayon"` (a parallel loop per step), or `"none"` for one
+    /// thread, which runs on the calling thread.
     pub scheduler: &'static str,
     /// Build time \[s\].
     pub build_s: f64,
@@ -210,11 +210,7 @@ pub fn bench_with(cfg: &Cobahh, t_end: f64, options: RunOptions) -> Result<Bench
         threads: s.threads,
         seed,
         simd: s.simd,
-        scheduler: match options.scheduler {
-            _ if s.threads == 1 => "none",
-            Scheduler::Rayon => "rayon",
-            _ => "workers",
-        },
+        scheduler: if s.threads == 1 { "none" } else { "rayon" },
         build_s: s.build_s,
         sim_s: s.sim_s,
         thread_busy_s: s.thread_busy_s.clone(),

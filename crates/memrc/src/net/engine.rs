@@ -5,8 +5,7 @@ use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
 use super::{NetError, NetWarning, NetworkKey, Subject};
 use crate::simd::SimdLevel;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, RwLock};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// Options of [`Network::run_with`].
@@ -17,8 +16,6 @@ pub struct RunOptions {
     pub threads: usize,
     /// Instruction set of the kernels.
     pub simd: SimdLevel,
-    /// How the threads are driven (results are identical either way).
-    pub scheduler: Scheduler,
 }
 
 impl Default for RunOptions {
@@ -26,31 +23,8 @@ impl Default for RunOptions {
         Self {
             threads: 1,
             simd: SimdLevel::Auto,
-            scheduler: Scheduler::Rayon,
         }
     }
-}
-
-/// How the shards of a multi-threaded run are driven. Each shard is a contiguous range of
-/// neurons with its own state; a step of every shard must finish before the next step starts
-/// (spikes and voltages are exchanged between steps). Results are bitwise identical for both.
-///
-/// Measured on a 2-vCPU virtual machine (COBAHH, N = 4000, 2 threads, `memrc bench cobahh
-/// --threads 2 --scheduler …`, alternating runs): both take the same time on otherwise idle
-/// cores (≈ 0.45 s vs 0.74 s at 1 thread); with another process busy on one core, rayon stays
-/// at the 1-thread time (0.76–0.89 s) while the workers need 1.26–1.30 s — a lock-step
-/// simulation waits for its slowest thread every step, and rayon's parking hands the core
-/// over faster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Scheduler {
-    /// A rayon pool of `threads` threads runs the shards of each step as one parallel loop
-    /// (fork–join per step; idle threads park between steps). The default.
-    #[default]
-    Rayon,
-    /// One worker thread per shard for the whole run, meeting at a barrier after every step
-    /// that spins for up to 50 µs, then sleeps.
-    Workers,
 }
 
 impl RunOptions {
@@ -63,12 +37,6 @@ impl RunOptions {
     /// Sets the SIMD level.
     pub fn simd(mut self, simd: SimdLevel) -> Self {
         self.simd = simd;
-        self
-    }
-
-    /// Sets how the threads are driven.
-    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
-        self.scheduler = scheduler;
         self
     }
 }
@@ -235,65 +203,6 @@ struct Shard {
     coupling_s: Vec<Vec<f64>>,
 }
 
-/// A barrier for threads that meet every few tens of microseconds: a waiter spins for up to
-/// [`SPIN_BEFORE_SLEEP`] (cheaper than waking a sleeping thread, which takes several
-/// microseconds), then sleeps on a condition variable, so that more threads than free cores
-/// (a busy machine) hand their cores over instead of burning them.
-struct SpinBarrier {
-    n: usize,
-    count: AtomicUsize,
-    generation: AtomicUsize,
-    sleepers: AtomicUsize,
-    lock: Mutex<()>,
-    wake: Condvar,
-}
-
-/// How long a thread at the barrier spins before it sleeps.
-const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
-
-impl SpinBarrier {
-    fn new(n: usize) -> Self {
-        Self {
-            n,
-            count: AtomicUsize::new(0),
-            generation: AtomicUsize::new(0),
-            sleepers: AtomicUsize::new(0),
-            lock: Mutex::new(()),
-            wake: Condvar::new(),
-        }
-    }
-
-    fn wait(&self) {
-        let g = self.generation.load(Ordering::Acquire);
-        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
-            self.count.store(0, Ordering::Relaxed);
-            // SeqCst pairs with the sleepers' increment and re-check: either a sleeper sees
-            // the new generation before it sleeps, or this thread sees it and wakes it.
-            self.generation.store(g.wrapping_add(1), Ordering::SeqCst);
-            if self.sleepers.load(Ordering::SeqCst) > 0 {
-                let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-                self.wake.notify_all();
-            }
-            return;
-        }
-        let start = Instant::now();
-        let mut spins = 0u32;
-        while self.generation.load(Ordering::Acquire) == g {
-            std::hint::spin_loop();
-            spins = spins.wrapping_add(1);
-            if spins % 64 == 0 && start.elapsed() > SPIN_BEFORE_SLEEP {
-                let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-                self.sleepers.fetch_add(1, Ordering::SeqCst);
-                while self.generation.load(Ordering::SeqCst) == g {
-                    guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
-                }
-                self.sleepers.fetch_sub(1, Ordering::SeqCst);
-                return;
-            }
-        }
-    }
-}
-
 /// Spike lists of the last two steps, per (thread, population), population-local ids.
 type Board = Vec<[Slot; 2]>;
 
@@ -320,11 +229,9 @@ fn write(l: &RwLock<Vec<u32>>) -> std::sync::RwLockWriteGuard<'_, Vec<u32>> {
 struct Ctx<'a> {
     net: &'a Network,
     s0: u64,
-    steps: u64,
     threads: usize,
     simd: SimdLevel,
     board: &'a Board,
-    barrier: &'a SpinBarrier,
     /// Step-start voltages read by continuous couplings (all `None` without couplings).
     snap: &'a Snapshots,
 }
@@ -381,7 +288,6 @@ impl Network {
                 write(&board[t * n_pops + p][1]).push(j);
             }
         }
-        let barrier = SpinBarrier::new(threads);
         let v0: Vec<&[f64]> = self.pops.iter().map(|p| p.state[0].as_slice()).collect();
         let snap = coupling::snapshots(&self.couplings, &v0);
         let pool = self.pool.take();
@@ -389,53 +295,40 @@ impl Network {
         let ctx = Ctx {
             net: self,
             s0,
-            steps,
             threads,
             simd: options.simd,
             board: &board,
-            barrier: &barrier,
             snap: &snap,
         };
-        match options.scheduler {
-            Scheduler::Rayon if threads > 1 => {
-                let pool = match &pool {
-                    Some(p) if p.current_num_threads() == threads => p.clone(),
-                    _ => std::sync::Arc::new(
-                        rayon::ThreadPoolBuilder::new()
-                            .num_threads(threads)
-                            .build()
-                            .map_err(|e| NetError::Threads {
-                                reason: e.to_string(),
-                            })?,
-                    ),
-                };
-                pool_used = Some(pool.clone());
-                pool.install(|| {
-                    use rayon::prelude::*;
-                    for k in 0..steps {
-                        shards
-                            .par_iter_mut()
-                            .with_max_len(1)
-                            .enumerate()
-                            .for_each(|(t, shard)| ctx.step(t, k, shard));
-                    }
-                });
-            }
-            _ => std::thread::scope(|scope| {
-                let (first, rest) = shards.split_at_mut(1);
-                let ctx = &ctx;
-                let handles: Vec<_> = rest
-                    .iter_mut()
-                    .enumerate()
-                    .map(|(k, shard)| scope.spawn(move || ctx.work(k + 1, shard)))
-                    .collect();
-                ctx.work(0, &mut first[0]);
-                for h in handles {
-                    if let Err(e) = h.join() {
-                        std::panic::resume_unwind(e);
-                    }
+        // One thread runs on the calling thread; more are a rayon pool (kept between runs)
+        // running the shards of each step as one parallel loop.
+        if threads > 1 {
+            let pool = match &pool {
+                Some(p) if p.current_num_threads() == threads => p.clone(),
+                _ => std::sync::Arc::new(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .map_err(|e| NetError::Threads {
+                            reason: e.to_string(),
+                        })?,
+                ),
+            };
+            pool_used = Some(pool.clone());
+            pool.install(|| {
+                use rayon::prelude::*;
+                for k in 0..steps {
+                    shards
+                        .par_iter_mut()
+                        .with_max_len(1)
+                        .enumerate()
+                        .for_each(|(t, shard)| ctx.step(t, k, shard));
                 }
-            }),
+            });
+        } else if let Some(shard) = shards.first_mut() {
+            for k in 0..steps {
+                ctx.step(0, k, shard);
+            }
         }
         let sim_s = start.elapsed().as_secs_f64();
         self.pool = pool_used.or(pool);
@@ -665,14 +558,6 @@ fn samples(probe: &Probe, s0: u64, steps: u64) -> Vec<u64> {
 }
 
 impl Ctx<'_> {
-    /// A worker of [`Scheduler::Workers`]: all steps of shard `t`, one barrier per step.
-    fn work(&self, t: usize, shard: &mut Shard) {
-        for k in 0..self.steps {
-            self.step(t, k, shard);
-            self.barrier.wait();
-        }
-    }
-
     /// Local step `k` of shard `t`.
     fn step(&self, t: usize, k: u64, shard: &mut Shard) {
         let started = Instant::now();

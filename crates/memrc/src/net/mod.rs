@@ -34,8 +34,8 @@
 //!
 //! # Engine
 //! State is a structure of arrays per population; the neurons are split into one contiguous
-//! shard per thread, advanced step by step by a rayon parallel loop over the shards (or by
-//! persistent workers meeting at a barrier: [`Scheduler`]); within a shard the per-step passes
+//! shard per thread, advanced step by step by a rayon parallel loop over the shards (one thread
+//! runs on the calling thread); within a shard the per-step passes
 //! run over blocks of 512 neurons that stay in cache between passes. Connectivity is compressed sparse rows by presynaptic neuron: `u32`
 //! targets (sorted), plus `f32` weights and `u16` delays only when they vary per synapse —
 //! 4 bytes per synapse for constant weights and delays (COBAHH), at most 10. Each shard pulls
@@ -65,7 +65,7 @@ mod spec;
 
 pub use channel_neuron::ChannelNeuron;
 pub use connect::Csr;
-pub use engine::{Recording, RunOptions, RunResult, RunStats, Scheduler, SpikeRecord};
+pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
 pub use hh::HodgkinHuxley;
 pub use model::{Membrane, NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
