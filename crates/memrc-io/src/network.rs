@@ -132,6 +132,9 @@ fn respan(q: &Q, span: Range<usize>) -> Q {
     Spanned::new(span, q.get_ref().clone())
 }
 
+/// The neurons recorded so far, per (population, variable): one flag per neuron.
+type Recorded = HashMap<(String, String), Vec<bool>>;
+
 /// The effective name of a projection (`source->target` by default).
 fn projection_name(p: &ProjectionSection) -> String {
     match &p.name {
@@ -218,8 +221,9 @@ impl Ctx<'_> {
             b.projection(self.projection(file, p)?);
         }
         let mut recording_bytes = 0u64;
+        let mut recorded = Recorded::new();
         for r in &file.recordings {
-            let (specs, bytes) = self.recording(file, r, dt, steps, &variables)?;
+            let (specs, bytes) = self.recording(file, r, dt, steps, &variables, &mut recorded)?;
             recording_bytes = recording_bytes.saturating_add(bytes);
             for s in specs {
                 b.record(s);
@@ -867,6 +871,7 @@ impl Ctx<'_> {
         dt: f64,
         steps: u64,
         variables: &[Vec<VariableInfo>],
+        recorded: &mut Recorded,
     ) -> Result<(Vec<RecordSpec>, u64), LoadError> {
         let pop = self.population_named(file, &r.population, "population")?;
         let k = file
@@ -903,9 +908,20 @@ impl Ctx<'_> {
             }
             Some((n, NeuronSelection::Ids(ids))) => {
                 let mut out = Vec::with_capacity(ids.len());
+                let mut seen = vec![false; size];
                 for &i in ids {
                     match usize::try_from(i) {
-                        Ok(i) if i < size => out.push(i),
+                        Ok(i) if i < size && seen[i] => {
+                            return Err(self.src.span(
+                                &n.span(),
+                                "neurons",
+                                format!("'neurons': id {i} is listed twice"),
+                            ));
+                        }
+                        Ok(i) if i < size => {
+                            seen[i] = true;
+                            out.push(i);
+                        }
                         _ => {
                             return Err(self.src.span(
                                 &n.span(),
@@ -969,7 +985,17 @@ impl Ctx<'_> {
         let samples = (steps as f64 / every_steps).floor() + 1.0;
         let mut specs = Vec::new();
         let mut bytes = 0.0;
-        for v in r.variables.get_ref() {
+        for (k, v) in r.variables.get_ref().iter().enumerate() {
+            if r.variables.get_ref()[..k]
+                .iter()
+                .any(|w| w.get_ref() == v.get_ref())
+            {
+                return Err(self.err(
+                    v,
+                    "variables",
+                    format!("'variables': '{}' is listed twice", v.get_ref()),
+                ));
+            }
             if !names.contains(&v.get_ref().as_str()) {
                 let hint = did_you_mean(v.get_ref(), names.iter().copied());
                 return Err(self.err(
@@ -982,6 +1008,24 @@ impl Ctx<'_> {
                         names.join(", ")
                     ),
                 ));
+            }
+            // Each (population, variable, neuron) is one output column: recorded once.
+            let taken = recorded
+                .entry((pop.name.get_ref().clone(), v.get_ref().clone()))
+                .or_insert_with(|| vec![false; size]);
+            if let Some(&i) = neurons.iter().find(|&&i| taken[i]) {
+                return Err(self.err(
+                    v,
+                    "variables",
+                    format!(
+                        "'{}' of neuron {i} of population '{}' is already recorded by an earlier [[recording]]; each neuron's variable is recorded once",
+                        v.get_ref(),
+                        pop.name.get_ref()
+                    ),
+                ));
+            }
+            for &i in &neurons {
+                taken[i] = true;
             }
             bytes += samples * (neurons.len() as f64 + 1.0) * 8.0;
             specs.push(RecordSpec::new(

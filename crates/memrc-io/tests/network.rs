@@ -861,3 +861,38 @@ fn conductance_populations_from_a_file() {
         "{same_spikes} {dv:e} {dx:e}"
     );
 }
+
+/// A neuron's variable is one output column: recording it twice (the same id twice, the same
+/// variable twice, or two `[[recording]]`s that overlap) is refused at load, at the entry.
+#[test]
+fn duplicate_recordings_are_refused_where_they_are_written() {
+    let base = std::fs::read_to_string(example("small_network.toml")).expect("reads");
+    let cases = [
+        (
+            "neurons = [0, 1, 2]",
+            "neurons = [0, 1, 0]",
+            "small_network.toml:95:11: 'neurons': id 0 is listed twice",
+        ),
+        (
+            "variables = [\"v\"]",
+            "variables = [\"v\", \"m\", \"v\"]",
+            "small_network.toml:94:24: 'variables': 'v' is listed twice",
+        ),
+        (
+            "[[recording]]\npopulation = \"inh\"",
+            "[[recording]]\npopulation = \"exc\"\nvariables = [\"v\"]\nneurons = [5, 2]\n\n[[recording]]\npopulation = \"inh\"",
+            "small_network.toml:100:14: 'v' of neuron 2 of population 'exc' is already recorded by an earlier [[recording]]; each neuron's variable is recorded once",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let got = load_message(&common::edited(&base, from, to), "small_network.toml");
+        assert_eq!(got, want);
+    }
+    // Different variables, or different neurons, of the same population are fine.
+    let ok = common::edited(
+        &base,
+        "[[recording]]\npopulation = \"inh\"",
+        "[[recording]]\npopulation = \"exc\"\nvariables = [\"v\", \"m\"]\nneurons = [5, 6]\n\n[[recording]]\npopulation = \"inh\"",
+    );
+    assert_eq!(load_message(&ok, "small_network.toml"), "loaded");
+}
