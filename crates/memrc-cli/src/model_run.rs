@@ -1029,7 +1029,14 @@ fn check_circuit(out: &mut String, model: &LoadedModel, c: &CircuitModel) -> Res
         let off = circuit.state_offset(b);
         let nsb = br.element.n_states();
         br.element.conductance(&x0[off..off + nsb], &w, &mut g);
-        let min_diag = (0..p).map(|q| g[q * p + q]).fold(f64::INFINITY, f64::min);
+        // NaN propagates (f64::min would drop it), so a NaN conductance fails the check.
+        let min_diag = (0..p).map(|q| g[q * p + q]).fold(f64::INFINITY, |m, x| {
+            if x.is_nan() || m.is_nan() {
+                f64::NAN
+            } else {
+                m.min(x)
+            }
+        });
         let positive = min_diag >= 0.0;
         all_ok &= positive;
         if p == 1 {

@@ -392,6 +392,28 @@ fn physical_expectations_of_the_examples() {
     assert_eq!(s["run"]["lyapunov_decreasing"], true);
 }
 
+/// A NaN conductance fails the positivity check of `memrc check` (NaN compares false with 0, so
+/// it used to pass as "≥ 0: ok").
+#[test]
+fn check_reports_a_nan_conductance_as_not_positive() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text =
+        std::fs::read_to_string(repo().join("examples/hh_user_channels.toml")).expect("reads");
+    assert!(text.contains("conductance = \"n^4\""));
+    let file = tmp.path().join("negative_k.toml");
+    std::fs::write(
+        &file,
+        text.replace("conductance = \"n^4\"", "conductance = \"-n^4\""),
+    )
+    .expect("writes");
+    let o = memrc(&["check", path(&file)]);
+    let out = stdout(&o);
+    let nan: Vec<&str> = out.lines().filter(|l| l.contains("g = NaN")).collect();
+    assert!(!nan.is_empty(), "{out}");
+    assert!(nan.iter().all(|l| l.ends_with(": NO")), "{out}");
+    assert!(out.contains("all positive: NO"), "{out}");
+}
+
 #[test]
 fn check_prints_the_rest_state_of_every_example() {
     for (name, file) in example_files() {

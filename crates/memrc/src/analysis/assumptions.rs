@@ -68,7 +68,11 @@ pub fn positivity(g: &Trajectory) -> Result<PositivityReport, TrajectoryError> {
     for k in 0..g.len() {
         let gk = g.at(k);
         let l = min_eigenvalue_sym(gk, n);
-        if l < eps {
+        // A NaN conductance fails the assumption (it would compare false and be skipped).
+        if l.is_nan() && !eps.is_nan() {
+            eps = l;
+            t_min = g.grid().time(k);
+        } else if l < eps {
             eps = l;
             t_min = g.grid().time(k);
         }
