@@ -69,10 +69,7 @@ pub fn positivity(g: &Trajectory) -> Result<PositivityReport, TrajectoryError> {
         let gk = g.at(k);
         let l = min_eigenvalue_sym(gk, n);
         // A NaN conductance fails the assumption (it would compare false and be skipped).
-        if l.is_nan() && !eps.is_nan() {
-            eps = l;
-            t_min = g.grid().time(k);
-        } else if l < eps {
+        if (l.is_nan() && !eps.is_nan()) || l < eps {
             eps = l;
             t_min = g.grid().time(k);
         }
