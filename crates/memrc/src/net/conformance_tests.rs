@@ -302,3 +302,57 @@ fn catalogue_mechanisms_are_their_elements_on_a_block() {
     }
     assert_eq!(found, 4, "hh-na, hh-k, traub-na, traub-k");
 }
+
+/// The presets' tables repeat entries of other tables (the membrane's, the channels' `gbar` and
+/// `e_rev`) with other names and defaults: their names, units and ranges must not drift apart.
+#[test]
+fn preset_tables_agree_with_the_tables_they_build_on() {
+    use crate::element::channel::{TraubPotassium, TraubSodium};
+    use crate::params::ParamInfo;
+    let same = |a: &ParamInfo, b: &ParamInfo| {
+        (a.unit, a.min, a.max, a.min_exclusive) == (b.unit, b.min, b.max, b.min_exclusive)
+    };
+    for table in [TraubMiles::PARAMS, HodgkinHuxley::PARAMS] {
+        // Membrane::of reads the first four entries by index.
+        for (a, b) in table.iter().zip(Membrane::PARAMS) {
+            assert!(a.name == b.name && same(a, b), "{a:?} vs {b:?}");
+        }
+    }
+    let get = |t: &'static [ParamInfo], name: &str| {
+        t.iter().find(|p| p.name == name).expect("in the table")
+    };
+    for (table, na, k) in [
+        (
+            HodgkinHuxley::PARAMS,
+            HhSodium::KIND.params,
+            HhPotassium::KIND.params,
+        ),
+        (
+            TraubMiles::PARAMS,
+            TraubSodium::KIND.params,
+            TraubPotassium::KIND.params,
+        ),
+    ] {
+        for (preset, channel, param) in [
+            ("g_na", na, "gbar"),
+            ("e_na", na, "e_rev"),
+            ("g_k", k, "gbar"),
+            ("e_k", k, "e_rev"),
+        ] {
+            let (a, b) = (get(table, preset), get(channel, param));
+            assert!(same(a, b) && a.default == b.default, "{a:?} vs {b:?}");
+        }
+    }
+    assert!(same(
+        get(TraubMiles::PARAMS, "v_t"),
+        get(TraubSodium::KIND.params, "v_t")
+    ));
+    // A Membrane::of preset reads what the table says.
+    let hh = HodgkinHuxley::classic();
+    assert_eq!(hh.membrane(), Membrane::classic_hh());
+    let tm = TraubMiles::cobahh();
+    assert_eq!(
+        (tm.membrane().g_leak, tm.membrane().e_leak),
+        (tm.g_leak, tm.e_leak)
+    );
+}
