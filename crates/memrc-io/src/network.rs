@@ -495,14 +495,25 @@ impl Ctx<'_> {
                 continue;
             }
             // Not a [[channel]] section: a gated channel of the catalogue, at its defaults.
-            if let Some(m) = memrc::element::build(name, &[])
-                .ok()
-                .and_then(|el| el.mechanism())
-            {
-                mechanisms.push(Ok(m));
-                continue;
-            }
             let catalogue = catalogue_channels();
+            if let Ok(el) = memrc::element::build(name, &[]) {
+                match el.mechanism() {
+                    Some(m) => {
+                        mechanisms.push(Ok(m));
+                        continue;
+                    }
+                    None => {
+                        return Err(self.err(
+                            entry,
+                            "channels",
+                            format!(
+                                "'channels': '{name}' is a catalogue element but not a channel of a membrane; the catalogue's channels are: {}",
+                                catalogue.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
             let hint = did_you_mean(
                 name,
                 channels

@@ -719,36 +719,50 @@ fn compare_runs(a: &memrc::net::RunResult, b: &memrc::net::RunResult) -> (bool, 
 
 /// `examples/hh_user_network.toml` (HH written as [[channel]]s, one population with the
 /// potassium gate in the tau/inf form) runs like the same file with the built-in `hh` model.
-#[test]
-fn user_channel_example_is_the_builtin_hh_network() {
+/// `hh_user_network.toml` with explicit gates (the built-in model starts its gates at their
+/// steady state at −65 mV, the conductance model at each neuron's v: give both the same).
+fn user_network_with_explicit_gates() -> String {
     let text = std::fs::read_to_string(example("hh_user_network.toml")).expect("reads");
-    // The built-in model starts its gates at their steady state at −65 mV, the conductance
-    // model at each neuron's v: give both the same explicit gates.
     let text = text.replace(
         "[population.initial]\n",
         "[population.initial]\nm = 0.05\nh = 0.6\nn = 0.32\n",
     );
     assert_eq!(text.matches("m = 0.05").count(), 2);
-    let builtin: String = text
-        .lines()
-        .filter(|l| !l.starts_with("channels = "))
-        .map(|l| {
-            if l.starts_with("model = ") {
-                l.replace("\"conductance\"", "\"hh\"") + "\n"
-            } else {
-                format!("{l}\n")
-            }
+    text
+}
+
+/// `text` with every line starting with `prefix` replaced by `line` (dropped when `None`).
+fn with_lines(text: &str, prefix: &str, line: Option<&str>) -> String {
+    text.lines()
+        .filter_map(|l| match (l.starts_with(prefix), line) {
+            (true, None) => None,
+            (true, Some(r)) => Some(format!("{r}\n")),
+            (false, _) => Some(format!("{l}\n")),
         })
-        .collect();
+        .collect()
+}
+
+/// The same network with the built-in `hh` model instead of `conductance` populations.
+fn as_builtin_hh(text: &str) -> String {
+    let builtin = with_lines(text, "channels = ", None)
+        .replace("\nmodel = \"conductance\"", "\nmodel = \"hh\"");
     assert_eq!(builtin.matches("\nmodel = \"hh\"").count(), 2);
     assert!(!builtin.contains("\nmodel = \"conductance\""));
-    let run = |text: &str| {
-        let m = load_str(text, "x.toml").unwrap_or_else(|e| panic!("{e}"));
-        let n = m.network().expect("network");
-        let mut net = n.builder.clone().build().expect("builds");
-        net.run(n.t_end, 1).expect("runs")
-    };
-    let (a, b) = (run(&text), run(&builtin));
+    builtin
+}
+
+/// Loads, builds and runs a network file on one thread.
+fn run_network(text: &str) -> memrc::net::RunResult {
+    let m = load_str(text, "x.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("network");
+    let mut net = n.builder.clone().build().expect("builds");
+    net.run(n.t_end, 1).expect("runs")
+}
+
+#[test]
+fn user_channel_example_is_the_builtin_hh_network() {
+    let text = user_network_with_explicit_gates();
+    let (a, b) = (run_network(&text), run_network(&as_builtin_hh(&text)));
     assert!(a.spikes.ids.len() > 300, "{} spikes", a.spikes.ids.len());
     let (same_spikes, dv, dx) = compare_runs(&a, &b);
     assert!(same_spikes, "spike trains differ");
@@ -769,40 +783,20 @@ fn user_channel_example_is_the_builtin_hh_network() {
 /// kernel: bitwise).
 #[test]
 fn catalogue_channels_in_a_conductance_population_are_the_builtin_hh() {
-    let text = std::fs::read_to_string(example("hh_user_network.toml")).expect("reads");
-    let text = text.replace(
-        "[population.initial]\n",
-        "[population.initial]\nm = 0.05\nh = 0.6\nn = 0.32\n",
+    let text = user_network_with_explicit_gates();
+    let catalogue = with_lines(
+        &text,
+        "channels = ",
+        Some("channels = [\"hh-na\", \"hh-k\"]"),
     );
-    let catalogue: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("channels = ") {
-                "channels = [\"hh-na\", \"hh-k\"]\n".to_string()
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
     assert_eq!(catalogue.matches("\"hh-na\", \"hh-k\"").count(), 2);
-    let builtin: String = text
-        .lines()
-        .filter(|l| !l.starts_with("channels = "))
-        .map(|l| {
-            if l.starts_with("model = ") {
-                l.replace("\"conductance\"", "\"hh\"") + "\n"
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    let run = |text: &str| {
-        let m = load_str(text, "x.toml").unwrap_or_else(|e| panic!("{e}"));
-        let n = m.network().expect("network");
-        let mut net = n.builder.clone().build().expect("builds");
-        net.run(n.t_end, 1).expect("runs")
-    };
-    let (a, b) = (run(&catalogue), run(&builtin));
+    // A catalogue element that is not a channel is named as such.
+    let hp = with_lines(&text, "channels = ", Some("channels = [\"hp\"]"));
+    assert_eq!(
+        load_message(&hp, "x.toml"),
+        "x.toml:46:13: 'channels': 'hp' is a catalogue element but not a channel of a membrane; the catalogue's channels are: hh-na, hh-k, traub-na, traub-k"
+    );
+    let (a, b) = (run_network(&catalogue), run_network(&as_builtin_hh(&text)));
     assert!(a.spikes.ids.len() > 300, "{} spikes", a.spikes.ids.len());
     let (same_spikes, dv, dx) = compare_runs(&a, &b);
     assert!(same_spikes && dv == 0.0 && dx == 0.0, "{dv:e} V, {dx:e}");
