@@ -495,7 +495,6 @@ impl Ctx<'_> {
                 continue;
             }
             // Not a [[channel]] section: a gated channel of the catalogue, at its defaults.
-            let catalogue = catalogue_channels();
             if let Ok(el) = memrc::element::build(name, &[]) {
                 match el.mechanism() {
                     Some(m) => {
@@ -508,12 +507,13 @@ impl Ctx<'_> {
                             "channels",
                             format!(
                                 "'channels': '{name}' is a catalogue element but not a channel of a membrane; the catalogue's channels are: {}",
-                                catalogue.join(", ")
+                                catalogue_channels().join(", ")
                             ),
                         ));
                     }
                 }
             }
+            let catalogue = catalogue_channels();
             let hint = did_you_mean(
                 name,
                 channels
