@@ -260,7 +260,7 @@ impl Ctx<'_> {
                 let choices: Vec<(&str, &str)> = Scheme::NAMES.iter().map(|&k| (k, k)).collect();
                 self.choice(s, "solver", &choices)?
             }
-            None => Scheme::ExpEuler.key(),
+            None => Scheme::Exp2.key(),
         };
         let rtol = match &n.rtol {
             Some(q) => {

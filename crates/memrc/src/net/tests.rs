@@ -171,6 +171,7 @@ fn single_neuron_matches_a_plain_reference_to_1e_9_mv() {
     let (i_ext, ge0) = (0.6e-9, 20e-9); // 0.6 nA (3 µA/cm²), initial ge 20 nS decaying
     for simd in [SimdLevel::Auto, SimdLevel::Portable] {
         let mut b = NetworkBuilder::new(1e-4, 0);
+        b.scheme(Scheme::ExpEuler); // the reference is exponential Euler
         b.population(
             PopulationSpec::new("exc", 1, TraubMiles::cobahh())
                 .receptor(Receptor::exponential("ge", 5e-3, 0.0))
