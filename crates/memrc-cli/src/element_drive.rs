@@ -74,8 +74,11 @@ impl Integration {
         self.refined.then(|| {
             format!(
                 "'{element}': --dt {dt} s was refined where the state moves faster than the \
-                 samples resolve: {} steps for {} sample intervals ({}, rtol {RTOL:e}); \
-                 the traces and summary use the refined solution",
+                 samples resolve: {} steps for {} sample intervals ({}, rtol {RTOL:e}). \
+                 The traces, energies, positivity, pinch and loop area use the refined \
+                 solution; the co-content, gradient, fading-memory and loop-area-sweep \
+                 analyses re-integrate with RK4 on the samples and may be inaccurate: \
+                 use a smaller --dt for them",
                 self.accepted_steps, self.sample_intervals, self.method
             )
         })
