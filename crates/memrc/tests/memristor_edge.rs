@@ -30,7 +30,7 @@ fn reference() -> Vec<Row> {
 }
 
 /// `Σ |lobe areas|` of one period and the energy per period, from the reference's header.
-const LOOP_AREA_PER_PERIOD: f64 = 9.671_000_917_634_530e-3;
+const LOOP_AREA_PER_PERIOD: f64 = 9.671_000_917_634_53e-3;
 const ENERGY_PER_PERIOD: f64 = 8.157_166_802_903_087e-3;
 
 const FREQ: f64 = 0.25;
