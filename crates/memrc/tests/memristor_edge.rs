@@ -210,3 +210,42 @@ fn joglekar_in_a_circuit_keeps_its_distance_to_the_edge() {
     }
     assert!(deepest > 45.0, "stepping: max s = {deepest}");
 }
+
+/// Prodromakis' window is also a function of `x` alone, `F = j (1 − (1 − x(1 − x))^p)`, so its
+/// state is a function of the flux and returns to `x0` after every period of a sine however
+/// close it comes to the edge; at 2 V, 0.25 Hz it reaches `s ≈ 52` (`1 − x ≈ 3e-46`).
+#[test]
+fn prodromakis_returns_from_the_edge_every_period() {
+    let el = build("hp-prodromakis", &[]).expect("defaults");
+    assert_eq!(el.state_names(), ["x", "s"]);
+    let grid = Grid::span(0.0, PERIODS as f64 / FREQ, 16_000).expect("grid");
+    let v =
+        Trajectory::from_fn(grid, |t| 2.0 * (std::f64::consts::TAU * FREQ * t).sin()).expect("v");
+    let mut x0 = vec![0.0; el.n_states()];
+    el.initial_state(&[0.0], &mut x0);
+    let r = memconductance(el.as_ref(), &v, &x0, Options::default()).expect("response");
+    let deepest = (0..grid.len()).map(|k| r.x.at(k)[1]).fold(0.0, f64::max);
+    assert!(deepest > 50.0, "max s = {deepest}");
+    for p in 1..=PERIODS {
+        let x = r.x.at(4000 * p)[0];
+        assert!((x - 0.1).abs() < 1e-6, "x after period {p}: {x}");
+    }
+}
+
+/// `x0 = 1` is a fixed point of the Joglekar window (`F(1) = 0`): the exact state never moves.
+/// It starts at the edge coordinate `S_PINNED` and stays at `x = 1` under the drive that takes
+/// `x0 = 0.1` to the edge and back.
+#[test]
+fn joglekar_started_on_the_edge_stays_there() {
+    let el = build("hp-joglekar", &[("x0", 1.0)]).expect("valid");
+    let mut x0 = vec![0.0; el.n_states()];
+    el.initial_state(&[0.0], &mut x0);
+    assert_eq!(x0, [1.0, memrc::element::memristor::S_PINNED]);
+    let grid = Grid::span(0.0, PERIODS as f64 / FREQ, 16_000).expect("grid");
+    let v = Trajectory::from_fn(grid, |t| (std::f64::consts::TAU * FREQ * t).sin()).expect("v");
+    let r = memconductance(el.as_ref(), &v, &x0, Options::default()).expect("response");
+    for k in 0..grid.len() {
+        assert_eq!(r.x.at(k)[0], 1.0, "x at t = {}", grid.time(k));
+        assert_eq!(r.g.at(k)[0], 1.0 / 100.0);
+    }
+}

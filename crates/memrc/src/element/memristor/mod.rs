@@ -46,7 +46,7 @@ mod resistor;
 mod vteam;
 mod yakopcic;
 
-pub use hp::{HpMemristor, Window};
+pub use hp::{HpMemristor, S_PINNED, Window};
 pub use ideal::IdealMemristor;
 pub use relaxation::RelaxationMemristor;
 pub use resistor::StaticResistor;
