@@ -127,8 +127,8 @@ pub const S_PINNED: f64 = 1e6;
 /// [`Element::project_state`]; with [`Window::None`] the motion is also stopped (`f = 0`) when
 /// the current pushes the state past a boundary. `hp-joglekar` and `hp-prodromakis` have a window
 /// that vanishes at both edges, `F = x (1 − x) Φ(x)` ([`Window::vanishes_at_both_edges`]): the
-/// exact state approaches `x = 1` (or `0`) exponentially in the charge and can come within
-/// `1e-16` of it (1 V, 0.25 Hz, `p = 2`), below the resolution of `x` near 1, where
+/// exact state approaches `x = 1` (or `0`) exponentially in the charge and comes far closer
+/// than the resolution of `x` near 1 (`1 − x ≈ 7e-188` at 1 V, 0.25 Hz, `p = 2`), where
 /// integrating `x` would round it onto the fixed point `x = 1` and freeze it there. These two
 /// integrate the **edge coordinate**
 ///
@@ -138,14 +138,13 @@ pub const S_PINNED: f64 = 1e6;
 ///                                               Φ = j Σ_{m<p} (1 − x(1 − x))^m (Prodromakis)
 /// ```
 ///
-/// (for `p = 2`, `ṡ = 2 k i (1 + tanh² s)`): `ṡ` is bounded and smooth in `s`, so the approach to
-/// an edge is a straight line in `s` (no stiffness) and `x` and `1 − x` are each evaluated to
-/// full relative precision ([`crate::math::logistic_pair`]). Their state vector is `(x, s)`:
-/// `x` is carried along for output and probes (`ẋ = 2 x (1 − x) ṡ`, both evaluated at `s`;
-/// nothing depends on it), and [`Element::project_state`] resets it to `x(s)`. `s` is
-/// unbounded (it grows linearly with the charge pushed into an edge; 1 V at 0.25 Hz takes it
-/// to `s ≈ 215`, `1 − x ≈ 7e-188`); `x0 = 0` and `x0 = 1`, the fixed points, start at
-/// `s = ∓`[`S_PINNED`].
+/// (for `p = 2`, `ṡ = 2 k i (1 + tanh² s)`; `docs/numerics.md#hp-at-the-window-edge`): `ṡ` is
+/// bounded and smooth in `s`, so near an edge `s` grows linearly with the charge (no
+/// stiffness) and `x` and `1 − x` are each evaluated to full relative precision
+/// ([`crate::math::logistic_pair`]). Their state vector is `(x, s)`: `x` is carried along for
+/// output and probes (`ẋ = 2 x (1 − x) ṡ`, both evaluated at `s`; nothing depends on it), and
+/// [`Element::project_state`] resets it to `x(s)`. `s` is unbounded (1 V at 0.25 Hz takes it to
+/// `s ≈ 215`); `x0 = 0` and `x0 = 1`, the fixed points, start at `s = ∓`[`S_PINNED`].
 ///
 /// The Biolek window vanishes only at the edge the current pushes towards, `F ≈ 2p (1 − x)` near
 /// `x = 1` for `i > 0`, so the state equation is stiff there: `∂ẋ/∂x ≈ −2p k i` (`≈ −400 /s` at
