@@ -162,10 +162,23 @@ def write_biolek(root):
     period = 1 / freq
     per_period, periods = 100, 2
     out = os.path.join(root, "crates", "memrc", "tests", "data", "hp_biolek_edge.csv")
+    w = 2 * mp.pi * freq
+
+    def di_dv(t):
+        y = biolek_state(t, amp, freq)
+        return voltage(t, amp, freq) / (R_ON * (1 - y) + R_OFF * y) * amp * w * mp.cos(w * t)
+
+    # Lobe areas of the second period (4-6 s, 6-8 s), the loop-area sweep's measure.
+    lobes = []
+    for a in (period, period * 3 / 2):
+        pts = [a + period / 2 * k / 8 for k in range(9)]
+        lobes.append(abs(mp.quad(di_dv, pts)))
     lines = [
         "# HP/Strukov + Biolek window p = 2, R_on = 100 Ohm, R_off = 16 kOhm, D = 10 nm, "
         "mu_v = 1e-14 m^2/(V s) (k = 1e4 1/C), x0 = 0.1, v = sin(2 pi 0.25 t) V; exact closed form "
         "per half period (bench/peers/hp_window_edge.py, mpmath 40 digits)",
+        f"# loop area of the second period (4-8 s) = {mp.nstr(lobes[0], 17)} + "
+        f"{mp.nstr(lobes[1], 17)} = {mp.nstr(lobes[0] + lobes[1], 17)} V*A",
         "t_s,v_V,x,one_minus_x,i_A",
     ]
     for k in range(periods * per_period + 1):

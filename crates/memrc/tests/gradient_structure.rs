@@ -672,8 +672,17 @@ fn hysteresis_loops_shrink_with_frequency() {
         let el = build(name, &overrides).expect("defaults");
         let mut x0 = vec![0.0; el.n_states()];
         el.initial_state(&[0.0], &mut x0);
-        let sweep = hysteresis_sweep(el.as_ref(), 0.0, 1.0, frequencies, periods, steps, &x0)
-            .expect("sweep");
+        let sweep = hysteresis_sweep(
+            el.as_ref(),
+            0.0,
+            1.0,
+            frequencies,
+            periods,
+            steps,
+            &x0,
+            Options::default(),
+        )
+        .expect("sweep");
         let areas: Vec<(f64, f64)> = sweep
             .points
             .iter()
