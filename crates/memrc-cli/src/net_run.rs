@@ -348,10 +348,11 @@ pub fn apply_overrides(
 ) -> Result<()> {
     if let Some(name) = solver {
         let rtol = match n.builder.current_scheme() {
-            memrc::net::Scheme::Dopri5 { rtol } => Some(rtol),
+            memrc::net::Scheme::Dopri5 { rtol } | memrc::net::Scheme::Rk23 { rtol } => Some(rtol),
             _ => None,
         };
-        let scheme = memrc::net::Scheme::from_name(name, rtol.filter(|_| name == "dopri5"))
+        let adaptive = matches!(name, "dopri5" | "rk23");
+        let scheme = memrc::net::Scheme::from_name(name, rtol.filter(|_| adaptive))
             .map_err(|e| anyhow!("--solver {name}: {e}"))?;
         n.builder.scheme(scheme);
         // The loader's prebuilt network has the file's scheme: build again.

@@ -266,12 +266,12 @@ impl Ctx<'_> {
             Some(q) => {
                 let r = self.positive(q, "rtol", Dimension::NONE)?;
                 let at = key_offset(self.src.text, "network", "rtol");
-                if name != "dopri5" {
+                if !matches!(name, "dopri5" | "rk23") {
                     return Err(self.src.at(
                         at,
                         "rtol",
                         format!(
-                            "'rtol' applies only to solver = \"dopri5\", not to \"{name}\" (fixed steps dt)"
+                            "'rtol' applies only to solver = \"dopri5\" or \"rk23\", not to \"{name}\" (fixed steps dt)"
                         ),
                     ));
                 }

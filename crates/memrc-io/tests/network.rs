@@ -313,12 +313,12 @@ fn broken_network_files() {
         (
             "t_end = \"10 ms\"",
             "t_end = \"10 ms\"\nsolver = \"rk4\"",
-            "n.toml:7:10: unknown solver 'rk4'; expected one of: exp-euler, exp2, dopri5",
+            "n.toml:7:10: unknown solver 'rk4' (did you mean 'rk23'?); expected one of: exp-euler, exp2, rk23, dopri5",
         ),
         (
             "t_end = \"10 ms\"",
             "t_end = \"10 ms\"\nsolver = \"exp2\"\nrtol = 1e-6",
-            "n.toml:8:1: 'rtol' applies only to solver = \"dopri5\", not to \"exp2\" (fixed steps dt)",
+            "n.toml:8:1: 'rtol' applies only to solver = \"dopri5\" or \"rk23\", not to \"exp2\" (fixed steps dt)",
         ),
         (
             "t_end = \"10 ms\"",

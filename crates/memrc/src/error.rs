@@ -296,7 +296,7 @@ pub enum NetError {
     },
     /// An integration scheme that the network engine does not have.
     #[error(
-        "unknown network method '{name}' (known: exp-euler, exp2, dopri5){}",
+        "unknown network method '{name}' (known: exp-euler, exp2, rk23, dopri5){}",
         did_you_mean(suggestion)
     )]
     UnknownScheme {

@@ -248,6 +248,10 @@ impl NeuronModel for ChannelNeuron {
             .collect()
     }
 
+    fn evolving(&self) -> usize {
+        self.variables.len() - 1
+    }
+
     fn validate(&self) -> Result<(), NetError> {
         super::model::check_parameters(&self.membrane)
     }

@@ -785,7 +785,12 @@ impl Ctx<'_> {
                         );
                     }
                     match scheme {
-                        Scheme::Dopri5 { rtol } => scheme::dopri5(
+                        Scheme::Dopri5 { rtol } | Scheme::Rk23 { rtol } => scheme::embedded_rk(
+                            if matches!(scheme, Scheme::Rk23 { .. }) {
+                                &scheme::RK23
+                            } else {
+                                &scheme::DOPRI5
+                            },
                             p.model.as_ref(),
                             &mut ps.state,
                             b0..b1,

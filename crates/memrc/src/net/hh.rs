@@ -120,6 +120,10 @@ impl NeuronModel for HodgkinHuxley {
         ]
     }
 
+    fn evolving(&self) -> usize {
+        4
+    }
+
     fn validate(&self) -> Result<(), NetError> {
         super::model::check_parameters(self)
     }

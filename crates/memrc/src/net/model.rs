@@ -125,6 +125,13 @@ pub trait NeuronModel: Debug + Send + Sync {
     /// Default initial value of each variable \[SI\].
     fn initial_values(&self) -> Vec<f64>;
 
+    /// How many leading variables evolve in time; the ones after them are constant during a
+    /// run (`i_ext` of the built-in models: [`Self::coefficients`] gives them `a = b = 0`),
+    /// and the higher-order schemes skip them. Default: all.
+    fn evolving(&self) -> usize {
+        self.variables().len()
+    }
+
     /// Checks the parameters (finite, in range).
     fn validate(&self) -> Result<(), NetError>;
 
@@ -473,6 +480,10 @@ impl NeuronModel for TraubMiles {
 
     fn initial_values(&self) -> Vec<f64> {
         vec![self.e_leak, 0.0, 0.0, 0.0, 0.0]
+    }
+
+    fn evolving(&self) -> usize {
+        4
     }
 
     fn validate(&self) -> Result<(), NetError> {

@@ -731,7 +731,7 @@ impl NetworkBuilder {
                 refractory_steps: refractory_steps as i64,
                 last_spike: vec![i64::MIN / 2; p.size],
                 step_size: match self.scheme {
-                    Scheme::Dopri5 { .. } => vec![dt; p.size],
+                    Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => vec![dt; p.size],
                     _ => Vec::new(),
                 },
             });

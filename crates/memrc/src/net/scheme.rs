@@ -44,11 +44,19 @@ pub enum Scheme {
         /// Relative tolerance of a substep (> 0).
         rtol: f64,
     },
+    /// Per-neuron adaptive Bogacki–Shampine 3(2) (`"rk23"`; Bogacki & Shampine 1989, scipy's
+    /// `RK23`): as [`Scheme::Dopri5`] with a third-order pair of three new derivatives per
+    /// substep instead of six — cheaper where the grid step, not the tolerance, limits the
+    /// substeps (loose tolerances).
+    Rk23 {
+        /// Relative tolerance of a substep (> 0).
+        rtol: f64,
+    },
 }
 
 impl Scheme {
     /// The names accepted by [`Self::from_name`].
-    pub const NAMES: &'static [&'static str] = &["exp-euler", "exp2", "dopri5"];
+    pub const NAMES: &'static [&'static str] = &["exp-euler", "exp2", "rk23", "dopri5"];
 
     /// Default `rtol` of [`Scheme::Dopri5`].
     pub const DEFAULT_RTOL: f64 = 1e-6;
@@ -59,6 +67,7 @@ impl Scheme {
             Scheme::ExpEuler => "exp-euler",
             Scheme::Exp2 => "exp2",
             Scheme::Dopri5 { .. } => "dopri5",
+            Scheme::Rk23 { .. } => "rk23",
         }
     }
 
@@ -68,6 +77,7 @@ impl Scheme {
             Scheme::ExpEuler => 1,
             Scheme::Exp2 => 2,
             Scheme::Dopri5 { .. } => 5,
+            Scheme::Rk23 { .. } => 3,
         }
     }
 
@@ -79,6 +89,9 @@ impl Scheme {
             "exp-euler" => Scheme::ExpEuler,
             "exp2" => Scheme::Exp2,
             "dopri5" => Scheme::Dopri5 {
+                rtol: rtol.unwrap_or(Self::DEFAULT_RTOL),
+            },
+            "rk23" => Scheme::Rk23 {
                 rtol: rtol.unwrap_or(Self::DEFAULT_RTOL),
             },
             _ => {
@@ -96,7 +109,7 @@ impl Scheme {
     pub(crate) fn validate(&self, rtol_given: bool) -> Result<(), NetError> {
         let subject = super::Subject::Network(super::NetworkKey::Rtol);
         match *self {
-            Scheme::Dopri5 { rtol } if !(rtol > 0.0 && rtol < 1.0) => {
+            Scheme::Dopri5 { rtol } | Scheme::Rk23 { rtol } if !(rtol > 0.0 && rtol < 1.0) => {
                 Err(NetError::bad_parameter(subject, rtol, "in (0, 1)"))
             }
             Scheme::ExpEuler | Scheme::Exp2 if rtol_given => Err(NetError::bad_parameter(
@@ -172,7 +185,7 @@ impl SchemeWork {
                 w.dv0 = vec![0.0; block];
                 (w.y, w.a, w.b) = (grid(n), grid(n), grid(n));
             }
-            Scheme::Dopri5 { .. } => {
+            Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => {
                 (w.y, w.a, w.b) = (grid(n), grid(n), grid(n));
                 w.k = (0..7).map(|_| grid(n)).collect();
                 (w.tmp, w.y_new, w.rec) = (grid(n), grid(n), grid(receptors));
@@ -223,7 +236,7 @@ impl SchemeWork {
                 let c = v1 - v0 - d;
                 root(|s| v0 + s * (d + s * c) - theta)
             }
-            Scheme::Dopri5 { .. } => {
+            Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => {
                 let s = self.cross[i];
                 if s.is_finite() { s } else { 1.0 }
             }
@@ -291,9 +304,11 @@ pub(crate) fn exp2(
 ) {
     let len = block.len();
     let b0 = block.start;
-    // Coefficients at the step start; the half step overwrites the state with y_{n+½}.
+    let nd = model.evolving().min(state.len());
+    // Coefficients at the step start; the half step overwrites the state with y_{n+½}
+    // (constants are left alone).
     model.coefficients(state, block.clone(), input0, &mut w.a, &mut w.b, simd);
-    for (k, x) in state.iter_mut().enumerate() {
+    for (k, x) in state.iter_mut().enumerate().take(nd) {
         let (y, x) = (&mut w.y[k][..len], &mut x[block.clone()]);
         y.copy_from_slice(x);
         let (a, b) = (&w.a[k][..len], &w.b[k][..len]);
@@ -315,7 +330,7 @@ pub(crate) fn exp2(
     }
     // Coefficients at the midpoint, applied from y_n over the whole step.
     model.coefficients(state, block, input_half, &mut w.a, &mut w.b, simd);
-    for (k, x) in state.iter_mut().enumerate() {
+    for (k, x) in state.iter_mut().enumerate().take(nd) {
         let (y, out) = (&w.y[k][..len], &mut x[b0..b0 + len]);
         let (a, b) = (&w.a[k][..len], &w.b[k][..len]);
         dispatch(
@@ -331,8 +346,44 @@ pub(crate) fn exp2(
     }
 }
 
-// Dormand–Prince 5(4): nodes, stage rows, weights, error weights (shared with the ODE solver).
-use crate::solver::step::rk::dp45 as dp;
+/// An explicit embedded Runge–Kutta pair with the first-same-as-last property: stages
+/// `k_0 … k_{S−1}` (`S = e.len()`), `k_0 = f(t, y)`; `k_s = f(t + c_s h, y + h Σ_{i<s} a_{s−1,i} k_i)`
+/// for `0 < s < S − 1`; `y_new = y + h Σ_{i<S−1} b_i k_i` and `k_{S−1} = f(t + h, y_new)` (the next
+/// step's `k_0`); error estimate `h Σ_i e_i k_i`.
+#[derive(Debug)]
+pub(crate) struct Tableau {
+    c: &'static [f64],
+    a: &'static [&'static [f64]],
+    b: &'static [f64],
+    e: &'static [f64],
+}
+
+/// Dormand–Prince 5(4) (Dormand & Prince 1980), the ODE solver's table
+/// ([`crate::solver::step::DormandPrince45`]).
+pub(crate) const DOPRI5: Tableau = {
+    use crate::solver::step::rk::dp45 as dp;
+    Tableau {
+        c: &dp::C,
+        a: &dp::A,
+        b: &dp::B,
+        e: &dp::E,
+    }
+};
+
+/// Bogacki–Shampine 3(2) (Bogacki & Shampine 1989, "A 3(2) pair of Runge–Kutta formulas",
+/// Appl. Math. Lett. 2: 321–325; scipy's `RK23`): three new derivatives per step.
+pub(crate) const RK23: Tableau = Tableau {
+    c: &[0.0, 0.5, 0.75, 1.0],
+    a: &[&[0.5], &[0.0, 0.75]],
+    b: &[2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0],
+    // b − b̂ with b̂ = (7/24, 1/4, 1/3, 1/8).
+    e: &[
+        2.0 / 9.0 - 7.0 / 24.0,
+        1.0 / 3.0 - 0.25,
+        4.0 / 9.0 - 1.0 / 3.0,
+        -0.125,
+    ],
+};
 
 /// `Σ_r g_r e^{−t k_r}` and `Σ_r g_r E_r e^{−t k_r}` added to `gs`, `js` for one receptor.
 struct Decayed<'a> {
@@ -408,6 +459,7 @@ fn rhs(
     }
     let input = SynapticInput { g: gs, g_e: js };
     model.coefficients(y, 0..m, input, a, b, simd);
+    // Only the evolving variables (`out.len()` of them); the constants' derivative is 0.
     for (((out, a), b), y) in out.iter_mut().zip(&*a).zip(&*b).zip(y) {
         let (out, a, b, y) = (&mut out[..m], &a[..m], &b[..m], &y[..m]);
         dispatch(simd, Derivative { out, a, b, y });
@@ -613,7 +665,8 @@ fn compact<T: Copy>(row: &mut [T], keep: &[usize]) {
     }
 }
 
-/// One grid step of [`Scheme::Dopri5`] for the neurons `block`: each neuron advances with
+/// One grid step of an adaptive scheme ([`Scheme::Dopri5`], [`Scheme::Rk23`]: the pair `tab`)
+/// for the neurons `block`: each neuron advances with
 /// its own substeps from `t_s` to `t_s + dt`, starting with its step `h_next[i]` (updated).
 /// `held` are the couplings' `(G, J)` per neuron of the block, held over the step. Records
 /// the first upward crossing of `theta` by `v` for [`SchemeWork::crossing`]. A neuron whose
@@ -621,7 +674,8 @@ fn compact<T: Copy>(row: &mut [T], keep: &[usize]) {
 /// `h ← h·min(5, max(0.2, 0.9 err^{−1/4}))` (the exponent of an error-per-unit-step
 /// controller, evaluated with two square roots, which vectorise).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn dopri5(
+pub(crate) fn embedded_rk(
+    tab: &Tableau,
     model: &dyn NeuronModel,
     state: &mut [Vec<f64>],
     block: Range<usize>,
@@ -635,6 +689,8 @@ pub(crate) fn dopri5(
     let b0 = block.start;
     let mut m = block.len();
     let rates = receptors.rates;
+    let nd = model.evolving().min(state.len());
+    let last = tab.e.len() - 1;
     let SchemeWork {
         v0,
         cross,
@@ -693,16 +749,21 @@ pub(crate) fn dopri5(
         (cg, cj, gs, js),
         a,
         b,
-        &mut k[0],
+        &mut k[0][..nd],
         simd,
     );
     let mut iterations = 0;
     while m > 0 {
         iterations += 1;
-        // Stages 2…6, the 5th-order result and its derivative (FSAL: the next k[0]).
-        for s in 1..6 {
-            combine(tmp, Some(y), h, &k[..s], dp::A[s - 1], m, simd);
-            let c = dp::C[s];
+        // The constants of each lane in the stage states (the model reads them).
+        for var in nd..y.len() {
+            tmp[var][..m].copy_from_slice(&y[var][..m]);
+            y_new[var][..m].copy_from_slice(&y[var][..m]);
+        }
+        // The inner stages, the result and its derivative (FSAL: the next k[0]).
+        for s in 1..last {
+            combine(&mut tmp[..nd], Some(y), h, &k[..s], tab.a[s - 1], m, simd);
+            let c = tab.c[s];
             for ((ts, &t), &h) in ts[..m].iter_mut().zip(&t[..m]).zip(&h[..m]) {
                 *ts = t + c * h;
             }
@@ -717,11 +778,11 @@ pub(crate) fn dopri5(
                 (cg, cj, gs, js),
                 a,
                 b,
-                &mut rest[0],
+                &mut rest[0][..nd],
                 simd,
             );
         }
-        combine(y_new, Some(y), h, &k[..6], &dp::B, m, simd);
+        combine(&mut y_new[..nd], Some(y), h, &k[..last], tab.b, m, simd);
         for ((ts, &t), &h) in ts[..m].iter_mut().zip(&t[..m]).zip(&h[..m]) {
             *ts = t + h;
         }
@@ -735,15 +796,15 @@ pub(crate) fn dopri5(
             (cg, cj, gs, js),
             a,
             b,
-            &mut k[6],
+            &mut k[last][..nd],
             simd,
         );
         // Error norm per lane: max over variables of |h Σ E_s k_s| / (rtol (|y| + s)); a NaN
         // anywhere makes it NaN.
-        combine(tmp, None, h, k, &dp::E, m, simd);
+        combine(&mut tmp[..nd], None, h, &k[..=last], tab.e, m, simd);
         err[..m].fill(0.0);
         ts[..m].fill(0.0);
-        for (var, e) in tmp.iter().enumerate() {
+        for (var, e) in tmp[..nd].iter().enumerate() {
             let (e, y0, y1) = (&e[..m], &y[var][..m], &y_new[var][..m]);
             let (err, bad) = (&mut err[..m], &mut ts[..m]);
             let (sc, rtol) = (scale[var], rtol);
@@ -792,7 +853,7 @@ pub(crate) fn dopri5(
             .enumerate()
         {
             if mask == 1.0 && va <= theta && theta < vb && cross[lane[j]].is_nan() {
-                let (hh, fa, fb) = (h[j], k[0][0][j], k[6][0][j]);
+                let (hh, fa, fb) = (h[j], k[0][0][j], k[last][0][j]);
                 let s = root(|s| {
                     let s2 = s * s;
                     let s3 = s2 * s;
@@ -806,12 +867,12 @@ pub(crate) fn dopri5(
             }
         }
         // Accepted lanes move to the new state; FSAL.
-        for var in 0..y.len() {
-            let (first, last) = k.split_at_mut(6);
+        for var in 0..nd {
+            let (first, fsal) = k.split_at_mut(last);
             let mask = &err[..m];
             let (dst, src) = (&mut y[var][..m], &y_new[var][..m]);
             dispatch(simd, Select { dst, src, mask });
-            let (dst, src) = (&mut first[0][var][..m], &last[0][var][..m]);
+            let (dst, src) = (&mut first[0][var][..m], &fsal[0][var][..m]);
             dispatch(simd, Select { dst, src, mask });
         }
         // Finished lanes (accepted at the step's end, or failed) are written back.
@@ -841,7 +902,11 @@ pub(crate) fn dopri5(
         if finished {
             keep.clear();
             keep.extend((0..m).filter(|&j| !err[j].is_nan()));
-            for row in y.iter_mut().chain(k[0].iter_mut()).chain(rec.iter_mut()) {
+            for row in y
+                .iter_mut()
+                .chain(k[0][..nd].iter_mut())
+                .chain(rec.iter_mut())
+            {
                 compact(row, keep);
             }
             for row in [

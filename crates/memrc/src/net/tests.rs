@@ -34,6 +34,7 @@ fn results_are_bitwise_identical_for_1_2_3_threads() {
         (5e-4, Scheme::ExpEuler),
         (5e-4, Scheme::Exp2),
         (5e-4, Scheme::Dopri5 { rtol: 1e-5 }),
+        (5e-4, Scheme::Rk23 { rtol: 1e-5 }),
     ];
     for (delay, scheme) in schemes {
         let cfg = Cobahh::new(400, 17)
