@@ -385,9 +385,15 @@ pub fn apply_overrides(
 
 /// `memrc check` for a network model: sizes and the memory estimate.
 pub fn check(out: &mut String, n: &NetworkModel) {
+    let solver = match n.builder.current_scheme() {
+        memrc::net::Scheme::Dopri5 { rtol } | memrc::net::Scheme::Rk23 { rtol } => {
+            format!("{} (rtol {rtol})", n.builder.current_scheme().key())
+        }
+        s => s.key().to_string(),
+    };
     let _ = writeln!(
         out,
-        "  network: dt {} s, t_end {} s ({} steps), seed {}, {} thread(s)",
+        "  network: dt {} s, t_end {} s ({} steps), solver {solver}, seed {}, {} thread(s)",
         n.dt, n.t_end, n.steps, n.seed, n.threads
     );
     let _ = writeln!(out, "\npopulations:");
