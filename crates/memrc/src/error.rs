@@ -211,12 +211,24 @@ pub enum TrajectoryError {
     },
 }
 
+/// A time for messages, without the noise of binary fractions: rounded to 12 significant
+/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s.
+pub fn time_text(t: impl std::borrow::Borrow<f64>) -> String {
+    let t = *t.borrow();
+    let clean = |x: f64| format!("{:.11e}", x).parse::<f64>().unwrap_or(x);
+    if t != 0.0 && t.abs() < 1.0 {
+        format!("{} ms", clean(t * 1e3))
+    } else {
+        format!("{} s", clean(t))
+    }
+}
+
 /// Numerical failures.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum SolverError {
     /// A computed value became NaN or infinite.
-    #[error("non-finite value in {variable} at t = {t} s")]
+    #[error("non-finite value in {variable} at t = {}", time_text(.t))]
     NonFinite {
         /// Name of the variable (state, voltage, conductance).
         variable: String,
@@ -238,7 +250,7 @@ pub enum SolverError {
         last_residual: f64,
     },
     /// A matrix that must be invertible is singular or not positive definite.
-    #[error("{what} is singular or not positive definite at t = {t} s")]
+    #[error("{what} is singular or not positive definite at t = {}", time_text(.t))]
     Singular {
         /// Which matrix.
         what: String,

@@ -9,6 +9,8 @@
 //! - [`Rk4Work`] / [`rk4_step`]: the one classical fourth-order Runge–Kutta step.
 //! - [`DenseLu`]: the one dense LU factorisation with partial pivoting (Newton matrices of the
 //!   implicit solvers, node equations of memRC circuits).
+//! - [`root_1d`]: the one scalar root finder (secant safeguarded by a sign-change bracket), for
+//!   the time steps and the rest state of one-node circuits.
 
 /// `(e^z − 1)/z`, accurate near `z = 0` (the exponential integrator's φ₁ function).
 #[inline]
@@ -326,5 +328,120 @@ mod tests {
         };
         let order = (err(10) / err(20)).log2();
         assert!((order - 4.0).abs() < 0.1, "order {order}");
+    }
+}
+
+/// The outcome of [`root_1d`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Root {
+    /// The last point evaluated: the root when [`Root::converged`].
+    pub x: f64,
+    /// `f(x)`.
+    pub f: f64,
+    /// The previous point evaluated (NaN if none).
+    pub x_prev: f64,
+    /// Evaluations of `f`.
+    pub evals: usize,
+    /// Whether the proposed update fell below `tol(x)` (or `f(x) = 0`).
+    pub converged: bool,
+}
+
+/// A root of the continuous scalar `f` from the first guess `x0`: the secant method (started
+/// with the fixed-point step `x − f(x)`, which is Newton's step when `f′ ≈ 1`), safeguarded by
+/// the sign-change bracket as soon as one is known: bisection whenever a secant point leaves
+/// the bracket or the bracket has not halved in two steps (the safeguard of Brent,
+/// *Algorithms for Minimization without Derivatives*, 1973, ch. 4, so at worst it converges
+/// like bisection). Without a bracket after 30 evaluations it searches outwards, doubling the
+/// distance, in the direction in which `f` decreases in magnitude (`−sign f`, right for the
+/// increasing `f` of a node's residual). A non-finite `f` halves the step back towards the last
+/// finite point.
+///
+/// Stops when the proposed update is `≤ tol(x)`; the returned `x` is then the last point at which
+/// `f` was evaluated (callers that keep state from the last evaluation rely on it), within
+/// `tol` of the root.
+pub fn root_1d(
+    mut f: impl FnMut(f64) -> f64,
+    x0: f64,
+    tol: impl Fn(f64) -> f64,
+    max_evals: usize,
+) -> Root {
+    let (mut xc, mut fc) = (x0, f(x0));
+    let mut evals = 1;
+    let (mut xp, mut fp) = (f64::NAN, f64::NAN);
+    let done = |x, f, xp, evals, converged| Root {
+        x,
+        f,
+        x_prev: xp,
+        evals,
+        converged,
+    };
+    if !fc.is_finite() {
+        return done(xc, fc, xp, evals, false);
+    }
+    // Points with f < 0 and f > 0: the bracket once both exist.
+    let (mut lo, mut hi): (Option<f64>, Option<f64>) = (None, None);
+    let mut widths = [f64::INFINITY; 2];
+    let scale = fc.abs().max(tol(xc));
+    while evals < max_evals {
+        if fc == 0.0 {
+            return done(xc, fc, xp, evals, true);
+        }
+        if fc < 0.0 {
+            lo = Some(xc);
+        } else {
+            hi = Some(xc);
+        }
+        let slope = (fc - fp) / (xc - xp);
+        let mut xn = if slope.is_finite() && slope != 0.0 {
+            xc - fc / slope
+        } else {
+            xc - fc
+        };
+        if let (Some(a), Some(b)) = (lo, hi) {
+            let (l, u) = (a.min(b), a.max(b));
+            let width = u - l;
+            if !(xn > l && xn < u) || width > 0.5 * widths[0] {
+                xn = 0.5 * (l + u);
+            }
+            widths = [widths[1], width];
+        } else if evals > 30 {
+            xn = xc - fc.signum() * scale * 2f64.powi((evals - 30).min(1000) as i32);
+        }
+        if (xn - xc).abs() <= tol(xc) {
+            return done(xc, fc, xp, evals, true);
+        }
+        let mut fnew = f(xn);
+        evals += 1;
+        while !fnew.is_finite() && evals < max_evals {
+            xn = xc + 0.5 * (xn - xc);
+            fnew = f(xn);
+            evals += 1;
+        }
+        (xp, fp, xc, fc) = (xc, fc, xn, fnew);
+    }
+    done(xc, fc, xp, evals, false)
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::root_1d;
+
+    #[test]
+    fn root_1d_finds_roots_where_newton_from_the_guess_fails() {
+        let tol = |x: f64| 1e-14 * x.abs().max(1.0);
+        // Smooth: x³ − 2 (root 2^{1/3}).
+        let r = root_1d(|x| x * x * x - 2.0, 1.0, tol, 200);
+        assert!(r.converged && (r.x - 2f64.cbrt()).abs() < 1e-13, "{r:?}");
+        // atan: Newton from 3 diverges; the bracket holds the iteration.
+        let r = root_1d(|x| (x - 0.5).atan(), 3.0, tol, 200);
+        assert!(r.converged && (r.x - 0.5).abs() < 1e-13, "{r:?}");
+        // A flat stretch with a steep root (a neuron's I-V curve near a fold), no bracket at
+        // the start: found by the outward search.
+        let f = |x: f64| if x < 10.0 { -1e-3 } else { x - 10.5 };
+        let r = root_1d(f, 0.0, tol, 400);
+        assert!(r.converged && (r.x - 10.5).abs() < 1e-12, "{r:?}");
+        // Non-finite beyond 1: the step is halved back.
+        let r = root_1d(|x| if x > 1.0 { f64::NAN } else { x - 0.9 }, 0.0, tol, 200);
+        assert!(r.converged && (r.x - 0.9).abs() < 1e-13, "{r:?}");
     }
 }
