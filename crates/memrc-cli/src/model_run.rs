@@ -549,7 +549,9 @@ pub fn solve_circuit(c: &CircuitModel, monitor: &mut Monitor) -> Result<CircuitR
         }
         Solver::Ode { method, config } => {
             let sys = CircuitSystem::new(circuit);
-            let config = config.clone().with_t_stops(sys.breakpoints());
+            let config = config
+                .clone()
+                .with_t_stops(sys.breakpoints(grid.t0(), grid.t_end()));
             let n = circuit.n_nodes();
             let ns = circuit.n_states();
             let steps = grid.steps();

@@ -26,20 +26,13 @@ impl<'c> CircuitSystem<'c> {
         Self { circuit }
     }
 
-    /// The times at which a source is discontinuous (pulse and step edges), for the `t_stops`
-    /// of adaptive methods.
-    pub fn breakpoints(&self) -> Vec<f64> {
-        use super::Stimulus;
-        let mut t: Vec<f64> = self
-            .circuit
-            .sources()
-            .iter()
-            .flat_map(|s| match &s.stimulus {
-                Stimulus::Pulse { start, end, .. } => vec![*start, *end],
-                Stimulus::Step { start, .. } => vec![*start],
-                _ => vec![],
-            })
-            .collect();
+    /// The times in `[t0, t1]` at which a source or its slope jumps
+    /// ([`super::Stimulus::breakpoints`]), sorted, for [`crate::solver::Config::t_stops`].
+    pub fn breakpoints(&self, t0: f64, t1: f64) -> Vec<f64> {
+        let mut t = Vec::new();
+        for s in self.circuit.sources() {
+            s.stimulus.breakpoints(t0, t1, &mut t);
+        }
         t.sort_by(f64::total_cmp);
         t.dedup();
         t

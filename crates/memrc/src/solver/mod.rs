@@ -384,6 +384,7 @@ pub fn solve(
         max_iters: config.max_newton_iters,
     };
     let stops = breakpoints(config, t0, t_end);
+    let t_start = start_time(config, t0, t_end);
     let fixed = !method.is_adaptive() || config.fixed_step;
     if fixed {
         let mut stepper: Box<dyn FixedStep> = match method {
@@ -393,13 +394,13 @@ pub fn solve(
             Method::DormandPrince45 => Box::new(step::DormandPrince45::new(n)),
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
         };
-        run.fixed(stepper.as_mut(), config, &times, &stops)?;
+        run.fixed(stepper.as_mut(), config, &times, &stops, t_start)?;
     } else {
         let mut stepper: Box<dyn AdaptiveStep> = match method {
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
             _ => Box::new(step::DormandPrince45::new(n)),
         };
-        run.adaptive(stepper.as_mut(), method, config, &times, &stops)?;
+        run.adaptive(stepper.as_mut(), method, config, &times, &stops, t_start)?;
     }
     Ok(Solution {
         times,
@@ -507,18 +508,34 @@ fn is_positive(x: f64) -> bool {
     x > 0.0
 }
 
-/// Breakpoints strictly inside `(t0, t_end)`, sorted and deduplicated.
+/// Breakpoints in `(t0, t_end]` (to the time tolerance), sorted and deduplicated. One within
+/// the tolerance of `t_end` makes the last step end left of it (so a run split into pieces at
+/// an edge integrates each side with its own limit); one within the tolerance of `t0` is the
+/// start time ([`start_time`]).
 fn breakpoints(config: &Config, t0: f64, t_end: f64) -> Vec<f64> {
     let tiny = time_tolerance(t0, t_end);
     let mut s: Vec<f64> = config
         .t_stops
         .iter()
         .copied()
-        .filter(|&s| s > t0 + tiny && s < t_end - tiny)
+        .filter(|&s| s > t0 + tiny && s <= t_end + tiny)
         .collect();
     s.sort_by(f64::total_cmp);
     s.dedup_by(|a, b| (*a - *b).abs() <= tiny);
     s
+}
+
+/// The time the first step starts from: a breakpoint within the time tolerance of `t0` (the
+/// output time `t0` may be its neighbour in floating point, e.g. `10 · 0.001` against `0.01`),
+/// else `t0`. Starting exactly on the edge, the first step sees the right limit of the source.
+fn start_time(config: &Config, t0: f64, t_end: f64) -> f64 {
+    let tiny = time_tolerance(t0, t_end);
+    config
+        .t_stops
+        .iter()
+        .copied()
+        .find(|s| (s - t0).abs() <= tiny)
+        .unwrap_or(t0)
 }
 
 /// Times closer than this are the same time.
@@ -543,14 +560,20 @@ impl Run<'_> {
         config: &Config,
         times: &[f64],
         stops: &[f64],
+        t_start: f64,
     ) -> Result<(), Error> {
         let tiny = time_tolerance(times[0], times[times.len() - 1]);
         // Merge the output times (after t0) and the breakpoints into one sorted target list,
         // marking which targets are output samples.
-        // Targets: (time, is an output sample, is a breakpoint).
+        // Targets: (time, is an output sample, is a breakpoint). An output time on a breakpoint
+        // (to the tolerance) is stepped to at the breakpoint's own time, so that the next step
+        // starts exactly on the edge.
         let mut targets: Vec<(f64, bool, bool)> = times[1..]
             .iter()
-            .map(|&t| (t, true, stops.iter().any(|&s| (t - s).abs() <= tiny)))
+            .map(|&t| match stops.iter().find(|&&s| (t - s).abs() <= tiny) {
+                Some(&s) => (s, true, true),
+                None => (t, true, false),
+            })
             .collect();
         for &s in stops {
             if !times.iter().any(|&t| (t - s).abs() <= tiny) {
@@ -572,7 +595,7 @@ impl Run<'_> {
                 format!("the run needs {total} steps of dt"),
             ));
         }
-        let mut t = times[0];
+        let mut t = t_start;
         for &(target, is_output, is_breakpoint) in &targets {
             let m = steps_in(t, target) as usize;
             let (start, h) = (t, (target - t) / m as f64);
@@ -611,6 +634,7 @@ impl Run<'_> {
         config: &Config,
         times: &[f64],
         stops: &[f64],
+        t_start: f64,
     ) -> Result<(), Error> {
         let n = self.x.len();
         let (t0, t_end) = (times[0], times[times.len() - 1]);
@@ -620,7 +644,7 @@ impl Run<'_> {
             StepControl::Pi => (0.7 / k, 0.4 / k),
             StepControl::Standard => (1.0 / k, 0.0),
         };
-        let mut t = t0;
+        let mut t = t_start;
         stepper.restart(&mut self.cx, t, &self.x);
         let mut h = stepper
             .initial_step(&mut self.cx, t, &self.x)
