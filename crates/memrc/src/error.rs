@@ -223,6 +223,11 @@ pub fn time_text(t: impl std::borrow::Borrow<f64>) -> String {
     }
 }
 
+/// `x` rounded to two significant digits (a suggested step).
+fn two_digits(x: f64) -> f64 {
+    format!("{x:.1e}").parse().unwrap_or(x)
+}
+
 /// Numerical failures.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
@@ -234,6 +239,27 @@ pub enum SolverError {
         variable: String,
         /// Time at which it was found \[s\].
         t: f64,
+    },
+    /// An explicit method's solution blew up: the step is beyond the method's stability limit.
+    #[error(
+        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {:.2}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
+        time_text(.dt), time_text(.t), time_text(.at), .dt * .rate, time_text(two_digits(.limit / .rate))
+    )]
+    Unstable {
+        /// The method.
+        method: String,
+        /// Its step \[s\].
+        dt: f64,
+        /// The first non-finite variable.
+        variable: String,
+        /// Time at which it was found \[s\].
+        t: f64,
+        /// The method's stability limit on the negative real axis, `dt·|λ|`.
+        limit: f64,
+        /// The spectral radius of the Jacobian at `at` \[1/s\].
+        rate: f64,
+        /// Time of the last finite sample, where `rate` was estimated \[s\].
+        at: f64,
     },
     /// An iteration stopped without reaching its tolerance.
     #[error(

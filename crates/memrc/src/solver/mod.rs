@@ -89,6 +89,17 @@ impl Method {
         matches!(self, Method::DormandPrince45 | Method::Sdirk2)
     }
 
+    /// For explicit methods, the stability limit `h|λ|` on the negative real axis (RK4
+    /// 2.785, Dormand–Prince 5 3.307; Hairer and Wanner, *Solving ODEs II*, §IV.2, Fig. 2.1);
+    /// `None` for the exponential and implicit ones, which are stable for decaying linear modes.
+    pub fn stability_limit(self) -> Option<f64> {
+        match self {
+            Method::Rk4 => Some(2.785),
+            Method::DormandPrince45 => Some(3.307),
+            _ => None,
+        }
+    }
+
     /// Whether the method needs the exponential split [`System::split`].
     pub fn needs_split(self) -> bool {
         matches!(self, Method::Linear(s) if s.is_exponential())
@@ -394,7 +405,7 @@ pub fn solve(
             Method::DormandPrince45 => Box::new(step::DormandPrince45::new(n)),
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
         };
-        run.fixed(stepper.as_mut(), config, &times, &stops, t_start)?;
+        run.fixed(stepper.as_mut(), method, config, &times, &stops, t_start)?;
     } else {
         let mut stepper: Box<dyn AdaptiveStep> = match method {
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
@@ -557,6 +568,7 @@ impl Run<'_> {
     fn fixed(
         &mut self,
         stepper: &mut dyn FixedStep,
+        method: Method,
         config: &Config,
         times: &[f64],
         stops: &[f64],
@@ -614,7 +626,9 @@ impl Run<'_> {
                 } else {
                     start + (i + 1) as f64 * h
                 };
-                self.cx.check_finite(t_new, &self.x)?;
+                if let Err(e) = self.cx.check_finite(t_new, &self.x) {
+                    return Err(self.unstable(method, h, times, e).into());
+                }
             }
             t = target;
             if is_output {
@@ -622,6 +636,48 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The error of a fixed-step run whose state became non-finite: for an explicit method
+    /// ([`Method::stability_limit`]) [`SolverError::Unstable`] with the spectral radius `ρ` of
+    /// the Jacobian (nalgebra's Schur-based eigenvalues) at the first output sample where
+    /// `h·ρ` exceeds the limit (where the instability set in; the later samples are already
+    /// growing), or the largest over the samples if none does; else `e`.
+    fn unstable(&mut self, method: Method, h: f64, times: &[f64], e: SolverError) -> SolverError {
+        let (Some(limit), SolverError::NonFinite { variable, t }) = (method.stability_limit(), &e)
+        else {
+            return e;
+        };
+        let n = self.x.len();
+        let samples = self.states.len() / n.max(1);
+        let mut jac = vec![0.0; n * n];
+        let (mut rate, mut at) = (0.0_f64, times[0]);
+        for k in 0..samples {
+            self.cx
+                .jacobian(times[k], &self.states[k * n..(k + 1) * n], &mut jac);
+            if jac.iter().any(|j| !j.is_finite()) {
+                break;
+            }
+            let rho = nalgebra::DMatrix::from_row_slice(n, n, &jac)
+                .complex_eigenvalues()
+                .iter()
+                .fold(0.0_f64, |m, l| m.max(l.norm()));
+            if rho > rate {
+                (rate, at) = (rho, times[k]);
+            }
+            if h * rho > limit {
+                break;
+            }
+        }
+        SolverError::Unstable {
+            method: method.name().into(),
+            dt: h,
+            variable: variable.clone(),
+            t: *t,
+            limit,
+            rate,
+            at,
+        }
     }
 
     /// Adaptive steps with error control, landing exactly on every breakpoint and on `t_end`;
@@ -674,7 +730,7 @@ impl Run<'_> {
                     return Err(bad(
                         "max_steps",
                         self.max_steps as f64,
-                        format!("reached at t = {t} s"),
+                        format!("reached at t = {}", crate::error::time_text(t)),
                     ));
                 }
                 let h_proposed = h.min(config.h_max);
@@ -720,8 +776,9 @@ impl Run<'_> {
                         if h < h_min {
                             return Err(SolverError::NotConverged {
                                 method: format!(
-                                    "{} Newton iteration at t = {t} s (step {h:.3e} s)",
-                                    method.name()
+                                    "{} Newton iteration at t = {} (step {h:.3e} s)",
+                                    method.name(),
+                                    crate::error::time_text(t)
                                 ),
                                 iterations: config.max_newton_iters,
                                 last_change: change,
@@ -790,8 +847,9 @@ fn left_of(t: f64) -> f64 {
 fn collapse(method: Method, t: f64, h: f64, err: f64, steps: usize) -> Error {
     SolverError::NotConverged {
         method: format!(
-            "{} step-size control (step {h:.3e} s too small at t = {t} s)",
-            method.name()
+            "{} step-size control (step {h:.3e} s too small at t = {})",
+            method.name(),
+            crate::error::time_text(t)
         ),
         iterations: steps,
         last_change: h,
