@@ -963,6 +963,47 @@ impl CircuitSolution {
     pub fn spike_times(&self, node: usize, threshold: f64) -> Vec<f64> {
         spike_times(&self.v.component(node), self.v.grid(), threshold)
     }
+
+    /// Upward crossings of `threshold` by node `node`'s voltage, located on the cubic Hermite
+    /// interpolant of each step ([`crate::math::hermite_crossing`]) with the derivatives of the
+    /// circuit's equations (eq. 59a) at both ends, the source taken as its average over the
+    /// step as in the discrete equations \[s\]. The interpolation error is `O(h⁴)` (linear
+    /// interpolation of the samples: `O(h²)`, a few µs at 0.1 ms on a spike's upstroke).
+    /// `circuit` must be the one solved.
+    pub fn spike_times_hermite(&self, circuit: &Circuit, node: usize, threshold: f64) -> Vec<f64> {
+        use crate::system::System;
+        let sys = super::system::CircuitSystem::new(circuit);
+        let (n, ns) = (circuit.n_nodes(), circuit.n_states());
+        let grid = self.v.grid();
+        let h = grid.dt();
+        let cj = circuit.nodes()[node].capacitance;
+        let mut y = vec![0.0; n + ns];
+        let mut dy = vec![0.0; n + ns];
+        let mut src = vec![0.0; n];
+        let mut avg_src = vec![0.0; n];
+        let mut slope = |k: usize, avg: f64| {
+            y[..n].copy_from_slice(self.v.at(k));
+            y[n..].copy_from_slice(&self.x.at(k)[..ns]);
+            let t = grid.time(k);
+            sys.rhs(t, &y, &mut dy);
+            circuit.source_value(t, &mut src);
+            dy[node] + (avg - src[node]) / cj
+        };
+        let col = self.v.component(node);
+        let mut out = Vec::new();
+        for k in 0..col.len().saturating_sub(1) {
+            let (y0, y1) = (col[k], col[k + 1]);
+            if !(y0 < threshold && y1 >= threshold) {
+                continue;
+            }
+            circuit.source_average(grid.time(k), grid.time(k + 1), &mut avg_src);
+            let avg = avg_src[node];
+            let d = [slope(k, avg), slope(k + 1, avg)];
+            let theta = crate::math::hermite_crossing([y0, y1], d, h, threshold);
+            out.push(grid.time(k) + theta * h);
+        }
+        out
+    }
 }
 
 /// Upward crossings of `threshold` by the samples `v` on `grid`, linearly interpolated \[s\].
