@@ -257,8 +257,9 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             if let Some(t) = t_end {
                 if t <= sim.t_start {
                     bail!(
-                        "--t-end {t} s must be later than the start of the model, t_start = {} s",
-                        sim.t_start
+                        "--t-end {} must be later than the start of the model, t_start = {}",
+                        memrc::error::time_text(t),
+                        memrc::error::time_text(sim.t_start)
                     );
                 }
                 sim.t_end = t;
@@ -278,9 +279,26 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
                 config.dt = sim.dt;
             }
             if dt.is_some() {
+                // Probes keep their sampling interval in time (the rows of traces.csv do not
+                // change with a finer --dt), which must be a whole number of the new steps; a
+                // step coarser than the interval records every step.
                 for p in &mut c.probes {
                     let every = p.every as f64 * old_dt;
-                    p.every = ((every / sim.dt).round() as usize).max(1);
+                    let r = every / sim.dt;
+                    if r < 1.0 {
+                        // A step coarser than the interval: every step is recorded.
+                        p.every = 1;
+                        continue;
+                    }
+                    if (r - r.round()).abs() > 1e-6 * r {
+                        bail!(
+                            "--dt {}: probe '{}' samples every {}, not a whole number of steps ({r:.3}); probes keep their sampling interval under --dt, so choose a step that divides it",
+                            memrc::error::time_text(sim.dt),
+                            p.name,
+                            memrc::error::time_text(every)
+                        );
+                    }
+                    p.every = r.round() as usize;
                 }
             }
             let cost = circuit_cost(c);

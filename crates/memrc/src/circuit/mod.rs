@@ -468,10 +468,9 @@ impl Circuit {
             if r.converged && r.x.is_finite() && x.iter().all(|y| y.is_finite()) {
                 return Ok((vec![r.x], x));
             }
-            return Err(fail(format!(
-                "rest state: no zero of the static current found (last v = {} V, current {:e} A)",
-                r.x, r.f
-            )));
+            return Err(fail(
+                "rest state: the static current has no zero (it keeps its sign, or is not finite, from the batteries outwards); give the node an initial voltage".into(),
+            ));
         }
         // Newton steps are capped at half the span of the batteries: without sources the rest
         // voltages lie between the smallest and the largest battery (each node's voltage is a
@@ -488,7 +487,14 @@ impl Circuit {
         let cap = if hi > lo { 0.5 * (hi - lo) } else { 1.0 }.max(1e-3);
         for _iter in 0..100 {
             self.static_current(&v, &mut x, &mut f);
-            let norm = f.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+            // NaN-keeping (f64::max would drop a NaN current and call it converged).
+            let norm = f.iter().fold(0.0_f64, |m, y| {
+                if m.is_nan() || y.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(y.abs())
+                }
+            });
             if !norm.is_finite() || x.iter().any(|y| !y.is_finite()) {
                 break;
             }
@@ -519,7 +525,13 @@ impl Circuit {
             loop {
                 let vt: Vec<f64> = v.iter().zip(&dv).map(|(a, d)| a + lambda * d).collect();
                 self.static_current(&vt, &mut xp, &mut fp);
-                let nt = fp.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+                let nt = fp.iter().fold(0.0_f64, |m, y| {
+                    if m.is_nan() || y.is_nan() {
+                        f64::NAN
+                    } else {
+                        m.max(y.abs())
+                    }
+                });
                 if nt < norm || (lambda < 1e-6 && nt.is_finite()) {
                     v = vt;
                     break;
