@@ -100,10 +100,24 @@ pub fn linoid_slope(x: f64) -> f64 {
 /// and the φ₁ form stays exact as `b → 0` (then it is `x(0) + a h`). Exponential Euler
 /// (Rush–Larsen) freezes `a`, `b` at the left node; EXP2 uses their averages over the step
 /// (`docs/numerics.md#exp2`).
+///
+/// One transcendental call: for `z = −bh > −1` (`e^z > 0.37`) `e^z − 1` comes from `expm1`
+/// and `e^z` from it (within an ulp of `exp`); below, `e^z − 1` has no cancellation and comes
+/// from `exp`. Both parts agree with `(z.exp(), h·φ₁(z))` to a few ulps (tested).
 #[inline]
 pub fn exp_step(b: f64, h: f64) -> (f64, f64) {
     let z = -b * h;
-    (z.exp(), h * phi1(z))
+    if z.abs() < 1e-5 {
+        return (z.exp(), h * phi1(z));
+    }
+    let (e, em1) = if z > -1.0 {
+        let em1 = z.exp_m1();
+        (em1 + 1.0, em1)
+    } else {
+        let e = z.exp();
+        (e, e - 1.0)
+    };
+    (e, h * (em1 / z))
 }
 
 /// The exact step `x ↦ e^{−bh} x + a h φ₁(−bh)` of `ẋ = a − b x` with constant `a`, `b` (see
@@ -371,10 +385,14 @@ pub struct Root {
     pub evals: usize,
     /// Whether the proposed update fell below `tol(x)` (or `f(x) = 0`).
     pub converged: bool,
+    /// The last slope used (a secant slope, or `slope0`): a first slope for the next root of a
+    /// slowly changing `f`.
+    pub slope: f64,
 }
 
 /// A root of the continuous scalar `f` from the first guess `x0`: the secant method (started
-/// with the fixed-point step `x − f(x)`, which is Newton's step when `f′ ≈ 1`), safeguarded by
+/// with the Newton step for the slope `slope0`, e.g. the last slope of the previous root of a
+/// slowly changing `f`, or `1` for the fixed-point step `x − f(x)`), safeguarded by
 /// the sign-change bracket as soon as one is known: bisection whenever a secant point leaves
 /// the bracket or the bracket has not halved in two steps (the safeguard of Brent,
 /// *Algorithms for Minimization without Derivatives*, 1973, ch. 4, so at worst it converges
@@ -389,21 +407,28 @@ pub struct Root {
 pub fn root_1d(
     mut f: impl FnMut(f64) -> f64,
     x0: f64,
+    slope0: f64,
     tol: impl Fn(f64) -> f64,
     max_evals: usize,
 ) -> Root {
     let (mut xc, mut fc) = (x0, f(x0));
     let mut evals = 1;
     let (mut xp, mut fp) = (f64::NAN, f64::NAN);
-    let done = |x, f, xp, evals, converged| Root {
+    let mut last_slope = if slope0.is_finite() && slope0 != 0.0 {
+        slope0
+    } else {
+        1.0
+    };
+    let done = |x, f, xp, evals, converged, slope| Root {
         x,
         f,
         x_prev: xp,
         evals,
         converged,
+        slope,
     };
     if !fc.is_finite() {
-        return done(xc, fc, xp, evals, false);
+        return done(xc, fc, xp, evals, false, last_slope);
     }
     // Points with f < 0 and f > 0: the bracket once both exist.
     let (mut lo, mut hi): (Option<f64>, Option<f64>) = (None, None);
@@ -411,7 +436,7 @@ pub fn root_1d(
     let scale = fc.abs().max(tol(xc));
     while evals < max_evals {
         if fc == 0.0 {
-            return done(xc, fc, xp, evals, true);
+            return done(xc, fc, xp, evals, true, last_slope);
         }
         if fc < 0.0 {
             lo = Some(xc);
@@ -419,11 +444,10 @@ pub fn root_1d(
             hi = Some(xc);
         }
         let slope = (fc - fp) / (xc - xp);
-        let mut xn = if slope.is_finite() && slope != 0.0 {
-            xc - fc / slope
-        } else {
-            xc - fc
-        };
+        if slope.is_finite() && slope != 0.0 {
+            last_slope = slope;
+        }
+        let mut xn = xc - fc / last_slope;
         if let (Some(a), Some(b)) = (lo, hi) {
             let (l, u) = (a.min(b), a.max(b));
             let width = u - l;
@@ -435,7 +459,7 @@ pub fn root_1d(
             xn = xc - fc.signum() * scale * 2f64.powi((evals - 30).min(1000) as i32);
         }
         if (xn - xc).abs() <= tol(xc) {
-            return done(xc, fc, xp, evals, true);
+            return done(xc, fc, xp, evals, true, last_slope);
         }
         let mut fnew = f(xn);
         evals += 1;
@@ -446,12 +470,32 @@ pub fn root_1d(
         }
         (xp, fp, xc, fc) = (xc, fc, xn, fnew);
     }
-    done(xc, fc, xp, evals, false)
+    done(xc, fc, xp, evals, false, last_slope)
 }
 
 #[cfg(test)]
 mod root_tests {
     use super::{hermite, hermite_crossing, root_1d};
+
+    #[test]
+    fn exp_step_with_one_call_matches_exp_and_phi1() {
+        let h = 1e-4;
+        for k in -2000..=2000 {
+            // b from −2e5 to 2e5 1/s through 0, and a few tiny ones.
+            let b = f64::from(k) * 100.0 + if k == 1 { 1e-3 } else { 0.0 };
+            let (e, c) = super::exp_step(b, h);
+            let z = -b * h;
+            let (e0, c0) = (z.exp(), h * super::phi1(z));
+            assert!(
+                (e - e0).abs() <= 4.0 * f64::EPSILON * e0.max(1e-300),
+                "b = {b}: e {e} vs {e0}"
+            );
+            assert!(
+                (c - c0).abs() <= 4.0 * f64::EPSILON * c0.abs(),
+                "b = {b}: c {c} vs {c0}"
+            );
+        }
+    }
 
     #[test]
     fn hermite_is_exact_for_cubics_and_finds_their_crossings() {
@@ -477,18 +521,24 @@ mod root_tests {
     fn root_1d_finds_roots_where_newton_from_the_guess_fails() {
         let tol = |x: f64| 1e-14 * x.abs().max(1.0);
         // Smooth: x³ − 2 (root 2^{1/3}).
-        let r = root_1d(|x| x * x * x - 2.0, 1.0, tol, 200);
+        let r = root_1d(|x| x * x * x - 2.0, 1.0, 1.0, tol, 200);
         assert!(r.converged && (r.x - 2f64.cbrt()).abs() < 1e-13, "{r:?}");
         // atan: Newton from 3 diverges; the bracket holds the iteration.
-        let r = root_1d(|x| (x - 0.5).atan(), 3.0, tol, 200);
+        let r = root_1d(|x| (x - 0.5).atan(), 3.0, 1.0, tol, 200);
         assert!(r.converged && (r.x - 0.5).abs() < 1e-13, "{r:?}");
         // A flat stretch with a steep root (a neuron's I-V curve near a fold), no bracket at
         // the start: found by the outward search.
         let f = |x: f64| if x < 10.0 { -1e-3 } else { x - 10.5 };
-        let r = root_1d(f, 0.0, tol, 400);
+        let r = root_1d(f, 0.0, 1.0, tol, 400);
         assert!(r.converged && (r.x - 10.5).abs() < 1e-12, "{r:?}");
         // Non-finite beyond 1: the step is halved back.
-        let r = root_1d(|x| if x > 1.0 { f64::NAN } else { x - 0.9 }, 0.0, tol, 200);
+        let r = root_1d(
+            |x| if x > 1.0 { f64::NAN } else { x - 0.9 },
+            0.0,
+            1.0,
+            tol,
+            200,
+        );
         assert!(r.converged && (r.x - 0.9).abs() < 1e-13, "{r:?}");
     }
 }

@@ -107,6 +107,13 @@ struct StepWork {
     fbase: Vec<f64>,
     dv: Vec<f64>,
     jn: Vec<f64>,
+    /// The last secant slope of the one-node residual (the first slope of the next step).
+    slope: f64,
+    /// The error of the exponential-Euler prediction of the last one-node step, and the node
+    /// it was made for: added to the next prediction (the error varies smoothly, so this makes
+    /// the predictor one order higher).
+    pred_err: f64,
+    pred_at: Option<usize>,
     /// The node whose left-node data (`a_l`, `j_l`, the branches' left coefficients) is
     /// current, if any.
     left_at: Option<usize>,
@@ -222,6 +229,9 @@ impl<'c> Engine<'c> {
             fbase: vec![0.0; n],
             dv: vec![0.0; n],
             jn: vec![0.0; n * n],
+            slope: 1.0,
+            pred_err: 0.0,
+            pred_at: None,
             left_at: None,
         };
         Ok(Self {
@@ -757,14 +767,28 @@ impl<'c> Engine<'c> {
     /// Returns the number of residual evaluations.
     fn step_one_node(&mut self, k: usize) -> Result<usize, Error> {
         self.predict(k);
+        let ee = self.v[k + 1];
+        if self.step.pred_at == Some(k) {
+            self.v[k + 1] += self.step.pred_err;
+        }
         let x0 = self.v[k + 1];
+        let slope0 = self.step.slope;
         let r = crate::math::root_1d(
             |x| self.residual_one(k, x),
             x0,
+            slope0,
             |x| 1e-13 * x.abs().max(1e-3),
             200,
         );
+        // F(x) = x − Φ(x) has slope 1 − Φ′, close to 1 at small steps: keep a plausible one.
+        self.step.slope = if r.slope > 0.05 && r.slope < 20.0 {
+            r.slope
+        } else {
+            1.0
+        };
         if r.converged {
+            self.step.pred_err = r.x - ee;
+            self.step.pred_at = Some(k + 1);
             // v(k+1) and the states hold the last point evaluated, r.x.
             return Ok(r.evals);
         }

@@ -461,6 +461,7 @@ impl Circuit {
                     fp[0]
                 },
                 v[0],
+                if a[0] > 0.0 { a[0] } else { 1.0 },
                 |y| 1e-13 * y.abs().max(1e-3),
                 400,
             );

@@ -7,7 +7,7 @@
 //! voltages (see [`super`]), and the element's own `a`, `b` for [`StateForm::Linear`] states
 //! (`a = f`, `b = 0` for the others).
 
-use super::{Circuit, Stamp};
+use super::{Circuit, NodeId, Stamp, Terminal};
 use crate::element::StateForm;
 use crate::system::System;
 
@@ -38,8 +38,14 @@ impl<'c> CircuitSystem<'c> {
         t
     }
 
-    /// For each branch: port voltages, conductance and currents at `y`, passed to `visit`.
-    fn each_branch(&self, y: &[f64], mut visit: impl FnMut(usize, &[f64], &[f64], &[f64], &[f64])) {
+    /// For each branch: port voltages, conductance and (if `with_currents`, else zeros) currents
+    /// at `y`, passed to `visit`.
+    fn each_branch(
+        &self,
+        y: &[f64],
+        with_currents: bool,
+        mut visit: impl FnMut(usize, &[f64], &[f64], &[f64], &[f64]),
+    ) {
         let c = self.circuit;
         let n = c.n_nodes();
         let (v, x) = y.split_at(n);
@@ -61,8 +67,10 @@ impl<'c> CircuitSystem<'c> {
             let off = c.state_offset(b);
             let xb = &x[off..off + br.element.n_states()];
             br.element.conductance(xb, w, g);
-            for q in 0..p {
-                i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+            if with_currents {
+                for q in 0..p {
+                    i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+                }
             }
             visit(b, w, g, i, xb);
         }
@@ -82,7 +90,7 @@ impl System for CircuitSystem<'_> {
         for d in dv.iter_mut() {
             *d = -*d;
         }
-        self.each_branch(y, |b, w, _g, i, xb| {
+        self.each_branch(y, true, |b, w, _g, i, xb| {
             c.scatter_currents(b, i, dv);
             let off = c.state_offset(b);
             c.branches()[b]
@@ -102,14 +110,20 @@ impl System for CircuitSystem<'_> {
         c.source_value(t, av);
         bv.fill(0.0);
         let v = &y[..n];
-        self.each_branch(y, |br, w, g, _i, xb| {
+        self.each_branch(y, false, |br, w, g, _i, xb| {
             // Node-current contributions −Pᵀ G (P v − E): diagonal part into b, the rest into a.
             let branch = &c.branches()[br];
-            branch.stamps(g, |term| match term {
-                Stamp::Battery { row, value } => av[row] += value,
-                Stamp::Conductance { row, col, value } if col == row => bv[row] += value,
-                Stamp::Conductance { row, col, value } => av[row] -= value * v[col],
-            });
+            if let [(Terminal::Node(NodeId(j)), Terminal::Ground)] = branch.ports[..] {
+                // A channel to ground (the common case): its two terms directly.
+                av[j] += g[0] * branch.element.battery(0);
+                bv[j] += g[0];
+            } else {
+                branch.stamps(g, |term| match term {
+                    Stamp::Battery { row, value } => av[row] += value,
+                    Stamp::Conductance { row, col, value } if col == row => bv[row] += value,
+                    Stamp::Conductance { row, col, value } => av[row] -= value * v[col],
+                });
+            }
             let off = c.state_offset(br);
             let el = branch.element.as_ref();
             let ns = xb.len();
