@@ -12,7 +12,7 @@ use crate::element::StateForm;
 use crate::system::System;
 
 /// Largest port count handled with stack buffers (larger elements fall back to the heap).
-const MAXP: usize = 8;
+const MAXP: usize = 2;
 
 /// The circuit as a [`System`].
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,8 @@ impl<'c> CircuitSystem<'c> {
         let c = self.circuit;
         let n = c.n_nodes();
         let (v, x) = y.split_at(n);
+        // Stack buffers for up to MAXP ports (channels and the synapse two-port; zeroing a
+        // larger array on every call showed up in profiles), the heap beyond.
         let mut w = [0.0; MAXP];
         let mut g = [0.0; MAXP * MAXP];
         let mut i = [0.0; MAXP];
