@@ -146,7 +146,7 @@ fn the_rest_state_of_a_traub_miles_cell_is_its_only_zero_of_the_static_current()
     let (v, x) = c.rest_state().expect("rest");
     assert!(v[0] > -0.035 && v[0] < -0.030, "rest at {} V", v[0]);
     assert!(x.iter().all(|y| y.is_finite() && (0.0..=1.0).contains(y)));
-    c.static_current(&v, &mut vec![0.0; 3], &mut f);
+    c.static_current(&v, &mut [0.0; 3], &mut f);
     // Against the static current's scale (ḡ_K |E_K| ≈ 27 A/m²).
     assert!(f[0].abs() < 1e-12, "static current {} A/m² at rest", f[0]);
 }

@@ -627,7 +627,7 @@ impl<'c> Engine<'c> {
     /// `k → k+1` are an explicit function of the node voltages at both ends
     /// (`x(k+1) = Step(x(k); w(k), w(k+1))`), so they are eliminated and each step solves the
     /// `n` voltage equations alone for `v(k+1)`: a bracketed secant iteration for one node
-    /// ([`Engine::step_one_node`]), damped Newton for up to 64 nodes, fixed-point iteration
+    /// ([`crate::math::root_1d`]), damped Newton for up to 64 nodes, fixed-point iteration
     /// above. Every step starts from the exponential-Euler prediction and stops when the update
     /// is below `1e-13 · max(|v|, 1e-3 V)` per node. Returns the number of residual
     /// evaluations.

@@ -740,10 +740,11 @@ impl Run<'_> {
     }
 
     /// The error of a fixed-step run whose state became non-finite: for an explicit method
-    /// ([`Method::stability_limit`]) [`SolverError::Unstable`] with the spectral radius `ρ` of
-    /// the Jacobian (nalgebra's Schur-based eigenvalues) at the first output sample where
-    /// `h·ρ` exceeds the limit (where the instability set in; the later samples are already
-    /// growing), or the largest over the samples if none does; else `e`.
+    /// ([`Method::stability_limit`]) [`SolverError::Unstable`] with `ρ`, the largest modulus of
+    /// the Jacobian's eigenvalues with negative real part (nalgebra's Schur-based eigenvalues),
+    /// at the first output sample where `h·ρ` exceeds the limit (where the instability set in;
+    /// the later samples are already growing); `e` itself when no sample exceeds it (e.g. a
+    /// finite-time blow-up, whose growing mode no step size cures) or for other methods.
     fn unstable(&mut self, method: Method, h: f64, times: &[f64], e: SolverError) -> SolverError {
         let (Some(limit), SolverError::NonFinite { variable, t }) = (method.stability_limit(), &e)
         else {
@@ -753,22 +754,28 @@ impl Run<'_> {
         let samples = self.states.len() / n.max(1);
         let mut jac = vec![0.0; n * n];
         let (mut rate, mut at) = (0.0_f64, times[0]);
-        for k in 0..samples {
+        for (k, &tk) in times.iter().enumerate().take(samples) {
             self.cx
-                .jacobian(times[k], &self.states[k * n..(k + 1) * n], &mut jac);
+                .jacobian(tk, &self.states[k * n..(k + 1) * n], &mut jac);
             if jac.iter().any(|j| !j.is_finite()) {
                 break;
             }
+            // Decaying modes only: a growing one (a finite-time blow-up) is no instability.
             let rho = nalgebra::DMatrix::from_row_slice(n, n, &jac)
                 .complex_eigenvalues()
                 .iter()
+                .filter(|l| l.re < 0.0)
                 .fold(0.0_f64, |m, l| m.max(l.norm()));
             if rho > rate {
-                (rate, at) = (rho, times[k]);
+                (rate, at) = (rho, tk);
             }
             if h * rho > limit {
                 break;
             }
+        }
+        if h * rate <= limit {
+            // No decaying mode beyond the limit: not an instability of the method.
+            return e;
         }
         SolverError::Unstable {
             method: method.name().into(),
