@@ -109,6 +109,10 @@ fn every_fixed_step_method_keeps_its_order_across_pulse_edges() {
                 })
                 .collect();
             let order = (errs[0] / errs[2]).log2() / 2.0;
+            eprintln!(
+                "{} ({pieces} piece(s)): errors {errs:?} V, order {order:.2}",
+                method.name()
+            );
             assert!(
                 (order - method.order() as f64).abs() <= 0.3,
                 "{} in {pieces} piece(s): errors {errs:?} V, observed order {order:.2}",

@@ -209,3 +209,28 @@ fn spike_times_come_from_dense_output_not_from_linear_interpolation() {
     // Time stepping locates its spikes on the Hermite interpolant of each step
     // (`spike_times_hermite`): `stepping_spike_times_converge_at_the_schemes_order`.
 }
+
+#[test]
+fn a_one_node_step_costs_about_three_residual_evaluations() {
+    // The classic HH membrane of the circuit_step benchmark: 10 µA/cm² from 5 ms, 100 ms at
+    // 0.1 ms, seven spikes. The predictor (exponential Euler plus the last prediction error)
+    // and the last secant slope leave about 3.3 evaluations per step at the 1e-13 tolerance.
+    use memrc::circuit::discrete::Engine;
+    use memrc::circuit::neuron::{HhParams, add_hodgkin_huxley};
+    let mut b = CircuitBuilder::new();
+    let soma = add_hodgkin_huxley(&mut b, "soma", &HhParams::default()).expect("valid");
+    b.source(
+        soma,
+        Stimulus::Step {
+            amplitude: 0.1,
+            start: 0.005,
+        },
+    );
+    let c = b.build().expect("valid");
+    let (v0, x0) = c.rest_state().expect("rest");
+    let grid = Grid::span(0.0, 0.1, 1000).expect("grid");
+    let mut e = Engine::new(&c, grid, LinearStep::Exponential2, &v0, &x0).expect("engine");
+    let per_step = e.time_step(0, 1000).expect("steps") as f64 / 1000.0;
+    eprintln!("{per_step} residual evaluations per step");
+    assert!(per_step < 3.5, "{per_step} evaluations per step");
+}
