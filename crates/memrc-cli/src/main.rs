@@ -86,7 +86,10 @@ struct SimOverrides {
     /// End time (seconds, or with a unit: 20ms).
     #[arg(long = "t-end", value_name = "T", allow_hyphen_values = true)]
     t_end: Option<String>,
-    /// Step (seconds, or with a unit: 0.05ms).
+    /// Step (seconds, or with a unit: 0.05ms). Circuits: refines the solver's step only; probes
+    /// keep their sampling interval in time (the rows of traces.csv are unchanged), which must
+    /// be a whole number of steps (a coarser step records every step). Spike times in
+    /// summary.json are located inside the steps.
     #[arg(long, value_name = "DT", allow_hyphen_values = true)]
     dt: Option<String>,
 }

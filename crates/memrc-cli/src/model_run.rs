@@ -20,9 +20,12 @@
 //! Hopfield models (`[hopfield]`) write the same files: columns `V1_V … Vn_V`, `Phi1_V …`,
 //! `L_W`, and the Hopfield figure.
 //!
-//! **Spikes**: upward crossings of 0 mV, linearly interpolated, reported for the nodes that
-//! start below −10 mV (membranes; the format has no threshold key). Other nodes (devices driven
-//! around 0 V) have no `spikes` entry.
+//! **Spikes**: upward crossings of 0 mV, reported for the nodes that start below −10 mV
+//! (membranes; the format has no threshold key), located inside the step where they happen from
+//! the solver's dense output: the continuous extension of `dopri5`/`sdirk2`, and the cubic
+//! Hermite interpolant of the step's end values and derivatives for the fixed-step methods,
+//! `relaxation` and `stepping` (error `O(dt⁴)`; linear interpolation of the samples had a floor of
+//! a few µs at 0.1 ms). Other nodes (devices driven around 0 V) have no `spikes` entry.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,7 +42,7 @@ use memrc::circuit::system::CircuitSystem;
 use memrc::discretisation::LinearStep;
 use memrc::error::{Error as MemrcError, SolverError};
 use memrc::hopfield::HopfieldRun;
-use memrc::solver::{Config, Method, Output, Statistics, solve};
+use memrc::solver::{Config, Crossing, Method, Output, Statistics, solve};
 use memrc::{Grid, Trajectory};
 use memrc_io::units::{self, Dimension};
 use memrc_io::{
@@ -254,8 +257,9 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             if let Some(t) = t_end {
                 if t <= sim.t_start {
                     bail!(
-                        "--t-end {t} s must be later than the start of the model, t_start = {} s",
-                        sim.t_start
+                        "--t-end {} must be later than the start of the model, t_start = {}",
+                        memrc::error::time_text(t),
+                        memrc::error::time_text(sim.t_start)
                     );
                 }
                 sim.t_end = t;
@@ -275,9 +279,26 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
                 config.dt = sim.dt;
             }
             if dt.is_some() {
+                // Probes keep their sampling interval in time (the rows of traces.csv do not
+                // change with a finer --dt), which must be a whole number of the new steps; a
+                // step coarser than the interval records every step.
                 for p in &mut c.probes {
                     let every = p.every as f64 * old_dt;
-                    p.every = ((every / sim.dt).round() as usize).max(1);
+                    let r = every / sim.dt;
+                    if r < 1.0 {
+                        // A step coarser than the interval: every step is recorded.
+                        p.every = 1;
+                        continue;
+                    }
+                    if (r - r.round()).abs() > 1e-6 * r {
+                        bail!(
+                            "--dt {}: probe '{}' samples every {}, not a whole number of steps ({r:.3}); probes keep their sampling interval under --dt, so choose a step that divides it",
+                            memrc::error::time_text(sim.dt),
+                            p.name,
+                            memrc::error::time_text(every)
+                        );
+                    }
+                    p.every = r.round() as usize;
                 }
             }
             let cost = circuit_cost(c);
@@ -457,6 +478,8 @@ pub struct CircuitRun {
     pub scheme: Option<LinearStep>,
     /// Wall time of the solve \[s\].
     pub wall_time: f64,
+    /// Spike times \[s\] of every membrane node ([`membranes`]), located inside the steps.
+    pub spikes: Vec<(usize, Vec<f64>)>,
 }
 
 fn cancelled_to_interrupted(e: MemrcError) -> anyhow::Error {
@@ -528,28 +551,46 @@ pub fn solve_circuit(c: &CircuitModel, monitor: &mut Monitor) -> Result<CircuitR
                 last.map_or(0.0, |l| l.change),
                 last.map_or(0.0, |l| l.residual)
             );
+            let wall_time = start.elapsed().as_secs_f64();
             Ok(CircuitRun {
+                spikes: hermite_spikes(circuit, &r.solution, &v0),
                 solution: r.solution,
                 stats,
                 stats_line,
                 scheme: Some(opts.scheme),
-                wall_time: start.elapsed().as_secs_f64(),
+                wall_time,
             })
         }
         Solver::Stepping { scheme } => {
             let sol = solve_stepping_observed(circuit, grid, &v0, &x0, *scheme, &mut observe)
                 .map_err(cancelled_to_interrupted)?;
+            let wall_time = start.elapsed().as_secs_f64();
             Ok(CircuitRun {
+                spikes: hermite_spikes(circuit, &sol, &v0),
                 solution: sol,
                 stats: json!({ "scheme": scheme.name(), "steps": grid.steps() }),
                 stats_line: format!("{} scheme", scheme.name()),
                 scheme: Some(*scheme),
-                wall_time: start.elapsed().as_secs_f64(),
+                wall_time,
             })
         }
         Solver::Ode { method, config } => {
             let sys = CircuitSystem::new(circuit);
-            let config = config.clone().with_t_stops(sys.breakpoints());
+            let nodes = membranes(&v0);
+            let config = config
+                .clone()
+                .with_t_stops(sys.breakpoints(grid.t0(), grid.t_end()))
+                .with_crossings(
+                    nodes
+                        .iter()
+                        .map(|&component| Crossing {
+                            component,
+                            threshold: SPIKE_THRESHOLD,
+                        })
+                        .collect(),
+                );
+            let mut spikes: Vec<(usize, Vec<f64>)> =
+                nodes.iter().map(|&j| (j, Vec::new())).collect();
             let n = circuit.n_nodes();
             let ns = circuit.n_states();
             let steps = grid.steps();
@@ -589,6 +630,9 @@ pub fn solve_circuit(c: &CircuitModel, monitor: &mut Monitor) -> Result<CircuitR
                     push(sol.state(k));
                 }
                 y = sol.last().to_vec();
+                for ((_, all), found) in spikes.iter_mut().zip(&sol.crossings) {
+                    all.extend_from_slice(found);
+                }
                 add_stats(&mut stats, &sol.stats);
                 k0 = k1;
                 if !observe(k1 as f64 / steps as f64) {
@@ -618,6 +662,7 @@ pub fn solve_circuit(c: &CircuitModel, monitor: &mut Monitor) -> Result<CircuitR
                 ),
                 scheme: None,
                 wall_time: start.elapsed().as_secs_f64(),
+                spikes,
             })
         }
     }
@@ -634,11 +679,17 @@ fn finite_stats(col: &[f64]) -> Value {
     })
 }
 
-/// Spike times of every membrane node.
-fn spikes(c: &CircuitModel, sol: &CircuitSolution) -> Vec<(usize, Vec<f64>)> {
-    (0..c.circuit.n_nodes())
-        .filter(|&j| sol.v.at(0)[j] < MEMBRANE_BELOW)
-        .map(|j| (j, sol.spike_times(j, SPIKE_THRESHOLD)))
+/// The membrane nodes: those starting below [`MEMBRANE_BELOW`].
+fn membranes(v0: &[f64]) -> Vec<usize> {
+    (0..v0.len()).filter(|&j| v0[j] < MEMBRANE_BELOW).collect()
+}
+
+/// Spike times of every membrane node of a grid solution (relaxation, stepping), on the cubic
+/// Hermite interpolant of each step ([`CircuitSolution::spike_times_hermite`]).
+fn hermite_spikes(c: &Circuit, sol: &CircuitSolution, v0: &[f64]) -> Vec<(usize, Vec<f64>)> {
+    membranes(v0)
+        .into_iter()
+        .map(|j| (j, sol.spike_times_hermite(c, j, SPIKE_THRESHOLD)))
         .collect()
 }
 
@@ -652,7 +703,7 @@ fn circuit_outputs(
     let circuit = &c.circuit;
     let sol = &run.solution;
     let last = sol.v.len() - 1;
-    let spikes = spikes(c, sol);
+    let spikes = &run.spikes;
     let nodes: Vec<Value> = circuit
         .nodes()
         .iter()
@@ -714,7 +765,7 @@ fn circuit_outputs(
         sim.t_end,
         sim.steps
     );
-    for (j, s) in &spikes {
+    for (j, s) in spikes {
         let name = &circuit.nodes()[*j].name;
         let times: Vec<String> = s
             .iter()

@@ -400,10 +400,14 @@ fn check_reports_a_nan_conductance_as_not_positive() {
     let text =
         std::fs::read_to_string(repo().join("examples/hh_user_channels.toml")).expect("reads");
     assert!(text.contains("conductance = \"n^4\""));
-    let file = tmp.path().join("negative_k.toml");
+    assert!(text.contains("initial = \"rest\""));
+    // sqrt(-n) is NaN for every n > 0. The initial voltage is given: such a circuit has no rest
+    // state, which the rest-state search now reports instead of returning NaN states.
+    let file = tmp.path().join("nan_k.toml");
     std::fs::write(
         &file,
-        text.replace("conductance = \"n^4\"", "conductance = \"-n^4\""),
+        text.replace("conductance = \"n^4\"", "conductance = \"sqrt(-n)\"")
+            .replace("initial = \"rest\"", "initial = \"-65 mV\""),
     )
     .expect("writes");
     let o = memrc(&["check", path(&file)]);
@@ -681,6 +685,39 @@ fn dt_override_resamples_probes_and_format_selects_files() {
     assert_eq!(rows.len(), 102);
     assert!(rows[2].ends_with(','), "{}", rows[2]);
     assert!(!rows[6].ends_with(','), "{}", rows[6]);
+    // A finer --dt refines the step, not the sampling: v stays every 0.05 ms (the model's dt).
+    let fine = tmp.path().join("fine");
+    let args = |dir: &Path, dt: &'static str, t_end: &'static str| {
+        let o = memrc(&[
+            "run",
+            path(&file),
+            "--out",
+            path(dir),
+            "--t-end",
+            t_end,
+            "--dt",
+            dt,
+            "--format",
+            "csv",
+            "-q",
+        ]);
+        (o, std::fs::read_to_string(dir.join("traces.csv")).ok())
+    };
+    let (o, csv) = args(&fine, "0.0125ms", "10ms");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = csv.expect("csv");
+    assert_eq!(csv.lines().count(), 1 + 201);
+    assert!(csv.lines().nth(2).expect("row").starts_with("5e-5,"));
+    let s = summary(&fine);
+    assert_eq!(s["grid"]["steps"], 800);
+    // A step that does not divide a probe's interval is refused, naming the probe.
+    let (o, _) = args(&tmp.path().join("odd"), "0.03ms", "6ms");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("'v_soma'") && err.contains("every 0.05 ms") && err.contains("--dt 0.03 ms"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -92,7 +92,9 @@ fn every_example_runs() {
                     Solver::Ode { method, config } => {
                         let sys = CircuitSystem::new(&c.circuit);
                         let y0: Vec<f64> = v0.iter().chain(&x0).copied().collect();
-                        let cfg = config.clone().with_t_stops(sys.breakpoints());
+                        let cfg = config.clone().with_t_stops(
+                            sys.breakpoints(c.simulation.t_start, c.simulation.t_end),
+                        );
                         let sol = solve(
                             &sys,
                             *method,

@@ -211,17 +211,55 @@ pub enum TrajectoryError {
     },
 }
 
+/// A time for messages, without the noise of binary fractions: rounded to 12 significant
+/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s.
+pub fn time_text(t: impl std::borrow::Borrow<f64>) -> String {
+    let t = *t.borrow();
+    let clean = |x: f64| format!("{:.11e}", x).parse::<f64>().unwrap_or(x);
+    if t != 0.0 && t.abs() < 1.0 {
+        format!("{} ms", clean(t * 1e3))
+    } else {
+        format!("{} s", clean(t))
+    }
+}
+
+/// `x` rounded to two significant digits (a suggested step).
+fn two_digits(x: f64) -> f64 {
+    format!("{x:.1e}").parse().unwrap_or(x)
+}
+
 /// Numerical failures.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum SolverError {
     /// A computed value became NaN or infinite.
-    #[error("non-finite value in {variable} at t = {t} s")]
+    #[error("non-finite value in {variable} at t = {}", time_text(.t))]
     NonFinite {
         /// Name of the variable (state, voltage, conductance).
         variable: String,
         /// Time at which it was found \[s\].
         t: f64,
+    },
+    /// An explicit method's solution blew up: the step is beyond the method's stability limit.
+    #[error(
+        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {:.2}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
+        time_text(.dt), time_text(.t), time_text(.at), .dt * .rate, time_text(two_digits(.limit / .rate))
+    )]
+    Unstable {
+        /// The method.
+        method: String,
+        /// Its step \[s\].
+        dt: f64,
+        /// The first non-finite variable.
+        variable: String,
+        /// Time at which it was found \[s\].
+        t: f64,
+        /// The method's stability limit on the negative real axis, `dt·|λ|`.
+        limit: f64,
+        /// The spectral radius of the Jacobian at `at` \[1/s\].
+        rate: f64,
+        /// Time of the last finite sample, where `rate` was estimated \[s\].
+        at: f64,
     },
     /// An iteration stopped without reaching its tolerance.
     #[error(
@@ -238,7 +276,7 @@ pub enum SolverError {
         last_residual: f64,
     },
     /// A matrix that must be invertible is singular or not positive definite.
-    #[error("{what} is singular or not positive definite at t = {t} s")]
+    #[error("{what} is singular or not positive definite at t = {}", time_text(.t))]
     Singular {
         /// Which matrix.
         what: String,

@@ -11,6 +11,11 @@
 //!   implicit solvers, node equations of memRC circuits).
 //! - [`logistic_pair`]: `1/(1 + e^{−u})` and its complement `1/(1 + e^{u})`, each to full
 //!   relative precision (the edge coordinate of windowed memristors).
+//! - [`hermite`] / [`hermite_crossing`]: the cubic Hermite interpolant of a step from its end
+//!   values and derivatives, and where it crosses a threshold (spike times inside a step);
+//!   [`unit_root`], the bracketed root finder of such crossings.
+//! - [`root_1d`]: the one scalar root finder (secant safeguarded by a sign-change bracket), for
+//!   the time steps and the rest state of one-node circuits.
 
 /// `(e^z − 1)/z`, accurate near `z = 0` (the exponential integrator's φ₁ function).
 #[inline]
@@ -98,10 +103,24 @@ pub fn linoid_slope(x: f64) -> f64 {
 /// and the φ₁ form stays exact as `b → 0` (then it is `x(0) + a h`). Exponential Euler
 /// (Rush–Larsen) freezes `a`, `b` at the left node; EXP2 uses their averages over the step
 /// (`docs/numerics.md#exp2`).
+///
+/// One transcendental call: for `z = −bh > −1` (`e^z > 0.37`) `e^z − 1` comes from `expm1`
+/// and `e^z` from it (within an ulp of `exp`); below, `e^z − 1` has no cancellation and comes
+/// from `exp`. Both parts agree with `(z.exp(), h·φ₁(z))` to a few ulps (tested).
 #[inline]
 pub fn exp_step(b: f64, h: f64) -> (f64, f64) {
     let z = -b * h;
-    (z.exp(), h * phi1(z))
+    if z.abs() < 1e-5 {
+        return (z.exp(), h * phi1(z));
+    }
+    let (e, em1) = if z > -1.0 {
+        let em1 = z.exp_m1();
+        (em1 + 1.0, em1)
+    } else {
+        let e = z.exp();
+        (e, e - 1.0)
+    };
+    (e, h * (em1 / z))
 }
 
 /// The exact step `x ↦ e^{−bh} x + a h φ₁(−bh)` of `ẋ = a − b x` with constant `a`, `b` (see
@@ -364,5 +383,227 @@ mod tests {
         }
         let (a, b) = logistic_pair(f64::NAN);
         assert!(a.is_nan() && b.is_nan());
+    }
+}
+
+/// The cubic Hermite interpolant at `t + θh` of a step of length `h` with end values `y` and
+/// end derivatives `d` (Hairer, Nørsett and Wanner, *Solving ODEs I*, §II.6, eq. 6.7): exact for
+/// cubics, error `O(h⁴)`.
+#[inline]
+pub fn hermite(y: [f64; 2], d: [f64; 2], h: f64, theta: f64) -> f64 {
+    let (s, s1) = (theta, 1.0 - theta);
+    s1 * y[0] + s * y[1] + s * s1 * ((s - s1) * (y[1] - y[0]) + h * (s1 * d[0] - s * d[1]))
+}
+
+/// The first `θ ∈ [0, 1]` at which [`hermite`] reaches `threshold`, given
+/// `y[0] < threshold ≤ y[1]` ([`unit_root`] on the sign change; if the interpolant crosses
+/// three times, the one the bracketing finds).
+pub fn hermite_crossing(y: [f64; 2], d: [f64; 2], h: f64, threshold: f64) -> f64 {
+    unit_root(|s| hermite(y, d, h, s) - threshold)
+}
+
+/// The root in `[0, 1]` of `f` with `f(0) ≤ 0 < f(1)` (a threshold crossing inside a step),
+/// by the Illinois variant of regula falsi (Dowell & Jarratt 1971): superlinear on smooth
+/// interpolants, always bracketing; to a width of 1e-15 or 100 iterations. Returns 1 when the
+/// sign condition does not hold.
+pub fn unit_root(f: impl Fn(f64) -> f64) -> f64 {
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    let (mut f_lo, mut f_hi) = (f(lo), f(hi));
+    if !(f_lo <= 0.0 && f_hi > 0.0) {
+        return 1.0;
+    }
+    let mut side = 0;
+    for _ in 0..100 {
+        let x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        let x = if x > lo && x < hi { x } else { 0.5 * (lo + hi) };
+        let fx = f(x);
+        if fx <= 0.0 {
+            (lo, f_lo) = (x, fx);
+            if side == -1 {
+                f_hi *= 0.5;
+            }
+            side = -1;
+        } else {
+            (hi, f_hi) = (x, fx);
+            if side == 1 {
+                f_lo *= 0.5;
+            }
+            side = 1;
+        }
+        if hi - lo <= 1e-15 || fx == 0.0 {
+            break;
+        }
+    }
+    if f(lo) == 0.0 { lo } else { hi }
+}
+
+/// The outcome of [`root_1d`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Root {
+    /// The last point evaluated: the root when [`Root::converged`].
+    pub x: f64,
+    /// `f(x)`.
+    pub f: f64,
+    /// The previous point evaluated (NaN if none).
+    pub x_prev: f64,
+    /// Evaluations of `f`.
+    pub evals: usize,
+    /// Whether the proposed update fell below `tol(x)` (or `f(x) = 0`).
+    pub converged: bool,
+    /// The last slope used (a secant slope, or `slope0`): a first slope for the next root of a
+    /// slowly changing `f`.
+    pub slope: f64,
+}
+
+/// A root of the continuous scalar `f` from the first guess `x0`: the secant method (started
+/// with the Newton step for the slope `slope0`, e.g. the last slope of the previous root of a
+/// slowly changing `f`, or `1` for the fixed-point step `x − f(x)`), safeguarded by
+/// the sign-change bracket as soon as one is known: bisection whenever a secant point leaves
+/// the bracket or the bracket has not halved in two steps (the safeguard of Brent,
+/// *Algorithms for Minimization without Derivatives*, 1973, ch. 4, so at worst it converges
+/// like bisection). Without a bracket after 30 evaluations it searches outwards, doubling the
+/// distance, in the direction in which `f` decreases in magnitude (`−sign f`, right for the
+/// increasing `f` of a node's residual). A non-finite `f` halves the step back towards the last
+/// finite point.
+///
+/// Stops when the proposed update is `≤ tol(x)`; the returned `x` is then the last point at which
+/// `f` was evaluated (callers that keep state from the last evaluation rely on it), within
+/// `tol` of the root.
+pub fn root_1d(
+    mut f: impl FnMut(f64) -> f64,
+    x0: f64,
+    slope0: f64,
+    tol: impl Fn(f64) -> f64,
+    max_evals: usize,
+) -> Root {
+    let (mut xc, mut fc) = (x0, f(x0));
+    let mut evals = 1;
+    let (mut xp, mut fp) = (f64::NAN, f64::NAN);
+    let mut last_slope = if slope0.is_finite() && slope0 != 0.0 {
+        slope0
+    } else {
+        1.0
+    };
+    let done = |x, f, xp, evals, converged, slope| Root {
+        x,
+        f,
+        x_prev: xp,
+        evals,
+        converged,
+        slope,
+    };
+    if !fc.is_finite() {
+        return done(xc, fc, xp, evals, false, last_slope);
+    }
+    // Points with f < 0 and f > 0: the bracket once both exist.
+    let (mut lo, mut hi): (Option<f64>, Option<f64>) = (None, None);
+    let mut widths = [f64::INFINITY; 2];
+    let scale = fc.abs().max(tol(xc));
+    while evals < max_evals {
+        if fc == 0.0 {
+            return done(xc, fc, xp, evals, true, last_slope);
+        }
+        if fc < 0.0 {
+            lo = Some(xc);
+        } else {
+            hi = Some(xc);
+        }
+        let slope = (fc - fp) / (xc - xp);
+        if slope.is_finite() && slope != 0.0 {
+            last_slope = slope;
+        }
+        let mut xn = xc - fc / last_slope;
+        if let (Some(a), Some(b)) = (lo, hi) {
+            let (l, u) = (a.min(b), a.max(b));
+            let width = u - l;
+            if !(xn > l && xn < u) || width > 0.5 * widths[0] {
+                xn = 0.5 * (l + u);
+            }
+            widths = [widths[1], width];
+        } else if evals > 30 {
+            xn = xc - fc.signum() * scale * 2f64.powi((evals - 30).min(1000) as i32);
+        }
+        if (xn - xc).abs() <= tol(xc) {
+            return done(xc, fc, xp, evals, true, last_slope);
+        }
+        let mut fnew = f(xn);
+        evals += 1;
+        while !fnew.is_finite() && evals < max_evals {
+            xn = xc + 0.5 * (xn - xc);
+            fnew = f(xn);
+            evals += 1;
+        }
+        (xp, fp, xc, fc) = (xc, fc, xn, fnew);
+    }
+    done(xc, fc, xp, evals, false, last_slope)
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::{hermite, hermite_crossing, root_1d};
+
+    #[test]
+    fn exp_step_with_one_call_matches_exp_and_phi1() {
+        let h = 1e-4;
+        for k in -2000..=2000 {
+            // b from −2e5 to 2e5 1/s through 0, and a few tiny ones.
+            let b = f64::from(k) * 100.0 + if k == 1 { 1e-3 } else { 0.0 };
+            let (e, c) = super::exp_step(b, h);
+            let z = -b * h;
+            let (e0, c0) = (z.exp(), h * super::phi1(z));
+            assert!(
+                (e - e0).abs() <= 4.0 * f64::EPSILON * e0.max(1e-300),
+                "b = {b}: e {e} vs {e0}"
+            );
+            assert!(
+                (c - c0).abs() <= 4.0 * f64::EPSILON * c0.abs(),
+                "b = {b}: c {c} vs {c0}"
+            );
+        }
+    }
+
+    #[test]
+    fn hermite_is_exact_for_cubics_and_finds_their_crossings() {
+        let p = |t: f64| 0.3 - 2.0 * t + 5.0 * t * t + 4.0 * t * t * t;
+        let dp = |t: f64| -2.0 + 10.0 * t + 12.0 * t * t;
+        let (t0, h) = (0.2, 0.7);
+        let (y, d) = ([p(t0), p(t0 + h)], [dp(t0), dp(t0 + h)]);
+        for k in 0..=10 {
+            let th = f64::from(k) / 10.0;
+            assert!((hermite(y, d, h, th) - p(t0 + th * h)).abs() < 1e-14);
+        }
+        // p is increasing on [0.2, 0.9]; its crossing of 1.0 against a bisection of p itself.
+        let (mut lo, mut hi) = (t0, t0 + h);
+        for _ in 0..200 {
+            let m = 0.5 * (lo + hi);
+            if p(m) < 1.0 { lo = m } else { hi = m }
+        }
+        let theta = hermite_crossing(y, d, h, 1.0);
+        assert!((t0 + theta * h - lo).abs() < 1e-13);
+    }
+
+    #[test]
+    fn root_1d_finds_roots_where_newton_from_the_guess_fails() {
+        let tol = |x: f64| 1e-14 * x.abs().max(1.0);
+        // Smooth: x³ − 2 (root 2^{1/3}).
+        let r = root_1d(|x| x * x * x - 2.0, 1.0, 1.0, tol, 200);
+        assert!(r.converged && (r.x - 2f64.cbrt()).abs() < 1e-13, "{r:?}");
+        // atan: Newton from 3 diverges; the bracket holds the iteration.
+        let r = root_1d(|x| (x - 0.5).atan(), 3.0, 1.0, tol, 200);
+        assert!(r.converged && (r.x - 0.5).abs() < 1e-13, "{r:?}");
+        // A flat stretch with a steep root (a neuron's I-V curve near a fold), no bracket at
+        // the start: found by the outward search.
+        let f = |x: f64| if x < 10.0 { -1e-3 } else { x - 10.5 };
+        let r = root_1d(f, 0.0, 1.0, tol, 400);
+        assert!(r.converged && (r.x - 10.5).abs() < 1e-12, "{r:?}");
+        // Non-finite beyond 1: the step is halved back.
+        let r = root_1d(
+            |x| if x > 1.0 { f64::NAN } else { x - 0.9 },
+            0.0,
+            1.0,
+            tol,
+            200,
+        );
+        assert!(r.converged && (r.x - 0.9).abs() < 1e-13, "{r:?}");
     }
 }

@@ -238,12 +238,49 @@ pub fn step_state(
     if xl.is_empty() {
         return;
     }
-    if el.state_form() == StateForm::Linear {
-        el.linear_coefficients(vl, &mut ws.a_l, &mut ws.b_l);
-        el.linear_coefficients(vr, &mut ws.a_r, &mut ws.b_r);
-        linear_update(scheme, ws, xl, h, xr);
-    } else {
-        general_update(el, (vl, vr), h, ws, xl, xr);
+    ws.set_left(el, vl);
+    ws.step_from_left(el, scheme, xl, vl, vr, h, xr);
+}
+
+impl Workspace {
+    /// The left-node half of [`step_state`]: the coefficients `a(v_l)`, `b(v_l)` of a
+    /// [`StateForm::Linear`] element (nothing for the others). Time stepping sets them once per
+    /// step and then tries many right-node voltages with [`Workspace::step_from_left`].
+    pub(crate) fn set_left(&mut self, el: &dyn Element, vl: &[f64]) {
+        if el.n_states() > 0 && el.state_form() == StateForm::Linear {
+            el.linear_coefficients(vl, &mut self.a_l, &mut self.b_l);
+        }
+    }
+
+    /// The right-node half of [`step_state`], with the left coefficients of the last
+    /// [`Workspace::set_left`] for the same `vl`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn step_from_left(
+        &mut self,
+        el: &dyn Element,
+        scheme: LinearStep,
+        xl: &[f64],
+        vl: &[f64],
+        vr: &[f64],
+        h: f64,
+        xr: &mut [f64],
+    ) {
+        if xl.is_empty() {
+            return;
+        }
+        if el.state_form() == StateForm::Linear {
+            el.linear_coefficients(vr, &mut self.a_r, &mut self.b_r);
+            linear_update(scheme, self, xl, h, xr);
+        } else {
+            general_update(el, (vl, vr), h, self, xl, xr);
+        }
+    }
+
+    /// Makes the right-node coefficients of the last [`Workspace::step_from_left`] the left
+    /// ones of the next step (whose left node is this step's right node).
+    pub(crate) fn right_to_left(&mut self) {
+        std::mem::swap(&mut self.a_l, &mut self.a_r);
+        std::mem::swap(&mut self.b_l, &mut self.b_r);
     }
 }
 

@@ -277,7 +277,7 @@ fn energy_balance_is_exact_for_trapezoid_and_tight_for_an_accurate_solution() {
     let sys = CircuitSystem::new(&c);
     let mut y0 = v0.clone();
     y0.extend_from_slice(&x0);
-    let cfg = Config::adaptive(1e-10, 1e-12).with_t_stops(sys.breakpoints());
+    let cfg = Config::adaptive(1e-10, 1e-12).with_t_stops(sys.breakpoints(0.0, 0.050));
     let s = solve(
         &sys,
         Method::DormandPrince45,

@@ -451,9 +451,54 @@ impl Circuit {
         let mut jac = vec![0.0; n * n];
         let mut fp = vec![0.0; n];
         let mut xp = x.clone();
+        if n == 1 {
+            // One node: the static current is continuous and changes sign between the
+            // batteries, so the bracketed scalar iteration finds a root even where Newton from
+            // the guess meets a fold (a Traub–Miles cell, whose only rest is near −32 mV).
+            let r = crate::math::root_1d(
+                |y| {
+                    self.static_current(&[y], &mut xp, &mut fp);
+                    fp[0]
+                },
+                v[0],
+                if a[0] > 0.0 { a[0] } else { 1.0 },
+                |y| 1e-13 * y.abs().max(1e-3),
+                400,
+            );
+            self.static_current(&[r.x], &mut x, &mut f);
+            if r.converged && r.x.is_finite() && x.iter().all(|y| y.is_finite()) {
+                return Ok((vec![r.x], x));
+            }
+            return Err(fail(
+                "rest state: the static current has no zero (it keeps its sign, or is not finite, from the batteries outwards); give the node an initial voltage".into(),
+            ));
+        }
+        // Newton steps are capped at half the span of the batteries: without sources the rest
+        // voltages lie between the smallest and the largest battery (each node's voltage is a
+        // conductance-weighted average of batteries and neighbours), and near a fold of the
+        // static current-voltage curve an uncapped step leaves for voltages where the gates'
+        // rates overflow.
+        let batteries = self
+            .branches
+            .iter()
+            .flat_map(|b| (0..b.element.n_ports()).map(move |q| b.element.battery(q)));
+        let (lo, hi) = batteries.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| {
+            (l.min(e), h.max(e))
+        });
+        let cap = if hi > lo { 0.5 * (hi - lo) } else { 1.0 }.max(1e-3);
         for _iter in 0..100 {
             self.static_current(&v, &mut x, &mut f);
-            let norm = f.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
+            // NaN-keeping (f64::max would drop a NaN current and call it converged).
+            let norm = f.iter().fold(0.0_f64, |m, y| {
+                if m.is_nan() || y.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(y.abs())
+                }
+            });
+            if !norm.is_finite() || x.iter().any(|y| !y.is_finite()) {
+                break;
+            }
             if norm <= 1e-13 * scale {
                 return Ok((v, x));
             }
@@ -467,25 +512,38 @@ impl Circuit {
                 }
             }
             let neg_f: Vec<f64> = f.iter().map(|y| -y).collect();
-            let Some(dv) = solve_dense(&jac, &neg_f, n) else {
+            let Some(mut dv) = solve_dense(&jac, &neg_f, n) else {
                 return Err(fail(
                     "cannot compute the rest state: a node has no DC path to ground (singular conductance matrix); give the nodes initial voltages".into(),
                 ));
             };
-            // Damped step: halve until the residual decreases.
+            let big = dv.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+            if big > cap {
+                dv.iter_mut().for_each(|d| *d *= cap / big);
+            }
+            // Damped step: halve until the residual decreases (a NaN residual never does).
             let mut lambda = 1.0;
             loop {
                 let vt: Vec<f64> = v.iter().zip(&dv).map(|(a, d)| a + lambda * d).collect();
                 self.static_current(&vt, &mut xp, &mut fp);
-                let nt = fp.iter().fold(0.0_f64, |m, y| m.max(y.abs()));
-                if nt < norm || lambda < 1e-6 {
+                let nt = fp.iter().fold(0.0_f64, |m, y| {
+                    if m.is_nan() || y.is_nan() {
+                        f64::NAN
+                    } else {
+                        m.max(y.abs())
+                    }
+                });
+                if nt < norm || (lambda < 1e-6 && nt.is_finite()) {
                     v = vt;
                     break;
                 }
+                if lambda < 1e-6 {
+                    return Err(fail(
+                        "rest state: the static current is not finite near the Newton iterate"
+                            .into(),
+                    ));
+                }
                 lambda *= 0.5;
-            }
-            if v.iter().any(|y| !y.is_finite()) {
-                break;
             }
         }
         Err(fail("rest state: Newton iteration did not converge".into()))

@@ -398,8 +398,9 @@ pub fn solve_relaxation_observed(
     })
 }
 
-/// Time stepping of the same discrete equations (Newton's method at every step; see
-/// [`Engine::time_step`]): the reference the trajectory-space iteration converges to.
+/// Time stepping of the same discrete equations (each step's voltages solved with the states
+/// eliminated; see [`Engine::time_step`]): the reference the trajectory-space iteration
+/// converges to.
 pub fn solve_stepping(
     circuit: &Circuit,
     grid: Grid,

@@ -117,7 +117,8 @@ impl fmt::Display for Waveform {
 /// A current waveform `i(t)` \[A\].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stimulus {
-    /// `amplitude` for `start ≤ t ≤ end`, 0 otherwise.
+    /// `amplitude` for `start ≤ t < end`, 0 otherwise (half-open, like a step: at each edge the
+    /// value is the right limit, so a solver step that starts on an edge sees the new value).
     Pulse {
         /// Current during the pulse \[A\].
         amplitude: f64,
@@ -268,7 +269,7 @@ impl Stimulus {
                 start,
                 end,
             } => {
-                if t >= *start && t <= *end {
+                if t >= *start && t < *end {
                     *amplitude
                 } else {
                     0.0
@@ -359,6 +360,59 @@ impl Stimulus {
                 }
                 let (pa, pb) = (frequency * a, frequency * b);
                 offset + amplitude * (waveform.integral(pb) - waveform.integral(pa)) / (pb - pa)
+            }
+        }
+    }
+
+    /// Appends to `out` the times in `[t0, t1]` at which `i(t)` or its first derivative jumps:
+    /// pulse and step edges, the points of a piecewise-linear or sampled current, and the
+    /// edges and kinks of the step, pulse and triangle [`Waveform`]s. A solver that evaluates
+    /// the current at instants steps exactly onto them and restarts there, so that it keeps its
+    /// order (`memrc::solver::Config::t_stops`).
+    pub fn breakpoints(&self, t0: f64, t1: f64, out: &mut Vec<f64>) {
+        let mut push = |t: f64| {
+            if t >= t0 && t <= t1 {
+                out.push(t);
+            }
+        };
+        match self {
+            Self::Pulse { start, end, .. } => {
+                push(*start);
+                push(*end);
+            }
+            Self::Step { start, .. } => push(*start),
+            Self::Sine { .. } => {}
+            Self::PiecewiseLinear { times, .. } => times.iter().copied().for_each(push),
+            Self::Sampled(tr) => {
+                let g = tr.grid();
+                (0..g.len()).for_each(|k| push(g.time(k)));
+            }
+            Self::Wave {
+                waveform,
+                frequency,
+                ..
+            } => {
+                let phases: &[f64] = match waveform {
+                    Waveform::Sine => &[],
+                    Waveform::Step => {
+                        if *frequency > 0.0 {
+                            push(0.25 / frequency);
+                        }
+                        &[]
+                    }
+                    Waveform::Triangle => &[0.25, 0.75],
+                    Waveform::Pulse => &[0.25, 0.5],
+                };
+                if *frequency > 0.0 && !phases.is_empty() {
+                    let (p0, p1) = (frequency * t0, frequency * t1);
+                    let mut period = p0.floor();
+                    while period <= p1 {
+                        for ph in phases {
+                            push((period + ph) / frequency);
+                        }
+                        period += 1.0;
+                    }
+                }
             }
         }
     }

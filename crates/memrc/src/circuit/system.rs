@@ -7,54 +7,88 @@
 //! voltages (see [`super`]), and the element's own `a`, `b` for [`StateForm::Linear`] states
 //! (`a = f`, `b = 0` for the others).
 
-use super::{Circuit, Stamp};
+use super::{Circuit, NodeId, Stamp, Terminal};
 use crate::element::StateForm;
 use crate::system::System;
 
 /// Largest port count handled with stack buffers (larger elements fall back to the heap).
-const MAXP: usize = 8;
+const MAXP: usize = 2;
 
 /// The circuit as a [`System`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CircuitSystem<'c> {
     circuit: &'c Circuit,
+    /// Per branch, for a one-port channel from a node to ground (the common case, evaluated
+    /// without the general port and stamp machinery): what its evaluation needs, looked up once.
+    channels: Vec<Option<Channel>>,
+}
+
+/// A one-port branch from node `node` to ground, as [`CircuitSystem::split`] uses it.
+#[derive(Debug, Clone, Copy)]
+struct Channel {
+    node: usize,
+    battery: f64,
+    offset: usize,
+    n_states: usize,
+    linear: bool,
 }
 
 impl<'c> CircuitSystem<'c> {
     /// Wraps `circuit`.
     pub fn new(circuit: &'c Circuit) -> Self {
-        Self { circuit }
-    }
-
-    /// The times at which a source is discontinuous (pulse and step edges), for the `t_stops`
-    /// of adaptive methods.
-    pub fn breakpoints(&self) -> Vec<f64> {
-        use super::Stimulus;
-        let mut t: Vec<f64> = self
-            .circuit
-            .sources()
+        let channels = circuit
+            .branches()
             .iter()
-            .flat_map(|s| match &s.stimulus {
-                Stimulus::Pulse { start, end, .. } => vec![*start, *end],
-                Stimulus::Step { start, .. } => vec![*start],
-                _ => vec![],
+            .enumerate()
+            .map(|(b, br)| match br.ports[..] {
+                [(Terminal::Node(NodeId(node)), Terminal::Ground)] => Some(Channel {
+                    node,
+                    battery: br.element.battery(0),
+                    offset: circuit.state_offset(b),
+                    n_states: br.element.n_states(),
+                    linear: br.element.state_form() == StateForm::Linear,
+                }),
+                _ => None,
             })
             .collect();
+        Self { circuit, channels }
+    }
+
+    /// The times in `[t0, t1]` at which a source or its slope jumps
+    /// ([`super::Stimulus::breakpoints`]), sorted, for [`crate::solver::Config::t_stops`].
+    pub fn breakpoints(&self, t0: f64, t1: f64) -> Vec<f64> {
+        let mut t = Vec::new();
+        for s in self.circuit.sources() {
+            s.stimulus.breakpoints(t0, t1, &mut t);
+        }
         t.sort_by(f64::total_cmp);
         t.dedup();
         t
     }
 
-    /// For each branch: port voltages, conductance and currents at `y`, passed to `visit`.
-    fn each_branch(&self, y: &[f64], mut visit: impl FnMut(usize, &[f64], &[f64], &[f64], &[f64])) {
+    /// For each branch (if `only_general`, each that is not a channel to ground): port
+    /// voltages, conductance and (if `with_currents`, else zeros) currents at `y`, passed to
+    /// `visit`.
+    fn each_branch(
+        &self,
+        y: &[f64],
+        with_currents: bool,
+        only_general: bool,
+        mut visit: impl FnMut(usize, &[f64], &[f64], &[f64], &[f64]),
+    ) {
         let c = self.circuit;
         let n = c.n_nodes();
         let (v, x) = y.split_at(n);
+        // Stack buffers for up to MAXP ports (channels and the synapse two-port; zeroing a
+        // larger array on every call showed up in profiles), the heap beyond.
         let mut w = [0.0; MAXP];
         let mut g = [0.0; MAXP * MAXP];
         let mut i = [0.0; MAXP];
         let (mut wh, mut gh, mut ih) = (Vec::new(), Vec::new(), Vec::new());
         for (b, br) in c.branches().iter().enumerate() {
+            if only_general && self.channels[b].is_some() {
+                continue;
+            }
             let p = br.ports.len();
             let (w, g, i): (&mut [f64], &mut [f64], &mut [f64]) = if p <= MAXP {
                 (&mut w[..p], &mut g[..p * p], &mut i[..p])
@@ -68,8 +102,10 @@ impl<'c> CircuitSystem<'c> {
             let off = c.state_offset(b);
             let xb = &x[off..off + br.element.n_states()];
             br.element.conductance(xb, w, g);
-            for q in 0..p {
-                i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+            if with_currents {
+                for q in 0..p {
+                    i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+                }
             }
             visit(b, w, g, i, xb);
         }
@@ -89,7 +125,7 @@ impl System for CircuitSystem<'_> {
         for d in dv.iter_mut() {
             *d = -*d;
         }
-        self.each_branch(y, |b, w, _g, i, xb| {
+        self.each_branch(y, true, false, |b, w, _g, i, xb| {
             c.scatter_currents(b, i, dv);
             let off = c.state_offset(b);
             c.branches()[b]
@@ -109,7 +145,26 @@ impl System for CircuitSystem<'_> {
         c.source_value(t, av);
         bv.fill(0.0);
         let v = &y[..n];
-        self.each_branch(y, |br, w, g, _i, xb| {
+        let x = &y[n..];
+        // Channels to ground: their two terms g·E into a and g into b directly.
+        for (ch, br) in self.channels.iter().zip(c.branches()) {
+            let Some(ch) = ch else { continue };
+            let el = br.element.as_ref();
+            let w = [v[ch.node] - ch.battery];
+            let (off, ns) = (ch.offset, ch.n_states);
+            let xb = &x[off..off + ns];
+            let mut g = [0.0];
+            el.conductance(xb, &w, &mut g);
+            av[ch.node] += g[0] * ch.battery;
+            bv[ch.node] += g[0];
+            let (a_b, b_b) = (&mut ax[off..off + ns], &mut bx[off..off + ns]);
+            if ns == 0 || (ch.linear && el.linear_coefficients(&w, a_b, b_b)) {
+                continue;
+            }
+            el.state_rhs(xb, &w, a_b);
+            b_b.fill(0.0);
+        }
+        self.each_branch(y, false, true, |br, w, g, _i, xb| {
             // Node-current contributions −Pᵀ G (P v − E): diagonal part into b, the rest into a.
             let branch = &c.branches()[br];
             branch.stamps(g, |term| match term {

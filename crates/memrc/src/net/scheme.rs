@@ -10,6 +10,7 @@
 
 use super::NetError;
 use super::model::{NeuronModel, SynapticInput};
+use crate::math::{hermite_crossing, unit_root};
 use crate::simd::{Kernel, MulAdd, SimdLevel, dispatch, exp};
 use std::ops::Range;
 
@@ -234,7 +235,7 @@ impl SchemeWork {
                 // p(s) = v0 + s dt v̇0 + s² (v1 − v0 − dt v̇0).
                 let d = dt * self.dv0[i];
                 let c = v1 - v0 - d;
-                root(|s| v0 + s * (d + s * c) - theta)
+                unit_root(|s| v0 + s * (d + s * c) - theta)
             }
             Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => {
                 let s = self.cross[i];
@@ -242,41 +243,6 @@ impl SchemeWork {
             }
         }
     }
-}
-
-/// The root in `[0, 1]` of `f` with `f(0) ≤ 0 < f(1)` (a threshold crossing inside a step),
-/// by the Illinois variant of regula falsi (Dowell & Jarratt 1971): superlinear on the smooth
-/// interpolants used here, bracketing always; to a width of 1e-15 of the step or 100
-/// iterations.
-fn root(f: impl Fn(f64) -> f64) -> f64 {
-    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-    let (mut f_lo, mut f_hi) = (f(lo), f(hi));
-    if !(f_lo <= 0.0 && f_hi > 0.0) {
-        return 1.0;
-    }
-    let mut side = 0;
-    for _ in 0..100 {
-        let x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-        let x = if x > lo && x < hi { x } else { 0.5 * (lo + hi) };
-        let fx = f(x);
-        if fx <= 0.0 {
-            (lo, f_lo) = (x, fx);
-            if side == -1 {
-                f_hi *= 0.5;
-            }
-            side = -1;
-        } else {
-            (hi, f_hi) = (x, fx);
-            if side == 1 {
-                f_lo *= 0.5;
-            }
-            side = 1;
-        }
-        if hi - lo <= 1e-15 || fx == 0.0 {
-            break;
-        }
-    }
-    if f(lo) == 0.0 { lo } else { hi }
 }
 
 /// `out = y∞ + (y − y∞) e^{−b h}`, `y∞ = a/b` (`y + a h` where `b = 0`).
@@ -874,15 +840,7 @@ pub(crate) fn embedded_rk(
         {
             if mask == 1.0 && va <= theta && theta < vb && cross[lane[j]].is_nan() {
                 let (hh, fa, fb) = (h[j], k[0][0][j], k[last][0][j]);
-                let s = root(|s| {
-                    let s2 = s * s;
-                    let s3 = s2 * s;
-                    (2.0 * s3 - 3.0 * s2 + 1.0) * va
-                        + (s3 - 2.0 * s2 + s) * hh * fa
-                        + (-2.0 * s3 + 3.0 * s2) * vb
-                        + (s3 - s2) * hh * fb
-                        - theta
-                });
+                let s = hermite_crossing([va, vb], [fa, fb], hh, theta);
                 cross[lane[j]] = ((t[j] - hh + s * hh) / dt).clamp(0.0, 1.0);
             }
         }

@@ -89,6 +89,17 @@ impl Method {
         matches!(self, Method::DormandPrince45 | Method::Sdirk2)
     }
 
+    /// For explicit methods, the stability limit `h|λ|` on the negative real axis (RK4
+    /// 2.785, Dormand–Prince 5 3.307; Hairer and Wanner, *Solving ODEs II*, §IV.2, Fig. 2.1);
+    /// `None` for the exponential and implicit ones, which are stable for decaying linear modes.
+    pub fn stability_limit(self) -> Option<f64> {
+        match self {
+            Method::Rk4 => Some(2.785),
+            Method::DormandPrince45 => Some(3.307),
+            _ => None,
+        }
+    }
+
     /// Whether the method needs the exponential split [`System::split`].
     pub fn needs_split(self) -> bool {
         matches!(self, Method::Linear(s) if s.is_exponential())
@@ -171,6 +182,23 @@ pub struct Config {
     pub newton_tol: f64,
     /// Newton iterations per stage before the step fails. Default `10`.
     pub max_newton_iters: usize,
+    /// Upward threshold crossings to locate inside the steps ([`Crossing`]); their times are
+    /// in [`Solution::crossings`]. Default none.
+    pub crossings: Vec<Crossing>,
+}
+
+/// An upward crossing of `threshold` by state `component` (e.g. a spike of a membrane
+/// voltage), located inside the step where it happens from the method's dense output: the
+/// continuous extension of the adaptive methods ([`AdaptiveStep::interpolate`]), and for the
+/// fixed-step methods the cubic Hermite interpolant of the step's end values and derivatives
+/// `f(t, x)` ([`crate::math::hermite_crossing`]; error `O(h⁴)`, against `O(h²)` for linear
+/// interpolation of samples).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Crossing {
+    /// Index of the state.
+    pub component: usize,
+    /// Threshold (units of the state).
+    pub threshold: f64,
 }
 
 impl Default for Config {
@@ -186,6 +214,7 @@ impl Default for Config {
             control: StepControl::Pi,
             newton_tol: 1e-3,
             max_newton_iters: 10,
+            crossings: Vec::new(),
         }
     }
 }
@@ -240,6 +269,12 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::crossings`].
+    pub fn with_crossings(mut self, crossings: Vec<Crossing>) -> Self {
+        self.crossings = crossings;
+        self
+    }
+
     /// Sets [`Config::control`].
     pub fn with_control(mut self, control: StepControl) -> Self {
         self.control = control;
@@ -289,6 +324,8 @@ pub struct Solution {
     pub names: Vec<String>,
     /// Work counters.
     pub stats: Statistics,
+    /// Per entry of [`Config::crossings`], the times of its crossings \[s\], increasing.
+    pub crossings: Vec<Vec<f64>>,
 }
 
 impl Solution {
@@ -375,6 +412,11 @@ pub fn solve(
         x: x0.to_vec(),
         states: Vec::with_capacity(times.len() * n),
         max_steps: config.max_steps,
+        events: &config.crossings,
+        found: vec![Vec::new(); config.crossings.len()],
+        x_old: vec![0.0; n],
+        f_old: vec![0.0; n],
+        f_new: vec![0.0; n],
     };
     run.states.extend_from_slice(x0);
     let newton = step::NewtonSettings {
@@ -384,6 +426,7 @@ pub fn solve(
         max_iters: config.max_newton_iters,
     };
     let stops = breakpoints(config, t0, t_end);
+    let t_start = start_time(config, t0, t_end);
     let fixed = !method.is_adaptive() || config.fixed_step;
     if fixed {
         let mut stepper: Box<dyn FixedStep> = match method {
@@ -393,13 +436,13 @@ pub fn solve(
             Method::DormandPrince45 => Box::new(step::DormandPrince45::new(n)),
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
         };
-        run.fixed(stepper.as_mut(), config, &times, &stops)?;
+        run.fixed(stepper.as_mut(), method, config, &times, &stops, t_start)?;
     } else {
         let mut stepper: Box<dyn AdaptiveStep> = match method {
             Method::Sdirk2 => Box::new(step::Sdirk2::new(n, newton)),
             _ => Box::new(step::DormandPrince45::new(n)),
         };
-        run.adaptive(stepper.as_mut(), method, config, &times, &stops)?;
+        run.adaptive(stepper.as_mut(), method, config, &times, &stops, t_start)?;
     }
     Ok(Solution {
         times,
@@ -407,6 +450,7 @@ pub fn solve(
         n_states: n,
         names: system.state_names(),
         stats: run.cx.stats,
+        crossings: run.found,
     })
 }
 
@@ -507,18 +551,34 @@ fn is_positive(x: f64) -> bool {
     x > 0.0
 }
 
-/// Breakpoints strictly inside `(t0, t_end)`, sorted and deduplicated.
+/// Breakpoints in `(t0, t_end]` (to the time tolerance), sorted and deduplicated. One within
+/// the tolerance of `t_end` makes the last step end left of it (so a run split into pieces at
+/// an edge integrates each side with its own limit); one within the tolerance of `t0` is the
+/// start time ([`start_time`]).
 fn breakpoints(config: &Config, t0: f64, t_end: f64) -> Vec<f64> {
     let tiny = time_tolerance(t0, t_end);
     let mut s: Vec<f64> = config
         .t_stops
         .iter()
         .copied()
-        .filter(|&s| s > t0 + tiny && s < t_end - tiny)
+        .filter(|&s| s > t0 + tiny && s <= t_end + tiny)
         .collect();
     s.sort_by(f64::total_cmp);
     s.dedup_by(|a, b| (*a - *b).abs() <= tiny);
     s
+}
+
+/// The time the first step starts from: a breakpoint within the time tolerance of `t0` (the
+/// output time `t0` may be its neighbour in floating point, e.g. `10 · 0.001` against `0.01`),
+/// else `t0`. Starting exactly on the edge, the first step sees the right limit of the source.
+fn start_time(config: &Config, t0: f64, t_end: f64) -> f64 {
+    let tiny = time_tolerance(t0, t_end);
+    config
+        .t_stops
+        .iter()
+        .copied()
+        .find(|s| (s - t0).abs() <= tiny)
+        .unwrap_or(t0)
 }
 
 /// Times closer than this are the same time.
@@ -532,25 +592,95 @@ struct Run<'a> {
     x: Vec<f64>,
     states: Vec<f64>,
     max_steps: usize,
+    /// Crossings to locate, and the times found.
+    events: &'a [Crossing],
+    found: Vec<Vec<f64>>,
+    /// The state at the start of the current step and `f` at both ends (Hermite location).
+    x_old: Vec<f64>,
+    f_old: Vec<f64>,
+    f_new: Vec<f64>,
 }
 
 impl Run<'_> {
+    /// Whether some crossing happens between `x_old` and `x`.
+    fn crosses(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| self.x_old[e.component] < e.threshold && self.x[e.component] >= e.threshold)
+    }
+
+    /// Locates the crossings of a fixed step `t → t + h` (from `x_old` to `x`) on the cubic
+    /// Hermite interpolant (two extra rhs evaluations, only for a step that crosses).
+    fn locate_fixed(&mut self, t: f64, h: f64) {
+        if !self.crosses() {
+            return;
+        }
+        self.cx.rhs(t, &self.x_old, &mut self.f_old);
+        self.cx.rhs(t + h, &self.x, &mut self.f_new);
+        for (e, found) in self.events.iter().zip(&mut self.found) {
+            let c = e.component;
+            let (y0, y1) = (self.x_old[c], self.x[c]);
+            if y0 < e.threshold && y1 >= e.threshold {
+                let theta = crate::math::hermite_crossing(
+                    [y0, y1],
+                    [self.f_old[c], self.f_new[c]],
+                    h,
+                    e.threshold,
+                );
+                found.push(t + theta * h);
+            }
+        }
+    }
+
+    /// Locates the crossings of an accepted adaptive step `t → t + h` on the stepper's
+    /// continuous extension, by bisection on `θ` to 1e-12 relative (the extension is
+    /// continuous and has the step's end values at `θ = 0, 1`).
+    fn locate_adaptive(&mut self, stepper: &dyn AdaptiveStep, t: f64, h: f64) {
+        if !self.crosses() {
+            return;
+        }
+        for (e, found) in self.events.iter().zip(&mut self.found) {
+            let c = e.component;
+            if !(self.x_old[c] < e.threshold && self.x[c] >= e.threshold) {
+                continue;
+            }
+            let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+            while hi - lo > 1e-12 {
+                let mid = 0.5 * (lo + hi);
+                stepper.interpolate(mid, &mut self.f_old);
+                if self.f_old[c] < e.threshold {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            found.push(t + 0.5 * (lo + hi) * h);
+        }
+    }
+
     /// Fixed steps: every interval between consecutive targets (output times and breakpoints)
     /// is split into equal steps no larger than `dt`.
     fn fixed(
         &mut self,
         stepper: &mut dyn FixedStep,
+        method: Method,
         config: &Config,
         times: &[f64],
         stops: &[f64],
+        t_start: f64,
     ) -> Result<(), Error> {
         let tiny = time_tolerance(times[0], times[times.len() - 1]);
         // Merge the output times (after t0) and the breakpoints into one sorted target list,
         // marking which targets are output samples.
-        // Targets: (time, is an output sample, is a breakpoint).
+        // Targets: (time, is an output sample, is a breakpoint). An output time on a breakpoint
+        // (to the tolerance) is stepped to at the breakpoint's own time, so that the next step
+        // starts exactly on the edge.
         let mut targets: Vec<(f64, bool, bool)> = times[1..]
             .iter()
-            .map(|&t| (t, true, stops.iter().any(|&s| (t - s).abs() <= tiny)))
+            .map(|&t| match stops.iter().find(|&&s| (t - s).abs() <= tiny) {
+                Some(&s) => (s, true, true),
+                None => (t, true, false),
+            })
             .collect();
         for &s in stops {
             if !times.iter().any(|&t| (t - s).abs() <= tiny) {
@@ -572,7 +702,7 @@ impl Run<'_> {
                 format!("the run needs {total} steps of dt"),
             ));
         }
-        let mut t = times[0];
+        let mut t = t_start;
         for &(target, is_output, is_breakpoint) in &targets {
             let m = steps_in(t, target) as usize;
             let (start, h) = (t, (target - t) / m as f64);
@@ -584,6 +714,9 @@ impl Run<'_> {
                     (true, false) => target - t_step,
                     (false, _) => h,
                 };
+                if !self.events.is_empty() {
+                    self.x_old.copy_from_slice(&self.x);
+                }
                 stepper.step(&mut self.cx, t_step, h_step, &mut self.x)?;
                 self.cx.stats.accepted_steps += 1;
                 let t_new = if i + 1 == m {
@@ -591,7 +724,12 @@ impl Run<'_> {
                 } else {
                     start + (i + 1) as f64 * h
                 };
-                self.cx.check_finite(t_new, &self.x)?;
+                if let Err(e) = self.cx.check_finite(t_new, &self.x) {
+                    return Err(self.unstable(method, h, times, e).into());
+                }
+                if !self.events.is_empty() {
+                    self.locate_fixed(t_step, t_new - t_step);
+                }
             }
             t = target;
             if is_output {
@@ -599,6 +737,55 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The error of a fixed-step run whose state became non-finite: for an explicit method
+    /// ([`Method::stability_limit`]) [`SolverError::Unstable`] with `ρ`, the largest modulus of
+    /// the Jacobian's eigenvalues with negative real part (nalgebra's Schur-based eigenvalues),
+    /// at the first output sample where `h·ρ` exceeds the limit (where the instability set in;
+    /// the later samples are already growing); `e` itself when no sample exceeds it (e.g. a
+    /// finite-time blow-up, whose growing mode no step size cures) or for other methods.
+    fn unstable(&mut self, method: Method, h: f64, times: &[f64], e: SolverError) -> SolverError {
+        let (Some(limit), SolverError::NonFinite { variable, t }) = (method.stability_limit(), &e)
+        else {
+            return e;
+        };
+        let n = self.x.len();
+        let samples = self.states.len() / n.max(1);
+        let mut jac = vec![0.0; n * n];
+        let (mut rate, mut at) = (0.0_f64, times[0]);
+        for (k, &tk) in times.iter().enumerate().take(samples) {
+            self.cx
+                .jacobian(tk, &self.states[k * n..(k + 1) * n], &mut jac);
+            if jac.iter().any(|j| !j.is_finite()) {
+                break;
+            }
+            // Decaying modes only: a growing one (a finite-time blow-up) is no instability.
+            let rho = nalgebra::DMatrix::from_row_slice(n, n, &jac)
+                .complex_eigenvalues()
+                .iter()
+                .filter(|l| l.re < 0.0)
+                .fold(0.0_f64, |m, l| m.max(l.norm()));
+            if rho > rate {
+                (rate, at) = (rho, tk);
+            }
+            if h * rho > limit {
+                break;
+            }
+        }
+        if h * rate <= limit {
+            // No decaying mode beyond the limit: not an instability of the method.
+            return e;
+        }
+        SolverError::Unstable {
+            method: method.name().into(),
+            dt: h,
+            variable: variable.clone(),
+            t: *t,
+            limit,
+            rate,
+            at,
+        }
     }
 
     /// Adaptive steps with error control, landing exactly on every breakpoint and on `t_end`;
@@ -611,6 +798,7 @@ impl Run<'_> {
         config: &Config,
         times: &[f64],
         stops: &[f64],
+        t_start: f64,
     ) -> Result<(), Error> {
         let n = self.x.len();
         let (t0, t_end) = (times[0], times[times.len() - 1]);
@@ -620,7 +808,7 @@ impl Run<'_> {
             StepControl::Pi => (0.7 / k, 0.4 / k),
             StepControl::Standard => (1.0 / k, 0.0),
         };
-        let mut t = t0;
+        let mut t = t_start;
         stepper.restart(&mut self.cx, t, &self.x);
         let mut h = stepper
             .initial_step(&mut self.cx, t, &self.x)
@@ -650,7 +838,7 @@ impl Run<'_> {
                     return Err(bad(
                         "max_steps",
                         self.max_steps as f64,
-                        format!("reached at t = {t} s"),
+                        format!("reached at t = {}", crate::error::time_text(t)),
                     ));
                 }
                 let h_proposed = h.min(config.h_max);
@@ -696,8 +884,9 @@ impl Run<'_> {
                         if h < h_min {
                             return Err(SolverError::NotConverged {
                                 method: format!(
-                                    "{} Newton iteration at t = {t} s (step {h:.3e} s)",
-                                    method.name()
+                                    "{} Newton iteration at t = {} (step {h:.3e} s)",
+                                    method.name(),
+                                    crate::error::time_text(t)
                                 ),
                                 iterations: config.max_newton_iters,
                                 last_change: change,
@@ -710,9 +899,15 @@ impl Run<'_> {
                 };
                 // Accepted.
                 let t_new = if lands { stop } else { t + h };
+                if !self.events.is_empty() {
+                    self.x_old.copy_from_slice(&self.x);
+                }
                 stepper.accept(&mut self.x);
                 self.cx.stats.accepted_steps += 1;
                 self.cx.check_finite(t_new, &self.x)?;
+                if !self.events.is_empty() {
+                    self.locate_adaptive(stepper, t, h);
+                }
                 while next_out < times.len() && times[next_out] <= t_new + tiny {
                     if times[next_out] >= t_new - tiny {
                         self.states.extend_from_slice(&self.x);
@@ -766,8 +961,9 @@ fn left_of(t: f64) -> f64 {
 fn collapse(method: Method, t: f64, h: f64, err: f64, steps: usize) -> Error {
     SolverError::NotConverged {
         method: format!(
-            "{} step-size control (step {h:.3e} s too small at t = {t} s)",
-            method.name()
+            "{} step-size control (step {h:.3e} s too small at t = {})",
+            method.name(),
+            crate::error::time_text(t)
         ),
         iterations: steps,
         last_change: h,

@@ -82,7 +82,10 @@ impl Newton {
         };
         cx.check_finite(t, y)?;
         Err(SolverError::NotConverged {
-            method: format!("{method} Newton iteration at t = {t} s"),
+            method: format!(
+                "{method} Newton iteration at t = {}",
+                crate::error::time_text(t)
+            ),
             iterations: iters,
             last_change: change,
             last_residual: residual,
@@ -225,9 +228,11 @@ impl Theta {
         halvings: u32,
     ) -> StepResult {
         match self.attempt(cx, t, h, x) {
-            Err(SolverError::NotConverged { .. } | SolverError::Singular { .. })
-                if halvings > 0 =>
-            {
+            Err(
+                SolverError::NotConverged { .. }
+                | SolverError::Singular { .. }
+                | SolverError::NonFinite { .. },
+            ) if halvings > 0 => {
                 self.step_or_halve(cx, t, 0.5 * h, x, halvings - 1)?;
                 self.step_or_halve(cx, t + 0.5 * h, 0.5 * h, x, halvings - 1)
             }
