@@ -7,9 +7,8 @@ cell (lvardt) so that a cell's steps do not depend on the others), dt_ms, atol, 
 
 Each neuron is one section of one segment with the area of the other tools (L = diam =
 sqrt(20000/π) um, cm = 1 uF/cm^2), driven by an IClamp from t = 0. Spike times are those of a
-NetCon on v with the threshold (NEURON: at the step where v crosses it, by linear
-interpolation in fixed steps, located within the step under CVODE). sim_s: the wall time
-of continuerun(t_end) after finitialize(−65 mV) (the gates at their steady state). With
+NetCon on v with the threshold (NEURON: the end of the step in fixed steps, a grid stamp;
+located within the step under CVODE). sim_s: the wall time of continuerun(t_end) after finitialize(−65 mV) (the gates at their steady state). With
 trace_out and a fixed step, v of the measured neurons at every step goes there (npz: t [ms],
 v [mV], one row per neuron)."""
 
