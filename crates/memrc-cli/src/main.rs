@@ -764,6 +764,9 @@ fn run_element(args: RunArgs) -> Result<()> {
 
     let run = element_drive::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
+    if let Some(w) = run.integration.warning(entry.info.name, drive.dt) {
+        eprintln!("warning: {w}");
+    }
     let mut files = output::Staged::new();
     files.add(
         "traces.csv",

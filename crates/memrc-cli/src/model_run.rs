@@ -303,7 +303,7 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             Ok(cost)
         }
         ModelKind::Network(n) => {
-            crate::net_run::apply_overrides(n, t_end, dt.is_some(), ov.solver.is_some())?;
+            crate::net_run::apply_overrides(n, t_end, dt.is_some(), ov.solver.as_deref())?;
             let cost = Cost {
                 steps: n.steps as usize,
                 trace_bytes: n.recording_bytes as f64,

@@ -86,6 +86,8 @@ fn append(a: &mut RunResult, b: RunResult) {
     sa.neuron_steps += sb.neuron_steps;
     sa.spikes += sb.spikes;
     sa.synaptic_events += sb.synaptic_events;
+    sa.substeps += sb.substeps;
+    sa.rejected_substeps += sb.rejected_substeps;
     if sa.thread_busy_s.len() == sb.thread_busy_s.len() {
         for (x, y) in sa.thread_busy_s.iter_mut().zip(&sb.thread_busy_s) {
             *x += y;
@@ -272,6 +274,9 @@ pub fn run(
         "simd": s.simd,
         "synaptic_events": s.synaptic_events,
         "ns_per_neuron_step": s.ns_per_neuron_step,
+        "solver": s.scheme,
+        "substeps": s.substeps,
+        "rejected_substeps": s.rejected_substeps,
         "memory": {
             "estimate": n.estimate,
             "network_bytes": net.memory_bytes(),
@@ -333,15 +338,24 @@ fn describe_warning(w: &memrc::net::NetWarning) -> String {
     }
 }
 
-/// Applies `--t-end` to a network model (`--dt` and `--solver` do not apply).
+/// Applies `--t-end` and `--solver` (a network scheme: `exp-euler`, `exp2`, `dopri5` with the
+/// file's `rtol` or its default) to a network model (`--dt` does not apply).
 pub fn apply_overrides(
     n: &mut NetworkModel,
     t_end: Option<f64>,
     dt: bool,
-    solver: bool,
+    solver: Option<&str>,
 ) -> Result<()> {
-    if solver {
-        bail!("--solver does not apply to a network model (exponential Euler, as in Brian2)");
+    if let Some(name) = solver {
+        let rtol = match n.builder.current_scheme() {
+            memrc::net::Scheme::Dopri5 { rtol } => Some(rtol),
+            _ => None,
+        };
+        let scheme = memrc::net::Scheme::from_name(name, rtol.filter(|_| name == "dopri5"))
+            .map_err(|e| anyhow!("--solver {name}: {e}"))?;
+        n.builder.scheme(scheme);
+        // The loader's prebuilt network has the file's scheme: build again.
+        n.network = None;
     }
     if dt {
         bail!(

@@ -11,6 +11,7 @@
 //! | `element`, `summary`, `source`, `ports`, `states` | the kind |
 //! | `parameters` | `[{name, value, unit, default}]` in table order (SI) |
 //! | `batteries_V` | `E` per port; the analysis uses the port voltage `v − E` |
+//! | `integration` | how the response was integrated: `method` (`memconductance` or `dopri5`), `step_control`, `sample_intervals`, `accepted_steps`, `rejected_steps`, `refined` (the step control needed more steps than samples: `--dt` was too coarse for the dynamics) |
 //! | `drive` | waveform, `amplitude_V`, `frequency_Hz`, `offset_V`, `periods`, `dt_s` (as given), `samples`, `step_s` (as used), `duration_s`, `driven_port`, `hold_V` |
 //! | `units` | unit of each quantity |
 //! | `dissipated_energy_<E>` | `∫ (v − E)ᵀ i dt` of the memristive part |
@@ -61,6 +62,7 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
         "states": el.state_names(),
         "parameters": params,
         "batteries_V": (0..el.n_ports()).map(|p| el.battery(p)).collect::<Vec<_>>(),
+        "integration": run.integration,
         "drive": {
             "waveform": drive.waveform.name(),
             "amplitude_V": drive.amplitude,

@@ -226,6 +226,40 @@ fn options_and_png_output() {
     assert!(dir.join("notes.txt").exists());
 }
 
+/// HP + Biolek at 1 V, 0.25 Hz and `--dt 10ms`, where RK4 on the samples is unstable near
+/// `x = 1`: the summary names the step-controlled method, says the step was refined, and the
+/// warning on stderr says so; the default drive of the same device is not refined and quiet.
+#[test]
+fn a_refined_step_is_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("biolek");
+    let out = dir.to_str().expect("utf-8 path");
+    let o = memrc(&[
+        "element",
+        "hp-biolek",
+        "--frequency",
+        "0.25",
+        "--dt",
+        "10ms",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = summary(&dir);
+    assert_eq!(doc["integration"]["method"], "dopri5");
+    assert_eq!(doc["integration"]["refined"], true);
+    assert_eq!(doc["integration"]["sample_intervals"], 800);
+    assert!(
+        stderr(&o).contains("warning: 'hp-biolek': --dt 0.01 s was refined"),
+        "{}",
+        stderr(&o)
+    );
+    let o = memrc(&["element", "hp-biolek", "--out", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary(&dir)["integration"]["refined"], false);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
 #[test]
 fn errors_are_one_line_and_write_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -10,14 +10,14 @@ use memrc::element::mechanism::Mechanism;
 use memrc::net::{
     ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
     NetError, NetworkBuilder, NeuronModel, PopulationKey, PopulationSpec, ProjectionKey,
-    ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Subject, SynapseKind,
+    ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Scheme, Subject, SynapseKind,
     TraubMiles, VariableInfo, Weight,
 };
 use memrc::params::{ParamInfo, Parameters};
 
 use crate::channel::ChannelSpec;
 use crate::error::LoadError;
-use crate::load::{Ctx, did_you_mean, header_offset, human_bytes};
+use crate::load::{Ctx, did_you_mean, header_offset, human_bytes, key_offset};
 use crate::model::NetworkModel;
 use crate::schema::{
     ChannelSection, Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection,
@@ -207,6 +207,7 @@ impl Ctx<'_> {
         }
         let mut b = NetworkBuilder::new(dt, seed);
         b.memory_budget(self.opts.memory_limit);
+        b.scheme(self.scheme(n)?);
         // Every [[channel]] is compiled, used or not (as in circuit files).
         let channels = self.channels(&file.channels)?;
         let mut populations = Vec::new();
@@ -250,6 +251,40 @@ impl Ctx<'_> {
             threads,
             spikes,
         })
+    }
+
+    /// `solver` and `rtol` of `[network]`.
+    fn scheme(&self, n: &NetworkSection) -> Result<Scheme, LoadError> {
+        let name = match &n.solver {
+            Some(s) => {
+                let choices: Vec<(&str, &str)> = Scheme::NAMES.iter().map(|&k| (k, k)).collect();
+                self.choice(s, "solver", &choices)?
+            }
+            None => Scheme::Exp2.key(),
+        };
+        let rtol = match &n.rtol {
+            Some(q) => {
+                let r = self.positive(q, "rtol", Dimension::NONE)?;
+                let at = key_offset(self.src.text, "network", "rtol");
+                if name != "dopri5" {
+                    return Err(self.src.at(
+                        at,
+                        "rtol",
+                        format!(
+                            "'rtol' applies only to solver = \"dopri5\", not to \"{name}\" (fixed steps dt)"
+                        ),
+                    ));
+                }
+                if r >= 1.0 {
+                    return Err(self
+                        .src
+                        .at(at, "rtol", format!("rtol = {r} must be below 1")));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        Scheme::from_name(name, rtol).map_err(|e| self.top("solver", e.to_string()))
     }
 
     /// A population and the variables of its model.
@@ -406,6 +441,25 @@ impl Ctx<'_> {
             };
             let key = format!("initial.{var}");
             let init = match d.get_ref() {
+                Distribution::List(list) => {
+                    let size = *p.size.get_ref();
+                    if list.len() as i64 != size {
+                        return Err(self.src.span(
+                            &d.span(),
+                            key.clone(),
+                            format!(
+                                "'{key}': a list of {} values for population '{}' of size {size}",
+                                list.len(),
+                                p.name.get_ref()
+                            ),
+                        ));
+                    }
+                    let values = list
+                        .iter()
+                        .map(|q| self.qty(q, &key, dim))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Init::Values(values)
+                }
                 Distribution::Constant(q) => {
                     Init::Constant(self.qty(&respan(q, d.span()), &key, dim)?)
                 }
@@ -718,6 +772,13 @@ impl Ctx<'_> {
                     ));
                 }
             },
+            Distribution::List(_) => {
+                return Err(self.src.span(
+                    &p.weight.span(),
+                    "weight",
+                    "'weight': expected a conductance or { low, high } (a list of weights is not supported)",
+                ));
+            }
         };
         let delay = match &p.delay {
             Some(q) => self.qty(q, "delay", Dimension::TIME)?,

@@ -359,6 +359,12 @@ pub struct NetworkSection {
     /// Record spikes (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spikes: Option<Spanned<bool>>,
+    /// Integration scheme (`exp-euler` | `exp2` | `dopri5`; default `exp-euler`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solver: Option<S>,
+    /// Relative tolerance of `dopri5` (default 1e-6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtol: Option<Q>,
 }
 
 /// `[[population]]`.
@@ -415,6 +421,8 @@ pub enum Distribution {
     Constant(Q),
     /// A table of distribution parameters.
     Table(DistributionTable),
+    /// One value per neuron, in order.
+    List(Vec<Q>),
 }
 
 /// The keys of a distribution table (which ones are given decides the distribution).
@@ -442,7 +450,9 @@ impl<'de> Deserialize<'de> for Distribution {
         impl<'de> Visitor<'de> for V {
             type Value = Distribution;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a quantity or a table { mean, sd } or { low, high }")
+                f.write_str(
+                    "a quantity, a list of quantities, or a table { mean, sd } or { low, high }",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Distribution, E> {
                 Ok(Distribution::Constant(Spanned::new(
@@ -461,6 +471,16 @@ impl<'de> Deserialize<'de> for Distribution {
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Distribution, E> {
                 self.visit_f64(v as f64)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Distribution, A::Error> {
+                let mut out = Vec::new();
+                while let Some(q) = seq.next_element::<Q>()? {
+                    out.push(q);
+                }
+                Ok(Distribution::List(out))
             }
             fn visit_map<A: de::MapAccess<'de>>(
                 self,

@@ -294,6 +294,17 @@ pub enum NetError {
         /// The closest receptor name.
         suggestion: Option<String>,
     },
+    /// An integration scheme that the network engine does not have.
+    #[error(
+        "unknown network method '{name}' (known: exp-euler, exp2, dopri5){}",
+        did_you_mean(suggestion)
+    )]
+    UnknownScheme {
+        /// Name given.
+        name: String,
+        /// The closest known name.
+        suggestion: Option<String>,
+    },
     /// An initialiser or recording names a variable the population does not have.
     #[error(
         "population '{population}' has no variable '{variable}'{}",
@@ -509,6 +520,8 @@ pub enum NetworkKey {
     TotalNeurons,
     /// The duration of a run \[s\].
     RunDuration,
+    /// The relative tolerance of an adaptive scheme.
+    Rtol,
 }
 
 /// Keys of a population ([`Subject::Population`]).
@@ -584,6 +597,7 @@ impl std::fmt::Display for Subject {
                 NetworkKey::Dt => "dt",
                 NetworkKey::TotalNeurons => "total neurons",
                 NetworkKey::RunDuration => "run duration",
+                NetworkKey::Rtol => "rtol",
             }),
             Self::Model { model, param } => write!(f, "{model} {param}"),
             Self::Population { name, key } => {

@@ -9,6 +9,8 @@
 //! - [`Rk4Work`] / [`rk4_step`]: the one classical fourth-order Runge–Kutta step.
 //! - [`DenseLu`]: the one dense LU factorisation with partial pivoting (Newton matrices of the
 //!   implicit solvers, node equations of memRC circuits).
+//! - [`logistic_pair`]: `1/(1 + e^{−u})` and its complement `1/(1 + e^{u})`, each to full
+//!   relative precision (the edge coordinate of windowed memristors).
 
 /// `(e^z − 1)/z`, accurate near `z = 0` (the exponential integrator's φ₁ function).
 #[inline]
@@ -109,6 +111,18 @@ pub fn exp_step(b: f64, h: f64) -> (f64, f64) {
 pub fn exp_relax(x: f64, a: f64, b: f64, h: f64) -> f64 {
     let (e, c) = exp_step(b, h);
     e * x + c * a
+}
+
+/// The logistic function and its complement, `(σ(u), 1 − σ(u)) = (1/(1 + e^{−u}), 1/(1 + e^{u}))`,
+/// each computed to full relative precision: the smaller of the two is `e^{−|u|}/(1 + e^{−|u|})`,
+/// never the difference `1 − σ`, so it keeps its digits down to the underflow near `|u| ≈ 745`
+/// (`1 − σ(40) ≈ 4.2e-18` is returned as such, where `1.0 − σ(40)` would be `0`). NaN gives NaN.
+#[inline]
+pub fn logistic_pair(u: f64) -> (f64, f64) {
+    let e = (-u.abs()).exp(); // in (0, 1]
+    let big = 1.0 / (1.0 + e);
+    let small = e / (1.0 + e);
+    if u >= 0.0 { (big, small) } else { (small, big) }
 }
 
 /// Stage buffers of [`rk4_step`] for `n` states, allocated once.
@@ -326,5 +340,29 @@ mod tests {
         };
         let order = (err(10) / err(20)).log2();
         assert!((order - 4.0).abs() < 0.1, "order {order}");
+    }
+
+    #[test]
+    fn logistic_pair_keeps_both_halves_to_full_precision() {
+        // Reference: 1/(1 + e^{-u}) written out where it is well conditioned.
+        for u in [-3.0, -0.5, 0.0, 0.25, 2.0, 10.0] {
+            let (a, b) = logistic_pair(u);
+            assert!((a - 1.0 / (1.0 + (-u).exp())).abs() <= 2e-16 * a);
+            assert!((b - 1.0 / (1.0 + u.exp())).abs() <= 2e-16 * b);
+            assert!((a + b - 1.0).abs() <= 3e-16);
+        }
+        // Far out the small half is e^{-|u|}(1 - e^{-|u|} + …), not a rounded-away difference.
+        for u in [40.0, 300.0, 700.0] {
+            let (a, b) = logistic_pair(u);
+            let want = (-u).exp();
+            assert_eq!(a, 1.0);
+            assert!(
+                (b - want).abs() <= 2e-16 * want,
+                "u = {u}: {b:e} vs {want:e}"
+            );
+            assert_eq!(logistic_pair(-u), (b, a));
+        }
+        let (a, b) = logistic_pair(f64::NAN);
+        assert!(a.is_nan() && b.is_nan());
     }
 }

@@ -16,13 +16,37 @@
 //! step, second order for piecewise-linear `v`. Other elements ([`StateForm::General`]: HP,
 //! VTEAM, Yakopcic) use classical RK4 with `v` interpolated linearly inside each step
 //! (fourth-order integration of the piecewise-linear input, so second order in the sampling
-//! of a smooth `v`), followed by [`Element::project_state`].
+//! of a smooth `v`), followed by [`Element::project_state`]. A state equation that is stiff at
+//! the sampling step (HP + Biolek near `x = 1`: rate `≈ −2p k |i|`, RK4 unstable above
+//! `h ≈ 2.79/(2p k |i|)`) needs [`GeneralStep::Adaptive`] instead: the library's adaptive
+//! Dormand–Prince ([`memconductance_adaptive`]) with the same piecewise-linear `v`, landing on
+//! every node and refining the step where the error control asks for it.
 
 use crate::discretisation::LinearStep;
 use crate::element::{Element, StateForm};
 use crate::error::{Error, ModelError, SolverError};
 use crate::math::{Rk4Work, rk4_step};
+use crate::solver::{Config, Method, Output, Statistics, solve};
+use crate::system::System;
 use crate::trajectory::{Grid, Trajectory};
+
+/// How [`memconductance`] integrates [`StateForm::General`] elements.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum GeneralStep {
+    /// Classical RK4, one step per interval of the grid of `v`, then
+    /// [`Element::project_state`]: the discrete equations that memRC time stepping shares
+    /// ([`step_state`]).
+    #[default]
+    Rk4,
+    /// [`memconductance_adaptive`] to the tolerances `rtol` (relative) and `atol` (state units).
+    Adaptive {
+        /// Relative tolerance.
+        rtol: f64,
+        /// Absolute tolerance.
+        atol: f64,
+    },
+}
 
 /// Options of the memconductance operator.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -30,12 +54,24 @@ use crate::trajectory::{Grid, Trajectory};
 pub struct Options {
     /// Scheme for [`StateForm::Linear`] elements.
     pub linear: LinearStep,
+    /// Scheme for [`StateForm::General`] elements in [`memconductance`] ([`memconductance_into`]
+    /// and [`step_state`] always use [`GeneralStep::Rk4`]).
+    pub general: GeneralStep,
 }
 
 impl Options {
     /// Options with the given linear scheme.
     pub fn with_linear(linear: LinearStep) -> Self {
-        Self { linear }
+        Self {
+            linear,
+            ..Self::default()
+        }
+    }
+
+    /// These options with the given scheme for general elements.
+    pub fn with_general(mut self, general: GeneralStep) -> Self {
+        self.general = general;
+        self
     }
 }
 
@@ -101,6 +137,9 @@ fn check_sizes(el: &dyn Element, v_dim: usize, x0: &[f64]) -> Result<(), ModelEr
 /// Compute(g) of the paper's Example 4 for one element: states and memconductances at every
 /// node of `v` (port voltages, `n` per node, row-major), from `x0`, written into `x_out`
 /// (`nodes · ns`) and `g_out` (`nodes · n²`). Does not allocate.
+///
+/// [`StateForm::General`] elements take one RK4 step per interval whatever `opts.general` says
+/// (these are the discrete equations of memRC time stepping, [`step_state`]).
 ///
 /// Returns [`SolverError::NonFinite`] naming the state and time if the integration produces a
 /// non-finite value.
@@ -244,8 +283,123 @@ fn general_update(
     el.project_state(xr);
 }
 
+/// `ẋ = f(x, v(t))` of one element with the port voltages `v` linear between their samples
+/// (constant beyond the ends).
+struct Driven<'a> {
+    el: &'a dyn Element,
+    v: &'a Trajectory,
+}
+
+/// Largest port count of the stack buffer in [`Driven::rhs`].
+const MAX_PORTS: usize = 8;
+
+impl System for Driven<'_> {
+    fn n_states(&self) -> usize {
+        self.el.n_states()
+    }
+
+    fn rhs(&self, t: f64, x: &[f64], dx: &mut [f64]) {
+        let n = self.el.n_ports();
+        let mut buf = [0.0; MAX_PORTS];
+        let mut heap = Vec::new();
+        let w: &mut [f64] = if n <= MAX_PORTS {
+            &mut buf[..n]
+        } else {
+            heap.resize(n, 0.0);
+            &mut heap
+        };
+        let grid = self.v.grid();
+        let u = ((t - grid.t0()) / grid.dt()).clamp(0.0, grid.steps() as f64);
+        let k = (u.floor() as usize).min(grid.steps().saturating_sub(1));
+        let theta = u - k as f64;
+        let (a, b) = (self.v.at(k), self.v.at((k + 1).min(grid.steps())));
+        for ((o, a), b) in w.iter_mut().zip(a).zip(b) {
+            *o = a + theta * (b - a);
+        }
+        self.el.state_rhs(x, w, dx);
+    }
+
+    fn state_names(&self) -> Vec<String> {
+        self.el.state_names()
+    }
+}
+
+/// The memconductance operator with the state integrated by the library's adaptive
+/// Dormand–Prince 5(4) ([`Method::DormandPrince45`], Dormand & Prince 1980) to the tolerances
+/// `rtol`, `atol`: `v` linear between its samples as in [`memconductance`], every node a
+/// breakpoint (the kinks of the interpolant), no step longer than the grid step, so the result
+/// is exact for the piecewise-linear `v` to the tolerance whatever the stiffness at the
+/// sampling step; each node's state is projected by [`Element::project_state`]. Returns the
+/// response and the solver's work counters (more accepted steps than grid intervals: the step
+/// was refined). Allocates.
+///
+/// # Errors
+/// As [`crate::solver::solve`] (a state that becomes non-finite, a step size that collapses,
+/// more than `100 · max(intervals, 10⁴)` steps) and [`memconductance`].
+pub fn memconductance_adaptive(
+    el: &dyn Element,
+    v: &Trajectory,
+    x0: &[f64],
+    rtol: f64,
+    atol: f64,
+) -> Result<(Response, Statistics), Error> {
+    check_sizes(el, v.dim(), x0)?;
+    let (ns, n) = (el.n_states(), el.n_ports());
+    let grid = *v.grid();
+    let intervals = grid.steps();
+    let (mut x, stats) = if ns == 0 {
+        (Vec::new(), Statistics::default())
+    } else {
+        let stops: Vec<f64> = (1..intervals).map(|k| grid.time(k)).collect();
+        let config = Config::adaptive(rtol, atol)
+            .with_h_max(grid.dt())
+            .with_t_stops(stops)
+            .with_max_steps(100 * intervals.max(10_000));
+        let sol = solve(
+            &Driven { el, v },
+            Method::DormandPrince45,
+            &config,
+            grid.t0(),
+            x0,
+            grid.t_end(),
+            Output::Intervals(intervals),
+        )?;
+        (sol.states, sol.stats)
+    };
+    let mut g = vec![0.0; grid.len() * n * n];
+    let mut i = vec![0.0; grid.len() * n];
+    for k in 0..grid.len() {
+        let xk = &mut x[k * ns..(k + 1) * ns];
+        el.project_state(xk);
+        let (gk, vk) = (&mut g[k * n * n..(k + 1) * n * n], v.at(k));
+        el.conductance(xk, vk, gk);
+        if gk.iter().any(|g| !g.is_finite()) {
+            return Err(SolverError::NonFinite {
+                variable: format!("memconductance of element '{}'", el.info().name),
+                t: grid.time(k),
+            }
+            .into());
+        }
+        for r in 0..n {
+            i[k * n + r] = (0..n).map(|c| gk[r * n + c] * vk[c]).sum();
+        }
+    }
+    let x = if ns == 0 {
+        Trajectory::zeros(grid, 1)
+    } else {
+        Trajectory::new(grid, ns, x)?
+    };
+    let response = Response {
+        x,
+        g: Trajectory::new(grid, n * n, g)?,
+        i: Trajectory::new(grid, n, i)?,
+    };
+    Ok((response, stats))
+}
+
 /// The memconductance operator (eq. 7–9): the response of `el` to the port-voltage trajectory
-/// `v` (dimension `n_ports`) from the initial state `x0`.
+/// `v` (dimension `n_ports`) from the initial state `x0`. [`StateForm::General`] elements are
+/// integrated as `opts.general` says ([`GeneralStep`]).
 ///
 /// ```
 /// use memrc::{Grid, Trajectory, memconductance::{memconductance, Options}};
@@ -265,6 +419,12 @@ pub fn memconductance(
     opts: Options,
 ) -> Result<Response, Error> {
     check_sizes(el, v.dim(), x0)?;
+    if let GeneralStep::Adaptive { rtol, atol } = opts.general
+        && el.n_states() > 0
+        && el.state_form() == StateForm::General
+    {
+        return Ok(memconductance_adaptive(el, v, x0, rtol, atol)?.0);
+    }
     let (ns, n) = (el.n_states(), el.n_ports());
     let grid = *v.grid();
     let mut x = vec![0.0; grid.len() * ns];
@@ -386,6 +546,40 @@ mod tests {
         assert_order("rk4 path", 2, steps, |n| {
             final_state(&general, n, LinearStep::default()) - exact
         });
+    }
+
+    #[test]
+    fn adaptive_integration_solves_the_piecewise_linear_input_to_its_tolerance() {
+        // v sampled on 50 steps; the reference integrates the same piecewise-linear v by RK4 on
+        // a grid 64 times finer (its nodes hold the interpolant), error ≈ (h/64)⁴ ≪ 1e-10.
+        let el = TestGate { general: true };
+        let coarse = drive(50);
+        let fine_grid = Grid::span(0.0, 2.0, 50 * 64).expect("valid");
+        let fine_v = Trajectory::from_fn(fine_grid, |t| {
+            let u = (t / coarse.grid().dt()).min(49.999_999);
+            let k = u.floor() as usize;
+            let th = u - k as f64;
+            (1.0 - th) * coarse.at(k)[0] + th * coarse.at(k + 1)[0]
+        })
+        .expect("finite");
+        let fine = memconductance(&el, &fine_v, &[0.5], Options::default()).expect("ok");
+        let opts = Options::default().with_general(GeneralStep::Adaptive {
+            rtol: 1e-11,
+            atol: 1e-13,
+        });
+        let adaptive = memconductance(&el, &coarse, &[0.5], opts).expect("ok");
+        let (_, stats) = memconductance_adaptive(&el, &coarse, &[0.5], 1e-11, 1e-13).expect("ok");
+        assert!(stats.accepted_steps >= 50);
+        for k in 0..=50 {
+            let (a, b) = (adaptive.x.at(k)[0], fine.x.at(64 * k)[0]);
+            assert!((a - b).abs() < 1e-9, "node {k}: {a} vs {b}");
+        }
+        // Linear elements keep the exponential scheme whatever `general` says.
+        let lin = TestGate { general: false };
+        assert_eq!(
+            memconductance(&lin, &coarse, &[0.5], opts).expect("ok"),
+            memconductance(&lin, &coarse, &[0.5], Options::default()).expect("ok")
+        );
     }
 
     #[test]

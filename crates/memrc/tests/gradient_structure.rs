@@ -648,7 +648,7 @@ fn fading_memory_rates() {
 
 #[test]
 fn hysteresis_loops_shrink_with_frequency() {
-    // (device, frequencies [Hz], periods, steps per period, initial state or None for rest)
+    // (device, frequencies [Hz], periods, steps per period, x0 or None for the default)
     type Sweep = (&'static str, &'static [f64], usize, usize, Option<f64>);
     let cases: [Sweep; 2] = [
         (
@@ -667,12 +667,22 @@ fn hysteresis_loops_shrink_with_frequency() {
         ),
     ];
     for (name, frequencies, periods, steps, x0) in cases {
-        let el = build(name, &[]).expect("defaults");
-        let mut rest = [0.0];
-        el.initial_state(&[0.0], &mut rest);
-        let x0 = x0.map_or(rest, |x| [x]);
-        let sweep = hysteresis_sweep(el.as_ref(), 0.0, 1.0, frequencies, periods, steps, &x0)
-            .expect("sweep");
+        // The initial state through the element (hp-joglekar's state is (x, s)).
+        let overrides: Vec<(&str, f64)> = x0.map(|x| ("x0", x)).into_iter().collect();
+        let el = build(name, &overrides).expect("defaults");
+        let mut x0 = vec![0.0; el.n_states()];
+        el.initial_state(&[0.0], &mut x0);
+        let sweep = hysteresis_sweep(
+            el.as_ref(),
+            0.0,
+            1.0,
+            frequencies,
+            periods,
+            steps,
+            &x0,
+            Options::default(),
+        )
+        .expect("sweep");
         let areas: Vec<(f64, f64)> = sweep
             .points
             .iter()

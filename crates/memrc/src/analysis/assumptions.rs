@@ -262,7 +262,10 @@ pub struct LoopSweep {
 
 /// Drives `el` with the port voltage `offset + amplitude·sin(2πft)` for `periods` periods of
 /// each frequency (`steps_per_period` nodes per period), from the state `x0`, and measures the
-/// loop area over the last period.
+/// loop area over the last period. The response is integrated by [`memconductance`] with
+/// `opts` (e.g. [`GeneralStep::Adaptive`](crate::memconductance::GeneralStep::Adaptive) for a
+/// state equation that is stiff at the low frequencies' sampling step).
+#[allow(clippy::too_many_arguments)]
 pub fn hysteresis_sweep(
     el: &dyn Element,
     offset: f64,
@@ -271,6 +274,7 @@ pub fn hysteresis_sweep(
     periods: usize,
     steps_per_period: usize,
     x0: &[f64],
+    opts: Options,
 ) -> Result<LoopSweep, Error> {
     let mut points = Vec::with_capacity(frequencies.len());
     let spp = steps_per_period.max(8);
@@ -280,7 +284,7 @@ pub fn hysteresis_sweep(
         let v = Trajectory::from_fn(grid, |t| {
             offset + amplitude * (2.0 * std::f64::consts::PI * f * t).sin()
         })?;
-        let r = memconductance(el, &v, x0, Options::default())?;
+        let r = memconductance(el, &v, x0, opts)?;
         let t_last = (periods - 1) as f64 / f;
         let (vl, il) = (
             v.restrict(t_last, grid.t_end())?,

@@ -392,15 +392,19 @@ mod tests {
     fn catalogue_default_is_three_joglekar_devices() {
         let el = build("pi-network", &[]).expect("defaults");
         assert_eq!(el.n_ports(), 2);
-        assert_eq!(el.n_states(), 3);
+        // Each hp-joglekar device carries x and its edge coordinate s.
+        assert_eq!(el.n_states(), 6);
         assert_eq!(
             el.state_names(),
-            ["shunt1.x", "shunt2.x", "series.x"].map(String::from)
+            [
+                "shunt1.x", "shunt1.s", "shunt2.x", "shunt2.s", "series.x", "series.s"
+            ]
+            .map(String::from)
         );
         assert_eq!(el.state_form(), StateForm::General);
-        let mut x = [0.0; 3];
+        let mut x = [0.0; 6];
         el.initial_state(&[0.0, 0.0], &mut x);
-        assert_eq!(x, [0.1, 0.5, 0.3]);
+        assert_eq!([x[0], x[2], x[4]], [0.1, 0.5, 0.3]);
         assert_eq!(el.param_values().len(), PARAMS.len());
         let e = build("pi-network", &[("r_on", 2e4)]).expect_err("r_on > r_off");
         assert!(
@@ -482,10 +486,10 @@ mod tests {
             let (s1, s2) = shunts();
             let series = build("resistor", &[("g0", g0), ("g2", 0.0)]).expect("valid");
             let net = PiNetwork::new(s1, s2, series).expect("one-ports");
-            assert_eq!(net.n_states(), 2);
+            assert_eq!(net.n_states(), 3);
             assert_eq!(
                 net.state_names(),
-                ["shunt1.x", "shunt2.phi"].map(String::from)
+                ["shunt1.x", "shunt1.s", "shunt2.phi"].map(String::from)
             );
             let grid = Grid::span(0.0, 1.0, 1000).expect("valid");
             let v = two_phase(grid, 1.0, 1.0);
@@ -530,8 +534,14 @@ mod tests {
         ];
         for net in &nets {
             let ns = net.n_states();
+            // Three hp-joglekar devices hold (x, artanh(2x − 1)) each.
+            let edge = |xs: [f64; 3]| -> Vec<f64> {
+                xs.iter()
+                    .flat_map(|&x| [x, (2.0 * x - 1.0).atanh()])
+                    .collect()
+            };
             let states: Vec<Vec<f64>> = match ns {
-                3 => vec![vec![0.2, 0.5, 0.7], vec![0.35, 0.1, 0.9]],
+                6 => vec![edge([0.2, 0.5, 0.7]), edge([0.35, 0.1, 0.9])],
                 _ => vec![vec![1.5e-3, 0.2], vec![2.5e-3, -0.4]],
             };
             for x in &states {

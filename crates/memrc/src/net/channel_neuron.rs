@@ -152,6 +152,15 @@ impl ChannelNeuron {
         &self.channels
     }
 
+    /// The channels for the kernels.
+    fn channel_list(&self) -> Channels<'_> {
+        Channels {
+            list: &self.channels,
+            first: &self.first,
+            block_evaluation: self.block_evaluation,
+        }
+    }
+
     /// Steady state of every gate at `v` \[V\], in variable order.
     fn steady_states(&self, v: f64) -> impl Iterator<Item = f64> + '_ {
         self.channels
@@ -275,12 +284,25 @@ impl NeuronModel for ChannelNeuron {
             debug_assert!(block.is_empty(), "invariant: one state vector per variable");
             return;
         }
-        let channels = Channels {
-            list: &self.channels,
-            first: &self.first,
-            block_evaluation: self.block_evaluation,
-        };
+        let channels = self.channel_list();
         advance_channels(&self.membrane, channels, state, block, input, dt, simd);
+    }
+
+    fn coefficients(
+        &self,
+        state: &[Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        a: &mut [Vec<f64>],
+        b: &mut [Vec<f64>],
+        simd: SimdLevel,
+    ) {
+        if state.len() != self.variables.len() {
+            debug_assert!(block.is_empty(), "invariant: one state vector per variable");
+            return;
+        }
+        let channels = self.channel_list();
+        channel_coefficients(&self.membrane, channels, state, block, input, a, b, simd);
     }
 }
 
@@ -323,6 +345,90 @@ impl Channels<'_> {
     }
 }
 
+/// The outputs `(v0, vm, g, j, scratch)` of [`membrane_sums`].
+type Sums<'a> = (
+    &'a mut [f64],
+    &'a mut [f64],
+    &'a mut [f64],
+    &'a mut [f64],
+    &'a mut [f64],
+);
+
+/// Per-neuron sums of the membrane equation over the neurons `block` at the present state:
+/// `v0` \[V\], `vm` (`v` in mV), `g = G = g_l + Σ_c ḡ_c c_c + G_syn` \[S\] and
+/// `j = J = g_l E_l + J_syn + I_ext + Σ_c ḡ_c c_c E_c` \[A\] (so `C v̇ = J − G v`), in this
+/// order of summation; `a` is scratch. All slices are `block.len()` long.
+#[allow(clippy::too_many_arguments)]
+fn membrane_sums(
+    m: &Membrane,
+    channels: &Channels<'_>,
+    state: &[Vec<f64>],
+    block: &Range<usize>,
+    input: &SynapticInput<'_>,
+    (v0, vm, g, j, a): Sums<'_>,
+    gather: &mut Vec<f64>,
+    simd: SimdLevel,
+) {
+    let n = state.len();
+    let area = m.area;
+    let gl = m.g_leak * area;
+    let gl_el = gl * m.e_leak;
+    let i_ext = &state[n - 1][block.clone()];
+    for (k, i) in block.clone().enumerate() {
+        v0[k] = state[0][i];
+        vm[k] = state[0][i] * 1e3;
+        g[k] = gl;
+        j[k] = gl_el + input.g_e[k] + i_ext[k];
+    }
+    // Channel conductances with the present gates.
+    for (c, ch) in channels.list.iter().enumerate() {
+        channels.conductance_factors(c, state, block, a, gather, simd);
+        let (gbar, e) = (ch.gbar() * area, ch.e_rev());
+        for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
+            let gc = gbar * f;
+            *gk += gc;
+            *jk += gc * e;
+        }
+    }
+    for (gk, &gs) in g.iter_mut().zip(input.g) {
+        *gk += gs;
+    }
+}
+
+/// Gate `jj` of channel `ch`: `a = α`, `b = α + β` at the voltages `v0` (V) / `vm` (mV).
+#[allow(clippy::too_many_arguments)]
+fn gate_coefficients(
+    channels: &Channels<'_>,
+    ch: &Mechanism,
+    jj: usize,
+    v0: &[f64],
+    vm: &[f64],
+    a: &mut [f64],
+    b: &mut [f64],
+    simd: SimdLevel,
+) {
+    match ch {
+        Mechanism::Expr(e) if !channels.block_evaluation => {
+            for ((ak, bk), &v) in a.iter_mut().zip(b.iter_mut()).zip(vm.iter()) {
+                (*ak, *bk) = e.gate_coefficients(jj, v);
+            }
+        }
+        _ => ch.gate_coefficients_block(jj, v0, vm, a, b, simd),
+    }
+}
+
+/// Runs `f` with the per-thread work arrays grown to `len`.
+fn with_work<R>(len: usize, f: impl FnOnce(&mut Work) -> R) -> R {
+    WORK.with_borrow_mut(|w| {
+        for buf in [&mut w.v, &mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+        }
+        f(w)
+    })
+}
+
 /// One exponential-Euler step of the neurons `block` of a membrane with channels (the
 /// equations of [`ChannelNeuron`]): `state` is `v`, the gates of every channel in order, then
 /// `i_ext`. Shared by [`ChannelNeuron`] and the built-in presets made of gated channels
@@ -337,19 +443,10 @@ pub(super) fn advance_channels(
     simd: SimdLevel,
 ) {
     let len = block.len();
-    let n = state.len();
-    if len == 0 || n < 2 {
+    if len == 0 || state.len() < 2 {
         return;
     }
-    let area = m.area;
-    let gl = m.g_leak * area;
-    let gl_el = gl * m.e_leak;
-    WORK.with_borrow_mut(|w| {
-        for buf in [&mut w.v, &mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-        }
+    with_work(len, |w| {
         let Work {
             v: v0,
             vm,
@@ -367,46 +464,78 @@ pub(super) fn advance_channels(
             &mut a[..len],
             &mut b[..len],
         );
-        // Step-start voltage (V and mV), leak, drive.
-        let i_ext = &state[n - 1][block.clone()];
-        for (k, i) in block.clone().enumerate() {
-            v0[k] = state[0][i];
-            vm[k] = state[0][i] * 1e3;
-            g[k] = gl;
-            j[k] = gl_el + input.g_e[k] + i_ext[k];
-        }
-        // Channel conductances with the step-start gates.
-        for (c, ch) in channels.list.iter().enumerate() {
-            channels.conductance_factors(c, state, &block, a, gather, simd);
-            let (gbar, e) = (ch.gbar() * area, ch.e_rev());
-            for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
-                let gc = gbar * f;
-                *gk += gc;
-                *jk += gc * e;
-            }
-        }
-        for (gk, &gs) in g.iter_mut().zip(input.g) {
-            *gk += gs;
-        }
+        let sums = (&mut *v0, &mut *vm, &mut *g, &mut *j, &mut *a);
+        membrane_sums(m, &channels, state, &block, &input, sums, gather, simd);
         // Gates, with the rates at the step-start voltage.
         for (c, ch) in channels.list.iter().enumerate() {
             for jj in 0..ch.gate_count() {
-                match ch {
-                    Mechanism::Expr(e) if !channels.block_evaluation => {
-                        for ((ak, bk), &v) in a.iter_mut().zip(b.iter_mut()).zip(vm.iter()) {
-                            (*ak, *bk) = e.gate_coefficients(jj, v);
-                        }
-                    }
-                    _ => ch.gate_coefficients_block(jj, v0, vm, a, b, simd),
-                }
+                gate_coefficients(&channels, ch, jj, v0, vm, a, b, simd);
                 let x = &mut state[channels.first[c] + jj][block.clone()];
                 dispatch(simd, GateStep { x, a, b, dt });
             }
         }
         // Voltage, with the step-start gates (in g and j).
         let v = &mut state[0][block];
-        let dt_over_c = dt / (m.c_m * area);
+        let dt_over_c = dt / (m.c_m * m.area);
         dispatch(simd, VoltageStep { v, g, j, dt_over_c });
+    });
+}
+
+/// [`NeuronModel::coefficients`] of a membrane with channels (the equations of
+/// [`ChannelNeuron`]; state laid out as for [`advance_channels`]).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn channel_coefficients(
+    m: &Membrane,
+    channels: Channels<'_>,
+    state: &[Vec<f64>],
+    block: Range<usize>,
+    input: SynapticInput<'_>,
+    a_out: &mut [Vec<f64>],
+    b_out: &mut [Vec<f64>],
+    simd: SimdLevel,
+) {
+    let len = block.len();
+    let n = state.len();
+    if len == 0 || n < 2 || a_out.len() < n || b_out.len() < n {
+        return;
+    }
+    with_work(len, |w| {
+        let Work {
+            v: v0,
+            vm,
+            g,
+            j,
+            a,
+            gather,
+            ..
+        } = w;
+        let (v0, vm, g, j, a) = (
+            &mut v0[..len],
+            &mut vm[..len],
+            &mut g[..len],
+            &mut j[..len],
+            &mut a[..len],
+        );
+        let sums = (&mut *v0, &mut *vm, &mut *g, &mut *j, &mut *a);
+        membrane_sums(m, &channels, state, &block, &input, sums, gather, simd);
+        for (c, ch) in channels.list.iter().enumerate() {
+            for jj in 0..ch.gate_count() {
+                let k = channels.first[c] + jj;
+                let (ak, bk) = (&mut a_out[k][..len], &mut b_out[k][..len]);
+                gate_coefficients(&channels, ch, jj, v0, vm, ak, bk, simd);
+            }
+        }
+        let inv_c = 1.0 / (m.c_m * m.area);
+        for (((av, bv), &gk), &jk) in a_out[0][..len]
+            .iter_mut()
+            .zip(&mut b_out[0][..len])
+            .zip(&*g)
+            .zip(&*j)
+        {
+            (*av, *bv) = (jk * inv_c, gk * inv_c);
+        }
+        a_out[n - 1][..len].fill(0.0);
+        b_out[n - 1][..len].fill(0.0);
     });
 }
 

@@ -17,7 +17,7 @@
 use super::model::TraubMiles;
 use super::network::{Network, NetworkBuilder};
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, Weight};
-use super::{NetError, RecordSpec, RunOptions};
+use super::{NetError, RecordSpec, RunOptions, Scheme};
 
 /// COBAHH parameters (defaults: the benchmark).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,8 @@ pub struct Cobahh {
     pub seed: u64,
     /// Neurons whose `v`, `ge`, `gi` are recorded every step (indices into `"exc"`).
     pub record: Vec<usize>,
+    /// Integration scheme (default [`Scheme::ExpEuler`], Brian2's scheme for COBAHH).
+    pub scheme: Scheme,
 }
 
 impl Cobahh {
@@ -53,7 +55,14 @@ impl Cobahh {
             dt: 1e-4,
             seed,
             record: Vec::new(),
+            scheme: Scheme::ExpEuler,
         }
+    }
+
+    /// Sets the integration scheme.
+    pub fn scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = scheme;
+        self
     }
 
     /// Sets the connection probability.
@@ -107,6 +116,7 @@ impl Cobahh {
                 )
         };
         let mut b = NetworkBuilder::new(self.dt, self.seed);
+        b.scheme(self.scheme);
         b.population(pop("exc", n_exc));
         b.population(pop("inh", self.n - n_exc));
         for (src, receptor, w) in [("exc", "ge", self.w_e), ("inh", "gi", self.w_i)] {

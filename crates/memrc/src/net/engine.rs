@@ -3,6 +3,7 @@
 use super::coupling::{self, Snapshots};
 use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
+use super::scheme::{self, Scheme, SchemeWork};
 use super::{NetError, NetWarning, NetworkKey, Subject};
 use crate::simd::SimdLevel;
 use std::sync::RwLock;
@@ -44,7 +45,9 @@ impl RunOptions {
 /// Recorded spikes, ordered by time then global id.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct SpikeRecord {
-    /// Spike times \[s\]: the first grid time at which `v > θ`.
+    /// Spike times \[s\]: the upward crossing of `θ` by `v` inside the step at whose end
+    /// `v > θ` (located by the scheme's dense output, [`Scheme`]); the step's end when `v`
+    /// was already above `θ` at its start.
     pub times: Vec<f64>,
     /// Global neuron ids (population offset + index).
     pub ids: Vec<u32>,
@@ -89,6 +92,13 @@ pub struct RunStats {
     pub simd: &'static str,
     /// `sim_s / neuron_steps` \[ns\].
     pub ns_per_neuron_step: f64,
+    /// The integration scheme (`"exp-euler"`, `"exp2"`, `"dopri5"`).
+    pub scheme: &'static str,
+    /// Substeps accepted and rejected by an adaptive scheme, summed over neurons (0 for the
+    /// fixed-step schemes).
+    pub substeps: u64,
+    /// Substeps rejected (included in `substeps`).
+    pub rejected_substeps: u64,
 }
 
 /// What a run produced.
@@ -152,8 +162,9 @@ impl RunResult {
         for (&t, &id) in self.spikes.times.iter().zip(&self.spikes.ids) {
             let id = id as usize;
             if id >= p.offset && id < p.offset + p.size {
-                // A spike at t_{s+1} belongs to the step that produced it.
-                let k = ((t - self.t_start - 0.5 * self.dt) / bin).floor();
+                // A spike at t ∈ (t_s, t_{s+1}] belongs to the step s that produced it.
+                let step = ((t - self.t_start) / self.dt - 1e-6).ceil() - 1.0;
+                let k = ((step + 0.5) * self.dt / bin).floor();
                 if k >= 0.0 && (k as usize) < nbins {
                     out[k as usize] += 1.0;
                 }
@@ -180,6 +191,18 @@ struct PopShard {
     j_syn: Vec<f64>,
     /// Threshold crossings of the current block (scratch).
     fire: Vec<u8>,
+    /// The scheme's scratch.
+    work: SchemeWork,
+    /// Reversal potential \[V\] and decay rate `1/τ = −ln(decay)/dt` \[1/s\] per receptor.
+    rates: Vec<(f64, f64)>,
+    /// Each neuron's next substep ([`Scheme::Dopri5`]).
+    h_next: Vec<f64>,
+    /// Synaptic input at the step's midpoint (exp2), held couplings (exp2, dopri5), per
+    /// neuron of the block.
+    g_half: Vec<f64>,
+    j_half: Vec<f64>,
+    g_held: Vec<f64>,
+    j_held: Vec<f64>,
 }
 
 struct ProbeShard {
@@ -195,7 +218,8 @@ struct ProbeShard {
 struct Shard {
     pops: Vec<PopShard>,
     probes: Vec<ProbeShard>,
-    spikes: Vec<(u64, u32)>,
+    /// (step, global id, time \[s\]).
+    spikes: Vec<(u64, u32, f64)>,
     events: u64,
     /// Time spent in steps (not waiting for the other shards).
     busy: Duration,
@@ -346,15 +370,20 @@ impl Network {
             }
         }
         self.pending = pending;
-        let mut spikes: Vec<(u64, u32)> =
+        let mut spikes: Vec<(u64, u32, f64)> =
             Vec::with_capacity(shards.iter().map(|s| s.spikes.len()).sum());
         let mut events = 0;
+        let (mut substeps, mut rejected) = (0, 0);
         let thread_busy_s: Vec<f64> = shards.iter().map(|s| s.busy.as_secs_f64()).collect();
         for s in &shards {
             spikes.extend_from_slice(&s.spikes);
             events += s.events;
+            for p in &s.pops {
+                substeps += p.work.accepted + p.work.rejected;
+                rejected += p.work.rejected;
+            }
         }
-        spikes.sort_unstable();
+        spikes.sort_unstable_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)));
         let recordings = self.collect_recordings(&shards, s0, steps);
         for (t, shard) in shards.into_iter().enumerate() {
             self.write_back(shard, bounds[t]);
@@ -370,8 +399,8 @@ impl Network {
             dt,
             populations: self.populations(),
             spikes: SpikeRecord {
-                times: spikes.iter().map(|&(s, _)| s as f64 * dt).collect(),
-                ids: spikes.iter().map(|&(_, id)| id).collect(),
+                times: spikes.iter().map(|&(_, _, t)| t).collect(),
+                ids: spikes.iter().map(|&(_, id, _)| id).collect(),
             },
             recordings,
             stats: RunStats {
@@ -389,6 +418,9 @@ impl Network {
                 } else {
                     0.0
                 },
+                scheme: self.scheme.key(),
+                substeps,
+                rejected_substeps: rejected,
             },
             warnings: self.warnings.clone(),
         })
@@ -403,6 +435,10 @@ impl Network {
                 let lo = a.clamp(p.offset, p.offset + p.size) - p.offset;
                 let hi = b.clamp(p.offset, p.offset + p.size) - p.offset;
                 let len = hi - lo;
+                let half = match self.scheme {
+                    Scheme::ExpEuler => Vec::new(),
+                    _ => vec![0.0; len.min(BLOCK)],
+                };
                 PopShard {
                     lo,
                     hi,
@@ -423,6 +459,26 @@ impl Network {
                     g_syn: vec![0.0; len.min(BLOCK)],
                     j_syn: vec![0.0; len.min(BLOCK)],
                     fire: vec![0; len.min(BLOCK)],
+                    work: SchemeWork::new(
+                        self.scheme,
+                        p.model.as_ref(),
+                        p.receptors.len(),
+                        len.min(BLOCK),
+                    ),
+                    h_next: p
+                        .step_size
+                        .get(lo..hi)
+                        .map(<[f64]>::to_vec)
+                        .unwrap_or_default(),
+                    rates: p
+                        .receptors
+                        .iter()
+                        .map(|r| (r.e_rev, -r.decay.ln() / self.dt))
+                        .collect(),
+                    g_half: half.clone(),
+                    j_half: half.clone(),
+                    g_held: half.clone(),
+                    j_held: half,
                 }
             })
             .collect();
@@ -490,6 +546,9 @@ impl Network {
                 }
             }
             p.last_spike[lo..hi].copy_from_slice(&ps.last);
+            if let Some(h) = p.step_size.get_mut(lo..hi) {
+                h.copy_from_slice(&ps.h_next);
+            }
         }
     }
 
@@ -658,6 +717,8 @@ impl Ctx<'_> {
                 let (g_syn, j_syn) = (&mut ps.g_syn[..bl], &mut ps.j_syn[..bl]);
                 g_syn.fill(0.0);
                 j_syn.fill(0.0);
+                let scheme = net.scheme;
+                // Increments due now (ring slot s → g), then the synaptic input.
                 for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
                     let g = &mut g[b0..b1];
                     if r.slots > 0 {
@@ -668,37 +729,121 @@ impl Ctx<'_> {
                             *d = 0.0;
                         }
                     }
-                    let (e, decay) = (r.e_rev, r.decay);
-                    for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
-                        *gs += *g;
-                        *js += *g * e;
-                        *g *= decay;
+                    if scheme == Scheme::ExpEuler {
+                        // Sums at the step start and the exact decay, in one pass.
+                        let (e, decay) = (r.e_rev, r.decay);
+                        for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
+                            *gs += *g;
+                            *js += *g * e;
+                            *g *= decay;
+                        }
                     }
                 }
-                if !net.couplings.is_empty() {
-                    coupling::accumulate(
-                        &net.couplings,
-                        &mut shard.coupling_s,
-                        self.snap,
-                        cur,
-                        p_idx,
-                        ps.lo,
-                        (ps.lo + b0, ps.lo + b1),
-                        g_syn,
-                        j_syn,
+                if scheme == Scheme::ExpEuler {
+                    if !net.couplings.is_empty() {
+                        coupling::accumulate(
+                            &net.couplings,
+                            &mut shard.coupling_s,
+                            self.snap,
+                            cur,
+                            p_idx,
+                            ps.lo,
+                            (ps.lo + b0, ps.lo + b1),
+                            g_syn,
+                            j_syn,
+                            net.dt,
+                        );
+                    }
+                    ps.work.v0[..bl].copy_from_slice(&ps.state[0][b0..b1]);
+                    p.model.advance(
+                        &mut ps.state,
+                        b0..b1,
+                        SynapticInput {
+                            g: g_syn,
+                            g_e: j_syn,
+                        },
                         net.dt,
+                        self.simd,
                     );
+                } else {
+                    // Couplings, held over the step.
+                    let (g_held, j_held) = (&mut ps.g_held[..bl], &mut ps.j_held[..bl]);
+                    g_held.fill(0.0);
+                    j_held.fill(0.0);
+                    if !net.couplings.is_empty() {
+                        coupling::accumulate(
+                            &net.couplings,
+                            &mut shard.coupling_s,
+                            self.snap,
+                            cur,
+                            p_idx,
+                            ps.lo,
+                            (ps.lo + b0, ps.lo + b1),
+                            g_held,
+                            j_held,
+                            net.dt,
+                        );
+                    }
+                    match scheme {
+                        Scheme::Dopri5 { rtol } => scheme::dopri5(
+                            p.model.as_ref(),
+                            &mut ps.state,
+                            b0..b1,
+                            scheme::Receptors {
+                                rates: &ps.rates,
+                                g: &ps.g,
+                                offset: b0,
+                            },
+                            (g_held, j_held),
+                            &mut ps.h_next,
+                            (net.dt, rtol, p.threshold),
+                            self.simd,
+                            &mut ps.work,
+                        ),
+                        _ => {
+                            // Input at the step start and at its midpoint (exact decay).
+                            let (g_half, j_half) = (&mut ps.g_half[..bl], &mut ps.j_half[..bl]);
+                            g_syn.copy_from_slice(g_held);
+                            j_syn.copy_from_slice(j_held);
+                            g_half.copy_from_slice(g_held);
+                            j_half.copy_from_slice(j_held);
+                            for (r, g) in p.receptors.iter().zip(&ps.g) {
+                                let (e, half) = (r.e_rev, r.decay.sqrt());
+                                for (((g, gs), js), (gh, jh)) in g[b0..b1]
+                                    .iter()
+                                    .zip(&mut *g_syn)
+                                    .zip(&mut *j_syn)
+                                    .zip(g_half.iter_mut().zip(j_half.iter_mut()))
+                                {
+                                    *gs += *g;
+                                    *js += *g * e;
+                                    *gh += *g * half;
+                                    *jh += *g * half * e;
+                                }
+                            }
+                            scheme::exp2(
+                                p.model.as_ref(),
+                                &mut ps.state,
+                                b0..b1,
+                                SynapticInput {
+                                    g: g_syn,
+                                    g_e: j_syn,
+                                },
+                                SynapticInput {
+                                    g: g_half,
+                                    g_e: j_half,
+                                },
+                                net.dt,
+                                self.simd,
+                                &mut ps.work,
+                            );
+                        }
+                    }
+                    for (r, g) in p.receptors.iter().zip(&mut ps.g) {
+                        let decay = r.decay;
+                        g[b0..b1].iter_mut().for_each(|g| *g *= decay);
+                    }
                 }
-                p.model.advance(
-                    &mut ps.state,
-                    b0..b1,
-                    SynapticInput {
-                        g: g_syn,
-                        g_e: j_syn,
-                    },
-                    net.dt,
-                    self.simd,
-                );
                 let v = &ps.state[0][b0..b1];
                 coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
                 // Which neurons fire, branch-free over the block (vectorised; `last` is
@@ -709,12 +854,14 @@ impl Ctx<'_> {
                 for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
                     *f = u8::from(v > theta) & u8::from(now - l >= refr);
                 }
-                for (i, (&f, l)) in fire.iter().zip(last).enumerate() {
+                for (k, (&f, l)) in fire.iter().zip(last).enumerate() {
                     if f != 0 {
                         *l = now;
-                        let i = ps.lo + b0 + i;
+                        let frac = ps.work.crossing(net.scheme, k, theta, v[k], net.dt);
+                        let t_spike = (s as f64 + frac) * net.dt;
+                        let i = ps.lo + b0 + k;
                         out.push(i as u32);
-                        shard.spikes.push((s + 1, (p.offset + i) as u32));
+                        shard.spikes.push((s + 1, (p.offset + i) as u32, t_spike));
                     }
                 }
                 b0 = b1;

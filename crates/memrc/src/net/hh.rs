@@ -2,7 +2,7 @@
 //! network engine.
 
 use super::NetError;
-use super::channel_neuron::{Channels, advance_channels};
+use super::channel_neuron::{Channels, advance_channels, channel_coefficients};
 use super::model::{AREA, Membrane, NeuronModel, SynapticInput, VariableInfo};
 use crate::element::KindInfo;
 use crate::element::channel::GateKinetics;
@@ -142,6 +142,27 @@ impl NeuronModel for HodgkinHuxley {
             block_evaluation: true,
         };
         advance_channels(&self.membrane(), channels, state, block, input, dt, simd);
+    }
+
+    fn coefficients(
+        &self,
+        state: &[Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        a: &mut [Vec<f64>],
+        b: &mut [Vec<f64>],
+        simd: SimdLevel,
+    ) {
+        if state.len() != Self::VARIABLES.len() {
+            debug_assert!(false, "invariant: hh has five variables");
+            return;
+        }
+        let channels = Channels {
+            list: &self.mechanisms(),
+            first: &[1, 3],
+            block_evaluation: true,
+        };
+        channel_coefficients(&self.membrane(), channels, state, block, input, a, b, simd);
     }
 }
 

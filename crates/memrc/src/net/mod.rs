@@ -26,12 +26,16 @@
 //! One step `t_s → t_{s+1}` (`dt` fixed): (1) spikes emitted at the end of step `s − 1` are
 //! delivered: `g ← g + w` on the target receptor when the delay is 0, else `round(delay/dt)`
 //! steps later (a delay of 0 acts at the next step, as in Brian2); (2) recordings sample the
-//! state at `t_s`; (3) every neuron advances by exponential Euler with all coefficients from
-//! the step-start state, the receptor conductances decaying exactly, `g ← g e^{−dt/τ}`;
-//! (4) a neuron spikes when `v(t_{s+1}) > θ` and it is not refractory; the spike is recorded
-//! at `t_{s+1}` (Brian2 labels it with the step's start time `t_s`) and starts a refractory
-//! period of `round(t_ref/dt)` steps during which `v` still evolves but no spike is emitted.
-//!
+//! state at `t_s`; (3) every neuron advances by the network's [`Scheme`] — exponential Euler
+//! with all coefficients from the step-start state (Brian2's), the second-order exponential
+//! midpoint `exp2`, or per-neuron adaptive Dormand–Prince substeps `dopri5` — the receptor
+//! conductances decaying exactly, `g ← g e^{−dt/τ}`; (4) a neuron spikes when `v(t_{s+1}) > θ`
+//! and it is not refractory; the spike is recorded at the upward crossing of `θ` located
+//! inside the step by the scheme's dense output (Brian2 labels it with the step's start time
+//! `t_s`, NEST's `hh_cond_exp_traub` with the end of the step in which `v` peaks) and starts a
+//! refractory period of `round(t_ref/dt)` steps during which `v` still evolves but no spike is
+//! emitted. Spikes are delivered on the grid whatever their time inside the step.
+
 //! # Engine
 //! State is a structure of arrays per population; the neurons are split into one contiguous
 //! shard per thread, advanced step by step by a rayon parallel loop over the shards (one thread
@@ -60,6 +64,7 @@ mod engine;
 mod hh;
 pub mod model;
 mod network;
+mod scheme;
 pub use crate::simd;
 mod spec;
 
@@ -69,6 +74,7 @@ pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
 pub use hh::HodgkinHuxley;
 pub use model::{Membrane, NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
+pub use scheme::Scheme;
 pub use simd::SimdLevel;
 pub use spec::{
     Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, Receptor, RecordSpec, Weight,
@@ -110,3 +116,5 @@ mod tests;
 mod conformance_tests;
 #[cfg(test)]
 mod coupling_tests;
+#[cfg(test)]
+mod scheme_tests;

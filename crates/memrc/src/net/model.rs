@@ -138,7 +138,8 @@ pub trait NeuronModel: Debug + Send + Sync {
         let _ = (state, explicit);
     }
 
-    /// Advances the neurons `block` by one step `dt` \[s\]: `state[k][i]` is variable `k` of
+    /// Advances the neurons `block` by one **exponential-Euler** step `dt` \[s\]
+    /// ([`Scheme::ExpEuler`](super::Scheme::ExpEuler)): `state[k][i]` is variable `k` of
     /// neuron `i` (all vectors of equal length); `input` holds the synaptic input of the block
     /// (`input.g[i - block.start]`), held at its step-start value. The engine calls it on
     /// cache-sized blocks (a few hundred neurons), several per step; must not allocate.
@@ -148,6 +149,31 @@ pub trait NeuronModel: Debug + Send + Sync {
         block: Range<usize>,
         input: SynapticInput<'_>,
         dt: f64,
+        simd: SimdLevel,
+    );
+
+    /// The right-hand side of every state equation of the neurons `block` at the state `state`
+    /// (laid out as for [`Self::advance`]) and the synaptic input `input` (of the block, as
+    /// there), in the form each equation has in its own variable,
+    ///
+    /// ```text
+    ///   ẏ_k = a_k − b_k y_k          (a_k [unit/s], b_k [1/s])
+    /// ```
+    ///
+    /// written to `a[k][i - block.start]`, `b[k][i - block.start]` (every `a[k]`, `b[k]` at
+    /// least `block.len()` long). Gates: `a = α`, `b = α + β`; voltage: `a = J/C`, `b = G/C`
+    /// with `G`, `J` as in [`Self::advance`]; constants (`i_ext`): `a = b = 0`. This is the one
+    /// definition of the model's dynamics the higher-order schemes use
+    /// ([`Scheme::Exp2`](super::Scheme::Exp2) freezes it at the step's midpoint,
+    /// [`Scheme::Dopri5`](super::Scheme::Dopri5) evaluates `a − b y`); must not allocate.
+    #[allow(clippy::too_many_arguments)]
+    fn coefficients(
+        &self,
+        state: &[Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        a: &mut [Vec<f64>],
+        b: &mut [Vec<f64>],
         simd: SimdLevel,
     );
 }
@@ -316,6 +342,68 @@ struct TraubConst {
     ek: f64,
 }
 
+impl TraubConst {
+    /// Total conductance `G = g_l + ḡ_Na m³h + ḡ_K n⁴ + G_syn` \[S\] and drive
+    /// `J = ḡ_Na m³h E_Na + ḡ_K n⁴ E_K + g_l E_l + J_syn + I_ext` \[A\] (`drive` =
+    /// `J_syn + I_ext`), so that `C v̇ = J − G v`.
+    #[inline(always)]
+    fn conductance<M: MulAdd>(&self, m: f64, h: f64, n: f64, g_syn: f64, drive: f64) -> (f64, f64) {
+        let gna = self.gna * (m * m * m * h);
+        let n2 = n * n;
+        let gk = self.gk * (n2 * n2);
+        let g = self.gl + gna + gk + g_syn;
+        let j = M::madd(gna, self.ena, M::madd(gk, self.ek, self.gl_el + drive));
+        (g, j)
+    }
+}
+
+/// [`NeuronModel::coefficients`] of [`TraubMiles`] over a block.
+struct TraubCoefficients<'a> {
+    c: TraubConst,
+    inv_c: f64,
+    state: [&'a [f64]; 5],
+    g_syn: &'a [f64],
+    j_syn: &'a [f64],
+    a: [&'a mut [f64]; 5],
+    b: [&'a mut [f64]; 5],
+}
+
+impl Kernel for TraubCoefficients<'_> {
+    #[inline(always)]
+    fn run<M: MulAdd>(self) {
+        let (c, inv_c) = (self.c, self.inv_c);
+        let [v, m, h, n, i_ext] = self.state;
+        let len = v.len();
+        let (m, h, n, i_ext) = (&m[..len], &h[..len], &n[..len], &i_ext[..len]);
+        let (g_syn, j_syn) = (&self.g_syn[..len], &self.j_syn[..len]);
+        let [av, am, ah, an, ai] = self.a;
+        let [bv, bm, bh, bn, bi] = self.b;
+        let (av, am, ah, an, ai) = (
+            &mut av[..len],
+            &mut am[..len],
+            &mut ah[..len],
+            &mut an[..len],
+            &mut ai[..len],
+        );
+        let (bv, bm, bh, bn, bi) = (
+            &mut bv[..len],
+            &mut bm[..len],
+            &mut bh[..len],
+            &mut bn[..len],
+            &mut bi[..len],
+        );
+        for i in 0..len {
+            let [(rm, m_inf), (rh, h_inf), (rn, n_inf)] = traub_gate_coefficients::<M>(v[i], c.v_t);
+            (am[i], bm[i]) = (rm * m_inf, rm);
+            (ah[i], bh[i]) = (rh * h_inf, rh);
+            (an[i], bn[i]) = (rn * n_inf, rn);
+            let (g, j) = c.conductance::<M>(m[i], h[i], n[i], g_syn[i], j_syn[i] + i_ext[i]);
+            (av[i], bv[i]) = (j * inv_c, g * inv_c);
+            (ai[i], bi[i]) = (0.0, 0.0);
+        }
+    }
+}
+
 struct TraubStep<'a> {
     c: TraubConst,
     v: &'a mut [f64],
@@ -349,13 +437,27 @@ impl Kernel for TraubStep<'_> {
             h[i] = M::madd(hi - h_inf, exp::<M>(-bh * c.dt), h_inf);
             n[i] = M::madd(ni - n_inf, exp::<M>(-bn * c.dt), n_inf);
             // Voltage, with the gates at the step start.
-            let gna = c.gna * (mi * mi * mi * hi);
-            let n2 = ni * ni;
-            let gk = c.gk * (n2 * n2);
-            let g = c.gl + gna + gk + g_syn[i];
-            let j = M::madd(gna, c.ena, M::madd(gk, c.ek, c.gl_el + j_syn[i] + i_ext[i]));
+            let (g, j) = c.conductance::<M>(mi, hi, ni, g_syn[i], j_syn[i] + i_ext[i]);
             let inf = j / g;
             v[i] = M::madd(vi - inf, exp::<M>(-g * c.dt_over_c), inf);
+        }
+    }
+}
+
+impl TraubMiles {
+    /// The constants of a kernel call with step `dt` \[s\].
+    fn constants(&self, dt: f64) -> TraubConst {
+        let a = self.area;
+        TraubConst {
+            v_t: self.v_t,
+            dt,
+            dt_over_c: dt / (self.c_m * a),
+            gl: self.g_leak * a,
+            gl_el: self.g_leak * a * self.e_leak,
+            gna: self.g_na * a,
+            ena: self.e_na,
+            gk: self.g_k * a,
+            ek: self.e_k,
         }
     }
 }
@@ -389,18 +491,7 @@ impl NeuronModel for TraubMiles {
             debug_assert!(false, "invariant: traub-miles has five variables");
             return;
         };
-        let a = self.area;
-        let c = TraubConst {
-            v_t: self.v_t,
-            dt,
-            dt_over_c: dt / (self.c_m * a),
-            gl: self.g_leak * a,
-            gl_el: self.g_leak * a * self.e_leak,
-            gna: self.g_na * a,
-            ena: self.e_na,
-            gk: self.g_k * a,
-            ek: self.e_k,
-        };
+        let c = self.constants(dt);
         dispatch(
             simd,
             TraubStep {
@@ -412,6 +503,36 @@ impl NeuronModel for TraubMiles {
                 i_ext: &i_ext[block],
                 g_syn: input.g,
                 j_syn: input.g_e,
+            },
+        );
+    }
+
+    fn coefficients(
+        &self,
+        state: &[Vec<f64>],
+        block: Range<usize>,
+        input: SynapticInput<'_>,
+        a: &mut [Vec<f64>],
+        b: &mut [Vec<f64>],
+        simd: SimdLevel,
+    ) {
+        let (Ok(st), [a0, a1, a2, a3, a4, ..], [b0, b1, b2, b3, b4, ..]) =
+            (<&[Vec<f64>; 5]>::try_from(state), a, b)
+        else {
+            debug_assert!(false, "invariant: traub-miles has five variables");
+            return;
+        };
+        let len = block.len();
+        dispatch(
+            simd,
+            TraubCoefficients {
+                c: self.constants(0.0),
+                inv_c: 1.0 / (self.c_m * self.area),
+                state: st.each_ref().map(|x| &x[block.clone()]),
+                g_syn: input.g,
+                j_syn: input.g_e,
+                a: [a0, a1, a2, a3, a4].map(|x| &mut x[..len]),
+                b: [b0, b1, b2, b3, b4].map(|x| &mut x[..len]),
             },
         );
     }

@@ -3,6 +3,7 @@
 use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
 use super::coupling::{self, Coupling, ProjRef};
 use super::model::NeuronModel;
+use super::scheme::Scheme;
 use super::spec::SynapseKind;
 use super::spec::{Connectivity, Delay, Init, PopulationSpec, ProjectionSpec, RecordSpec, Weight};
 use super::{
@@ -41,6 +42,7 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
 pub struct NetworkBuilder {
     dt: f64,
     seed: u64,
+    scheme: Scheme,
     pops: Vec<PopulationSpec>,
     projs: Vec<ProjectionSpec>,
     records: Vec<RecordSpec>,
@@ -103,6 +105,8 @@ pub(crate) struct Population {
     pub(crate) refractory_steps: i64,
     /// Step index of the last spike (`i64::MIN / 2` if none).
     pub(crate) last_spike: Vec<i64>,
+    /// Each neuron's next substep \[s\] ([`Scheme::Dopri5`]; empty for the other schemes).
+    pub(crate) step_size: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +154,7 @@ pub(crate) struct Probe {
 #[derive(Debug, Clone)]
 pub struct Network {
     pub(crate) dt: f64,
+    pub(crate) scheme: Scheme,
     pub(crate) step: u64,
     pub(crate) pops: Vec<Population>,
     pub(crate) projs: Vec<Projection>,
@@ -173,11 +178,23 @@ impl NetworkBuilder {
         Self {
             dt,
             seed,
+            scheme: Scheme::Exp2,
             pops: Vec::new(),
             projs: Vec::new(),
             records: Vec::new(),
             budget: DEFAULT_MEMORY_BUDGET,
         }
+    }
+
+    /// Sets the integration scheme (default [`Scheme::Exp2`]).
+    pub fn scheme(&mut self, scheme: Scheme) -> &mut Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The integration scheme set so far.
+    pub fn current_scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// Adds a population (global ids follow the order of addition).
@@ -477,6 +494,7 @@ impl NetworkBuilder {
                 "finite and > 0 s",
             ));
         }
+        self.scheme.validate(false)?;
         let mut neurons: u64 = 0;
         for (k, p) in self.pops.iter().enumerate() {
             if self.pops[..k].iter().any(|q| q.name == p.name) {
@@ -712,6 +730,10 @@ impl NetworkBuilder {
                 threshold: p.threshold,
                 refractory_steps: refractory_steps as i64,
                 last_spike: vec![i64::MIN / 2; p.size],
+                step_size: match self.scheme {
+                    Scheme::Dopri5 { .. } => vec![dt; p.size],
+                    _ => Vec::new(),
+                },
             });
             offset += p.size;
         }
@@ -792,6 +814,7 @@ impl NetworkBuilder {
         }
         Ok(Network {
             dt,
+            scheme: self.scheme,
             step: 0,
             pending: vec![Vec::new(); pops.len()],
             pops,
@@ -895,6 +918,11 @@ impl Network {
     /// Time step \[s\].
     pub fn dt(&self) -> f64 {
         self.dt
+    }
+
+    /// The integration scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// Current time \[s\] (steps done × dt).

@@ -29,10 +29,17 @@ fn fingerprint(net: &Network, out: &RunResult) -> Fingerprint {
 fn results_are_bitwise_identical_for_1_2_3_threads() {
     // In-degree 80 as at N = 4000, so the small network stays active; once with delay 0
     // (direct delivery) and once with a 0.5 ms delay (ring buffer).
-    for delay in [0.0, 5e-4] {
+    let schemes = [
+        (0.0, Scheme::ExpEuler),
+        (5e-4, Scheme::ExpEuler),
+        (5e-4, Scheme::Exp2),
+        (5e-4, Scheme::Dopri5 { rtol: 1e-5 }),
+    ];
+    for (delay, scheme) in schemes {
         let cfg = Cobahh::new(400, 17)
             .p(0.2)
             .delay(delay)
+            .scheme(scheme)
             .record(vec![0, 7, 199, 319]);
         let mut reference = None;
         for threads in [1, 2, 3] {
@@ -48,7 +55,10 @@ fn results_are_bitwise_identical_for_1_2_3_threads() {
             let fp = fingerprint(&net, &out);
             match &reference {
                 None => reference = Some(fp),
-                Some(r) => assert!(*r == fp, "delay {delay}: {threads} threads differ from 1"),
+                Some(r) => assert!(
+                    *r == fp,
+                    "{scheme:?}, delay {delay}: {threads} threads differ from 1"
+                ),
             }
         }
     }
@@ -56,7 +66,17 @@ fn results_are_bitwise_identical_for_1_2_3_threads() {
 
 #[test]
 fn a_run_split_in_two_equals_one_run() {
-    let cfg = Cobahh::new(300, 5).p(0.25).delay(3e-4);
+    for scheme in [
+        Scheme::ExpEuler,
+        Scheme::Exp2,
+        Scheme::Dopri5 { rtol: 1e-5 },
+    ] {
+        split_run(scheme);
+    }
+}
+
+fn split_run(scheme: Scheme) {
+    let cfg = Cobahh::new(300, 5).p(0.25).delay(3e-4).scheme(scheme);
     let mut one = cfg.build().expect("valid");
     let a = one.run(0.1, 2).expect("runs");
     let mut two = cfg.build().expect("valid");
@@ -90,16 +110,24 @@ pub(super) fn exp_euler(x: f64, a: f64, b: f64, dt: f64) -> f64 {
     -b / a + (x + b / a) * (a * dt).exp()
 }
 
-/// The spike times (ms) of a reference trace `v_after` \[mV\] (the value after each step of
-/// `dt` ms): first step end with `v > −20 mV` after 3 ms refractory.
-pub(super) fn crossings(v_after: &[f64], dt: f64) -> Vec<f64> {
-    let (mut out, mut last) = (Vec::new(), f64::NEG_INFINITY);
+/// Spike times \[ms\] of a reference trace (`v0` before the first step, `v_after[k]` after
+/// step `k`, mV): a step at whose end `v > −20 mV` outside the 3 ms refractory period fires,
+/// at the linear interpolation of the crossing inside it (the network engine's rule for
+/// exponential Euler).
+pub(super) fn crossings(v0: f64, v_after: &[f64], dt: f64) -> Vec<f64> {
+    let (mut out, mut last, mut prev) = (Vec::new(), f64::NEG_INFINITY, v0);
     for (k, &v) in v_after.iter().enumerate() {
         let t = (k + 1) as f64 * dt;
         if v > -20.0 && t - last >= 3.0 - 1e-9 {
-            out.push(t);
+            let frac = if prev <= -20.0 {
+                (-20.0 - prev) / (v - prev)
+            } else {
+                1.0
+            };
+            out.push((k as f64 + frac) * dt);
             last = t;
         }
+        prev = v;
     }
     out
 }
@@ -143,6 +171,7 @@ fn single_neuron_matches_a_plain_reference_to_1e_9_mv() {
     let (i_ext, ge0) = (0.6e-9, 20e-9); // 0.6 nA (3 µA/cm²), initial ge 20 nS decaying
     for simd in [SimdLevel::Auto, SimdLevel::Portable] {
         let mut b = NetworkBuilder::new(1e-4, 0);
+        b.scheme(Scheme::ExpEuler); // the reference is exponential Euler
         b.population(
             PopulationSpec::new("exc", 1, TraubMiles::cobahh())
                 .receptor(Receptor::exponential("ge", 5e-3, 0.0))
@@ -173,7 +202,7 @@ fn single_neuron_matches_a_plain_reference_to_1e_9_mv() {
             after.push(r.v);
         }
         assert!(worst <= 1e-9, "{simd:?}: max |Δv| = {worst:e} mV");
-        let want = crossings(&after, 0.1);
+        let want = crossings(-65.0, &after, 0.1);
         assert!(want.len() >= 3, "the neuron fires: {want:?}");
         assert_eq!(out.spikes.times.len(), want.len());
         for (a, b) in out.spikes.times.iter().zip(&want) {
@@ -232,7 +261,10 @@ fn delays_act_after_the_given_number_of_steps() {
             .iter()
             .position(|&g| g > 0.0)
             .expect("ge rises");
-        let expect = first_spike + delay_steps as f64 * dt;
+        // The spike lies inside the step at whose end it is emitted; delivery counts whole
+        // steps from that end.
+        let emitted = (first_spike / dt - 1e-6).ceil() * dt;
+        let expect = emitted + delay_steps as f64 * dt;
         assert!(
             (rec.times[k] - expect).abs() < 1e-12,
             "{} vs {expect}",

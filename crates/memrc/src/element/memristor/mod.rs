@@ -15,10 +15,12 @@
 //!
 //! All devices use SI units: volts, amperes, siemens, seconds, ohms, metres. Normalised states
 //! (`x` of HP, VTEAM, Yakopcic) are dimensionless and live in `[0, 1]`; their
-//! [`Element::project_state`](super::Element::project_state) clamps them there.
+//! [`Element::project_state`](super::Element::project_state) clamps them there. `hp-joglekar`
+//! and `hp-prodromakis` integrate the edge coordinate `s = artanh(2x − 1)` next to `x`, which
+//! keeps the distance to the window's edges (see [`HpMemristor`]).
 
 /// The [`Element`](super::Element) methods of a device with fields `params: ParamSet` (the set
-/// it was built from) and `x0`, and one normalised state `x ∈ [0, 1]` (HP, VTEAM, Yakopcic):
+/// it was built from) and `x0`, and one normalised state `x ∈ [0, 1]` (VTEAM, Yakopcic):
 /// it reports its parameter set, the initial state is `x0` whatever the voltage, and numerical
 /// overshoot is clamped back into `[0, 1]`.
 macro_rules! unit_state_device {
@@ -44,7 +46,7 @@ mod resistor;
 mod vteam;
 mod yakopcic;
 
-pub use hp::{HpMemristor, Window};
+pub use hp::{HpMemristor, S_PINNED, Window};
 pub use ideal::IdealMemristor;
 pub use relaxation::RelaxationMemristor;
 pub use resistor::StaticResistor;

@@ -228,3 +228,16 @@ impl AdaptiveStep for DormandPrince45 {
         }
     }
 }
+
+/// The Dormand–Prince 5(4) tableau above, for the network engine's per-neuron scheme
+/// ([`crate::net::Scheme::Dopri5`]): one table for both.
+pub(crate) mod dp45 {
+    /// Nodes `c_s`.
+    pub(crate) const C: [f64; 7] = super::C;
+    /// Rows `a_{s+1, ·}` of stages 2…6.
+    pub(crate) const A: [&[f64]; 5] = [&super::A2, &super::A3, &super::A4, &super::A5, &super::A6];
+    /// 5th-order weights.
+    pub(crate) const B: [f64; 6] = super::B;
+    /// `b − b̂` (error weights, 7 stages).
+    pub(crate) const E: [f64; 7] = super::E;
+}
