@@ -364,7 +364,7 @@ def memrc_exec(a, text):
 
 
 # The `[network]` key that names the scheme: the first of these that the binary knows.
-SCHEME_KEYS = ["method", "solver"]
+SCHEME_KEYS = ["solver", "method"]
 _scheme_key = {}
 
 
@@ -554,6 +554,8 @@ def cobahh_text(method, dt, rtol, key):
     if i >= 0:
         j = text.rfind("\n#", 0, i)  # drop the recordings and their comment
         text = text[: j if j > 0 else i]
+    # the file's own scheme and threads give way to the run's
+    text = re.sub(r"(?m)^(solver|method|rtol|threads)\s*=.*\n", "", text)
     text = re.sub(r'(?m)^dt = "[^"]*"', "\n".join(memrc_network_lines(method, dt, rtol, key)), text)
     return text + "\n[output]\nplots = false\n"
 
@@ -751,8 +753,10 @@ def markdown(doc):
     L.append("Error: max over the 40 measured neurons (one per current level) of |t_k − t_k^ref| over the spikes "
              "both have (k-th with k-th); failures: missing or extra spikes (summed). Cost: loop time in ns per "
              "neuron per simulated ms, 1 thread; `n`: neurons simulated (costly knobs simulate fewer). Spike "
-             "times as each tool reports them: memrc stamps the end of the step after which v > 0 mV, Brian2 its "
-             "start, NEURON's NetCon the end of the step in fixed steps (CVODE locates the crossing), NEST stamps the step after the "
+             "times as each tool reports them: memrc locates the crossing of 0 mV inside the step (exp-euler: "
+             "linear in v between the step's ends, exp2: quadratic, dopri5: cubic Hermite in its substep; a "
+             "binary without a scheme key stamps the end of the step), Brian2 stamps the start of the step after "
+             "which v > 0 mV, NEURON's NetCon the end of the step in fixed steps (CVODE locates the crossing), NEST stamps the step after the "
              "voltage peak and is compared with the reference's **peak** times. A grid stamp cannot be closer "
              "than its step allows: its error floor is about dt. Trace error: the 0 mV up-crossings located in "
              "the tool's own voltage samples of the 40 neurons (every step; cubic through two samples on each side), "
