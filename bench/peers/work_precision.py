@@ -22,8 +22,9 @@ P3  COBAHH (examples/cobahh.toml, 4000 neurons, 1 s): mean rate and mean CV of t
 
 Cost: loop time in ns per neuron per simulated ms: memrc `sim_s` of summary.json; Brian2 its
 own timing of the run (cpp_standalone, serial); NEST the wall time of nest.Run; NEURON of
-continuerun. Expensive knobs simulate fewer neurons (the `n` of each point, at least 400, the
-40 measured ones among them) so that a run stays within --budget seconds.
+continuerun. Expensive knobs of the peers simulate fewer neurons (the `n` of each point, at
+least 400, the 40 measured ones among them) so that a run stays within --budget seconds; memrc
+always runs --n.
 """
 
 import argparse
@@ -129,7 +130,7 @@ def parse():
                    help="output prefix (.json, .md, .png)")
     p.add_argument("--replot", action="store_true", help="only rewrite the .md and .png from the .json")
     p.add_argument("--merge", action="store_true",
-                   help="keep the points of the problems not run now from the existing .json")
+                   help="keep the points of the problems and tools not run now from the existing .json")
     return p.parse_args()
 
 
@@ -407,7 +408,9 @@ def memrc_points(a, pname, pr, t_end, ref_up, floor, methods, skipped, versions)
         knobs = [("rtol", r, m["dt"][0]) for r in m["rtol"]] if "rtol" in m else [("dt", d, d) for d in m["dt"]]
         for kname, kval, dt in knobs:
             rtol = kval if kname == "rtol" else None
-            n = neurons_for("memrc", method, kname, kval, t_end, a)
+            # always a.n: memrc runs its populations (here 40 of n/40) in blocks, and smaller
+            # populations would cost more per neuron; its costliest knob takes ≈ 20 s
+            n = a.n
             size, measured = layout(n)
             n = size * LEVELS
             log(f"{pname} memrc {method} {kname}={kval:g} n={n} load={os.getloadavg()[0]:.2f}")
@@ -752,7 +755,7 @@ def markdown(doc):
     L.append("")
     L.append("Error: max over the 40 measured neurons (one per current level) of |t_k − t_k^ref| over the spikes "
              "both have (k-th with k-th); failures: missing or extra spikes (summed). Cost: loop time in ns per "
-             "neuron per simulated ms, 1 thread; `n`: neurons simulated (costly knobs simulate fewer). Spike "
+             "neuron per simulated ms, 1 thread; `n`: neurons simulated (a peer's costly knobs simulate fewer; memrc always all). Spike "
              "times as each tool reports them: memrc locates the crossing of 0 mV inside the step (exp-euler: "
              "linear in v between the step's ends, exp2: quadratic, dopri5: cubic Hermite in its substep; a "
              "binary without a scheme key stamps the end of the step), Brian2 stamps the start of the step after "
@@ -763,9 +766,12 @@ def markdown(doc):
              "for every tool (NEST too), which measures the trajectory whatever the stamp convention; its floor in "
              "parentheses is the same interpolation applied to the reference sampled on the same grid (an error near "
              "the floor says only that the trajectory is at least that good). NEURON's CVODE has no fixed grid: "
-             "its NetCon times are located by CVODE itself.")
+             "its NetCon times are located by CVODE itself. memrc's dopri5 records v on its 0.1 ms grid, so its "
+             "trace error is the floor of that grid; its spike times come from its own dense output.")
+    order = ["memrc", "brian2", "nest", "neuron"]
     for pname in ("P1", "P2"):
-        pts = [p for p in doc["points"] if p["problem"] == pname]
+        pts = sorted((p for p in doc["points"] if p["problem"] == pname),
+                     key=lambda p: order.index(p["tool"]) if p["tool"] in order else len(order))
         if not pts:
             continue
         ref = doc["references"][pname]
@@ -794,7 +800,7 @@ def markdown(doc):
         L.append("")
         L.append("## P3: COBAHH (examples/cobahh.toml, 4000 neurons, 1 s, seed 1), memrc")
         L.append("")
-        L.append(f"Converged run: {conv['scheme']} {conv['knob']} {conv['value']:g} (the smallest step of the most "
+        L.append(f"Converged run: {conv['scheme']} {conv['knob']} {conv['value']:g} (the finest setting of the most "
                  "accurate scheme the binary runs). Error: max over the populations of |rate − converged|/converged; "
                  "CV: mean coefficient of variation of the ISIs (neurons with ≥ 3 spikes)."
                  + (" With exp-Euler the only scheme, the 'converged' run is not converged (its spike times are "
@@ -906,11 +912,11 @@ def main():
            "references": refs, "points": points, "p3": p3, "p3_seeds": p3_seeds, "skipped": skipped}
     if a.merge and os.path.exists(a.out + ".json"):
         old = json.load(open(a.out + ".json"))
-        ran = set(problems)
-        doc["points"] = [p for p in old["points"] if p["problem"] not in ran] + doc["points"]
-        doc["skipped"] = [p for p in old["skipped"] if p["problem"] not in ran] + doc["skipped"]
-        doc["references"] = {**{k: v for k, v in old["references"].items() if k not in ran}, **doc["references"]}
-        if "P3" not in ran:
+        ran = {(p, t) for p in problems for t in a.tools.split(",")}
+        doc["points"] = [p for p in old["points"] if (p["problem"], p["tool"]) not in ran] + doc["points"]
+        doc["skipped"] = [p for p in old["skipped"] if (p["problem"], p["tool"]) not in ran] + doc["skipped"]
+        doc["references"] = {**old["references"], **doc["references"]}
+        if ("P3", "memrc") not in ran:
             doc["p3"], doc["p3_seeds"] = old["p3"], old["p3_seeds"]
         doc["versions"] = {**old["versions"], **doc["versions"]}
         doc["argv"] = old["argv"] + ["+"] + doc["argv"]
