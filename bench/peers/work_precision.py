@@ -89,12 +89,10 @@ P3_METHODS_QUICK = [
 ]
 ACCURACY_RANK = {"dopri5": 3, "exp2": 2, "exp-euler": 1}
 
-# Rough cost of each tool and scheme [ns per neuron per simulated ms] at the knob value given
+# Rough cost of each peer and scheme [ns per neuron per simulated ms] at the knob value given
 # (from docs/numerics.md "Work-precision of the peers"), only to choose how many neurons an
 # expensive run simulates; the measured cost is what is reported.
 PRIOR = {
-    ("memrc", "exp-euler"): (400, "dt", 0.1), ("memrc", "exp2"): (900, "dt", 0.1),
-    ("memrc", "dopri5"): (3000, "rtol", 1e-6),
     ("brian2", "exponential_euler"): (1100, "dt", 0.1), ("brian2", "rk4"): (2400, "dt", 0.1),
     ("nest", "rkf45"): (6300, "resolution", 0.1),
     ("neuron", "be"): (3000, "dt", 0.1), ("neuron", "cn"): (3000, "dt", 0.1),

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import brian2  # noqa: E402
 from brian2 import (  # noqa: E402
     NeuronGroup, SpikeMonitor, StateMonitor, Equations, defaultclock, device, prefs, run, set_device,
-    ms, mV, nA, umetre, cm, ufarad, siemens, msiemens)
+    ms, mV, nA, umetre, cm, ufarad, msiemens)
 
 build_dir = spec.get("build_dir") or tempfile.mkdtemp(prefix="brian2_wp_")
 set_device("cpp_standalone", build_on_run=False)
