@@ -57,6 +57,7 @@ MEMRC_METHODS = [
     {"method": "exp-euler", "dt": [0.1, 0.05, 0.02, 0.01, 0.005]},
     {"method": "exp2", "dt": [0.1, 0.05, 0.02, 0.01, 0.005]},
     {"method": "dopri5", "dt": [0.1], "rtol": [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9]},
+    {"method": "rk23", "dt": [0.1], "rtol": [1e-2, 1e-3, 1e-4, 1e-5]},
 ]
 MEMRC_METHODS_QUICK = [
     {"method": "exp-euler", "dt": [0.1, 0.02, 0.005]},
@@ -87,7 +88,7 @@ P3_METHODS_QUICK = [
     {"method": "exp2", "dt": [0.1, 0.01]},
     {"method": "dopri5", "dt": [0.1], "rtol": [1e-4, 1e-7]},
 ]
-ACCURACY_RANK = {"dopri5": 3, "exp2": 2, "exp-euler": 1}
+ACCURACY_RANK = {"dopri5": 4, "rk23": 3, "exp2": 2, "exp-euler": 1}
 
 # Rough cost of each peer and scheme [ns per neuron per simulated ms] at the knob value given
 # (from docs/numerics.md "Work-precision of the peers"), only to choose how many neurons an
@@ -652,7 +653,7 @@ def p3_seed_spread(a, conv, seeds):
 # ------------------------------------------------------------------------------ output
 SERIES_STYLE = {
     ("memrc", "exp-euler"): ("tab:blue", "o"), ("memrc", "exp2"): ("tab:blue", "s"),
-    ("memrc", "dopri5"): ("tab:blue", "D"),
+    ("memrc", "dopri5"): ("tab:blue", "D"), ("memrc", "rk23"): ("tab:blue", "^"),
     ("brian2", "exponential_euler"): ("tab:orange", "o"), ("brian2", "rk4"): ("tab:orange", "^"),
     ("nest", "rkf45"): ("tab:green", "v"),
     ("neuron", "be"): ("tab:red", "o"), ("neuron", "cn"): ("tab:red", "s"), ("neuron", "cvode"): ("tab:red", "P"),
