@@ -260,7 +260,7 @@ impl Ctx<'_> {
                 let choices: Vec<(&str, &str)> = Scheme::NAMES.iter().map(|&k| (k, k)).collect();
                 self.choice(s, "solver", &choices)?
             }
-            None => Scheme::Exp2.key(),
+            None => Scheme::DEFAULT.key(),
         };
         let rtol = match &n.rtol {
             Some(q) => {

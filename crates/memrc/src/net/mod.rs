@@ -26,9 +26,10 @@
 //! One step `t_s → t_{s+1}` (`dt` fixed): (1) spikes emitted at the end of step `s − 1` are
 //! delivered: `g ← g + w` on the target receptor when the delay is 0, else `round(delay/dt)`
 //! steps later (a delay of 0 acts at the next step, as in Brian2); (2) recordings sample the
-//! state at `t_s`; (3) every neuron advances by the network's [`Scheme`] — exponential Euler
-//! with all coefficients from the step-start state (Brian2's), the second-order exponential
-//! midpoint `exp2`, or per-neuron adaptive Dormand–Prince substeps `dopri5` — the receptor
+//! state at `t_s`; (3) every neuron advances by the network's [`Scheme`] — per-neuron adaptive
+//! Dormand–Prince substeps `dopri5` (the default, [`Scheme::DEFAULT`]) or Bogacki–Shampine
+//! `rk23`, the second-order exponential midpoint `exp2`, or exponential Euler with all
+//! coefficients from the step-start state (Brian2's) — the receptor
 //! conductances decaying exactly, `g ← g e^{−dt/τ}`; (4) a neuron spikes when `v(t_{s+1}) > θ`
 //! and it is not refractory; the spike is recorded at the upward crossing of `θ` located
 //! inside the step by the scheme's dense output (Brian2 labels it with the step's start time

@@ -178,7 +178,7 @@ impl NetworkBuilder {
         Self {
             dt,
             seed,
-            scheme: Scheme::Exp2,
+            scheme: Scheme::DEFAULT,
             pops: Vec::new(),
             projs: Vec::new(),
             records: Vec::new(),
@@ -186,7 +186,7 @@ impl NetworkBuilder {
         }
     }
 
-    /// Sets the integration scheme (default [`Scheme::Exp2`]).
+    /// Sets the integration scheme (default [`Scheme::DEFAULT`]).
     pub fn scheme(&mut self, scheme: Scheme) -> &mut Self {
         self.scheme = scheme;
         self
