@@ -83,10 +83,11 @@ struct SimOverrides {
     /// dopri5, sdirk2.
     #[arg(long, value_name = "NAME")]
     solver: Option<String>,
-    /// End time (seconds, or with a unit: 20ms).
+    /// End time with a unit: 20ms or "20 ms" (a bare number is refused, except for Hopfield
+    /// models, whose time has no unit).
     #[arg(long = "t-end", value_name = "T", allow_hyphen_values = true)]
     t_end: Option<String>,
-    /// Step (seconds, or with a unit: 0.05ms). Circuits: refines the solver's step only; probes
+    /// Step with a unit: 0.05ms (bare numbers as for --t-end). Circuits: refines the solver's step only; probes
     /// keep their sampling interval in time (the rows of traces.csv are unchanged), which must
     /// be a whole number of steps (a coarser step records every step). Spike times in
     /// summary.json are located inside the steps.

@@ -89,11 +89,17 @@ pub fn load_for_check(path: &Path) -> Result<LoadedModel> {
     .map_err(|e| anyhow!("{e}"))
 }
 
-/// Parses a time option (`0.02`, `20ms`, `"20 ms"`) \[s\].
-fn time_option(flag: &str, text: &str) -> Result<f64> {
+/// Parses a time option (`20ms`, `"20 ms"`; a bare number only for models whose time has no
+/// unit, `unitless`: Hopfield networks, and 0) \[s\]. A bare number for a model with physical
+/// time is refused with a hint rather than read as seconds (`--t-end 200` would be 200 s).
+fn time_option(flag: &str, text: &str, unitless: bool) -> Result<f64> {
     let q = units::parse_quantity(text).map_err(|e| anyhow!("{flag} '{text}': {e}"))?;
     match q.dim {
-        None => {}
+        None if unitless || q.value == 0.0 => {}
+        None => bail!(
+            "{flag} {text}: give a unit, e.g. {}ms (a bare number would be seconds)",
+            text.trim()
+        ),
         Some(d) if d == Dimension::TIME => {}
         Some(d) => bail!(
             "{flag} '{text}': expected a time (s), got '{}' ({})",
@@ -235,15 +241,16 @@ fn solver_named(name: &str, old: &Solver, dt: f64) -> Result<Solver> {
 
 /// Applies the overrides to a loaded model and checks the cost.
 pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> {
+    let unitless = matches!(model.kind, ModelKind::Hopfield(_));
     let t_end = ov
         .t_end
         .as_deref()
-        .map(|s| time_option("--t-end", s))
+        .map(|s| time_option("--t-end", s, unitless))
         .transpose()?;
     let dt = ov
         .dt
         .as_deref()
-        .map(|s| time_option("--dt", s))
+        .map(|s| time_option("--dt", s, unitless))
         .transpose()?;
     if let Some(dt) = dt {
         if dt <= 0.0 {

@@ -534,6 +534,25 @@ fn bad_input_is_one_line_and_writes_nothing() {
             ],
             "expected a time",
         ),
+        // A bare number would silently be seconds (200 s, a 10 ms step): refused with a hint.
+        (
+            vec![
+                "run".into(),
+                path(&good).into(),
+                "--t-end".into(),
+                "200".into(),
+            ],
+            "--t-end 200: give a unit, e.g. 200ms",
+        ),
+        (
+            vec![
+                "check".into(),
+                path(&good).into(),
+                "--dt".into(),
+                "0.01".into(),
+            ],
+            "--dt 0.01: give a unit, e.g. 0.01ms",
+        ),
         (
             vec![
                 "run".into(),
