@@ -93,6 +93,12 @@ struct SimOverrides {
     /// summary.json are located inside the steps.
     #[arg(long, value_name = "DT", allow_hyphen_values = true)]
     dt: Option<String>,
+    /// RNG seed of a network model (initial values, connectivity, weights).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads of a network model (results do not depend on it).
+    #[arg(long, value_name = "K")]
+    threads: Option<usize>,
 }
 
 impl SimOverrides {
@@ -101,6 +107,8 @@ impl SimOverrides {
             solver: self.solver.clone(),
             t_end: self.t_end.clone(),
             dt: self.dt.clone(),
+            seed: self.seed,
+            threads: self.threads,
         }
     }
 }

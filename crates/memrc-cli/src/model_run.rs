@@ -65,6 +65,10 @@ pub struct Overrides {
     pub t_end: Option<String>,
     /// `--dt DT`.
     pub dt: Option<String>,
+    /// `--seed S` (network models).
+    pub seed: Option<u64>,
+    /// `--threads K` (network models).
+    pub threads: Option<usize>,
 }
 
 /// Largest number of chunks an ODE run is split into (progress and cancellation points).
@@ -257,6 +261,16 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
             bail!("--dt must be positive, got {dt} s");
         }
     }
+    if !matches!(model.kind, ModelKind::Network(_)) {
+        for (flag, given) in [
+            ("--seed", ov.seed.is_some()),
+            ("--threads", ov.threads.is_some()),
+        ] {
+            if given {
+                bail!("{flag} applies to network models only ([network] files)");
+            }
+        }
+    }
     match &mut model.kind {
         ModelKind::Circuit(c) => {
             let sim = &mut c.simulation;
@@ -332,6 +346,7 @@ pub fn apply_overrides(model: &mut LoadedModel, ov: &Overrides) -> Result<Cost> 
         }
         ModelKind::Network(n) => {
             crate::net_run::apply_overrides(n, t_end, dt.is_some(), ov.solver.as_deref())?;
+            crate::net_run::apply_seed_threads(n, ov.seed, ov.threads)?;
             let cost = Cost {
                 steps: n.steps as usize,
                 trace_bytes: n.recording_bytes as f64,

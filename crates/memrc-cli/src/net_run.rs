@@ -383,6 +383,27 @@ pub fn apply_overrides(
     Ok(())
 }
 
+/// Applies `--seed` and `--threads` to a network model.
+pub fn apply_seed_threads(
+    n: &mut NetworkModel,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> Result<()> {
+    if let Some(k) = threads {
+        if !(1..=4096).contains(&k) {
+            bail!("--threads {k}: expected 1 to 4096");
+        }
+        n.threads = k;
+    }
+    if let Some(s) = seed {
+        n.seed = s;
+        n.builder.set_seed(s);
+        // The loader's prebuilt network has the file's seed: build again.
+        n.network = None;
+    }
+    Ok(())
+}
+
 /// `memrc check` for a network model: sizes and the memory estimate.
 pub fn check(out: &mut String, n: &NetworkModel) {
     let solver = match n.builder.current_scheme() {

@@ -844,11 +844,47 @@ fn cobahh_runs_through_the_cli_and_check_reports_its_memory() {
     assert!((syn as f64 - 320_000.0).abs() < 3000.0, "{syn}");
     assert!(!dir.join("spikes.csv").exists());
     assert!(dir.join("traces.npz").exists());
-    // --dt and --solver do not apply to networks.
+    // --dt does not apply to networks, nor a circuit solver.
     let o = memrc(&["run", path(&file), "--dt", "0.05ms", "--out", path(&dir)]);
     assert_one_line_error(&o, "--dt on a network");
     let o = memrc(&["check", path(&file), "--solver", "rk4"]);
-    assert_one_line_error(&o, "--solver on a network");
+    assert_one_line_error(&o, "--solver rk4 on a network (a circuit solver)");
+}
+
+/// `--seed`, `--threads` and `--solver` override a network file: the same seed gives the same
+/// spikes for any thread count, another seed another network; the solver is the one asked for.
+#[test]
+fn seed_threads_and_solver_override_a_network_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = repo().join("examples/small_network.toml");
+    let run = |name: &str, extra: &[&str]| {
+        let dir = tmp.path().join(name);
+        let mut args = vec!["run", path(&file), "--out", path(&dir), "--quiet"];
+        args.extend_from_slice(&["--t-end", "20ms"]);
+        args.extend_from_slice(extra);
+        let o = memrc(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (spikes_csv(&dir).0, summary(&dir))
+    };
+    let (a, sa) = run("a", &["--seed", "3", "--threads", "1"]);
+    let (b, sb) = run("b", &["--seed", "3", "--threads", "2"]);
+    let (c, _) = run("c", &["--seed", "4", "--threads", "1"]);
+    assert_eq!(
+        (sa["seed"].as_u64(), sb["threads"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(a, b, "same seed, other thread count");
+    assert_ne!(a, c, "another seed is another network");
+    assert_eq!(sa["solver"], "dopri5", "the default scheme");
+    let (_, se) = run("e", &["--solver", "exp-euler"]);
+    assert_eq!(se["solver"], "exp-euler");
+    let o = memrc(&[
+        "run",
+        path(&repo().join("examples/hh_step.toml")),
+        "--seed",
+        "3",
+    ]);
+    assert_one_line_error(&o, "--seed on a circuit");
 }
 
 #[test]

@@ -192,6 +192,12 @@ impl NetworkBuilder {
         self
     }
 
+    /// Sets the RNG seed (initial values, connectivity, weights).
+    pub fn set_seed(&mut self, seed: u64) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
     /// The integration scheme set so far.
     pub fn current_scheme(&self) -> Scheme {
         self.scheme
