@@ -195,6 +195,7 @@ where
                 .copied()
                 .zip(l.y.iter().copied())
                 .filter(|(x, _)| *x >= x_range.0 - eps && *x <= x_range.1 + eps)
+                .filter(|&(x, y)| plottable(x) && plottable(y))
                 .collect();
         let anno = if l.dashed {
             chart
@@ -271,10 +272,20 @@ fn axis_label(symbol: &str, prefix: &str, unit: &str) -> String {
     }
 }
 
-/// `(lo, hi)` of the finite `values` with 5 % padding (never empty).
+/// Largest magnitude a plot draws: beyond it, plotters' tick search overflows and never ends
+/// (a value of 1e308 hung a run); such points are left out of the plot (the data files keep
+/// them).
+pub(crate) const PLOT_LIMIT: f64 = 1e300;
+
+/// Whether `v` is drawn: finite and within [`PLOT_LIMIT`].
+pub(crate) fn plottable(v: f64) -> bool {
+    v.abs() <= PLOT_LIMIT
+}
+
+/// `(lo, hi)` of the plottable `values` ([`plottable`]) with 5 % padding (never empty).
 pub(crate) fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
-        .filter(|v| v.is_finite())
+        .filter(|&v| plottable(v))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
@@ -720,4 +731,20 @@ where
         "rate [Hz]",
         &series,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_of_huge_values_stay_finite_and_leave_them_out() {
+        let (lo, hi) = range([1e308, -1e308, 1.0, 2.0, f64::NAN].into_iter());
+        assert!((hi - lo).is_finite(), "({lo}, {hi})");
+        assert!(lo < 1.0 && hi > 2.0 && hi < 3.0, "({lo}, {hi})");
+        assert!(!plottable(1e308) && !plottable(f64::NAN) && !plottable(f64::INFINITY));
+        assert!(plottable(-1e300) && plottable(0.0));
+        // Nothing plottable: a default range.
+        assert_eq!(range([f64::NAN, 1e308].into_iter()), (-1.0, 1.0));
+    }
 }

@@ -887,6 +887,27 @@ fn seed_threads_and_solver_override_a_network_file() {
     assert_one_line_error(&o, "--seed on a circuit");
 }
 
+/// A Hopfield model starting at ±1e308 used to hang in plotting (the padded range overflowed in
+/// plotters' tick search): the run completes and writes its plots, without the huge values.
+#[test]
+fn plots_of_huge_values_do_not_hang_the_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(repo().join("examples/hopfield.toml")).expect("reads");
+    let start = text.find("\ninitial = ").expect("an initial line") + 1;
+    let end = start + text[start..].find('\n').expect("line end");
+    let text = format!(
+        "{}initial = [1e308, -1e308]{}",
+        &text[..start],
+        &text[end..]
+    );
+    let file = tmp.path().join("huge.toml");
+    std::fs::write(&file, text).expect("writes");
+    let dir = tmp.path().join("out");
+    let o = memrc(&["run", path(&file), "--out", path(&dir), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("traces.png").exists() && dir.join("traces.svg").exists());
+}
+
 #[test]
 fn a_broken_network_file_is_one_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
