@@ -78,19 +78,28 @@ const MEMBRANE_BELOW: f64 = -10e-3;
 /// Spike threshold \[V\].
 const SPIKE_THRESHOLD: f64 = 0.0;
 
+/// The loader's options: the default, with the input limit of `MEMRC_INPUT_LIMIT` (bytes)
+/// when that is set.
+fn load_options() -> Result<memrc_io::LoadOptions> {
+    let mut o = memrc_io::LoadOptions::default();
+    if let Ok(v) = std::env::var("MEMRC_INPUT_LIMIT") {
+        o.input_limit = v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("MEMRC_INPUT_LIMIT '{v}': expected a number of bytes"))?;
+    }
+    Ok(o)
+}
+
 /// Loads a model file; a loader error is its one line `file:line:col: message`.
 pub fn load(path: &Path) -> Result<LoadedModel> {
-    memrc_io::load(path).map_err(|e| anyhow!("{e}"))
+    memrc_io::load_with(path, &load_options()?).map_err(|e| anyhow!("{e}"))
 }
 
 /// Loads a model file for `memrc check`: network models are validated and their memory
 /// estimated, not built.
 pub fn load_for_check(path: &Path) -> Result<LoadedModel> {
-    memrc_io::load_with(
-        path,
-        &memrc_io::LoadOptions::default().build_networks(false),
-    )
-    .map_err(|e| anyhow!("{e}"))
+    memrc_io::load_with(path, &load_options()?.build_networks(false)).map_err(|e| anyhow!("{e}"))
 }
 
 /// Parses a time option (`20ms`, `"20 ms"`; a bare number only for models whose time has no

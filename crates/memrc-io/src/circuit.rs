@@ -895,7 +895,7 @@ impl Ctx<'_> {
             Some(b) if rel.is_relative() => b.join(rel),
             _ => rel.to_path_buf(),
         };
-        let (t, v) = crate::samples::read_samples(&path)
+        let (t, v) = crate::samples::read_samples(&path, self.opts.input_limit)
             .map_err(|m| self.err(file, "file", format!("stimulus file: {m}")))?;
         let scale = self.reconcile(
             1.0,

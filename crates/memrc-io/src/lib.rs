@@ -47,8 +47,8 @@ pub mod units;
 
 pub use error::LoadError;
 pub use load::{
-    DEFAULT_MEMORY_LIMIT, LoadOptions, human_bytes, load, load_str, load_str_with, load_with,
-    parse_str,
+    DEFAULT_INPUT_LIMIT, DEFAULT_MEMORY_LIMIT, LoadOptions, human_bytes, load, load_str,
+    load_str_with, load_with, parse_str, read_input, read_input_text,
 };
 pub use model::{
     COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, LoadedModel, ModelKind, NetworkModel,

@@ -30,18 +30,56 @@ pub struct LoadOptions {
     /// (default `true`). Off, a network file is validated completely and its memory estimated,
     /// but [`crate::NetworkModel::network`] is `None` (what `memrc check` needs).
     pub build_networks: bool,
+    /// Refuse input files (the model file, sample and connection files) larger than this many
+    /// bytes, before reading them whole. Default [`DEFAULT_INPUT_LIMIT`].
+    pub input_limit: u64,
 }
+
+/// Default [`LoadOptions::input_limit`]: 256 MiB.
+pub const DEFAULT_INPUT_LIMIT: u64 = 256 << 20;
 
 impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             memory_limit: DEFAULT_MEMORY_LIMIT,
             build_networks: true,
+            input_limit: DEFAULT_INPUT_LIMIT,
         }
     }
 }
 
+/// Reads the file `path` whole, refusing it once more than `limit` bytes were read (a file
+/// such as `/dev/zero` would otherwise be read until memory runs out). The error is one
+/// phrase without the path, for the caller's message: the I/O error, or "larger than the
+/// input limit of …".
+pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "larger than the input limit of {} (set MEMRC_INPUT_LIMIT, in bytes, to raise it)",
+            human_bytes(limit as f64)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_input`] as UTF-8 text.
+pub fn read_input_text(path: &Path, limit: u64) -> Result<String, String> {
+    String::from_utf8(read_input(path, limit)?).map_err(|_| "not UTF-8 text".to_string())
+}
+
 impl LoadOptions {
+    /// Sets [`LoadOptions::input_limit`].
+    pub fn input_limit(mut self, bytes: u64) -> Self {
+        self.input_limit = bytes;
+        self
+    }
+
     /// Sets [`LoadOptions::memory_limit`].
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit = bytes;
@@ -70,7 +108,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<LoadedModel, LoadError> {
 pub fn load_with(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<LoadedModel, LoadError> {
     let path = path.as_ref();
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+    let text = read_input_text(path, opts.input_limit).map_err(|e| LoadError {
         file: origin.clone(),
         line: 1,
         column: 1,

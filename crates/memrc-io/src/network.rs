@@ -883,13 +883,11 @@ impl Ctx<'_> {
                     Some(b) if rel.is_relative() => b.join(rel),
                     _ => rel.to_path_buf(),
                 };
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    self.err(
-                        file,
-                        "file",
-                        format!("connection list '{}': {e}", path.display()),
-                    )
-                })?;
+                let text =
+                    crate::load::read_input_text(&path, self.opts.input_limit).map_err(|e| {
+                        let shown = path.display();
+                        self.err(file, "file", format!("connection list '{shown}': {e}"))
+                    })?;
                 parse_pairs(&text).map_err(|m| {
                     self.err(
                         file,

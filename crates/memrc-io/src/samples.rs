@@ -3,15 +3,16 @@
 
 use std::path::Path;
 
-/// Reads `(times, values)` from a `.csv` or `.npy` file, in the file's own units. Errors are
-/// one-line messages naming the file and, for CSV, the line.
-pub fn read_samples(path: &Path) -> Result<(Vec<f64>, Vec<f64>), String> {
+/// Reads `(times, values)` from a `.csv` or `.npy` file of at most `limit` bytes, in the
+/// file's own units. Errors are one-line messages naming the file and, for CSV, the line.
+pub fn read_samples(path: &Path, limit: u64) -> Result<(Vec<f64>, Vec<f64>), String> {
     let shown = path.display();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    let bytes =
+        crate::load::read_input(path, limit).map_err(|e| format!("cannot read '{shown}': {e}"))?;
     match ext.as_deref() {
         Some("csv") | Some("txt") => {
             let text =

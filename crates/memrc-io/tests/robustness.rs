@@ -66,3 +66,31 @@ proptest! {
         }
     }
 }
+
+/// Inputs are read up to a limit, never without one: a model file above it (or an endless
+/// one, `/dev/zero`) is refused with one line naming the file and the limit; so are sample
+/// and connection files.
+#[test]
+fn oversized_inputs_are_refused_before_they_are_read_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hh_step.toml");
+    let size = std::fs::metadata(&model).expect("example").len();
+    let small = memrc_io::LoadOptions::default().input_limit(size - 1);
+    let e = memrc_io::load_with(&model, &small).expect_err("over the limit");
+    assert!(e.to_string().contains("larger than the input limit"), "{e}");
+    let exact = memrc_io::LoadOptions::default().input_limit(size);
+    assert!(memrc_io::load_with(&model, &exact).is_ok());
+    // An endless file stops at the limit.
+    if std::path::Path::new("/dev/zero").exists() {
+        let e =
+            memrc_io::read_input(std::path::Path::new("/dev/zero"), 1 << 20).expect_err("endless");
+        assert!(e.contains("larger than the input limit of 1.0 MiB"), "{e}");
+    }
+    // A sample file above the limit.
+    let samples = tmp.path().join("s.csv");
+    std::fs::write(&samples, "t,i\n0,0\n1,1\n").expect("writes");
+    let e = memrc_io::samples::read_samples(&samples, 4).expect_err("over the limit");
+    assert!(e.contains("larger than the input limit"), "{e}");
+    assert!(memrc_io::samples::read_samples(&samples, 1 << 10).is_ok());
+}
