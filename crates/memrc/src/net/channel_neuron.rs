@@ -349,30 +349,42 @@ impl Channels<'_> {
     }
 }
 
-/// The outputs `(v0, vm, g, j, scratch)` of [`membrane_sums`].
-type Sums<'a> = (
-    &'a mut [f64],
-    &'a mut [f64],
-    &'a mut [f64],
-    &'a mut [f64],
-    &'a mut [f64],
-);
+/// The per-thread work arrays of one block, cut to its length ([`with_work`]).
+struct Scratch<'w> {
+    /// `v` \[V\].
+    v0: &'w mut [f64],
+    /// `v` in mV.
+    vm: &'w mut [f64],
+    /// `G` \[S\].
+    g: &'w mut [f64],
+    /// `J` \[A\].
+    j: &'w mut [f64],
+    a: &'w mut [f64],
+    b: &'w mut [f64],
+    gather: &'w mut Vec<f64>,
+}
 
 /// Per-neuron sums of the membrane equation over the neurons `block` at the present state:
 /// `v0` \[V\], `vm` (`v` in mV), `g = G = g_l + Σ_c ḡ_c c_c + G_syn` \[S\] and
 /// `j = J = g_l E_l + J_syn + I_ext + Σ_c ḡ_c c_c E_c` \[A\] (so `C v̇ = J − G v`), in this
-/// order of summation; `a` is scratch. All slices are `block.len()` long.
-#[allow(clippy::too_many_arguments)]
+/// order of summation, into `w` (`a` is scratch).
 fn membrane_sums(
     m: &Membrane,
     channels: &Channels<'_>,
     state: &[Vec<f64>],
     block: &Range<usize>,
     input: &SynapticInput<'_>,
-    (v0, vm, g, j, a): Sums<'_>,
-    gather: &mut Vec<f64>,
+    w: &mut Scratch<'_>,
     simd: SimdLevel,
 ) {
+    let (v0, vm, g, j, a, gather) = (
+        &mut *w.v0,
+        &mut *w.vm,
+        &mut *w.g,
+        &mut *w.j,
+        &mut *w.a,
+        &mut *w.gather,
+    );
     let n = state.len();
     let area = m.area;
     let gl = m.g_leak * area;
@@ -421,15 +433,23 @@ fn gate_coefficients(
     }
 }
 
-/// Runs `f` with the per-thread work arrays grown to `len`.
-fn with_work<R>(len: usize, f: impl FnOnce(&mut Work) -> R) -> R {
+/// Runs `f` with the per-thread work arrays grown to, and cut at, `len`.
+fn with_work<R>(len: usize, f: impl FnOnce(Scratch<'_>) -> R) -> R {
     WORK.with_borrow_mut(|w| {
         for buf in [&mut w.v, &mut w.vm, &mut w.g, &mut w.j, &mut w.a, &mut w.b] {
             if buf.len() < len {
                 buf.resize(len, 0.0);
             }
         }
-        f(w)
+        f(Scratch {
+            v0: &mut w.v[..len],
+            vm: &mut w.vm[..len],
+            g: &mut w.g[..len],
+            j: &mut w.j[..len],
+            a: &mut w.a[..len],
+            b: &mut w.b[..len],
+            gather: &mut w.gather,
+        })
     })
 }
 
@@ -450,26 +470,11 @@ pub(super) fn advance_channels(
     if len == 0 || state.len() < 2 {
         return;
     }
-    with_work(len, |w| {
-        let Work {
-            v: v0,
-            vm,
-            g,
-            j,
-            a,
-            b,
-            gather,
+    with_work(len, |mut w| {
+        membrane_sums(m, &channels, state, &block, &input, &mut w, simd);
+        let Scratch {
+            v0, vm, g, j, a, b, ..
         } = w;
-        let (v0, vm, g, j, a, b) = (
-            &mut v0[..len],
-            &mut vm[..len],
-            &mut g[..len],
-            &mut j[..len],
-            &mut a[..len],
-            &mut b[..len],
-        );
-        let sums = (&mut *v0, &mut *vm, &mut *g, &mut *j, &mut *a);
-        membrane_sums(m, &channels, state, &block, &input, sums, gather, simd);
         // Gates, with the rates at the step-start voltage.
         for (c, ch) in channels.list.iter().enumerate() {
             for jj in 0..ch.gate_count() {
@@ -503,25 +508,9 @@ pub(super) fn channel_coefficients(
     if len == 0 || n < 2 || a_out.len() < n || b_out.len() < n {
         return;
     }
-    with_work(len, |w| {
-        let Work {
-            v: v0,
-            vm,
-            g,
-            j,
-            a,
-            gather,
-            ..
-        } = w;
-        let (v0, vm, g, j, a) = (
-            &mut v0[..len],
-            &mut vm[..len],
-            &mut g[..len],
-            &mut j[..len],
-            &mut a[..len],
-        );
-        let sums = (&mut *v0, &mut *vm, &mut *g, &mut *j, &mut *a);
-        membrane_sums(m, &channels, state, &block, &input, sums, gather, simd);
+    with_work(len, |mut w| {
+        membrane_sums(m, &channels, state, &block, &input, &mut w, simd);
+        let Scratch { v0, vm, g, j, .. } = w;
         for (c, ch) in channels.list.iter().enumerate() {
             for jj in 0..ch.gate_count() {
                 let k = channels.first[c] + jj;

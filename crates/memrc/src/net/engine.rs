@@ -739,21 +739,34 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                if scheme == Scheme::ExpEuler {
-                    if !net.couplings.is_empty() {
-                        coupling::accumulate(
-                            &net.couplings,
-                            &mut shard.coupling_s,
-                            self.snap,
-                            cur,
-                            p_idx,
-                            ps.lo,
-                            (ps.lo + b0, ps.lo + b1),
-                            g_syn,
-                            j_syn,
-                            net.dt,
-                        );
-                    }
+                // Continuous couplings: added to the step-start sums (exponential Euler, in
+                // the order it always had), or held apart over the step (the other schemes).
+                let exp_euler = scheme == Scheme::ExpEuler;
+                let (cg, cj) = if exp_euler {
+                    (&mut *g_syn, &mut *j_syn)
+                } else {
+                    let held = (&mut ps.g_held[..bl], &mut ps.j_held[..bl]);
+                    held.0.fill(0.0);
+                    held.1.fill(0.0);
+                    held
+                };
+                if !net.couplings.is_empty() {
+                    let (shard_lo, block) = (ps.lo, (ps.lo + b0, ps.lo + b1));
+                    let (states, snap) = (&mut shard.coupling_s, self.snap);
+                    coupling::accumulate(
+                        &net.couplings,
+                        states,
+                        snap,
+                        cur,
+                        p_idx,
+                        shard_lo,
+                        block,
+                        cg,
+                        cj,
+                        net.dt,
+                    );
+                }
+                if exp_euler {
                     ps.work.v0[..bl].copy_from_slice(&ps.state[0][b0..b1]);
                     p.model.advance(
                         &mut ps.state,
@@ -766,24 +779,7 @@ impl Ctx<'_> {
                         self.simd,
                     );
                 } else {
-                    // Couplings, held over the step.
-                    let (g_held, j_held) = (&mut ps.g_held[..bl], &mut ps.j_held[..bl]);
-                    g_held.fill(0.0);
-                    j_held.fill(0.0);
-                    if !net.couplings.is_empty() {
-                        coupling::accumulate(
-                            &net.couplings,
-                            &mut shard.coupling_s,
-                            self.snap,
-                            cur,
-                            p_idx,
-                            ps.lo,
-                            (ps.lo + b0, ps.lo + b1),
-                            g_held,
-                            j_held,
-                            net.dt,
-                        );
-                    }
+                    let (g_held, j_held) = (&ps.g_held[..bl], &ps.j_held[..bl]);
                     match scheme {
                         Scheme::Dopri5 { rtol } | Scheme::Rk23 { rtol } => scheme::embedded_rk(
                             if matches!(scheme, Scheme::Rk23 { .. }) {

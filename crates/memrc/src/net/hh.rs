@@ -100,6 +100,26 @@ impl HodgkinHuxley {
     }
 }
 
+impl HodgkinHuxley {
+    /// Whether `state` has one vector per variable (an invariant of the engine).
+    fn fits(&self, state: &[Vec<f64>]) -> bool {
+        let ok = state.len() == Self::VARIABLES.len();
+        debug_assert!(ok, "invariant: hh has five variables");
+        ok
+    }
+
+    /// Runs `f` with the membrane and the channels of the shared kernel.
+    fn with_channels<R>(&self, f: impl FnOnce(&Membrane, Channels<'_>) -> R) -> R {
+        let list = self.mechanisms();
+        let channels = Channels {
+            list: &list,
+            first: &[1, 3],
+            block_evaluation: true,
+        };
+        f(&self.membrane(), channels)
+    }
+}
+
 impl NeuronModel for HodgkinHuxley {
     fn kind(&self) -> &'static str {
         "hh"
@@ -136,16 +156,9 @@ impl NeuronModel for HodgkinHuxley {
         dt: f64,
         simd: SimdLevel,
     ) {
-        if state.len() != Self::VARIABLES.len() {
-            debug_assert!(false, "invariant: hh has five variables");
-            return;
+        if self.fits(state) {
+            self.with_channels(|m, c| advance_channels(m, c, state, block, input, dt, simd));
         }
-        let channels = Channels {
-            list: &self.mechanisms(),
-            first: &[1, 3],
-            block_evaluation: true,
-        };
-        advance_channels(&self.membrane(), channels, state, block, input, dt, simd);
     }
 
     fn coefficients(
@@ -157,16 +170,9 @@ impl NeuronModel for HodgkinHuxley {
         b: &mut [Vec<f64>],
         simd: SimdLevel,
     ) {
-        if state.len() != Self::VARIABLES.len() {
-            debug_assert!(false, "invariant: hh has five variables");
-            return;
+        if self.fits(state) {
+            self.with_channels(|m, c| channel_coefficients(m, c, state, block, input, a, b, simd));
         }
-        let channels = Channels {
-            list: &self.mechanisms(),
-            first: &[1, 3],
-            block_evaluation: true,
-        };
-        channel_coefficients(&self.membrane(), channels, state, block, input, a, b, simd);
     }
 }
 
