@@ -444,7 +444,7 @@ pub fn check(out: &mut String, n: &NetworkModel) {
     );
     let _ = writeln!(
         out,
-        "  neuron state: 2 × 8 B × (model variables + 3 + receptors × (1 + delay slots)) per neuron (state, last spike, two scratch arrays, conductances and delay rings; counted twice for the per-thread copy)"
+        "  neuron state: 2 × 8 B × (model variables + 3 + receptors × (1 + delay slots), + 1 for dopri5/rk23) per neuron (state, last spike, two scratch arrays, conductances and delay rings, step size; counted twice for the per-thread copy)"
     );
     let _ = writeln!(
         out,

@@ -188,7 +188,7 @@ fn broken_network_files() {
         (
             "size = 10",
             "size = 4000000000",
-            "n.toml:36:8: the network needs about 16777216.0 TiB (4000000002 neurons, up to 8000000012000000000 synapses: neuron state 536.4 GiB, synapses 16777216.0 TiB, building 0 B, recordings 2.4 KiB), more than the limit of 8.0 GiB: make it smaller or record less",
+            "n.toml:36:8: the network needs about 16777216.0 TiB (4000000002 neurons, up to 8000000012000000000 synapses: neuron state 596.0 GiB, synapses 16777216.0 TiB, building 0 B, recordings 2.4 KiB), more than the limit of 8.0 GiB: make it smaller or record less",
         ),
         (
             "dt = \"0.1 ms\"",

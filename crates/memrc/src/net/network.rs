@@ -640,8 +640,10 @@ impl NetworkBuilder {
             .sum();
         let mut neuron_bytes = snapshot_bytes;
         for (p, sl) in self.pops.iter().zip(&slots) {
-            // Variables, last spike, two scratch arrays; per receptor g and its ring.
-            let per = 8 * (p.model.variables().len() + 3) as u64
+            // Variables, last spike, two scratch arrays; per receptor g and its ring; the
+            // adaptive schemes' step size per neuron.
+            let adaptive = matches!(self.scheme, Scheme::Dopri5 { .. } | Scheme::Rk23 { .. });
+            let per = 8 * (p.model.variables().len() + 3 + usize::from(adaptive)) as u64
                 + sl.iter().map(|&s| 8 * (1 + s as u64)).sum::<u64>();
             // The run copies the state into per-thread shards: count it twice.
             neuron_bytes = neuron_bytes.saturating_add((2 * per).saturating_mul(p.size as u64));
