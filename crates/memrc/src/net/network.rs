@@ -500,7 +500,7 @@ impl NetworkBuilder {
                 "finite and > 0 s",
             ));
         }
-        self.scheme.validate(false)?;
+        self.scheme.validate(None)?;
         let mut neurons: u64 = 0;
         for (k, p) in self.pops.iter().enumerate() {
             if self.pops[..k].iter().any(|q| q.name == p.name) {

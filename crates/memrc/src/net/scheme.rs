@@ -116,21 +116,22 @@ impl Scheme {
                 });
             }
         };
-        scheme.validate(rtol.is_some())?;
+        scheme.validate(rtol)?;
         Ok(scheme)
     }
 
-    /// Checks the tolerance (`rtol_given`: whether one was given explicitly).
-    pub(crate) fn validate(&self, rtol_given: bool) -> Result<(), NetError> {
+    /// Checks the tolerance; `given` is the `rtol` given explicitly, if any (refused for the
+    /// fixed-step schemes).
+    pub(crate) fn validate(&self, given: Option<f64>) -> Result<(), NetError> {
         let subject = super::Subject::Network(super::NetworkKey::Rtol);
-        match *self {
-            Scheme::Dopri5 { rtol } | Scheme::Rk23 { rtol } if !(rtol > 0.0 && rtol < 1.0) => {
+        match (*self, given) {
+            (Scheme::Dopri5 { rtol } | Scheme::Rk23 { rtol }, _) if !(rtol > 0.0 && rtol < 1.0) => {
                 Err(NetError::bad_parameter(subject, rtol, "in (0, 1)"))
             }
-            Scheme::ExpEuler | Scheme::Exp2 if rtol_given => Err(NetError::bad_parameter(
+            (Scheme::ExpEuler | Scheme::Exp2, Some(rtol)) => Err(NetError::bad_parameter(
                 subject,
-                f64::NAN,
-                "only for method = \"dopri5\" (exp-euler and exp2 take fixed steps dt)",
+                rtol,
+                "absent for exp-euler and exp2 (fixed steps dt; rtol is for dopri5 and rk23)",
             )),
             _ => Ok(()),
         }
@@ -202,7 +203,11 @@ impl SchemeWork {
             }
             Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => {
                 (w.y, w.a, w.b) = (grid(n), grid(n), grid(n));
-                w.k = (0..7).map(|_| grid(n)).collect();
+                let stages = match scheme {
+                    Scheme::Rk23 { .. } => RK23.e.len(),
+                    _ => DOPRI5.e.len(),
+                };
+                w.k = (0..stages).map(|_| grid(n)).collect();
                 (w.tmp, w.y_new, w.rec) = (grid(n), grid(n), grid(receptors));
                 w.cross = vec![0.0; block];
                 for v in [
@@ -822,9 +827,6 @@ pub(crate) fn embedded_rk(
             );
         }
         // Accept or reject each lane, propose its next step (err becomes the lane's mask).
-        if iterations > MAX_ITERATIONS {
-            err[..m].fill(f64::NAN);
-        }
         {
             let (err, bad, h) = (&mut err[..m], &ts[..m], &h[..m]);
             let (t, want, clipped) = (&mut t[..m], &mut want[..m], &clipped[..m]);
@@ -841,6 +843,11 @@ pub(crate) fn embedded_rk(
                     h_min,
                 },
             );
+        }
+        // Out of iterations: every remaining lane fails (after the verdicts, which would
+        // otherwise turn the failure into a rejection).
+        if iterations > MAX_ITERATIONS {
+            err[..m].fill(f64::NAN);
         }
         let n_acc = err[..m].iter().filter(|&&e| e == 1.0).count() as u64;
         *accepted += n_acc;

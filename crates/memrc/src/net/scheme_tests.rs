@@ -244,7 +244,8 @@ fn scheme_names_and_tolerances_are_checked() {
     for bad in [0.0, -1e-6, 1.0, f64::NAN] {
         assert!(Scheme::from_name("dopri5", Some(bad)).is_err(), "{bad}");
     }
-    assert!(Scheme::from_name("exp2", Some(1e-6)).is_err());
+    let e = Scheme::from_name("exp2", Some(1e-6)).expect_err("fixed step");
+    assert!(e.to_string().contains("rtol is for dopri5 and rk23"), "{e}");
     let mut b = NetworkBuilder::new(1e-4, 0);
     b.scheme(Scheme::Dopri5 { rtol: 2.0 });
     b.population(PopulationSpec::new("p", 1, TraubMiles::cobahh()));
