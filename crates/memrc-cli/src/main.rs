@@ -21,12 +21,10 @@ mod example;
 mod example_plot;
 mod model_examples;
 mod model_run;
-mod net_run;
 mod output;
 mod plot;
 mod progress;
 mod summary;
-mod traces;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -131,12 +129,17 @@ struct RunOutputArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     sim: SimOverrides,
-    /// Data formats, comma-separated: csv, npy (default: the model's [output]).
-    #[arg(long, value_name = "csv,npy")]
+    /// Data formats, comma-separated: csv, npz (one NumPy archive), npy (one .npy file per
+    /// array) (default: the model's [output]).
+    #[arg(long, value_name = "csv,npz,npy")]
     format: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Write into an output directory that holds files memrc did not write (they are kept;
+    /// the previous run's files are replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Options of `memrc check`.
@@ -343,7 +346,14 @@ fn main() -> ExitCode {
     progress::install_ctrlc();
     match std::panic::catch_unwind(|| dispatch(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) if e.downcast_ref::<progress::Interrupted>().is_some() => {
+        Ok(Err(e))
+            if progress::cancelled()
+                || e.downcast_ref::<progress::Interrupted>().is_some()
+                || matches!(
+                    e.downcast_ref::<memrc_run::RunError>(),
+                    Some(memrc_run::RunError::Interrupted)
+                ) =>
+        {
             eprintln!("error: interrupted");
             ExitCode::from(130)
         }
@@ -434,6 +444,7 @@ fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
             .map(model_run::parse_formats)
             .transpose()?,
         quiet: io.quiet,
+        force: io.force,
         overrides: io.sim.to_overrides(),
     };
     say(&model_run::run_model(model, &settings)?);

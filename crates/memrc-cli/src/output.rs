@@ -14,19 +14,14 @@
 //! voltage of the memristive part is `v − E` with the batteries `E` in `summary.json`.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use memrc::Element;
 
 use crate::element_drive::Run;
 
-/// A unit as a column-name suffix: `A/m^2` → `A_per_m2`.
-pub fn unit_tag(unit: &str) -> String {
-    unit.replace('/', "_per_")
-        .replace(['^', '*', '(', ')', ' '], "")
-}
+pub use memrc_run::traces::unit_tag;
 
 /// The CSV header columns for `el`.
 pub fn csv_header(el: &dyn Element) -> Vec<String> {
@@ -80,8 +75,10 @@ pub fn csv_text(el: &dyn Element, run: &Run) -> String {
     out
 }
 
-/// Files staged for one output directory.
-#[derive(Debug)]
+/// Files gathered in memory for one output directory (figures, and the small outputs of
+/// `memrc element` and the paper examples), written through [`memrc_run::OutputDir`]: the
+/// directory appears whole and replaces the previous run's.
+#[derive(Debug, Default)]
 pub struct Staged {
     files: Vec<(String, Vec<u8>)>,
 }
@@ -89,7 +86,7 @@ pub struct Staged {
 impl Staged {
     /// An empty set.
     pub fn new() -> Self {
-        Self { files: Vec::new() }
+        Self::default()
     }
 
     /// Adds a file (its name inside the output directory).
@@ -97,72 +94,20 @@ impl Staged {
         self.files.push((name.to_string(), bytes));
     }
 
-    /// Writes every file into `dir`.
-    ///
-    /// If `dir` does not exist, the files are written into a fresh sibling directory
-    /// `.<name>.tmp-<pid>` which is then renamed to `dir` (the whole directory appears at once).
-    /// If `dir` exists, they are written into `dir/.tmp-<pid>` and then renamed into `dir` one by
-    /// one in the order they were added (put the file that marks a complete run last). On any
-    /// failure the staging directory is removed and `dir` is left as it was.
-    pub fn commit(self, dir: &Path) -> Result<()> {
-        let pid = std::process::id();
-        if dir.exists() && !dir.is_dir() {
-            bail!(
-                "output path {} exists and is not a directory",
-                dir.display()
-            );
-        }
-        let fresh = !dir.exists();
-        let staging = if fresh {
-            let parent = match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            fs::create_dir_all(&parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-            let name = dir
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "out".into());
-            parent.join(format!(".{name}.tmp-{pid}"))
-        } else {
-            dir.join(format!(".tmp-{pid}"))
-        };
-        let result = self.write_into(&staging).and_then(|()| {
-            if fresh {
-                fs::rename(&staging, dir)
-                    .with_context(|| format!("moving {} to {}", staging.display(), dir.display()))
-            } else {
-                for (name, _) in &self.files {
-                    fs::rename(staging.join(name), dir.join(name))
-                        .with_context(|| format!("moving {name} into {}", dir.display()))?;
-                }
-                fs::remove_dir(&staging).with_context(|| format!("removing {}", staging.display()))
-            }
-        });
-        if result.is_err() {
-            let _ = fs::remove_dir_all(&staging);
-        }
-        result
-    }
-
-    fn write_into(&self, staging: &Path) -> Result<()> {
-        if staging.exists() {
-            fs::remove_dir_all(staging)
-                .with_context(|| format!("removing stale {}", staging.display()))?;
-        }
-        fs::create_dir(staging).with_context(|| format!("creating {}", staging.display()))?;
-        for (name, bytes) in &self.files {
-            let path = staging.join(name);
-            fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    /// Adds the files to a staged output directory.
+    pub fn stage_into(self, dir: &mut memrc_run::OutputDir) -> Result<()> {
+        for (name, bytes) in self.files {
+            dir.add(&name, &bytes)?;
         }
         Ok(())
     }
-}
 
-impl Default for Staged {
-    fn default() -> Self {
-        Self::new()
+    /// Writes every file into `dir`, which appears whole (see [`memrc_run::OutputDir`]).
+    pub fn commit(self, dir: &Path) -> Result<()> {
+        let mut out = memrc_run::OutputDir::create(dir, false)?;
+        self.stage_into(&mut out)?;
+        out.commit()?;
+        Ok(())
     }
 }
 
@@ -178,29 +123,25 @@ mod tests {
     }
 
     #[test]
-    fn staging_into_new_and_existing_directories() {
+    fn staged_files_replace_the_directory() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("a/b");
         let mut s = Staged::new();
         s.add("x.txt", b"1".to_vec());
         s.add("y.txt", b"2".to_vec());
         s.commit(&dir).expect("commit");
-        assert_eq!(fs::read(dir.join("y.txt")).expect("written"), b"2");
-        // Into an existing directory: other files stay, ours are replaced, no staging left.
-        fs::write(dir.join("keep.txt"), b"k").expect("write");
+        assert_eq!(std::fs::read(dir.join("y.txt")).expect("written"), b"2");
         let mut s = Staged::new();
         s.add("x.txt", b"3".to_vec());
         s.commit(&dir).expect("commit");
-        assert_eq!(fs::read(dir.join("x.txt")).expect("written"), b"3");
-        assert!(dir.join("keep.txt").exists());
-        let names: Vec<_> = fs::read_dir(&dir)
-            .expect("list")
-            .map(|e| e.expect("entry").file_name())
-            .collect();
-        assert_eq!(names.len(), 3, "{names:?}");
-        // A file in the way of the directory is an error and nothing is written.
+        assert_eq!(std::fs::read(dir.join("x.txt")).expect("written"), b"3");
+        assert!(
+            !dir.join("y.txt").exists(),
+            "the previous run's files are gone"
+        );
+        // A file in the way of the directory is an error.
         let file = tmp.path().join("f");
-        fs::write(&file, b"").expect("write");
+        std::fs::write(&file, b"").expect("write");
         assert!(Staged::new().commit(&file).is_err());
     }
 }

@@ -573,15 +573,15 @@ pub fn probe_traces_size(groups: &[String]) -> (u32, u32) {
 pub fn probe_traces<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
-    traces: &crate::traces::Traces,
+    traces: &memrc_run::Traces,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let mut order: Vec<&String> = Vec::new();
-    for g in &traces.groups {
-        if !order.contains(&g) {
-            order.push(g);
+    for c in &traces.columns {
+        if !order.contains(&&c.group) {
+            order.push(&c.group);
         }
     }
     let t_end = traces.t.last().copied().unwrap_or(1.0);
@@ -589,21 +589,20 @@ where
     let t_label = axis_label("t", pt, "s");
     let areas = root.split_evenly((order.len().max(1), 1));
     for (panel_index, group) in order.iter().enumerate() {
-        let cols: Vec<usize> = (0..traces.names.len())
-            .filter(|&c| &traces.groups[c] == *group)
+        let cols: Vec<&memrc_run::Column> = traces
+            .columns
+            .iter()
+            .filter(|c| &c.group == *group)
             .collect();
-        let unit = cols
-            .first()
-            .map_or("1", |&c| traces.units[c].as_str())
-            .to_string();
+        let unit = cols.first().map_or("1", |c| c.unit.as_str()).to_string();
         let mut series: Vec<Line> = cols
             .iter()
             .enumerate()
-            .map(|(j, &c)| {
+            .map(|(j, c)| {
                 let (x, y): (Vec<f64>, Vec<f64>) = traces
                     .t
                     .iter()
-                    .zip(&traces.columns[c])
+                    .zip(&c.values)
                     .filter(|(_, y)| y.is_finite())
                     .map(|(t, y)| (t * ft, *y))
                     .unzip();
@@ -611,7 +610,7 @@ where
                     x,
                     ..Line::new(&[], y, colour(j))
                 }
-                .label(traces.names[c].clone())
+                .label(c.name.clone())
             })
             .collect();
         let prefix = if unit == "1" {
@@ -646,12 +645,14 @@ where
 pub const NETWORK_SIZE: (u32, u32) = (1000, 600);
 
 /// Spike raster of a network run: one dot per spike at (time, global id), coloured by
-/// population. `spikes` are `(t [s], id)`; `populations` are `(name, first id, size)`.
+/// population. Spikes are `times` \[s\] and global `ids`; `populations` are `(name, first id,
+/// size)`.
 pub fn raster<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     t_end: f64,
-    spikes: &[(f64, u32)],
+    times: &[f64],
+    ids: &[u32],
     populations: &[(String, usize, usize)],
 ) -> Result<()>
 where
@@ -683,10 +684,11 @@ where
         let (lo, hi) = (*offset as u32, (*offset + *size) as u32);
         chart
             .draw_series(
-                spikes
+                times
                     .iter()
-                    .filter(|(_, id)| (lo..hi).contains(id))
-                    .map(|&(t, id)| Pixel::new((t * ft, f64::from(id)), colour)),
+                    .zip(ids)
+                    .filter(|(_, id)| (lo..hi).contains(*id))
+                    .map(|(&t, &id)| Pixel::new((t * ft, f64::from(id)), colour)),
             )
             .map_err(err)?
             .label(name.clone())

@@ -11,7 +11,7 @@
 //! - returns `false` once cancellation was requested, so the solver stops with
 //!   `SolverError::Cancelled`.
 //!
-//! Cancellation is requested by Ctrl-C: [`install_ctrlc`] installs a handler that sets a flag on
+//! Cancellation is requested by Ctrl-C or SIGTERM (treated alike): [`install_ctrlc`] installs a handler that sets a flag on
 //! the first Ctrl-C (the run then stops cleanly at the next observer call: nothing is written,
 //! the process exits with `error: interrupted` and status 130) and exits at once with status 130
 //! on the second. Files are only ever written into a hidden staging directory that is renamed
@@ -41,7 +41,8 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-/// Installs the Ctrl-C handler (once; a failure to install only loses clean cancellation).
+/// Installs the Ctrl-C and SIGTERM handler (once; a failure to install only loses clean
+/// cancellation).
 pub fn install_ctrlc() {
     let _ = ctrlc::set_handler(|| {
         if CANCELLED.swap(true, Ordering::SeqCst) {
@@ -124,6 +125,12 @@ impl Monitor {
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+impl memrc_run::Observer for Monitor {
+    fn observe(&mut self, fraction: f64) -> bool {
+        Monitor::observe(self, fraction)
     }
 }
 

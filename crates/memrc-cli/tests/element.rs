@@ -219,11 +219,20 @@ fn options_and_png_output() {
         .and_then(|ps| ps.iter().find(|p| p["name"] == "r_off"))
         .expect("r_off listed");
     assert_eq!(r_off["value"], 20e3);
-    // Running again into the same directory replaces the files and keeps others.
-    std::fs::write(dir.join("notes.txt"), "mine").expect("write");
+    // Running again into the same directory replaces it whole; a directory holding a file
+    // memrc did not write is refused with one line naming it, and left as it was.
     let o = memrc(&["element", "hp", "--out", dir.to_str().expect("utf-8 path")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(dir.join("notes.txt").exists());
+    assert!(
+        !dir.join("lissajous.png").exists(),
+        "the previous run's files are gone"
+    );
+    std::fs::write(dir.join("notes.txt"), "mine").expect("write");
+    let o = memrc(&["element", "hp", "--out", dir.to_str().expect("utf-8 path")]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(dir.join("notes.txt").exists() && dir.join("summary.json").exists());
 }
 
 /// HP + Biolek at 1 V, 0.25 Hz and `--dt 10ms`, where RK4 on the samples is unstable near

@@ -37,15 +37,32 @@ fn run_example(name: &str, dir: &Path, extra: &[&str]) -> Value {
     summary(dir)
 }
 
-/// `DIR/spikes.csv` as text and as its rows `(t [s], id)`, after checking its header.
+/// `DIR/spikes.csv` as text and as its rows `(t [s], id)`, after checking its header and that
+/// each spike's population (third column) is the one its id falls in (`summary.json`).
 fn spikes_csv(dir: &Path) -> (String, Vec<(f64, u32)>) {
     let csv = std::fs::read_to_string(dir.join("spikes.csv")).expect("spikes.csv");
+    let pops = summary(dir)["populations"].clone();
+    let population_of = |id: u32| {
+        pops.as_array()
+            .and_then(|ps| {
+                ps.iter().find(|p| {
+                    let (o, n) = (p["offset"].as_u64(), p["size"].as_u64());
+                    o.zip(n)
+                        .is_some_and(|(o, n)| u64::from(id) >= o && u64::from(id) < o + n)
+                })
+            })
+            .and_then(|p| p["name"].as_str())
+            .map(String::from)
+    };
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("t_s,id"));
+    assert_eq!(lines.next(), Some("t_s,id,population"));
     let rows = lines
         .map(|l| {
-            let (t, id) = l.split_once(',').expect("two fields");
-            (t.parse().expect("t"), id.parse().expect("id"))
+            let mut f = l.split(',');
+            let (t, id, pop) = (f.next(), f.next(), f.next());
+            let id: u32 = id.and_then(|x| x.parse().ok()).expect("id");
+            assert_eq!(pop.map(String::from), population_of(id), "{l}");
+            (t.and_then(|x| x.parse().ok()).expect("t"), id)
         })
         .collect();
     (csv, rows)
@@ -262,16 +279,17 @@ fn check_npz(dir: &Path, name: &str) {
         NpzReader::new(std::fs::File::open(dir.join("traces.npz")).expect("open")).expect("npz");
     let mut names = npz.names().expect("names");
     names.sort();
-    let mut want: Vec<String> = header
-        .iter()
-        .map(|h| {
-            if *h == "t_s" {
-                "t".into()
-            } else {
-                h.to_string()
-            }
-        })
-        .collect();
+    // Keys are Python identifiers: the column names with other characters as '_'.
+    let key = |h: &str| -> String {
+        if h == "t_s" {
+            "t".into()
+        } else {
+            h.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        }
+    };
+    let mut want: Vec<String> = header.iter().map(|h| key(h)).collect();
     want.sort();
     let strip = |n: &String| n.trim_end_matches(".npy").to_string();
     assert_eq!(
@@ -280,8 +298,8 @@ fn check_npz(dir: &Path, name: &str) {
         "{name}: npz members"
     );
     for (j, h) in header.iter().enumerate() {
-        let key = if *h == "t_s" { "t" } else { h };
-        let a: Array1<f64> = npz.by_name(key).expect("member reads as float64 1-d");
+        let key = key(h);
+        let a: Array1<f64> = npz.by_name(&key).expect("member reads as float64 1-d");
         assert_eq!(a.len(), rows, "{name}: {key} length");
         assert!(
             a[0] == first[j] || (a[0] - first[j]).abs() <= 1e-15 * first[j].abs(),
@@ -605,9 +623,9 @@ fn an_interrupted_run_leaves_nothing_that_looks_complete() {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert!(left.is_empty(), "{solver}: left behind {left:?}");
-        // Into an existing directory: its files stay as they were, nothing is added.
+        // Into the directory of a previous run: its files stay as they were, nothing is added.
         std::fs::create_dir(&out).expect("mkdir");
-        std::fs::write(out.join("old.txt"), "old").expect("write");
+        std::fs::write(out.join("summary.json"), "{}").expect("write");
         let o = memrc_env(
             &["run", path(&file), "--out", path(&out), "--solver", solver],
             &[("MEMRC_CANCEL_AFTER_ITERATIONS", "2")],
@@ -618,7 +636,15 @@ fn an_interrupted_run_leaves_nothing_that_looks_complete() {
             .expect("list")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(left, vec![std::ffi::OsString::from("old.txt")], "{solver}");
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("summary.json")],
+            "{solver}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.json")).expect("kept"),
+            "{}"
+        );
     }
 }
 
@@ -769,7 +795,7 @@ fn the_small_network_runs_and_writes_its_files() {
     assert!(spikes > 0);
     let synapses = s["synapses"].as_u64().expect("synapses");
     assert!(synapses > 80 * 8 + 20 * 80 && synapses < 3000, "{synapses}");
-    assert!(f(&s["build_s"]) >= 0.0 && f(&s["sim_s"]) < 1.0, "{s}");
+    assert!(f(&s["build_s"]) >= 0.0 && f(&s["sim_s"]) > 0.0, "{s}");
     assert!(f(&s["rate_hz"]["exc"]) > 0.0 && f(&s["rate_hz"]["inh"]) > 0.0);
     assert_eq!(s["warnings"], json!([]));
     // spikes.csv: one line per spike, times on the grid, ids in range.
@@ -786,20 +812,60 @@ fn the_small_network_runs_and_writes_its_files() {
         "t_s,exc.v[0]_V,exc.v[1]_V,exc.v[2]_V,inh.ge[0]_S,inh.ge[1]_S",
         2000,
     );
-    // traces.npz: the trace columns plus spike_t and spike_id.
-    use ndarray::Array1;
+    // traces.npz: keys that are Python identifiers; one neurons × samples array per
+    // recording with its neuron ids (and its own times when they are not `t`); the spikes with
+    // their population.
+    use ndarray::{Array1, Array2};
     use ndarray_npy::NpzReader;
     let mut npz =
         NpzReader::new(std::fs::File::open(dir.join("traces.npz")).expect("open")).expect("npz");
+    let mut names = npz.names().expect("names");
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "exc_v_V",
+            "exc_v_V_ids",
+            "inh_ge_S",
+            "inh_ge_S_ids",
+            "inh_ge_S_t",
+            "spike_id",
+            "spike_population",
+            "spike_t",
+            "t"
+        ]
+    );
     let t: Array1<f64> = npz.by_name("spike_t").expect("spike_t");
     let id: Array1<u32> = npz.by_name("spike_id").expect("spike_id");
+    let pop: Array1<u16> = npz.by_name("spike_population").expect("spike_population");
     assert_eq!(t.len() as u64, spikes);
     assert_eq!(id.len() as u64, spikes);
     assert_eq!((t[0], id[0]), rows[0]);
-    let v: Array1<f64> = npz.by_name("exc.v[0]_V").expect("v column");
-    assert_eq!(v.len(), 2000);
-    let ge: Array1<f64> = npz.by_name("inh.ge[1]_S").expect("ge column");
-    assert_eq!(ge.iter().filter(|x| x.is_finite()).count(), 200);
+    assert!(id.iter().zip(&pop).all(|(&i, &p)| p == u16::from(i >= 80)));
+    let times: Array1<f64> = npz.by_name("t").expect("t");
+    let v: Array2<f64> = npz.by_name("exc_v_V").expect("v array");
+    assert_eq!(v.dim(), (3, 2000));
+    assert_eq!(times.len(), 2000);
+    let ids: Array1<u64> = npz.by_name("exc_v_V_ids").expect("ids");
+    assert_eq!(ids.to_vec(), [0, 1, 2]);
+    let ge: Array2<f64> = npz.by_name("inh_ge_S").expect("ge array");
+    let ge_t: Array1<f64> = npz.by_name("inh_ge_S_t").expect("ge times");
+    assert_eq!(ge.dim(), (2, 200));
+    assert_eq!(ge_t.len(), 200);
+    assert!(ge.iter().all(|x| x.is_finite()));
+    // The CSV's columns are the arrays' rows.
+    let csv_v: Vec<f64> = std::fs::read_to_string(dir.join("traces.csv"))
+        .expect("traces.csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(2)
+                .and_then(|x| x.parse().ok())
+                .expect("v[1]")
+        })
+        .collect();
+    assert_eq!(csv_v, v.row(1).to_vec());
     // The same seed gives the same spikes on another run (and any thread count).
     let dir2 = tmp.path().join("net2");
     let o = memrc(&["run", path(&file), "--out", path(&dir2), "--quiet"]);
@@ -843,7 +909,9 @@ fn cobahh_runs_through_the_cli_and_check_reports_its_memory() {
     // 0.02 · 4000² = 320000 ± a few sd.
     assert!((syn as f64 - 320_000.0).abs() < 3000.0, "{syn}");
     assert!(!dir.join("spikes.csv").exists());
-    assert!(dir.join("traces.npz").exists());
+    // --format npy writes .npy files, not an archive.
+    assert!(dir.join("t.npy").exists());
+    assert!(!dir.join("traces.npz").exists());
     // --dt does not apply to networks, nor a circuit solver.
     let o = memrc(&["run", path(&file), "--dt", "0.05ms", "--out", path(&dir)]);
     assert_one_line_error(&o, "--dt on a network");
@@ -936,14 +1004,15 @@ fn a_broken_network_file_is_one_line() {
 }
 
 #[test]
-fn the_hh_gap_ring_runs_fast_and_its_wave_propagates() {
+fn the_hh_gap_ring_runs_and_its_wave_propagates() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("ring");
     let s = run_example("hh_gap_ring", &dir, &[]);
     assert_eq!(s["n"], 51);
     // 50 gap junctions, 50 ring synapses and the drive.
     assert_eq!(s["synapses"], 101);
-    assert!(f(&s["sim_s"]) < 0.5, "{s}");
+    // About one dopri5 substep per step (speed itself is measured in the benches).
+    assert!(f(&s["substeps"]) <= 1.5 * 51.0 * 10_000.0, "{s}");
     let mut by_id: Vec<Vec<f64>> = vec![Vec::new(); 51];
     for (t, id) in spikes_csv(&dir).1 {
         by_id[id as usize].push(t);
@@ -1006,7 +1075,9 @@ fn the_hh_user_network_runs_with_gate_columns() {
     let s = run_example("hh_user_network", &dir, &[]);
     assert_eq!(s["n"], 100);
     assert_eq!(s["steps"], 20_000);
-    assert!(f(&s["sim_s"]) < 2.0, "{s}");
+    // dopri5 at rtol 1e-4 takes about one substep per step on this model (speed itself is
+    // measured in the benches).
+    assert!(f(&s["substeps"]) <= 1.5 * 100.0 * 20_000.0, "{s}");
     assert!(
         f(&s["rate_hz"]["exc"]) > 5.0 && f(&s["rate_hz"]["inh"]) > 1.0,
         "{s}"

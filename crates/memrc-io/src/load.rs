@@ -445,7 +445,11 @@ impl Ctx<'_> {
                 let fmt = self.choice(
                     s,
                     "format",
-                    &[("csv", OutputFormat::Csv), ("npy", OutputFormat::Npy)],
+                    &[
+                        ("csv", OutputFormat::Csv),
+                        ("npz", OutputFormat::Npz),
+                        ("npy", OutputFormat::Npy),
+                    ],
                 )?;
                 if !out.formats.contains(&fmt) {
                     out.formats.push(fmt);

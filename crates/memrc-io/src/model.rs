@@ -249,7 +249,7 @@ pub enum ProbeTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OutputSettings {
-    /// Data formats to write (default both).
+    /// Data formats to write (default `csv` and `npz`).
     pub formats: Vec<OutputFormat>,
     /// Write plots (default true).
     pub plots: bool,
@@ -258,7 +258,7 @@ pub struct OutputSettings {
 impl Default for OutputSettings {
     fn default() -> Self {
         Self {
-            formats: vec![OutputFormat::Csv, OutputFormat::Npy],
+            formats: vec![OutputFormat::Csv, OutputFormat::Npz],
             plots: true,
         }
     }
@@ -267,9 +267,11 @@ impl Default for OutputSettings {
 /// A data format for results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
-    /// Comma-separated text with a header.
+    /// Comma-separated text with a header (`traces.csv`, `spikes.csv`).
     Csv,
-    /// NumPy `.npy`.
+    /// One NumPy archive, `traces.npz`, whose keys are Python identifiers.
+    Npz,
+    /// One NumPy `.npy` file per array of the archive (`t.npy`, `v_soma_V.npy`, …).
     Npy,
 }
 

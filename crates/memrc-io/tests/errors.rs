@@ -228,7 +228,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ),
         (
             "output",
-            err(&format!("{BASE}\n[output]\nformats = [\"csv\", \"npz\"]\n")),
+            err(&format!("{BASE}\n[output]\nformats = [\"csv\", \"npx\"]\n")),
         ),
         ("bare cap", with("\"1 uF/cm^2\"", "0.01")),
         ("stimulus kind", with("\"pulse\"", "\"puls\"")),
@@ -332,7 +332,7 @@ const EXPECTED: &[&str] = &[
     // initial
     "m.toml:12:11: 'initial' must be \"rest\" or a voltage such as \"-65 mV\", got 'resting'",
     // output
-    "m.toml:32:19: unknown format 'npz' (did you mean 'npy'?); expected one of: csv, npy",
+    "m.toml:32:19: unknown format 'npx' (did you mean 'npz'?); expected one of: csv, npz, npy",
     // bare cap
     "m.toml:11:15: 'capacitance': a bare number is ambiguous here: expected a capacitance (F) or a capacitance density (F/m^2); write the unit",
     // stimulus kind

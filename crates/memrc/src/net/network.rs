@@ -938,6 +938,17 @@ impl Network {
         self.step as f64 * self.dt
     }
 
+    /// Samples each recording (in the order added) takes over the next `steps` steps: the
+    /// multiples of its interval (in steps) in `[step, step + steps)`. Lets a caller allocate
+    /// the whole run's recordings once.
+    pub fn recording_samples(&self, steps: u64) -> Vec<u64> {
+        let (s0, s1) = (self.step, self.step.saturating_add(steps));
+        self.probes
+            .iter()
+            .map(|p| s1.div_ceil(p.interval) - s0.div_ceil(p.interval))
+            .collect()
+    }
+
     /// Populations in order, with their global id offsets.
     pub fn populations(&self) -> Vec<PopulationInfo> {
         self.pops

@@ -1,0 +1,134 @@
+//! The errors of a run: one type, [`RunError`], whose `Display` is the one line the command line
+//! prints and the message a Python exception carries.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a run (or its check, or writing its outputs) failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The model file: `file:line:col: message`.
+    #[error(transparent)]
+    Load(#[from] memrc_io::LoadError),
+    /// A setting or override is invalid (`--t-end 200: give a unit, e.g. 200ms`); the message
+    /// names the option and the value.
+    #[error("{0}")]
+    Setting(String),
+    /// The run would need more memory than the limit.
+    #[error(
+        "the run would need about {needed} (traces {traces}, solver {solver}), more than the limit of {limit}: use a larger --dt or a shorter --t-end"
+    )]
+    TooLarge {
+        /// Estimated total, in words (`1.2 GiB`).
+        needed: String,
+        /// Estimated traces.
+        traces: String,
+        /// Estimated solver and network state.
+        solver: String,
+        /// The limit.
+        limit: String,
+    },
+    /// The solver or the network engine failed (`what`: "solving the circuit", …).
+    #[error("{what}: {source}")]
+    Simulation {
+        /// What was being done.
+        what: &'static str,
+        /// The cause.
+        source: Box<memrc::Error>,
+    },
+    /// Building or running the spiking network failed.
+    #[error("{what}: {message}")]
+    Network {
+        /// What was being done.
+        what: &'static str,
+        /// The engine's message.
+        message: String,
+    },
+    /// The run was stopped (Ctrl-C, SIGTERM, KeyboardInterrupt); nothing was written.
+    #[error("interrupted")]
+    Interrupted,
+    /// Reading or writing a file.
+    #[error("{what} {}: {source}", .path.display())]
+    Io {
+        /// What was being done ("writing", "creating", …).
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The output directory cannot be used (`--out /`, a file in the way, a directory that is not
+    /// a memrc output directory).
+    #[error("{0}")]
+    Output(String),
+}
+
+impl RunError {
+    /// A [`RunError::Setting`].
+    pub fn setting(message: impl Into<String>) -> Self {
+        Self::Setting(message.into())
+    }
+
+    /// A [`RunError::Simulation`].
+    pub fn simulation(what: &'static str, source: impl Into<memrc::Error>) -> Self {
+        Self::Simulation {
+            what,
+            source: Box::new(source.into()),
+        }
+    }
+
+    /// A [`RunError::Io`].
+    pub fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            what,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The location of a model-file error (`file`, `line`, `column`), if the error has one.
+    pub fn location(&self) -> Option<(&str, usize, usize)> {
+        match self {
+            Self::Load(e) => Some((e.file.as_str(), e.line, e.column)),
+            _ => None,
+        }
+    }
+}
+
+/// Result of the run pipeline.
+pub type Result<T, E = RunError> = std::result::Result<T, E>;
+
+/// `x` printed briefly: the shortest decimal of `x` rounded to 12 significant digits, so that a
+/// value computed from a unit (`0.3 ms` = 3.0000000000000003e-4 s) prints as written (`3e-4`).
+/// Exponent form below 1e-3 and from 1e6.
+pub fn brief(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let r: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    let a = r.abs();
+    if (1e-3..1e6).contains(&a) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::brief;
+
+    #[test]
+    fn brief_numbers() {
+        assert_eq!(brief(0.3 * 1e-3), "3e-4");
+        assert_eq!(brief(0.1 + 0.2), "0.3");
+        assert_eq!(brief(200e-3), "0.2");
+        assert_eq!(brief(1.5e7), "1.5e7");
+        assert_eq!(brief(-2.5e-5), "-2.5e-5");
+        assert_eq!(brief(0.0), "0");
+        assert_eq!(brief(f64::NAN), "NaN");
+        assert_eq!(brief(123456.0), "123456");
+    }
+}
