@@ -97,9 +97,23 @@ struct SimOverrides {
     /// Worker threads of a network model (results do not depend on it).
     #[arg(long, value_name = "K")]
     threads: Option<usize>,
+    /// Override any key of the model file, with units: --set population.exc.params.g_na="90 mS/cm^2",
+    /// --set stimulus.0.amplitude=5uA/cm^2, --set network.seed=3 (repeatable; [[…]] entries by
+    /// name or index from 0).
+    #[arg(long = "set", value_name = "PATH.KEY=VALUE")]
+    set: Vec<String>,
 }
 
 impl SimOverrides {
+    /// The `--set` overrides.
+    fn sets(&self) -> Result<Vec<memrc_run::Set>> {
+        Ok(self
+            .set
+            .iter()
+            .map(|s| memrc_run::Set::parse(s))
+            .collect::<memrc_run::Result<_>>()?)
+    }
+
     fn to_overrides(&self) -> model_run::Overrides {
         model_run::Overrides {
             solver: self.solver.clone(),
@@ -419,11 +433,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             ExampleWhich::Other(args) => run_model_example(args),
         },
         Command::Run(args) => {
-            let model = model_run::load(&args.model)?;
+            let model = memrc_run::load_with_sets(&args.model, &args.io.sim.sets()?, false)?;
             run_loaded(model, &args.io)
         }
         Command::Check(args) => {
-            let model = model_run::load_for_check(&args.model)?;
+            let model = memrc_run::load_with_sets(&args.model, &args.sim.sets()?, true)?;
             say(&model_run::check_text(model, &args.sim.to_overrides())?);
             Ok(())
         }
@@ -496,13 +510,13 @@ fn run_model_example(args: Vec<String>) -> Result<()> {
         return Ok(());
     }
     let origin = format!("examples/{}.toml", example.name);
-    let model = memrc_io::load_str_with(
+    let model = memrc_run::load_text_with_sets(
         example.text,
         &origin,
         None,
-        &memrc_io::LoadOptions::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+        &parsed.io.sim.sets()?,
+        &memrc_run::load_options()?,
+    )?;
     let mut io = parsed.io;
     if io.out.is_none() {
         io.out = Some(PathBuf::from("out").join(example.name));

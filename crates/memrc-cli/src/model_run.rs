@@ -13,7 +13,7 @@
 //!
 //! Unless `[output] plots = false`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use memrc_io::{LoadedModel, OutputFormat};
@@ -23,16 +23,6 @@ use crate::progress::{self, Monitor};
 use crate::{example_plot, plot};
 
 pub use memrc_run::{Overrides, parse_formats};
-
-/// Loads a model file; a loader error is its one line `file:line:col: message`.
-pub fn load(path: &Path) -> Result<LoadedModel> {
-    Ok(memrc_run::load(path)?)
-}
-
-/// Loads a model file for `memrc check` (networks are validated, not built).
-pub fn load_for_check(path: &Path) -> Result<LoadedModel> {
-    Ok(memrc_run::load_for_check(path)?)
-}
 
 /// Settings of one `memrc run`.
 #[derive(Debug, Clone, Default)]

@@ -1093,3 +1093,54 @@ fn the_hh_user_network_runs_with_gate_columns() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("model = \"conductance\""));
 }
+
+#[test]
+fn set_overrides_any_key_with_units_and_names_a_bad_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A stronger, longer pulse over a shorter run: the spike comes earlier than the default's
+    // (21.25 ms at 20 uA/cm^2 against 21.5 ms at 10), and the grid follows t_end.
+    let s = run_example(
+        "hh_spike",
+        &tmp.path().join("a"),
+        &[
+            "--set",
+            "stimulus.0.amplitude=20uA/cm^2",
+            "--set",
+            "simulation.t_end=30 ms",
+        ],
+    );
+    assert_eq!(s["grid"]["steps"], 300);
+    let base = run_example("hh_spike", &tmp.path().join("b"), &[]);
+    let first = |s: &Value| f(&s["nodes"][0]["spike_times_s"][0]);
+    assert!(
+        first(&s) < first(&base),
+        "{} vs {}",
+        first(&s),
+        first(&base)
+    );
+    // Networks: [[population]] entries by name.
+    let s = run_example(
+        "small_network",
+        &tmp.path().join("n"),
+        &["--set", "population.exc.size=40", "--set", "network.seed=5"],
+    );
+    assert_eq!(s["seed"], 5);
+    assert_eq!(s["populations"][0]["size"], 40);
+    // Bad paths and values: one line naming the --set.
+    let file = repo().join("examples/hh_spike.toml");
+    for (set, want) in [
+        (
+            "element.nx.params.gbar=1",
+            "--set element.nx.params.gbar=1: no [[element]] named 'nx' (did you mean 'na'?)",
+        ),
+        (
+            "stimulus.0.amplitude=20",
+            "--set stimulus.0.amplitude=20: 'amplitude': a bare number is ambiguous",
+        ),
+        ("simulation", "expected path.key=value"),
+    ] {
+        let o = memrc(&["check", path(&file), "--set", set]);
+        assert_one_line_error(&o, set);
+        assert!(stderr(&o).contains(want), "{set}: {}", stderr(&o));
+    }
+}

@@ -23,6 +23,7 @@ pub mod hopfield;
 pub mod network;
 mod outdir;
 mod progress;
+mod set;
 mod settings;
 pub mod traces;
 pub mod write;
@@ -37,6 +38,7 @@ pub use check::{CheckReport, check};
 pub use error::{Result, RunError, brief};
 pub use outdir::{MANIFEST, OutputDir};
 pub use progress::{CHUNKS, Observer, Silent};
+pub use set::{Set, apply as apply_sets, load_text_with_sets, load_with_sets};
 pub use settings::{
     Cost, Overrides, apply_overrides, cost, load, load_for_check, load_options, load_str,
     time_option,
