@@ -25,6 +25,7 @@ mod output;
 mod plot;
 mod progress;
 mod summary;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ enum Command {
     Check(ModelCheckArgs),
     /// The paper's worked examples and the example model files: list them or run one.
     Example(ExampleCmd),
+    /// Runs a model over a grid of values in parallel: one table of each run's metrics and a
+    /// plot of one against the swept key (e.g. an f-I curve).
+    Sweep(SweepArgs),
     /// Benchmarks of the network engine (one JSON object on stdout).
     Bench(bench::BenchCmd),
 }
@@ -152,6 +156,43 @@ struct RunOutputArgs {
     quiet: bool,
     /// Write into an output directory that holds files memrc did not write (they are kept;
     /// the previous run's files are replaced).
+    #[arg(long)]
+    force: bool,
+}
+
+/// Options of `memrc sweep`.
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL.toml")]
+    model: PathBuf,
+    /// A swept key and its values: --set stimulus.0.amplitude=0,5,10uA/cm^2, or
+    /// --set stimulus.0.amplitude="linspace(0, 20, 50) uA/cm^2" (repeatable: the grid of all
+    /// combinations).
+    #[arg(long = "set", value_name = "PATH.KEY=V1,V2,…")]
+    set: Vec<String>,
+    /// The metric to plot (default: a rate; the table has all of them).
+    #[arg(long, value_name = "NAME")]
+    metric: Option<String>,
+    /// Parallel runs (default: the cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Output directory (default out/<file name>-sweep).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// End time for every run, with a unit.
+    #[arg(long = "t-end", value_name = "T", allow_hyphen_values = true)]
+    t_end: Option<String>,
+    /// Solver for every run.
+    #[arg(long, value_name = "NAME")]
+    solver: Option<String>,
+    /// RNG seed of a network model.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write into a directory that holds files memrc did not write.
     #[arg(long)]
     force: bool,
 }
@@ -439,6 +480,24 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Check(args) => {
             let model = memrc_run::load_with_sets(&args.model, &args.sim.sets()?, true)?;
             say(&model_run::check_text(model, &args.sim.to_overrides())?);
+            Ok(())
+        }
+        Command::Sweep(args) => {
+            say(&sweep::run(sweep::SweepSettings {
+                model: args.model,
+                axes: args.set,
+                metric: args.metric,
+                jobs: args.jobs,
+                out: args.out,
+                quiet: args.quiet,
+                force: args.force,
+                overrides: memrc_run::Overrides {
+                    t_end: args.t_end,
+                    solver: args.solver,
+                    seed: args.seed,
+                    ..Default::default()
+                },
+            })?);
             Ok(())
         }
         Command::Bench(cmd) => {

@@ -735,6 +735,33 @@ where
     )
 }
 
+/// A sweep: a metric against the swept value, one line (with markers) per group
+/// `(label, x, y)`.
+pub fn sweep<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    groups: &[(String, Vec<f64>, Vec<f64>)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let series: Vec<Line> = groups
+        .iter()
+        .enumerate()
+        .map(|(j, (label, x, y))| {
+            let line = Line::new(x, y.clone(), colour(j));
+            if label.is_empty() {
+                line
+            } else {
+                line.label(label.clone())
+            }
+        })
+        .collect();
+    series_panel(&root, title, x_label, y_label, &series)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1144,3 +1144,82 @@ fn set_overrides_any_key_with_units_and_names_a_bad_one() {
         assert!(stderr(&o).contains(want), "{set}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn sweep_draws_an_f_i_curve_equal_to_single_runs_for_any_jobs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = repo().join("examples/hh_step.toml");
+    let sweep = |jobs: &str, out: &Path| {
+        let o = memrc(&[
+            "sweep",
+            path(&file),
+            "--set",
+            "stimulus.0.amplitude=linspace(0, 20, 6) uA/cm^2",
+            "--jobs",
+            jobs,
+            "--out",
+            path(out),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("6 runs on"), "{}", stdout(&o));
+        std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv")
+    };
+    let one = sweep("1", &tmp.path().join("a"));
+    let two = sweep("2", &tmp.path().join("b"));
+    assert_eq!(one, two, "the table does not depend on the parallel runs");
+    for f in ["sweep.json", "sweep.svg", "sweep.png"] {
+        assert!(tmp.path().join("a").join(f).exists(), "{f}");
+    }
+    let mut lines = one.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    assert_eq!(header[0], "stimulus.0.amplitude");
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (rate, count) = (col("rate_hz.soma"), col("spike_count.soma"));
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[2][0], "8 uA/cm^2");
+    let rates: Vec<f64> = rows
+        .iter()
+        .map(|r| r[rate].parse().expect("rate"))
+        .collect();
+    // No spikes at 0, repetitive firing at 20 uA/cm^2; the f-I curve does not fall.
+    assert_eq!(rates[0], 0.0);
+    assert!(rates[5] > 50.0, "{rates:?}");
+    assert!(rates.windows(2).all(|w| w[1] >= w[0]), "{rates:?}");
+    // Each row is the run of the same model with that value set.
+    let s = run_example(
+        "hh_step",
+        &tmp.path().join("single"),
+        &["--set", "stimulus.0.amplitude=8 uA/cm^2"],
+    );
+    assert_eq!(
+        s["nodes"][0]["spike_count"].as_f64().expect("count"),
+        rows[2][count].parse::<f64>().expect("count")
+    );
+    // A bad metric names the ones there are; a bad value fails before any run.
+    let o = memrc(&[
+        "sweep",
+        path(&file),
+        "--set",
+        "stimulus.0.amplitude=1,2 uA/cm^2",
+        "--metric",
+        "rate",
+        "--out",
+        path(&tmp.path().join("c")),
+    ]);
+    assert_one_line_error(&o, "metric");
+    assert!(stderr(&o).contains("rate_hz.soma"), "{}", stderr(&o));
+    let o = memrc(&[
+        "sweep",
+        path(&file),
+        "--set",
+        "stimulus.0.amplitude=1,2",
+        "--out",
+        path(&tmp.path().join("d")),
+    ]);
+    assert_one_line_error(&o, "bare values");
+    assert!(!tmp.path().join("d").exists());
+}

@@ -25,6 +25,7 @@ mod outdir;
 mod progress;
 mod set;
 mod settings;
+pub mod sweep;
 pub mod traces;
 pub mod write;
 
