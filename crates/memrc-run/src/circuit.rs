@@ -484,6 +484,35 @@ pub struct EnergySummary {
     pub unit: &'static str,
     /// The balance.
     pub balance: EnergyBalance,
+    /// The relative residual the quadrature should stay within ([`energy_tolerance`]).
+    pub tolerance: f64,
+    /// Set when the residual is beyond the tolerance (or not finite): the solution or the
+    /// model is suspect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// The relative energy residual a run should stay within: rounding (1e-9) for the quadrature
+/// that is exact along the steps of relaxation and stepping, 1e-2 for the trapezoidal one of
+/// the ODE methods (its own error is O(dt²): measured up to 4e-4 on the examples).
+pub fn energy_tolerance(balance: &EnergyBalance) -> f64 {
+    if balance.quadrature.starts_with("exact") {
+        1e-9
+    } else {
+        1e-2
+    }
+}
+
+/// The warning for a residual beyond [`energy_tolerance`] (or not finite).
+fn energy_warning(balance: &EnergyBalance) -> Option<String> {
+    let tol = energy_tolerance(balance);
+    let r = balance.rel_residual;
+    (r.is_nan() || r.abs() > tol).then(|| {
+        format!(
+            "the energy balance (eq. 56) is off by {r:.1e} (relative), beyond {tol:.0e} for its quadrature ({}): the solution or the model is suspect (a conductance far out of its range, or a step too large)",
+            balance.quadrature
+        )
+    })
 }
 
 fn probe_summary(col: &Column) -> ProbeSummary {
@@ -576,6 +605,10 @@ pub fn summary(
         energy.rel_residual,
         energy.quadrature
     );
+    let warning = energy_warning(&energy);
+    if let Some(w) = &warning {
+        let _ = writeln!(report, "  warning: {w}");
+    }
     let doc = CircuitSummary {
         solver: SolverSummary {
             name: sim.solver.name().to_string(),
@@ -597,6 +630,8 @@ pub fn summary(
         probes: traces.columns.iter().map(probe_summary).collect(),
         energy: EnergySummary {
             unit,
+            tolerance: energy_tolerance(&energy),
+            warning,
             balance: energy,
         },
         solve_wall_time_s: run.wall_time,
