@@ -14,18 +14,15 @@
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
 mod bench;
-mod defaults;
 mod drive;
 mod element_drive;
 mod example;
 mod example_plot;
-mod model_examples;
 mod model_run;
 mod net_run;
 mod output;
 mod plot;
 mod progress;
-mod summary;
 mod traces;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +32,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use memrc::discretisation::LinearStep;
 use memrc::element::Catalogue;
-use memrc::error::ModelError;
+use memrc_run::element::{self as element_run, defaults, summary};
+use memrc_run::examples as model_examples;
 
 use crate::drive::{Drive, WaveformArg, parse_quantity};
 
@@ -714,39 +712,14 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-/// Parses `--param KEY=VALUE` against the kind's parameter table.
-fn parse_params(
-    kind: &'static memrc::KindInfo,
-    args: &[String],
-) -> Result<Vec<(&'static str, f64)>> {
-    args.iter()
-        .map(|arg| {
-            let Some((key, value)) = arg.split_once('=') else {
-                bail!("--param '{arg}' must have the form KEY=VALUE, e.g. --param r_on=100");
-            };
-            let key = key.trim();
-            let Some(p) = kind.params.iter().find(|p| p.name == key) else {
-                return Err(ModelError::UnknownParam {
-                    element: kind.name.into(),
-                    param: key.into(),
-                    suggestion: memrc::error::suggest(key, kind.params.iter().map(|p| p.name)),
-                }
-                .into());
-            };
-            let v = parse_quantity(value, p.unit)
-                .with_context(|| format!("--param {key} (unit {})", p.unit))?;
-            Ok((p.name, v))
-        })
-        .collect()
-}
-
 /// `memrc element NAME …`.
 fn run_element(args: RunArgs) -> Result<()> {
     let (Some(name), Some(out)) = (args.name, args.out) else {
         bail!("memrc element needs NAME and --out DIR (or the subcommand list or info)");
     };
     let entry = Catalogue::get(&name)?;
-    let overrides = parse_params(entry.info, &args.params)?;
+    let overrides = element_run::parse_param_args(entry.info, &args.params)
+        .map_err(|e| anyhow::anyhow!("--param: {e}"))?;
     let el = (entry.build)(&overrides)?;
     let def = defaults::for_kind(entry.info.name);
     let q = |arg: &Option<String>, flag: &str, unit: &str, default: f64| -> Result<f64> {
@@ -772,9 +745,9 @@ fn run_element(args: RunArgs) -> Result<()> {
         def.hold
     };
     let hold = q(&args.hold, "--hold", "V", hold_default)?;
-    drive.validate()?;
+    drive.validate().map_err(|e| e.flag("--"))?;
 
-    let run = element_drive::run(el.as_ref(), &drive, hold)
+    let run = element_run::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
     if let Some(w) = run.integration.warning(entry.info.name, drive.dt) {
         eprintln!("warning: {w}");
@@ -796,7 +769,7 @@ fn run_element(args: RunArgs) -> Result<()> {
         args.png,
         |root| { plot::traces(root, el_ref, run_ref) }
     );
-    let doc = summary::summary(el_ref, &drive, hold, &run);
+    let doc = summary::summary(el_ref, Some(&drive), hold, &run);
     files.add(
         "summary.json",
         serde_json::to_vec_pretty(&doc).context("serialising summary.json")?,

@@ -8,7 +8,7 @@
 
 use memrc::circuit::stimulus::Waveform;
 
-use crate::drive::Drive;
+use super::drive::Drive;
 
 /// One row of the default table.
 #[derive(Debug, Clone, Copy, PartialEq)]
