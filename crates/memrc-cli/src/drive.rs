@@ -3,7 +3,7 @@
 
 use memrc::circuit::stimulus::Waveform;
 
-pub use memrc_run::element::drive::{Drive, parse_quantity};
+pub use memrc_run::element::drive::parse_quantity;
 
 /// `--drive`: the [`Waveform`]s by name, with their formulas in the help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

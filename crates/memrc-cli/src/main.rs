@@ -35,7 +35,7 @@ use memrc::element::Catalogue;
 use memrc_run::element::{self as element_run, defaults, summary};
 use memrc_run::examples as model_examples;
 
-use crate::drive::{Drive, WaveformArg, parse_quantity};
+use crate::drive::{WaveformArg, parse_quantity};
 
 /// Gradient modelling of memristive systems: element catalogue and analyses.
 #[derive(Debug, Parser)]
@@ -721,30 +721,21 @@ fn run_element(args: RunArgs) -> Result<()> {
     let overrides = element_run::parse_param_args(entry.info, &args.params)
         .map_err(|e| anyhow::anyhow!("--param: {e}"))?;
     let el = (entry.build)(&overrides)?;
-    let def = defaults::for_kind(entry.info.name);
-    let q = |arg: &Option<String>, flag: &str, unit: &str, default: f64| -> Result<f64> {
-        arg.as_deref().map_or(Ok(default), |s| {
-            parse_quantity(s, unit).with_context(|| flag.to_string())
-        })
+    let q = |arg: &Option<String>, flag: &str, unit: &str| -> Result<Option<f64>> {
+        arg.as_deref()
+            .map(|s| parse_quantity(s, unit).with_context(|| flag.to_string()))
+            .transpose()
     };
-    let mut drive = Drive {
-        waveform: args.drive.map_or(def.drive.waveform, |w| w.0),
-        amplitude: q(&args.amplitude, "--amplitude", "V", def.drive.amplitude)?,
-        frequency: q(&args.frequency, "--frequency", "Hz", def.drive.frequency)?,
-        offset: q(&args.offset, "--offset", "V", def.drive.offset)?,
-        periods: q(&args.periods, "--periods", "1", def.drive.periods)?,
-        dt: q(&args.dt, "--dt", "s", def.drive.dt)?,
+    let settings = defaults::DriveSettings {
+        waveform: args.drive.map(|w| w.0),
+        amplitude: q(&args.amplitude, "--amplitude", "V")?,
+        frequency: q(&args.frequency, "--frequency", "Hz")?,
+        offset: q(&args.offset, "--offset", "V")?,
+        periods: q(&args.periods, "--periods", "1")?,
+        dt: q(&args.dt, "--dt", "s")?,
+        hold: q(&args.hold, "--hold", "V")?,
     };
-    // A changed frequency keeps the default resolution per period unless --dt is given.
-    if args.dt.is_none() && args.frequency.is_some() && drive.frequency > 0.0 {
-        drive.dt = def.drive.dt * def.drive.frequency / drive.frequency;
-    }
-    let hold_default = if args.offset.is_some() {
-        drive.offset
-    } else {
-        def.hold
-    };
-    let hold = q(&args.hold, "--hold", "V", hold_default)?;
+    let (drive, hold) = settings.resolve(entry.info.name);
     drive.validate().map_err(|e| e.flag("--"))?;
 
     let run = element_run::run(el.as_ref(), &drive, hold)
