@@ -740,7 +740,7 @@ fn run_element(args: RunArgs) -> Result<()> {
 
     let run = element_run::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
-    if let Some(w) = run.integration.warning(entry.info.name, drive.dt) {
+    if let Some(w) = run.integration.warning(entry.info.name, "--dt", drive.dt) {
         eprintln!("warning: {w}");
     }
     let mut files = output::Staged::new();

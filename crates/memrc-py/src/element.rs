@@ -136,6 +136,7 @@ struct Driven {
 fn drive_detached(
     py: Python<'_>,
     kind: String,
+    dt: Option<f64>,
     given: Vec<(String, ParamValue)>,
     go: impl FnOnce(&dyn memrc::Element) -> Result<(Run, Value), ElementError> + Send,
 ) -> PyResult<Driven> {
@@ -145,8 +146,7 @@ fn drive_detached(
             let (run, summary) = go(el.as_ref())?;
             let warning = run
                 .integration
-                .warning(info.name, run.v.grid().dt())
-                .map(|w| w.replace("--dt", "dt"));
+                .warning(info.name, "dt", dt.unwrap_or(run.v.grid().dt()));
             Ok(Driven {
                 run,
                 summary,
@@ -251,11 +251,17 @@ fn _drive_named<'py>(
             Some("hold"),
         ));
     }
-    let d = drive_detached(py, info.name.to_string(), given, move |el| {
-        let r = run::run(el, &drive, hold)?;
-        let doc = summary::summary(el, Some(&drive), hold, &r);
-        Ok((r, doc))
-    })?;
+    let d = drive_detached(
+        py,
+        info.name.to_string(),
+        Some(drive.dt),
+        given,
+        move |el| {
+            let r = run::run(el, &drive, hold)?;
+            let doc = summary::summary(el, Some(&drive), hold, &r);
+            Ok((r, doc))
+        },
+    )?;
     result_dict(py, &d)
 }
 
@@ -330,7 +336,7 @@ fn _drive_samples<'py>(
         }
         _ => defaults::for_kind(info.name).hold,
     };
-    let d = drive_detached(py, info.name.to_string(), given, move |el| {
+    let d = drive_detached(py, info.name.to_string(), None, given, move |el| {
         let r = run::run_samples(el, &v0, hold)?;
         let doc = summary::summary(el, None, hold, &r);
         Ok((r, doc))

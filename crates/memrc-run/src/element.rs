@@ -239,16 +239,17 @@ pub struct Integration {
 }
 
 impl Integration {
-    /// The warning to print when the step was refined, else `None`.
-    pub fn warning(&self, element: &str, dt: f64) -> Option<String> {
+    /// The warning to print when the step was refined, else `None`; `setting` is the name of
+    /// the sampling step as the caller spells it (`--dt` on the command line).
+    pub fn warning(&self, element: &str, setting: &str, dt: f64) -> Option<String> {
         self.refined.then(|| {
             format!(
-                "'{element}': --dt {dt} s was refined where the state moves faster than the \
+                "'{element}': {setting} {dt} s was refined where the state moves faster than the \
                  samples resolve: {} steps for {} sample intervals ({}, rtol {RTOL:e}). \
                  The traces, energies, positivity, pinch, loop area and sweep use the \
                  refined solution; the co-content, gradient and fading-memory analyses \
                  integrate with RK4 on the samples and may be inaccurate: use a smaller \
-                 --dt for them",
+                 {setting} for them",
                 self.accepted_steps, self.sample_intervals, self.method
             )
         })
@@ -716,7 +717,7 @@ mod tests {
             eprintln!("dt {dt}: x {ex:e}, i {ei:e}, {integration:?}");
             assert_eq!(integration.method, "dopri5");
             assert!(integration.refined, "{integration:?}");
-            assert!(integration.warning("hp-biolek", dt).is_some());
+            assert!(integration.warning("hp-biolek", "dt", dt).is_some());
             assert!(ex < tol_x && ei < tol_i, "dt {dt}: x {ex:e}, i {ei:e}");
             // RK4 on the same samples (the memconductance operator) is unstable here.
             let rk4 = memconductance(el.as_ref(), &w, &x0, Options::default()).expect("finite");
@@ -813,6 +814,132 @@ mod tests {
         assert!(
             (area / 9.671_000_917_634_53e-3 - 1.0).abs() < 1e-5,
             "loop area per period {area:e} V*A"
+        );
+    }
+
+    /// The same samples through `run_samples` give bitwise the response of `run`, and every
+    /// report but the sweep (which needs a periodic drive).
+    #[test]
+    fn sampled_voltages_reproduce_the_named_drive() {
+        let (_, el) = build("hp", &[]).expect("defaults");
+        let drive = Drive {
+            waveform: Waveform::Sine,
+            amplitude: 1.0,
+            frequency: 1.0,
+            offset: 0.0,
+            periods: 2.0,
+            dt: 1e-3,
+        };
+        let a = run(el.as_ref(), &drive, 0.0).expect("runs");
+        let v0 = drive.trajectory().expect("valid");
+        let b = run_samples(el.as_ref(), &v0, 0.0).expect("runs");
+        assert_eq!(a.response.i.data(), b.response.i.data());
+        assert_eq!(a.response.x.data(), b.response.x.data());
+        assert_eq!(
+            a.reports.dissipation.rel_error,
+            b.reports.dissipation.rel_error
+        );
+        assert!(a.reports.hysteresis_sweep.is_some() && b.reports.hysteresis_sweep.is_none());
+        // Too short, not finite, not a voltage per time: errors naming the samples.
+        let grid = memrc::Grid::new(0.0, 1e-3, 2).expect("grid");
+        let short = Trajectory::scalar(grid, vec![0.0, 1.0]).expect("finite");
+        assert!(matches!(
+            run_samples(el.as_ref(), &short, 0.0),
+            Err(ElementError::Samples(_))
+        ));
+        assert!(matches!(
+            run_samples(el.as_ref(), &v0, f64::NAN),
+            Err(ElementError::Samples(_))
+        ));
+    }
+
+    /// Parameters as SI numbers or unit strings; errors name the parameter.
+    #[test]
+    fn parameters_with_units() {
+        let (info, el) = build(
+            "hp",
+            &[
+                ("r_on".into(), ParamValue::Text("0.1 kOhm".into())),
+                ("r_off".into(), ParamValue::Si(2e4)),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(info.name, "hp");
+        let values = el.param_values();
+        let get = |k: &str| values.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        assert_eq!(get("r_on"), Some(100.0));
+        assert_eq!(get("r_off"), Some(2e4));
+        let err = |k: &str, v: ParamValue| match build("hp", &[(k.into(), v)]) {
+            Err(e) => e,
+            Ok(_) => panic!("{k} accepted"),
+        };
+        assert!(matches!(
+            err("r_on", ParamValue::Text("5 V".into())),
+            ElementError::ParamValue { ref param, .. } if param == "r_on"
+        ));
+        assert!(matches!(
+            err("r_onn", ParamValue::Si(1.0)),
+            ElementError::Model(ModelError::UnknownParam { .. })
+        ));
+        assert!(matches!(
+            err("r_on", ParamValue::Si(-1.0)),
+            ElementError::Model(ModelError::ParamOutOfRange { .. })
+        ));
+        let kind = Catalogue::get("hp").expect("kind").info;
+        assert!(matches!(
+            parse_param_args(kind, &["r_on".into()]),
+            Err(ElementError::ParamSyntax { .. })
+        ));
+        assert_eq!(
+            parse_param_args(kind, &["r_on=1e2".into()]).expect("valid"),
+            vec![("r_on", 100.0)]
+        );
+    }
+
+    /// A changed frequency keeps the default samples per period; the hold follows a given
+    /// offset; everything else is the kind's default.
+    #[test]
+    fn drive_settings_over_the_defaults() {
+        use defaults::{DriveSettings, for_kind};
+        let def = for_kind("hh-k");
+        let (d, hold) = DriveSettings::default().resolve("hh-k");
+        assert_eq!((d, hold), (def.drive, def.hold));
+        let (d, _) = DriveSettings {
+            frequency: Some(2.0 * def.drive.frequency),
+            ..Default::default()
+        }
+        .resolve("hh-k");
+        assert_eq!(d.dt, def.drive.dt / 2.0);
+        assert_eq!(
+            d.grid().expect("valid").len(),
+            def.drive.grid().expect("valid").len()
+        );
+        let (d, hold) = DriveSettings {
+            offset: Some(-0.07),
+            dt: Some(1e-4),
+            frequency: Some(10.0),
+            ..Default::default()
+        }
+        .resolve("synapse");
+        assert_eq!((d.offset, hold, d.dt), (-0.07, -0.07, 1e-4));
+        let (_, hold) = DriveSettings {
+            offset: Some(-0.07),
+            hold: Some(-0.05),
+            ..Default::default()
+        }
+        .resolve("synapse");
+        assert_eq!(hold, -0.05);
+        assert!(matches!(
+            waveform("square"),
+            Err(DriveError::UnknownWaveform { .. })
+        ));
+        let bad = Drive {
+            dt: 0.0,
+            ..def.drive
+        };
+        assert_eq!(
+            bad.validate().map_err(|e| e.flag("--").to_string()),
+            Err("--dt must be positive, got 0 s".to_string())
         );
     }
 
