@@ -14,17 +14,14 @@
 //! Errors are printed as one line `error: …` on stderr with a non-zero exit code.
 
 mod bench;
-mod defaults;
 mod drive;
 mod element_drive;
 mod example;
 mod example_plot;
-mod model_examples;
 mod model_run;
 mod output;
 mod plot;
 mod progress;
-mod summary;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -34,9 +31,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use memrc::discretisation::LinearStep;
 use memrc::element::Catalogue;
-use memrc::error::ModelError;
+use memrc_run::element::{self as element_run, defaults, summary};
+use memrc_run::examples as model_examples;
 
-use crate::drive::{Drive, WaveformArg, parse_quantity};
+use crate::drive::{WaveformArg, parse_quantity};
 
 /// Gradient modelling of memristive systems: element catalogue and analyses.
 #[derive(Debug, Parser)]
@@ -798,69 +796,35 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-/// Parses `--param KEY=VALUE` against the kind's parameter table.
-fn parse_params(
-    kind: &'static memrc::KindInfo,
-    args: &[String],
-) -> Result<Vec<(&'static str, f64)>> {
-    args.iter()
-        .map(|arg| {
-            let Some((key, value)) = arg.split_once('=') else {
-                bail!("--param '{arg}' must have the form KEY=VALUE, e.g. --param r_on=100");
-            };
-            let key = key.trim();
-            let Some(p) = kind.params.iter().find(|p| p.name == key) else {
-                return Err(ModelError::UnknownParam {
-                    element: kind.name.into(),
-                    param: key.into(),
-                    suggestion: memrc::error::suggest(key, kind.params.iter().map(|p| p.name)),
-                }
-                .into());
-            };
-            let v = parse_quantity(value, p.unit)
-                .with_context(|| format!("--param {key} (unit {})", p.unit))?;
-            Ok((p.name, v))
-        })
-        .collect()
-}
-
 /// `memrc element NAME …`.
 fn run_element(args: RunArgs) -> Result<()> {
     let (Some(name), Some(out)) = (args.name, args.out) else {
         bail!("memrc element needs NAME and --out DIR (or the subcommand list or info)");
     };
     let entry = Catalogue::get(&name)?;
-    let overrides = parse_params(entry.info, &args.params)?;
+    let overrides = element_run::parse_param_args(entry.info, &args.params)
+        .map_err(|e| anyhow::anyhow!("--param: {e}"))?;
     let el = (entry.build)(&overrides)?;
-    let def = defaults::for_kind(entry.info.name);
-    let q = |arg: &Option<String>, flag: &str, unit: &str, default: f64| -> Result<f64> {
-        arg.as_deref().map_or(Ok(default), |s| {
-            parse_quantity(s, unit).with_context(|| flag.to_string())
-        })
+    let q = |arg: &Option<String>, flag: &str, unit: &str| -> Result<Option<f64>> {
+        arg.as_deref()
+            .map(|s| parse_quantity(s, unit).with_context(|| flag.to_string()))
+            .transpose()
     };
-    let mut drive = Drive {
-        waveform: args.drive.map_or(def.drive.waveform, |w| w.0),
-        amplitude: q(&args.amplitude, "--amplitude", "V", def.drive.amplitude)?,
-        frequency: q(&args.frequency, "--frequency", "Hz", def.drive.frequency)?,
-        offset: q(&args.offset, "--offset", "V", def.drive.offset)?,
-        periods: q(&args.periods, "--periods", "1", def.drive.periods)?,
-        dt: q(&args.dt, "--dt", "s", def.drive.dt)?,
+    let settings = defaults::DriveSettings {
+        waveform: args.drive.map(|w| w.0),
+        amplitude: q(&args.amplitude, "--amplitude", "V")?,
+        frequency: q(&args.frequency, "--frequency", "Hz")?,
+        offset: q(&args.offset, "--offset", "V")?,
+        periods: q(&args.periods, "--periods", "1")?,
+        dt: q(&args.dt, "--dt", "s")?,
+        hold: q(&args.hold, "--hold", "V")?,
     };
-    // A changed frequency keeps the default resolution per period unless --dt is given.
-    if args.dt.is_none() && args.frequency.is_some() && drive.frequency > 0.0 {
-        drive.dt = def.drive.dt * def.drive.frequency / drive.frequency;
-    }
-    let hold_default = if args.offset.is_some() {
-        drive.offset
-    } else {
-        def.hold
-    };
-    let hold = q(&args.hold, "--hold", "V", hold_default)?;
-    drive.validate()?;
+    let (drive, hold) = settings.resolve(entry.info.name);
+    drive.validate().map_err(|e| e.flag("--"))?;
 
-    let run = element_drive::run(el.as_ref(), &drive, hold)
+    let run = element_run::run(el.as_ref(), &drive, hold)
         .with_context(|| format!("analysing '{}'", entry.info.name))?;
-    if let Some(w) = run.integration.warning(entry.info.name, drive.dt) {
+    if let Some(w) = run.integration.warning(entry.info.name, "--dt", drive.dt) {
         eprintln!("warning: {w}");
     }
     let mut files = output::Staged::new();
@@ -880,7 +844,7 @@ fn run_element(args: RunArgs) -> Result<()> {
         args.png,
         |root| { plot::traces(root, el_ref, run_ref) }
     );
-    let doc = summary::summary(el_ref, &drive, hold, &run);
+    let doc = summary::summary(el_ref, Some(&drive), hold, &run);
     files.add(
         "summary.json",
         serde_json::to_vec_pretty(&doc).context("serialising summary.json")?,

@@ -18,6 +18,9 @@
 
 pub mod check;
 pub mod circuit;
+// Elements and the embedded example files (issue #11 §2, §4).
+pub mod element;
+pub mod examples;
 mod error;
 pub mod hopfield;
 pub mod network;

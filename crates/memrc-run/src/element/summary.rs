@@ -26,12 +26,18 @@
 use memrc::Element;
 use serde_json::{Value, json};
 
-use crate::drive::Drive;
-use crate::element_drive::Run;
-use crate::output::unit_tag;
+use super::Run;
+use super::drive::Drive;
 
-/// The `summary.json` document.
-pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
+/// A unit as a key or column-name suffix: `A/m^2` → `A_per_m2`.
+pub fn unit_tag(unit: &str) -> String {
+    unit.replace('/', "_per_")
+        .replace(['^', '*', '(', ')', ' '], "")
+}
+
+/// The `summary.json` document of a run on `drive` (`None`: on sampled voltages, whose `drive`
+/// entry has `waveform: "samples"` and no amplitude, frequency, offset or periods).
+pub fn summary(el: &dyn Element, drive: Option<&Drive>, hold: f64, run: &Run) -> Value {
     let info = el.info();
     let r = &run.reports;
     let energy_unit = if info.current_unit.ends_with("/m^2") {
@@ -52,7 +58,6 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
             })
         })
         .collect();
-    let grid = run.v.grid();
     let (d_dis, d_co, d_grad) = r.degenerate();
     let mut doc = json!({
         "element": info.name,
@@ -63,20 +68,7 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
         "parameters": params,
         "batteries_V": (0..el.n_ports()).map(|p| el.battery(p)).collect::<Vec<_>>(),
         "integration": run.integration,
-        "drive": {
-            "waveform": drive.waveform.name(),
-            "amplitude_V": drive.amplitude,
-            "frequency_Hz": drive.frequency,
-            "offset_V": drive.offset,
-            "periods": drive.periods,
-            "dt_s": drive.dt,
-            "step_s": grid.dt(),
-            "samples": grid.len(),
-            "duration_s": grid.t_end() - grid.t0(),
-            "driven_port": 0,
-            "hold_V": if el.n_ports() > 1 { Some(hold) } else { None },
-            "voltage": "terminal voltage v; the element's port voltage is v - E",
-        },
+        "drive": drive_doc(el, drive, hold, run),
         "units": {
             "time": "s",
             "voltage": "V",
@@ -125,6 +117,44 @@ pub fn summary(el: &dyn Element, drive: &Drive, hold: f64, run: &Run) -> Value {
             );
             map.insert("min_conductance_S".into(), json!(r.positivity.epsilon));
             map.insert("membrane_area_m2".into(), json!(1.0));
+        }
+    }
+    doc
+}
+
+/// The `drive` entry of the summary.
+fn drive_doc(el: &dyn Element, drive: Option<&Drive>, hold: f64, run: &Run) -> Value {
+    let grid = run.v.grid();
+    let mut doc = json!({
+        "waveform": drive.map_or("samples", |d| d.waveform.name()),
+    });
+    if let (Some(d), Value::Object(map)) = (drive, &mut doc) {
+        for (key, value) in [
+            ("amplitude_V", d.amplitude),
+            ("frequency_Hz", d.frequency),
+            ("offset_V", d.offset),
+            ("periods", d.periods),
+            ("dt_s", d.dt),
+        ] {
+            map.insert(key.into(), json!(value));
+        }
+    }
+    if let Value::Object(map) = &mut doc {
+        for (key, value) in [
+            ("step_s", json!(grid.dt())),
+            ("samples", json!(grid.len())),
+            ("duration_s", json!(grid.t_end() - grid.t0())),
+            ("driven_port", json!(0)),
+            (
+                "hold_V",
+                json!(if el.n_ports() > 1 { Some(hold) } else { None }),
+            ),
+            (
+                "voltage",
+                json!("terminal voltage v; the element's port voltage is v - E"),
+            ),
+        ] {
+            map.insert(key.into(), value);
         }
     }
     doc

@@ -8,7 +8,7 @@
 
 use memrc::circuit::stimulus::Waveform;
 
-use crate::drive::Drive;
+use super::drive::Drive;
 
 /// One row of the default table.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,6 +92,53 @@ pub fn for_kind(kind: &str) -> DefaultDrive {
             drive: FALLBACK,
             hold: FALLBACK.offset,
         })
+}
+
+/// Drive settings given by a caller; `None` takes the kind's default (`memrc element NAME
+/// --amplitude …`, Python's `Element.drive("sine", amplitude=…)`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DriveSettings {
+    /// Waveform.
+    pub waveform: Option<Waveform>,
+    /// Amplitude `A` \[V\].
+    pub amplitude: Option<f64>,
+    /// Frequency `f` \[Hz\].
+    pub frequency: Option<f64>,
+    /// Offset `V0` \[V\].
+    pub offset: Option<f64>,
+    /// Number of periods.
+    pub periods: Option<f64>,
+    /// Sampling step \[s\].
+    pub dt: Option<f64>,
+    /// Terminal voltage of the undriven ports of a multi-port \[V\].
+    pub hold: Option<f64>,
+}
+
+impl DriveSettings {
+    /// The drive and holding voltage for `kind`: each setting given, else the kind's default.
+    /// A changed frequency keeps the default resolution per period unless `dt` is given; the
+    /// holding voltage defaults to the offset when one is given, else to the kind's. The
+    /// result is not validated ([`Drive::validate`]).
+    pub fn resolve(&self, kind: &str) -> (Drive, f64) {
+        let def = for_kind(kind);
+        let mut drive = Drive {
+            waveform: self.waveform.unwrap_or(def.drive.waveform),
+            amplitude: self.amplitude.unwrap_or(def.drive.amplitude),
+            frequency: self.frequency.unwrap_or(def.drive.frequency),
+            offset: self.offset.unwrap_or(def.drive.offset),
+            periods: self.periods.unwrap_or(def.drive.periods),
+            dt: self.dt.unwrap_or(def.drive.dt),
+        };
+        if self.dt.is_none() && self.frequency.is_some() && drive.frequency > 0.0 {
+            drive.dt = def.drive.dt * def.drive.frequency / drive.frequency;
+        }
+        let hold_default = if self.offset.is_some() {
+            drive.offset
+        } else {
+            def.hold
+        };
+        (drive, self.hold.unwrap_or(hold_default))
+    }
 }
 
 #[cfg(test)]

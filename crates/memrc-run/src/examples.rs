@@ -1,5 +1,5 @@
-//! The model files under `examples/` at the repository root, embedded in the binary so that
-//! `memrc example NAME` works anywhere.
+//! The model files under `examples/` at the repository root, embedded in the library so that
+//! `memrc example NAME` and Python's `memrc.example_text(NAME)` work anywhere.
 //!
 //! `memrc example NAME` runs the embedded file like `memrc run` (default output `out/NAME`),
 //! except for the two names that are also built-in paper examples: `hh_spike`/`hh-spike` is the

@@ -1,0 +1,47 @@
+"""Stubs of the compiled module ``memrc._memrc`` (private: use the functions of ``memrc``).
+
+Quantities are SI floats or strings with a unit (``"-65 mV"``)."""
+
+from typing import Any, Dict, List, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_Quantity = Union[float, int, str]
+
+__version__: str
+
+def _catalogue() -> List[Dict[str, Any]]:
+    """The element catalogue (see ``memrc.elements``)."""
+
+def _element(kind: str, params: Dict[str, _Quantity]) -> Dict[str, Any]:
+    """Builds ``kind`` with ``params``: ``{kind, info, parameters, ports, state_names,
+    batteries_V}``. Raises ``memrc.ParameterError``."""
+
+def _drive_named(
+    kind: str, params: Dict[str, _Quantity], settings: Dict[str, Optional[_Quantity]]
+) -> Dict[str, Any]:
+    """Drives ``kind`` with a named waveform; ``settings``: ``waveform``, ``amplitude`` [V],
+    ``frequency`` [Hz], ``offset`` [V], ``periods``, ``dt`` [s], ``hold`` [V]. Returns
+    ``{t, v, i, g, x, state_names, ports, reports, integration, summary, warning}``."""
+
+def _drive_samples(
+    kind: str,
+    params: Dict[str, _Quantity],
+    v: npt.NDArray[np.float64],
+    t: Optional[npt.NDArray[np.float64]] = None,
+    dt: Optional[_Quantity] = None,
+    hold: Optional[_Quantity] = None,
+) -> Dict[str, Any]:
+    """Drives ``kind`` with sampled voltages ``v`` [V] on times ``t`` [s] or every ``dt`` [s]."""
+
+def _examples() -> List[Dict[str, str]]:
+    """The embedded example model files: ``[{name, description}]``."""
+
+def _example_text(name: str) -> str:
+    """The text of one embedded example model file."""
+
+def _cobahh(
+    n: int, t_end: _Quantity, seed: int, threads: int, scheme: str, p: float
+) -> Dict[str, Any]:
+    """Runs COBAHH: the fields of ``memrc.CobahhResult``."""
