@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _memrc
 from ._errors import MemrcError, ModelError, ParameterError
@@ -163,8 +164,8 @@ class Element:
 
     def drive(
         self,
-        v: Union[str, "np.typing.ArrayLike", None] = None,
-        t: Optional["np.typing.ArrayLike"] = None,
+        v: Union[str, npt.ArrayLike, None] = None,
+        t: Optional[npt.ArrayLike] = None,
         dt: Optional[Quantity] = None,
         hold: Optional[Quantity] = None,
         *,
