@@ -11,6 +11,7 @@
 pub mod convert;
 pub mod element;
 pub mod errors;
+pub mod model;
 pub mod net;
 
 use pyo3::prelude::*;
@@ -69,5 +70,6 @@ fn _memrc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_example_text, m)?)?;
     element::register(m)?;
     net::register(m)?;
+    model::register(m)?;
     Ok(())
 }

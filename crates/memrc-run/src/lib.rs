@@ -20,8 +20,8 @@ pub mod check;
 pub mod circuit;
 // Elements and the embedded example files (issue #11 §2, §4).
 pub mod element;
-pub mod examples;
 mod error;
+pub mod examples;
 pub mod hopfield;
 pub mod network;
 mod outdir;

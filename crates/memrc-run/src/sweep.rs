@@ -266,23 +266,28 @@ pub fn sweep(
     }
     let opts = crate::settings::load_options()?;
     let all = |p: &Vec<Set>| fixed.iter().chain(p).cloned().collect::<Vec<Set>>();
-    // Every point loads (values checked) before any runs.
-    let mut name = String::new();
-    for p in &points {
-        let m = load_text_with_sets(text, origin, base, &all(p), &opts.build_networks(false))?;
-        let mut ov = overrides.clone();
-        if matches!(m.kind, memrc_io::ModelKind::Network(_)) {
-            ov.threads = Some(1);
-        }
-        let mut m = m;
-        crate::apply_overrides(&mut m, &ov)?;
-        name = m.name.clone();
-    }
     let jobs = jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| RunError::setting(format!("starting {jobs} workers: {e}")))?;
+    // Every point loads (values checked) before any runs.
+    let names: Vec<String> = pool.install(|| {
+        points
+            .par_iter()
+            .map(|p| {
+                let mut m =
+                    load_text_with_sets(text, origin, base, &all(p), &opts.build_networks(false))?;
+                let mut ov = overrides.clone();
+                if matches!(m.kind, memrc_io::ModelKind::Network(_)) {
+                    ov.threads = Some(1);
+                }
+                crate::apply_overrides(&mut m, &ov)?;
+                Ok(m.name)
+            })
+            .collect::<Result<Vec<String>>>()
+    })?;
+    let name = names.into_iter().next().unwrap_or_default();
     let done = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let observer = Mutex::new(observer);

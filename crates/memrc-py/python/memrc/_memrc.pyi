@@ -2,7 +2,7 @@
 
 Quantities are SI floats or strings with a unit (``"-65 mV"``)."""
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -45,3 +45,61 @@ def _cobahh(
     n: int, t_end: _Quantity, seed: int, threads: int, scheme: str, p: float
 ) -> Dict[str, Any]:
     """Runs COBAHH: the fields of ``memrc.CobahhResult``."""
+
+def _read_model(path: str) -> str:
+    """The text of a model file (up to the input limit). Raises ``OSError``."""
+
+def _check_model(
+    text: str,
+    origin: str,
+    base: Optional[str],
+    set: List[Tuple[str, str]],
+    t_end: Optional[str],
+    dt: Optional[str],
+    solver: Optional[str],
+    seed: Optional[int],
+    threads: Optional[int],
+) -> Dict[str, Any]:
+    """``memrc check``: the fields of ``memrc.CheckReport``. Raises ``memrc.ModelError``."""
+
+def _run_model(
+    text: str,
+    origin: str,
+    base: Optional[str],
+    set: List[Tuple[str, str]],
+    t_end: Optional[str],
+    dt: Optional[str],
+    solver: Optional[str],
+    seed: Optional[int],
+    threads: Optional[int],
+    progress: Optional[Callable[[float], Any]],
+) -> _Run:
+    """``memrc run`` without writing: the run, held in Rust (GIL released while it runs;
+    Ctrl-C raises ``KeyboardInterrupt``)."""
+
+def _sweep_model(
+    text: str,
+    origin: str,
+    base: Optional[str],
+    axes: List[Tuple[str, str]],
+    set: List[Tuple[str, str]],
+    t_end: Optional[str],
+    solver: Optional[str],
+    seed: Optional[int],
+    jobs: Optional[int],
+    progress: Optional[Callable[[float], Any]],
+) -> Dict[str, Any]:
+    """``memrc sweep`` without writing: ``{model, axes, points, jobs, wall_time_s}``."""
+
+class _Run:
+    """A finished run of a model file (``memrc.Result`` wraps it)."""
+
+    name: str
+    kind: str
+    report: str
+    def summary(self) -> Dict[str, Any]: ...
+    def t(self) -> npt.NDArray[np.float64]: ...
+    def columns(self) -> List[Tuple[str, str, npt.NDArray[np.float64]]]: ...
+    def recordings(self) -> List[Dict[str, Any]]: ...
+    def spikes(self) -> Dict[str, Any]: ...
+    def save(self, dir: str, formats: List[str], force: bool) -> List[str]: ...
