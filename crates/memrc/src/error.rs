@@ -520,6 +520,13 @@ pub enum Subject {
         /// The key.
         key: RecordingKey,
     },
+    /// An external input of a network ([`crate::net::InputSpec`]), by its position from 0.
+    Input {
+        /// Position of the input, in the order added.
+        index: usize,
+        /// The key (`neurons`, `rate`, `weight`, `stimulus`).
+        key: &'static str,
+    },
 }
 
 impl Subject {
@@ -638,6 +645,7 @@ impl std::fmt::Display for Subject {
                 NetworkKey::Rtol => "rtol",
             }),
             Self::Model { model, param } => write!(f, "{model} {param}"),
+            Self::Input { index, key } => write!(f, "input {index} {key}"),
             Self::Population { name, key } => {
                 write!(f, "population '{name}' ")?;
                 match key {

@@ -313,8 +313,12 @@ impl Stimulus {
                 amplitude,
                 start,
                 end,
-            } => amplitude * overlap(a, b, *start, *end) / h,
-            Self::Step { amplitude, start } => amplitude * overlap(a, b, *start, f64::INFINITY) / h,
+            } => amplitude * (overlap(a, b, *start, *end) / h),
+            // (The fraction first: a step entirely inside the pulse averages to the amplitude
+            // exactly.)
+            Self::Step { amplitude, start } => {
+                amplitude * (overlap(a, b, *start, f64::INFINITY) / h)
+            }
             Self::Sine {
                 amplitude,
                 frequency,

@@ -180,11 +180,11 @@ impl RunResult {
 const BLOCK: usize = 512;
 
 /// A population's part of a shard.
-struct PopShard {
-    lo: usize,
-    hi: usize,
-    state: Vec<Vec<f64>>,
-    g: Vec<Vec<f64>>,
+pub(crate) struct PopShard {
+    pub(crate) lo: usize,
+    pub(crate) hi: usize,
+    pub(crate) state: Vec<Vec<f64>>,
+    pub(crate) g: Vec<Vec<f64>>,
     ring: Vec<Vec<f64>>,
     last: Vec<i64>,
     g_syn: Vec<f64>,
@@ -661,6 +661,17 @@ impl Ctx<'_> {
                     }
                 }
             }
+        }
+        // (1b) External inputs: currents for this step, Poisson events due now.
+        if !net.inputs.is_empty() {
+            shard.events += super::input::apply(
+                &net.inputs,
+                &net.input_base,
+                &net.pops,
+                &mut shard.pops,
+                s,
+                net.dt,
+            );
         }
         // (3) Samples of the state at t_s (receptor conductances including the increments
         // due now, `g + due`, the value step (2) below stores).

@@ -63,6 +63,7 @@ mod connect;
 pub mod coupling;
 mod engine;
 mod hh;
+mod input;
 pub mod model;
 mod network;
 mod scheme;
@@ -73,6 +74,7 @@ pub use channel_neuron::ChannelNeuron;
 pub use connect::Csr;
 pub use engine::{Recording, RunOptions, RunResult, RunStats, SpikeRecord};
 pub use hh::HodgkinHuxley;
+pub use input::{InputKind, InputSpec};
 pub use model::{Membrane, NeuronModel, SynapticInput, TraubMiles, VariableInfo};
 pub use network::{DEFAULT_MEMORY_BUDGET, MemoryEstimate, Network, NetworkBuilder, PopulationInfo};
 pub use scheme::Scheme;
@@ -117,5 +119,7 @@ mod tests;
 mod conformance_tests;
 #[cfg(test)]
 mod coupling_tests;
+#[cfg(test)]
+mod input_tests;
 #[cfg(test)]
 mod scheme_tests;

@@ -2,6 +2,7 @@
 
 use super::connect::{self, Csr, TAG_INIT, TAG_WEIGHT, normal, stream, uniform};
 use super::coupling::{self, Coupling, ProjRef};
+use super::input::{Input, InputSpec};
 use super::model::NeuronModel;
 use super::scheme::Scheme;
 use super::spec::SynapseKind;
@@ -46,6 +47,7 @@ pub struct NetworkBuilder {
     pops: Vec<PopulationSpec>,
     projs: Vec<ProjectionSpec>,
     records: Vec<RecordSpec>,
+    inputs: Vec<InputSpec>,
     budget: u64,
 }
 
@@ -170,6 +172,10 @@ pub struct Network {
     /// The rayon pool of the last multi-threaded run, kept for the next run with as many
     /// threads (runs continued in chunks need not start threads again).
     pub(crate) pool: Option<std::sync::Arc<rayon::ThreadPool>>,
+    /// External inputs ([`super::input`]).
+    pub(crate) inputs: Vec<Input>,
+    /// Per population, the `i_ext` that current inputs add to (empty without them).
+    pub(crate) input_base: Vec<Vec<f64>>,
 }
 
 impl NetworkBuilder {
@@ -182,6 +188,7 @@ impl NetworkBuilder {
             pops: Vec::new(),
             projs: Vec::new(),
             records: Vec::new(),
+            inputs: Vec::new(),
             budget: DEFAULT_MEMORY_BUDGET,
         }
     }
@@ -218,6 +225,13 @@ impl NetworkBuilder {
     /// Adds a sampled recording.
     pub fn record(&mut self, spec: RecordSpec) -> &mut Self {
         self.records.push(spec);
+        self
+    }
+
+    /// Adds an external input: a current that varies in time, or a Poisson train into a
+    /// receptor ([`InputSpec`]).
+    pub fn input(&mut self, spec: InputSpec) -> &mut Self {
+        self.inputs.push(spec);
         self
     }
 
@@ -820,6 +834,10 @@ impl NetworkBuilder {
                 interval: ((rec.interval / dt).round() as u64).max(1),
             });
         }
+        let (inputs, input_base) =
+            super::input::build(&self.inputs, &pops, dt, self.seed, |k, v| {
+                self.var_ref(k, v)
+            })?;
         Ok(Network {
             dt,
             scheme: self.scheme,
@@ -833,6 +851,8 @@ impl NetworkBuilder {
             couplings,
             proj_map,
             pool: None,
+            inputs,
+            input_base,
         })
     }
 }
