@@ -145,7 +145,7 @@ pub(crate) fn build(
         neurons.dedup();
         let kind = match &spec.kind {
             InputKind::Current(stimulus) => {
-                stimulus.validate().map_err(|e| NetError::Channel(e))?;
+                stimulus.validate().map_err(NetError::Channel)?;
                 let var = match var_ref(pop, "i_ext")? {
                     VarRef::Model(v) => v,
                     _ => {
