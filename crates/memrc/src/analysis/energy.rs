@@ -24,10 +24,10 @@
 //! its node, `i_s = C_j V̇ + Σ_q P_qj i_q − I_j` (the source also charges the node's
 //! capacitance). The balance becomes `ΔS_C = − Σ_b D_b − Σ_s D_R,s + Σ_b P_b + W_src`, with
 //! `W_src` the work of every source (current and voltage). Per step, the voltage-source terms use
-//! the same quadrature as the rest (`h · V̄_k · ī_s`, `V̄_k` the exact step average of `V` for a
-//! source behind a resistance, which the discrete equations use; the trapezoid average at a
-//! driven node, whose current is the step average of Kirchhoff's law), so the balance still
-//! holds to rounding for the trapezoid scheme.
+//! the same quadrature as the rest (`h · V̄_k · ī_s` with the trapezoid averages
+//! `V̄_k = ½(V(t_k) + V(t_{k+1}))`, as the discrete equations sample a source behind a
+//! resistance at the grid nodes; at a driven node `ī_s` is the step average of Kirchhoff's
+//! law), so the balance still holds to rounding for the trapezoid scheme.
 //!
 //! This is eq. (56) with batteries made explicit, and with two slips of the printed paper
 //! corrected: the second line of (56) must read `⟨v, −grad_{1/g} E_{1/g}(v) + i⟩` (the paper
@@ -200,7 +200,7 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
     let mut src = vec![0.0; n];
     let mut source_energy = 0.0;
     for k in 0..nodes - 1 {
-        circuit.current_source_average(grid.time(k), grid.time(k + 1), &mut src);
+        circuit.source_average(grid.time(k), grid.time(k + 1), &mut src);
         for (j, s) in src.iter().enumerate() {
             let vbar = 0.5 * (sol.v.at(k)[j] + sol.v.at(k + 1)[j]);
             source_energy += h * vbar * s;
@@ -220,7 +220,7 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
             let vbar = 0.5 * (va + vb);
             let (volt, ibar) = match src.conductance {
                 Some(g) => {
-                    let vavg = src.voltage.average(ta, tb);
+                    let vavg = 0.5 * (src.voltage.value(ta) + src.voltage.value(tb));
                     let ibar = g * (vavg - vbar);
                     diss += h * ibar * ibar / g;
                     (vavg, ibar)
@@ -230,13 +230,14 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
                     let xk = |k: usize| if ns > 0 { sol.x.at(k) } else { &[][..] };
                     circuit.branch_currents(sol.v.at(k), xk(k), &mut leave.0);
                     circuit.branch_currents(sol.v.at(k + 1), xk(k + 1), &mut leave.1);
-                    circuit.current_source_average(ta, tb, &mut inj);
+                    circuit.source_average(ta, tb, &mut inj);
                     let mut ibar = circuit.nodes()[j].capacitance * (vb - va) / h
                         + 0.5 * (leave.0[j] + leave.1[j])
                         - inj[j];
                     for o in circuit.voltage_sources() {
                         if let (Some(g), true) = (o.conductance, o.node.0 == j) {
-                            ibar -= g * (o.voltage.average(ta, tb) - vbar);
+                            let vo = 0.5 * (o.voltage.value(ta) + o.voltage.value(tb));
+                            ibar -= g * (vo - vbar);
                         }
                     }
                     (vbar, ibar)
@@ -400,7 +401,8 @@ fn chi(z: f64) -> f64 {
 /// [`energy_balance`] (trapezoidal, exact for [`LinearStep::Trapezoid`]), as it is for a circuit
 /// with an ideal voltage source (whose node does not follow an exponential curve). A source
 /// behind a resistance is part of its node's frozen linear equation (conductance `1/R`, Norton
-/// current `V̄_k/R` with the exact step average `V̄_k`), and its work and series dissipation are
+/// current `V̄_k/R` with `V̄_k = V(t_k)` for exponential Euler and `½(V(t_k) + V(t_{k+1}))`
+/// for EXP2, as the schemes freeze the coefficients), and its work and series dissipation are
 /// integrated along the same curve. [`EnergyBalance::quadrature`] says which was used.
 pub fn energy_balance_for(
     circuit: &Circuit,
@@ -453,7 +455,7 @@ pub fn energy_balance_for(
     let mut vs_acc = vec![(0.0, 0.0, 0.0); nvs];
     for k in 0..nodes - 1 {
         let (ta, tb) = (grid.time(k), grid.time(k + 1));
-        circuit.current_source_average(ta, tb, &mut src);
+        circuit.source_average(ta, tb, &mut src);
         for (j, node) in circuit.nodes().iter().enumerate() {
             let c = node.capacitance;
             let gbar = |b: usize| match scheme {
@@ -467,10 +469,15 @@ pub fn energy_balance_for(
             }
             // Voltage sources behind a resistance: Norton current and conductance.
             let (mut g_vs, mut i_vs) = (0.0, 0.0);
+            // The frozen source voltage of the step, as the scheme freezes its coefficients.
+            let frozen = |s: &crate::circuit::VoltageSource| match scheme {
+                LinearStep::ExponentialEuler => s.voltage.value(ta),
+                _ => 0.5 * (s.voltage.value(ta) + s.voltage.value(tb)),
+            };
             for s in circuit.voltage_sources().iter().filter(|s| s.node.0 == j) {
                 if let Some(g) = s.conductance {
                     g_vs += g;
-                    i_vs += g * s.voltage.average(ta, tb);
+                    i_vs += g * frozen(s);
                 }
             }
             let lambda = (gsum + g_vs) / c;
@@ -486,7 +493,7 @@ pub fn energy_balance_for(
             for (s, acc) in circuit.voltage_sources().iter().zip(vs_acc.iter_mut()) {
                 if let (Some(g), true) = (s.conductance, s.node.0 == j) {
                     // ∫ V̄ g (V̄ − v) and ∫ g (V̄ − v)² along the step's curve.
-                    let vb = s.voltage.average(ta, tb);
+                    let vb = frozen(s);
                     let work = g * vb * (vb * h - m1);
                     acc.0 += work;
                     acc.1 += g * (vb * h - m1);

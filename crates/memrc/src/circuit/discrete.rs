@@ -27,7 +27,9 @@
 //! `V(t_k)` at every grid node (set at construction and kept by every solver), its equation is
 //! replaced by that prescription, and its neighbours see it through the off-diagonal coupling.
 //! A source behind a resistance `R` adds `1/R` to the diagonal of `A` and its Norton current
-//! `V/R`, averaged exactly over the step, to `I_k`.
+//! `V(t)/R` to the forcing at each grid node, sampled there like the branch terms `J(t)` (the
+//! exact step average used for current sources would lag a stiff node by half a step, an
+//! `O(h)` error).
 
 use super::{Assembly, Circuit};
 use crate::discretisation::LinearStep;
@@ -71,8 +73,11 @@ pub struct Engine<'c> {
     pub(crate) xb: Vec<Vec<f64>>,
     pub(crate) g: Vec<Vec<f64>>,
     ws: Vec<Workspace>,
-    /// Per-step source averages, `N × n`.
+    /// Per-step current-source averages, `N × n`.
     src: Vec<f64>,
+    /// Norton currents `V(t_k)/R` of the voltage sources behind a resistance at every grid
+    /// node, `(N+1) × n` (empty when there are none).
+    nsrc: Vec<f64>,
     /// Nodes driven by an ideal voltage source, and their voltages `V(t_k)`, `(N+1) × driven`.
     driven: Vec<usize>,
     drive_v: Vec<f64>,
@@ -208,6 +213,13 @@ impl<'c> Engine<'c> {
         for k in 0..steps {
             circuit.source_average(grid.time(k), grid.time(k + 1), &mut src[k * n..(k + 1) * n]);
         }
+        let mut nsrc = Vec::new();
+        if circuit.voltage_sources().iter().any(|s| !s.is_ideal()) {
+            nsrc = vec![0.0; nodes * n];
+            for k in 0..nodes {
+                circuit.norton_current(grid.time(k), &mut nsrc[k * n..(k + 1) * n]);
+            }
+        }
         let driven: Vec<usize> = (0..n).filter(|&j| circuit.is_driven(j)).collect();
         let mut drive_v = Vec::with_capacity(nodes * driven.len());
         let mut vk = vec![0.0; n];
@@ -261,6 +273,7 @@ impl<'c> Engine<'c> {
             g,
             ws,
             src,
+            nsrc,
             driven,
             drive_v,
             a_all: vec![0.0; nodes * nnz],
@@ -272,6 +285,14 @@ impl<'c> Engine<'c> {
             eng.pin(k);
         }
         Ok(eng)
+    }
+
+    /// The source current into node `j` in the equations of step `step` at its grid node `k`
+    /// (`step` or `step + 1`): the current sources' step average plus the Norton currents at
+    /// `t_k` \[A\].
+    #[inline]
+    fn source(&self, j: usize, step: usize, k: usize) -> f64 {
+        source_current(&self.src, &self.nsrc, self.n, j, step, k)
     }
 
     /// Sets the driven nodes' voltages at grid node `k` to their sources' `V(t_k)`.
@@ -366,7 +387,7 @@ impl<'c> Engine<'c> {
     fn forcing(&self, j: usize, k: usize, step: usize, vn: &[f64]) -> f64 {
         let (n, nnz) = (self.n, self.asm.nnz());
         let a = &self.a_all[k * nnz..(k + 1) * nnz];
-        self.j_all[k * n + j] + self.src[step * n + j]
+        self.j_all[k * n + j] + self.source(j, step, k)
             - self.asm.offdiag_dot(a, j, &vn[k * n..(k + 1) * n])
     }
 
@@ -458,9 +479,8 @@ impl<'c> Engine<'c> {
                 }
                 let c = self.c.nodes()[0].capacitance;
                 let (e, cl, cr) = self.node_split(0, k);
-                let s = self.src[k];
-                let al = (self.j_all[k] + s) / c;
-                let ar = (self.j_all[k + 1] + s) / c;
+                let al = (self.j_all[k] + self.source(0, k, k)) / c;
+                let ar = (self.j_all[k + 1] + self.source(0, k, k + 1)) / c;
                 self.v[k + 1] = e * self.v[k] + cl * al + cr * ar;
                 continue;
             }
@@ -479,7 +499,7 @@ impl<'c> Engine<'c> {
                 let al = self.forcing(j, k, k, &self.v) / cj;
                 rhs[j] = e * self.v[k * n + j]
                     + cl * al
-                    + cr * (self.j_all[(k + 1) * n + j] + self.src[k * n + j]) / cj;
+                    + cr * (self.j_all[(k + 1) * n + j] + self.source(j, k, k + 1)) / cj;
                 let nnz = self.asm.nnz();
                 let arow = &self.a_all[(k + 1) * nnz..(k + 2) * nnz];
                 for idx in self.asm.rowptr[j]..self.asm.rowptr[j + 1] {
@@ -596,9 +616,10 @@ impl<'c> Engine<'c> {
             let cj = self.c.nodes()[j].capacitance;
             let d = self.asm.diag[j];
             let (e, cl, cr) = self.scheme.split(sw.a_l[d] / cj, sw.a_r[d] / cj, h);
-            let s = self.src[k * n + j];
-            let al = sw.j_l[j] + s - self.asm.offdiag_dot(&sw.a_l, j, &ul[..n]);
-            let ar = sw.j_r[j] + s - self.asm.offdiag_dot(&sw.a_r, j, &ur[..n]);
+            let sl = source_current(&self.src, &self.nsrc, n, j, k, k);
+            let sr = source_current(&self.src, &self.nsrc, n, j, k, k + 1);
+            let al = sw.j_l[j] + sl - self.asm.offdiag_dot(&sw.a_l, j, &ul[..n]);
+            let ar = sw.j_r[j] + sr - self.asm.offdiag_dot(&sw.a_r, j, &ur[..n]);
             r[j] = ur[j] - (e * ul[j] + cl * al / cj + cr * ar / cj);
         }
     }
@@ -769,7 +790,8 @@ impl<'c> Engine<'c> {
             self.asm.stamp_series(self.c, &mut sw.a_l);
         }
         for j in 0..n {
-            sw.fl[j] = sw.j_l[j] + self.src[k * n + j] - self.asm.offdiag_dot(&sw.a_l, j, vl);
+            sw.fl[j] = sw.j_l[j] + source_current(&self.src, &self.nsrc, n, j, k, k)
+                - self.asm.offdiag_dot(&sw.a_l, j, vl);
         }
     }
 
@@ -809,7 +831,8 @@ impl<'c> Engine<'c> {
             let cj = self.c.nodes()[j].capacitance;
             let d = self.asm.diag[j];
             let (e, cl, cr) = self.scheme.split(sw.a_l[d] / cj, sw.a_r[d] / cj, h);
-            let ar = sw.j_r[j] + self.src[k * n + j] - self.asm.offdiag_dot(&sw.a_r, j, vr);
+            let ar = sw.j_r[j] + source_current(&self.src, &self.nsrc, n, j, k, k + 1)
+                - self.asm.offdiag_dot(&sw.a_r, j, vr);
             sw.fr[j] = vr[j] - (e * self.v[k * n + j] + cl * sw.fl[j] / cj + cr * ar / cj);
         }
     }
@@ -1064,6 +1087,14 @@ impl<'c> Engine<'c> {
             state_names: self.c.state_names(),
         })
     }
+}
+
+/// The source current into node `j` of `n` in the equations of step `step` at its grid node `k`:
+/// the step average `src` of the current sources plus the Norton currents `nsrc` at `t_k`
+/// (empty when there are none) \[A\].
+#[inline]
+fn source_current(src: &[f64], nsrc: &[f64], n: usize, j: usize, step: usize, k: usize) -> f64 {
+    src[step * n + j] + nsrc.get(k * n + j).copied().unwrap_or(0.0)
 }
 
 /// A solution of a memRC circuit on a grid.

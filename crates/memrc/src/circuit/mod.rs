@@ -536,34 +536,28 @@ impl Circuit {
         }
     }
 
-    /// Total source current into each node, averaged exactly over `[a, b]`, into `out` \[A\]:
-    /// the current sources and the Norton currents `V/R` of the voltage sources behind a
-    /// resistance (whose conductances `1/R` enter `A`, [`Circuit::series_conductance`]).
+    /// Total current-source current into each node, averaged exactly over `[a, b]`, into
+    /// `out` \[A\] (the voltage sources are not included: see [`Circuit::norton_current`]).
     pub fn source_average(&self, a: f64, b: f64, out: &mut [f64]) {
-        self.current_source_average(a, b, out);
-        for s in &self.voltage_sources {
-            if let Some(g) = s.conductance {
-                out[s.node.0] += g * s.voltage.average(a, b);
-            }
-        }
-    }
-
-    /// The current sources alone (no voltage source), averaged exactly over `[a, b]`, into
-    /// `out` \[A\].
-    pub fn current_source_average(&self, a: f64, b: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
             out[s.node.0] += s.stimulus.average(a, b);
         }
     }
 
-    /// Total source current into each node at time `t`, into `out` \[A\] (current sources and
-    /// Norton currents `V/R`, as [`Circuit::source_average`]).
+    /// Total current-source current into each node at time `t`, into `out` \[A\].
     pub fn source_value(&self, t: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
             out[s.node.0] += s.stimulus.value(t);
         }
+    }
+
+    /// Adds the Norton currents `V(t)/R` of the voltage sources behind a resistance into each
+    /// node at time `t` to `out` \[A\] (their conductances `1/R` enter `A`,
+    /// [`Circuit::series_conductance`]). The discrete equations sample them at the grid nodes,
+    /// like the branch terms (an average over the step would lag a stiff node by half a step).
+    pub fn norton_current(&self, t: f64, out: &mut [f64]) {
         for s in &self.voltage_sources {
             if let Some(g) = s.conductance {
                 out[s.node.0] += g * s.voltage.value(t);

@@ -154,6 +154,7 @@ impl System for CircuitSystem<'_> {
         let n = c.n_nodes();
         let (dv, dx) = dy.split_at_mut(n);
         c.source_value(t, dv);
+        c.norton_current(t, dv);
         for d in dv.iter_mut() {
             *d = -*d;
         }
@@ -179,6 +180,7 @@ impl System for CircuitSystem<'_> {
         let (av, ax) = a.split_at_mut(n);
         let (bv, bx) = b.split_at_mut(n);
         c.source_value(t, av);
+        c.norton_current(t, av);
         bv.fill(0.0);
         let v = &y[..n];
         let x = &y[n..];
