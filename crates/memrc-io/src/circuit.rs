@@ -1126,7 +1126,7 @@ impl Ctx<'_> {
                         ));
                     }
                 };
-                if !(p.value > 0.0) {
+                if p.value <= 0.0 {
                     return Err(self.err_q(
                         q,
                         "resistance",

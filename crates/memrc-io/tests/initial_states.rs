@@ -33,7 +33,7 @@ fn numbers(v: &Value) -> Vec<f64> {
 }
 
 fn model(file: &str) -> CircuitModel {
-    match load(&common::example(file))
+    match load(common::example(file))
         .unwrap_or_else(|e| panic!("{e}"))
         .kind
     {

@@ -33,7 +33,7 @@ fn closed_form(rs: f64, t: f64) -> (f64, f64) {
 }
 
 fn model(name: &str) -> CircuitModel {
-    let m = load(&common::example(name)).unwrap_or_else(|e| panic!("{e}"));
+    let m = load(common::example(name)).unwrap_or_else(|e| panic!("{e}"));
     match m.kind {
         memrc_io::ModelKind::Circuit(c) => c,
         _ => panic!("{name} is a circuit"),

@@ -502,12 +502,13 @@ impl<'c> Engine<'c> {
                     + cr * (self.j_all[(k + 1) * n + j] + self.source(j, k, k + 1)) / cj;
                 let nnz = self.asm.nnz();
                 let arow = &self.a_all[(k + 1) * nnz..(k + 2) * nnz];
-                for idx in self.asm.rowptr[j]..self.asm.rowptr[j + 1] {
+                let (lo, hi) = (self.asm.rowptr[j], self.asm.rowptr[j + 1]);
+                let entries = self.asm.cols[lo..hi].iter().zip(&arow[lo..hi]);
+                for (idx, (&col, &a)) in (lo..hi).zip(entries) {
                     if idx == self.asm.diag[j] {
                         continue;
                     }
-                    let col = self.asm.cols[idx];
-                    let coef = cr * arow[idx] / cj;
+                    let coef = cr * a / cj;
                     // A driven neighbour is known: its term moves to the right-hand side.
                     match self.driven_value(col, k + 1) {
                         Some(vd) => rhs[j] -= coef * vd,
