@@ -6,7 +6,7 @@
 
 use memrc::Grid;
 use memrc::analysis::energy::{energy_balance, energy_balance_for};
-use memrc::circuit::discrete::CircuitSolution;
+use memrc::circuit::discrete::{CircuitSolution, Coupling};
 use memrc::circuit::relaxation::{RelaxationOptions, solve_relaxation, solve_stepping};
 use memrc::circuit::system::CircuitSystem;
 use memrc::circuit::{Circuit, CircuitBuilder, Stimulus, Terminal};
@@ -149,6 +149,16 @@ fn relaxation_reaches_the_time_stepping_solution_with_an_ideal_source() {
         m.max((ts.v.at(k)[1] - r.solution.v.at(k)[1]).abs())
     });
     assert!(d < 1e-11, "relaxation {d} V from time stepping");
+    // Waveform relaxation (Jacobi, Gauss–Seidel) and windows keep it too.
+    for coupling in [Coupling::Jacobi, Coupling::GaussSeidel] {
+        let o = opts.coupling(coupling).window(2e-3);
+        let r = solve_relaxation(&c, grid, &v0, &x0, o).expect("converges");
+        assert_eq!(drive_gap(&r.solution, 0), 0.0, "{coupling:?}");
+        let d = (0..grid.len()).fold(0.0_f64, |m, k| {
+            m.max((ts.v.at(k)[1] - r.solution.v.at(k)[1]).abs())
+        });
+        assert!(d < 1e-11, "{coupling:?}: {d} V from time stepping");
+    }
     // The Newton stage keeps the prescription too.
     let rn = solve_relaxation(&c, grid, &v0, &x0, opts.newton(1e-3)).expect("converges");
     assert_eq!(drive_gap(&rn.solution, 0), 0.0);
