@@ -181,6 +181,32 @@ fn initial_values_and_voltage_sources_load() {
     assert_eq!(m.circuit.voltage_sources()[0].name, "vs_in");
 }
 
+#[test]
+fn voltage_sources_take_every_waveform_and_per_area_resistances() {
+    // A per-area membrane clamped through a specific resistance of 10 kOhm cm^2 = 1 Ohm m^2.
+    let text = common::edited(
+        BASE,
+        "source = \"voltage\"\nkind = \"sine\"\namplitude = \"1 V\"\nfrequency = \"100 Hz\"",
+        "source = \"voltage\"\nkind = \"pwl\"\npoints = [[\"0 ms\", \"-65 mV\"], [\"5 ms\", \"-20 mV\"]]",
+    );
+    let text = format!(
+        "{text}\n[[node]]\nname = \"cell\"\ncapacitance = \"1 uF/cm^2\"\n\n[[stimulus]]\nnode = \"cell\"\nsource = \"voltage\"\nkind = \"step\"\namplitude = \"-70 mV\"\nresistance = \"10 kohm*cm^2\"\nname = \"clamp\"\n"
+    );
+    let m = load_model(&text);
+    let vs = m.circuit.voltage_sources();
+    assert_eq!(vs.len(), 2);
+    assert!(vs[0].is_ideal());
+    assert!((vs[0].voltage.value(2.5e-3) - (-0.0425)).abs() < 1e-15);
+    assert_eq!(vs[1].name, "clamp");
+    let g = vs[1].conductance.expect("series");
+    assert!((g - 1.0).abs() < 1e-12, "1/(1 Ohm m^2) = 1 S/m^2, got {g}");
+    // The rest state at t_start: the driven node at V(0) = -65 mV, the clamped membrane (no
+    // other path to ground) at the clamp's -70 mV.
+    let (v, _) = m.initial_state().expect("initial");
+    assert_eq!(v[1], -0.065);
+    assert!((v[2] + 0.070).abs() < 1e-12, "{}", v[2]);
+}
+
 fn load_model(text: &str) -> CircuitModel {
     match memrc_io::load_str(text, "m.toml").expect("loads").kind {
         ModelKind::Circuit(c) => c,
