@@ -12,7 +12,7 @@ use memrc::{Element, ModelError};
 use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel};
 use crate::error::LoadError;
 use crate::load::{Ctx, did_you_mean, is_rest};
-use crate::model::{CircuitModel, Initial, Probe, ProbeTarget, Solver};
+use crate::model::{CircuitModel, Initial, InitialStateValue, Probe, ProbeTarget, Solver};
 use crate::schema::{
     ChannelSection, ElementSection, ModelFile, ProbeSection, Q, S, Spanned, StimulusSection,
 };
@@ -42,6 +42,20 @@ struct KindTable {
     key: &'static str,
     /// Every kind and its keys.
     kinds: &'static [(&'static str, &'static [&'static str])],
+}
+
+/// A `[[stimulus]]` as built.
+enum Built {
+    /// A current source into the node.
+    Current(usize, Stimulus),
+    /// A voltage source on the node.
+    Voltage {
+        name: String,
+        node: usize,
+        voltage: Stimulus,
+        /// Series conductance `1/R` (`None`: ideal).
+        conductance: Option<f64>,
+    },
 }
 
 /// The kinds of `[[stimulus]]` and the keys of each.
@@ -205,6 +219,8 @@ impl Ctx<'_> {
         let channels = self.channels(&file.channels)?;
         let mut branch_names: HashMap<String, usize> = HashMap::new();
         let mut branch_meta: Vec<(Vec<String>, usize)> = Vec::new();
+        // (branch, state within it, value) of every state's initial value given in the file.
+        let mut state_given: Vec<(usize, usize, f64)> = Vec::new();
         for (k, e) in file.elements.iter().enumerate() {
             let name = e.name.get_ref();
             if branch_names.insert(name.clone(), k).is_some() {
@@ -241,13 +257,67 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            let given = self.state_initials(e, element.as_ref(), &channels)?;
+            state_given.extend(given.into_iter().map(|(st, v)| (k, st, v)));
             branch_meta.push((element.state_names(), element.n_ports()));
             b.multiport(name.clone(), element, ports);
         }
-        for (k, s) in file.stimuli.iter().enumerate() {
-            let _ = k;
-            let (node, stim) = self.stimulus(s, &node_ids, &nodes)?;
-            b.source(NodeId(node), stim);
+        let mut source_names: HashMap<String, usize> = HashMap::new();
+        let mut driven: HashMap<usize, String> = HashMap::new();
+        for s in &file.stimuli {
+            match self.stimulus(s, &node_ids, &nodes)? {
+                Built::Current(node, stim) => b.source(NodeId(node), stim),
+                Built::Voltage {
+                    name,
+                    node,
+                    voltage,
+                    conductance,
+                } => {
+                    let at = s.name.as_ref().unwrap_or(&s.node);
+                    if source_names.insert(name.clone(), node).is_some() {
+                        return Err(self.err(
+                            at,
+                            "name",
+                            format!(
+                                "duplicate voltage-source name '{name}'{}",
+                                if s.name.is_none() {
+                                    " (the default vs_<node>): give each source on this node a 'name'"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ));
+                    }
+                    match conductance {
+                        Some(g) => b.series_voltage_source(name, NodeId(node), voltage, 1.0 / g),
+                        None => {
+                            if let Some(other) = driven.insert(node, name.clone()) {
+                                return Err(self.err(
+                                    &s.node,
+                                    "node",
+                                    format!(
+                                        "node '{}' is already driven by the ideal voltage source '{other}': a node takes one ideal source (give one a 'resistance')",
+                                        s.node.get_ref()
+                                    ),
+                                ));
+                            }
+                            if let Some(q) = &file.nodes[node].initial {
+                                if !is_rest(q.get_ref()) {
+                                    return Err(self.err_q(
+                                        q,
+                                        "initial",
+                                        format!(
+                                            "node '{}' is driven by the ideal voltage source '{name}', whose voltage it takes at every time: remove its 'initial'",
+                                            s.node.get_ref()
+                                        ),
+                                    ));
+                                }
+                            }
+                            b.voltage_source(name, NodeId(node), voltage);
+                        }
+                    }
+                }
+            }
         }
         let circuit = b
             .build()
@@ -278,12 +348,98 @@ impl Ctx<'_> {
             Solver::Ode { .. } => n + circuit.n_states(),
         } + probes.len();
         self.check_memory(&sim.dt, simulation.steps.saturating_add(1), per_sample)?;
+        let initial_states = state_given
+            .into_iter()
+            .map(|(b, st, value)| InitialStateValue {
+                name: format!("{}.{}", circuit.branches()[b].name, branch_meta[b].0[st]),
+                index: circuit.state_offset(b) + st,
+                value,
+            })
+            .collect();
         Ok(CircuitModel {
             circuit,
             initial,
+            initial_states,
             simulation,
             probes,
         })
+    }
+
+    /// The initial values `initial = { state = value, … }` of element `e` that set its states
+    /// directly: `(state index, value)`. Gates and other fractions of channel-type kinds (the
+    /// per-area catalogue kinds and `[[channel]]`s) take a dimensionless value in `[0, 1]`;
+    /// device states go through their initial-state parameter instead (see `element`), and any
+    /// other state cannot be set.
+    fn state_initials(
+        &self,
+        e: &ElementSection,
+        element: &dyn Element,
+        channels: &HashMap<String, (ChannelSpec, &ChannelSection, Form)>,
+    ) -> Result<Vec<(usize, f64)>, LoadError> {
+        let kind = e.kind.get_ref().as_str();
+        let ename = e.name.get_ref();
+        let catalogue = Catalogue::get(kind).ok();
+        let channel_like = channels.contains_key(kind)
+            || catalogue.is_some_and(|en| en.info.conductance_unit.ends_with("/m^2"));
+        let names = element.state_names();
+        let mut out = Vec::new();
+        for (st, q) in &e.initial {
+            let key = format!("initial.{st}");
+            let Some(k) = names.iter().position(|n| n == st) else {
+                return Err(self.err_q(
+                    q,
+                    &key,
+                    format!(
+                        "element '{ename}' (kind '{kind}') has no state '{st}'{}; its states: {}",
+                        did_you_mean(st, names.iter().map(String::as_str)),
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                ));
+            };
+            if !channel_like {
+                if catalogue.is_some_and(|en| device_param(en.info, st).is_some()) {
+                    continue; // Set through the parameter.
+                }
+                let settable: Vec<String> = catalogue
+                    .map(|en| {
+                        names
+                            .iter()
+                            .filter(|n| device_param(en.info, n).is_some())
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(self.err_q(
+                    q,
+                    &key,
+                    format!(
+                        "element '{ename}': the initial value of state '{st}' of kind '{kind}' cannot be set: it follows from {}",
+                        if settable.is_empty() {
+                            "the element's parameters".to_string()
+                        } else {
+                            format!("'{}' (set that one)", settable.join("', '"))
+                        }
+                    ),
+                ));
+            }
+            let v = self.qty(q, &key, Dimension::NONE)?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(self.err_q(
+                    q,
+                    &key,
+                    format!(
+                        "element '{ename}': initial '{st}' = {} is outside [0, 1] (a gate or bound fraction)",
+                        q.get_ref().shown()
+                    ),
+                ));
+            }
+            out.push((k, v));
+        }
+        Ok(out)
     }
 
     /// Converts a per-area or absolute value for an element touching `touched` nodes.
@@ -483,6 +639,60 @@ impl Ctx<'_> {
         })?;
         let per_area_kind = entry.info.conductance_unit.ends_with("/m^2");
         let mut overrides: Vec<(&str, f64)> = Vec::new();
+        // Initial values of devices are their initial-state parameters (`x0`, `phi0`): the
+        // element then starts there, consistently with any derived state.
+        let mut from_initial: Vec<(&str, &str, &Q)> = Vec::new();
+        if !per_area_kind {
+            for (st, q) in &e.initial {
+                let Some(info) = device_param(entry.info, st) else {
+                    continue;
+                };
+                let key = format!("initial.{st}");
+                if let Some(pq) = e.params.get(info.name) {
+                    return Err(self.err_q(
+                        pq,
+                        info.name,
+                        format!(
+                            "element '{ename}' gives both params.{} and {key}: they set the same initial state; keep one",
+                            info.name
+                        ),
+                    ));
+                }
+                let unit = units::parse_unit(info.unit).map_err(|er| {
+                    self.err_q(
+                        q,
+                        &key,
+                        format!("internal: catalogue unit '{}': {er}", info.unit),
+                    )
+                })?;
+                let v = self.qty_hint(q, &key, unit.dim, Some(info.unit))? / unit.factor;
+                let below = v < info.min || (info.min_exclusive && v == info.min);
+                if below || v > info.max {
+                    return Err(self.err_q(
+                        q,
+                        &key,
+                        format!(
+                            "element '{ename}': initial '{st}' = {} is outside the range {}{}, {}] of kind '{kind}'",
+                            q.get_ref().shown(),
+                            if info.min_exclusive { "(" } else { "[" },
+                            info.min,
+                            info.max
+                        ),
+                    ));
+                }
+                if kind == "relaxation" && v == 0.0 {
+                    return Err(self.err_q(
+                        q,
+                        &key,
+                        format!(
+                            "element '{ename}': initial '{st}' must be > 0 (its x0 = 0 stands for the steady state: omit '{st}' for that)"
+                        ),
+                    ));
+                }
+                overrides.push((info.name, v));
+                from_initial.push((info.name, st.as_str(), q));
+            }
+        }
         for (p, q) in &e.params {
             let Some(info) = entry.info.params.iter().find(|i| i.name == p) else {
                 let hint = did_you_mean(p, entry.info.params.iter().map(|i| i.name));
@@ -563,6 +773,16 @@ impl Ctx<'_> {
                 | ModelError::UnknownParam { param, .. } => Some(param.clone()),
                 _ => None,
             };
+            let initial = p
+                .as_deref()
+                .and_then(|p| from_initial.iter().find(|(name, _, _)| *name == p));
+            if let Some((_, st, q)) = initial {
+                return self.err_q(
+                    q,
+                    &format!("initial.{st}"),
+                    format!("element '{ename}': {err}"),
+                );
+            }
             let span = p.as_deref().map_or_else(|| e.kind.span(), param_span);
             let written = p
                 .as_deref()
@@ -698,12 +918,53 @@ impl Ctx<'_> {
         }
     }
 
+    /// A `[[stimulus]]`: a current source, or a voltage source (`source = "voltage"`) with its
+    /// name and series conductance (`None`: ideal).
     fn stimulus(
         &self,
         s: &StimulusSection,
         node_ids: &HashMap<String, usize>,
         nodes: &[NodeInfo],
-    ) -> Result<(usize, Stimulus), LoadError> {
+    ) -> Result<Built, LoadError> {
+        let voltage = match &s.source {
+            None => false,
+            Some(src) => match src.get_ref().as_str() {
+                "current" => false,
+                "voltage" => true,
+                _ => {
+                    return Err(self.unknown(
+                        src,
+                        "source",
+                        "stimulus source",
+                        &["current", "voltage"],
+                    ));
+                }
+            },
+        };
+        if !voltage {
+            for (key, span) in [
+                ("resistance", given(&s.resistance)),
+                ("name", given(&s.name)),
+            ] {
+                if let Some(span) = span {
+                    return Err(self.src.span(
+                        &span,
+                        key,
+                        format!("key '{key}' applies only to voltage sources (source = \"voltage\"); this stimulus is a current source"),
+                    ));
+                }
+            }
+        }
+        if matches!(s.kind.get_ref().as_str(), "voltage" | "current") {
+            let word = s.kind.get_ref();
+            return Err(self.err(
+                &s.kind,
+                "kind",
+                format!(
+                    "stimulus kind '{word}': 'kind' is the waveform (pulse, step, sine, pwl, samples); write source = \"{word}\" for a {word} source"
+                ),
+            ));
+        }
         let name = s.node.get_ref();
         let Some(&node) = node_ids.get(name) else {
             let hint = did_you_mean(name, node_ids.keys().map(String::as_str));
@@ -732,7 +993,12 @@ impl Ctx<'_> {
             &present,
             format!("a {kind} stimulus"),
         )?;
+        // The waveform's values: voltages of a voltage source, or currents (per area or
+        // absolute, following the node).
         let current = |q: &Q, key: &str| -> Result<f64, LoadError> {
+            if voltage {
+                return self.qty(q, key, Dimension::VOLTAGE);
+            }
             let (v, form) = self.dual(q, key, Dimension::CURRENT)?;
             self.reconcile(
                 v,
@@ -805,7 +1071,8 @@ impl Ctx<'_> {
                             &pts.span(),
                             "points",
                             format!(
-                                "each point must be a pair [time, current], got {} value(s)",
+                                "each point must be a pair [time, {}], got {} value(s)",
+                                if voltage { "voltage" } else { "current" },
                                 pair.len()
                             ),
                         ));
@@ -831,11 +1098,63 @@ impl Ctx<'_> {
                 }
                 Stimulus::PiecewiseLinear { times, values }
             }
-            _ => self.samples(s, node, nodes)?,
+            _ => self.samples(s, node, nodes, voltage)?,
         };
         stim.validate()
             .map_err(|e| self.err(&s.kind, "stimulus", format!("stimulus: {e}")))?;
-        Ok((node, stim))
+        if !voltage {
+            return Ok(Built::Current(node, stim));
+        }
+        let conductance = match &s.resistance {
+            None => None,
+            Some(q) => {
+                let p = self.parse(q, "resistance")?;
+                let form = match p.dim {
+                    Some(d) if d == Dimension::RESISTANCE => Form::Absolute,
+                    Some(d) if d == Dimension::RESISTANCE * Dimension::AREA => Form::PerArea,
+                    _ => {
+                        return Err(self.err_q(
+                            q,
+                            "resistance",
+                            format!(
+                                "'resistance': expected a resistance (Ohm) or a specific resistance (Ohm*m^2, per-area circuits), got {}",
+                                match p.dim {
+                                    None => "a bare number: write the unit, e.g. \"1 kohm\"".to_string(),
+                                    Some(d) => format!("'{}' ({})", p.unit, d.describe()),
+                                }
+                            ),
+                        ));
+                    }
+                };
+                if p.value <= 0.0 {
+                    return Err(self.err_q(
+                        q,
+                        "resistance",
+                        format!("'resistance' must be > 0, got {}", q.get_ref().shown()),
+                    ));
+                }
+                Some(self.reconcile(
+                    1.0 / p.value,
+                    form,
+                    Dimension::CONDUCTANCE,
+                    nodes,
+                    &[node],
+                    &q.span(),
+                    "resistance",
+                    "the series 'resistance' (its conductance 1/R)",
+                )?)
+            }
+        };
+        let name = s.name.as_ref().map_or_else(
+            || format!("vs_{}", s.node.get_ref()),
+            |n| n.get_ref().clone(),
+        );
+        Ok(Built::Voltage {
+            name,
+            node,
+            voltage: stim,
+            conductance,
+        })
     }
 
     fn samples(
@@ -843,6 +1162,7 @@ impl Ctx<'_> {
         s: &StimulusSection,
         node: usize,
         nodes: &[NodeInfo],
+        voltage: bool,
     ) -> Result<Stimulus, LoadError> {
         let Some(file) = &s.file else {
             return Err(self.err(&s.kind, "file", "a samples stimulus needs 'file'"));
@@ -873,8 +1193,22 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        let iu = unit_of(&s.unit, "unit", "A")?;
-        let form = if iu.dim == Dimension::CURRENT {
+        let iu = unit_of(&s.unit, "unit", if voltage { "V" } else { "A" })?;
+        let form = if voltage {
+            if iu.dim != Dimension::VOLTAGE {
+                let sp = s.unit.as_ref().unwrap_or(file);
+                return Err(self.err(
+                    sp,
+                    "unit",
+                    format!(
+                        "'unit': expected a voltage unit (V) for a voltage source, got '{}' ({})",
+                        sp.get_ref(),
+                        iu.dim.describe()
+                    ),
+                ));
+            }
+            Form::Absolute
+        } else if iu.dim == Dimension::CURRENT {
             Form::Absolute
         } else if iu.dim == Dimension::CURRENT.per_area() {
             Form::PerArea
@@ -897,16 +1231,20 @@ impl Ctx<'_> {
         };
         let (t, v) = crate::samples::read_samples(&path, self.opts.input_limit)
             .map_err(|m| self.err(file, "file", format!("stimulus file: {m}")))?;
-        let scale = self.reconcile(
-            1.0,
-            form,
-            Dimension::CURRENT,
-            nodes,
-            &[node],
-            &file.span(),
-            "file",
-            "the sampled stimulus",
-        )?;
+        let scale = if voltage {
+            1.0
+        } else {
+            self.reconcile(
+                1.0,
+                form,
+                Dimension::CURRENT,
+                nodes,
+                &[node],
+                &file.span(),
+                "file",
+                "the sampled stimulus",
+            )?
+        };
         let t: Vec<f64> = t.iter().map(|x| x * tu.factor).collect();
         let v: Vec<f64> = v.iter().map(|x| x * iu.factor * scale).collect();
         let tr = Trajectory::from_samples(&t, &v).map_err(|e| {
@@ -1104,4 +1442,20 @@ impl Ctx<'_> {
 
 fn need_spanned<T>(x: &Option<T>) -> Option<&T> {
     x.as_ref()
+}
+
+/// The parameter that holds the initial value of state `state` of a device kind: `STATE0`
+/// (`x0` of the HP, VTEAM and Yakopcic models, `phi0` of the ideal memristor), or `x0` of a
+/// kind with one state (the relaxation memristor's `g`).
+fn device_param(
+    info: &'static memrc::element::KindInfo,
+    state: &str,
+) -> Option<&'static memrc::ParamInfo> {
+    let named = format!("{state}0");
+    let by_name = |n: &str| info.params.iter().find(|p| p.name == n);
+    by_name(&named).or_else(|| {
+        (info.states.len() == 1 && info.states[0].name == state)
+            .then(|| by_name("x0"))
+            .flatten()
+    })
 }

@@ -51,7 +51,8 @@ pub use load::{
     load_str_with, load_with, parse_str, read_input, read_input_text,
 };
 pub use model::{
-    COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, LoadedModel, ModelKind, NetworkModel,
-    OutputFormat, OutputSettings, Probe, ProbeTarget, Simulation, Solver, solver_names,
+    COUPLING_NAMES, CircuitModel, HopfieldModel, Initial, InitialStateValue, LoadedModel,
+    ModelKind, NetworkModel, OutputFormat, OutputSettings, Probe, ProbeTarget, Simulation, Solver,
+    solver_names,
 };
 pub use schema::ModelFile;

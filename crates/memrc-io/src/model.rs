@@ -81,8 +81,12 @@ pub struct CircuitModel {
     /// The circuit, every quantity in SI (absolute where nodes have an `area`, per area where
     /// the whole circuit is written per area).
     pub circuit: Circuit,
-    /// Initial condition of each node, in node order.
+    /// Initial condition of each node, in node order (a node driven by an ideal voltage source
+    /// takes the source's voltage whatever this says).
     pub initial: Vec<Initial>,
+    /// Initial values given in the file for individual states (`[[element]] initial`), in file
+    /// order; every other state starts at its steady state.
+    pub initial_states: Vec<InitialStateValue>,
     /// `[simulation]`.
     pub simulation: Simulation,
     /// `[[probe]]`, resolved to indices (one `v` probe per node when the file has none).
@@ -90,17 +94,22 @@ pub struct CircuitModel {
 }
 
 impl CircuitModel {
-    /// Initial node voltages and states `(v0, x0)`: nodes with [`Initial::Rest`] take their
-    /// voltage from the circuit's rest state (computed with every node free), nodes with
-    /// [`Initial::Voltage`] the given voltage; every element starts in its steady state at the
-    /// initial voltages (its configured `x0` for devices whose state does not relax).
+    /// Initial node voltages and states `(v0, x0)` at `t_start`: nodes with
+    /// [`Initial::Rest`] take their voltage from the circuit's rest state at `t_start`
+    /// ([`memrc::circuit::Circuit::rest_state_at`], computed with every node free, the voltage
+    /// sources at their values at `t_start`), nodes with [`Initial::Voltage`] the given
+    /// voltage, nodes driven by an ideal voltage source the source's voltage; every element
+    /// starts in its steady state at the initial voltages (its configured `x0` for devices
+    /// whose state does not relax), except the states given in [`Self::initial_states`], which
+    /// start at their given values.
     ///
     /// Fails when a rest voltage is needed and the circuit has no rest state (a node without a
     /// DC path to ground): give such nodes explicit initial voltages.
     pub fn initial_state(&self) -> Result<(Vec<f64>, Vec<f64>), memrc::ModelError> {
         let c = &self.circuit;
+        let t0 = self.simulation.t_start;
         let mut v = if self.initial.iter().any(|i| matches!(i, Initial::Rest)) {
-            c.rest_state()?.0
+            c.rest_state_at(t0)?.0
         } else {
             vec![0.0; c.n_nodes()]
         };
@@ -109,11 +118,27 @@ impl CircuitModel {
                 *vj = *x;
             }
         }
+        c.prescribe(t0, &mut v);
         let mut x = vec![0.0; c.n_states()];
         let mut scratch = vec![0.0; c.n_nodes()];
         c.static_current(&v, &mut x, &mut scratch);
+        for s in &self.initial_states {
+            x[s.index] = s.value;
+        }
         Ok((v, x))
     }
+}
+
+/// An initial value given in the file for one state of one element.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InitialStateValue {
+    /// `"element.state"`, as in [`memrc::circuit::Circuit::state_names`].
+    pub name: String,
+    /// Index in the concatenated state vector.
+    pub index: usize,
+    /// The value \[the state's unit\].
+    pub value: f64,
 }
 
 /// Initial condition of a node.

@@ -201,6 +201,10 @@ pub struct ElementSection {
     /// Catalogue parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Q>,
+    /// Initial values of the element's states by state name (default: the steady state at the
+    /// initial voltages, or the configured `x0`/`phi0` of devices).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub initial: BTreeMap<String, Q>,
 }
 
 /// `[[channel]]`.
@@ -242,8 +246,17 @@ pub struct GateSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StimulusSection {
-    /// Node the current flows into.
+    /// Name (voltage sources; default `vs_<node>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<S>,
+    /// Node the current flows into (the voltage source drives).
     pub node: S,
+    /// `current` (default) or `voltage`: what the waveform is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<S>,
+    /// Series resistance of a voltage source (none: ideal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resistance: Option<Q>,
     /// `pulse | step | sine | pwl | samples`.
     pub kind: S,
     /// Amplitude (pulse, step, sine).

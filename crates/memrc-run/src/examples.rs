@@ -39,6 +39,10 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "small_network",
     "hh_gap_ring",
     "hh_user_network",
+    "hp_voltage_series",
+    "hp_voltage_ideal",
+    "hh_initial_gates",
+    "traub_initial_zero",
 );
 
 /// `-` and `_` are the same in example names.

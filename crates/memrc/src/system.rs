@@ -54,6 +54,15 @@ pub trait System {
         false
     }
 
+    /// Overwrites the *prescribed* components of `x` (those given as functions of time, not
+    /// integrated: the voltage of a circuit node driven by an ideal voltage source) with their
+    /// values at `t`. The solvers call it on the state at the end of every step and on every
+    /// output sample; [`System::rhs`] must not depend on these components, and their derivative
+    /// there is zero. Default: no prescribed component.
+    fn prescribe(&self, t: f64, x: &mut [f64]) {
+        let _ = (t, x);
+    }
+
     /// Names of the states, used in error messages and output columns. Default: `x0, x1, …`.
     fn state_names(&self) -> Vec<String> {
         (0..self.n_states()).map(|i| format!("x{i}")).collect()

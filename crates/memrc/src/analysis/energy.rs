@@ -17,6 +17,18 @@
 //!   W_src = ∫ vᵀ I dt = ⟨v, i⟩     (energy from the current sources)
 //! ```
 //!
+//! **Voltage sources** (paper eq. 56 with the sources' terminals made explicit): a source
+//! `V(t)` delivering the current `i_s` into its node does the work `W_s = ∫ V i_s dt`; behind a
+//! resistance `R` (`i_s = (V − v_j)/R`) the resistor dissipates `D_R = ∫ R i_s² dt`, and the
+//! node receives `∫ v_j i_s dt = W_s − D_R`. An ideal source's current is Kirchhoff's law at
+//! its node, `i_s = C_j V̇ + Σ_q P_qj i_q − I_j` (the source also charges the node's
+//! capacitance). The balance becomes `ΔS_C = − Σ_b D_b − Σ_s D_R,s + Σ_b P_b + W_src`, with
+//! `W_src` the work of every source (current and voltage). Per step, the voltage-source terms use
+//! the same quadrature as the rest (`h · V̄_k · ī_s` with the trapezoid averages
+//! `V̄_k = ½(V(t_k) + V(t_{k+1}))`, as the discrete equations sample a source behind a
+//! resistance at the grid nodes; at a driven node `ī_s` is the step average of Kirchhoff's
+//! law), so the balance still holds to rounding for the trapezoid scheme.
+//!
 //! This is eq. (56) with batteries made explicit, and with two slips of the printed paper
 //! corrected: the second line of (56) must read `⟨v, −grad_{1/g} E_{1/g}(v) + i⟩` (the paper
 //! has the sign of the gradient term flipped), and the subscripts in (56)–(58) are all the `1/g`
@@ -49,6 +61,30 @@ pub struct BranchEnergy {
     pub battery_energy: f64,
 }
 
+/// Work, charge and current of one voltage source over the trajectory.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VoltageSourceEnergy {
+    /// Source name.
+    pub name: String,
+    /// Whether the source is ideal (prescribes its node's voltage).
+    pub ideal: bool,
+    /// `W_s = ∫ V i_s dt`: energy delivered by the source [J or J/m²].
+    pub energy: f64,
+    /// `∫ i_s dt`: charge delivered into the node [C or C/m²].
+    pub charge: f64,
+    /// `D_R = ∫ R i_s² dt`: dissipated in the series resistance (0 for an ideal source).
+    pub series_dissipation: f64,
+    /// The delivered current `i_s` at the first and the last sample, and its extremes over the
+    /// samples [A or A/m²] ([`Circuit::voltage_source_current`]).
+    pub current_initial: f64,
+    /// At the last sample.
+    pub current_final: f64,
+    /// Smallest over the samples.
+    pub current_min: f64,
+    /// Largest over the samples.
+    pub current_max: f64,
+}
+
 /// The closed-trajectory identity (58).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ClosedTrajectory {
@@ -67,12 +103,17 @@ pub struct EnergyBalance {
     pub capacitive_change: f64,
     /// Per branch.
     pub branches: Vec<BranchEnergy>,
-    /// `Σ_b D_b`.
+    /// Per voltage source.
+    pub voltage_sources: Vec<VoltageSourceEnergy>,
+    /// `Σ_b D_b + Σ_s D_R,s`: the branches and the voltage sources' series resistances.
     pub total_dissipation: f64,
     /// `Σ_b P_b`.
     pub total_battery_energy: f64,
-    /// `W_src = ∫ vᵀ I dt`.
+    /// `W_src`: the work of every source, current sources (`∫ vᵀ I dt`) and voltage sources
+    /// (`Σ_s W_s`).
     pub source_energy: f64,
+    /// `∫ vᵀ I dt`: the current sources alone.
+    pub current_source_energy: f64,
     /// `ΔS_C + Σ D_b − Σ P_b − W_src`.
     pub residual: f64,
     /// `|residual|` divided by the sum of the absolute step powers `∫ (Σ|u_q i_q| + |vᵀI|) dt`.
@@ -166,25 +207,104 @@ pub fn energy_balance(circuit: &Circuit, sol: &CircuitSolution) -> Result<Energy
             abs_total += h * (vbar * s).abs();
         }
     }
+    let mut vs = Vec::new();
+    let mut node_work = 0.0;
+    for (s, src) in circuit.voltage_sources().iter().enumerate() {
+        let j = src.node.0;
+        let (mut work, mut charge, mut diss) = (0.0, 0.0, 0.0);
+        let mut leave = (vec![0.0; n], vec![0.0; n]);
+        let mut inj = vec![0.0; n];
+        for k in 0..nodes - 1 {
+            let (ta, tb) = (grid.time(k), grid.time(k + 1));
+            let (va, vb) = (sol.v.at(k)[j], sol.v.at(k + 1)[j]);
+            let vbar = 0.5 * (va + vb);
+            let (volt, ibar) = match src.conductance {
+                Some(g) => {
+                    let vavg = 0.5 * (src.voltage.value(ta) + src.voltage.value(tb));
+                    let ibar = g * (vavg - vbar);
+                    diss += h * ibar * ibar / g;
+                    (vavg, ibar)
+                }
+                None => {
+                    // Kirchhoff's law at the driven node, averaged over the step.
+                    let xk = |k: usize| if ns > 0 { sol.x.at(k) } else { &[][..] };
+                    circuit.branch_currents(sol.v.at(k), xk(k), &mut leave.0);
+                    circuit.branch_currents(sol.v.at(k + 1), xk(k + 1), &mut leave.1);
+                    circuit.source_average(ta, tb, &mut inj);
+                    let mut ibar = circuit.nodes()[j].capacitance * (vb - va) / h
+                        + 0.5 * (leave.0[j] + leave.1[j])
+                        - inj[j];
+                    for o in circuit.voltage_sources() {
+                        if let (Some(g), true) = (o.conductance, o.node.0 == j) {
+                            let vo = 0.5 * (o.voltage.value(ta) + o.voltage.value(tb));
+                            ibar -= g * (vo - vbar);
+                        }
+                    }
+                    (vbar, ibar)
+                }
+            };
+            work += h * volt * ibar;
+            charge += h * ibar;
+            node_work += h * vbar * ibar;
+            abs_total += h * (volt * ibar).abs();
+        }
+        vs.push(source_report(circuit, sol, s, work, charge, diss));
+    }
     Ok(EnergyBalance::assemble(
         circuit,
         sol,
         branches,
+        vs,
         source_energy,
-        lhs58_branch,
+        lhs58_branch - node_work,
         abs_total,
         "trapezoidal (step-average voltage × step-average current)",
     ))
 }
 
+/// The report of voltage source `s` of `circuit` over `sol` from its integrated work, charge
+/// and series dissipation, with the delivered current at the samples.
+fn source_report(
+    circuit: &Circuit,
+    sol: &CircuitSolution,
+    s: usize,
+    energy: f64,
+    charge: f64,
+    series_dissipation: f64,
+) -> VoltageSourceEnergy {
+    let grid = sol.v.grid();
+    let ns = circuit.n_states();
+    let current: Vec<f64> = (0..grid.len())
+        .map(|k| {
+            let x = if ns > 0 { sol.x.at(k) } else { &[][..] };
+            circuit.voltage_source_current(s, grid.time(k), sol.v.at(k), x)
+        })
+        .collect();
+    let src = &circuit.voltage_sources()[s];
+    VoltageSourceEnergy {
+        name: src.name.clone(),
+        ideal: src.is_ideal(),
+        energy,
+        charge,
+        series_dissipation,
+        current_initial: current.first().copied().unwrap_or(0.0),
+        current_final: current.last().copied().unwrap_or(0.0),
+        current_min: current.iter().copied().fold(f64::INFINITY, f64::min),
+        current_max: current.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    }
+}
+
 impl EnergyBalance {
     /// The balance from the integrated terms: `ΔS_C` from the end points, totals, residual,
-    /// and eq. (58) from `⟨v, Σ_b i_b⟩` (`lhs_branches`).
+    /// and eq. (58) from `⟨v, Σ_b i_b⟩ − ⟨v, i_vs⟩` (`lhs_branches`, the voltage sources'
+    /// node work already subtracted) and the current sources' work.
+    #[allow(clippy::too_many_arguments)]
     fn assemble(
         circuit: &Circuit,
         sol: &CircuitSolution,
         branches: Vec<BranchEnergy>,
-        source_energy: f64,
+        voltage_sources: Vec<VoltageSourceEnergy>,
+        current_source_energy: f64,
         lhs_branches: f64,
         abs_total: f64,
         quadrature: &'static str,
@@ -196,8 +316,14 @@ impl EnergyBalance {
             .enumerate()
             .map(|(j, nd)| 0.5 * nd.capacitance * (vt[j] * vt[j] - v0[j] * v0[j]))
             .sum();
-        let total_dissipation: f64 = branches.iter().map(|b| b.dissipation).sum();
+        let total_dissipation: f64 = branches.iter().map(|b| b.dissipation).sum::<f64>()
+            + voltage_sources
+                .iter()
+                .map(|s| s.series_dissipation)
+                .sum::<f64>();
         let total_battery_energy: f64 = branches.iter().map(|b| b.battery_energy).sum();
+        let source_energy =
+            current_source_energy + voltage_sources.iter().map(|s| s.energy).sum::<f64>();
         let residual = capacitive_change + total_dissipation - total_battery_energy - source_energy;
         let return_gap = v0
             .iter()
@@ -206,9 +332,11 @@ impl EnergyBalance {
         Self {
             capacitive_change,
             branches,
+            voltage_sources,
             total_dissipation,
             total_battery_energy,
             source_energy,
+            current_source_energy,
             residual,
             rel_residual: if abs_total > 0.0 {
                 residual.abs() / abs_total
@@ -216,7 +344,7 @@ impl EnergyBalance {
                 residual.abs()
             },
             closed: ClosedTrajectory {
-                lhs: lhs_branches - source_energy,
+                lhs: lhs_branches - current_source_energy,
                 return_gap,
                 returned: return_gap <= 1e-6,
             },
@@ -270,8 +398,12 @@ fn chi(z: f64) -> f64 {
 /// term is then integrated exactly along that curve (closed-form moments `∫v ds`, `∫v² ds`),
 /// and the balance holds to rounding. This applies to circuits whose branches are one-ports
 /// from a node to ground (neurons, uncoupled membranes); for other circuits and schemes it is
-/// [`energy_balance`] (trapezoidal, exact for [`LinearStep::Trapezoid`]). [`EnergyBalance::quadrature`]
-/// says which was used.
+/// [`energy_balance`] (trapezoidal, exact for [`LinearStep::Trapezoid`]), as it is for a circuit
+/// with an ideal voltage source (whose node does not follow an exponential curve). A source
+/// behind a resistance is part of its node's frozen linear equation (conductance `1/R`, Norton
+/// current `V̄_k/R` with `V̄_k = V(t_k)` for exponential Euler and `½(V(t_k) + V(t_{k+1}))`
+/// for EXP2, as the schemes freeze the coefficients), and its work and series dissipation are
+/// integrated along the same curve. [`EnergyBalance::quadrature`] says which was used.
 pub fn energy_balance_for(
     circuit: &Circuit,
     sol: &CircuitSolution,
@@ -285,7 +417,8 @@ pub fn energy_balance_for(
         scheme,
         LinearStep::ExponentialEuler | LinearStep::Exponential2
     );
-    if !(grounded && exponential) {
+    let driven = (0..circuit.n_nodes()).any(|j| circuit.is_driven(j));
+    if !(grounded && exponential) || driven {
         return energy_balance(circuit, sol);
     }
     let (n, ns, grid) = solution_sizes(circuit, sol)?;
@@ -317,8 +450,12 @@ pub fn energy_balance_for(
     let mut batt = vec![0.0; nb];
     let mut src = vec![0.0; n];
     let (mut source_energy, mut lhs58, mut abs_total) = (0.0, 0.0, 0.0);
+    let nvs = circuit.voltage_sources().len();
+    // Per voltage source: work, charge, series dissipation.
+    let mut vs_acc = vec![(0.0, 0.0, 0.0); nvs];
     for k in 0..nodes - 1 {
-        circuit.source_average(grid.time(k), grid.time(k + 1), &mut src);
+        let (ta, tb) = (grid.time(k), grid.time(k + 1));
+        circuit.source_average(ta, tb, &mut src);
         for (j, node) in circuit.nodes().iter().enumerate() {
             let c = node.capacitance;
             let gbar = |b: usize| match scheme {
@@ -330,8 +467,21 @@ pub fn energy_balance_for(
                 gsum += gbar(b);
                 jsum += gbar(b) * circuit.branches()[b].element.battery(0);
             }
-            let lambda = gsum / c;
-            let a = (jsum + src[j]) / c;
+            // Voltage sources behind a resistance: Norton current and conductance.
+            let (mut g_vs, mut i_vs) = (0.0, 0.0);
+            // The frozen source voltage of the step, as the scheme freezes its coefficients.
+            let frozen = |s: &crate::circuit::VoltageSource| match scheme {
+                LinearStep::ExponentialEuler => s.voltage.value(ta),
+                _ => 0.5 * (s.voltage.value(ta) + s.voltage.value(tb)),
+            };
+            for s in circuit.voltage_sources().iter().filter(|s| s.node.0 == j) {
+                if let Some(g) = s.conductance {
+                    g_vs += g;
+                    i_vs += g * frozen(s);
+                }
+            }
+            let lambda = (gsum + g_vs) / c;
+            let a = (jsum + src[j] + i_vs) / c;
             let vk = sol.v.at(k)[j];
             let z = -lambda * h;
             let m1 = vk * h * phi1(z) + a * h * h * phi2(z);
@@ -340,6 +490,18 @@ pub fn energy_balance_for(
                 + a * a * h * h * h * chi(z);
             source_energy += src[j] * m1;
             abs_total += (src[j] * m1).abs();
+            for (s, acc) in circuit.voltage_sources().iter().zip(vs_acc.iter_mut()) {
+                if let (Some(g), true) = (s.conductance, s.node.0 == j) {
+                    // ∫ V̄ g (V̄ − v) and ∫ g (V̄ − v)² along the step's curve.
+                    let vb = frozen(s);
+                    let work = g * vb * (vb * h - m1);
+                    acc.0 += work;
+                    acc.1 += g * (vb * h - m1);
+                    acc.2 += g * (vb * vb * h - 2.0 * vb * m1 + m2);
+                    lhs58 -= g * (vb * m1 - m2);
+                    abs_total += work.abs();
+                }
+            }
             for b in (0..nb).filter(|&b| node_of(b) == j) {
                 let e = circuit.branches()[b].element.battery(0);
                 let gb = gbar(b);
@@ -366,10 +528,16 @@ pub fn energy_balance_for(
         LinearStep::ExponentialEuler => "exact along exponential-Euler steps",
         _ => "exact along exp2 steps",
     };
+    let vs = vs_acc
+        .iter()
+        .enumerate()
+        .map(|(s, &(w, q, d))| source_report(circuit, sol, s, w, q, d))
+        .collect();
     Ok(EnergyBalance::assemble(
         circuit,
         sol,
         branches,
+        vs,
         source_energy,
         lhs58,
         abs_total,

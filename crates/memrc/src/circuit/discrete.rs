@@ -22,6 +22,14 @@
 //!
 //! Every solver in [`super::relaxation`] and [`super::relaxation::solve_stepping`] solves exactly these equations,
 //! so their solutions agree to the solvers' tolerances.
+//!
+//! **Voltage sources.** A node driven by an ideal source is not an unknown: its voltage is
+//! `V(t_k)` at every grid node (set at construction and kept by every solver), its equation is
+//! replaced by that prescription, and its neighbours see it through the off-diagonal coupling.
+//! A source behind a resistance `R` adds `1/R` to the diagonal of `A` and its Norton current
+//! `V(t)/R` to the forcing at each grid node, sampled there like the branch terms `J(t)` (the
+//! exact step average used for current sources would lag a stiff node by half a step, an
+//! `O(h)` error).
 
 use super::{Assembly, Circuit};
 use crate::discretisation::LinearStep;
@@ -65,8 +73,14 @@ pub struct Engine<'c> {
     pub(crate) xb: Vec<Vec<f64>>,
     pub(crate) g: Vec<Vec<f64>>,
     ws: Vec<Workspace>,
-    /// Per-step source averages, `N × n`.
+    /// Per-step current-source averages, `N × n`.
     src: Vec<f64>,
+    /// Norton currents `V(t_k)/R` of the voltage sources behind a resistance at every grid
+    /// node, `(N+1) × n` (empty when there are none).
+    nsrc: Vec<f64>,
+    /// Nodes driven by an ideal voltage source, and their voltages `V(t_k)`, `(N+1) × driven`.
+    driven: Vec<usize>,
+    drive_v: Vec<f64>,
     /// Sparsity pattern and scatter indices of `A`, `J`.
     asm: Assembly,
     /// Assembled `A(t_k)` (`nnz` values) and `J(t_k)` (`n`) at every node.
@@ -199,6 +213,20 @@ impl<'c> Engine<'c> {
         for k in 0..steps {
             circuit.source_average(grid.time(k), grid.time(k + 1), &mut src[k * n..(k + 1) * n]);
         }
+        let mut nsrc = Vec::new();
+        if circuit.voltage_sources().iter().any(|s| !s.is_ideal()) {
+            nsrc = vec![0.0; nodes * n];
+            for k in 0..nodes {
+                circuit.norton_current(grid.time(k), &mut nsrc[k * n..(k + 1) * n]);
+            }
+        }
+        let driven: Vec<usize> = (0..n).filter(|&j| circuit.is_driven(j)).collect();
+        let mut drive_v = Vec::with_capacity(nodes * driven.len());
+        let mut vk = vec![0.0; n];
+        for k in 0..nodes {
+            circuit.prescribe(grid.time(k), &mut vk);
+            drive_v.extend(driven.iter().map(|&j| vk[j]));
+        }
         let m = n + ns;
         let asm = Assembly::new(circuit);
         let nnz = asm.nnz();
@@ -234,7 +262,7 @@ impl<'c> Engine<'c> {
             pred_at: None,
             left_at: None,
         };
-        Ok(Self {
+        let mut eng = Self {
             c: circuit,
             grid,
             scheme,
@@ -245,11 +273,45 @@ impl<'c> Engine<'c> {
             g,
             ws,
             src,
+            nsrc,
+            driven,
+            drive_v,
             a_all: vec![0.0; nodes * nnz],
             j_all: vec![0.0; nodes * n],
             asm,
             step,
-        })
+        };
+        for k in 0..nodes {
+            eng.pin(k);
+        }
+        Ok(eng)
+    }
+
+    /// The source current into node `j` in the equations of step `step` at its grid node `k`
+    /// (`step` or `step + 1`): the current sources' step average plus the Norton currents at
+    /// `t_k` \[A\].
+    #[inline]
+    fn source(&self, j: usize, step: usize, k: usize) -> f64 {
+        source_current(&self.src, &self.nsrc, self.n, j, step, k)
+    }
+
+    /// Sets the driven nodes' voltages at grid node `k` to their sources' `V(t_k)`.
+    #[inline]
+    fn pin(&mut self, k: usize) {
+        let (n, d) = (self.n, self.driven.len());
+        for (i, &j) in self.driven.iter().enumerate() {
+            self.v[k * n + j] = self.drive_v[k * d + i];
+        }
+    }
+
+    /// The prescribed voltage of node `j` at grid node `k`, if an ideal source drives it.
+    #[inline]
+    fn driven_value(&self, j: usize, k: usize) -> Option<f64> {
+        let d = self.driven.len();
+        self.driven
+            .iter()
+            .position(|&i| i == j)
+            .map(|i| self.drive_v[k * d + i])
     }
 
     /// Number of unknowns per time node (`n` voltages + all states).
@@ -303,6 +365,7 @@ impl<'c> Engine<'c> {
                 self.asm
                     .stamp(self.c, b, &self.g[b][k * p * p..(k + 1) * p * p], a, j);
             }
+            self.asm.stamp_series(self.c, a);
         }
         Ok(())
     }
@@ -324,7 +387,7 @@ impl<'c> Engine<'c> {
     fn forcing(&self, j: usize, k: usize, step: usize, vn: &[f64]) -> f64 {
         let (n, nnz) = (self.n, self.asm.nnz());
         let a = &self.a_all[k * nnz..(k + 1) * nnz];
-        self.j_all[k * n + j] + self.src[step * n + j]
+        self.j_all[k * n + j] + self.source(j, step, k)
             - self.asm.offdiag_dot(a, j, &vn[k * n..(k + 1) * n])
     }
 
@@ -390,6 +453,9 @@ impl<'c> Engine<'c> {
     /// One node's voltage over the window with its neighbours from `vn` (relaxation sweeps).
     fn node_trajectory(&self, j: usize, k0: usize, k1: usize, vn: &[f64]) -> Vec<f64> {
         let n = self.n;
+        if self.c.is_driven(j) {
+            return (k0..=k1).map(|k| self.v[k * n + j]).collect();
+        }
         let cj = self.c.nodes()[j].capacitance;
         let mut out = Vec::with_capacity(k1 - k0 + 1);
         let mut vj = vn[k0 * n + j];
@@ -408,36 +474,52 @@ impl<'c> Engine<'c> {
         let n = self.n;
         for k in k0..k1 {
             if n == 1 {
+                if !self.driven.is_empty() {
+                    continue;
+                }
                 let c = self.c.nodes()[0].capacitance;
                 let (e, cl, cr) = self.node_split(0, k);
-                let s = self.src[k];
-                let al = (self.j_all[k] + s) / c;
-                let ar = (self.j_all[k + 1] + s) / c;
+                let al = (self.j_all[k] + self.source(0, k, k)) / c;
+                let ar = (self.j_all[k + 1] + self.source(0, k, k + 1)) / c;
                 self.v[k + 1] = e * self.v[k] + cl * al + cr * ar;
                 continue;
             }
             let mut mat = std::mem::take(&mut self.step.mat);
             let mut rhs = std::mem::take(&mut self.step.rhs);
             for j in 0..n {
+                mat[j * n..(j + 1) * n].fill(0.0);
+                mat[j * n + j] = 1.0;
+                if let Some(vd) = self.driven_value(j, k + 1) {
+                    // A driven node's row is its prescription.
+                    rhs[j] = vd;
+                    continue;
+                }
                 let cj = self.c.nodes()[j].capacitance;
                 let (e, cl, cr) = self.node_split(j, k);
                 let al = self.forcing(j, k, k, &self.v) / cj;
                 rhs[j] = e * self.v[k * n + j]
                     + cl * al
-                    + cr * (self.j_all[(k + 1) * n + j] + self.src[k * n + j]) / cj;
+                    + cr * (self.j_all[(k + 1) * n + j] + self.source(j, k, k + 1)) / cj;
                 let nnz = self.asm.nnz();
                 let arow = &self.a_all[(k + 1) * nnz..(k + 2) * nnz];
-                mat[j * n..(j + 1) * n].fill(0.0);
-                mat[j * n + j] = 1.0;
-                for idx in self.asm.rowptr[j]..self.asm.rowptr[j + 1] {
-                    if idx != self.asm.diag[j] {
-                        mat[j * n + self.asm.cols[idx]] = cr * arow[idx] / cj;
+                let (lo, hi) = (self.asm.rowptr[j], self.asm.rowptr[j + 1]);
+                let entries = self.asm.cols[lo..hi].iter().zip(&arow[lo..hi]);
+                for (idx, (&col, &a)) in (lo..hi).zip(entries) {
+                    if idx == self.asm.diag[j] {
+                        continue;
+                    }
+                    let coef = cr * a / cj;
+                    // A driven neighbour is known: its term moves to the right-hand side.
+                    match self.driven_value(col, k + 1) {
+                        Some(vd) => rhs[j] -= coef * vd,
+                        None => mat[j * n + col] = coef,
                     }
                 }
             }
             let ok = self.step.lu_n.factor(&mat).is_ok();
             self.step.lu_n.solve(&mut rhs[..n]);
             self.v[(k + 1) * n..(k + 2) * n].copy_from_slice(&rhs[..n]);
+            self.pin(k + 1);
             self.step.mat = mat;
             self.step.rhs = rhs;
             if !ok {
@@ -458,7 +540,7 @@ impl<'c> Engine<'c> {
         let n = self.n;
         let mut res: f64 = 0.0;
         for k in k0..k1 {
-            for j in 0..n {
+            for j in (0..n).filter(|&j| !self.c.is_driven(j)) {
                 let cj = self.c.nodes()[j].capacitance;
                 let (e, cl, cr) = self.node_split(j, k);
                 let pred = e * self.v[k * n + j]
@@ -524,13 +606,21 @@ impl<'c> Engine<'c> {
             self.asm.stamp(self.c, b, gb, &mut sw.a_r, &mut sw.j_r);
             o += nsb;
         }
+        self.asm.stamp_series(self.c, &mut sw.a_l);
+        self.asm.stamp_series(self.c, &mut sw.a_r);
+        let d_count = self.driven.len();
         for j in 0..n {
+            if let Some(i) = self.driven.iter().position(|&i| i == j) {
+                r[j] = ur[j] - self.drive_v[(k + 1) * d_count + i];
+                continue;
+            }
             let cj = self.c.nodes()[j].capacitance;
             let d = self.asm.diag[j];
             let (e, cl, cr) = self.scheme.split(sw.a_l[d] / cj, sw.a_r[d] / cj, h);
-            let s = self.src[k * n + j];
-            let al = sw.j_l[j] + s - self.asm.offdiag_dot(&sw.a_l, j, &ul[..n]);
-            let ar = sw.j_r[j] + s - self.asm.offdiag_dot(&sw.a_r, j, &ur[..n]);
+            let sl = source_current(&self.src, &self.nsrc, n, j, k, k);
+            let sr = source_current(&self.src, &self.nsrc, n, j, k, k + 1);
+            let al = sw.j_l[j] + sl - self.asm.offdiag_dot(&sw.a_l, j, &ul[..n]);
+            let ar = sw.j_r[j] + sr - self.asm.offdiag_dot(&sw.a_r, j, &ur[..n]);
             r[j] = ur[j] - (e * ul[j] + cl * al / cj + cr * ar / cj);
         }
     }
@@ -619,6 +709,7 @@ impl<'c> Engine<'c> {
                 return Err(self.non_finite_voltage(k + 1, k + 1));
             }
             self.scatter(k + 1, &u);
+            self.pin(k + 1);
         }
         Ok((change, res))
     }
@@ -697,9 +788,11 @@ impl<'c> Engine<'c> {
                 self.asm.stamp(self.c, b, gl, &mut sw.a_l, &mut sw.j_l);
                 self.ws[b].set_left(el, wl);
             }
+            self.asm.stamp_series(self.c, &mut sw.a_l);
         }
         for j in 0..n {
-            sw.fl[j] = sw.j_l[j] + self.src[k * n + j] - self.asm.offdiag_dot(&sw.a_l, j, vl);
+            sw.fl[j] = sw.j_l[j] + source_current(&self.src, &self.nsrc, n, j, k, k)
+                - self.asm.offdiag_dot(&sw.a_l, j, vl);
         }
     }
 
@@ -729,11 +822,18 @@ impl<'c> Engine<'c> {
             el.conductance(xr, wr, gr);
             self.asm.stamp(self.c, b, gr, &mut sw.a_r, &mut sw.j_r);
         }
+        self.asm.stamp_series(self.c, &mut sw.a_r);
+        let d_count = self.driven.len();
         for j in 0..n {
+            if let Some(i) = self.driven.iter().position(|&i| i == j) {
+                sw.fr[j] = vr[j] - self.drive_v[(k + 1) * d_count + i];
+                continue;
+            }
             let cj = self.c.nodes()[j].capacitance;
             let d = self.asm.diag[j];
             let (e, cl, cr) = self.scheme.split(sw.a_l[d] / cj, sw.a_r[d] / cj, h);
-            let ar = sw.j_r[j] + self.src[k * n + j] - self.asm.offdiag_dot(&sw.a_r, j, vr);
+            let ar = sw.j_r[j] + source_current(&self.src, &self.nsrc, n, j, k, k + 1)
+                - self.asm.offdiag_dot(&sw.a_r, j, vr);
             sw.fr[j] = vr[j] - (e * self.v[k * n + j] + cl * sw.fl[j] / cj + cr * ar / cj);
         }
     }
@@ -748,6 +848,7 @@ impl<'c> Engine<'c> {
             let (e, c, _) = LinearStep::ExponentialEuler.split(bl, bl, h);
             self.v[(k + 1) * n + j] = e * self.v[k * n + j] + c * self.step.fl[j] / cj;
         }
+        self.pin(k + 1);
     }
 
     /// Residual of step `k` of a one-node circuit at `v(k+1) = x` \[V\].
@@ -766,6 +867,12 @@ impl<'c> Engine<'c> {
     /// diverge or meet a singular Jacobian, and fails only if the residual is not finite.
     /// Returns the number of residual evaluations.
     fn step_one_node(&mut self, k: usize) -> Result<usize, Error> {
+        if !self.driven.is_empty() {
+            // The node's voltage is prescribed: only the states advance.
+            self.pin(k + 1);
+            self.eval_right(k);
+            return Ok(1);
+        }
         self.predict(k);
         let ee = self.v[k + 1];
         if self.step.pred_at == Some(k) {
@@ -829,6 +936,14 @@ impl<'c> Engine<'c> {
             self.step.vbase.copy_from_slice(&self.v[r0..r1]);
             self.step.fbase.copy_from_slice(&self.step.fr);
             for c in 0..n {
+                if self.c.is_driven(c) {
+                    // Not an unknown: the identity row and column (its residual is zero).
+                    let sw = &mut self.step;
+                    for r in 0..n {
+                        sw.jn[r * n + c] = f64::from(u8::from(r == c));
+                    }
+                    continue;
+                }
                 let x = self.step.vbase[c];
                 let d = 1e-7 * x.abs().max(1e-3);
                 self.v[r0 + c] = x + d;
@@ -846,6 +961,9 @@ impl<'c> Engine<'c> {
                 *d = -f;
             }
             sw.lu_n.solve(&mut sw.dv);
+            for &j in &self.driven {
+                sw.dv[j] = 0.0;
+            }
             if !ok || sw.dv.iter().any(|d| !d.is_finite()) {
                 return Err(SolverError::Singular {
                     what: "time-step voltage Jacobian".into(),
@@ -937,6 +1055,7 @@ impl<'c> Engine<'c> {
         let n = self.n;
         for k in k0 + 1..=k1 {
             self.v.copy_within(k0 * n..(k0 + 1) * n, k * n);
+            self.pin(k);
             for (b, br) in self.c.branches().iter().enumerate() {
                 let nsb = br.element.n_states();
                 self.xb[b].copy_within(k0 * nsb..(k0 + 1) * nsb, k * nsb);
@@ -969,6 +1088,14 @@ impl<'c> Engine<'c> {
             state_names: self.c.state_names(),
         })
     }
+}
+
+/// The source current into node `j` of `n` in the equations of step `step` at its grid node `k`:
+/// the step average `src` of the current sources plus the Norton currents `nsrc` at `t_k`
+/// (empty when there are none) \[A\].
+#[inline]
+fn source_current(src: &[f64], nsrc: &[f64], n: usize, j: usize, step: usize, k: usize) -> f64 {
+    src[step * n + j] + nsrc.get(k * n + j).copied().unwrap_or(0.0)
 }
 
 /// A solution of a memRC circuit on a grid.

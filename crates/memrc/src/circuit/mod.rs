@@ -22,6 +22,14 @@
 //! solver exploits (Compute(v) of Example 4). One-port channels to ground give the neuron of
 //! eq. (59); the kinetic synapse two-port couples a presynaptic to a postsynaptic node (eq. 3–4);
 //! a linear gap junction is a `resistor` branch between two nodes.
+//!
+//! **Voltage sources** ([`VoltageSource`]) drive a node as in SPICE. An *ideal* source
+//! prescribes its node's voltage, `v_j(t) = V(t)`: the node is no longer an unknown of any
+//! solver (its equation is replaced by the prescription, and every element connected to it sees
+//! `V(t)` exactly), and the source delivers whatever current Kirchhoff's law at the node asks
+//! for, `i_s = C_j V̇ + Σ_q P_qj i_q − I_j`. A source *behind a series resistance* `R` is its
+//! exact Norton equivalent: a current `V(t)/R` into the node and a conductance `1/R` to ground,
+//! i.e. the current `i_s = (V(t) − v_j)/R` (Thevenin and Norton give the same node equations).
 
 pub mod discrete;
 pub mod neuron;
@@ -145,12 +153,38 @@ pub struct Source {
     pub stimulus: Stimulus,
 }
 
+/// A voltage source on a node (see the module docs): ideal, or behind a series resistance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoltageSource {
+    /// Name for reports (the energy balance).
+    pub name: String,
+    /// The node it drives (its minus terminal is ground).
+    pub node: NodeId,
+    /// The source voltage `V(t)` \[V\] (any [`Stimulus`] waveform, read in volts).
+    pub voltage: Stimulus,
+    /// `None` for an ideal source (the node's voltage is `V(t)`), or the series conductance
+    /// `1/R` [S, or S/m² for per-area circuits] of a source behind a resistance `R`.
+    pub conductance: Option<f64>,
+}
+
+impl VoltageSource {
+    /// Whether the source is ideal (prescribes its node's voltage).
+    pub fn is_ideal(&self) -> bool {
+        self.conductance.is_none()
+    }
+}
+
 /// A validated memRC circuit. Build it with [`CircuitBuilder`].
 #[derive(Debug)]
 pub struct Circuit {
     nodes: Vec<Node>,
     branches: Vec<Branch>,
     sources: Vec<Source>,
+    voltage_sources: Vec<VoltageSource>,
+    /// Per node: the index of the ideal voltage source that prescribes its voltage, if any.
+    drive: Vec<Option<usize>>,
+    /// Per node: the total series conductance of the voltage sources behind a resistance on it.
+    shunt: Vec<f64>,
     /// Offset of each branch's states in the concatenated state vector.
     state_offsets: Vec<usize>,
     n_states: usize,
@@ -162,6 +196,7 @@ pub struct CircuitBuilder {
     nodes: Vec<Node>,
     branches: Vec<Branch>,
     sources: Vec<Source>,
+    voltage_sources: Vec<VoltageSource>,
 }
 
 impl CircuitBuilder {
@@ -220,8 +255,38 @@ impl CircuitBuilder {
         self.sources.push(Source { node, stimulus });
     }
 
+    /// Adds an ideal voltage source from `node` to ground: the node's voltage becomes
+    /// `voltage(t)` \[V\] (see [`VoltageSource`]). A node takes at most one.
+    pub fn voltage_source(&mut self, name: impl Into<String>, node: NodeId, voltage: Stimulus) {
+        self.voltage_sources.push(VoltageSource {
+            name: name.into(),
+            node,
+            voltage,
+            conductance: None,
+        });
+    }
+
+    /// Adds a voltage source `voltage(t)` \[V\] in series with `resistance` [Ohm, or Ohm·m² for
+    /// per-area circuits] from `node` to ground (see [`VoltageSource`]).
+    pub fn series_voltage_source(
+        &mut self,
+        name: impl Into<String>,
+        node: NodeId,
+        voltage: Stimulus,
+        resistance: f64,
+    ) {
+        self.voltage_sources.push(VoltageSource {
+            name: name.into(),
+            node,
+            voltage,
+            conductance: Some(1.0 / resistance),
+        });
+    }
+
     /// Validates and builds: at least one node, every capacitance finite and `> 0`, every port
-    /// count matching its element, every terminal an existing node, every stimulus valid.
+    /// count matching its element, every terminal an existing node, every stimulus valid, every
+    /// series resistance finite and `> 0`, at most one ideal voltage source per node and unique
+    /// voltage-source names.
     pub fn build(self) -> Result<Circuit, ModelError> {
         let bad = |element: &str, reason: String| ModelError::Inconsistent {
             element: element.to_string(),
@@ -269,10 +334,47 @@ impl CircuitBuilder {
             check_terminal(&Terminal::Node(s.node), "current source")?;
             s.stimulus.validate()?;
         }
+        let mut drive: Vec<Option<usize>> = vec![None; n_nodes];
+        let mut shunt = vec![0.0; n_nodes];
+        for (k, s) in self.voltage_sources.iter().enumerate() {
+            let what = format!("voltage source '{}'", s.name);
+            check_terminal(&Terminal::Node(s.node), &what)?;
+            s.voltage.validate()?;
+            if self.voltage_sources[..k].iter().any(|o| o.name == s.name) {
+                return Err(bad(&what, "duplicate voltage-source name".into()));
+            }
+            let j = s.node.0;
+            match s.conductance {
+                None => {
+                    if let Some(other) = drive[j] {
+                        return Err(bad(
+                            &what,
+                            format!(
+                                "node '{}' is already driven by the ideal voltage source '{}': a node takes one ideal source",
+                                self.nodes[j].name, self.voltage_sources[other].name
+                            ),
+                        ));
+                    }
+                    drive[j] = Some(k);
+                }
+                Some(g) => {
+                    if !(g.is_finite() && g > 0.0) {
+                        return Err(bad(
+                            &what,
+                            format!("series resistance must be finite and > 0, got {}", 1.0 / g),
+                        ));
+                    }
+                    shunt[j] += g;
+                }
+            }
+        }
         Ok(Circuit {
             nodes: self.nodes,
             branches: self.branches,
             sources: self.sources,
+            voltage_sources: self.voltage_sources,
+            drive,
+            shunt,
             state_offsets,
             n_states,
         })
@@ -296,9 +398,92 @@ impl Circuit {
     pub fn branches(&self) -> &[Branch] {
         &self.branches
     }
-    /// Sources.
+    /// Current sources.
     pub fn sources(&self) -> &[Source] {
         &self.sources
+    }
+    /// Voltage sources.
+    pub fn voltage_sources(&self) -> &[VoltageSource] {
+        &self.voltage_sources
+    }
+    /// The ideal voltage source that prescribes node `j`'s voltage, if any.
+    #[inline]
+    pub fn driving_source(&self, j: usize) -> Option<&VoltageSource> {
+        self.drive[j].map(|k| &self.voltage_sources[k])
+    }
+    /// Whether node `j`'s voltage is prescribed by an ideal voltage source.
+    #[inline]
+    pub fn is_driven(&self, j: usize) -> bool {
+        self.drive[j].is_some()
+    }
+    /// Total series conductance `Σ 1/R` of the voltage sources behind a resistance on node `j`
+    /// [S or S/m²]: the diagonal term their Norton equivalents add to `A`.
+    #[inline]
+    pub fn series_conductance(&self, j: usize) -> f64 {
+        self.shunt[j]
+    }
+    /// Sets the voltage of every node driven by an ideal source to its value at `t` in `v`.
+    pub fn prescribe(&self, t: f64, v: &mut [f64]) {
+        for (j, d) in self.drive.iter().enumerate() {
+            if let Some(k) = d {
+                v[j] = self.voltage_sources[*k].voltage.value(t);
+            }
+        }
+    }
+    /// Voltage of node `j` at time `t`: the source's `V(t)` if an ideal source drives it,
+    /// `v[j]` otherwise.
+    #[inline]
+    pub fn node_voltage_at(&self, v: &[f64], j: usize, t: f64) -> f64 {
+        match self.drive[j] {
+            Some(k) => self.voltage_sources[k].voltage.value(t),
+            None => v[j],
+        }
+    }
+    /// Current delivered by voltage source `k` into its node \[A or A/m²\] at sample `k_t` of a
+    /// solution `(v, x)` at time `t`: `(V(t) − v_j)/R` for a source behind a resistance; for an
+    /// ideal source the current Kirchhoff's law at the node asks for,
+    /// `C_j V̇(t) + Σ_q P_qj i_q − I_j(t)` (with the right derivative of `V` at a corner, and
+    /// the other voltage sources' currents into the node counted in `I_j`).
+    pub fn voltage_source_current(&self, k: usize, t: f64, v: &[f64], x: &[f64]) -> f64 {
+        let s = &self.voltage_sources[k];
+        let j = s.node.0;
+        if let Some(g) = s.conductance {
+            return g * (s.voltage.value(t) - v[j]);
+        }
+        let mut leave = vec![0.0; self.n_nodes()];
+        self.branch_currents(v, x, &mut leave);
+        let mut inflow = self.nodes[j].capacitance * s.voltage.derivative(t) + leave[j];
+        for c in &self.sources {
+            if c.node.0 == j {
+                inflow -= c.stimulus.value(t);
+            }
+        }
+        for o in &self.voltage_sources {
+            if let (Some(g), true) = (o.conductance, o.node.0 == j) {
+                inflow -= g * (o.voltage.value(t) - v[j]);
+            }
+        }
+        inflow
+    }
+    /// Net current leaving each node through the branches at node voltages `v` and states `x`,
+    /// into `out` \[A\].
+    pub fn branch_currents(&self, v: &[f64], x: &[f64], out: &mut [f64]) {
+        out.fill(0.0);
+        let (mut w, mut g, mut i) = (Vec::new(), Vec::new(), Vec::new());
+        for (b, br) in self.branches.iter().enumerate() {
+            let p = br.ports.len();
+            w.resize(p, 0.0);
+            g.resize(p * p, 0.0);
+            i.resize(p, 0.0);
+            self.port_voltages(b, v, &mut w);
+            let off = self.state_offsets[b];
+            br.element
+                .conductance(&x[off..off + br.element.n_states()], &w, &mut g);
+            for q in 0..p {
+                i[q] = (0..p).map(|r| g[q * p + r] * w[r]).sum();
+            }
+            self.scatter_currents(b, &i, out);
+        }
     }
     /// Offset of branch `b`'s states in the concatenated state vector.
     pub fn state_offset(&self, b: usize) -> usize {
@@ -326,6 +511,20 @@ impl Circuit {
         }
     }
 
+    /// Port voltages of branch `b` like [`Circuit::port_voltages`], with the voltage of every
+    /// node driven by an ideal source taken from the source at time `t` instead of `v`.
+    #[inline]
+    pub fn port_voltages_at(&self, b: usize, v: &[f64], t: f64, w: &mut [f64]) {
+        let br = &self.branches[b];
+        let at = |term: Terminal| match term {
+            Terminal::Ground => 0.0,
+            Terminal::Node(NodeId(j)) => self.node_voltage_at(v, j, t),
+        };
+        for (q, (p, m)) in br.ports.iter().enumerate() {
+            w[q] = at(*p) - at(*m) - br.element.battery(q);
+        }
+    }
+
     /// Port voltages `w_q = v_plus − v_minus − E_q` of branch `b` into `w`.
     #[inline]
     pub fn port_voltages(&self, b: usize, v: &[f64], w: &mut [f64]) {
@@ -337,7 +536,8 @@ impl Circuit {
         }
     }
 
-    /// Total source current into each node, averaged exactly over `[a, b]`, into `out` \[A\].
+    /// Total current-source current into each node, averaged exactly over `[a, b]`, into
+    /// `out` \[A\] (the voltage sources are not included: see [`Circuit::norton_current`]).
     pub fn source_average(&self, a: f64, b: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
@@ -345,11 +545,23 @@ impl Circuit {
         }
     }
 
-    /// Total source current into each node at time `t`, into `out` \[A\].
+    /// Total current-source current into each node at time `t`, into `out` \[A\].
     pub fn source_value(&self, t: f64, out: &mut [f64]) {
         out.fill(0.0);
         for s in &self.sources {
             out[s.node.0] += s.stimulus.value(t);
+        }
+    }
+
+    /// Adds the Norton currents `V(t)/R` of the voltage sources behind a resistance into each
+    /// node at time `t` to `out` \[A\] (their conductances `1/R` enter `A`,
+    /// [`Circuit::series_conductance`]). The discrete equations sample them at the grid nodes,
+    /// like the branch terms (an average over the step would lag a stiff node by half a step).
+    pub fn norton_current(&self, t: f64, out: &mut [f64]) {
+        for s in &self.voltage_sources {
+            if let Some(g) = s.conductance {
+                out[s.node.0] += g * s.voltage.value(t);
+            }
         }
     }
 
@@ -408,31 +620,79 @@ impl Circuit {
         }
     }
 
-    /// The rest state for zero input: node voltages `v*` with every element at its steady state
-    /// and no net current at any node, found by damped Newton iteration (finite-difference
-    /// Jacobian) from the conductance-weighted battery average. Returns `(v*, x*)`.
+    /// The rest state for zero input: [`Circuit::rest_state_at`] at `t = 0`.
+    pub fn rest_state(&self) -> Result<(Vec<f64>, Vec<f64>), ModelError> {
+        self.rest_state_at(0.0)
+    }
+
+    /// Net current leaving each node at rest, into `f`: the branches with every element at the
+    /// steady state of `v` ([`Circuit::static_current`], states into `x`), plus
+    /// `(v_j − V(t0))/R` into each voltage source behind a resistance; zero at driven nodes
+    /// (their voltage is prescribed, not solved for).
+    fn rest_residual(&self, t0: f64, v: &[f64], x: &mut [f64], f: &mut [f64]) {
+        self.static_current(v, x, f);
+        for s in &self.voltage_sources {
+            if let Some(g) = s.conductance {
+                f[s.node.0] += g * (v[s.node.0] - s.voltage.value(t0));
+            }
+        }
+        for (j, d) in self.drive.iter().enumerate() {
+            if d.is_some() {
+                f[j] = 0.0;
+            }
+        }
+    }
+
+    /// The rest state: node voltages `v*` with every element at its steady state and no net
+    /// current at any node, with the current sources off and every voltage source at its value
+    /// at `t0` (a driven node at `V(t0)`, a source behind a resistance pulling through it: a
+    /// voltage clamp starts from its holding potential). Found by damped Newton iteration
+    /// (finite-difference Jacobian) on the free nodes from the conductance-weighted battery
+    /// average. Returns `(v*, x*)`.
     ///
     /// Fails with [`ModelError::Inconsistent`] when a node has no DC path (singular Jacobian)
     /// or Newton does not converge to `|I| ≤ 1e-13 · (typical branch current)`.
-    pub fn rest_state(&self) -> Result<(Vec<f64>, Vec<f64>), ModelError> {
+    pub fn rest_state_at(&self, t0: f64) -> Result<(Vec<f64>, Vec<f64>), ModelError> {
         let n = self.n_nodes();
         let mut x = vec![0.0; self.n_states];
         let mut f = vec![0.0; n];
+        let free: Vec<usize> = (0..n).filter(|&j| !self.is_driven(j)).collect();
         // Initial guess: v = J/A with conductances at v = 0 (exact for linear circuits).
         let mut v = vec![0.0; n];
+        self.prescribe(t0, &mut v);
+        if free.is_empty() {
+            self.static_current(&v, &mut x, &mut f);
+            return Ok((v, x));
+        }
         let mut a = vec![0.0; n * n];
         let mut jv = vec![0.0; n];
         let fail = |reason: String| ModelError::Inconsistent {
             element: "circuit".into(),
             reason,
         };
-        for _ in 0..3 {
-            self.static_current(&v, &mut x, &mut f);
+        // A, J of the branches and the series sources; driven rows hold their voltage.
+        let assemble = |x: &[f64], v: &[f64], a: &mut [f64], jv: &mut [f64]| {
             a.fill(0.0);
             jv.fill(0.0);
-            self.stamp_all(&x, &v, &mut a, &mut jv);
+            self.stamp_all(x, v, a, jv);
+            for s in &self.voltage_sources {
+                if let Some(g) = s.conductance {
+                    a[s.node.0 * n + s.node.0] += g;
+                    jv[s.node.0] += g * s.voltage.value(t0);
+                }
+            }
+        };
+        for _ in 0..3 {
+            self.static_current(&v, &mut x, &mut f);
+            assemble(&x, &v, &mut a, &mut jv);
+            for j in (0..n).filter(|&j| self.is_driven(j)) {
+                a[j * n..(j + 1) * n].fill(0.0);
+                a[j * n + j] = 1.0;
+                jv[j] = v[j];
+            }
             if let Some(sol) = solve_dense(&a, &jv, n) {
                 v = sol;
+                self.prescribe(t0, &mut v);
             } else {
                 break;
             }
@@ -440,10 +700,8 @@ impl Circuit {
         let scale = {
             self.static_current(&v, &mut x, &mut f);
             let mut s: f64 = 1e-30;
-            a.fill(0.0);
-            jv.fill(0.0);
-            self.stamp_all(&x, &v, &mut a, &mut jv);
-            for j in 0..n {
+            assemble(&x, &v, &mut a, &mut jv);
+            for &j in &free {
                 s = s.max(jv[j].abs()).max((a[j * n + j] * v[j]).abs());
             }
             s
@@ -451,43 +709,52 @@ impl Circuit {
         let mut jac = vec![0.0; n * n];
         let mut fp = vec![0.0; n];
         let mut xp = x.clone();
-        if n == 1 {
-            // One node: the static current is continuous and changes sign between the
+        if let [only] = free[..] {
+            // One free node: the static current is continuous and changes sign between the
             // batteries, so the bracketed scalar iteration finds a root even where Newton from
             // the guess meets a fold (a Traub–Miles cell, whose only rest is near −32 mV).
+            let mut vt = v.clone();
+            let slope = if a[only * n + only] > 0.0 {
+                a[only * n + only]
+            } else {
+                1.0
+            };
             let r = crate::math::root_1d(
                 |y| {
-                    self.static_current(&[y], &mut xp, &mut fp);
-                    fp[0]
+                    vt[only] = y;
+                    self.rest_residual(t0, &vt, &mut xp, &mut fp);
+                    fp[only]
                 },
-                v[0],
-                if a[0] > 0.0 { a[0] } else { 1.0 },
+                v[only],
+                slope,
                 |y| 1e-13 * y.abs().max(1e-3),
                 400,
             );
-            self.static_current(&[r.x], &mut x, &mut f);
+            v[only] = r.x;
+            self.static_current(&v, &mut x, &mut f);
             if r.converged && r.x.is_finite() && x.iter().all(|y| y.is_finite()) {
-                return Ok((vec![r.x], x));
+                return Ok((v, x));
             }
             return Err(fail(
                 "rest state: the static current has no zero (it keeps its sign, or is not finite, from the batteries outwards); give the node an initial voltage".into(),
             ));
         }
-        // Newton steps are capped at half the span of the batteries: without sources the rest
-        // voltages lie between the smallest and the largest battery (each node's voltage is a
-        // conductance-weighted average of batteries and neighbours), and near a fold of the
-        // static current-voltage curve an uncapped step leaves for voltages where the gates'
-        // rates overflow.
+        // Newton steps are capped at half the span of the batteries and source voltages:
+        // without current sources the rest voltages lie between the smallest and the largest of
+        // them (each node's voltage is a conductance-weighted average of batteries, sources and
+        // neighbours), and near a fold of the static current-voltage curve an uncapped step
+        // leaves for voltages where the gates' rates overflow.
         let batteries = self
             .branches
             .iter()
-            .flat_map(|b| (0..b.element.n_ports()).map(move |q| b.element.battery(q)));
+            .flat_map(|b| (0..b.element.n_ports()).map(move |q| b.element.battery(q)))
+            .chain(self.voltage_sources.iter().map(|s| s.voltage.value(t0)));
         let (lo, hi) = batteries.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| {
             (l.min(e), h.max(e))
         });
         let cap = if hi > lo { 0.5 * (hi - lo) } else { 1.0 }.max(1e-3);
         for _iter in 0..100 {
-            self.static_current(&v, &mut x, &mut f);
+            self.rest_residual(t0, &v, &mut x, &mut f);
             // NaN-keeping (f64::max would drop a NaN current and call it converged).
             let norm = f.iter().fold(0.0_f64, |m, y| {
                 if m.is_nan() || y.is_nan() {
@@ -502,12 +769,18 @@ impl Circuit {
             if norm <= 1e-13 * scale {
                 return Ok((v, x));
             }
+            jac.fill(0.0);
             for c in 0..n {
+                if self.is_driven(c) {
+                    // The driven voltage is not an unknown: its row and column are the identity.
+                    jac[c * n + c] = 1.0;
+                    continue;
+                }
                 let h = 1e-7 * v[c].abs().max(1e-3);
                 let mut vp = v.clone();
                 vp[c] += h;
-                self.static_current(&vp, &mut xp, &mut fp);
-                for r in 0..n {
+                self.rest_residual(t0, &vp, &mut xp, &mut fp);
+                for r in free.iter().copied() {
                     jac[r * n + c] = (fp[r] - f[r]) / h;
                 }
             }
@@ -517,6 +790,11 @@ impl Circuit {
                     "cannot compute the rest state: a node has no DC path to ground (singular conductance matrix); give the nodes initial voltages".into(),
                 ));
             };
+            for (j, d) in dv.iter_mut().enumerate() {
+                if self.is_driven(j) {
+                    *d = 0.0;
+                }
+            }
             let big = dv.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
             if big > cap {
                 dv.iter_mut().for_each(|d| *d *= cap / big);
@@ -525,7 +803,7 @@ impl Circuit {
             let mut lambda = 1.0;
             loop {
                 let vt: Vec<f64> = v.iter().zip(&dv).map(|(a, d)| a + lambda * d).collect();
-                self.static_current(&vt, &mut xp, &mut fp);
+                self.rest_residual(t0, &vt, &mut xp, &mut fp);
                 let nt = fp.iter().fold(0.0_f64, |m, y| {
                     if m.is_nan() || y.is_nan() {
                         f64::NAN
@@ -672,6 +950,15 @@ impl Assembly {
         let el = &circuit.branches[b].element;
         for &(qr, s, row, r) in &self.j_entries[b] {
             j[row] += s * g[qr] * el.battery(r);
+        }
+    }
+
+    /// Adds the series conductances of the voltage sources behind a resistance
+    /// ([`Circuit::series_conductance`]) to the diagonal of `a` (`nnz` values).
+    #[inline]
+    pub fn stamp_series(&self, circuit: &Circuit, a: &mut [f64]) {
+        for (j, &d) in self.diag.iter().enumerate() {
+            a[d] += circuit.shunt[j];
         }
     }
 

@@ -305,6 +305,63 @@ impl Stimulus {
         }
     }
 
+    /// The right derivative `di/dt` at `t` \[A/s\] (zero across the jumps of a pulse, a step
+    /// and the step and pulse waveforms, whose impulses it leaves out; the slope of the segment
+    /// that starts at `t` for piecewise-linear and sampled currents).
+    pub fn derivative(&self, t: f64) -> f64 {
+        match self {
+            Self::Pulse { .. } | Self::Step { .. } => 0.0,
+            Self::Sine {
+                amplitude,
+                frequency,
+                phase,
+                ..
+            } => {
+                let w = TAU * frequency;
+                amplitude * w * (w * t + phase).cos()
+            }
+            Self::PiecewiseLinear { times, values } => {
+                let n = times.len();
+                if n < 2 || t < times[0] || t >= times[n - 1] {
+                    return 0.0;
+                }
+                let k = times.partition_point(|&x| x <= t) - 1;
+                (values[k + 1] - values[k]) / (times[k + 1] - times[k])
+            }
+            Self::Sampled(tr) => {
+                let g = tr.grid();
+                let (t0, h) = (g.time(0), g.dt());
+                let k = ((t - t0) / h).floor();
+                if !(k >= 0.0 && k + 1.0 < g.len() as f64) {
+                    return 0.0;
+                }
+                let k = k as usize;
+                (tr.at(k + 1)[0] - tr.at(k)[0]) / h
+            }
+            Self::Wave {
+                waveform,
+                amplitude,
+                frequency,
+                ..
+            } => {
+                let p = frequency * t;
+                let frac = p - p.floor();
+                let slope = match waveform {
+                    Waveform::Sine => TAU * (TAU * p).cos(),
+                    Waveform::Triangle => {
+                        if (0.25..0.75).contains(&frac) {
+                            -4.0
+                        } else {
+                            4.0
+                        }
+                    }
+                    Waveform::Step | Waveform::Pulse => 0.0,
+                };
+                amplitude * frequency * slope
+            }
+        }
+    }
+
     /// The exact average `1/(b−a) ∫_a^b i(t) dt` over a step (`b > a`) \[A\].
     pub fn average(&self, a: f64, b: f64) -> f64 {
         let h = b - a;

@@ -6,6 +6,12 @@
 //! integrators is `b_j = A_jj / C_j`, `a_j = (J_j − Σ_{i≠j} A_ji v_i + I_j(t)) / C_j` for the
 //! voltages (see [`super`]), and the element's own `a`, `b` for [`StateForm::Linear`] states
 //! (`a = f`, `b = 0` for the others).
+//!
+//! **Voltage sources.** A node driven by an ideal source keeps its slot in `y` but is not an
+//! unknown: every evaluation reads its voltage from the source at the stage time (`V(t)`, exact),
+//! its derivative is zero (`a = b = 0`), and [`System::prescribe`] writes `V(t)` into the slot at
+//! every step end and output sample, so the recorded voltage is the source's. A source behind a
+//! resistance `R` adds its Norton current `V(t)/R` and the conductance `1/R` to its node.
 
 use super::{Circuit, NodeId, Stamp, Terminal};
 use crate::element::StateForm;
@@ -18,6 +24,9 @@ const MAXP: usize = 2;
 #[derive(Debug, Clone)]
 pub struct CircuitSystem<'c> {
     circuit: &'c Circuit,
+    /// Whether an ideal voltage source drives a node (node voltages are then read through
+    /// [`Circuit::node_voltage_at`]).
+    driven: bool,
     /// Per branch, for a one-port channel from a node to ground (the common case, evaluated
     /// without the general port and stamp machinery): what its evaluation needs, looked up once.
     channels: Vec<Option<Channel>>,
@@ -51,7 +60,22 @@ impl<'c> CircuitSystem<'c> {
                 _ => None,
             })
             .collect();
-        Self { circuit, channels }
+        let driven = (0..circuit.n_nodes()).any(|j| circuit.is_driven(j));
+        Self {
+            circuit,
+            driven,
+            channels,
+        }
+    }
+
+    /// Node `j`'s voltage at time `t`: the driving source's value, or `v[j]`.
+    #[inline]
+    fn node_v(&self, v: &[f64], j: usize, t: f64) -> f64 {
+        if self.driven {
+            self.circuit.node_voltage_at(v, j, t)
+        } else {
+            v[j]
+        }
     }
 
     /// The times in `[t0, t1]` at which a source or its slope jumps
@@ -60,6 +84,9 @@ impl<'c> CircuitSystem<'c> {
         let mut t = Vec::new();
         for s in self.circuit.sources() {
             s.stimulus.breakpoints(t0, t1, &mut t);
+        }
+        for s in self.circuit.voltage_sources() {
+            s.voltage.breakpoints(t0, t1, &mut t);
         }
         t.sort_by(f64::total_cmp);
         t.dedup();
@@ -71,6 +98,7 @@ impl<'c> CircuitSystem<'c> {
     /// `visit`.
     fn each_branch(
         &self,
+        t: f64,
         y: &[f64],
         with_currents: bool,
         only_general: bool,
@@ -98,7 +126,11 @@ impl<'c> CircuitSystem<'c> {
                 ih.resize(p, 0.0);
                 (&mut wh[..], &mut gh[..], &mut ih[..])
             };
-            c.port_voltages(b, v, w);
+            if self.driven {
+                c.port_voltages_at(b, v, t, w);
+            } else {
+                c.port_voltages(b, v, w);
+            }
             let off = c.state_offset(b);
             let xb = &x[off..off + br.element.n_states()];
             br.element.conductance(xb, w, g);
@@ -122,10 +154,11 @@ impl System for CircuitSystem<'_> {
         let n = c.n_nodes();
         let (dv, dx) = dy.split_at_mut(n);
         c.source_value(t, dv);
+        c.norton_current(t, dv);
         for d in dv.iter_mut() {
             *d = -*d;
         }
-        self.each_branch(y, true, false, |b, w, _g, i, xb| {
+        self.each_branch(t, y, true, false, |b, w, _g, i, xb| {
             c.scatter_currents(b, i, dv);
             let off = c.state_offset(b);
             c.branches()[b]
@@ -133,7 +166,11 @@ impl System for CircuitSystem<'_> {
                 .state_rhs(xb, w, &mut dx[off..off + xb.len()]);
         });
         for (j, d) in dv.iter_mut().enumerate() {
-            *d = -*d / c.nodes()[j].capacitance;
+            *d = if c.is_driven(j) {
+                0.0
+            } else {
+                -(*d + c.series_conductance(j) * y[j]) / c.nodes()[j].capacitance
+            };
         }
     }
 
@@ -143,6 +180,7 @@ impl System for CircuitSystem<'_> {
         let (av, ax) = a.split_at_mut(n);
         let (bv, bx) = b.split_at_mut(n);
         c.source_value(t, av);
+        c.norton_current(t, av);
         bv.fill(0.0);
         let v = &y[..n];
         let x = &y[n..];
@@ -150,7 +188,7 @@ impl System for CircuitSystem<'_> {
         for (ch, br) in self.channels.iter().zip(c.branches()) {
             let Some(ch) = ch else { continue };
             let el = br.element.as_ref();
-            let w = [v[ch.node] - ch.battery];
+            let w = [self.node_v(v, ch.node, t) - ch.battery];
             let (off, ns) = (ch.offset, ch.n_states);
             let xb = &x[off..off + ns];
             let mut g = [0.0];
@@ -164,13 +202,15 @@ impl System for CircuitSystem<'_> {
             el.state_rhs(xb, &w, a_b);
             b_b.fill(0.0);
         }
-        self.each_branch(y, false, true, |br, w, g, _i, xb| {
+        self.each_branch(t, y, false, true, |br, w, g, _i, xb| {
             // Node-current contributions −Pᵀ G (P v − E): diagonal part into b, the rest into a.
             let branch = &c.branches()[br];
             branch.stamps(g, |term| match term {
                 Stamp::Battery { row, value } => av[row] += value,
                 Stamp::Conductance { row, col, value } if col == row => bv[row] += value,
-                Stamp::Conductance { row, col, value } => av[row] -= value * v[col],
+                Stamp::Conductance { row, col, value } => {
+                    av[row] -= value * self.node_v(v, col, t);
+                }
             });
             let off = c.state_offset(br);
             let el = branch.element.as_ref();
@@ -183,11 +223,22 @@ impl System for CircuitSystem<'_> {
             b_b.fill(0.0);
         });
         for j in 0..n {
+            if c.is_driven(j) {
+                av[j] = 0.0;
+                bv[j] = 0.0;
+                continue;
+            }
             let cj = c.nodes()[j].capacitance;
             av[j] /= cj;
-            bv[j] /= cj;
+            bv[j] = (bv[j] + c.series_conductance(j)) / cj;
         }
         true
+    }
+
+    fn prescribe(&self, t: f64, y: &mut [f64]) {
+        if self.driven {
+            self.circuit.prescribe(t, &mut y[..self.circuit.n_nodes()]);
+        }
     }
 
     fn state_names(&self) -> Vec<String> {

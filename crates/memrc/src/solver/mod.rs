@@ -724,6 +724,7 @@ impl Run<'_> {
                 } else {
                     start + (i + 1) as f64 * h
                 };
+                self.cx.prescribe(t_new, &mut self.x);
                 if let Err(e) = self.cx.check_finite(t_new, &self.x) {
                     return Err(self.unstable(method, h, times, e).into());
                 }
@@ -903,6 +904,7 @@ impl Run<'_> {
                     self.x_old.copy_from_slice(&self.x);
                 }
                 stepper.accept(&mut self.x);
+                self.cx.prescribe(t_new, &mut self.x);
                 self.cx.stats.accepted_steps += 1;
                 self.cx.check_finite(t_new, &self.x)?;
                 if !self.events.is_empty() {
@@ -913,6 +915,7 @@ impl Run<'_> {
                         self.states.extend_from_slice(&self.x);
                     } else {
                         stepper.interpolate((times[next_out] - t) / h, &mut out);
+                        self.cx.prescribe(times[next_out], &mut out);
                         self.cx.check_finite(times[next_out], &out)?;
                         self.states.extend_from_slice(&out);
                     }

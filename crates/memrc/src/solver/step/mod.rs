@@ -41,6 +41,11 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// [`System::prescribe`] of the system: its prescribed components of `x` at `t`.
+    pub fn prescribe(&self, t: f64, x: &mut [f64]) {
+        self.system.prescribe(t, x);
+    }
+
     /// A context for `system` with the tolerances `rtol`, `atol` and zero counters.
     pub fn new(system: &'a dyn System, rtol: f64, atol: f64) -> Self {
         Ctx {
