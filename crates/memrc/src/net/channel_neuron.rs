@@ -322,12 +322,16 @@ pub(super) struct Channels<'a> {
 }
 
 impl Channels<'_> {
-    /// Channel `c`'s conductance factor for every neuron of the block into `out`.
+    /// Channel `c`'s conductance factor for every neuron of the block into `out`, at the
+    /// block's membrane voltages `vm` \[mV\] (read by channels whose conductance depends on
+    /// `v`: instantaneous gates).
+    #[allow(clippy::too_many_arguments)]
     fn conductance_factors(
         &self,
         c: usize,
         state: &[Vec<f64>],
         block: &Range<usize>,
+        vm: &[f64],
         out: &mut [f64],
         gather: &mut Vec<f64>,
         simd: SimdLevel,
@@ -337,14 +341,14 @@ impl Channels<'_> {
         match ch {
             Mechanism::Expr(e) if !self.block_evaluation => {
                 gather.resize(e.gate_names().len(), 0.0);
-                for (o, i) in out.iter_mut().zip(block.clone()) {
+                for ((o, i), &v) in out.iter_mut().zip(block.clone()).zip(vm) {
                     for (j, x) in gather.iter_mut().enumerate() {
                         *x = state[first + j][i];
                     }
-                    *o = e.conductance_factor(gather);
+                    *o = e.conductance_factor(gather, v);
                 }
             }
-            _ => ch.conductance_factor_block(|j| &state[first + j][block.clone()], out, simd),
+            _ => ch.conductance_factor_block(|j| &state[first + j][block.clone()], vm, out, simd),
         }
     }
 }
@@ -398,7 +402,7 @@ fn membrane_sums(
     }
     // Channel conductances with the present gates.
     for (c, ch) in channels.list.iter().enumerate() {
-        channels.conductance_factors(c, state, block, a, gather, simd);
+        channels.conductance_factors(c, state, block, vm, a, gather, simd);
         let (gbar, e) = (ch.gbar() * area, ch.e_rev());
         for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
             let gc = gbar * f;

@@ -28,7 +28,7 @@
 //! affected and the limit is accurate to rounding; elsewhere the result has the accuracy of an
 //! evaluation that loses at most three digits (`≈ 10⁻¹³` relative).
 
-use super::parse::{BinOp, ExprError, Func, Node, depends, max, min, select};
+use super::parse::{BinOp, ExprError, Func, Node, depends, if_then, max, min, select};
 
 /// Largest program accepted (operations), bounding the size of derivatives.
 const MAX_OPS: usize = 20_000;
@@ -78,6 +78,10 @@ enum Op {
     Min,
     Max,
     Select,
+    /// A comparison (`Func::Lt` … `Func::Ne`): `1` or `0`.
+    Cmp(Func),
+    /// `if(c, a, b)`.
+    If,
 }
 
 /// A compiled expression in `n_vars` variables.
@@ -206,6 +210,19 @@ impl Compiler {
                         }
                         self.emit(Op::Select, 4, 1);
                     }
+                    // The condition and the compared values pass no relative error on.
+                    Func::If => {
+                        for (k, a) in args.iter().enumerate() {
+                            self.node(a, k >= 1 && sensitive, n_vars);
+                        }
+                        self.emit(Op::If, 3, 1);
+                    }
+                    f if f.is_comparison() => {
+                        for a in args {
+                            self.node(a, false, n_vars);
+                        }
+                        self.emit(Op::Cmp(*f), 2, 1);
+                    }
                     _ => {
                         for a in args {
                             self.node(a, arg_sensitive, n_vars);
@@ -269,20 +286,32 @@ impl Program {
     /// One pass of the program: the value and whether a guard fired.
     #[inline]
     pub(crate) fn run(&self, vars: &[f64]) -> (f64, bool) {
+        self.run_fn(|i| vars[i])
+    }
+
+    /// [`Program::run`] with the variables `x`, then `last` (variable `x.len()`): e.g. the
+    /// gates, then the voltage. Does not allocate.
+    #[inline]
+    pub(crate) fn run_split(&self, x: &[f64], last: f64) -> (f64, bool) {
+        self.run_fn(|i| x.get(i).copied().unwrap_or(last))
+    }
+
+    #[inline]
+    fn run_fn(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
         if let Some(c) = self.constant {
             return (c, false);
         }
         if self.stack <= 8 {
-            self.run_with::<8>(vars)
+            self.run_with::<8>(var)
         } else if self.stack <= 32 {
-            self.run_with::<32>(vars)
+            self.run_with::<32>(var)
         } else {
-            self.run_with::<MAX_STACK>(vars)
+            self.run_with::<MAX_STACK>(var)
         }
     }
 
     #[inline]
-    fn run_with<const N: usize>(&self, vars: &[f64]) -> (f64, bool) {
+    fn run_with<const N: usize>(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
         let mut s = [0.0_f64; N];
         let mut sp = 0usize;
         let mut flag = false;
@@ -293,7 +322,7 @@ impl Program {
                     sp += 1;
                 }
                 Op::Var(i) => {
-                    s[sp] = vars[usize::from(i)];
+                    s[sp] = var(usize::from(i));
                     sp += 1;
                 }
                 Op::Neg => s[sp - 1] = -s[sp - 1],
@@ -353,6 +382,14 @@ impl Program {
                 Op::Select => {
                     sp -= 3;
                     s[sp - 1] = select(s[sp - 1], s[sp], s[sp + 1], s[sp + 2]);
+                }
+                Op::Cmp(f) => {
+                    sp -= 1;
+                    s[sp - 1] = f.compare(s[sp - 1], s[sp]);
+                }
+                Op::If => {
+                    sp -= 2;
+                    s[sp - 1] = if_then(s[sp - 1], s[sp], s[sp + 1]);
                 }
             }
         }
@@ -451,6 +488,16 @@ impl Program {
                     let (c, d) = rest.split_at(n);
                     for (k, x) in a.iter_mut().enumerate() {
                         *x = select(*x, b[k], c[k], d[k]);
+                    }
+                }
+                Op::Cmp(f) => binary(s, &mut sp, n, |a, b| f.compare(a, b)),
+                Op::If => {
+                    sp -= 2;
+                    let (lo, hi) = s.split_at_mut(sp * n);
+                    let c = &mut lo[(sp - 1) * n..];
+                    let (a, b) = hi.split_at(n);
+                    for (k, x) in c.iter_mut().enumerate() {
+                        *x = if_then(*x, a[k], b[k]);
                     }
                 }
             }

@@ -351,6 +351,7 @@ fn tau_inf_form_equals_alpha_beta_form() {
                 tau: format!("1/({a}+{b})"),
                 inf: format!("{a}/({a}+{b})"),
             },
+            q10: None,
         }],
         ..k_spec()
     };
@@ -511,7 +512,10 @@ fn spec_errors() {
                 && reason.contains("did you mean 'h'")),
         "{e}"
     );
+    // `v` is a variable of the conductance (the memoryless part); an unknown name is not.
     s.conductance = "m^3*h*v".into();
+    assert!(ExprChannel::new(&s).is_ok_and(|c| c.is_voltage_dependent()));
+    s.conductance = "m^3*h*w".into();
     assert!(matches!(err_of(&s), ModelError::BadExpression { .. }));
     let mut s = k_spec();
     s.gbar = f64::NAN;

@@ -1,0 +1,295 @@
+//! Instantaneous (memoryless) conductances in model files — `examples/morris_lecar.toml` and
+//! `examples/nmda_mg_block.toml` — checked against independent references: the published
+//! equations integrated here by classical RK4 at a tiny step (written from the papers, in mV,
+//! ms and µA/cm², without any of memrc's expression or element code), closed-form fixed points,
+//! and observed convergence orders.
+
+mod common;
+
+use memrc::circuit::relaxation::{solve_relaxation, solve_stepping};
+use memrc::circuit::system::CircuitSystem;
+use memrc::discretisation::LinearStep;
+use memrc::solver::{Config, Crossing, Method, Output, Solution, solve};
+use memrc_io::{CircuitModel, ModelKind, Solver, load_str};
+
+fn example_text(name: &str) -> String {
+    std::fs::read_to_string(common::example(name)).expect("example file")
+}
+
+fn circuit_of(text: &str, file: &str) -> CircuitModel {
+    match load_str(text, file).expect("loads").kind {
+        ModelKind::Circuit(c) => c,
+        _ => panic!("{file}: a circuit model expected"),
+    }
+}
+
+/// Classical RK4 of `ẏ = f(k, y)` (`k` the step index, so that a piecewise-constant input is
+/// constant over every step) at step `h` for `steps` steps from `y0`; calls `each(k, y_k,
+/// y_{k+1})` after every step.
+fn rk4<const N: usize>(
+    f: impl Fn(usize, &[f64; N]) -> [f64; N],
+    y0: [f64; N],
+    h: f64,
+    steps: usize,
+    mut each: impl FnMut(usize, &[f64; N], &[f64; N]),
+) {
+    let mut y = y0;
+    let axpy = |y: &[f64; N], k: &[f64; N], s: f64| std::array::from_fn(|i| y[i] + s * k[i]);
+    for k in 0..steps {
+        let k1 = f(k, &y);
+        let k2 = f(k, &axpy(&y, &k1, h / 2.0));
+        let k3 = f(k, &axpy(&y, &k2, h / 2.0));
+        let k4 = f(k, &axpy(&y, &k3, h));
+        let next =
+            std::array::from_fn(|i| y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]));
+        each(k, &y, &next);
+        y = next;
+    }
+}
+
+/// A root of `f` in `[a, b]` (a sign change) by bisection to rounding.
+fn bisect(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
+    let fa = f(a);
+    assert!(fa * f(b) <= 0.0, "no sign change on [{a}, {b}]");
+    for _ in 0..200 {
+        let m = 0.5 * (a + b);
+        if (f(m) > 0.0) == (fa > 0.0) {
+            a = m;
+        } else {
+            b = m;
+        }
+    }
+    0.5 * (a + b)
+}
+
+// ---------------------------------------------------------------------------------------
+// Morris–Lecar (Morris and Lecar 1981; the parameter set of Rinzel and Ermentrout 1989 /
+// Ermentrout and Terman 2010, ch. 3), in mV, ms, µA/cm², mS/cm², µF/cm².
+
+const ML_C: f64 = 20.0;
+const ML_GL: f64 = 2.0;
+const ML_GCA: f64 = 4.4;
+const ML_GK: f64 = 8.0;
+const ML_EL: f64 = -60.0;
+const ML_ECA: f64 = 120.0;
+const ML_EK: f64 = -84.0;
+const ML_V1: f64 = -1.2;
+const ML_V2: f64 = 18.0;
+const ML_V3: f64 = 2.0;
+const ML_V4: f64 = 30.0;
+const ML_PHI: f64 = 0.04;
+/// The example's step current \[µA/cm²\] and its onset \[ms\].
+const ML_I: f64 = 120.0;
+const ML_T_ON: f64 = 20.0;
+
+fn ml_m_inf(v: f64) -> f64 {
+    0.5 * (1.0 + ((v - ML_V1) / ML_V2).tanh())
+}
+
+fn ml_w_inf(v: f64) -> f64 {
+    0.5 * (1.0 + ((v - ML_V3) / ML_V4).tanh())
+}
+
+fn ml_rhs(v: f64, w: f64, i: f64) -> [f64; 2] {
+    let tau = 1.0 / (ML_PHI * ((v - ML_V3) / (2.0 * ML_V4)).cosh());
+    let ion = ML_GL * (v - ML_EL) + ML_GCA * ml_m_inf(v) * (v - ML_ECA) + ML_GK * w * (v - ML_EK);
+    [(i - ion) / ML_C, (ml_w_inf(v) - w) / tau]
+}
+
+/// The rest state (no current): `v` with `I_ion(v, w∞(v)) = 0` \[mV\], and `w∞` there.
+fn ml_rest() -> [f64; 2] {
+    let v = bisect(|v| ml_rhs(v, ml_w_inf(v), 0.0)[0], -80.0, -40.0);
+    [v, ml_w_inf(v)]
+}
+
+/// Morris–Lecar from rest with the current `ML_I` switched on at `ML_T_ON`, by RK4 at `h` \[ms\]
+/// up to `t_end` \[ms\] (`ML_T_ON` and `t_end` whole multiples of `h`): the upward crossings of
+/// 0 mV \[ms\] (linear interpolation inside a step: error `O(h²)`, below 1e-7 ms at
+/// `h = 1e-3`), and `v` \[mV\] every `every` steps.
+fn ml_reference(h: f64, t_end: f64, every: usize) -> (Vec<f64>, Vec<f64>) {
+    let on = (ML_T_ON / h).round() as usize;
+    let steps = (t_end / h).round() as usize;
+    let (mut spikes, mut samples) = (Vec::new(), vec![ml_rest()[0]]);
+    rk4(
+        |k, y| ml_rhs(y[0], y[1], if k >= on { ML_I } else { 0.0 }),
+        ml_rest(),
+        h,
+        steps,
+        |k, y, next| {
+            if y[0] < 0.0 && next[0] >= 0.0 {
+                spikes.push(h * (k as f64 + y[0] / (y[0] - next[0])));
+            }
+            if (k + 1) % every == 0 {
+                samples.push(next[0]);
+            }
+        },
+    );
+    (spikes, samples)
+}
+
+/// Runs `c` with an ODE method at output interval `dt` \[s\], with spike crossings at 0 V.
+fn run_ode(c: &CircuitModel, method: Method, config: Config, steps: usize) -> Solution {
+    let sys = CircuitSystem::new(&c.circuit);
+    let (v0, x0) = c.initial_state().expect("initial state");
+    let y0: Vec<f64> = v0.iter().chain(&x0).copied().collect();
+    let (t0, t1) = (c.simulation.t_start, c.simulation.t_end);
+    let config = config
+        .with_t_stops(sys.breakpoints(t0, t1))
+        .with_crossings(vec![Crossing {
+            component: 0,
+            threshold: 0.0,
+        }]);
+    solve(&sys, method, &config, t0, &y0, t1, Output::Intervals(steps)).expect("solves")
+}
+
+#[test]
+fn morris_lecar_rest_state_is_the_closed_form_one() {
+    let c = circuit_of(&example_text("morris_lecar.toml"), "morris_lecar.toml");
+    let (v0, x0) = c.initial_state().expect("initial state");
+    let [v, w] = ml_rest();
+    // The rest voltage is a root found by the circuit's Newton iteration; w = w∞ there.
+    assert!(
+        (v0[0] * 1e3 - v).abs() < 1e-9,
+        "{} mV vs {v} mV",
+        v0[0] * 1e3
+    );
+    assert_eq!(
+        x0.len(),
+        1,
+        "the instantaneous Ca gate is not a state: {x0:?}"
+    );
+    assert!((x0[0] - w).abs() < 1e-12, "{} vs {w}", x0[0]);
+}
+
+#[test]
+fn morris_lecar_spike_times_with_dopri5_match_the_reference() {
+    let c = circuit_of(&example_text("morris_lecar.toml"), "morris_lecar.toml");
+    let Solver::Ode { method, config } = &c.simulation.solver else {
+        panic!("the example runs dopri5");
+    };
+    assert_eq!(*method, Method::DormandPrince45);
+    let sol = run_ode(&c, *method, config.clone(), c.simulation.steps);
+    let got: Vec<f64> = sol.crossings[0].iter().map(|t| t * 1e3).collect();
+    let (want, _) = ml_reference(1e-3, 200.0, 1000);
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    assert!(want.len() >= 3, "{want:?}");
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "morris-lecar dopri5 spike times {got:?} ms, reference {want:?} ms, worst {worst:e} ms"
+    );
+    // Target 0.01 ms; the file's rtol = 1e-8 gives about 1e-7 ms.
+    assert!(
+        worst < 1e-5,
+        "spike times {got:?} vs {want:?}: {worst} ms apart"
+    );
+}
+
+/// Largest difference \[mV\] between the samples of `v` (V) and the reference (mV).
+fn max_error(v: impl IntoIterator<Item = f64>, reference: &[f64], stride: usize) -> f64 {
+    v.into_iter()
+        .step_by(stride)
+        .zip(reference)
+        .map(|(a, b)| (a * 1e3 - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Observed orders `log2(e(h)/e(h/2))` of successive halvings.
+fn orders(errors: &[f64]) -> Vec<f64> {
+    errors.windows(2).map(|e| (e[0] / e[1]).log2()).collect()
+}
+
+#[test]
+fn morris_lecar_exp2_keeps_order_two_with_the_instantaneous_gate() {
+    // Over the first spike (0..50 ms), output compared every 0.1 ms.
+    let text = example_text("morris_lecar.toml").replace("t_end = \"200 ms\"", "t_end = \"50 ms\"");
+    let c = circuit_of(&text, "morris_lecar.toml");
+    let (_, reference) = ml_reference(1e-3, 50.0, 100);
+    let mut errors = Vec::new();
+    for k in [1usize, 2, 4] {
+        let dt = 1e-4 / k as f64;
+        let steps = 500 * k;
+        let sol = run_ode(
+            &c,
+            Method::Linear(LinearStep::Exponential2),
+            Config::fixed(dt),
+            steps,
+        );
+        errors.push(max_error(sol.component(0), &reference, k));
+    }
+    let p = orders(&errors);
+    eprintln!("morris-lecar exp2 (ODE) errors {errors:?} mV, orders {p:?}");
+    assert!(errors[2] < 0.5, "errors {errors:?} mV");
+    for o in &p {
+        assert!((o - 2.0).abs() < 0.3, "orders {p:?} (errors {errors:?} mV)");
+    }
+}
+
+#[test]
+fn morris_lecar_stepping_and_relaxation_converge_to_the_reference() {
+    let text = example_text("morris_lecar.toml").replace("t_end = \"200 ms\"", "t_end = \"50 ms\"");
+    let (_, reference) = ml_reference(1e-3, 50.0, 100);
+    // Stepping of the discrete memRC equations with the exp2 scheme: order 2.
+    let mut errors = Vec::new();
+    for k in [1usize, 2, 4] {
+        let t = text
+            .replace(
+                "dt = \"0.1 ms\"",
+                &format!("dt = \"{} ms\"", 0.1 / k as f64),
+            )
+            .replace(
+                "solver = \"dopri5\"",
+                "solver = \"stepping\"\nscheme = \"exp2\"",
+            )
+            .replace("rtol = 1e-8\n", "")
+            .replace("atol = 1e-10\n", "");
+        let c = circuit_of(&t, "ml.toml");
+        let (v0, x0) = c.initial_state().expect("initial");
+        let sol = solve_stepping(
+            &c.circuit,
+            c.simulation.grid().expect("grid"),
+            &v0,
+            &x0,
+            LinearStep::Exponential2,
+        )
+        .expect("steps");
+        errors.push(max_error(sol.v.component(0), &reference, k));
+    }
+    let p = orders(&errors);
+    eprintln!("morris-lecar stepping exp2 errors {errors:?} mV, orders {p:?}");
+    for o in &p {
+        assert!(
+            (o - 2.0).abs() < 0.3,
+            "stepping orders {p:?} (errors {errors:?} mV)"
+        );
+    }
+    // The trajectory-space relaxation converges to the same discrete solution as stepping.
+    let t = text
+        .replace(
+            "solver = \"dopri5\"",
+            "solver = \"relaxation\"\nscheme = \"exp2\"\nwindow = \"5 ms\"",
+        )
+        .replace("rtol = 1e-8\n", "")
+        .replace("atol = 1e-10\n", "");
+    let c = circuit_of(&t, "ml.toml");
+    let (v0, x0) = c.initial_state().expect("initial");
+    let Solver::Relaxation(o) = c.simulation.solver else {
+        panic!("relaxation")
+    };
+    let grid = c.simulation.grid().expect("grid");
+    let relax = solve_relaxation(&c.circuit, grid.clone(), &v0, &x0, o).expect("relaxes");
+    let step = solve_stepping(&c.circuit, grid, &v0, &x0, LinearStep::Exponential2).expect("steps");
+    let gap = relax
+        .solution
+        .v
+        .component(0)
+        .iter()
+        .zip(step.v.component(0))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!("morris-lecar relaxation vs stepping: {gap:e} V");
+    assert!(gap < 1e-9, "relaxation and stepping differ by {gap} V");
+}
