@@ -39,6 +39,8 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "small_network",
     "hh_gap_ring",
     "hh_user_network",
+    "morris_lecar",
+    "nmda_mg_block",
 );
 
 /// `-` and `_` are the same in example names.

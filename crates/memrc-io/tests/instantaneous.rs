@@ -293,3 +293,131 @@ fn morris_lecar_stepping_and_relaxation_converge_to_the_reference() {
     eprintln!("morris-lecar relaxation vs stepping: {gap:e} V");
     assert!(gap < 1e-9, "relaxation and stepping differ by {gap} V");
 }
+
+// ---------------------------------------------------------------------------------------
+// NMDA conductance with the magnesium block of Jahr and Stevens (1990) on a passive membrane
+// (`examples/nmda_mg_block.toml`), in mV, ms, µA/cm², mS/cm², µF/cm².
+
+const NMDA_G: f64 = 1.2 * 0.5; // gbar · s
+const NMDA_MG: f64 = 1.0; // mM
+const NMDA_GL: f64 = 0.1;
+const NMDA_EL: f64 = -90.0;
+
+/// `g s B(v) (v − 0) + g_L (v − E_L)` \[µA/cm²\], `B(v) = 1/(1 + [Mg]/3.57 e^{−0.062 v})`.
+fn nmda_ionic(v: f64) -> f64 {
+    let block = 1.0 / (1.0 + NMDA_MG / 3.57 * (-0.062 * v).exp());
+    NMDA_G * block * v + NMDA_GL * (v - NMDA_EL)
+}
+
+/// The example's pulses \[µA/cm²\] in step `k` of length `h` \[ms\].
+fn nmda_input(k: usize, h: f64) -> f64 {
+    let t = k as f64 * h;
+    if (50.0..60.0).contains(&(t + 0.5 * h)) {
+        5.0
+    } else if (150.0..160.0).contains(&(t + 0.5 * h)) {
+        -10.0
+    } else {
+        0.0
+    }
+}
+
+/// `v` \[mV\] every `every` steps of RK4 at `h` \[ms\] from −75.466 mV up to `t_end` \[ms\].
+fn nmda_reference(h: f64, t_end: f64, every: usize) -> Vec<f64> {
+    let mut samples = vec![-75.466];
+    rk4(
+        |k, y| [nmda_input(k, h) - nmda_ionic(y[0])],
+        [-75.466],
+        h,
+        (t_end / h).round() as usize,
+        |k, _, next| {
+            if (k + 1) % every == 0 {
+                samples.push(next[0]);
+            }
+        },
+    );
+    samples
+}
+
+#[test]
+fn nmda_block_makes_the_membrane_bistable_at_the_closed_form_states() {
+    // The fixed points of C v̇ = −I_ion(v): down, threshold, plateau.
+    let down = bisect(nmda_ionic, -85.0, -65.0);
+    let mid = bisect(nmda_ionic, -65.0, -40.0);
+    let up = bisect(nmda_ionic, -40.0, -10.0);
+    assert!(down < mid && mid < up);
+    let c = circuit_of(&example_text("nmda_mg_block.toml"), "nmda_mg_block.toml");
+    assert_eq!(c.circuit.n_states(), 0, "the NMDA conductance has no state");
+    let (v0, x0) = c.initial_state().expect("initial");
+    let sol = solve_stepping(
+        &c.circuit,
+        c.simulation.grid().expect("grid"),
+        &v0,
+        &x0,
+        LinearStep::Exponential2,
+    )
+    .expect("steps");
+    let v = sol.v.component(0);
+    let at = |t_ms: f64| v[(t_ms / 0.05).round() as usize] * 1e3;
+    eprintln!(
+        "nmda states: down {down} mV, threshold {mid} mV, plateau {up} mV; run at 49, 149, 250 ms: {} {} {} mV",
+        at(49.0),
+        at(149.0),
+        at(250.0)
+    );
+    assert!((at(49.0) - down).abs() < 1e-4, "{} vs {down}", at(49.0));
+    assert!((at(149.0) - up).abs() < 1e-3, "{} vs {up}", at(149.0));
+    assert!((at(250.0) - down).abs() < 1.0, "{} vs {down}", at(250.0));
+}
+
+#[test]
+fn nmda_trajectory_matches_the_reference_with_every_solver_family() {
+    let text = example_text("nmda_mg_block.toml");
+    let reference = nmda_reference(1e-3, 250.0, 50);
+    // dopri5 at a tight tolerance.
+    let t = text.replace(
+        "solver = \"stepping\"\nscheme = \"exp2\"",
+        "solver = \"dopri5\"\nrtol = 1e-10\natol = 1e-12",
+    );
+    let c = circuit_of(&t, "nmda.toml");
+    let sol = run_ode(
+        &c,
+        Method::DormandPrince45,
+        match &c.simulation.solver {
+            Solver::Ode { config, .. } => config.clone(),
+            _ => panic!("dopri5"),
+        },
+        c.simulation.steps,
+    );
+    let e = max_error(sol.component(0), &reference, 1);
+    eprintln!("nmda dopri5 (rtol 1e-10) max error {e:e} mV");
+    assert!(e < 1e-6, "dopri5: {e} mV");
+    // Stepping (exp2 scheme) and the exp2 ODE method: order 2.
+    let mut stepping = Vec::new();
+    let mut ode = Vec::new();
+    for k in [1usize, 2, 4] {
+        let dt = 0.05 / k as f64;
+        let c = circuit_of(
+            &text.replace("dt = \"0.05 ms\"", &format!("dt = \"{dt} ms\"")),
+            "nmda.toml",
+        );
+        let (v0, x0) = c.initial_state().expect("initial");
+        let grid = c.simulation.grid().expect("grid");
+        let s =
+            solve_stepping(&c.circuit, grid, &v0, &x0, LinearStep::Exponential2).expect("steps");
+        stepping.push(max_error(s.v.component(0), &reference, k));
+        let o = run_ode(
+            &c,
+            Method::Linear(LinearStep::Exponential2),
+            Config::fixed(dt * 1e-3),
+            c.simulation.steps,
+        );
+        ode.push(max_error(o.component(0), &reference, k));
+    }
+    let (ps, po) = (orders(&stepping), orders(&ode));
+    eprintln!(
+        "nmda stepping exp2 errors {stepping:?} mV, orders {ps:?}; ODE exp2 errors {ode:?} mV, orders {po:?}"
+    );
+    for o in ps.iter().chain(&po) {
+        assert!((o - 2.0).abs() < 0.3, "orders {ps:?} {po:?}");
+    }
+}
