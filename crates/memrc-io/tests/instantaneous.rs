@@ -107,12 +107,24 @@ fn ml_rest() -> [f64; 2] {
 /// 0 mV \[ms\] (linear interpolation inside a step: error `O(h²)`, below 1e-7 ms at
 /// `h = 1e-3`), and `v` \[mV\] every `every` steps.
 fn ml_reference(h: f64, t_end: f64, every: usize) -> (Vec<f64>, Vec<f64>) {
-    let on = (ML_T_ON / h).round() as usize;
+    ml_reference_from(ml_rest(), ML_T_ON, h, t_end, every)
+}
+
+/// [`ml_reference`] from the state `y0` (`v` \[mV\], `w`) with the current switched on at
+/// `t_on` \[ms\].
+fn ml_reference_from(
+    y0: [f64; 2],
+    t_on: f64,
+    h: f64,
+    t_end: f64,
+    every: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let on = (t_on / h).round() as usize;
     let steps = (t_end / h).round() as usize;
-    let (mut spikes, mut samples) = (Vec::new(), vec![ml_rest()[0]]);
+    let (mut spikes, mut samples) = (Vec::new(), vec![y0[0]]);
     rk4(
         |k, y| ml_rhs(y[0], y[1], if k >= on { ML_I } else { 0.0 }),
-        ml_rest(),
+        y0,
         h,
         steps,
         |k, y, next| {
@@ -419,5 +431,117 @@ fn nmda_trajectory_matches_the_reference_with_every_solver_family() {
     );
     for o in ps.iter().chain(&po) {
         assert!((o - 2.0).abs() < 0.3, "orders {ps:?} {po:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The same Morris–Lecar neuron in a network file (model = "conductance"): the instantaneous
+// gate inside the network engine's schemes.
+
+/// One Morris–Lecar neuron driven by 120 µA/cm² from t = 0 (`i_ext` = 120 µA/cm² × 20000 µm²
+/// = 24 nA), starting at `v = e_leak = −60 mV`, `w = w∞(−60 mV)`; `v` recorded every step.
+fn ml_network(solver: &str, dt: &str) -> String {
+    format!(
+        r#"[model]
+name = "ml-net"
+
+[network]
+dt = "{dt}"
+t_end = "200 ms"
+{solver}
+
+[parameters]
+V1 = "-1.2 mV"
+V2 = "18 mV"
+V3 = "2 mV"
+V4 = "30 mV"
+phi = "0.04 1/ms"
+
+[[channel]]
+name = "ml-ca"
+gbar = "4.4 mS/cm^2"
+e_rev = "120 mV"
+conductance = "m"
+gates.m = {{ inf = "0.5*(1 + tanh((v - V1)/V2))" }}
+
+[[channel]]
+name = "ml-k"
+gbar = "8 mS/cm^2"
+e_rev = "-84 mV"
+conductance = "w"
+gates.w = {{ tau = "1/(phi*cosh((v - V3)/(2*V4)))", inf = "0.5*(1 + tanh((v - V3)/V4))" }}
+
+[[population]]
+name = "ml"
+size = 1
+model = "conductance"
+channels = ["ml-ca", "ml-k"]
+threshold = "0 mV"
+refractory = "50 ms"                 # the Morris-Lecar spike stays above 0 mV for ~25 ms
+params = {{ area = "20000 um^2", c_m = "20 uF/cm^2", g_leak = "2 mS/cm^2", e_leak = "-60 mV" }}
+initial = {{ i_ext = "24 nA" }}
+
+[[recording]]
+population = "ml"
+variables = ["v"]
+"#
+    )
+}
+
+fn run_network(text: &str) -> memrc::net::RunResult {
+    let m = load_str(text, "ml-net.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("network");
+    let mut net = n.builder.clone().build().expect("builds");
+    net.run(n.t_end, 1).expect("runs")
+}
+
+fn ml_network_reference(h: f64, every: usize) -> (Vec<f64>, Vec<f64>) {
+    ml_reference_from([-60.0, ml_w_inf(-60.0)], 0.0, h, 200.0, every)
+}
+
+#[test]
+fn morris_lecar_network_spike_times_with_dopri5_and_rk23_match_the_reference() {
+    let (want, _) = ml_network_reference(1e-3, 100);
+    assert!(want.len() >= 3, "{want:?}");
+    for (solver, tol) in [("dopri5", 1e-5), ("rk23", 1e-4)] {
+        let text = ml_network(&format!("solver = \"{solver}\"\nrtol = 1e-9"), "0.1 ms");
+        let out = run_network(&text);
+        let got: Vec<f64> = out.spikes.times.iter().map(|t| t * 1e3).collect();
+        assert_eq!(got.len(), want.len(), "{solver}: {got:?} vs {want:?}");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        eprintln!(
+            "morris-lecar network {solver} (rtol 1e-9): spikes {got:?} ms, worst {worst:e} ms"
+        );
+        assert!(worst < tol, "{solver}: {got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn morris_lecar_network_fixed_step_schemes_keep_their_orders() {
+    // Over the whole run, the recorded v every 0.1 ms against the reference.
+    let (_, reference) = ml_network_reference(1e-3, 100);
+    for (solver, order) in [("exp2", 2.0), ("exp-euler", 1.0)] {
+        let mut errors = Vec::new();
+        for k in [1usize, 2, 4] {
+            let dt = 0.02 / k as f64;
+            let out = run_network(&ml_network(
+                &format!("solver = \"{solver}\""),
+                &format!("{dt} ms"),
+            ));
+            let v = &out.recordings[0].values[0];
+            errors.push(max_error(v.iter().copied(), &reference, 5 * k));
+        }
+        let p = orders(&errors);
+        eprintln!("morris-lecar network {solver}: errors {errors:?} mV, orders {p:?}");
+        for o in &p {
+            assert!(
+                (o - order).abs() < 0.3,
+                "{solver}: orders {p:?} (errors {errors:?} mV)"
+            );
+        }
     }
 }
