@@ -19,7 +19,8 @@
 //!
 //! A gate given only by its steady state ([`ExprKinetics::Instantaneous`], e.g. Morris–Lecar's
 //! `m∞(v) = ½(1 + tanh((v − V1)/V2))`, Morris and Lecar 1981) is not a state: it is the
-//! function `x∞(v)` itself, substituted into the conductance expression, which may also use
+//! function `x∞(v)` itself, evaluated (removable singularities by their limit, as for rates)
+//! and passed to the conductance expression in the gate's place, which may also use
 //! `v` directly (the NMDA magnesium block `1/(1 + [Mg]/3.57 · e^{−0.062 v})`, Jahr and Stevens
 //! 1990). The channel's conductance is then `g(x, v) = ḡ c(x, v)`: where it has no gate with
 //! kinetics, `g` depends on the voltage only — the memoryless resistor of the paper's Theorem 1
@@ -87,7 +88,7 @@
 mod parse;
 mod program;
 
-use parse::{ExprError, Node, diff, parse_with, substitute};
+use parse::{ExprError, Node, diff, parse_with};
 use program::Program;
 
 use super::gate::GateCoefficients;
@@ -421,6 +422,14 @@ impl Kinetics {
     }
 }
 
+/// Most instantaneous gates of one channel.
+pub const MAX_INSTANTANEOUS: usize = 16;
+
+thread_local! {
+    /// Scratch of [`ExprChannel::conductance_factor_batch`]: the instantaneous gates of a block.
+    static INSTANTANEOUS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A channel built from an [`ExprChannelSpec`] (module docs).
 #[derive(Debug, Clone)]
 pub struct ExprChannel {
@@ -430,14 +439,14 @@ pub struct ExprChannel {
     /// Names of the gates with kinetics (the states), in order.
     gate_names: Vec<String>,
     gates: Vec<Kinetics>,
-    /// Names of the instantaneous gates (substituted into `conductance`).
-    instantaneous: Vec<String>,
-    /// `c(x, v)`: variables the states, then `v` \[mV\].
+    /// Names of the instantaneous gates, in order.
+    instantaneous_names: Vec<String>,
+    /// Their `x∞(v)` and its slope (`v` in mV).
+    instantaneous: Vec<VoltageExpr>,
+    /// `c`: variables the states, the instantaneous gates, then `v` \[mV\].
     conductance: Program,
-    /// `∂c/∂x_j`, same variables.
+    /// `∂c/∂y` for every variable `y` of `conductance`, same variables.
     gradient: Vec<Program>,
-    /// `∂c/∂v` \[1/mV\], same variables.
-    slope: Program,
     /// Whether `c` depends on `v` (an instantaneous gate or `v` in the expression).
     voltage_dependent: bool,
 }
@@ -559,7 +568,7 @@ impl ExprChannel {
         constants.push(("celsius", context.celsius));
         let mut gate_names: Vec<String> = Vec::with_capacity(spec.gates.len());
         let mut gates = Vec::with_capacity(spec.gates.len());
-        let mut instantaneous: Vec<(String, Node)> = Vec::new();
+        let mut instantaneous: Vec<(String, VoltageExpr)> = Vec::new();
         for g in &spec.gates {
             let n = g.name.as_str();
             reserved(n, "gate")?;
@@ -608,10 +617,13 @@ impl ExprChannel {
                     inf: VoltageExpr::new(inf, &constants, ctx("inf"))?,
                 },
                 ExprKinetics::Instantaneous { inf } => {
-                    let c = ctx("inf");
-                    let node = parse_with(inf, &["v"], "variable", &constants)
-                        .map_err(|e| bad(c(), inf, e))?;
-                    instantaneous.push((n.to_string(), node));
+                    if instantaneous.len() == MAX_INSTANTANEOUS {
+                        return Err(inconsistent(format!(
+                            "more than {MAX_INSTANTANEOUS} instantaneous gates"
+                        )));
+                    }
+                    let x = VoltageExpr::new(inf, &constants, ctx("inf"))?;
+                    instantaneous.push((n.to_string(), x));
                     continue;
                 }
             };
@@ -621,8 +633,7 @@ impl ExprChannel {
                 scale: 1e3 * phi,
             });
         }
-        // The conductance in [states…, instantaneous gates…, v]; the instantaneous gates are
-        // replaced by their x∞(v), and v becomes variable `ns`.
+        // The conductance in [states…, instantaneous gates…, v].
         let (ns, ni) = (gate_names.len(), instantaneous.len());
         let names: Vec<&str> = gate_names
             .iter()
@@ -632,33 +643,24 @@ impl ExprChannel {
             .collect();
         let ctx = || format!("channel '{}' conductance", spec.name);
         let wrap = |e: ExprError| bad(ctx(), &spec.conductance, e);
-        let written: Node =
-            parse_with(&spec.conductance, &names, "gate", &constants).map_err(wrap)?;
-        let node = substitute(&written, &|i| {
-            if i < ns {
-                Node::Var(i)
-            } else if i < ns + ni {
-                substitute(&instantaneous[i - ns].1, &|_| Node::Var(ns))
-            } else {
-                Node::Var(ns)
-            }
-        });
-        let conductance = Program::compile(&node, ns + 1).map_err(wrap)?;
-        let gradient = (0..ns)
-            .map(|j| Program::compile(&diff(&node, j), ns + 1).map_err(wrap))
+        let node: Node = parse_with(&spec.conductance, &names, "gate", &constants).map_err(wrap)?;
+        let conductance = Program::compile(&node, names.len()).map_err(wrap)?;
+        let gradient = (0..names.len())
+            .map(|j| Program::compile(&diff(&node, j), names.len()).map_err(wrap))
             .collect::<Result<Vec<_>, _>>()?;
-        let slope = Program::compile(&diff(&node, ns), ns + 1).map_err(wrap)?;
+        let voltage_dependent = (ns..=ns + ni).any(|j| parse::depends(&node, j));
+        let (instantaneous_names, instantaneous) = instantaneous.into_iter().unzip();
         Ok(Self {
             name: spec.name.clone(),
             gbar,
             e_rev,
             gate_names,
             gates,
-            instantaneous: instantaneous.into_iter().map(|g| g.0).collect(),
+            instantaneous_names,
+            instantaneous,
             conductance,
             gradient,
-            slope,
-            voltage_dependent: parse::depends(&node, ns),
+            voltage_dependent,
         })
     }
 
@@ -674,7 +676,7 @@ impl ExprChannel {
 
     /// The names of the instantaneous gates (not states), in the given order.
     pub fn instantaneous_gate_names(&self) -> &[String] {
-        &self.instantaneous
+        &self.instantaneous_names
     }
 
     /// Whether the conductance depends on the voltage directly (an instantaneous gate or `v`
@@ -724,7 +726,30 @@ impl ExprChannel {
     /// order, at the membrane voltage `v` \[mV\] (instantaneous gates at their `x∞(v)`).
     #[inline]
     pub(crate) fn conductance_factor(&self, x: &[f64], v: f64) -> f64 {
-        self.conductance.run_split(x, v).0
+        self.run_conductance(&self.conductance, x, v)
+    }
+
+    /// Runs `program` (a function of the conductance's variables) at the states `x`, the
+    /// instantaneous gates at `v` \[mV\] and `v`; no allocation.
+    #[inline]
+    fn run_conductance(&self, program: &Program, x: &[f64], v: f64) -> f64 {
+        let ns = x.len();
+        let mut m = [0.0; MAX_INSTANTANEOUS];
+        for (mk, g) in m.iter_mut().zip(&self.instantaneous) {
+            *mk = g.value.eval(v);
+        }
+        let ni = self.instantaneous.len();
+        program
+            .run_vars(|i| {
+                if i < ns {
+                    x[i]
+                } else if i < ns + ni {
+                    m[i - ns]
+                } else {
+                    v
+                }
+            })
+            .0
     }
 
     /// [`ExprChannel::conductance_factor`] over a block, bitwise: `gate(j)` gives gate `j` of
@@ -736,9 +761,34 @@ impl ExprChannel {
         v: &'a [f64],
         out: &mut [f64],
     ) {
-        let ns = self.gate_names.len();
-        self.conductance
-            .values_batch(|j| if j < ns { gate(j) } else { v }, out);
+        let (ns, ni) = (self.gate_names.len(), self.instantaneous.len());
+        if ni == 0 {
+            self.conductance
+                .values_batch(|j| if j < ns { gate(j) } else { v }, out);
+            return;
+        }
+        let n = out.len();
+        INSTANTANEOUS.with_borrow_mut(|m| {
+            if m.len() < ni * n {
+                m.resize(ni * n, 0.0);
+            }
+            for (k, g) in self.instantaneous.iter().enumerate() {
+                g.value.eval_batch(&v[..n], &mut m[k * n..(k + 1) * n]);
+            }
+            let m = &m[..ni * n];
+            self.conductance.values_batch(
+                |j| {
+                    if j < ns {
+                        gate(j)
+                    } else if j < ns + ni {
+                        &m[(j - ns) * n..(j - ns + 1) * n]
+                    } else {
+                        v
+                    }
+                },
+                out,
+            );
+        });
     }
 
     /// Membrane voltage \[mV\] for the port voltage `w` \[V\].
@@ -787,7 +837,7 @@ impl Element for ExprChannel {
     /// `g = ḡ c(x, v_m)`; with instantaneous gates or `v` in the expression `g` depends on the
     /// port voltage (module docs).
     fn conductance(&self, x: &[f64], v: &[f64], g: &mut [f64]) {
-        g[0] = self.gbar * self.conductance.run_split(x, self.v_mv(v[0])).0;
+        g[0] = self.gbar * self.conductance_factor(x, self.v_mv(v[0]));
     }
 
     fn linear_coefficients(&self, v: &[f64], a: &mut [f64], b: &mut [f64]) -> bool {
@@ -815,9 +865,14 @@ impl Element for ExprChannel {
             jac.df_dv[j] = c.da_dv - c.db_dv * x[j];
         }
         for (d, p) in jac.dg_dx.iter_mut().zip(&self.gradient) {
-            *d = self.gbar * p.run_split(x, vm).0;
+            *d = self.gbar * self.run_conductance(p, x, vm);
         }
-        jac.dg_dv[0] = 1e3 * self.gbar * self.slope.run_split(x, vm).0;
+        // dc/dv = ∂c/∂v + Σ_k ∂c/∂m_k · m_k'(v), per mV; 10³ per V.
+        let mut dc = self.run_conductance(&self.gradient[ns + self.instantaneous.len()], x, vm);
+        for (k, g) in self.instantaneous.iter().enumerate() {
+            dc += self.run_conductance(&self.gradient[ns + k], x, vm) * g.slope.eval(vm);
+        }
+        jac.dg_dv[0] = 1e3 * self.gbar * dc;
     }
 }
 

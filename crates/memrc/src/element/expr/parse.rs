@@ -775,17 +775,6 @@ pub(crate) fn rewrite(n: Node) -> Node {
     }
 }
 
-/// `n` with every variable `i` replaced by `with(i)`, simplified as it is rebuilt.
-pub(crate) fn substitute(n: &Node, with: &dyn Fn(usize) -> Node) -> Node {
-    match n {
-        Node::Num(x) => Node::Num(*x),
-        Node::Var(i) => with(*i),
-        Node::Neg(a) => neg(substitute(a, with)),
-        Node::Bin(op, a, b) => bin(*op, substitute(a, with), substitute(b, with)),
-        Node::Call(f, args) => call(*f, args.iter().map(|a| substitute(a, with)).collect()),
-    }
-}
-
 /// Whether `n` depends on variable `var`.
 pub(crate) fn depends(n: &Node, var: usize) -> bool {
     match n {

@@ -286,18 +286,12 @@ impl Program {
     /// One pass of the program: the value and whether a guard fired.
     #[inline]
     pub(crate) fn run(&self, vars: &[f64]) -> (f64, bool) {
-        self.run_fn(|i| vars[i])
+        self.run_vars(|i| vars[i])
     }
 
-    /// [`Program::run`] with the variables `x`, then `last` (variable `x.len()`): e.g. the
-    /// gates, then the voltage. Does not allocate.
+    /// [`Program::run`] with variable `i` given by `var(i)`. Does not allocate.
     #[inline]
-    pub(crate) fn run_split(&self, x: &[f64], last: f64) -> (f64, bool) {
-        self.run_fn(|i| x.get(i).copied().unwrap_or(last))
-    }
-
-    #[inline]
-    fn run_fn(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
+    pub(crate) fn run_vars(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
         if let Some(c) = self.constant {
             return (c, false);
         }
@@ -536,10 +530,15 @@ impl Program {
     }
 
     /// The extrapolated limit at `x` (fast value `y` as the fallback).
+    ///
+    /// When no neighbourhood is free of the flag (a sum that cancels everywhere around `x`,
+    /// such as `1 + tanh(x)` deep in its tail, not a removable singularity), the fast value is
+    /// as accurate as the evaluation can be and is kept; only a non-finite fast value (the
+    /// singular point itself) is replaced by the estimate from the smallest neighbourhood.
     #[cold]
     fn limit(&self, x: f64, y: f64) -> f64 {
         let mut h = 1e-4 * x.abs().max(1.0);
-        let mut best = y;
+        let mut first = None;
         for _ in 0..10 {
             let mut m = [0.0; 3];
             let mut clean = true;
@@ -552,14 +551,14 @@ impl Program {
             }
             let est = (15.0 * m[0] - 6.0 * m[1] + m[2]) / 10.0;
             if est.is_finite() {
-                best = est;
                 if clean {
                     return est;
                 }
+                first.get_or_insert(est);
             }
             h *= 4.0;
         }
-        best
+        if y.is_finite() { y } else { first.unwrap_or(y) }
     }
 }
 
