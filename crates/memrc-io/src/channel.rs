@@ -247,6 +247,13 @@ impl Ctx<'_> {
                 ),
             ));
         }
+        if memrc::element::expr::function_names().any(|f| f == name) {
+            return Err(self.err_q(
+                q,
+                key,
+                format!("'{key}': '{name}' is the name of a function of the expressions"),
+            ));
+        }
         let p = self.parse(q, key)?;
         let Some(dim) = p.dim else {
             return Ok(p.value);

@@ -545,3 +545,313 @@ fn morris_lecar_network_fixed_step_schemes_keep_their_orders() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Located errors of the new keys.
+
+#[test]
+fn parameters_temperature_and_instantaneous_gates_give_located_errors() {
+    let base = example_text("morris_lecar.toml");
+    common::assert_edits(
+        &base,
+        "ml.toml",
+        &[
+            (
+                "(v - V1)/V2",
+                "(v - V11)/V2",
+                "ml.toml:32:39: channel 'ml-ca' gates.m.inf: unknown variable 'V11' (did you mean 'V1'?)",
+            ),
+            (
+                "(v - V1)/V2",
+                "(v - zzzz)/V2",
+                "ml.toml:32:39: channel 'ml-ca' gates.m.inf: unknown variable 'zzzz' (known names: v, V1, V2, V3, V4, phi, celsius)",
+            ),
+            (
+                "V1 = \"-1.2 mV\"",
+                "V1 = \"-1.2 mS\"",
+                "ml.toml:21:6: 'parameters.V1': expression parameters are voltages (mV), times (ms), rates (1/ms), concentrations (mM) or dimensionless numbers; got 'mS' (a conductance)",
+            ),
+            (
+                "V1 = \"-1.2 mV\"",
+                "v = \"-1.2 mV\"",
+                "ml.toml:21:5: 'parameters.v': 'v' is reserved in expressions ('v' is the membrane voltage, 'celsius' the temperature set by 'celsius' in [simulation] or [network])",
+            ),
+            (
+                "V1 = \"-1.2 mV\"",
+                "V1 = \"-1.2 mV\"\nexp = 2",
+                "ml.toml:22:7: 'parameters.exp': 'exp' is the name of a function of the expressions",
+            ),
+            (
+                "rtol = 1e-8",
+                "rtol = 1e-8\ncelsius = \"20 degF\"",
+                "ml.toml:18:11: 'celsius': expected a temperature such as \"6.3 degC\" or \"279.45 K\" (or a number in degC), got '20 degF'",
+            ),
+            (
+                "rtol = 1e-8",
+                "rtol = 1e-8\ncelsius = -300",
+                "ml.toml:18:11: 'celsius': temperature -300 degC is not a finite temperature above absolute zero",
+            ),
+            (
+                "rtol = 1e-8",
+                "rtol = 1e-8\ncelsius = \"293.15 K\"",
+                "loaded",
+            ),
+            (
+                "{ inf = \"0.5*(1 + tanh((v - V1)/V2))\" }",
+                "{ inf = \"0.5*(1 + tanh((v - V1)/V2))\", q10 = 3, q10_temperature = \"6.3 degC\" }",
+                "ml.toml:32:56: gate 'm' of channel 'ml-ca' is instantaneous (inf alone): 'q10' scales rates and does not apply",
+            ),
+            (
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\" }",
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\", q10 = 3 }",
+                "ml.toml:39:95: gate 'w' of channel 'ml-k': 'q10' needs 'q10_temperature', the temperature at which the rates hold (e.g. \"6.3 degC\")",
+            ),
+            (
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\" }",
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\", q10 = 0, q10_temperature = 6.3 }",
+                "ml.toml:39:95: 'q10' of gate 'w' of channel 'ml-k' must be > 0, got 0",
+            ),
+            (
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\" }",
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\", q10_fixed = 2, q10 = 3 }",
+                "ml.toml:39:101: gate 'w' of channel 'ml-k': give either 'q10' with 'q10_temperature', or 'q10_fixed'",
+            ),
+            (
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\" }",
+                "inf = \"0.5*(1 + tanh((v - V3)/V4))\", q10_fixed = 2 }",
+                "loaded",
+            ),
+            (
+                "conductance = \"m\"",
+                "conductance = \"m*(v < 0)\"",
+                "loaded",
+            ),
+            (
+                "conductance = \"m\"",
+                "conductance = \"m*(v < 0 < 1)\"",
+                "ml.toml:31:25: channel 'ml-ca' conductance: comparisons do not chain: write 'if(a < b, …)' or multiply two comparisons",
+            ),
+            (
+                "gates.m = { inf",
+                "gates.m = { tau = \"1\", alpha = \"1\", inf",
+                "ml.toml:32:11: gate 'm' of channel 'ml-ca' needs either alpha and beta, or tau and inf, or inf alone (an instantaneous gate)",
+            ),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Temperature: Hodgkin–Huxley as NEURON's hh.mod writes it, every rate times
+// q10 = 3^((celsius − 6.3)/10); gnabar 0.12, gkbar 0.036, gl 0.0003 S/cm², el −54.3 mV,
+// ena 50, ek −77 mV, cm 1 µF/cm².
+
+fn hh_rates(v: f64, phi: f64) -> [(f64, f64); 3] {
+    // vtrap(x, y) = x/(exp(x/y) − 1), its limit y at x = 0 (hh.mod).
+    let vtrap = |x: f64, y: f64| {
+        if (x / y).abs() < 1e-6 {
+            y * (1.0 - x / y / 2.0)
+        } else {
+            x / ((x / y).exp() - 1.0)
+        }
+    };
+    [
+        (
+            0.1 * vtrap(-(v + 40.0), 10.0),
+            4.0 * (-(v + 65.0) / 18.0).exp(),
+        ),
+        (
+            0.07 * (-(v + 65.0) / 20.0).exp(),
+            1.0 / ((-(v + 35.0) / 10.0).exp() + 1.0),
+        ),
+        (
+            0.01 * vtrap(-(v + 55.0), 10.0),
+            0.125 * (-(v + 65.0) / 80.0).exp(),
+        ),
+    ]
+    .map(|(a, b)| (phi * a, phi * b))
+}
+
+fn hh_rhs(y: &[f64; 4], i: f64, phi: f64) -> [f64; 4] {
+    let [v, m, h, n] = *y;
+    let r = hh_rates(v, phi);
+    let ion = 120.0 * m.powi(3) * h * (v - 50.0) + 36.0 * n.powi(4) * (v + 77.0) + 0.3 * (v + 54.3);
+    [
+        i - ion,
+        r[0].0 * (1.0 - m) - r[0].1 * m,
+        r[1].0 * (1.0 - h) - r[1].1 * h,
+        r[2].0 * (1.0 - n) - r[2].1 * n,
+    ]
+}
+
+/// Spike times \[ms\] of HH at `celsius` from rest with 10 µA/cm² from 5 ms, by RK4 at `h`.
+fn hh_reference(celsius: f64, h: f64, t_end: f64) -> Vec<f64> {
+    hh_reference_from(celsius, None, 5.0, h, t_end)
+}
+
+/// [`hh_reference`] from `v0` \[mV\] with the gates at their steady states there (`None`: the
+/// rest state), the current switched on at `t_on` \[ms\].
+fn hh_reference_from(celsius: f64, v0: Option<f64>, t_on: f64, h: f64, t_end: f64) -> Vec<f64> {
+    let phi = 3f64.powf((celsius - 6.3) / 10.0);
+    let inf = |v: f64| hh_rates(v, 1.0).map(|(a, b)| a / (a + b));
+    let rest = v0.unwrap_or_else(|| {
+        bisect(
+            |v| {
+                let [m, hh, n] = inf(v);
+                hh_rhs(&[v, m, hh, n], 0.0, 1.0)[0]
+            },
+            -80.0,
+            -50.0,
+        )
+    });
+    let [m, hh, n] = inf(rest);
+    let on = (t_on / h).round() as usize;
+    let mut spikes = Vec::new();
+    rk4(
+        |k, y| hh_rhs(y, if k >= on { 10.0 } else { 0.0 }, phi),
+        [rest, m, hh, n],
+        h,
+        (t_end / h).round() as usize,
+        |k, y, next| {
+            if y[0] < 0.0 && next[0] >= 0.0 {
+                spikes.push(h * (k as f64 + y[0] / (y[0] - next[0])));
+            }
+        },
+    );
+    spikes
+}
+
+/// HH with every gate carrying q10 = 3 at 6.3 °C, run at `celsius`.
+fn hh_q10_circuit(celsius: &str) -> String {
+    format!(
+        r#"[model]
+name = "hh-temperature"
+
+[simulation]
+t_end = "50 ms"
+dt = "0.1 ms"
+solver = "dopri5"
+rtol = 1e-10
+atol = 1e-12
+celsius = "{celsius}"
+
+[[channel]]
+name = "na"
+gbar = "120 mS/cm^2"
+e_rev = "50 mV"
+conductance = "m^3*h"
+gates.m = {{ alpha = "0.1*(v+40)/(1-exp(-(v+40)/10))", beta = "4*exp(-(v+65)/18)", q10 = 3, q10_temperature = "6.3 degC" }}
+gates.h = {{ alpha = "0.07*exp(-(v+65)/20)", beta = "1/(1+exp(-(v+35)/10))", q10 = 3, q10_temperature = "6.3 degC" }}
+
+[[channel]]
+name = "k"
+gbar = "36 mS/cm^2"
+e_rev = "-77 mV"
+conductance = "n^4"
+gates.n = {{ alpha = "0.01*(v+55)/(1-exp(-(v+55)/10))", beta = "0.125*exp(-(v+65)/80)", q10 = 3, q10_temperature = "6.3 degC" }}
+
+[[node]]
+name = "soma"
+capacitance = "1 uF/cm^2"
+
+[[element]]
+name = "na"
+kind = "na"
+node = "soma"
+
+[[element]]
+name = "k"
+kind = "k"
+node = "soma"
+
+[[element]]
+name = "leak"
+kind = "leak"
+node = "soma"
+params = {{ gbar = "0.3 mS/cm^2", e_rev = "-54.3 mV" }}
+
+[[stimulus]]
+node = "soma"
+kind = "step"
+amplitude = "10 uA/cm^2"
+start = "5 ms"
+"#
+    )
+}
+
+#[test]
+fn hodgkin_huxley_at_6_3_and_20_degc_matches_neurons_hh_mod() {
+    let mut counts = Vec::new();
+    for celsius in [6.3, 20.0] {
+        let c = circuit_of(&hh_q10_circuit(&format!("{celsius} degC")), "hh.toml");
+        let Solver::Ode { method, config } = &c.simulation.solver else {
+            panic!("dopri5")
+        };
+        let sol = run_ode(&c, *method, config.clone(), c.simulation.steps);
+        let got: Vec<f64> = sol.crossings[0].iter().map(|t| t * 1e3).collect();
+        let want = hh_reference(celsius, 1e-3, 50.0);
+        assert_eq!(got.len(), want.len(), "{celsius} degC: {got:?} vs {want:?}");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        eprintln!(
+            "hh at {celsius} degC: spikes {got:?} ms, worst {worst:e} ms from the hh.mod reference"
+        );
+        assert!(worst < 1e-5, "{celsius} degC: {got:?} vs {want:?}");
+        counts.push(got.len());
+    }
+    // Warmer is faster: more spikes in the same 45 ms of drive.
+    assert!(counts[1] > counts[0], "{counts:?}");
+}
+
+#[test]
+fn the_network_celsius_reaches_the_q10_factors_of_its_channels() {
+    // The channels of hh_q10_circuit in a one-neuron network at 20 °C, 2 nA = 10 µA/cm² from
+    // t = 0, starting at −65 mV with the gates at their steady states there.
+    let circuit = hh_q10_circuit("20 degC");
+    let channels = &circuit
+        [circuit.find("[[channel]]").expect("channels")..circuit.find("[[node]]").expect("node")];
+    let text = format!(
+        r#"[model]
+name = "hh-net"
+
+[network]
+dt = "0.1 ms"
+t_end = "50 ms"
+solver = "dopri5"
+rtol = 1e-10
+celsius = "20 degC"
+
+{channels}
+[[population]]
+name = "hh"
+size = 1
+model = "conductance"
+channels = ["na", "k"]
+threshold = "0 mV"
+refractory = "2 ms"
+params = {{ g_leak = "0.3 mS/cm^2", e_leak = "-54.3 mV" }}
+initial = {{ i_ext = "2 nA", v = "-65 mV" }}
+"#
+    );
+    let got: Vec<f64> = run_network(&text)
+        .spikes
+        .times
+        .iter()
+        .map(|t| t * 1e3)
+        .collect();
+    let want = hh_reference_from(20.0, Some(-65.0), 0.0, 1e-3, 50.0);
+    assert!(want.len() >= 5, "{want:?}");
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "hh network at 20 degC: {} spikes, worst {worst:e} ms",
+        got.len()
+    );
+    assert!(worst < 1e-5, "{got:?} vs {want:?}");
+}

@@ -422,6 +422,12 @@ impl Kinetics {
     }
 }
 
+/// The names of the functions of the expression language (`exp`, …, `if`): names that gates
+/// and parameters cannot take.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    parse::FUNCTIONS.iter().map(|f| f.0)
+}
+
 /// Most instantaneous gates of one channel.
 pub const MAX_INSTANTANEOUS: usize = 16;
 
