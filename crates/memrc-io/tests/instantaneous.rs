@@ -292,7 +292,7 @@ fn morris_lecar_stepping_and_relaxation_converge_to_the_reference() {
         panic!("relaxation")
     };
     let grid = c.simulation.grid().expect("grid");
-    let relax = solve_relaxation(&c.circuit, grid.clone(), &v0, &x0, o).expect("relaxes");
+    let relax = solve_relaxation(&c.circuit, grid, &v0, &x0, o).expect("relaxes");
     let step = solve_stepping(&c.circuit, grid, &v0, &x0, LinearStep::Exponential2).expect("steps");
     let gap = relax
         .solution

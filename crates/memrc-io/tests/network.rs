@@ -328,7 +328,7 @@ fn broken_network_files() {
         (
             "t_end = \"10 ms\"",
             "t_end = \"10 ms\"\nmethod = \"exp2\"",
-            "n.toml:7:1: unknown key 'method' in [network]; expected one of: dt, t_end, seed, threads, spikes, solver, rtol",
+            "n.toml:7:1: unknown key 'method' in [network]; expected one of: dt, t_end, seed, threads, spikes, solver, rtol, celsius",
         ),
         (
             "[[recording]]",

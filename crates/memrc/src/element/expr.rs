@@ -605,7 +605,7 @@ impl ExprChannel {
                         Q10::Fixed(f) => f.is_finite() && f > 0.0,
                     };
                     let phi = q.factor(context.celsius);
-                    if !ok || !(phi.is_finite() && phi > 0.0) {
+                    if !(ok && phi.is_finite() && phi > 0.0) {
                         return Err(inconsistent(format!(
                             "gate '{n}': the q10 factor must be finite and > 0 (and its temperature finite), got {q:?}"
                         )));
