@@ -855,3 +855,20 @@ initial = {{ i_ext = "2 nA", v = "-65 mV" }}
     );
     assert!(worst < 1e-5, "{got:?} vs {want:?}");
 }
+
+#[test]
+fn temperature_and_q10_keys_round_trip() {
+    for text in [
+        hh_q10_circuit("20 degC"),
+        hh_q10_circuit("293.15 K").replace(
+            "q10 = 3, q10_temperature = \"6.3 degC\" }",
+            "q10_fixed = 2.5 }",
+        ),
+    ] {
+        assert!(text.contains("q10"));
+        let m = load_str(&text, "hh.toml").expect("loads");
+        let written = m.file.to_toml_string().expect("serialises");
+        let again = load_str(&written, "hh.toml").expect("loads again");
+        assert_eq!(again.file, m.file, "{written}");
+    }
+}

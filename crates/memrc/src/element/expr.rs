@@ -48,8 +48,8 @@
 //! Units follow the neuroscience convention: **`v` is the membrane voltage in mV, rates `α`,
 //! `β` are in 1/ms, `tau` is in ms, `inf` is dimensionless**; the channel converts to SI
 //! (`α [1/s] = 10³ α`, `τ [s] = 10⁻³ τ`, `v = 10³ v_m`). The conductance expression uses the
-//! gate names (not `v`) and is dimensionless: `ḡ` carries the unit (S/m² for densities, S for
-//! point conductances).
+//! gate names and `v` \[mV\] and is dimensionless: `ḡ` carries the unit (S/m² for densities, S
+//! for point conductances).
 //!
 //! - numbers: `40`, `0.1`, `.5`, `1e-3`, `2.5E+2`; named parameters and `celsius`;
 //! - operators: `+ - * / ^` and parentheses; `^` is right-associative and binds tighter than

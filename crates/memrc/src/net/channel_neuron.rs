@@ -16,9 +16,15 @@ use std::ops::Range;
 /// absolute conductances `ḡ·area`:
 ///
 /// ```text
-///   C v̇ = g_l (E_l − v) + Σ_c ḡ_c c_c(x_c) (E_c − v) + J_syn − G_syn v + I_ext
-///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j of every channel
+///   C v̇ = g_l (E_l − v) + Σ_c ḡ_c c_c(x_c, v) (E_c − v) + J_syn − G_syn v + I_ext
+///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j with kinetics of every channel
 /// ```
+///
+/// An expression channel's conductance factor may depend on `v` directly: through its
+/// instantaneous gates (`x = x∞(v)`, not variables) and `v` in its expression. It is evaluated
+/// at the `v` of the moment wherever the factor is (every scheme's coefficients, the voltage
+/// update's `G` and `J`): the memoryless resistor of the paper's Theorem 1 inside the neuron,
+/// exact, so `exp2`, `dopri5` and `rk23` keep their orders (no fast-gate approximation).
 ///
 /// with `C = c_m·area`, `g_l = g_leak·area`, and for each channel `c` (its `gbar` a density
 /// \[S/m²\] multiplied by the area) the conductance factor `c_c` and the gate kinetics: for a
