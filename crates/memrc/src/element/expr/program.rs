@@ -23,7 +23,9 @@
 //! ```
 //!
 //! starting from `h = 10⁻⁴` (in the unit of `v`, mV for rate expressions) and growing `h`
-//! fourfold until none of the six points raises the flag. Near a 0/0 point where the fast
+//! fourfold until none of the six points raises the flag. Where every neighbourhood raises it
+//! (a sum that cancels all around `v`, e.g. `1 + tanh(x)` deep in its tail: no singularity),
+//! the direct value is kept when it is finite. Near a 0/0 point where the fast
 //! path is exact (all HH-type rates after the `expm1` rewrite) only the point itself is
 //! affected and the limit is accurate to rounding; elsewhere the result has the accuracy of an
 //! evaluation that loses at most three digits (`≈ 10⁻¹³` relative).
