@@ -1,8 +1,19 @@
 //! User-defined channels (`[[channel]]`): the adapter between the file's sections and the
-//! core's expression channels.
+//! core's expression channels, and what their expressions see besides `v` and the gates:
+//! named parameters (`[parameters]`, a channel's `params`) and the temperature (`celsius` of
+//! `[simulation]` or `[network]`, the q10 factors of gates).
 
-use memrc::element::expr::{ExprChannel, ExprChannelSpec, ExprGateSpec, ExprKinetics};
+use std::collections::BTreeMap;
+
+use memrc::element::expr::{
+    DEFAULT_CELSIUS, ExprChannel, ExprChannelSpec, ExprContext, ExprGateSpec, ExprKinetics, Q10,
+};
 use memrc::{Element, ModelError};
+
+use crate::error::LoadError;
+use crate::load::Ctx;
+use crate::schema::{GateSection, ModelFile, Q, RawQuantity};
+use crate::units::Dimension;
 
 /// A gate as read from the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,16 +22,20 @@ pub(crate) enum GateKinetics {
     AlphaBeta { alpha: String, beta: String },
     /// `tau` \[ms\], `inf` expressions.
     TauInf { tau: String, inf: String },
+    /// `inf` alone: an instantaneous gate (no state).
+    Instantaneous { inf: String },
 }
 
-/// A user-defined channel, units converted (gbar in SI, per area or absolute; e_rev in V).
+/// A user-defined channel, units converted (gbar in SI, per area or absolute; e_rev in V),
+/// with its gates (name, kinetics, temperature factor) and the context of its expressions.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChannelSpec {
     pub name: String,
     pub gbar: f64,
     pub e_rev: f64,
     pub conductance: String,
-    pub gates: Vec<(String, GateKinetics)>,
+    pub gates: Vec<(String, GateKinetics, Option<Q10>)>,
+    pub context: ExprContext,
 }
 
 impl ChannelSpec {
@@ -34,7 +49,7 @@ impl ChannelSpec {
             gates: self
                 .gates
                 .iter()
-                .map(|(name, k)| ExprGateSpec {
+                .map(|(name, k, q10)| ExprGateSpec {
                     name: name.clone(),
                     kinetics: match k {
                         GateKinetics::AlphaBeta { alpha, beta } => ExprKinetics::AlphaBeta {
@@ -45,10 +60,24 @@ impl ChannelSpec {
                             tau: tau.clone(),
                             inf: inf.clone(),
                         },
+                        GateKinetics::Instantaneous { inf } => {
+                            ExprKinetics::Instantaneous { inf: inf.clone() }
+                        }
                     },
+                    q10: *q10,
                 })
                 .collect(),
         }
+    }
+
+    /// The core channel with maximal conductance `gbar` (instead of the spec's), compiled in
+    /// the spec's context.
+    pub(crate) fn compile_with_gbar(&self, gbar: f64) -> Result<ExprChannel, ModelError> {
+        let core = ExprChannelSpec {
+            gbar,
+            ..self.to_core()
+        };
+        ExprChannel::with_context(&core, &self.context)
     }
 }
 
@@ -70,8 +99,7 @@ pub(crate) enum ChannelError {
 
 /// Builds the element for `spec` ([`memrc::element::expr::ExprChannel`]).
 pub(crate) fn build_channel(spec: &ChannelSpec) -> Result<Box<dyn Element>, ChannelError> {
-    let core = spec.to_core();
-    match ExprChannel::new(&core) {
+    match spec.compile_with_gbar(spec.gbar) {
         Ok(c) => Ok(Box::new(c)),
         Err(ModelError::BadExpression {
             context,
@@ -112,4 +140,206 @@ fn key_of_context(context: &str) -> String {
         }
     }
     context.to_string()
+}
+
+/// Names an expression parameter may not take (they mean something else in expressions).
+const RESERVED: &[&str] = &["v", "celsius"];
+
+/// The units parameters are converted to (the expression convention): dimension, factor from
+/// SI, unit name.
+const PARAMETER_UNITS: &[(Dimension, f64, &str)] = &[
+    (Dimension::NONE, 1.0, "1"),
+    (Dimension::VOLTAGE, 1e3, "mV"),
+    (Dimension::TIME, 1e3, "ms"),
+    (Dimension::FREQUENCY, 1e-3, "1/ms"),
+    (Dimension::CONCENTRATION, 1.0, "mM"),
+];
+
+impl Ctx<'_> {
+    /// The temperature of the channel expressions \[°C\]: `celsius` of `[simulation]` (circuit
+    /// files) or `[network]` (network files), [`DEFAULT_CELSIUS`] when not given.
+    pub(crate) fn celsius(&self, file: &ModelFile) -> Result<f64, LoadError> {
+        let q = file
+            .simulation
+            .as_ref()
+            .and_then(|s| s.celsius.as_ref())
+            .or_else(|| file.network.as_ref().and_then(|n| n.celsius.as_ref()));
+        match q {
+            Some(q) => self.temperature(q, "celsius"),
+            None => Ok(DEFAULT_CELSIUS),
+        }
+    }
+
+    /// A temperature in °C: a bare number (°C), `"<number> degC"`, `"<number> °C"` or
+    /// `"<number> K"` (kelvin, `T − 273.15`); finite and above absolute zero.
+    pub(crate) fn temperature(&self, q: &Q, key: &str) -> Result<f64, LoadError> {
+        let bad = |why: String| self.err_q(q, key, format!("'{key}': {why}"));
+        let t = match q.get_ref() {
+            RawQuantity::Number(x) => *x,
+            RawQuantity::Text(text) => {
+                let s = text.trim();
+                let (number, kelvin) = if let Some(n) = s.strip_suffix("degC") {
+                    (n, false)
+                } else if let Some(n) = s.strip_suffix("°C") {
+                    (n, false)
+                } else if let Some(n) = s.strip_suffix('K') {
+                    (n, true)
+                } else {
+                    (s, false)
+                };
+                let x: f64 = number.trim().parse().map_err(|_| {
+                    bad(format!(
+                        "expected a temperature such as \"6.3 degC\" or \"279.45 K\" (or a number in degC), got '{text}'"
+                    ))
+                })?;
+                if kelvin { x - 273.15 } else { x }
+            }
+        };
+        if !t.is_finite() || t < -273.15 {
+            return Err(bad(format!(
+                "temperature {t} degC is not a finite temperature above absolute zero"
+            )));
+        }
+        Ok(t)
+    }
+
+    /// The named parameters of the expressions of a channel: `[parameters]` of the file, then
+    /// the channel's `params` (which take precedence), converted to the expression units
+    /// ([`PARAMETER_UNITS`]; a bare number is used as it is).
+    pub(crate) fn expression_parameters(
+        &self,
+        file: &BTreeMap<String, Q>,
+        channel: &BTreeMap<String, Q>,
+    ) -> Result<Vec<(String, f64)>, LoadError> {
+        let mut out: Vec<(String, f64)> = Vec::with_capacity(file.len() + channel.len());
+        for (table, prefix) in [(file, "parameters"), (channel, "params")] {
+            for (name, q) in table {
+                let key = format!("{prefix}.{name}");
+                let value = self.expression_parameter(name, q, &key)?;
+                match out.iter_mut().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = value,
+                    None => out.push((name.clone(), value)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn expression_parameter(&self, name: &str, q: &Q, key: &str) -> Result<f64, LoadError> {
+        let identifier = {
+            let mut c = name.chars();
+            matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
+                && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        };
+        if !identifier {
+            return Err(self.err_q(
+                q,
+                key,
+                format!("'{key}': a parameter name is an identifier (letters, digits, '_')"),
+            ));
+        }
+        if RESERVED.contains(&name) {
+            return Err(self.err_q(
+                q,
+                key,
+                format!(
+                    "'{key}': '{name}' is reserved in expressions ('v' is the membrane voltage, 'celsius' the temperature set by 'celsius' in [simulation] or [network])"
+                ),
+            ));
+        }
+        if memrc::element::expr::function_names().any(|f| f == name) {
+            return Err(self.err_q(
+                q,
+                key,
+                format!("'{key}': '{name}' is the name of a function of the expressions"),
+            ));
+        }
+        let p = self.parse(q, key)?;
+        let Some(dim) = p.dim else {
+            return Ok(p.value);
+        };
+        match PARAMETER_UNITS.iter().find(|(d, _, _)| *d == dim) {
+            Some(&(_, factor, _)) => Ok(p.value * factor),
+            None => Err(self.err_q(
+                q,
+                key,
+                format!(
+                    "'{key}': expression parameters are voltages (mV), times (ms), rates (1/ms), concentrations (mM) or dimensionless numbers; got '{}' ({})",
+                    p.unit,
+                    dim.describe()
+                ),
+            )),
+        }
+    }
+
+    /// The temperature factor of gate `gate` of channel `channel`: `q10` with
+    /// `q10_temperature`, or `q10_fixed`, or none; none for an `instantaneous` gate (which
+    /// has no rates to scale: a factor there is an error).
+    pub(crate) fn gate_q10(
+        &self,
+        s: &GateSection,
+        gate: &str,
+        channel: &str,
+        instantaneous: bool,
+    ) -> Result<Option<Q10>, LoadError> {
+        let key = |k: &str| format!("gates.{gate}.{k}");
+        if instantaneous {
+            if let Some((q, k)) = [
+                (&s.q10, "q10"),
+                (&s.q10_temperature, "q10_temperature"),
+                (&s.q10_fixed, "q10_fixed"),
+            ]
+            .into_iter()
+            .find_map(|(q, k)| q.as_ref().map(|q| (q, k)))
+            {
+                return Err(self.err_q(
+                    q,
+                    &key(k),
+                    format!(
+                        "gate '{gate}' of channel '{channel}' is instantaneous (inf alone): '{k}' scales rates and does not apply"
+                    ),
+                ));
+            }
+            return Ok(None);
+        }
+        let factor = |q: &Q, k: &str| -> Result<f64, LoadError> {
+            let x = self.qty(q, &key(k), Dimension::NONE)?;
+            if x.is_finite() && x > 0.0 {
+                Ok(x)
+            } else {
+                Err(self.err_q(
+                    q,
+                    &key(k),
+                    format!("'{k}' of gate '{gate}' of channel '{channel}' must be > 0, got {x}"),
+                ))
+            }
+        };
+        match (&s.q10, &s.q10_temperature, &s.q10_fixed) {
+            (None, None, None) => Ok(None),
+            (Some(q), Some(t), None) => Ok(Some(Q10::Temperature {
+                q10: factor(q, "q10")?,
+                reference: self.temperature(t, &key("q10_temperature"))?,
+            })),
+            (None, None, Some(f)) => Ok(Some(Q10::Fixed(factor(f, "q10_fixed")?))),
+            (Some(q), None, None) => Err(self.err_q(
+                q,
+                &key("q10"),
+                format!(
+                    "gate '{gate}' of channel '{channel}': 'q10' needs 'q10_temperature', the temperature at which the rates hold (e.g. \"6.3 degC\")"
+                ),
+            )),
+            (None, Some(t), None) => Err(self.err_q(
+                t,
+                &key("q10_temperature"),
+                format!("gate '{gate}' of channel '{channel}': 'q10_temperature' needs 'q10'"),
+            )),
+            (_, _, Some(f)) => Err(self.err_q(
+                f,
+                &key("q10_fixed"),
+                format!(
+                    "gate '{gate}' of channel '{channel}': give either 'q10' with 'q10_temperature', or 'q10_fixed'"
+                ),
+            )),
+        }
+    }
 }

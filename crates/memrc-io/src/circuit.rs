@@ -216,7 +216,7 @@ impl Ctx<'_> {
                 }
             });
         }
-        let channels = self.channels(&file.channels)?;
+        let channels = self.channels(file)?;
         let mut branch_names: HashMap<String, usize> = HashMap::new();
         let mut branch_meta: Vec<(Vec<String>, usize)> = Vec::new();
         // (branch, state within it, value) of every state's initial value given in the file.
@@ -799,10 +799,11 @@ impl Ctx<'_> {
 
     pub(crate) fn channels<'f>(
         &self,
-        sections: &'f [ChannelSection],
+        file: &'f ModelFile,
     ) -> Result<HashMap<String, (ChannelSpec, &'f ChannelSection, Form)>, LoadError> {
         let mut out = HashMap::new();
-        for c in sections {
+        let celsius = self.celsius(file)?;
+        for c in &file.channels {
             let name = c.name.get_ref();
             if Catalogue::get(name).is_ok() {
                 return Err(self.err(
@@ -832,17 +833,22 @@ impl Ctx<'_> {
                         tau: t.get_ref().clone(),
                         inf: i.get_ref().clone(),
                     },
+                    (None, None, None, Some(i)) => GateKinetics::Instantaneous {
+                        inf: i.get_ref().clone(),
+                    },
                     _ => {
                         return Err(self.src.span(
                             &spec.span(),
                             g,
                             format!(
-                                "gate '{g}' of channel '{name}' needs either alpha and beta, or tau and inf"
+                                "gate '{g}' of channel '{name}' needs either alpha and beta, or tau and inf, or inf alone (an instantaneous gate)"
                             ),
                         ));
                     }
                 };
-                gates.push((g.clone(), kin));
+                let instantaneous = matches!(kin, GateKinetics::Instantaneous { .. });
+                let q10 = self.gate_q10(s, g, name, instantaneous)?;
+                gates.push((g.clone(), kin, q10));
             }
             let spec = ChannelSpec {
                 name: name.clone(),
@@ -850,6 +856,10 @@ impl Ctx<'_> {
                 e_rev,
                 conductance: c.conductance.get_ref().clone(),
                 gates,
+                context: memrc::element::expr::ExprContext {
+                    parameters: self.expression_parameters(&file.parameters, &c.params)?,
+                    celsius,
+                },
             };
             // Build once now, so that errors in unused channels are reported too.
             build_channel(&spec).map_err(|err| self.channel_error(c, err))?;

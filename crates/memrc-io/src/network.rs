@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use memrc::element::expr::{ExprChannel, ExprChannelSpec};
 use memrc::element::mechanism::Mechanism;
 use memrc::net::{
     ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
@@ -209,7 +208,7 @@ impl Ctx<'_> {
         b.memory_budget(self.opts.memory_limit);
         b.scheme(self.scheme(n)?);
         // Every [[channel]] is compiled, used or not (as in circuit files).
-        let channels = self.channels(&file.channels)?;
+        let channels = self.channels(file)?;
         let mut populations = Vec::new();
         let mut variables = Vec::new();
         for p in &file.populations {
@@ -537,12 +536,8 @@ impl Ctx<'_> {
                     Form::PerArea => spec.gbar,
                     Form::Absolute => spec.gbar / membrane.area,
                 };
-                let spec = ExprChannelSpec {
-                    gbar,
-                    ..spec.to_core()
-                };
                 mechanisms.push(
-                    ExprChannel::new(&spec)
+                    spec.compile_with_gbar(gbar)
                         .map(Mechanism::Expr)
                         .map_err(NetError::Channel),
                 );

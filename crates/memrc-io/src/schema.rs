@@ -88,6 +88,10 @@ pub struct ModelFile {
     /// `[[channel]]`.
     #[serde(default, rename = "channel", skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<ChannelSection>,
+    /// `[parameters]`: named constants of the channel expressions (mV, ms, 1/ms, mM or
+    /// dimensionless).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, Q>,
     /// `[[element]]`.
     #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementSection>,
@@ -160,6 +164,9 @@ pub struct SimulationSection {
     /// Absolute tolerance of adaptive methods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub atol: Option<Q>,
+    /// Temperature of the channel expressions (°C; `celsius` and q10 factors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub celsius: Option<Q>,
 }
 
 /// `[[node]]`.
@@ -222,6 +229,9 @@ pub struct ChannelSection {
     /// Gates by name.
     #[serde(default)]
     pub gates: BTreeMap<String, Spanned<GateSection>>,
+    /// Named constants of this channel's expressions (over `[parameters]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Q>,
 }
 
 /// One gate of a `[[channel]]`.
@@ -240,6 +250,15 @@ pub struct GateSection {
     /// Steady state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inf: Option<S>,
+    /// Temperature factor per 10 °C of the rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q10: Option<Q>,
+    /// Temperature at which the rates hold (°C), with `q10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q10_temperature: Option<Q>,
+    /// A fixed factor of the rates (NeuroML's `q10Fixed`), instead of `q10`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q10_fixed: Option<Q>,
 }
 
 /// `[[stimulus]]`.
@@ -378,6 +397,9 @@ pub struct NetworkSection {
     /// Relative tolerance of `dopri5` (default 1e-6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtol: Option<Q>,
+    /// Temperature of the channel expressions (°C; `celsius` and q10 factors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub celsius: Option<Q>,
 }
 
 /// `[[population]]`.

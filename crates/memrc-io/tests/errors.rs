@@ -326,7 +326,7 @@ const EXPECTED: &[&str] = &[
     // area mix
     "m.toml:20:8: the default 'gbar' = 10 S/m^2 of element 'gap' is per area but connects nodes with and without an area: give it in absolute units (S)",
     // gate both
-    "m.toml:14:11: gate 'm' of channel 'c' needs either alpha and beta, or tau and inf",
+    "m.toml:14:11: gate 'm' of channel 'c' needs either alpha and beta, or tau and inf, or inf alone (an instantaneous gate)",
     // cond expr
     "m.toml:13:20: channel 'c' conductance: unknown gate 'hh' (did you mean 'm'?)",
     // initial

@@ -328,7 +328,7 @@ fn broken_network_files() {
         (
             "t_end = \"10 ms\"",
             "t_end = \"10 ms\"\nmethod = \"exp2\"",
-            "n.toml:7:1: unknown key 'method' in [network]; expected one of: dt, t_end, seed, threads, spikes, solver, rtol",
+            "n.toml:7:1: unknown key 'method' in [network]; expected one of: dt, t_end, seed, threads, spikes, solver, rtol, celsius",
         ),
         (
             "[[recording]]",
@@ -698,7 +698,7 @@ fn broken_conductance_network_files() {
         (
             "[[population]]\nname = \"exc\"",
             "[[channel]]\nname = \"x\"\ngbar = \"1 S/m^2\"\ne_rev = \"0 mV\"\nconductance = \"q\"\ngates.q = { alpha = \"1\" }\n\n[[population]]\nname = \"exc\"",
-            "n.toml:28:11: gate 'q' of channel 'x' needs either alpha and beta, or tau and inf",
+            "n.toml:28:11: gate 'q' of channel 'x' needs either alpha and beta, or tau and inf, or inf alone (an instantaneous gate)",
         ),
         // Without channels the neuron is a passive membrane: no gates.
         (

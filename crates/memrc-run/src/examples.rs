@@ -43,6 +43,8 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "hp_voltage_ideal",
     "hh_initial_gates",
     "traub_initial_zero",
+    "morris_lecar",
+    "nmda_mg_block",
 );
 
 /// `-` and `_` are the same in example names.

@@ -175,11 +175,13 @@ impl Mechanism {
         }
     }
 
-    /// The conductance factor `c(x)` of every lane of a block into `out`: `gate(j)` gives gate
-    /// `j` of every lane.
+    /// The conductance factor `c(x, v)` of every lane of a block into `out`: `gate(j)` gives
+    /// gate `j` of every lane, `v_mv` the membrane voltages in mV (read by expression channels
+    /// whose conductance depends on the voltage: instantaneous gates, `v` in the expression).
     pub fn conductance_factor_block<'a>(
         &self,
         gate: impl Fn(usize) -> &'a [f64],
+        v_mv: &'a [f64],
         out: &mut [f64],
         simd: SimdLevel,
     ) {
@@ -197,7 +199,7 @@ impl Mechanism {
                     );
                 }
             }
-            Self::Expr(c) => c.conductance_factor_batch(gate, out),
+            Self::Expr(c) => c.conductance_factor_batch(gate, v_mv, out),
         }
     }
 }

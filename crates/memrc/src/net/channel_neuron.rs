@@ -16,9 +16,15 @@ use std::ops::Range;
 /// absolute conductances `ḡ·area`:
 ///
 /// ```text
-///   C v̇ = g_l (E_l − v) + Σ_c ḡ_c c_c(x_c) (E_c − v) + J_syn − G_syn v + I_ext
-///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j of every channel
+///   C v̇ = g_l (E_l − v) + Σ_c ḡ_c c_c(x_c, v) (E_c − v) + J_syn − G_syn v + I_ext
+///   ẋ_j = a_j(v) − b_j(v) x_j          for every gate j with kinetics of every channel
 /// ```
+///
+/// An expression channel's conductance factor may depend on `v` directly: through its
+/// instantaneous gates (`x = x∞(v)`, not variables) and `v` in its expression. It is evaluated
+/// at the `v` of the moment wherever the factor is (every scheme's coefficients, the voltage
+/// update's `G` and `J`): the memoryless resistor of the paper's Theorem 1 inside the neuron,
+/// exact, so `exp2`, `dopri5` and `rk23` keep their orders (no fast-gate approximation).
 ///
 /// with `C = c_m·area`, `g_l = g_leak·area`, and for each channel `c` (its `gbar` a density
 /// \[S/m²\] multiplied by the area) the conductance factor `c_c` and the gate kinetics: for a
@@ -322,12 +328,16 @@ pub(super) struct Channels<'a> {
 }
 
 impl Channels<'_> {
-    /// Channel `c`'s conductance factor for every neuron of the block into `out`.
+    /// Channel `c`'s conductance factor for every neuron of the block into `out`, at the
+    /// block's membrane voltages `vm` \[mV\] (read by channels whose conductance depends on
+    /// `v`: instantaneous gates).
+    #[allow(clippy::too_many_arguments)]
     fn conductance_factors(
         &self,
         c: usize,
         state: &[Vec<f64>],
         block: &Range<usize>,
+        vm: &[f64],
         out: &mut [f64],
         gather: &mut Vec<f64>,
         simd: SimdLevel,
@@ -337,14 +347,14 @@ impl Channels<'_> {
         match ch {
             Mechanism::Expr(e) if !self.block_evaluation => {
                 gather.resize(e.gate_names().len(), 0.0);
-                for (o, i) in out.iter_mut().zip(block.clone()) {
+                for ((o, i), &v) in out.iter_mut().zip(block.clone()).zip(vm) {
                     for (j, x) in gather.iter_mut().enumerate() {
                         *x = state[first + j][i];
                     }
-                    *o = e.conductance_factor(gather);
+                    *o = e.conductance_factor(gather, v);
                 }
             }
-            _ => ch.conductance_factor_block(|j| &state[first + j][block.clone()], out, simd),
+            _ => ch.conductance_factor_block(|j| &state[first + j][block.clone()], vm, out, simd),
         }
     }
 }
@@ -398,7 +408,7 @@ fn membrane_sums(
     }
     // Channel conductances with the present gates.
     for (c, ch) in channels.list.iter().enumerate() {
-        channels.conductance_factors(c, state, block, a, gather, simd);
+        channels.conductance_factors(c, state, block, vm, a, gather, simd);
         let (gbar, e) = (ch.gbar() * area, ch.e_rev());
         for ((gk, jk), &f) in g.iter_mut().zip(j.iter_mut()).zip(a.iter()) {
             let gc = gbar * f;

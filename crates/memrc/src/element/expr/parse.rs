@@ -5,12 +5,18 @@
 //! minus, so `-v^2 = −(v²)` and `2^-1 = 0.5`):
 //!
 //! ```text
+//!   compare := sum (('<' | '<=' | '>' | '>=' | '==' | '!=') sum)?
 //!   sum     := product (('+' | '-') product)*
 //!   product := unary (('*' | '/') unary)*
 //!   unary   := ('-' | '+') unary | power
 //!   power   := primary ('^' unary)?
-//!   primary := number | name | name '(' sum (',' sum)* ')' | '(' sum ')'
+//!   primary := number | name | name '(' compare (',' compare)* ')' | '(' compare ')'
 //! ```
+//!
+//! A comparison is `1` when it holds and `0` otherwise (`NaN` compares false except for `!=`);
+//! it does not chain (`a < b < c` is an error: write `if(a < b, …)` or multiply two
+//! comparisons). Names are variables (indices) or named constants (parameters, `celsius`),
+//! which are replaced by their values ([`parse_with`]).
 //!
 //! Input length, nesting and tree depth are bounded ([`MAX_LEN`], [`MAX_DEPTH`]), so every
 //! recursive pass over a tree (folding, differentiation, compilation, drop) has a bounded
@@ -60,6 +66,20 @@ pub(crate) enum Func {
     Sign,
     /// `select(a, b, c, d) = c if a ≤ b else d` (derivative of `min`/`max`).
     Select,
+    /// `if(c, a, b) = a if c ≠ 0 else b` (`b` when `c` is NaN).
+    If,
+    /// `a < b` (1 or 0), as are the other comparisons.
+    Lt,
+    /// `a ≤ b`.
+    Le,
+    /// `a > b`.
+    Gt,
+    /// `a ≥ b`.
+    Ge,
+    /// `a == b`.
+    Eq,
+    /// `a ≠ b`.
+    Ne,
 }
 
 /// User-visible functions: name, function, number of arguments.
@@ -75,6 +95,17 @@ pub(crate) const FUNCTIONS: &[(&str, Func, usize)] = &[
     ("max", Func::Max, 2),
     ("pow", Func::Pow, 2),
     ("exprel", Func::Exprel, 1),
+    ("if", Func::If, 3),
+];
+
+/// Comparison operators as written, longest first.
+const COMPARISONS: &[(&str, Func)] = &[
+    ("<=", Func::Le),
+    (">=", Func::Ge),
+    ("==", Func::Eq),
+    ("!=", Func::Ne),
+    ("<", Func::Lt),
+    (">", Func::Gt),
 ];
 
 /// Binary operators.
@@ -151,17 +182,58 @@ impl Func {
                     0.0 * x
                 }
             }
-            Self::Min | Self::Max | Self::Pow | Self::Select => f64::NAN,
+            Self::Min
+            | Self::Max
+            | Self::Pow
+            | Self::Select
+            | Self::If
+            | Self::Lt
+            | Self::Le
+            | Self::Gt
+            | Self::Ge
+            | Self::Eq
+            | Self::Ne => f64::NAN,
         }
+    }
+
+    /// Applies a comparison: `1` when it holds, `0` otherwise (`NaN` for other functions).
+    #[inline]
+    pub(crate) fn compare(self, a: f64, b: f64) -> f64 {
+        let holds = match self {
+            Self::Lt => a < b,
+            Self::Le => a <= b,
+            Self::Gt => a > b,
+            Self::Ge => a >= b,
+            Self::Eq => a == b,
+            Self::Ne => a != b,
+            _ => return f64::NAN,
+        };
+        if holds { 1.0 } else { 0.0 }
+    }
+
+    /// Whether the function is a comparison.
+    pub(crate) fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            Self::Lt | Self::Le | Self::Gt | Self::Ge | Self::Eq | Self::Ne
+        )
     }
 
     pub(crate) fn arity(self) -> usize {
         match self {
             Self::Min | Self::Max | Self::Pow => 2,
+            f if f.is_comparison() => 2,
+            Self::If => 3,
             Self::Select => 4,
             _ => 1,
         }
     }
+}
+
+/// `if(c, a, b)`: `a` if `c ≠ 0`, else `b` (also for a NaN condition).
+#[inline]
+pub(crate) fn if_then(c: f64, a: f64, b: f64) -> f64 {
+    if c != 0.0 && !c.is_nan() { a } else { b }
 }
 
 #[inline]
@@ -198,6 +270,8 @@ enum Tok<'a> {
     Num(f64),
     Name(&'a str),
     Op(u8),
+    /// A comparison operator.
+    Rel(Func),
     End,
 }
 
@@ -254,6 +328,21 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
             return Ok((Tok::Op(c), start));
         }
+        if let Some(&(text, f)) = COMPARISONS
+            .iter()
+            .find(|(t, _)| self.src[start..].starts_with(t))
+        {
+            self.pos += text.len();
+            return Ok((Tok::Rel(f), start));
+        }
+        if c == b'=' || c == b'!' {
+            let hint = if c == b'=' {
+                "'=' is not an operator (write '==' to compare)"
+            } else {
+                "'!' is not an operator (write '!=' to compare)"
+            };
+            return err(Some(start), hint);
+        }
         let ch = self.src[start..].chars().next().unwrap_or('?');
         err(Some(start), format!("unexpected character '{ch}'"))
     }
@@ -268,6 +357,7 @@ struct Parser<'a> {
     at: usize,
     vars: &'a [&'a str],
     var_kind: &'a str,
+    constants: &'a [(&'a str, f64)],
     nesting: usize,
 }
 
@@ -298,6 +388,7 @@ impl<'a> Parser<'a> {
                 format!("'{rest}'")
             }
             Tok::Op(c) => format!("'{}'", c as char),
+            Tok::Rel(_) => format!("'{}'", &self.lex.src[self.at..self.lex.pos]),
             Tok::End => "the end".into(),
         }
     }
@@ -311,6 +402,31 @@ impl<'a> Parser<'a> {
             );
         }
         Ok(())
+    }
+
+    /// `sum (relop sum)?`: comparisons bind loosest and do not chain.
+    fn compare(&mut self) -> Result<Sub, ExprError> {
+        let lhs = self.sum()?;
+        let Tok::Rel(f) = self.tok else {
+            return Ok(lhs);
+        };
+        let at = self.at;
+        self.bump()?;
+        let rhs = self.sum()?;
+        if let Tok::Rel(_) = self.tok {
+            return err(
+                Some(self.at),
+                "comparisons do not chain: write 'if(a < b, …)' or multiply two comparisons",
+            );
+        }
+        let d = 1 + lhs.1.max(rhs.1);
+        if d > MAX_DEPTH {
+            return err(
+                Some(at),
+                format!("expression is too deeply nested (more than {MAX_DEPTH} levels)"),
+            );
+        }
+        Ok((Node::Call(f, vec![lhs.0, rhs.0]), d))
     }
 
     fn sum(&mut self) -> Result<Sub, ExprError> {
@@ -381,7 +497,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Op(b'(') => {
                 self.bump()?;
-                let inner = self.sum()?;
+                let inner = self.compare()?;
                 self.expect_close(at)?;
                 Ok(inner)
             }
@@ -391,23 +507,38 @@ impl<'a> Parser<'a> {
                     self.call(name, at)
                 } else if let Some(i) = self.vars.iter().position(|v| *v == name) {
                     Ok((Node::Var(i), 1))
+                } else if let Some(&(_, x)) = self.constants.iter().find(|c| c.0 == name) {
+                    Ok((Node::Num(x), 1))
                 } else if FUNCTIONS.iter().any(|f| f.0 == name) {
                     err(
                         Some(at),
                         format!("function '{name}' needs its arguments in parentheses"),
                     )
                 } else {
-                    let hint = match suggest(name, self.vars.iter().copied()) {
+                    let known = || {
+                        self.vars
+                            .iter()
+                            .copied()
+                            .chain(self.constants.iter().map(|c| c.0))
+                    };
+                    let hint = match suggest(name, known()) {
                         s @ Some(_) => crate::error::did_you_mean(&s),
-                        None => format!(
-                            " (known {}s: {})",
-                            self.var_kind,
-                            if self.vars.is_empty() {
-                                "none".to_string()
+                        None => {
+                            let all: Vec<&str> = known().collect();
+                            if self.constants.is_empty() {
+                                format!(
+                                    " (known {}s: {})",
+                                    self.var_kind,
+                                    if all.is_empty() {
+                                        "none".to_string()
+                                    } else {
+                                        all.join(", ")
+                                    }
+                                )
                             } else {
-                                self.vars.join(", ")
+                                format!(" (known names: {})", all.join(", "))
                             }
-                        ),
+                        }
                     };
                     err(
                         Some(at),
@@ -416,7 +547,7 @@ impl<'a> Parser<'a> {
                 }
             }
             Tok::End => err(Some(at), "unexpected end of expression"),
-            Tok::Op(_) => err(Some(at), format!("unexpected {}", self.describe())),
+            Tok::Op(_) | Tok::Rel(_) => err(Some(at), format!("unexpected {}", self.describe())),
         }
     }
 
@@ -445,7 +576,7 @@ impl<'a> Parser<'a> {
         let mut depth = 0;
         if self.tok != Tok::Op(b')') {
             loop {
-                let (a, d) = self.sum()?;
+                let (a, d) = self.compare()?;
                 args.push(a);
                 depth = depth.max(d);
                 if self.tok == Tok::Op(b',') {
@@ -488,7 +619,19 @@ impl<'a> Parser<'a> {
 
 /// Parses `src` with the variables `vars` (`var_kind` names them in messages: "variable",
 /// "gate"), folds constants and rewrites `1 − e^x`, `e^x − 1` into `expm1`.
+#[cfg(test)]
 pub(crate) fn parse(src: &str, vars: &[&str], var_kind: &str) -> Result<Node, ExprError> {
+    parse_with(src, vars, var_kind, &[])
+}
+
+/// [`parse`] with named constants: a name of `constants` (not shadowed by a variable) stands
+/// for its value and is folded like a literal.
+pub(crate) fn parse_with(
+    src: &str,
+    vars: &[&str],
+    var_kind: &str,
+    constants: &[(&str, f64)],
+) -> Result<Node, ExprError> {
     if src.len() > MAX_LEN {
         return err(
             None,
@@ -507,10 +650,11 @@ pub(crate) fn parse(src: &str, vars: &[&str], var_kind: &str) -> Result<Node, Ex
         at: 0,
         vars,
         var_kind,
+        constants,
         nesting: 0,
     };
     p.bump()?;
-    let (node, _) = p.sum()?;
+    let (node, _) = p.compare()?;
     match p.tok {
         Tok::End => Ok(rewrite(node)),
         Tok::Op(b')') => err(Some(p.at), "unbalanced ')'"),
@@ -554,12 +698,34 @@ pub(crate) fn bin(op: BinOp, a: Node, b: Node) -> Node {
 }
 
 pub(crate) fn call(f: Func, args: Vec<Node>) -> Node {
+    // A constant condition picks its branch.
+    let condition = if f == Func::If {
+        args.first().and_then(num)
+    } else {
+        None
+    };
+    if let Some(c) = condition {
+        let mut it = args.into_iter().skip(1);
+        let (a, b) = (it.next(), it.next());
+        return match (a, b) {
+            (Some(a), Some(b)) => {
+                if if_then(c, 1.0, 0.0) == 1.0 {
+                    a
+                } else {
+                    b
+                }
+            }
+            _ => Node::Num(f64::NAN),
+        };
+    }
     if args.iter().all(|a| num(a).is_some()) {
         let x: Vec<f64> = args.iter().filter_map(num).collect();
         let y = match (f, x.as_slice()) {
             (Func::Min, [a, b]) => min(*a, *b),
             (Func::Max, [a, b]) => max(*a, *b),
             (Func::Select, [a, b, c, d]) => select(*a, *b, *c, *d),
+            (Func::If, [c, a, b]) => if_then(*c, *a, *b),
+            (f, [a, b]) if f.is_comparison() => f.compare(*a, *b),
             (_, [a]) => f.apply1(*a),
             _ => f64::NAN,
         };
@@ -695,6 +861,10 @@ pub(crate) fn diff(n: &Node, var: usize) -> Node {
                     Func::Select,
                     vec![args[0].clone(), args[1].clone(), d(&args[2]), d(&args[3])],
                 ),
+                // Piecewise: the derivative of the branch taken; comparisons are piecewise
+                // constant.
+                Func::If => call(Func::If, vec![args[0].clone(), d(&args[1]), d(&args[2])]),
+                Func::Lt | Func::Le | Func::Gt | Func::Ge | Func::Eq | Func::Ne => Node::Num(0.0),
                 Func::Pow => Node::Num(f64::NAN),
             }
         }

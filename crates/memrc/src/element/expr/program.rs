@@ -23,12 +23,14 @@
 //! ```
 //!
 //! starting from `h = 10⁻⁴` (in the unit of `v`, mV for rate expressions) and growing `h`
-//! fourfold until none of the six points raises the flag. Near a 0/0 point where the fast
+//! fourfold until none of the six points raises the flag. Where every neighbourhood raises it
+//! (a sum that cancels all around `v`, e.g. `1 + tanh(x)` deep in its tail: no singularity),
+//! the direct value is kept when it is finite. Near a 0/0 point where the fast
 //! path is exact (all HH-type rates after the `expm1` rewrite) only the point itself is
 //! affected and the limit is accurate to rounding; elsewhere the result has the accuracy of an
 //! evaluation that loses at most three digits (`≈ 10⁻¹³` relative).
 
-use super::parse::{BinOp, ExprError, Func, Node, depends, max, min, select};
+use super::parse::{BinOp, ExprError, Func, Node, depends, if_then, max, min, select};
 
 /// Largest program accepted (operations), bounding the size of derivatives.
 const MAX_OPS: usize = 20_000;
@@ -78,6 +80,10 @@ enum Op {
     Min,
     Max,
     Select,
+    /// A comparison (`Func::Lt` … `Func::Ne`): `1` or `0`.
+    Cmp(Func),
+    /// `if(c, a, b)`.
+    If,
 }
 
 /// A compiled expression in `n_vars` variables.
@@ -206,6 +212,19 @@ impl Compiler {
                         }
                         self.emit(Op::Select, 4, 1);
                     }
+                    // The condition and the compared values pass no relative error on.
+                    Func::If => {
+                        for (k, a) in args.iter().enumerate() {
+                            self.node(a, k >= 1 && sensitive, n_vars);
+                        }
+                        self.emit(Op::If, 3, 1);
+                    }
+                    f if f.is_comparison() => {
+                        for a in args {
+                            self.node(a, false, n_vars);
+                        }
+                        self.emit(Op::Cmp(*f), 2, 1);
+                    }
                     _ => {
                         for a in args {
                             self.node(a, arg_sensitive, n_vars);
@@ -269,20 +288,26 @@ impl Program {
     /// One pass of the program: the value and whether a guard fired.
     #[inline]
     pub(crate) fn run(&self, vars: &[f64]) -> (f64, bool) {
+        self.run_vars(|i| vars[i])
+    }
+
+    /// [`Program::run`] with variable `i` given by `var(i)`. Does not allocate.
+    #[inline]
+    pub(crate) fn run_vars(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
         if let Some(c) = self.constant {
             return (c, false);
         }
         if self.stack <= 8 {
-            self.run_with::<8>(vars)
+            self.run_with::<8>(var)
         } else if self.stack <= 32 {
-            self.run_with::<32>(vars)
+            self.run_with::<32>(var)
         } else {
-            self.run_with::<MAX_STACK>(vars)
+            self.run_with::<MAX_STACK>(var)
         }
     }
 
     #[inline]
-    fn run_with<const N: usize>(&self, vars: &[f64]) -> (f64, bool) {
+    fn run_with<const N: usize>(&self, var: impl Fn(usize) -> f64) -> (f64, bool) {
         let mut s = [0.0_f64; N];
         let mut sp = 0usize;
         let mut flag = false;
@@ -293,7 +318,7 @@ impl Program {
                     sp += 1;
                 }
                 Op::Var(i) => {
-                    s[sp] = vars[usize::from(i)];
+                    s[sp] = var(usize::from(i));
                     sp += 1;
                 }
                 Op::Neg => s[sp - 1] = -s[sp - 1],
@@ -353,6 +378,14 @@ impl Program {
                 Op::Select => {
                     sp -= 3;
                     s[sp - 1] = select(s[sp - 1], s[sp], s[sp + 1], s[sp + 2]);
+                }
+                Op::Cmp(f) => {
+                    sp -= 1;
+                    s[sp - 1] = f.compare(s[sp - 1], s[sp]);
+                }
+                Op::If => {
+                    sp -= 2;
+                    s[sp - 1] = if_then(s[sp - 1], s[sp], s[sp + 1]);
                 }
             }
         }
@@ -453,6 +486,16 @@ impl Program {
                         *x = select(*x, b[k], c[k], d[k]);
                     }
                 }
+                Op::Cmp(f) => binary(s, &mut sp, n, |a, b| f.compare(a, b)),
+                Op::If => {
+                    sp -= 2;
+                    let (lo, hi) = s.split_at_mut(sp * n);
+                    let c = &mut lo[(sp - 1) * n..];
+                    let (a, b) = hi.split_at(n);
+                    for (k, x) in c.iter_mut().enumerate() {
+                        *x = if_then(*x, a[k], b[k]);
+                    }
+                }
             }
         }
         out.copy_from_slice(&s[..n]);
@@ -489,10 +532,15 @@ impl Program {
     }
 
     /// The extrapolated limit at `x` (fast value `y` as the fallback).
+    ///
+    /// When no neighbourhood is free of the flag (a sum that cancels everywhere around `x`,
+    /// such as `1 + tanh(x)` deep in its tail, not a removable singularity), the fast value is
+    /// as accurate as the evaluation can be and is kept; only a non-finite fast value (the
+    /// singular point itself) is replaced by the estimate from the smallest neighbourhood.
     #[cold]
     fn limit(&self, x: f64, y: f64) -> f64 {
         let mut h = 1e-4 * x.abs().max(1.0);
-        let mut best = y;
+        let mut first = None;
         for _ in 0..10 {
             let mut m = [0.0; 3];
             let mut clean = true;
@@ -505,14 +553,14 @@ impl Program {
             }
             let est = (15.0 * m[0] - 6.0 * m[1] + m[2]) / 10.0;
             if est.is_finite() {
-                best = est;
                 if clean {
                     return est;
                 }
+                first.get_or_insert(est);
             }
             h *= 4.0;
         }
-        best
+        if y.is_finite() { y } else { first.unwrap_or(y) }
     }
 }
 

@@ -351,6 +351,7 @@ fn tau_inf_form_equals_alpha_beta_form() {
                 tau: format!("1/({a}+{b})"),
                 inf: format!("{a}/({a}+{b})"),
             },
+            q10: None,
         }],
         ..k_spec()
     };
@@ -511,7 +512,10 @@ fn spec_errors() {
                 && reason.contains("did you mean 'h'")),
         "{e}"
     );
+    // `v` is a variable of the conductance (the memoryless part); an unknown name is not.
     s.conductance = "m^3*h*v".into();
+    assert!(ExprChannel::new(&s).is_ok_and(|c| c.is_voltage_dependent()));
+    s.conductance = "m^3*h*w".into();
     assert!(matches!(err_of(&s), ModelError::BadExpression { .. }));
     let mut s = k_spec();
     s.gbar = f64::NAN;
@@ -567,5 +571,321 @@ mod random {
                 c.linear_coefficients(&[0.01], &mut a, &mut b);
             });
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Comparisons, conditionals, parameters, temperature, instantaneous gates.
+
+#[test]
+fn comparisons_and_conditionals() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("v < 1", 0.0, 1.0),
+        ("v < 1", 1.0, 0.0),
+        ("v <= 1", 1.0, 1.0),
+        ("v > 1", 2.0, 1.0),
+        ("v >= 2", 1.0, 0.0),
+        ("v == 3", 3.0, 1.0),
+        ("v != 3", 3.0, 0.0),
+        // Comparisons bind loosest: (v + 1) < 2.
+        ("v + 1 < 2", 0.5, 1.0),
+        ("2*(v > 0) - 1", -4.0, -1.0),
+        ("if(v > 0, v, -v)", -2.5, 2.5),
+        ("if(v > 0, v, -v)", 2.5, 2.5),
+        ("if(v, 10, 20)", 0.0, 20.0),
+        ("if(v, 10, 20)", -1e-300, 10.0),
+        ("if(v < -1, 1, if(v < 1, 2, 3))", 0.0, 2.0),
+        ("if(v < -1, 1, if(v < 1, 2, 3))", 5.0, 3.0),
+        // A constant condition picks its branch; the other is not evaluated.
+        ("if(1 < 2, v, log(-1))", 4.0, 4.0),
+    ];
+    for &(src, v, want) in cases {
+        assert_eq!(ev(src, v), want, "{src} at {v}");
+    }
+    // NaN: comparisons are false (but !=), if takes the else branch.
+    assert_eq!(ev("v < 1", f64::NAN), 0.0);
+    assert_eq!(ev("v != 1", f64::NAN), 1.0);
+    assert_eq!(ev("if(v, 1, 2)", f64::NAN), 2.0);
+    // Block evaluation is bitwise the scalar one.
+    for src in ["if(v > 0.3, exp(v), 1 - v)", "(v <= 0.5)*v + (v > 0.5)*2"] {
+        let p = prog(src);
+        let xs: Vec<f64> = (0..64).map(|i| -1.0 + 0.05 * f64::from(i)).collect();
+        let mut out = vec![0.0; xs.len()];
+        p.eval_batch(&xs, &mut out);
+        for (x, y) in xs.iter().zip(&out) {
+            assert_eq!(y.to_bits(), p.eval(*x).to_bits(), "{src} at {x}");
+        }
+    }
+    // The derivative of if is that of the branch taken.
+    let n = parse("if(v > 1, v^2, 3*v)", &["v"], "variable").expect("parses");
+    let d = Program::compile(&super::parse::diff(&n, 0), 1).expect("compiles");
+    assert_eq!((d.eval(2.0), d.eval(0.5)), (4.0, 3.0));
+    let n = parse("v < 1", &["v"], "variable").expect("parses");
+    assert_eq!(super::parse::diff(&n, 0), super::parse::Node::Num(0.0));
+}
+
+#[test]
+fn comparison_errors_are_located() {
+    let cases: &[(&str, Option<usize>, &str)] = &[
+        ("v < 1 < 2", Some(6), "comparisons do not chain"),
+        ("v = 1", Some(2), "write '=='"),
+        ("v ! 1", Some(2), "write '!='"),
+        ("if(v, 1)", Some(0), "takes 3 arguments"),
+        ("< v", Some(0), "unexpected '<'"),
+        ("v <", Some(3), "unexpected end"),
+    ];
+    for &(src, pos, reason) in cases {
+        match err_of(&with_alpha(src)) {
+            ModelError::BadExpression {
+                position,
+                reason: r,
+                ..
+            } => {
+                assert_eq!(position, pos, "{src}: {r}");
+                assert!(r.contains(reason), "{src}: {r}");
+            }
+            e => panic!("{src}: {e}"),
+        }
+    }
+}
+
+fn context(parameters: &[(&str, f64)], celsius: f64) -> ExprContext {
+    ExprContext {
+        parameters: parameters
+            .iter()
+            .map(|(n, x)| (n.to_string(), *x))
+            .collect(),
+        celsius,
+    }
+}
+
+#[test]
+fn named_parameters_and_celsius_are_constants_of_every_expression() {
+    // HH potassium with its constants as parameters equals the literal one.
+    let spec = ExprChannelSpec {
+        gates: vec![ExprGateSpec::alpha_beta(
+            "n",
+            "a*(v+vh)/(1-exp(-(v+vh)/k))",
+            "0.125*exp(-(v+65)/80) + 0*celsius",
+        )],
+        ..k_spec()
+    };
+    let ctx = context(&[("a", 0.01), ("vh", 55.0), ("k", 10.0)], 20.0);
+    let with = ExprChannel::with_context(&spec, &ctx).expect("valid");
+    let literal = ExprChannel::new(&k_spec()).expect("valid");
+    for v in [-80.0, -55.0, -20.0, 10.0] {
+        assert_eq!(
+            with.gate_coefficients(0, v),
+            literal.gate_coefficients(0, v),
+            "{v}"
+        );
+    }
+    // celsius is the context's temperature.
+    let t = ExprChannel::with_context(
+        &ExprChannelSpec {
+            conductance: "n^4*celsius".into(),
+            ..k_spec()
+        },
+        &context(&[], 20.0),
+    )
+    .expect("valid");
+    assert_eq!(t.conductance_factor(&[0.5], -65.0), 0.0625 * 20.0);
+    // An unknown name suggests a parameter; without a close one the known names are listed.
+    let e = ExprChannel::with_context(&with_alpha("0.1*vhh"), &ctx).expect_err("unknown");
+    assert!(e.to_string().contains("did you mean 'vh'?"), "{e}");
+    let e = ExprChannel::with_context(&with_alpha("0.1*zzzz"), &ctx).expect_err("unknown");
+    assert!(
+        e.to_string()
+            .contains("(known names: v, a, vh, k, celsius)"),
+        "{e}"
+    );
+    // Names that mean something else are refused, as are repeats and non-finite values.
+    for (params, what) in [
+        (vec![("v", 1.0)], "'v'"),
+        (vec![("celsius", 1.0)], "'celsius'"),
+        (vec![("exp", 1.0)], "function"),
+        (vec![("n", 1.0)], "parameter"),
+        (vec![("a", 1.0), ("a", 2.0)], "twice"),
+        (vec![("a", f64::NAN)], "not finite"),
+        (vec![("2a", 1.0)], "identifier"),
+    ] {
+        let e = ExprChannel::with_context(&k_spec(), &context(&params, 6.3)).expect_err("bad");
+        assert!(
+            matches!(&e, ModelError::Inconsistent { reason, .. } if reason.contains(what)),
+            "{params:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn q10_scales_both_rates_by_q10_to_the_temperature_difference_over_ten() {
+    let phi = 3f64.powf((20.0 - 6.3) / 10.0);
+    let q = Q10::Temperature {
+        q10: 3.0,
+        reference: 6.3,
+    };
+    assert_eq!(q.factor(20.0), phi);
+    assert_eq!(q.factor(6.3), 1.0);
+    assert_eq!(Q10::Fixed(2.5).factor(37.0), 2.5);
+    let a = format!("({ALPHA_N})");
+    let b = format!("({BETA_N})");
+    for gate in [
+        ExprGateSpec::alpha_beta("n", ALPHA_N, BETA_N),
+        ExprGateSpec::tau_inf("n", &format!("1/({a}+{b})"), &format!("{a}/({a}+{b})")),
+    ] {
+        let spec = |q: Option<Q10>| ExprChannelSpec {
+            gates: vec![ExprGateSpec {
+                q10: q,
+                ..gate.clone()
+            }],
+            ..k_spec()
+        };
+        let cold = ExprChannel::with_context(&spec(None), &context(&[], 20.0)).expect("valid");
+        let at_ref = ExprChannel::with_context(&spec(Some(q)), &context(&[], 6.3)).expect("valid");
+        let warm = ExprChannel::with_context(&spec(Some(q)), &context(&[], 20.0)).expect("valid");
+        for v in [-90.0, -55.0, -30.0, 20.0] {
+            let (a0, b0) = cold.gate_coefficients(0, v);
+            assert_eq!(at_ref.gate_coefficients(0, v), (a0, b0), "φ = 1 at T0");
+            let (a1, b1) = warm.gate_coefficients(0, v);
+            assert!(rel(a1, phi * a0) <= 4e-16, "a at {v}: {a1} vs {}", phi * a0);
+            assert!(rel(b1, phi * b0) <= 4e-16, "b at {v}: {b1} vs {}", phi * b0);
+            // The steady state does not change.
+            assert!(rel(warm.gate_steady_state(0, v), cold.gate_steady_state(0, v)) <= 4e-16);
+        }
+        // The closed-form Jacobian includes φ.
+        check_jacobian(&warm, &[0.3], &[-0.02 - warm.e_rev()]);
+    }
+    // Invalid factors, and a factor on an instantaneous gate, are refused.
+    for gate in [
+        ExprGateSpec::alpha_beta("n", ALPHA_N, BETA_N).with_q10(Q10::Fixed(0.0)),
+        ExprGateSpec::alpha_beta("n", ALPHA_N, BETA_N).with_q10(Q10::Temperature {
+            q10: 3.0,
+            reference: f64::NAN,
+        }),
+        ExprGateSpec::instantaneous("n", "0.5").with_q10(Q10::Fixed(2.0)),
+    ] {
+        let s = ExprChannelSpec {
+            gates: vec![gate],
+            ..k_spec()
+        };
+        assert!(
+            matches!(err_of(&s), ModelError::Inconsistent { .. }),
+            "{s:?}"
+        );
+    }
+}
+
+/// Morris–Lecar's calcium channel (Morris and Lecar 1981; V1 = −1.2 mV, V2 = 18 mV), its
+/// activation instantaneous: `g = ḡ m∞(v)`, no state.
+fn ml_calcium() -> ExprChannelSpec {
+    ExprChannelSpec {
+        name: "ml-ca".into(),
+        gbar: 44.0,
+        e_rev: 0.120,
+        conductance: "m".into(),
+        gates: vec![ExprGateSpec::instantaneous(
+            "m",
+            "0.5*(1 + tanh((v + 1.2)/18))",
+        )],
+    }
+}
+
+/// Compares the closed-form Jacobian of `el` with central differences, `∂g/∂w` included.
+fn check_full_jacobian(el: &dyn Element, x: &[f64], w: f64) {
+    let mut exact = ElementJacobian::for_element(el);
+    let mut fd = ElementJacobian::for_element(el);
+    el.jacobian(x, &[w], &mut exact);
+    crate::element::finite_difference_jacobian(el, x, &[w], &mut fd);
+    for (name, a, b) in [
+        ("df_dx", &exact.df_dx, &fd.df_dx),
+        ("df_dv", &exact.df_dv, &fd.df_dv),
+        ("dg_dx", &exact.dg_dx, &fd.dg_dx),
+        ("dg_dv", &exact.dg_dv, &fd.dg_dv),
+    ] {
+        for (p, q) in a.iter().zip(b.iter()) {
+            assert!(
+                (p - q).abs() <= 1e-6 * p.abs().max(q.abs()).max(1e-3),
+                "{name}: {a:?} vs {b:?} at w = {w}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_instantaneous_gate_is_a_memoryless_conductance_of_v() {
+    let ca = ExprChannel::new(&ml_calcium()).expect("valid");
+    assert_eq!(ca.n_states(), 0);
+    assert!(ca.gate_names().is_empty());
+    assert_eq!(ca.instantaneous_gate_names(), ["m"]);
+    assert!(ca.is_voltage_dependent());
+    assert_eq!(ca.state_form(), StateForm::Linear);
+    for vm in [-80.0, -1.2, 0.0, 35.0] {
+        let w = vm * 1e-3 - 0.120;
+        let mut g = [0.0];
+        ca.conductance(&[], &[w], &mut g);
+        let want = 44.0 * 0.5 * (1.0 + ((vm + 1.2) / 18.0_f64).tanh());
+        assert!(rel(g[0], want) <= 4e-16, "g at {vm}: {} vs {want}", g[0]);
+        // ∂g/∂w [S/V] = ḡ m∞'(v) · 10³ (v in mV).
+        let mut j = ElementJacobian::for_element(&ca);
+        ca.jacobian(&[], &[w], &mut j);
+        let sech2 = 1.0 - ((vm + 1.2) / 18.0_f64).tanh().powi(2);
+        let slope = 44.0 * 0.5 * sech2 / 18.0 * 1e3;
+        assert!(rel(j.dg_dv[0], slope) <= 1e-14, "dg/dv at {vm}");
+        check_full_jacobian(&ca, &[], w);
+    }
+    // Mixed with a gate that has kinetics (HH sodium with m instantaneous, Rinzel 1985), and v
+    // in the expression: only h is a state, every derivative in closed form.
+    let na = ExprChannel::new(&ExprChannelSpec {
+        conductance: "m^3*h*(1 + 0.001*v)".into(),
+        gates: vec![
+            ExprGateSpec::instantaneous(
+                "m",
+                &format!("({ALPHA_M})/(({ALPHA_M}) + 4*exp(-(v+65)/18))"),
+            ),
+            ExprGateSpec::alpha_beta("h", hh_rates::ALPHA_H, hh_rates::BETA_H),
+        ],
+        ..na_spec()
+    })
+    .expect("valid");
+    assert_eq!(na.state_names(), ["h"]);
+    for vm in [-70.0, -40.0, -10.0] {
+        check_full_jacobian(&na, &[0.4], vm * 1e-3 - 0.050);
+    }
+    // Block evaluation of the conductance with v is bitwise the scalar one.
+    let h: Vec<f64> = (0..40).map(|i| 0.01 + 0.02 * f64::from(i)).collect();
+    let v: Vec<f64> = (0..40).map(|i| -90.0 + 3.0 * f64::from(i)).collect();
+    let mut out = vec![0.0; 40];
+    na.conductance_factor_batch(|_| &h, &v, &mut out);
+    for k in 0..40 {
+        assert_eq!(
+            out[k].to_bits(),
+            na.conductance_factor(&[h[k]], v[k]).to_bits()
+        );
+    }
+    // An instantaneous gate's inf sees v only, not the other gates.
+    let e = err_of(&ExprChannelSpec {
+        gates: vec![
+            ExprGateSpec::instantaneous("m", "h"),
+            ExprGateSpec::alpha_beta("h", hh_rates::ALPHA_H, hh_rates::BETA_H),
+        ],
+        ..na_spec()
+    });
+    assert!(e.to_string().contains("unknown variable 'h'"), "{e}");
+}
+
+#[test]
+fn a_sum_that_cancels_everywhere_around_a_point_keeps_its_value() {
+    // 1 + tanh(x) loses more than three digits for x < −3.8 (a flagged sum) but has no
+    // singularity there: the value is the direct one, accurate to its absolute rounding.
+    let p = prog("0.5*(1 + tanh((v + 1.2)/18))");
+    for v in [-80.0, -120.0, -300.0] {
+        let x: f64 = (v + 1.2) / 18.0;
+        // 1 + tanh x = 2/(1 + e^{−2x}), accurate in the tail.
+        let want = 1.0 / (1.0 + (-2.0 * x).exp());
+        assert!(
+            (p.eval(v) - want).abs() <= 1e-16,
+            "{v}: {} vs {want}",
+            p.eval(v)
+        );
     }
 }

@@ -4,7 +4,7 @@ use crate::element::expr::{ExprGateSpec, ExprKinetics};
 use crate::error::ModelError;
 use crate::net::{
     Connectivity, HodgkinHuxley, Init, Network, NetworkBuilder, PopulationSpec, ProjectionSpec,
-    Receptor, RecordSpec, RunResult, Weight,
+    Receptor, RecordSpec, RunResult, Scheme, Weight,
 };
 
 /// A channel `x` (`ḡ = 1`, `E = 0`) with conductance `g = gate` and one α/β gate `gate` with
@@ -363,4 +363,50 @@ fn variables_and_errors() {
     net.run(0.1, 1).expect("runs");
     let v = net.state("p", "v").expect("v")[0];
     assert!((v - p.e_leak).abs() < 1e-9, "{v}");
+}
+
+/// HH with the sodium activation instantaneous (`m = m∞(v)`, Rinzel 1985): `v`, `h`, `n` are
+/// the states, the sodium conductance depends on `v` directly.
+fn hh_instantaneous_m() -> ChannelNeuron {
+    let p = HodgkinHuxley::classic();
+    let [mut na, k] = ExprChannelSpec::hodgkin_huxley((p.g_na, p.e_na), (p.g_k, p.e_k));
+    na.gates[0] =
+        ExprGateSpec::instantaneous("m", &format!("({ALPHA_M})/(({ALPHA_M}) + ({BETA_M}))"));
+    ChannelNeuron::new(p.membrane(), &[na, k]).expect("valid channels")
+}
+
+#[test]
+fn an_instantaneous_gate_is_no_variable_and_block_evaluation_stays_bitwise() {
+    let model = hh_instantaneous_m();
+    let names: Vec<&str> = model.variables().iter().map(|v| &*v.name).collect();
+    assert_eq!(names, ["v", "h", "n", "i_ext"]);
+    for scheme in [Scheme::ExpEuler, Scheme::Exp2] {
+        let run = |block: bool| {
+            let mut b = NetworkBuilder::new(1e-5, 3);
+            let v: Vec<f64> = (0..300)
+                .map(|i| -0.075 + 1e-4 * f64::from(i % 300))
+                .collect();
+            b.scheme(scheme);
+            b.population(
+                PopulationSpec::new("p", 300, hh_instantaneous_m().with_block_evaluation(block))
+                    .init("v", Init::Values(v))
+                    .init(
+                        "i_ext",
+                        Init::Uniform {
+                            low: 0.0,
+                            high: 3e-9,
+                        },
+                    ),
+            );
+            b.record(RecordSpec::new("p", "v", vec![0, 150, 299], 0.0));
+            let mut net = b.build().expect("valid");
+            let out = net.run(0.02, 1).expect("runs");
+            assert!(!out.spikes.ids.is_empty(), "{scheme:?}: no spikes");
+            bits(&net, &out, &["v", "h", "n"])
+        };
+        assert!(
+            run(true) == run(false),
+            "{scheme:?}: block and scalar evaluation differ"
+        );
+    }
 }
