@@ -180,11 +180,11 @@ impl RunResult {
 const BLOCK: usize = 512;
 
 /// A population's part of a shard.
-pub(crate) struct PopShard {
-    pub(crate) lo: usize,
-    pub(crate) hi: usize,
-    pub(crate) state: Vec<Vec<f64>>,
-    pub(crate) g: Vec<Vec<f64>>,
+struct PopShard {
+    lo: usize,
+    hi: usize,
+    state: Vec<Vec<f64>>,
+    g: Vec<Vec<f64>>,
     ring: Vec<Vec<f64>>,
     last: Vec<i64>,
     g_syn: Vec<f64>,
@@ -203,6 +203,20 @@ pub(crate) struct PopShard {
     j_half: Vec<f64>,
     g_held: Vec<f64>,
     j_held: Vec<f64>,
+}
+
+impl super::input::Target for PopShard {
+    fn range(&self) -> (usize, usize) {
+        (self.lo, self.hi)
+    }
+
+    fn variable(&mut self, k: usize) -> &mut [f64] {
+        &mut self.state[k]
+    }
+
+    fn receptor(&mut self, r: usize) -> &mut [f64] {
+        &mut self.g[r]
+    }
 }
 
 struct ProbeShard {
@@ -664,14 +678,8 @@ impl Ctx<'_> {
         }
         // (1b) External inputs: currents for this step, Poisson events due now.
         if !net.inputs.is_empty() {
-            shard.events += super::input::apply(
-                &net.inputs,
-                &net.input_base,
-                &net.pops,
-                &mut shard.pops,
-                s,
-                net.dt,
-            );
+            shard.events +=
+                super::input::apply(&net.inputs, &net.input_base, &mut shard.pops, s, net.dt);
         }
         // (3) Samples of the state at t_s (receptor conductances including the increments
         // due now, `g + due`, the value step (2) below stores).

@@ -19,8 +19,39 @@
 use crate::circuit::stimulus::Stimulus;
 use crate::error::{NetError, Subject};
 
-use super::engine::PopShard;
-use super::network::{Population, VarRef};
+/// What an input needs to know of a built population.
+pub(crate) struct PopView<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) size: usize,
+    /// First global id.
+    pub(crate) offset: usize,
+    /// Receptor names, in order.
+    pub(crate) receptors: Vec<&'a str>,
+    /// The model variables' values (`i_ext` among them).
+    pub(crate) state: &'a [Vec<f64>],
+}
+
+/// A variable an input acts on: model variable `k` or receptor `r`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Var {
+    /// Model variable.
+    Model(usize),
+    /// Receptor conductance.
+    Receptor(usize),
+    /// Anything else (not an input's target).
+    Other,
+}
+
+/// The neurons of one population a worker owns: `lo..hi` (population-local) and their
+/// variables, as the engine keeps them.
+pub(crate) trait Target {
+    /// The owned range of neurons.
+    fn range(&self) -> (usize, usize);
+    /// Model variable `k` of the owned neurons.
+    fn variable(&mut self, k: usize) -> &mut [f64];
+    /// Receptor conductance `r` of the owned neurons.
+    fn receptor(&mut self, r: usize) -> &mut [f64];
+}
 
 /// What an input does.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +117,8 @@ impl InputSpec {
 #[derive(Debug, Clone)]
 pub(crate) struct Input {
     pop: usize,
+    /// First global id of the population.
+    offset: u64,
     /// Population-local neuron indices, ascending, distinct.
     neurons: Vec<usize>,
     kind: Applied,
@@ -114,10 +147,10 @@ const MAX_MEAN: f64 = 100.0;
 /// base `i_ext` of its neurons (empty for a population without current inputs).
 pub(crate) fn build(
     specs: &[InputSpec],
-    pops: &[Population],
+    pops: &[PopView<'_>],
     dt: f64,
     seed: u64,
-    var_ref: impl Fn(usize, &str) -> Result<VarRef, NetError>,
+    var_ref: impl Fn(usize, &str) -> Result<Var, NetError>,
 ) -> Result<(Vec<Input>, Vec<Vec<f64>>), NetError> {
     let mut inputs = Vec::with_capacity(specs.len());
     let mut base: Vec<Vec<f64>> = vec![Vec::new(); pops.len()];
@@ -126,10 +159,7 @@ pub(crate) fn build(
         let Some(pop) = pops.iter().position(|p| p.name == spec.population) else {
             return Err(NetError::UnknownPopulation {
                 name: spec.population.clone(),
-                suggestion: crate::error::suggest(
-                    &spec.population,
-                    pops.iter().map(|p| p.name.as_str()),
-                ),
+                suggestion: crate::error::suggest(&spec.population, pops.iter().map(|p| p.name)),
             });
         };
         let size = pops[pop].size;
@@ -147,7 +177,7 @@ pub(crate) fn build(
             InputKind::Current(stimulus) => {
                 stimulus.validate().map_err(NetError::Channel)?;
                 let var = match var_ref(pop, "i_ext")? {
-                    VarRef::Model(v) => v,
+                    Var::Model(v) => v,
                     _ => {
                         return Err(NetError::UnknownVariable {
                             population: spec.population.clone(),
@@ -170,14 +200,14 @@ pub(crate) fn build(
                 weight,
             } => {
                 let r = match var_ref(pop, receptor) {
-                    Ok(VarRef::Receptor(r)) => r,
+                    Ok(Var::Receptor(r)) => r,
                     _ => {
                         return Err(NetError::UnknownReceptor {
                             population: spec.population.clone(),
                             receptor: receptor.clone(),
                             suggestion: crate::error::suggest(
                                 receptor,
-                                pops[pop].receptors.iter().map(|r| r.name.as_str()),
+                                pops[pop].receptors.iter().copied(),
                             ),
                         });
                     }
@@ -205,7 +235,12 @@ pub(crate) fn build(
                 }
             }
         };
-        inputs.push(Input { pop, neurons, kind });
+        inputs.push(Input {
+            pop,
+            offset: pops[pop].offset as u64,
+            neurons,
+            kind,
+        });
     }
     Ok((inputs, base))
 }
@@ -268,11 +303,10 @@ fn poisson_count(mean: f64, u: f64) -> u32 {
 /// Applies the inputs to the neurons of one shard for step `s` (from `t_s = s·dt`): sets the
 /// current-driven `i_ext` to its base plus the inputs' step averages, and adds the Poisson
 /// events to the receptors. Returns the events added.
-pub(crate) fn apply(
+pub(crate) fn apply<T: Target>(
     inputs: &[Input],
     base: &[Vec<f64>],
-    pops: &[Population],
-    shard: &mut [PopShard],
+    shard: &mut [T],
     s: u64,
     dt: f64,
 ) -> u64 {
@@ -284,10 +318,10 @@ pub(crate) fn apply(
                 continue;
             };
             let ps = &mut shard[inp.pop];
-            let (lo, hi) = (ps.lo, ps.hi);
+            let (lo, hi) = ps.range();
             let a = inp.neurons.partition_point(|&i| i < lo);
             let b = inp.neurons.partition_point(|&i| i < hi);
-            let col = &mut ps.state[*var];
+            let col = ps.variable(*var);
             if pass == 0 {
                 for &i in &inp.neurons[a..b] {
                     col[i - lo] = base[inp.pop][i];
@@ -312,11 +346,11 @@ pub(crate) fn apply(
             continue;
         };
         let ps = &mut shard[inp.pop];
-        let (lo, hi) = (ps.lo, ps.hi);
-        let offset = pops[inp.pop].offset as u64;
+        let (lo, hi) = ps.range();
+        let offset = inp.offset;
         let a = inp.neurons.partition_point(|&i| i < lo);
         let b = inp.neurons.partition_point(|&i| i < hi);
-        let g = &mut ps.g[*receptor];
+        let g = ps.receptor(*receptor);
         let step_key = mix(key ^ mix(s));
         for &i in &inp.neurons[a..b] {
             let h = mix(step_key ^ (offset + i as u64));

@@ -834,10 +834,25 @@ impl NetworkBuilder {
                 interval: ((rec.interval / dt).round() as u64).max(1),
             });
         }
+        let views: Vec<super::input::PopView<'_>> = pops
+            .iter()
+            .map(|p| super::input::PopView {
+                name: &p.name,
+                size: p.size,
+                offset: p.offset,
+                receptors: p.receptors.iter().map(|r| r.name.as_str()).collect(),
+                state: &p.state,
+            })
+            .collect();
         let (inputs, input_base) =
-            super::input::build(&self.inputs, &pops, dt, self.seed, |k, v| {
-                self.var_ref(k, v)
+            super::input::build(&self.inputs, &views, dt, self.seed, |k, v| {
+                Ok(match self.var_ref(k, v)? {
+                    VarRef::Model(j) => super::input::Var::Model(j),
+                    VarRef::Receptor(r) => super::input::Var::Receptor(r),
+                    VarRef::Kinetic(_) => super::input::Var::Other,
+                })
             })?;
+        drop(views);
         Ok(Network {
             dt,
             scheme: self.scheme,
