@@ -35,13 +35,13 @@ fn form_text(form: Form, absolute: Dimension) -> String {
 
 /// A section whose keys depend on its kind: the value of `key` picks one of `kinds`, each with
 /// the keys that apply to it.
-struct KindTable {
+pub(crate) struct KindTable {
     /// The section, as in "stimulus".
-    section: &'static str,
+    pub(crate) section: &'static str,
     /// The key that sets the kind.
-    key: &'static str,
+    pub(crate) key: &'static str,
     /// Every kind and its keys.
-    kinds: &'static [(&'static str, &'static [&'static str])],
+    pub(crate) kinds: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// A `[[stimulus]]` as built.
@@ -71,6 +71,19 @@ const STIMULUS_KINDS: KindTable = KindTable {
     ],
 };
 
+/// The kinds of a network `[[input]]` and the keys of each.
+pub(crate) const INPUT_KINDS: KindTable = KindTable {
+    section: "input",
+    key: "kind",
+    kinds: &[
+        ("pulse", &["amplitude", "start", "end"]),
+        ("step", &["amplitude", "start"]),
+        ("sine", &["amplitude", "frequency", "phase", "offset"]),
+        ("pwl", &["points"]),
+        ("poisson", &["rate", "weight", "receptor"]),
+    ],
+};
+
 /// The variables of `[[probe]]` and the keys of each.
 const PROBE_VARIABLES: KindTable = KindTable {
     section: "probe",
@@ -90,7 +103,7 @@ fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
 
 /// A section whose keys depend on its kind (a stimulus, a probe), after
 /// [`Ctx::kind_keys`]: reads the keys that the kind requires.
-struct Keys<'c> {
+pub(crate) struct Keys<'c> {
     ctx: &'c Ctx<'c>,
     /// The value that sets the kind, where a missing key is reported.
     at: &'c S,
@@ -100,7 +113,7 @@ struct Keys<'c> {
 
 impl Keys<'_> {
     /// The value of the required `key`, or "WHAT needs 'KEY'" at the kind.
-    fn need<T: Clone>(&self, value: &Option<T>, key: &str) -> Result<T, LoadError> {
+    pub(crate) fn need<T: Clone>(&self, value: &Option<T>, key: &str) -> Result<T, LoadError> {
         value.clone().ok_or_else(|| {
             self.ctx
                 .err(self.at, key, format!("{} needs '{key}'", self.what))
@@ -113,7 +126,7 @@ impl Ctx<'_> {
     /// ("unknown SECTION KEY '…'", see [`Ctx::unknown`]) and the first key of `present` that is
     /// given (has a span) but not one of the kind's: "key 'K' does not apply to `what` (its
     /// keys: …)". Returns the section's [`Keys`], to read the keys that its kind requires.
-    fn kind_keys<'c>(
+    pub(crate) fn kind_keys<'c>(
         &'c self,
         table: &KindTable,
         at: &'c S,
@@ -1021,8 +1034,80 @@ impl Ctx<'_> {
                 &format!("the stimulus '{key}'"),
             )
         };
+        let stim = match self.waveform(s, &keys, voltage, &current)? {
+            Some(stim) => stim,
+            None => self.samples(s, node, nodes, voltage)?,
+        };
+        stim.validate()
+            .map_err(|e| self.err(&s.kind, "stimulus", format!("stimulus: {e}")))?;
+        if !voltage {
+            return Ok(Built::Current(node, stim));
+        }
+        let conductance = match &s.resistance {
+            None => None,
+            Some(q) => {
+                let p = self.parse(q, "resistance")?;
+                let form = match p.dim {
+                    Some(d) if d == Dimension::RESISTANCE => Form::Absolute,
+                    Some(d) if d == Dimension::RESISTANCE * Dimension::AREA => Form::PerArea,
+                    _ => {
+                        return Err(self.err_q(
+                            q,
+                            "resistance",
+                            format!(
+                                "'resistance': expected a resistance (Ohm) or a specific resistance (Ohm*m^2, per-area circuits), got {}",
+                                match p.dim {
+                                    None => "a bare number: write the unit, e.g. \"1 kohm\"".to_string(),
+                                    Some(d) => format!("'{}' ({})", p.unit, d.describe()),
+                                }
+                            ),
+                        ));
+                    }
+                };
+                if p.value <= 0.0 {
+                    return Err(self.err_q(
+                        q,
+                        "resistance",
+                        format!("'resistance' must be > 0, got {}", q.get_ref().shown()),
+                    ));
+                }
+                Some(self.reconcile(
+                    1.0 / p.value,
+                    form,
+                    Dimension::CONDUCTANCE,
+                    nodes,
+                    &[node],
+                    &q.span(),
+                    "resistance",
+                    "the series 'resistance' (its conductance 1/R)",
+                )?)
+            }
+        };
+        let name = s.name.as_ref().map_or_else(
+            || format!("vs_{}", s.node.get_ref()),
+            |n| n.get_ref().clone(),
+        );
+        Ok(Built::Voltage {
+            name,
+            node,
+            voltage: stim,
+            conductance,
+        })
+    }
+
+    /// The waveform of a `[[stimulus]]` (or a network `[[input]]`) of kind pulse, step, sine or
+    /// pwl, its values through `current` (currents, or voltages of a voltage source);
+    /// `None` for the other kinds (samples).
+    pub(crate) fn waveform(
+        &self,
+        s: &StimulusSection,
+        keys: &Keys<'_>,
+        voltage: bool,
+        current: &dyn Fn(&Q, &str) -> Result<f64, LoadError>,
+    ) -> Result<Option<Stimulus>, LoadError> {
         let time = |q: &Q, key: &str| self.qty(q, key, Dimension::TIME);
-        let stim = match kind {
+        let kind = s.kind.get_ref().as_str();
+        Ok(Some(match kind {
             "pulse" => {
                 let amplitude = current(&keys.need(&s.amplitude, "amplitude")?, "amplitude")?;
                 let start = time(&keys.need(&s.start, "start")?, "start")?;
@@ -1108,63 +1193,8 @@ impl Ctx<'_> {
                 }
                 Stimulus::PiecewiseLinear { times, values }
             }
-            _ => self.samples(s, node, nodes, voltage)?,
-        };
-        stim.validate()
-            .map_err(|e| self.err(&s.kind, "stimulus", format!("stimulus: {e}")))?;
-        if !voltage {
-            return Ok(Built::Current(node, stim));
-        }
-        let conductance = match &s.resistance {
-            None => None,
-            Some(q) => {
-                let p = self.parse(q, "resistance")?;
-                let form = match p.dim {
-                    Some(d) if d == Dimension::RESISTANCE => Form::Absolute,
-                    Some(d) if d == Dimension::RESISTANCE * Dimension::AREA => Form::PerArea,
-                    _ => {
-                        return Err(self.err_q(
-                            q,
-                            "resistance",
-                            format!(
-                                "'resistance': expected a resistance (Ohm) or a specific resistance (Ohm*m^2, per-area circuits), got {}",
-                                match p.dim {
-                                    None => "a bare number: write the unit, e.g. \"1 kohm\"".to_string(),
-                                    Some(d) => format!("'{}' ({})", p.unit, d.describe()),
-                                }
-                            ),
-                        ));
-                    }
-                };
-                if p.value <= 0.0 {
-                    return Err(self.err_q(
-                        q,
-                        "resistance",
-                        format!("'resistance' must be > 0, got {}", q.get_ref().shown()),
-                    ));
-                }
-                Some(self.reconcile(
-                    1.0 / p.value,
-                    form,
-                    Dimension::CONDUCTANCE,
-                    nodes,
-                    &[node],
-                    &q.span(),
-                    "resistance",
-                    "the series 'resistance' (its conductance 1/R)",
-                )?)
-            }
-        };
-        let name = s.name.as_ref().map_or_else(
-            || format!("vs_{}", s.node.get_ref()),
-            |n| n.get_ref().clone(),
-        );
-        Ok(Built::Voltage {
-            name,
-            node,
-            voltage: stim,
-            conductance,
-        })
+            _ => return Ok(None),
+        }))
     }
 
     fn samples(

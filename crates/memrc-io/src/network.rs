@@ -7,20 +7,21 @@ use std::ops::Range;
 
 use memrc::element::mechanism::Mechanism;
 use memrc::net::{
-    ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, Kinetic, Membrane, MemoryEstimate,
-    NetError, NetworkBuilder, NeuronModel, PopulationKey, PopulationSpec, ProjectionKey,
-    ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Scheme, Subject, SynapseKind,
-    TraubMiles, VariableInfo, Weight,
+    ChannelNeuron, Connectivity, Delay, HodgkinHuxley, Init, InputSpec, Kinetic, Membrane,
+    MemoryEstimate, NetError, NetworkBuilder, NeuronModel, PopulationKey, PopulationSpec,
+    ProjectionKey, ProjectionSpec, Receptor, ReceptorKey, RecordSpec, RecordingKey, Scheme,
+    Subject, SynapseKind, TraubMiles, VariableInfo, Weight,
 };
 use memrc::params::{ParamInfo, Parameters};
 
 use crate::channel::ChannelSpec;
+use crate::circuit::INPUT_KINDS;
 use crate::error::LoadError;
 use crate::load::{Ctx, did_you_mean, header_offset, human_bytes, key_offset};
 use crate::model::NetworkModel;
 use crate::schema::{
-    ChannelSection, Distribution, ModelFile, NetworkSection, NeuronSelection, PopulationSection,
-    ProjectionSection, Q, RawQuantity, S, Spanned,
+    ChannelSection, Distribution, InputSection, ModelFile, NetworkSection, NeuronSelection,
+    PopulationSection, ProjectionSection, Q, RawQuantity, S, Spanned, StimulusSection,
 };
 use crate::units::{Dimension, Form};
 
@@ -228,6 +229,9 @@ impl Ctx<'_> {
             for s in specs {
                 b.record(s);
             }
+        }
+        for i in &file.inputs {
+            b.input(self.input(file, i, &variables, dt)?);
         }
         let estimate = b.memory_estimate().map_err(|e| self.net_error(file, &e))?;
         self.check_network_memory(file, &estimate, recording_bytes)?;
@@ -928,25 +932,14 @@ impl Ctx<'_> {
             })
     }
 
-    /// The record specs of one `[[recording]]` and the bytes they will hold.
-    fn recording(
+    /// The neurons of a `neurons` key (`"all"`, a count, or distinct ids), default all.
+    fn neurons(
         &self,
-        file: &ModelFile,
-        r: &crate::schema::RecordingSection,
-        dt: f64,
-        steps: u64,
-        variables: &[Vec<VariableInfo>],
-        recorded: &mut Recorded,
-    ) -> Result<(Vec<RecordSpec>, u64), LoadError> {
-        let pop = self.population_named(file, &r.population, "population")?;
-        let k = file
-            .populations
-            .iter()
-            .position(|q| std::ptr::eq(q, pop))
-            .unwrap_or(0);
-        let model_vars = variables.get(k).map_or(&[][..], Vec::as_slice);
-        let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
-        let neurons: Vec<usize> = match r.neurons.as_ref().map(|n| (n, n.get_ref())) {
+        sel: Option<&Spanned<NeuronSelection>>,
+        size: usize,
+        population: &str,
+    ) -> Result<Vec<usize>, LoadError> {
+        Ok(match sel.map(|n| (n, n.get_ref())) {
             None => (0..size).collect(),
             Some((_, NeuronSelection::Word(w))) if w == "all" => (0..size).collect(),
             Some((n, NeuronSelection::Word(w))) => {
@@ -965,7 +958,7 @@ impl Ctx<'_> {
                         "neurons",
                         format!(
                             "'neurons' = {c}: a count must be within [1, {size}] (the size of '{}')",
-                            pop.name.get_ref()
+                            population
                         ),
                     ));
                 }
@@ -993,7 +986,7 @@ impl Ctx<'_> {
                                 "neurons",
                                 format!(
                                     "'neurons': id {i} is out of range for population '{}' of size {size}",
-                                    pop.name.get_ref()
+                                    population
                                 ),
                             ));
                         }
@@ -1001,7 +994,141 @@ impl Ctx<'_> {
                 }
                 out
             }
+        })
+    }
+
+    /// A network `[[input]]`: a current (pulse, step, sine, pwl) added to `i_ext`, or a Poisson
+    /// train into a receptor.
+    fn input(
+        &self,
+        file: &ModelFile,
+        s: &InputSection,
+        variables: &[Vec<VariableInfo>],
+        dt: f64,
+    ) -> Result<InputSpec, LoadError> {
+        let pop = self.population_named(file, &s.population, "population")?;
+        let k = file
+            .populations
+            .iter()
+            .position(|q| std::ptr::eq(q, pop))
+            .unwrap_or(0);
+        let name = pop.name.get_ref().clone();
+        let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
+        let neurons = self.neurons(s.neurons.as_ref(), size, &name)?;
+        let present: [(&str, Option<Range<usize>>); 10] = [
+            ("amplitude", s.amplitude.as_ref().map(Spanned::span)),
+            ("start", s.start.as_ref().map(Spanned::span)),
+            ("end", s.end.as_ref().map(Spanned::span)),
+            ("frequency", s.frequency.as_ref().map(Spanned::span)),
+            ("phase", s.phase.as_ref().map(Spanned::span)),
+            ("offset", s.offset.as_ref().map(Spanned::span)),
+            ("points", s.points.as_ref().map(Spanned::span)),
+            ("rate", s.rate.as_ref().map(Spanned::span)),
+            ("weight", s.weight.as_ref().map(Spanned::span)),
+            ("receptor", s.receptor.as_ref().map(Spanned::span)),
+        ];
+        let kind = s.kind.get_ref().as_str();
+        let keys = self.kind_keys(&INPUT_KINDS, &s.kind, &present, format!("a {kind} input"))?;
+        let spec = if kind == "poisson" {
+            let rq = keys.need(&s.rate, "rate")?;
+            let rate = self.qty(&rq, "rate", Dimension::FREQUENCY)?;
+            if !(rate >= 0.0 && rate * dt <= 100.0) {
+                return Err(self.err_q(
+                    &rq,
+                    "rate",
+                    format!(
+                        "'rate' = {} must be ≥ 0 and at most 100 events per step",
+                        rq.get_ref().shown()
+                    ),
+                ));
+            }
+            let wq = keys.need(&s.weight, "weight")?;
+            let weight = self.qty(&wq, "weight", Dimension::CONDUCTANCE)?;
+            if weight.is_nan() || weight < 0.0 {
+                return Err(self.err_q(
+                    &wq,
+                    "weight",
+                    format!("'weight' = {} must be ≥ 0", wq.get_ref().shown()),
+                ));
+            }
+            let receptor = keys.need(&s.receptor, "receptor")?;
+            let names: Vec<&str> = pop
+                .receptors
+                .iter()
+                .map(|r| r.name.get_ref().as_str())
+                .collect();
+            if !names.contains(&receptor.get_ref().as_str()) {
+                let hint = did_you_mean(receptor.get_ref(), names.iter().copied());
+                return Err(self.err(
+                    &receptor,
+                    "receptor",
+                    format!(
+                        "population '{name}' has no receptor '{}'{hint}",
+                        receptor.get_ref()
+                    ),
+                ));
+            }
+            InputSpec::poisson(name, receptor.get_ref().clone(), rate, weight)
+        } else {
+            let has_i_ext = variables
+                .get(k)
+                .is_some_and(|vars| vars.iter().any(|v| v.name == "i_ext"));
+            if !has_i_ext {
+                return Err(self.err(
+                    &s.population,
+                    "population",
+                    format!(
+                        "population '{name}' has no injected current i_ext for a current input"
+                    ),
+                ));
+            }
+            let section = StimulusSection {
+                name: None,
+                node: s.population.clone(),
+                source: None,
+                resistance: None,
+                kind: s.kind.clone(),
+                amplitude: s.amplitude.clone(),
+                start: s.start.clone(),
+                end: s.end.clone(),
+                frequency: s.frequency.clone(),
+                phase: s.phase.clone(),
+                offset: s.offset.clone(),
+                points: s.points.clone(),
+                file: None,
+                time_unit: None,
+                unit: None,
+            };
+            let current = |q: &Q, key: &str| self.qty(q, key, Dimension::CURRENT);
+            let stim = self
+                .waveform(&section, &keys, false, &current)?
+                .ok_or_else(|| self.err(&s.kind, "kind", "this input kind has no waveform"))?;
+            stim.validate()
+                .map_err(|e| self.err(&s.kind, "input", format!("input: {e}")))?;
+            InputSpec::current(name, stim)
         };
+        Ok(spec.neurons(neurons))
+    }
+
+    /// The record specs of one `[[recording]]` and the bytes they will hold.
+    fn recording(
+        &self,
+        file: &ModelFile,
+        r: &crate::schema::RecordingSection,
+        dt: f64,
+        steps: u64,
+        variables: &[Vec<VariableInfo>],
+        recorded: &mut Recorded,
+    ) -> Result<(Vec<RecordSpec>, u64), LoadError> {
+        let pop = self.population_named(file, &r.population, "population")?;
+        let k = file
+            .populations
+            .iter()
+            .position(|q| std::ptr::eq(q, pop))
+            .unwrap_or(0);
+        let model_vars = variables.get(k).map_or(&[][..], Vec::as_slice);
+        let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
+        let neurons = self.neurons(r.neurons.as_ref(), size, pop.name.get_ref())?;
         let every_steps = match &r.every {
             Some(q) => {
                 let e = self.positive(q, "every", Dimension::TIME)?;

@@ -113,6 +113,9 @@ pub struct ModelFile {
     /// `[[recording]]` (network models).
     #[serde(default, rename = "recording", skip_serializing_if = "Vec::is_empty")]
     pub recordings: Vec<RecordingSection>,
+    /// `[[input]]` (network models): currents that vary in time, Poisson trains.
+    #[serde(default, rename = "input", skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputSection>,
 }
 
 /// `[model]`.
@@ -644,6 +647,50 @@ pub struct RecordingSection {
     /// Sampling interval (default dt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Q>,
+}
+
+/// `[[input]]` (network models).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    /// Population.
+    pub population: S,
+    /// Neurons (default `"all"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Spanned<NeuronSelection>>,
+    /// `pulse | step | sine | pwl` (a current into `i_ext`) or `poisson` (a train into a
+    /// receptor).
+    pub kind: S,
+    /// Amplitude (pulse, step, sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplitude: Option<Q>,
+    /// Start (pulse, step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Q>,
+    /// End (pulse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Q>,
+    /// Frequency (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<Q>,
+    /// Phase (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Q>,
+    /// Offset (sine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Q>,
+    /// Points `[t, i]` (pwl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Spanned<Vec<Vec<Q>>>>,
+    /// Rate of each neuron's train (poisson).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Q>,
+    /// Conductance added per event (poisson).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Q>,
+    /// Receptor the events arrive at (poisson).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receptor: Option<S>,
 }
 
 impl ModelFile {

@@ -910,3 +910,73 @@ fn duplicate_recordings_are_refused_where_they_are_written() {
     );
     assert_eq!(load_message(&ok, "small_network.toml"), "loaded");
 }
+
+/// `[[input]]`: the example's pulse, sine and Poisson inputs act on their neurons only, the
+/// Poisson trains have their rate, and the run does not depend on threads.
+#[test]
+fn network_inputs_example_drives_its_neurons() {
+    let text = std::fs::read_to_string(example("network_inputs.toml")).expect("example");
+    let run = |threads: usize| {
+        let m = load(example("network_inputs.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let n = m.network().expect("a network");
+        let mut net = n.builder.clone().build().expect("builds");
+        net.run(n.t_end, threads).expect("runs")
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.spikes.times, two.spikes.times);
+    assert_eq!(one.recordings[1].values, two.recordings[1].values);
+    // Poisson: 10 neurons × 2 kHz × 0.2 s = 4000 events (sd 63).
+    let events = one.stats.synaptic_events as f64;
+    assert!((events - 4000.0).abs() < 5.0 * 4000f64.sqrt(), "{events}");
+    let count = |ids: std::ops::Range<u32>, t0: f64, t1: f64| {
+        one.spikes
+            .ids
+            .iter()
+            .zip(&one.spikes.times)
+            .filter(|&(i, &t)| ids.contains(i) && t > t0 && t < t1)
+            .count()
+    };
+    // The pulse (50–150 ms) drives neurons 0–9 only.
+    assert!(count(0..10, 50e-3, 150e-3) >= 10 * 8);
+    // The undriven neurons (the sine only) fire at most twice each meanwhile.
+    assert!(count(10..40, 50e-3, 150e-3) <= 30 * 2);
+    assert!(count(40..50, 0.0, 0.2) >= 10 * 10);
+    // i_ext of neuron 0 (recording 1: neurons 0, 20, 40) is the pulse plus the sine's step
+    // average; neuron 20's is the sine alone.
+    let i_ext = &one.recordings[1].values;
+    let (dt, w) = (1e-4, 2.0 * std::f64::consts::PI * 5.0);
+    for k in [0usize, 499, 500, 1499, 1500, 1999] {
+        let (a, b) = (k as f64 * dt, (k + 1) as f64 * dt);
+        let sine = -0.1e-9 * ((w * b).cos() - (w * a).cos()) / (w * dt);
+        let pulse = if (500..1500).contains(&k) { 1e-9 } else { 0.0 };
+        assert!((i_ext[0][k] - (pulse + sine)).abs() < 1e-21, "k {k}");
+        assert!((i_ext[1][k] - sine).abs() < 1e-21, "k {k}");
+    }
+    // Located errors.
+    assert_edits(
+        &text,
+        "ni.toml",
+        &[
+            (
+                "receptor = \"ge\"\n\n[[recording]]",
+                "receptor = \"gx\"\n\n[[recording]]",
+                "ni.toml:53:12: population 'cells' has no receptor 'gx' (did you mean 'ge'?)",
+            ),
+            (
+                "rate = \"2 kHz\"",
+                "rate = \"2 kV\"",
+                "ni.toml:51:8: 'rate': expected a frequency (Hz), got 'kV' (a voltage)",
+            ),
+            (
+                "kind = \"poisson\"",
+                "kind = \"poison\"",
+                "ni.toml:50:8: unknown input kind 'poison' (did you mean 'poisson'?); expected one of: pulse, step, sine, pwl, poisson",
+            ),
+            (
+                "neurons = [40,",
+                "neurons = [50,",
+                "ni.toml:49:11: 'neurons': id 50 is out of range for population 'cells' of size 50",
+            ),
+        ],
+    );
+}

@@ -43,6 +43,7 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "hp_voltage_ideal",
     "hh_initial_gates",
     "traub_initial_zero",
+    "network_inputs",
     "morris_lecar",
     "nmda_mg_block",
 );
