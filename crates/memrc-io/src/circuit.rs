@@ -41,7 +41,7 @@ pub(crate) struct KindTable {
     /// The key that sets the kind.
     pub(crate) key: &'static str,
     /// Every kind and its keys.
-    pub(crate) kinds: &'static [(&'static str, &'static [&'static str])],
+    pub(crate) kinds: &'static [KindKeys],
 }
 
 /// A `[[stimulus]]` as built.
@@ -58,15 +58,23 @@ enum Built {
     },
 }
 
+/// A kind of a kind table and its keys.
+type KindKeys = (&'static str, &'static [&'static str]);
+/// The waveforms shared by circuit stimuli and network inputs.
+const PULSE: KindKeys = ("pulse", &["amplitude", "start", "end"]);
+const STEP: KindKeys = ("step", &["amplitude", "start"]);
+const SINE: KindKeys = ("sine", &["amplitude", "frequency", "phase", "offset"]);
+const PWL: KindKeys = ("pwl", &["points"]);
+
 /// The kinds of `[[stimulus]]` and the keys of each.
 const STIMULUS_KINDS: KindTable = KindTable {
     section: "stimulus",
     key: "kind",
     kinds: &[
-        ("pulse", &["amplitude", "start", "end"]),
-        ("step", &["amplitude", "start"]),
-        ("sine", &["amplitude", "frequency", "phase", "offset"]),
-        ("pwl", &["points"]),
+        PULSE,
+        STEP,
+        SINE,
+        PWL,
         ("samples", &["file", "time_unit", "unit"]),
     ],
 };
@@ -76,10 +84,10 @@ pub(crate) const INPUT_KINDS: KindTable = KindTable {
     section: "input",
     key: "kind",
     kinds: &[
-        ("pulse", &["amplitude", "start", "end"]),
-        ("step", &["amplitude", "start"]),
-        ("sine", &["amplitude", "frequency", "phase", "offset"]),
-        ("pwl", &["points"]),
+        PULSE,
+        STEP,
+        SINE,
+        PWL,
         ("poisson", &["rate", "weight", "receptor"]),
     ],
 };

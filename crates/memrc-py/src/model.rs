@@ -49,18 +49,11 @@ fn _read_model(py: Python<'_>, path: PathBuf) -> PyResult<String> {
         .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display())))
 }
 
-/// The overrides of a call: `set` pairs and the run settings (times with units).
-struct Call {
-    text: String,
-    origin: String,
-    base: Option<PathBuf>,
-    sets: Vec<Set>,
-    overrides: Overrides,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn call(
-    py: Python<'_>,
+/// A model and the settings of one call, as `memrc.Model` passes them (a dict): the file's
+/// text, its origin and base directory, `set` pairs, and the run settings (times with units).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ModelArgs {
     text: String,
     origin: String,
     base: Option<PathBuf>,
@@ -70,23 +63,35 @@ fn call(
     solver: Option<String>,
     seed: Option<u64>,
     threads: Option<usize>,
-) -> PyResult<Call> {
-    let sets = set
+}
+
+/// A call: the model text with its parsed overrides.
+struct Call {
+    text: String,
+    origin: String,
+    base: Option<PathBuf>,
+    sets: Vec<Set>,
+    overrides: Overrides,
+}
+
+fn call(py: Python<'_>, a: ModelArgs) -> PyResult<Call> {
+    let sets = a
+        .set
         .into_iter()
         .map(|(k, v)| Set::parse(&format!("{k}={v}")))
         .collect::<memrc_run::Result<Vec<_>>>()
         .map_err(|e| run_error(py, e))?;
     Ok(Call {
-        text,
-        origin,
-        base,
+        text: a.text,
+        origin: a.origin,
+        base: a.base,
         sets,
         overrides: Overrides {
-            solver,
-            t_end,
-            dt,
-            seed,
-            threads,
+            solver: a.solver,
+            t_end: a.t_end,
+            dt: a.dt,
+            seed: a.seed,
+            threads: a.threads,
         },
     })
 }
@@ -106,23 +111,8 @@ impl Call {
 
 /// `model.check(...)`: the report of `memrc check` as a dict (`text` is the printed report).
 #[pyfunction]
-#[pyo3(signature = (text, origin, base, set, t_end, dt, solver, seed, threads))]
-#[allow(clippy::too_many_arguments)]
-fn _check_model<'py>(
-    py: Python<'py>,
-    text: String,
-    origin: String,
-    base: Option<PathBuf>,
-    set: Vec<(String, String)>,
-    t_end: Option<String>,
-    dt: Option<String>,
-    solver: Option<String>,
-    seed: Option<u64>,
-    threads: Option<usize>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let c = call(
-        py, text, origin, base, set, t_end, dt, solver, seed, threads,
-    )?;
+fn _check_model<'py>(py: Python<'py>, model: ModelArgs) -> PyResult<Bound<'py, PyAny>> {
+    let c = call(py, model)?;
     let report = py
         .detach(|| guarded(|| c.load(true).and_then(|m| memrc_run::check(m, &c.overrides))))
         .map_err(|e| memrc_error(py, e))?
@@ -158,24 +148,9 @@ impl memrc_run::Observer for PyObserver<'_> {
 
 /// `model.run(...)`: runs the model; the result stays in Rust until its arrays are asked for.
 #[pyfunction]
-#[pyo3(signature = (text, origin, base, set, t_end, dt, solver, seed, threads, progress))]
-#[allow(clippy::too_many_arguments)]
-fn _run_model(
-    py: Python<'_>,
-    text: String,
-    origin: String,
-    base: Option<PathBuf>,
-    set: Vec<(String, String)>,
-    t_end: Option<String>,
-    dt: Option<String>,
-    solver: Option<String>,
-    seed: Option<u64>,
-    threads: Option<usize>,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<Run> {
-    let c = call(
-        py, text, origin, base, set, t_end, dt, solver, seed, threads,
-    )?;
+#[pyo3(signature = (model, progress))]
+fn _run_model(py: Python<'_>, model: ModelArgs, progress: Option<Py<PyAny>>) -> PyResult<Run> {
+    let c = call(py, model)?;
     let error = Mutex::new(None);
     let result = py
         .detach(|| {
@@ -198,22 +173,15 @@ fn _run_model(
 
 /// `model.sweep(...)`: the grid of runs in parallel; the table as a dict.
 #[pyfunction]
-#[pyo3(signature = (text, origin, base, axes, set, t_end, solver, seed, jobs, progress))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (model, axes, jobs, progress))]
 fn _sweep_model<'py>(
     py: Python<'py>,
-    text: String,
-    origin: String,
-    base: Option<PathBuf>,
+    model: ModelArgs,
     axes: Vec<(String, String)>,
-    set: Vec<(String, String)>,
-    t_end: Option<String>,
-    solver: Option<String>,
-    seed: Option<u64>,
     jobs: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let c = call(py, text, origin, base, set, t_end, None, solver, seed, None)?;
+    let c = call(py, model)?;
     let axes = axes
         .into_iter()
         .map(|(k, v)| memrc_run::sweep::Axis::parse(&format!("{k}={v}")))

@@ -39,21 +39,18 @@ pub fn traces(run: &HopfieldRun) -> Traces {
             values,
         })
     };
-    for k in 0..n {
-        col(
-            format!("V{}_V", k + 1),
-            "V",
-            "voltage",
-            run.voltages.component(k),
-        );
-    }
-    for k in 0..n {
-        col(
-            format!("Phi{}_V", k + 1),
-            "V",
-            "output",
-            run.outputs.component(k),
-        );
+    for (prefix, group, traj) in [
+        ("V", "voltage", &run.voltages),
+        ("Phi", "output", &run.outputs),
+    ] {
+        for k in 0..n {
+            col(
+                format!("{prefix}{}_V", k + 1),
+                "V",
+                group,
+                traj.component(k),
+            );
+        }
     }
     col("L_W".into(), "W", "L", run.lyapunov.component(0));
     Traces {

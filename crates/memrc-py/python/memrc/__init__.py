@@ -515,16 +515,20 @@ class Model:
         self.name: str = report.name
         self.kind: str = report.kind
 
-    def _args(self, set, t_end, dt, solver, seed, threads):
-        return (self.text, self.origin, self._base, _set_pairs(set), _time_text("t_end", t_end),
-                _time_text("dt", dt), solver, seed, threads)
+    def _args(self, set: Optional[Dict[str, Quantity]], t_end: Optional[Quantity],
+              dt: Optional[Quantity], solver: Optional[str], seed: Optional[int],
+              threads: Optional[int]) -> Dict[str, Any]:
+        """The model and the settings of one call, as the compiled module reads them."""
+        return {"text": self.text, "origin": self.origin, "base": self._base,
+                "set": _set_pairs(set), "t_end": _time_text("t_end", t_end),
+                "dt": _time_text("dt", dt), "solver": solver, "seed": seed, "threads": threads}
 
     def check(self, *, t_end: Optional[Quantity] = None, dt: Optional[Quantity] = None,
               solver: Optional[str] = None, set: Optional[Dict[str, Quantity]] = None,
               seed: Optional[int] = None, threads: Optional[int] = None) -> CheckReport:
         """Validates the model with the overrides (as ``memrc check``): rest and initial state,
         assumption checks, size and expected cost. Nothing is simulated."""
-        d = _memrc._check_model(*self._args(set, t_end, dt, solver, seed, threads))
+        d = _memrc._check_model(self._args(set, t_end, dt, solver, seed, threads))
         return CheckReport(**d)
 
     def run(self, *, t_end: Optional[Quantity] = None, dt: Optional[Quantity] = None,
@@ -551,10 +555,7 @@ class Model:
             cb = bar
         elif callable(progress):
             cb = progress
-        text, origin, base, sets, t_end_s, dt_s, solver_s, seed_i, threads_i = self._args(
-            set, t_end, dt, solver, seed, threads)
-        run = _memrc._run_model(text, origin, base, sets, t_end_s, dt_s, solver_s, seed_i,
-                                threads_i, cb)
+        run = _memrc._run_model(self._args(set, t_end, dt, solver, seed, threads), cb)
         return Result(run)
 
     def sweep(self, values: Dict[str, Union[str, Sequence[Quantity]]], *,
@@ -576,8 +577,7 @@ class Model:
                     raise ParameterError(f"sweep values of {k!r} are empty", k)
                 axes.append((str(k), ",".join(f'"{p}"' if "," in p else p for p in parts)))
         cb = progress if callable(progress) else None
-        d = _memrc._sweep_model(self.text, self.origin, self._base, axes, _set_pairs(set),
-                                _time_text("t_end", t_end), solver, seed, jobs, cb)
+        d = _memrc._sweep_model(self._args(set, t_end, None, solver, seed, None), axes, jobs, cb)
         table: Dict[str, Any] = {}
         for a in d["axes"]:
             table[a["key"]] = np.array([p["set"][a["key"]] for p in d["points"]], dtype=object)

@@ -49,43 +49,20 @@ def _cobahh(
 def _read_model(path: str) -> str:
     """The text of a model file (up to the input limit). Raises ``OSError``."""
 
-def _check_model(
-    text: str,
-    origin: str,
-    base: Optional[str],
-    set: List[Tuple[str, str]],
-    t_end: Optional[str],
-    dt: Optional[str],
-    solver: Optional[str],
-    seed: Optional[int],
-    threads: Optional[int],
-) -> Dict[str, Any]:
-    """``memrc check``: the fields of ``memrc.CheckReport``. Raises ``memrc.ModelError``."""
+def _check_model(model: Dict[str, Any]) -> Dict[str, Any]:
+    """``memrc check`` of ``model`` (``{text, origin, base, set, t_end, dt, solver, seed,
+    threads}``, as ``memrc.Model`` makes it): the fields of ``memrc.CheckReport``. Raises
+    ``memrc.ModelError``."""
 
 def _run_model(
-    text: str,
-    origin: str,
-    base: Optional[str],
-    set: List[Tuple[str, str]],
-    t_end: Optional[str],
-    dt: Optional[str],
-    solver: Optional[str],
-    seed: Optional[int],
-    threads: Optional[int],
-    progress: Optional[Callable[[float], Any]],
+    model: Dict[str, Any], progress: Optional[Callable[[float], Any]]
 ) -> _Run:
     """``memrc run`` without writing: the run, held in Rust (GIL released while it runs;
     Ctrl-C raises ``KeyboardInterrupt``)."""
 
 def _sweep_model(
-    text: str,
-    origin: str,
-    base: Optional[str],
+    model: Dict[str, Any],
     axes: List[Tuple[str, str]],
-    set: List[Tuple[str, str]],
-    t_end: Optional[str],
-    solver: Optional[str],
-    seed: Optional[int],
     jobs: Optional[int],
     progress: Optional[Callable[[float], Any]],
 ) -> Dict[str, Any]:
