@@ -72,17 +72,41 @@ fn _cobahh<'py>(
     let scheme = Scheme::from_name(scheme, None)
         .map_err(|e| parameter_error(py, e.to_string(), Some("scheme")))?;
     let cfg = Cobahh::new(n, seed).p(p).scheme(scheme);
-    let result = py.detach(move || {
-        guarded(move || -> Result<_, NetError> {
+    // Run in chunks (bitwise the same as one run), checking for Ctrl-C between them.
+    let interrupt: std::sync::Mutex<Option<PyErr>> = std::sync::Mutex::new(None);
+    let result = py.detach(|| {
+        guarded(|| -> Result<_, NetError> {
             let mut net = cfg.build()?;
             let synapses = net.n_synapses();
             let bytes = net.memory_bytes();
-            let out = net.run_with(t_end, RunOptions::default().threads(threads))?;
-            Ok((out, synapses, bytes))
+            let dt = net.dt();
+            let steps = (t_end / dt).round().max(1.0) as u64;
+            let chunk = steps.div_ceil(memrc_run::CHUNKS).max(1);
+            let (mut done, mut out): (u64, Option<memrc::net::RunResult>) = (0, None);
+            while done < steps {
+                let k = chunk.min(steps - done);
+                let part = net.run_with(k as f64 * dt, RunOptions::default().threads(threads))?;
+                done += k;
+                match &mut out {
+                    None => out = Some(part),
+                    Some(o) => memrc_run::network::append(o, part),
+                }
+                if let Err(e) = Python::attach(|py| py.check_signals()) {
+                    if let Ok(mut slot) = interrupt.lock() {
+                        *slot = Some(e);
+                    }
+                    return Ok(None);
+                }
+            }
+            Ok(out.map(|o| (o, synapses, bytes)))
         })
     });
+    if let Some(e) = interrupt.lock().ok().and_then(|mut e| e.take()) {
+        return Err(e);
+    }
     let (out, synapses, bytes) = match result {
-        Ok(Ok(r)) => r,
+        Ok(Ok(Some(r))) => r,
+        Ok(Ok(None)) => return Err(memrc_error(py, "the run produced no result")),
         Ok(Err(e)) => return Err(memrc_error(py, e.to_string())),
         Err(bug) => return Err(memrc_error(py, bug)),
     };

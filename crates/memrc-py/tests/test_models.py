@@ -149,3 +149,13 @@ def test_progress_callback_sees_the_run():
     seen = []
     memrc.example("small-network").run(progress=seen.append)
     assert len(seen) >= 10 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_ctrl_c_stops_the_cobahh_benchmark():
+    timer = threading.Timer(0.5, lambda: signal.raise_signal(signal.SIGINT))
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        memrc.cobahh(n=4000, t_end="30 s")
+    timer.cancel()
+    assert time.monotonic() - t0 < 30

@@ -131,8 +131,8 @@ pub fn simulate(
     })
 }
 
-/// Appends a continuation run (without recordings) to `a`.
-fn append(a: &mut RunResult, b: RunResult) {
+/// Appends a continuation run (without recordings) to `a`: spikes, counters, end time.
+pub fn append(a: &mut RunResult, b: RunResult) {
     a.t_end = b.t_end;
     a.spikes.times.extend(b.spikes.times);
     a.spikes.ids.extend(b.spikes.ids);
