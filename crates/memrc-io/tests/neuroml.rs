@@ -71,6 +71,18 @@ fn compare(nml: &str, csv: &str) -> (f64, f64) {
     let text = std::fs::read_to_string(data(nml)).expect("nml file");
     let c = circuit(&import(&text, nml).expect("imports"));
     let ours = spike_times(&c, 1e-10);
+    // memrc's side is converged: a 100 times tighter tolerance moves no spike by 1e-6 ms.
+    let tighter = spike_times(&c, 1e-12);
+    assert_eq!(ours.len(), tighter.len());
+    let drift = ours
+        .iter()
+        .zip(&tighter)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        drift < 1e-6,
+        "{nml}: dopri5 spike times move by {drift} ms from rtol 1e-10 to 1e-12"
+    );
     let theirs = reference(csv);
     assert_eq!(
         ours.len(),
@@ -84,7 +96,8 @@ fn compare(nml: &str, csv: &str) -> (f64, f64) {
         unc = unc.max(*u);
     }
     eprintln!(
-        "{nml}: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty {unc:.1e} ms)",
+        "{nml}: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty \
+         {unc:.1e} ms; memrc rtol 1e-10 vs 1e-12: {drift:.1e} ms)",
         ours.len()
     );
     (worst, unc)
@@ -363,4 +376,111 @@ fn bad_units_are_located_at_the_value() {
     // Not XML.
     let e = error_of("<neuroml><cell></neuroml>");
     assert!(e.starts_with("bad.nml:1:"), "{e}");
+}
+
+/// The HH cell of `NML2_SingleCompHHCell.nml` written out from the NeuroML2 core types by hand
+/// (mV, ms, µA/cm², mS/cm²; no memrc code) and integrated by classical RK4 at step `h` \[ms\]
+/// to 200 ms; upward −20 mV crossings \[ms\] by linear interpolation.
+fn hh_rk4_spikes(h: f64) -> Vec<f64> {
+    let area_cm2 = std::f64::consts::PI * 17.841242_f64.powi(2) * 1e-8;
+    let i_pulse = 0.08e-3 / area_cm2; // 0.08 nA in µA/cm²
+    let lin = |r: f64, x: f64| {
+        if x == 0.0 {
+            r
+        } else {
+            r * x / (1.0 - (-x).exp())
+        }
+    };
+    let f = |on: bool, y: &[f64; 4]| -> [f64; 4] {
+        let [v, m, hh, n] = *y;
+        let (am, bm) = (
+            lin(1.0, (v + 40.0) / 10.0),
+            4.0 * ((v + 65.0) / -18.0).exp(),
+        );
+        let (ah, bh) = (
+            0.07 * ((v + 65.0) / -20.0).exp(),
+            1.0 / (1.0 + (-(v + 35.0) / 10.0).exp()),
+        );
+        let (an, bn) = (
+            lin(0.1, (v + 55.0) / 10.0),
+            0.125 * ((v + 65.0) / -80.0).exp(),
+        );
+        let i = 0.3 * (-54.3 - v)
+            + 120.0 * m.powi(3) * hh * (50.0 - v)
+            + 36.0 * n.powi(4) * (-77.0 - v)
+            + if on { i_pulse } else { 0.0 };
+        [
+            i,
+            am * (1.0 - m) - bm * m,
+            ah * (1.0 - hh) - bh * hh,
+            an * (1.0 - n) - bn * n,
+        ]
+    };
+    let inf = |a: f64, b: f64| a / (a + b);
+    let v0 = -65.0_f64;
+    let mut y = [
+        v0,
+        inf(
+            lin(1.0, (v0 + 40.0) / 10.0),
+            4.0 * ((v0 + 65.0) / -18.0).exp(),
+        ),
+        inf(
+            0.07 * ((v0 + 65.0) / -20.0).exp(),
+            1.0 / (1.0 + (-(v0 + 35.0) / 10.0).exp()),
+        ),
+        inf(
+            lin(0.1, (v0 + 55.0) / 10.0),
+            0.125 * ((v0 + 65.0) / -80.0).exp(),
+        ),
+    ];
+    let steps = (200.0 / h).round() as usize;
+    let onset = (100.0 / h).round() as usize;
+    let mut spikes = Vec::new();
+    for k in 0..steps {
+        let on = k >= onset;
+        let ax = |y: &[f64; 4], d: &[f64; 4], s: f64| std::array::from_fn(|i| y[i] + s * d[i]);
+        let k1 = f(on, &y);
+        let k2 = f(on, &ax(&y, &k1, h / 2.0));
+        let k3 = f(on, &ax(&y, &k2, h / 2.0));
+        let k4 = f(on, &ax(&y, &k3, h));
+        let next: [f64; 4] =
+            std::array::from_fn(|i| y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]));
+        if y[0] < -20.0 && next[0] >= -20.0 {
+            spikes.push(h * (k as f64 + (-20.0 - y[0]) / (next[0] - y[0])));
+        }
+        y = next;
+    }
+    spikes
+}
+
+#[test]
+fn the_imported_hh_cell_matches_the_equations_written_out() {
+    // An independent check of both the import and jNeuroML: the NeuroML2 semantics by hand.
+    let fine = hh_rk4_spikes(2.5e-4);
+    let coarse = hh_rk4_spikes(5e-4);
+    let conv = fine
+        .iter()
+        .zip(&coarse)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(conv < 1e-5, "RK4 reference not converged: {conv} ms");
+    let text = std::fs::read_to_string(data("NML2_SingleCompHHCell.nml")).expect("nml file");
+    let ours = spike_times(&circuit(&import(&text, "hh.nml").expect("imports")), 1e-10);
+    assert_eq!(ours.len(), fine.len());
+    let worst = ours
+        .iter()
+        .zip(&fine)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let jnml = reference("NML2_SingleCompHHCell_spikes.csv");
+    let jworst = jnml
+        .iter()
+        .zip(&fine)
+        .map(|((a, _), b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "hand-written RK4 (converged to {conv:.1e} ms) vs memrc: {worst:.1e} ms; vs jNeuroML \
+         extrapolated: {jworst:.1e} ms"
+    );
+    assert!(worst < 1e-5, "memrc vs the equations: {worst} ms");
 }
