@@ -379,9 +379,10 @@ fn bad_units_are_located_at_the_value() {
 }
 
 /// The HH cell of `NML2_SingleCompHHCell.nml` written out from the NeuroML2 core types by hand
-/// (mV, ms, µA/cm², mS/cm²; no memrc code) and integrated by classical RK4 at step `h` \[ms\]
-/// to 200 ms; upward −20 mV crossings \[ms\] by linear interpolation.
-fn hh_rk4_spikes(h: f64) -> Vec<f64> {
+/// (mV, ms, µA/cm², mS/cm²; no memrc code) and integrated by classical RK4 (or forward Euler,
+/// as jLEMS does, when `euler`) at step `h` \[ms\] to `t_end`; upward −20 mV crossings \[ms\]
+/// by linear interpolation.
+fn hh_by_hand_spikes(h: f64, euler: bool, t_end: f64) -> Vec<f64> {
     let area_cm2 = std::f64::consts::PI * 17.841242_f64.powi(2) * 1e-8;
     let i_pulse = 0.08e-3 / area_cm2; // 0.08 nA in µA/cm²
     let lin = |r: f64, x: f64| {
@@ -433,13 +434,21 @@ fn hh_rk4_spikes(h: f64) -> Vec<f64> {
             0.125 * ((v0 + 65.0) / -80.0).exp(),
         ),
     ];
-    let steps = (200.0 / h).round() as usize;
+    let steps = (t_end / h).round() as usize;
     let onset = (100.0 / h).round() as usize;
     let mut spikes = Vec::new();
     for k in 0..steps {
         let on = k >= onset;
         let ax = |y: &[f64; 4], d: &[f64; 4], s: f64| std::array::from_fn(|i| y[i] + s * d[i]);
         let k1 = f(on, &y);
+        if euler {
+            let next = ax(&y, &k1, h);
+            if y[0] < -20.0 && next[0] >= -20.0 {
+                spikes.push(h * (k as f64 + (-20.0 - y[0]) / (next[0] - y[0])));
+            }
+            y = next;
+            continue;
+        }
         let k2 = f(on, &ax(&y, &k1, h / 2.0));
         let k3 = f(on, &ax(&y, &k2, h / 2.0));
         let k4 = f(on, &ax(&y, &k3, h));
@@ -456,8 +465,8 @@ fn hh_rk4_spikes(h: f64) -> Vec<f64> {
 #[test]
 fn the_imported_hh_cell_matches_the_equations_written_out() {
     // An independent check of both the import and jNeuroML: the NeuroML2 semantics by hand.
-    let fine = hh_rk4_spikes(2.5e-4);
-    let coarse = hh_rk4_spikes(5e-4);
+    let fine = hh_by_hand_spikes(2.5e-4, false, 200.0);
+    let coarse = hh_by_hand_spikes(5e-4, false, 200.0);
     let conv = fine
         .iter()
         .zip(&coarse)
@@ -483,4 +492,24 @@ fn the_imported_hh_cell_matches_the_equations_written_out() {
          extrapolated: {jworst:.1e} ms"
     );
     assert!(worst < 1e-5, "memrc vs the equations: {worst} ms");
+    // Forward Euler (jLEMS's method) of the same equations at jNeuroML's three steps,
+    // extrapolated as the jNeuroML reference is, lands on memrc's first two spikes: the
+    // 7e-4 ms between memrc and jNeuroML is on jNeuroML's side.
+    let e: Vec<Vec<f64>> = [1e-3, 5e-4, 2.5e-4]
+        .iter()
+        .map(|&h| hh_by_hand_spikes(h, true, 120.0))
+        .collect();
+    for k in 0..2 {
+        let (e1, e2) = (2.0 * e[1][k] - e[0][k], 2.0 * e[2][k] - e[1][k]);
+        let ee = (4.0 * e2 - e1) / 3.0;
+        eprintln!(
+            "spike {k}: extrapolated Euler {ee:.7} ms, memrc {:.7} ms, jNeuroML {:.7} ms",
+            ours[k], jnml[k].0
+        );
+        assert!(
+            (ee - ours[k]).abs() < 1e-5,
+            "extrapolated Euler {ee} vs memrc {}",
+            ours[k]
+        );
+    }
 }
