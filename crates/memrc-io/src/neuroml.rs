@@ -29,8 +29,10 @@
 //! `segmentGroup`, `resistivity`, and the single-channel `conductance` and `species`/`ion`
 //! attributes (a `channelDensity` carries the conductance density and reversal potential).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use roxmltree::{Document, Node};
 
@@ -50,6 +52,11 @@ pub struct ImportOptions {
     pub rtol: f64,
     /// `atol` of `dopri5` (default 1e-10).
     pub atol: f64,
+    /// Directory against which `<include href="…">` is resolved (`None`: includes are refused);
+    /// [`import_neuroml_file`] sets it to the file's directory.
+    pub base: Option<PathBuf>,
+    /// Size limit of every file read (as [`crate::LoadOptions::input_limit`]).
+    pub input_limit: u64,
 }
 
 impl Default for ImportOptions {
@@ -59,6 +66,8 @@ impl Default for ImportOptions {
             dt: "0.01 ms".into(),
             rtol: 1e-8,
             atol: 1e-10,
+            base: None,
+            input_limit: crate::DEFAULT_INPUT_LIMIT,
         }
     }
 }
@@ -85,7 +94,12 @@ pub fn import_neuroml_file(
         key: String::new(),
         message: e.to_string(),
     })?;
-    neuroml_to_toml(&text, &origin, opts)
+    let opts = ImportOptions {
+        base: Some(path.parent().map_or_else(PathBuf::new, Path::to_path_buf)),
+        input_limit: limit,
+        ..opts.clone()
+    };
+    neuroml_to_toml(&text, &origin, &opts)
 }
 
 /// Converts the NeuroML2 document `text` into memrc model-file text (TOML). `origin` names
@@ -105,9 +119,23 @@ pub fn neuroml_to_toml(
             message: format!("not a well-formed XML document: {e}"),
         }
     })?;
-    let cx = Cx { doc: &doc, origin };
-    let model = cx.read()?;
-    model.to_toml(opts, &cx)
+    let seen = RefCell::new(BTreeSet::new());
+    let cx = Cx {
+        doc: &doc,
+        origin,
+        base: opts.base.clone(),
+        input_limit: opts.input_limit,
+        seen: &seen,
+        depth: 0,
+    };
+    let root = doc.root_element();
+    let mut nml = Nml {
+        id: root.attribute("id").unwrap_or("").to_string(),
+        ..Nml::default()
+    };
+    let mut network = None;
+    cx.read(root, &mut nml, &mut network)?;
+    nml.to_toml(opts, &cx, network)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -116,6 +144,12 @@ pub fn neuroml_to_toml(
 struct Cx<'a, 'i> {
     doc: &'a Document<'i>,
     origin: &'a str,
+    /// Directory of `<include>`s.
+    base: Option<PathBuf>,
+    input_limit: u64,
+    /// Files included so far (each is read once).
+    seen: &'a RefCell<BTreeSet<PathBuf>>,
+    depth: usize,
 }
 
 /// A NeuroML quantity: the number as written and the memrc unit text.
@@ -347,8 +381,9 @@ impl<'i> Cx<'_, 'i> {
         };
         let q = units::parse_quantity(&format!("{number} {mapped}"))
             .map_err(|e| bad(format!("'{name}' = '{raw}': {e}")))?;
-        let Kind::Dim(dim, _) = kind else {
-            unreachable!("temperatures returned above")
+        let dim = match kind {
+            Kind::Dim(d, _) => d,
+            Kind::Temperature => Dimension::NONE, // returned above
         };
         let got = q.dim.unwrap_or(Dimension::NONE);
         if got != dim {
@@ -390,8 +425,13 @@ impl<'i> Cx<'_, 'i> {
         )
     }
 
-    fn read(&self) -> Result<Nml<'_, 'i>, LoadError> {
-        let root = self.doc.root_element();
+    /// Reads the items of the document `root` into `nml`; its `<network>` into `network`.
+    fn read<'n>(
+        &self,
+        root: Node<'n, 'i>,
+        nml: &mut Nml,
+        network: &mut Option<Node<'n, 'i>>,
+    ) -> Result<(), LoadError> {
         if root.tag_name().name() != "neuroml" {
             return Err(self.err(
                 root,
@@ -401,10 +441,6 @@ impl<'i> Cx<'_, 'i> {
                 ),
             ));
         }
-        let mut nml = Nml {
-            id: root.attribute("id").unwrap_or("").to_string(),
-            ..Nml::default()
-        };
         for c in root.children().filter(Node::is_element) {
             match c.tag_name().name() {
                 "notes" | "annotation" | "property" => {}
@@ -419,7 +455,14 @@ impl<'i> Cx<'_, 'i> {
                     }
                     nml.channels.push(ch);
                 }
-                "cell" => nml.cells.push(self.cell(c)?),
+                "cell" => {
+                    let cell = self.cell(c)?;
+                    if nml.cells.iter().any(|x| x.id == cell.id) {
+                        return Err(self.err_attr(c, "id", format!("a second cell '{}'", cell.id)));
+                    }
+                    nml.cells.push(cell);
+                }
+                "include" => self.include(c, nml)?,
                 "pulseGenerator" => {
                     let id = self.ident(c, "id")?.to_string();
                     nml.pulses.push(Pulse {
@@ -431,22 +474,87 @@ impl<'i> Cx<'_, 'i> {
                     self.only_notes(c)?;
                 }
                 "network" => {
-                    if nml.network.is_some() {
+                    if network.is_some() {
                         return Err(self.err(c, "a second <network>: memrc import reads one"));
                     }
-                    nml.network = Some(c);
+                    *network = Some(c);
                 }
                 _ => {
                     return Err(self.unsupported(
                         c,
                         "<neuroml>",
                         "ionChannelHH, ionChannel, ionChannelPassive, cell (one segment), \
-                         pulseGenerator and network (one cell)",
+                         pulseGenerator, network (one cell) and include",
                     ));
                 }
             }
         }
-        Ok(nml)
+        Ok(())
+    }
+
+    /// `<include href="…"/>`: the channels, cells and pulse generators of another document,
+    /// resolved against the including document's directory; each file is read once.
+    fn include(&self, node: Node, nml: &mut Nml) -> Result<(), LoadError> {
+        let href = self.attr(node, "href")?;
+        let Some(base) = &self.base else {
+            return Err(self.err_attr(
+                node,
+                "href",
+                format!("<include href=\"{href}\">: includes are resolved against the document's directory; import the document from its file"),
+            ));
+        };
+        if self.depth >= 16 {
+            return Err(self.err(node, "includes nested more than 16 deep"));
+        }
+        let path = base.join(href);
+        let canonical = path.canonicalize().map_err(|e| {
+            self.err_attr(
+                node,
+                "href",
+                format!("cannot read '{}': {e}", path.display()),
+            )
+        })?;
+        if !self.seen.borrow_mut().insert(canonical.clone()) {
+            return Ok(());
+        }
+        let text = crate::read_input_text(&canonical, self.input_limit).map_err(|e| {
+            self.err_attr(
+                node,
+                "href",
+                format!("cannot read '{}': {e}", path.display()),
+            )
+        })?;
+        let origin = path.display().to_string();
+        let doc = Document::parse(&text).map_err(|e| {
+            let p = e.pos();
+            LoadError {
+                file: origin.clone(),
+                line: p.row as usize,
+                column: p.col as usize,
+                key: String::new(),
+                message: format!("not a well-formed XML document: {e}"),
+            }
+        })?;
+        let sub = Cx {
+            doc: &doc,
+            origin: &origin,
+            base: path.parent().map(Path::to_path_buf),
+            input_limit: self.input_limit,
+            seen: self.seen,
+            depth: self.depth + 1,
+        };
+        let mut network = None;
+        sub.read(doc.root_element(), nml, &mut network)?;
+        if let (Some(n), None) = (network, &nml.included_network) {
+            // The main document's network is the model; this one is refused only if the main
+            // document has none.
+            nml.included_network = Some(sub.err(
+                n,
+                "the <network> is in an included document: memrc import takes the network of \
+                 the main document (import the document that has the network)",
+            ));
+        }
+        Ok(())
     }
 
     fn only_notes(&self, node: Node) -> Result<(), LoadError> {
@@ -635,7 +743,13 @@ impl<'i> Cx<'_, 'i> {
                 }
                 Kinetics::Instantaneous(x)
             }
-            _ => unreachable!("the children were checked against the gate type"),
+            _ => {
+                // The children were checked against the gate type above.
+                return Err(self.err(
+                    node,
+                    format!("{tag} '{id}': unexpected combination of rates"),
+                ));
+            }
         };
         Ok(Gate {
             id,
@@ -875,7 +989,7 @@ impl<'i> Cx<'_, 'i> {
                                     channel: self.ident(m, "ionChannel")?.to_string(),
                                     g: self.quantity(m, "condDensity", cond_density())?,
                                     erev: self.quantity(m, "erev", VOLTAGE)?,
-                                    pos: m.range().start,
+                                    at: self.err_attr(m, "ionChannel", ""),
                                 });
                                 self.only_notes(m)?;
                             }
@@ -990,7 +1104,8 @@ struct Density {
     channel: String,
     g: Nq,
     erev: Nq,
-    pos: usize,
+    /// Where its `ionChannel` is (a message-less error).
+    at: LoadError,
 }
 
 #[derive(Debug, Clone)]
@@ -1012,12 +1127,14 @@ struct Pulse {
 }
 
 #[derive(Debug, Default)]
-struct Nml<'a, 'i> {
+struct Nml {
     id: String,
     channels: Vec<Channel>,
     cells: Vec<Cell>,
     pulses: Vec<Pulse>,
-    network: Option<Node<'a, 'i>>,
+    /// A `<network>` of an included document, as the error that refuses it when the main
+    /// document has none.
+    included_network: Option<LoadError>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1033,14 +1150,18 @@ fn ms_text(x: f64) -> String {
     format!("{ms} ms")
 }
 
-impl Nml<'_, '_> {
+impl Nml {
     /// The cell the model is made of, and the pulse inputs applied to it.
     fn cell_and_inputs<'s>(
         &'s self,
         cx: &Cx,
+        network: Option<Node>,
     ) -> Result<(&'s Cell, Vec<&'s Pulse>, Option<Nq>), LoadError> {
         let find_cell = |id: &str| self.cells.iter().find(|c| c.id == id);
-        let Some(net) = self.network else {
+        let Some(net) = network else {
+            if let Some(e) = &self.included_network {
+                return Err(e.clone());
+            }
             return match self.cells.as_slice() {
                 [one] => Ok((one, Vec::new(), None)),
                 [] => Err(LoadError {
@@ -1157,9 +1278,14 @@ impl Nml<'_, '_> {
         Ok((cell, inputs, temperature))
     }
 
-    fn to_toml(&self, opts: &ImportOptions, cx: &Cx) -> Result<String, LoadError> {
+    fn to_toml(
+        &self,
+        opts: &ImportOptions,
+        cx: &Cx,
+        network: Option<Node>,
+    ) -> Result<String, LoadError> {
         use std::fmt::Write as _;
-        let (cell, inputs, temperature) = self.cell_and_inputs(cx)?;
+        let (cell, inputs, temperature) = self.cell_and_inputs(cx, network)?;
         let mut out = String::new();
         let w = &mut out;
         let name = if is_ident(&self.id) {
@@ -1222,7 +1348,7 @@ impl Nml<'_, '_> {
             }
             None if any_q10 => {
                 return Err(cx.err(
-                    self.network.unwrap_or(cx.doc.root_element()),
+                    network.unwrap_or(cx.doc.root_element()),
                     "a gate has a q10ExpTemp temperature factor but the document gives no temperature: \
                      use <network type=\"networkWithTemperature\" temperature=\"…degC\">",
                 ));
@@ -1329,9 +1455,13 @@ impl Nml<'_, '_> {
         for d in &cell.densities {
             let Some(kind) = kind_of.get(d.channel.as_str()) else {
                 let known: Vec<&str> = self.channels.iter().map(|c| c.id.as_str()).collect();
-                let mut e = cx.err_at(d.pos, "ionChannel", format!(
-                    "channelDensity '{}': ionChannel '{}' is not an ion channel of this document (they are: {})",
-                    d.id, d.channel, known.join(", ")));
+                let mut e = d.at.clone();
+                e.message = format!(
+                    "channelDensity '{}': ionChannel '{}' is not an ion channel of this document or its includes (they are: {})",
+                    d.id,
+                    d.channel,
+                    known.join(", ")
+                );
                 if let Some(s) = memrc::error::suggest(&d.channel, known.iter().copied()) {
                     e.message = format!("{} (did you mean '{s}'?)", e.message);
                 }

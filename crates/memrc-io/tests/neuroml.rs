@@ -513,3 +513,112 @@ fn the_imported_hh_cell_matches_the_equations_written_out() {
         );
     }
 }
+
+/// `<include href>`: the example cell split into a channel file and a cell file that includes
+/// it imports to the same model file; errors inside an included file point into that file.
+#[test]
+fn includes_are_read_from_the_document_directory() {
+    use memrc_io::neuroml::import_neuroml_file;
+    let whole = std::fs::read_to_string(data("NML2_SingleCompHHCell.nml")).expect("nml");
+    let (a, b) = (
+        whole
+            .find("<ionChannelHH id=\"passiveChan\"")
+            .expect("first channel"),
+        whole.find("<cell id=\"hhcell\">").expect("the cell"),
+    );
+    let channels = format!(
+        "<neuroml xmlns=\"http://www.neuroml.org/schema/neuroml2\" id=\"chans\">\n{}\n</neuroml>\n",
+        &whole[a..b]
+    );
+    let cell = format!(
+        "{}<include href=\"sub/channels.nml\"/>\n    {}",
+        &whole[..a],
+        &whole[b..]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/channels.nml"), &channels).expect("write");
+    let path = dir.path().join("NML2_SingleCompHHCell.nml");
+    std::fs::write(&path, &cell).expect("write");
+    let opts = ImportOptions::default();
+    let split = import_neuroml_file(&path, 1 << 20, &opts).expect("imports with its include");
+    let single = import_neuroml_file(
+        std::path::Path::new(&data("NML2_SingleCompHHCell.nml")),
+        1 << 20,
+        &opts,
+    )
+    .expect("imports");
+    assert_eq!(split, single);
+    // Without a directory (text only), an include is refused where it is.
+    let e = import(&cell, "text.nml").expect_err("refused").to_string();
+    assert!(e.contains("<include href=\"sub/channels.nml\">: includes are resolved against the document's directory"), "{e}");
+    // A missing file.
+    std::fs::write(&path, cell.replace("sub/channels.nml", "sub/nothere.nml")).expect("write");
+    let e = import_neuroml_file(&path, 1 << 20, &opts)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("cannot read") && e.contains("nothere.nml"),
+        "{e}"
+    );
+    // An error inside the included file is located there.
+    std::fs::write(&path, &cell).expect("write");
+    std::fs::write(
+        dir.path().join("sub/channels.nml"),
+        channels.replace("HHSigmoidRate", "HHSigmoidRat"),
+    )
+    .expect("write");
+    let e = import_neuroml_file(&path, 1 << 20, &opts)
+        .expect_err("refused")
+        .to_string();
+    let sub = dir.path().join("sub/channels.nml").display().to_string();
+    assert!(e.starts_with(&format!("{sub}:")), "{e}");
+    assert!(
+        e.contains("unsupported <reverseRate> type 'HHSigmoidRat'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_unknown_channel_of_a_density_is_located_with_a_suggestion() {
+    let e = error_of(&CELL.replace("ionChannel=\"pas\"", "ionChannel=\"pass\""));
+    assert!(
+        e.starts_with("bad.nml:8:42: channelDensity 'l': ionChannel 'pass' is not an ion channel"),
+        "{e}"
+    );
+    assert!(e.contains("(did you mean 'pas'?)"), "{e}");
+}
+
+/// The main document's `<network>` is the model; one in an included document is refused only
+/// when the main document has none.
+#[test]
+fn the_network_of_an_include_is_not_the_model() {
+    use memrc_io::neuroml::import_neuroml_file;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inc = "<neuroml id=\"i\">\n  <network id=\"other\"><population id=\"q\" component=\"zz\" size=\"3\"/></network>\n</neuroml>\n";
+    std::fs::write(dir.path().join("inc.nml"), inc).expect("write");
+    let with_include = CELL.replace(
+        "  <cell id=\"c\">",
+        "  <include href=\"inc.nml\"/>\n  <cell id=\"c\">",
+    );
+    let path = dir.path().join("main.nml");
+    std::fs::write(&path, &with_include).expect("write");
+    let opts = ImportOptions::default();
+    let e = import_neuroml_file(&path, 1 << 20, &opts)
+        .expect_err("refused")
+        .to_string();
+    let inc_path = dir.path().join("inc.nml").display().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{inc_path}:2:3: the <network> is in an included document"
+        )),
+        "{e}"
+    );
+    let own = with_include.replace(
+        "</neuroml>",
+        "  <network id=\"n\"><population id=\"p\" component=\"c\" size=\"1\"/></network>\n</neuroml>",
+    );
+    std::fs::write(&path, own).expect("write");
+    let toml = import_neuroml_file(&path, 1 << 20, &opts).expect("the main network is the model");
+    circuit(&toml);
+}
