@@ -53,3 +53,37 @@ fn import_writes_a_model_file_that_runs_like_the_nml_file() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_neuroml_cell_sweeps_into_an_f_i_curve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("sweep");
+    let o = memrc(&[
+        "sweep",
+        &nml(),
+        "--set",
+        "stimulus.0.amplitude=0,0.08 nA",
+        "--out",
+        path(&out),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let header: Vec<&str> = table.lines().next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "spike_count.hhcell")
+        .expect("spike_count column");
+    let counts: Vec<f64> = table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(col)
+                .expect("cell")
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    assert_eq!(counts, [0.0, 7.0], "{table}");
+}
