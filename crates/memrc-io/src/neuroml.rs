@@ -43,8 +43,8 @@ use crate::units::{self, Dimension};
 /// not carry them: a LEMS `<Simulation>` does).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportOptions {
-    /// `t_end` (a quantity with a unit); `None`: 100 ms after the end of the last pulse input,
-    /// or 100 ms without pulses.
+    /// `t_end` (a quantity with a unit); `None`: 100 ms after the end of the last pulse input
+    /// rounded up to whole milliseconds, or 100 ms without pulses.
     pub t_end: Option<String>,
     /// `dt`, the output interval of the ODE solver (default `"0.01 ms"`).
     pub dt: String,
@@ -1323,7 +1323,9 @@ impl Nml {
                     .iter()
                     .map(|p| p.delay.si + p.duration.si)
                     .fold(0.0_f64, f64::max);
-                ms_text(last + 0.1)
+                // Whole milliseconds (rounded to 1e-9 ms first), so that the default dt divides it.
+                let ms = (((last + 0.1) * 1e12).round() / 1e9).ceil();
+                format!("{ms} ms")
             }
         };
         let _ = writeln!(

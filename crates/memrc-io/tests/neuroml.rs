@@ -622,3 +622,21 @@ fn the_network_of_an_include_is_not_the_model() {
     let toml = import_neuroml_file(&path, 1 << 20, &opts).expect("the main network is the model");
     circuit(&toml);
 }
+
+#[test]
+fn the_default_end_is_whole_milliseconds_after_the_last_pulse() {
+    let doc = CELL.replace(
+        "</neuroml>",
+        "  <pulseGenerator id=\"pg\" delay=\"10.25ms\" duration=\"0.5 ms\" amplitude=\"1pA\"/>\n  \
+         <network id=\"n\"><population id=\"p\" component=\"c\" size=\"1\"/>\
+         <explicitInput target=\"p[0]\" input=\"pg\"/></network>\n</neuroml>",
+    );
+    let toml = import(&doc, "t.nml").expect("imports");
+    assert!(toml.contains("t_end = \"111 ms\""), "{toml}");
+    assert!(
+        toml.contains("start = \"10.25 ms\"\nend = \"10.75 ms\""),
+        "{toml}"
+    );
+    let c = circuit(&toml);
+    assert_eq!(c.simulation.t_end, 0.111);
+}
