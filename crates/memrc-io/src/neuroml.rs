@@ -4,7 +4,8 @@
 //! (`ionChannelHH`, `ionChannel`, `ionChannelPassive`) and writes the equivalent memRC circuit:
 //! one node (the membrane capacitance `specificCapacitance` on the segment's surface area), one
 //! `[[channel]]` per ion channel and one `[[element]]` per `channelDensity`, one pulse
-//! `[[stimulus]]` per `pulseGenerator` input, and the `<network>` temperature as `celsius`.
+//! `[[stimulus]]` per `pulseGenerator` input, and the `<network>` temperature as `celsius`;
+//! `<include href>` documents add their channels, cells and pulse generators.
 //! The NeuroML semantics are those of the NeuroML2 core types (`NeuroML2CoreTypes/Channels.xml`
 //! and `Cells.xml` of NeuroML v2, as run by jNeuroML/jLEMS):
 //!
