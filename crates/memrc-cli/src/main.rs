@@ -60,6 +60,50 @@ enum Command {
     Sweep(SweepArgs),
     /// Benchmarks of the network engine (one JSON object on stdout).
     Bench(bench::BenchCmd),
+    /// Converts a NeuroML2 document (a single-compartment cell, its ion channels and pulse
+    /// inputs) into a model file; `memrc run FILE.nml` runs one directly.
+    Import(ImportArgs),
+}
+
+/// `memrc import FILE.nml [--out model.toml]`.
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The NeuroML2 document (.nml).
+    file: PathBuf,
+    /// Write the model file here (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// t_end of [simulation] with a unit (default: 100 ms after the last pulse input).
+    #[arg(long = "t-end", value_name = "T")]
+    t_end: Option<String>,
+    /// dt of [simulation], the output interval of dopri5, with a unit (default 0.01ms).
+    #[arg(long, value_name = "DT")]
+    dt: Option<String>,
+}
+
+/// Converts `args.file`, checks that the result loads, and writes it.
+fn run_import(args: ImportArgs) -> Result<()> {
+    let mut opts = memrc_io::neuroml::ImportOptions::default();
+    if let Some(t) = args.t_end {
+        memrc_run::time_option("--t-end", &t, false)?;
+        opts.t_end = Some(t);
+    }
+    if let Some(dt) = args.dt {
+        memrc_run::time_option("--dt", &dt, false)?;
+        opts.dt = dt;
+    }
+    let load = memrc_run::load_options()?;
+    let text = memrc_io::neuroml::import_neuroml_file(&args.file, load.input_limit, &opts)?;
+    let origin = format!("{} [imported]", args.file.display());
+    memrc_io::load_str_with(&text, &origin, args.file.parent(), &load)?;
+    match args.out {
+        Some(out) => {
+            std::fs::write(&out, &text).with_context(|| format!("writing {}", out.display()))?;
+            say_line(&format!("wrote {}", out.display()));
+        }
+        None => say(&text),
+    }
+    Ok(())
 }
 
 const MODEL_RUN_HELP: &str = "\
@@ -502,6 +546,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             say_line(&bench::run(cmd)?);
             Ok(())
         }
+        Command::Import(args) => run_import(args),
     }
 }
 

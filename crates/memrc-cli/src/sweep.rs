@@ -89,9 +89,16 @@ pub fn run(settings: SweepSettings) -> Result<String> {
         .map(|a| Axis::parse(a))
         .collect::<memrc_run::Result<Vec<_>>>()?;
     let limit = memrc_run::load_options()?.input_limit;
-    let text = memrc_io::read_input_text(&settings.model, limit)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", settings.model.display()))?;
-    let origin = settings.model.display().to_string();
+    let (text, origin) = if memrc_io::neuroml::is_neuroml_path(&settings.model) {
+        // A NeuroML2 cell: swept on its converted model file (as `memrc run FILE.nml`).
+        let opts = memrc_io::neuroml::ImportOptions::default();
+        let text = memrc_io::neuroml::import_neuroml_file(&settings.model, limit, &opts)?;
+        (text, format!("{} [imported]", settings.model.display()))
+    } else {
+        let text = memrc_io::read_input_text(&settings.model, limit)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", settings.model.display()))?;
+        (text, settings.model.display().to_string())
+    };
     let stem = settings
         .model
         .file_stem()

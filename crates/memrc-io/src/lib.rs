@@ -14,6 +14,7 @@
 //!   [`ModelFile::to_toml_string`] writes back.
 //! - [`units`]: quantities with units (`"120 mS/cm^2"`) → SI values with a [`units::Dimension`].
 //! - [`samples`]: CSV/NPY sample files of `samples` stimuli.
+//! - [`neuroml`]: NeuroML2 documents (single-compartment cells) → model-file text.
 //!
 //! ## Running a loaded circuit
 //! ```no_run
@@ -41,6 +42,7 @@ mod error;
 mod load;
 mod model;
 mod network;
+pub mod neuroml;
 pub mod samples;
 pub mod schema;
 pub mod units;

@@ -222,17 +222,17 @@ pub fn apply(text: &str, sets: &[Set]) -> Result<String> {
 pub fn load_with_sets(path: &Path, sets: &[Set], check_only: bool) -> Result<LoadedModel> {
     let opts = crate::settings::load_options()?.build_networks(!check_only);
     if sets.is_empty() {
-        return Ok(memrc_io::load_with(path, &opts)?);
+        return crate::settings::load_path_with(path, &opts);
     }
-    let text = memrc_io::read_input_text(path, opts.input_limit)
-        .map_err(|e| RunError::setting(format!("{}: {e}", path.display())))?;
-    load_text_with_sets(
-        &text,
-        &path.display().to_string(),
-        path.parent(),
-        sets,
-        &opts,
-    )
+    let (text, origin) = match crate::settings::imported_text(path, &opts)? {
+        Some(text) => (text, crate::settings::imported_origin(path)),
+        None => (
+            memrc_io::read_input_text(path, opts.input_limit)
+                .map_err(|e| RunError::setting(format!("{}: {e}", path.display())))?,
+            path.display().to_string(),
+        ),
+    };
+    load_text_with_sets(&text, &origin, path.parent(), sets, &opts)
 }
 
 /// [`load_with_sets`] for the text of a model; `origin` names it in errors.

@@ -48,7 +48,40 @@ pub fn load_options() -> Result<LoadOptions> {
 
 /// Loads a model file (networks are built).
 pub fn load(path: &Path) -> Result<LoadedModel> {
-    Ok(memrc_io::load_with(path, &load_options()?)?)
+    load_path_with(path, &load_options()?)
+}
+
+/// Loads `path` with `opts`; a NeuroML2 file (`.nml`) is converted to model-file text first
+/// ([`memrc_io::neuroml`], as `memrc import` writes it), and errors of that text name the file
+/// as `FILE.nml [imported]`.
+pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
+    match imported_text(path, opts)? {
+        Some(text) => Ok(memrc_io::load_str_with(
+            &text,
+            &imported_origin(path),
+            path.parent(),
+            opts,
+        )?),
+        None => Ok(memrc_io::load_with(path, opts)?),
+    }
+}
+
+/// The model-file text of a NeuroML2 file (`None` for any other file).
+pub fn imported_text(path: &Path, opts: &LoadOptions) -> Result<Option<String>> {
+    if !memrc_io::neuroml::is_neuroml_path(path) {
+        return Ok(None);
+    }
+    let options = memrc_io::neuroml::ImportOptions::default();
+    Ok(Some(memrc_io::neuroml::import_neuroml_file(
+        path,
+        opts.input_limit,
+        &options,
+    )?))
+}
+
+/// How errors name the converted text of the NeuroML2 file `path`.
+pub fn imported_origin(path: &Path) -> String {
+    format!("{} [imported]", path.display())
 }
 
 /// Loads a model from text; `origin` names it in errors (`<string>`), and relative paths of
@@ -64,10 +97,7 @@ pub fn load_str(text: &str, origin: &str, base: Option<&Path>) -> Result<LoadedM
 
 /// Loads a model file for a check: networks are validated and their memory estimated, not built.
 pub fn load_for_check(path: &Path) -> Result<LoadedModel> {
-    Ok(memrc_io::load_with(
-        path,
-        &load_options()?.build_networks(false),
-    )?)
+    load_path_with(path, &load_options()?.build_networks(false))
 }
 
 /// Parses a time option (`20ms`, `"20 ms"`; a bare number only for models whose time has no
