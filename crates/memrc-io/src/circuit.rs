@@ -1255,6 +1255,28 @@ impl Ctx<'_> {
                 "the sampled stimulus",
             )?
         };
+        // Every sample in its plausible range (issue #14 §3), as written in the file's unit.
+        if let Some((k, x)) = v
+            .iter()
+            .enumerate()
+            .find(|(_, x)| units::check_plausible(*x * iu.factor, iu.dim).is_err())
+        {
+            let m = units::check_plausible(x * iu.factor, iu.dim)
+                .err()
+                .unwrap_or_default();
+            return Err(self.err(
+                file,
+                "file",
+                format!(
+                    "stimulus file: sample {} = {} {} {m}",
+                    k + 1,
+                    memrc::error::brief(*x),
+                    s.unit
+                        .as_ref()
+                        .map_or(if voltage { "V" } else { "A" }, |u| u.get_ref().as_str())
+                ),
+            ));
+        }
         let t: Vec<f64> = t.iter().map(|x| x * tu.factor).collect();
         let v: Vec<f64> = v.iter().map(|x| x * iu.factor * scale).collect();
         let tr = Trajectory::from_samples(&t, &v).map_err(|e| {
