@@ -735,7 +735,7 @@ pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
 /// range ±10 V of a voltage". `NaN` fails.
 pub fn check_plausible(value: f64, dim: Dimension) -> Result<(), String> {
     match PLAUSIBLE.iter().find(|(d, _, _)| *d == dim) {
-        Some((_, bound, shown)) if !(value.abs() <= *bound) => Err(format!(
+        Some((_, bound, shown)) if value.is_nan() || value.abs() > *bound => Err(format!(
             "is outside the plausible range {shown} of {}",
             dim.describe()
         )),
