@@ -46,6 +46,15 @@ pub enum RunError {
         /// The engine's message.
         message: String,
     },
+    /// A state left its physical range during a run (issue #14 §3): the message names the
+    /// variable, its value, the time and the range.
+    #[error("{what}: {message}")]
+    OutOfRange {
+        /// What was being done.
+        what: &'static str,
+        /// The variable, its value, the time and the range.
+        message: String,
+    },
     /// The run was stopped (Ctrl-C, SIGTERM, KeyboardInterrupt); nothing was written.
     #[error("interrupted")]
     Interrupted,
