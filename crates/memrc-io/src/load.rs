@@ -631,12 +631,16 @@ impl Ctx<'_> {
         let shown = dt_q.get_ref().shown();
         let refuse = |message: String| Err(self.err_q(dt_q, "dt", message));
         if !(r.is_finite() && r < 1e15) {
-            return refuse(format!("'dt' = {shown} gives {r:e} steps: far too many"));
+            return refuse(format!(
+                "'dt' = {shown} gives {} steps: far too many",
+                brief(r)
+            ));
         }
         let n = r.round();
         if (r - n).abs() > 1e-6 * r.max(1.0) || n < 1.0 {
             return refuse(format!(
-                "the span {span} s is not a whole number of steps 'dt' = {shown} ({r:.3} steps)"
+                "the span {} s is not a whole number of steps 'dt' = {shown} ({r:.3} steps)",
+                brief(span)
             ));
         }
         // n < 1e15 < usize::MAX on 64-bit targets.

@@ -213,14 +213,14 @@ pub enum TrajectoryError {
 }
 
 /// A time for messages, without the noise of binary fractions: rounded to 12 significant
-/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s.
+/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s; the
+/// number as [`brief`] prints it (`1e-300 ms`, not 300 zeros).
 pub fn time_text(t: impl std::borrow::Borrow<f64>) -> String {
     let t = *t.borrow();
-    let clean = |x: f64| format!("{:.11e}", x).parse::<f64>().unwrap_or(x);
     if t != 0.0 && t.abs() < 1.0 {
-        format!("{} ms", clean(t * 1e3))
+        format!("{} ms", brief(t * 1e3))
     } else {
-        format!("{} s", clean(t))
+        format!("{} s", brief(t))
     }
 }
 
@@ -257,6 +257,11 @@ pub fn excerpt(s: &str) -> String {
     }
 }
 
+/// `x` rounded to three significant digits (a ratio in a message).
+fn three_digits(x: f64) -> f64 {
+    format!("{x:.2e}").parse().unwrap_or(x)
+}
+
 /// `x` rounded to two significant digits (a suggested step).
 fn two_digits(x: f64) -> f64 {
     format!("{x:.1e}").parse().unwrap_or(x)
@@ -276,8 +281,8 @@ pub enum SolverError {
     },
     /// An explicit method's solution blew up: the step is beyond the method's stability limit.
     #[error(
-        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {:.2}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
-        time_text(.dt), time_text(.t), time_text(.at), .dt * .rate, time_text(two_digits(.limit / .rate))
+        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
+        time_text(.dt), time_text(.t), time_text(.at), brief(three_digits(.dt * .rate)), time_text(two_digits(.limit / .rate))
     )]
     Unstable {
         /// The method.
