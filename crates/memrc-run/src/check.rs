@@ -382,7 +382,8 @@ mod tests {
         ] {
             let (lo, hi) = (min_or_nan(xs), max_or_nan(xs));
             assert!(lo.is_nan() && hi.is_nan(), "{xs:?}");
-            assert!(!(lo >= 0.0) && !(lo > 0.0) && !(hi <= 1e-12));
+            let passes = [lo >= 0.0, lo > 0.0, hi <= 1e-12];
+            assert_eq!(passes, [false; 3], "{xs:?}");
         }
     }
 }
