@@ -356,13 +356,31 @@ impl Ctx<'_> {
                 value,
             })
             .collect();
-        Ok(CircuitModel {
+        let model = CircuitModel {
             circuit,
             initial,
             initial_states,
             simulation,
             probes,
-        })
+        };
+        // The initial state is cheap to compute here, so a circuit without one (no rest state
+        // for a node left at "rest") is refused at load, at that node, not after the check or
+        // at the start of the run without a location (issue #14 §4).
+        if let Err(e) = model.initial_state() {
+            let at = file
+                .nodes
+                .iter()
+                .find(|n| n.initial.as_ref().is_none_or(|q| is_rest(q.get_ref())));
+            let message = format!("the initial state cannot be computed: {e}");
+            return Err(match at {
+                Some(n) => match &n.initial {
+                    Some(q) => self.err_q(q, "initial", message),
+                    None => self.err(&n.name, "initial", message),
+                },
+                None => self.top("initial", message),
+            });
+        }
+        Ok(model)
     }
 
     /// The initial values `initial = { state = value, … }` of element `e` that set its states

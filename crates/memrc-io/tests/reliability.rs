@@ -160,3 +160,19 @@ fn error_lines_are_brief() {
     let e = memrc::error::excerpt(&"a".repeat(100));
     assert_eq!(e, format!("{}… (40 more characters)", "a".repeat(60)));
 }
+
+/// Issue #14 §4: a circuit without an initial state (a node left at "rest" where the static
+/// current has no zero, from `conductance = "-n^4"`) is refused at load, at that node's
+/// `initial`, instead of failing in `check` or at the start of the run without a location.
+#[test]
+fn a_circuit_without_an_initial_state_is_refused_at_load_with_a_location() {
+    let text = text("hh_user_channels.toml");
+    let m = load_message(
+        &common::edited(&text, "conductance = \"n^4\"", "conductance = \"-n^4\""),
+        "ch.toml",
+    );
+    assert_eq!(
+        m,
+        "ch.toml:32:11: the initial state cannot be computed: element 'circuit': rest state: the static current has no zero (it keeps its sign, or is not finite, from the batteries outwards); give the node an initial voltage"
+    );
+}
