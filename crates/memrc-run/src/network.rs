@@ -163,9 +163,9 @@ fn check_state(net: &Network, n: &NetworkModel) -> Result<()> {
                 return Err(RunError::OutOfRange {
                     what: "simulating the network",
                     message: format!(
-                        "{} {} of neuron {i} in population '{population}' = {}{} by t = {} {m}: the model left its physical range",
-                        var.doc,
+                        "{} ({}) of neuron {i} in population '{population}' = {}{} by t = {} {m}: the model left its physical range",
                         var.name,
+                        var.doc,
                         crate::brief(x[i]),
                         if var.unit == "1" {
                             String::new()

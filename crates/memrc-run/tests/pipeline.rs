@@ -76,7 +76,30 @@ fn a_state_leaving_its_physical_range_is_an_error_naming_it_and_the_time() {
     let (head, value) = head.rsplit_once(" = ").expect(&m);
     assert_eq!(
         head,
-        "simulating the network: membrane voltage v of neuron 0 in population 'p'"
+        "simulating the network: v (membrane voltage) of neuron 0 in population 'p'"
     );
     assert!(value.parse::<f64>().expect(&m) > 10.0, "{m}");
+}
+
+/// Issue #14 §3: a gate that leaves [0, 1] (its steady state is 2) is an error naming it. The
+/// gate follows n(t) = 2 − 1.5·e^(−t/1 ms) (exact along the file's exp-euler steps: constant
+/// tau and inf); it passes 1 at ln 1.5 ms = 0.405 ms, so the first chunk boundary beyond (every
+/// 0.2 ms) is 0.6 ms, where n = 2 − 1.5·e^(−0.6).
+#[test]
+fn a_gate_leaving_zero_one_is_an_error_naming_it() {
+    let m = run_error("gate_leaves_range.toml");
+    let (head, tail) = m.split_once(" by t = ").expect(&m);
+    assert_eq!(
+        tail,
+        "0.6 ms is outside the range [0, 1] of a gate: the model left its physical range"
+    );
+    let (head, value) = head.rsplit_once(" = ").expect(&m);
+    assert_eq!(
+        head,
+        "simulating the network: n (gate of channel 'k') of neuron 0 in population 'p'"
+    );
+    let n: f64 = value.parse().expect(&m);
+    let exact = 2.0 - 1.5 * (-0.6f64).exp();
+    // The message prints 12 significant digits.
+    assert!((n - exact).abs() <= 1e-11, "{n} vs {exact}");
 }
