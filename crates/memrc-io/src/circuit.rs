@@ -377,13 +377,31 @@ impl Ctx<'_> {
                 value,
             })
             .collect();
-        Ok(CircuitModel {
+        let model = CircuitModel {
             circuit,
             initial,
             initial_states,
             simulation,
             probes,
-        })
+        };
+        // The initial state is cheap to compute here, so a circuit without one (no rest state
+        // for a node left at "rest") is refused at load, at that node, not after the check or
+        // at the start of the run without a location (issue #14 §4).
+        if let Err(e) = model.initial_state() {
+            let at = file
+                .nodes
+                .iter()
+                .find(|n| n.initial.as_ref().is_none_or(|q| is_rest(q.get_ref())));
+            let message = format!("the initial state cannot be computed: {e}");
+            return Err(match at {
+                Some(n) => match &n.initial {
+                    Some(q) => self.err_q(q, "initial", message),
+                    None => self.err(&n.name, "initial", message),
+                },
+                None => self.top("initial", message),
+            });
+        }
+        Ok(model)
     }
 
     /// The initial values `initial = { state = value, … }` of element `e` that set its states
@@ -1293,6 +1311,28 @@ impl Ctx<'_> {
                 "the sampled stimulus",
             )?
         };
+        // Every sample in its plausible range (issue #14 §3), as written in the file's unit.
+        if let Some((k, x)) = v
+            .iter()
+            .enumerate()
+            .find(|(_, x)| units::check_plausible(*x * iu.factor, iu.dim).is_err())
+        {
+            let m = units::check_plausible(x * iu.factor, iu.dim)
+                .err()
+                .unwrap_or_default();
+            return Err(self.err(
+                file,
+                "file",
+                format!(
+                    "stimulus file: sample {} = {} {} {m}",
+                    k + 1,
+                    memrc::error::brief(*x),
+                    s.unit
+                        .as_ref()
+                        .map_or(if voltage { "V" } else { "A" }, |u| u.get_ref().as_str())
+                ),
+            ));
+        }
         let t: Vec<f64> = t.iter().map(|x| x * tu.factor).collect();
         let v: Vec<f64> = v.iter().map(|x| x * iu.factor * scale).collect();
         let tr = Trajectory::from_samples(&t, &v).map_err(|e| {

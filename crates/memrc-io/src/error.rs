@@ -65,7 +65,7 @@ impl Source<'_> {
             line,
             column,
             key: key.into(),
-            message: one_line(&message),
+            message: brief_line(&message),
         }
     }
 
@@ -101,6 +101,40 @@ impl Source<'_> {
         };
         self.at(at, key, message)
     }
+}
+
+/// Longest message of a [`LoadError`], in characters: the rest is cut at a word and ends in `…`.
+pub const MESSAGE_CHARS: usize = 400;
+
+/// A message as errors show it (issue #14 §4): on one line ([`one_line`]), every word longer
+/// than [`memrc::error::EXCERPT_CHARS`] (a value, a name or a path as written, e.g. a 2 MB
+/// bogus quantity) cut to its [`memrc::error::excerpt`], and the whole at most
+/// [`MESSAGE_CHARS`] characters. Every [`LoadError`] made through [`Source`] passes here.
+pub(crate) fn brief_line(s: &str) -> String {
+    let s = one_line(s);
+    let long = s
+        .split(' ')
+        .any(|w| w.chars().nth(memrc::error::EXCERPT_CHARS + 20).is_some());
+    let mut s = if long {
+        s.split(' ')
+            .map(|w| {
+                if w.chars().nth(memrc::error::EXCERPT_CHARS + 20).is_some() {
+                    memrc::error::excerpt(w)
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        s
+    };
+    if let Some((cut, _)) = s.char_indices().nth(MESSAGE_CHARS) {
+        let cut = s[..cut].rfind(' ').filter(|i| *i > cut / 2).unwrap_or(cut);
+        s.truncate(cut);
+        s.push_str(" …");
+    }
+    s
 }
 
 /// Collapses a message onto one line.

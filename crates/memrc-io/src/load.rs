@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use memrc::circuit::relaxation::RelaxationOptions;
 use memrc::discretisation::LinearStep;
-use memrc::error::suggest;
+use memrc::error::{brief, excerpt, suggest};
 use memrc::hopfield::{Activation, Hopfield};
 use memrc::solver::{Config, Method};
 
@@ -113,7 +113,7 @@ pub fn load_with(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<LoadedMod
         line: 1,
         column: 1,
         key: String::new(),
-        message: format!("cannot read the model file: {e}"),
+        message: crate::error::brief_line(&format!("cannot read the model file: {e}")),
     })?;
     load_str_with(&text, &origin, path.parent(), opts)
 }
@@ -316,7 +316,11 @@ impl Ctx<'_> {
                         unit: String::new(),
                     })
                 } else {
-                    Err(self.err_q(q, key, format!("'{key}' must be a finite number, got {x}")))
+                    Err(self.err_q(
+                        q,
+                        key,
+                        format!("'{key}' must be a finite number, got {}", brief(*x)),
+                    ))
                 }
             }
             RawQuantity::Text(t) => units::parse_quantity(t).map_err(|e| {
@@ -325,7 +329,7 @@ impl Ctx<'_> {
                     t,
                     e.offset,
                     key,
-                    format!("'{key}' = '{t}': {}", e.message),
+                    format!("'{key}' = '{}': {}", excerpt(t), e.message),
                 )
             }),
         }
@@ -345,14 +349,29 @@ impl Ctx<'_> {
         hint: Option<&str>,
     ) -> Result<f64, LoadError> {
         let p = self.parse(q, key)?;
-        units::check_dimension(&p, dim, hint)
-            .map_err(|m| self.err_q(q, key, format!("'{key}': {m}")))
+        let v = units::check_dimension(&p, dim, hint)
+            .map_err(|m| self.err_q(q, key, format!("'{key}': {m}")))?;
+        self.plausible(q, key, v, dim)
+    }
+
+    /// `v` (SI, of dimension `dim`, written as `q`) if it is in its plausible range
+    /// ([`units::PLAUSIBLE`]), else an error at `q` naming the value and the range.
+    pub fn plausible(&self, q: &Q, key: &str, v: f64, dim: Dimension) -> Result<f64, LoadError> {
+        units::check_plausible(v, dim)
+            .map_err(|m| self.err_q(q, key, format!("'{key}' = {} {m}", q.get_ref().shown())))?;
+        Ok(v)
     }
 
     /// A per-area or absolute quantity.
     pub fn dual(&self, q: &Q, key: &str, absolute: Dimension) -> Result<(f64, Form), LoadError> {
         let p = self.parse(q, key)?;
-        units::check_dual(&p, absolute).map_err(|m| self.err_q(q, key, format!("'{key}': {m}")))
+        let (v, form) = units::check_dual(&p, absolute)
+            .map_err(|m| self.err_q(q, key, format!("'{key}': {m}")))?;
+        let dim = match form {
+            Form::Absolute => absolute,
+            Form::PerArea => absolute.per_area(),
+        };
+        Ok((self.plausible(q, key, v, dim)?, form))
     }
 
     /// A positive quantity.
@@ -612,12 +631,16 @@ impl Ctx<'_> {
         let shown = dt_q.get_ref().shown();
         let refuse = |message: String| Err(self.err_q(dt_q, "dt", message));
         if !(r.is_finite() && r < 1e15) {
-            return refuse(format!("'dt' = {shown} gives {r:e} steps: far too many"));
+            return refuse(format!(
+                "'dt' = {shown} gives {} steps: far too many",
+                brief(r)
+            ));
         }
         let n = r.round();
         if (r - n).abs() > 1e-6 * r.max(1.0) || n < 1.0 {
             return refuse(format!(
-                "the span {span} s is not a whole number of steps 'dt' = {shown} ({r:.3} steps)"
+                "the span {} s is not a whole number of steps 'dt' = {shown} ({r:.3} steps)",
+                brief(span)
             ));
         }
         // n < 1e15 < usize::MAX on 64-bit targets.

@@ -19,11 +19,12 @@ pub enum RawQuantity {
 }
 
 impl RawQuantity {
-    /// The value as TOML would show it, for messages.
+    /// The value as TOML would show it, for messages: at most an excerpt of a long text, a
+    /// number briefly (`1e300`, not 301 digits).
     pub fn shown(&self) -> String {
         match self {
-            Self::Text(s) => format!("'{s}'"),
-            Self::Number(x) => format!("{x}"),
+            Self::Text(s) => format!("'{}'", memrc::error::excerpt(s)),
+            Self::Number(x) => memrc::error::brief(*x),
         }
     }
 }

@@ -708,6 +708,41 @@ pub fn check_dual(q: &Quantity, absolute: Dimension) -> Result<(f64, Form), Stri
     }
 }
 
+/// Plausible ranges of physical quantities, checked by the loader on every value of these
+/// dimensions as written in a model file (issue #14 §3): `(dimension, largest magnitude in SI,
+/// the bound as messages show it)`. A value beyond is a located load error naming it and the
+/// range, instead of a run that goes on with `NaN`s or at 5e296 V.
+///
+/// - Voltages (initial values, reversal potentials, thresholds, voltage sources): |V| ≤ 10 V,
+///   a hundred times the ~100 mV span of membrane potentials (Hodgkin & Huxley 1952, SI units).
+/// - Current densities (`i_ext`, stimulus amplitudes per area): |J| ≤ 1000 A/m² = 100 mA/cm²,
+///   10⁴ times the 10 µA/cm² that drives the Hodgkin–Huxley axon to fire, and beyond what the
+///   sodium current (120 mS/cm² × 0.1 V = 12 mA/cm²) can balance.
+/// - Currents (absolute `i_ext`, stimulus amplitudes, Hopfield inputs in normalised units):
+///   |I| ≤ 10 A.
+pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
+    (Dimension::VOLTAGE, 10.0, "±10 V"),
+    (
+        Dimension([-2, 0, 0, 1, 0]),
+        1e3,
+        "±1000 A/m^2 (±100 mA/cm^2)",
+    ),
+    (Dimension::CURRENT, 10.0, "±10 A"),
+];
+
+/// Checks `value` (SI, of dimension `dim`) against its [`PLAUSIBLE`] range; dimensions without
+/// a range pass. The error is a phrase for the caller's message: "is outside the plausible
+/// range ±10 V of a voltage". `NaN` fails.
+pub fn check_plausible(value: f64, dim: Dimension) -> Result<(), String> {
+    match PLAUSIBLE.iter().find(|(d, _, _)| *d == dim) {
+        Some((_, bound, shown)) if value.is_nan() || value.abs() > *bound => Err(format!(
+            "is outside the plausible range {shown} of {}",
+            dim.describe()
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

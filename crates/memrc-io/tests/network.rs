@@ -178,7 +178,7 @@ fn broken_network_files() {
         (
             "weight = \"6 nS\"",
             "weight = \"-6 nS\"",
-            "n.toml:38:10: projection 'exc->exc': weight -0.000000006 S is not a non-negative finite conductance",
+            "n.toml:38:10: projection 'exc->exc': weight -6e-9 S is not a non-negative finite conductance",
         ),
         (
             "receptor = \"ge\"\nrule",

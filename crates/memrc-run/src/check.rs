@@ -96,6 +96,29 @@ fn ok(b: bool) -> &'static str {
     if b { "ok" } else { "NO" }
 }
 
+/// The smallest of `xs`, NaN if any is NaN (`f64::min` drops NaN, so that a NaN would pass
+/// an assumption check built on it), `+inf` if there are none.
+fn min_or_nan(xs: impl IntoIterator<Item = f64>) -> f64 {
+    xs.into_iter().fold(f64::INFINITY, |m, x| {
+        if x.is_nan() || m.is_nan() {
+            f64::NAN
+        } else {
+            m.min(x)
+        }
+    })
+}
+
+/// The largest of `xs` and 0, NaN if any is NaN (see [`min_or_nan`]).
+fn max_or_nan(xs: impl IntoIterator<Item = f64>) -> f64 {
+    xs.into_iter().fold(0.0, |m: f64, x| {
+        if x.is_nan() || m.is_nan() {
+            f64::NAN
+        } else {
+            m.max(x)
+        }
+    })
+}
+
 fn check_hopfield(out: &mut String, list: &mut Vec<Assumption>, h: &HopfieldModel) -> Result<()> {
     let net = &h.network;
     let n = net.n_units();
@@ -110,11 +133,7 @@ fn check_hopfield(out: &mut String, list: &mut Vec<Assumption>, h: &HopfieldMode
     );
     let _ = writeln!(out, "  initial V: {:?} V", h.initial);
     let _ = writeln!(out, "\nassumption checks:");
-    let min_c = net
-        .capacitances()
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
+    let min_c = min_or_nan(net.capacitances().iter().copied());
     let caps_ok = net.capacitances().iter().all(|c| *c > 0.0);
     let _ = writeln!(out, "  capacitances positive: {}", ok(caps_ok));
     list.push(Assumption {
@@ -205,14 +224,13 @@ fn check_circuit(
         let off = circuit.state_offset(b);
         let nsb = br.element.n_states();
         br.element.conductance(&x0[off..off + nsb], &w, &mut g);
-        // NaN propagates (f64::min would drop it), so a NaN conductance fails the check.
-        let min_diag = (0..p).map(|q| g[q * p + q]).fold(f64::INFINITY, |m, x| {
-            if x.is_nan() || m.is_nan() {
-                f64::NAN
-            } else {
-                m.min(x)
-            }
-        });
+        // NaN propagates, so a NaN conductance fails the check; so does a non-finite
+        // off-diagonal entry of a multi-port's G.
+        let min_diag = if g.iter().all(|x| x.is_finite()) {
+            min_or_nan((0..p).map(|q| g[q * p + q]))
+        } else {
+            f64::NAN
+        };
         let positive = min_diag >= 0.0;
         if p == 1 {
             let _ = writeln!(
@@ -229,15 +247,12 @@ fn check_circuit(
                 ok: positive,
             });
         } else {
-            let scale = g
-                .iter()
-                .fold(0.0_f64, |m, x| m.max(x.abs()))
-                .max(f64::MIN_POSITIVE);
-            let asym = (0..p)
-                .flat_map(|q| (0..p).map(move |r| (q, r)))
-                .fold(0.0_f64, |m, (q, r)| {
-                    m.max((g[q * p + r] - g[r * p + q]).abs())
-                });
+            let scale = max_or_nan(g.iter().map(|x| x.abs())).max(f64::MIN_POSITIVE);
+            let asym = max_or_nan(
+                (0..p)
+                    .flat_map(|q| (0..p).map(move |r| (q, r)))
+                    .map(|(q, r)| (g[q * p + r] - g[r * p + q]).abs()),
+            );
             let _ = writeln!(
                 out,
                 "  {} ({p}-port): min diagonal G = {:.6e} {g_unit} ≥ 0: {}; symmetry max|G - G^T| = {:.3e} (relative {:.1e}): {}",
@@ -347,4 +362,28 @@ fn check_network(out: &mut String, n: &NetworkModel) {
         out,
         "  building: 8 B per synapse of the largest fixed-in-degree or list projection (temporary)"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{max_or_nan, min_or_nan};
+
+    /// Issue #14 §3: the extremes that assumption checks compare are NaN when any value is,
+    /// so `min >= 0`, `max <= tol` and `> 0` all fail on NaN (f64::min and f64::max drop it).
+    #[test]
+    fn extremes_of_checks_propagate_nan() {
+        assert_eq!(min_or_nan([3.0, 1.0, 2.0]), 1.0);
+        assert_eq!(max_or_nan([-3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(max_or_nan([-3.0]), 0.0);
+        for xs in [
+            [f64::NAN, 1.0, 2.0],
+            [1.0, f64::NAN, 2.0],
+            [1.0, 2.0, f64::NAN],
+        ] {
+            let (lo, hi) = (min_or_nan(xs), max_or_nan(xs));
+            assert!(lo.is_nan() && hi.is_nan(), "{xs:?}");
+            let passes = [lo >= 0.0, lo > 0.0, hi <= 1e-12];
+            assert_eq!(passes, [false; 3], "{xs:?}");
+        }
+    }
 }

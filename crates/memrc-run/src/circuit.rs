@@ -103,7 +103,7 @@ pub fn solve_circuit(c: &CircuitModel, observer: &mut dyn Observer) -> Result<Ci
         .map_err(|e| RunError::simulation("the time grid", e))?;
     let start = Instant::now();
     let circuit = &c.circuit;
-    match &c.simulation.solver {
+    let run = match &c.simulation.solver {
         Solver::Relaxation(opts) => {
             let r = solve_relaxation_observed(circuit, grid, &v0, &x0, *opts, &mut |p| {
                 observer.observe(p.fraction)
@@ -157,6 +157,38 @@ pub fn solve_circuit(c: &CircuitModel, observer: &mut dyn Observer) -> Result<Ci
         }
         Solver::Ode { method, config } => {
             solve_ode(circuit, grid, *method, config, &v0, &x0, observer, start)
+        }
+    }?;
+    check_node_voltages(circuit, &run.solution)?;
+    Ok(run)
+}
+
+/// Node voltages stay in their plausible range on every sample (issue #14 §3): the first
+/// sample beyond it ([`memrc_io::units::PLAUSIBLE`], ±10 V; NaN too) is an error naming the node,
+/// the value and the time, instead of a run that reports `NaN` energies and exits 0.
+fn check_node_voltages(circuit: &Circuit, sol: &CircuitSolution) -> Result<()> {
+    let n = sol.v.dim().max(1);
+    let bad = sol.v.data().iter().enumerate().find_map(|(i, &x)| {
+        units::check_plausible(x, Dimension::VOLTAGE)
+            .err()
+            .map(|m| (i, x, m))
+    });
+    match bad {
+        None => Ok(()),
+        Some((i, x, m)) => {
+            let (k, j) = (i / n, i % n);
+            let name = circuit
+                .nodes()
+                .get(j)
+                .map_or("?", |node| node.name.as_str());
+            Err(RunError::OutOfRange {
+                what: "solving the circuit",
+                message: format!(
+                    "the voltage of node '{name}' = {} V at t = {} {m}: the model left its physical range",
+                    crate::brief(x),
+                    memrc::error::time_text(sol.v.grid().time(k))
+                ),
+            })
         }
     }
 }

@@ -46,6 +46,15 @@ pub enum RunError {
         /// The engine's message.
         message: String,
     },
+    /// A state left its physical range during a run (issue #14 §3): the message names the
+    /// variable, its value, the time and the range.
+    #[error("{what}: {message}")]
+    OutOfRange {
+        /// What was being done.
+        what: &'static str,
+        /// The variable, its value, the time and the range.
+        message: String,
+    },
     /// The run was stopped (Ctrl-C, SIGTERM, KeyboardInterrupt); nothing was written.
     #[error("interrupted")]
     Interrupted,
@@ -100,21 +109,8 @@ impl RunError {
 /// Result of the run pipeline.
 pub type Result<T, E = RunError> = std::result::Result<T, E>;
 
-/// `x` printed briefly: the shortest decimal of `x` rounded to 12 significant digits, so that a
-/// value computed from a unit (`0.3 ms` = 3.0000000000000003e-4 s) prints as written (`3e-4`).
-/// Exponent form below 1e-3 and from 1e6.
-pub fn brief(x: f64) -> String {
-    if !x.is_finite() || x == 0.0 {
-        return format!("{x}");
-    }
-    let r: f64 = format!("{x:.11e}").parse().unwrap_or(x);
-    let a = r.abs();
-    if (1e-3..1e6).contains(&a) {
-        format!("{r}")
-    } else {
-        format!("{r:e}")
-    }
-}
+/// `x` printed briefly: one helper for every message, [`memrc::error::brief`].
+pub use memrc::error::brief;
 
 #[cfg(test)]
 mod tests {

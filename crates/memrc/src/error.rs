@@ -56,7 +56,7 @@ pub enum ModelError {
         suggestion: Option<String>,
     },
     /// A parameter value is NaN or infinite.
-    #[error("parameter '{param}' of element '{element}' must be finite, got {value}")]
+    #[error("parameter '{param}' of element '{element}' must be finite, got {}", brief(.value))]
     NonFinite {
         /// Element kind.
         element: String,
@@ -67,7 +67,8 @@ pub enum ModelError {
     },
     /// A parameter value is outside its documented range.
     #[error(
-        "parameter '{param}' of element '{element}' = {value} {unit} is out of range: expected {range}"
+        "parameter '{param}' of element '{element}' = {} {unit} is out of range: expected {range}",
+        brief(.value)
     )]
     ParamOutOfRange {
         /// Element kind.
@@ -132,19 +133,19 @@ pub enum TrajectoryError {
         min: usize,
     },
     /// The time step is not a positive finite number.
-    #[error("time step must be positive and finite, got {dt}")]
+    #[error("time step must be positive and finite, got {}", brief(.dt))]
     BadStep {
         /// The step given \[s\].
         dt: f64,
     },
     /// A start time is not finite.
-    #[error("start time must be finite, got {t0}")]
+    #[error("start time must be finite, got {}", brief(.t0))]
     BadStart {
         /// The start time given \[s\].
         t0: f64,
     },
     /// Sample times do not increase.
-    #[error("time grid is not increasing at index {index}: t[{index}] = {t}, previous {previous}")]
+    #[error("time grid is not increasing at index {index}: t[{index}] = {}, previous {}", brief(.t), brief(.previous))]
     NotIncreasing {
         /// Index of the offending sample.
         index: usize,
@@ -154,7 +155,7 @@ pub enum TrajectoryError {
         previous: f64,
     },
     /// Sample times are not equally spaced.
-    #[error("time grid is not uniform at index {index}: step {step} differs from {dt}")]
+    #[error("time grid is not uniform at index {index}: step {} differs from {}", brief(.step), brief(.dt))]
     NotUniform {
         /// Index of the offending sample.
         index: usize,
@@ -164,7 +165,7 @@ pub enum TrajectoryError {
         dt: f64,
     },
     /// A sample value is NaN or infinite.
-    #[error("{what} has a non-finite value {value} at sample {index}")]
+    #[error("{what} has a non-finite value {} at sample {index}", brief(.value))]
     NonFinite {
         /// Which signal.
         what: String,
@@ -192,7 +193,7 @@ pub enum TrajectoryError {
         b: String,
     },
     /// A time lies outside the grid.
-    #[error("time {t} is outside the grid [{t0}, {t1}]")]
+    #[error("time {} is outside the grid [{}, {}]", brief(.t), brief(.t0), brief(.t1))]
     OutOfRange {
         /// The time asked for \[s\].
         t: f64,
@@ -202,7 +203,7 @@ pub enum TrajectoryError {
         t1: f64,
     },
     /// A window is empty or reversed.
-    #[error("window [{start}, {end}] is empty or not finite")]
+    #[error("window [{}, {}] is empty or not finite", brief(.start), brief(.end))]
     BadWindow {
         /// Window start \[s\].
         start: f64,
@@ -212,15 +213,53 @@ pub enum TrajectoryError {
 }
 
 /// A time for messages, without the noise of binary fractions: rounded to 12 significant
-/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s.
+/// digits and printed in ms below 1 s (`6.2 ms`, not `6.199999999999999 ms`), else in s; the
+/// number as [`brief`] prints it (`1e-300 ms`, not 300 zeros).
 pub fn time_text(t: impl std::borrow::Borrow<f64>) -> String {
     let t = *t.borrow();
-    let clean = |x: f64| format!("{:.11e}", x).parse::<f64>().unwrap_or(x);
     if t != 0.0 && t.abs() < 1.0 {
-        format!("{} ms", clean(t * 1e3))
+        format!("{} ms", brief(t * 1e3))
     } else {
-        format!("{} s", clean(t))
+        format!("{} s", brief(t))
     }
+}
+
+/// `x` printed briefly for messages: the shortest decimal of `x` rounded to 12 significant
+/// digits, so that a value computed from a unit (`0.3 ms` = 3.0000000000000003e-4 s) prints as
+/// written (`3e-4`), and `1e300` prints as `1e300`, not as a 301-digit decimal. Exponent form
+/// below 1e-3 and from 1e6.
+pub fn brief(x: impl std::borrow::Borrow<f64>) -> String {
+    let x = *x.borrow();
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let r: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    let a = r.abs();
+    if (1e-3..1e6).contains(&a) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
+    }
+}
+
+/// Longest excerpt of user text that messages quote, in characters ([`excerpt`]).
+pub const EXCERPT_CHARS: usize = 60;
+
+/// `s` as messages quote it: at most [`EXCERPT_CHARS`] characters, the rest replaced by `…`
+/// and the number of characters left out, so that a 2 MB value gives a short error line.
+pub fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(EXCERPT_CHARS) {
+        None => s.to_string(),
+        Some((cut, _)) => {
+            let rest = s[cut..].chars().count();
+            format!("{}… ({rest} more characters)", &s[..cut])
+        }
+    }
+}
+
+/// `x` rounded to three significant digits (a ratio in a message).
+fn three_digits(x: f64) -> f64 {
+    format!("{x:.2e}").parse().unwrap_or(x)
 }
 
 /// `x` rounded to two significant digits (a suggested step).
@@ -242,8 +281,8 @@ pub enum SolverError {
     },
     /// An explicit method's solution blew up: the step is beyond the method's stability limit.
     #[error(
-        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {:.2}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
-        time_text(.dt), time_text(.t), time_text(.at), .dt * .rate, time_text(two_digits(.limit / .rate))
+        "{method} with dt = {} became unstable (non-finite {variable} at t = {}): the step is beyond its stability limit dt·|λ| ≤ {limit:.3} for the decay rates λ of the linearised system; here |λ| ≈ {rate:.3e} 1/s (largest eigenvalue of the Jacobian at t = {}), dt·|λ| ≈ {}. Use dt ≤ {}, or an implicit (implicit-euler, trapezoid, sdirk2), exponential (exp2) or adaptive (dopri5, sdirk2) solver",
+        time_text(.dt), time_text(.t), time_text(.at), brief(three_digits(.dt * .rate)), time_text(two_digits(.limit / .rate))
     )]
     Unstable {
         /// The method.
@@ -290,7 +329,7 @@ pub enum SolverError {
         at: String,
     },
     /// Invalid solver settings.
-    #[error("invalid solver setting {name} = {value}: {reason}")]
+    #[error("invalid solver setting {name} = {}: {reason}", brief(.value))]
     BadSetting {
         /// Setting name.
         name: String,
@@ -357,7 +396,7 @@ pub enum NetError {
         suggestion: Option<String>,
     },
     /// A synaptic weight is negative (or not finite): conductance increments must be `≥ 0`.
-    #[error("projection '{projection}': weight {value} S is not a non-negative finite conductance")]
+    #[error("projection '{projection}': weight {} S is not a non-negative finite conductance", brief(.value))]
     NegativeWeight {
         /// Projection name.
         projection: String,
@@ -365,7 +404,7 @@ pub enum NetError {
         value: f64,
     },
     /// A parameter is out of range.
-    #[error("{subject} = {value} is invalid: expected {expected}")]
+    #[error("{subject} = {} is invalid: expected {expected}", brief(.value))]
     BadParameter {
         /// Which parameter: the entry and its key.
         subject: Subject,
@@ -441,7 +480,7 @@ pub enum NetError {
         channel: String,
     },
     /// A value became NaN or infinite during a run.
-    #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {t} s")]
+    #[error("non-finite {variable} of neuron {neuron} in population '{population}' at t = {} s", brief(.t))]
     NonFinite {
         /// Population.
         population: String,
