@@ -31,12 +31,14 @@ pub enum RunError {
         limit: String,
     },
     /// The solver or the network engine failed (`what`: "solving the circuit", …).
-    #[error("{what}: {source}")]
+    // The cause is in the message, not an error `source`: printers that follow sources (anyhow's
+    // `{:#}`) would repeat it.
+    #[error("{what}: {cause}")]
     Simulation {
         /// What was being done.
         what: &'static str,
         /// The cause.
-        source: Box<memrc::Error>,
+        cause: Box<memrc::Error>,
     },
     /// Building or running the spiking network failed.
     #[error("{what}: {message}")]
@@ -59,14 +61,14 @@ pub enum RunError {
     #[error("interrupted")]
     Interrupted,
     /// Reading or writing a file.
-    #[error("{what} {}: {source}", .path.display())]
+    #[error("{what} {}: {cause}", .path.display())]
     Io {
         /// What was being done ("writing", "creating", …).
         what: &'static str,
         /// The path.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The output directory cannot be used (`--out /`, a file in the way, a directory that is not
     /// a memrc output directory).
@@ -84,7 +86,7 @@ impl RunError {
     pub fn simulation(what: &'static str, source: impl Into<memrc::Error>) -> Self {
         Self::Simulation {
             what,
-            source: Box::new(source.into()),
+            cause: Box::new(source.into()),
         }
     }
 
@@ -93,7 +95,7 @@ impl RunError {
         Self::Io {
             what,
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
