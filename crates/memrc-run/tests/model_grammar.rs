@@ -41,6 +41,9 @@ fn assert_brief(e: &RunError, text: &str) {
 }
 
 /// Load → check → a short run; panics (the property's failure) on a broken property.
+/// Wall time after which a generated run is stopped.
+const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn exercise(text: &str) -> Outcome {
     let load = |build: bool| {
         memrc_io::load_str_with(text, "gen.toml", None, &options().build_networks(build))
@@ -66,10 +69,22 @@ fn exercise(text: &str) -> Outcome {
         Ok(m) => m,
         Err(e) => panic!("checked but does not build: {e}\n{text}"),
     };
-    match memrc_run::run(model, &Overrides::default(), &mut Silent) {
+    // A run of a few steps takes milliseconds; one that is still going after RUN_BUDGET is
+    // stopped (at the next chunk) and reported on stderr with its file, so the test stays
+    // bounded whatever the generator draws.
+    let start = std::time::Instant::now();
+    let mut budget = |_f: f64| start.elapsed() < RUN_BUDGET;
+    match memrc_run::run(model, &Overrides::default(), &mut budget) {
         Ok(out) => {
             assert!(!out.report.is_empty());
             Outcome::Ok
+        }
+        Err(RunError::Interrupted) => {
+            eprintln!(
+                "slow run stopped after {:.1} s:\n{text}",
+                start.elapsed().as_secs_f64()
+            );
+            Outcome::Run
         }
         Err(e) => {
             if std::env::var("GRAMMAR_DEBUG").is_ok() {
