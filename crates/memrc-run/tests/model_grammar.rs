@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use memrc_io::LoadOptions;
-use memrc_run::{Overrides, RunError, Silent};
+use memrc_run::{Overrides, RunError};
 use proptest::prelude::*;
 
 /// What happened to one model file.
