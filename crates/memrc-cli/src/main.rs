@@ -15,7 +15,6 @@
 
 mod bench;
 mod drive;
-mod element_drive;
 mod example;
 mod example_plot;
 mod model_run;

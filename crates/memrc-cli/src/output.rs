@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::Result;
 use memrc::Element;
 
-use crate::element_drive::Run;
+use memrc_run::element::Run;
 
 pub use memrc_run::traces::unit_tag;
 

@@ -10,7 +10,7 @@ use memrc::Element;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::element_drive::Run;
+use memrc_run::element::Run;
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 

@@ -253,7 +253,7 @@ impl Run {
 
     /// The time axis \[s\] (`t` of `traces.npz`).
     fn t<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        PyArray1::from_vec(py, self.out.network_times())
+        PyArray1::from_vec(py, self.out.times())
     }
 
     /// Circuit and Hopfield columns: `[(name, unit, values)]`.

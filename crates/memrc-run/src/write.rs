@@ -68,7 +68,7 @@ enum Array<'a> {
 }
 
 /// The keys and arrays of `traces.npz` (and of the `npy` files), in order.
-fn arrays(out: &RunOutput) -> Vec<(String, Array<'_>)> {
+fn arrays<'a>(out: &'a RunOutput, t: &[f64]) -> Vec<(String, Array<'a>)> {
     let mut keys = HashSet::from(["t".to_string()]);
     let mut unique = |k: String| {
         let mut key = k.clone();
@@ -82,10 +82,9 @@ fn arrays(out: &RunOutput) -> Vec<(String, Array<'_>)> {
     let mut v = Vec::new();
     match out.kind {
         Kind::Network => {
-            let t = out.network_times();
             for r in &out.recordings {
                 let key = unique(r.key());
-                if r.times.as_slice() != t.as_slice() {
+                if r.times.as_slice() != t {
                     v.push((unique(format!("{key}_t")), Array::F64(&r.times)));
                 }
                 v.push((
@@ -159,7 +158,7 @@ fn npy_write<W: Write>(w: W, a: &Array<'_>) -> std::result::Result<(), String> {
 impl RunOutput {
     /// The time axis of `traces.csv`/`traces.npz` (`t`): the circuit's or Hopfield network's rows,
     /// or the union of a network's recording times \[s\].
-    pub fn network_times(&self) -> Vec<f64> {
+    pub fn times(&self) -> Vec<f64> {
         if self.kind != Kind::Network {
             return self.traces.t.clone();
         }
@@ -181,20 +180,20 @@ fn io_err(dir: &OutputDir, name: &str) -> impl Fn(std::io::Error) -> RunError {
 
 /// Writes the data files of `out` in `formats` into `dir` (not `summary.json` or figures).
 pub fn write(out: &RunOutput, dir: &mut OutputDir, formats: &[Format]) -> Result<()> {
+    let t = out.times();
     if formats.contains(&Format::Csv) {
         if out.spike_files {
             write_spikes_csv(out, dir)?;
         }
         if !out.traces.columns.is_empty() || !out.recordings.is_empty() {
-            write_traces_csv(out, dir)?;
+            write_traces_csv(out, dir, &t)?;
         }
     }
     let needs_arrays = formats.contains(&Format::Npz) || formats.contains(&Format::Npy);
     if !needs_arrays {
         return Ok(());
     }
-    let t = out.network_times();
-    let arrays = arrays(out);
+    let arrays = arrays(out, &t);
     if formats.contains(&Format::Npz) {
         let name = "traces.npz";
         let w = dir.writer(name)?;
@@ -239,7 +238,7 @@ fn write_spikes_csv(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
     w.flush().map_err(&err)
 }
 
-fn write_traces_csv(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
+fn write_traces_csv(out: &RunOutput, dir: &mut OutputDir, t: &[f64]) -> Result<()> {
     let name = "traces.csv";
     let mut w = dir.writer(name)?;
     let err = io_err(dir, name);
@@ -255,9 +254,8 @@ fn write_traces_csv(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
             }
         }
         w.write_all(b"\n").map_err(&err)?;
-        let t = out.network_times();
         let mut cursor = vec![0usize; out.recordings.len()];
-        for &tk in &t {
+        for &tk in t {
             write!(w, "{tk:e}").map_err(&err)?;
             for (r, c) in out.recordings.iter().zip(&mut cursor) {
                 let here = r.times.get(*c).is_some_and(|&s| s == tk);

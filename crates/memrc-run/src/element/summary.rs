@@ -29,11 +29,7 @@ use serde_json::{Value, json};
 use super::Run;
 use super::drive::Drive;
 
-/// A unit as a key or column-name suffix: `A/m^2` → `A_per_m2`.
-pub fn unit_tag(unit: &str) -> String {
-    unit.replace('/', "_per_")
-        .replace(['^', '*', '(', ')', ' '], "")
-}
+pub use crate::traces::unit_tag;
 
 /// The `summary.json` document of a run on `drive` (`None`: on sampled voltages, whose `drive`
 /// entry has `waveform: "samples"` and no amplitude, frequency, offset or periods).
