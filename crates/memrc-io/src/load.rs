@@ -33,6 +33,10 @@ pub struct LoadOptions {
     /// Refuse input files (the model file, sample and connection files) larger than this many
     /// bytes, before reading them whole. Default [`DEFAULT_INPUT_LIMIT`].
     pub input_limit: u64,
+    /// Load network models as rank `.0`'s share of `.1` ranks
+    /// ([`memrc::net::NetworkBuilder::partition`]): the memory estimate and the build are this
+    /// rank's. Default `(0, 1)`, the whole network.
+    pub partition: (usize, usize),
 }
 
 /// Default [`LoadOptions::input_limit`]: 256 MiB.
@@ -44,6 +48,7 @@ impl Default for LoadOptions {
             memory_limit: DEFAULT_MEMORY_LIMIT,
             build_networks: true,
             input_limit: DEFAULT_INPUT_LIMIT,
+            partition: (0, 1),
         }
     }
 }
@@ -83,6 +88,12 @@ impl LoadOptions {
     /// Sets [`LoadOptions::memory_limit`].
     pub fn memory_limit(mut self, bytes: u64) -> Self {
         self.memory_limit = bytes;
+        self
+    }
+
+    /// Sets [`LoadOptions::partition`].
+    pub fn partition(mut self, rank: usize, ranks: usize) -> Self {
+        self.partition = (rank, ranks.max(1));
         self
     }
 

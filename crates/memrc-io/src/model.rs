@@ -324,7 +324,7 @@ pub struct NetworkModel {
     /// for a fresh network with the same seed: the result is identical).
     pub builder: NetworkBuilder,
     /// The network built from [`Self::builder`] (`None` when loaded without building).
-    pub network: Option<Network>,
+    pub network: Option<Box<Network>>,
     /// Memory estimate of the builder (an upper bound for random rules).
     pub estimate: MemoryEstimate,
     /// Bytes the recordings will hold after the run (samples × neurons × 8 B, plus times).

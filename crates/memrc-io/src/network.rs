@@ -233,10 +233,13 @@ impl Ctx<'_> {
         for i in &file.inputs {
             b.input(self.input(file, i, &variables, dt)?);
         }
+        b.partition(self.opts.partition.0, self.opts.partition.1);
         let estimate = b.memory_estimate().map_err(|e| self.net_error(file, &e))?;
         self.check_network_memory(file, &estimate, recording_bytes)?;
         let network = if self.opts.build_networks {
-            Some(b.clone().build().map_err(|e| self.net_error(file, &e))?)
+            Some(Box::new(
+                b.clone().build().map_err(|e| self.net_error(file, &e))?,
+            ))
         } else {
             None
         };

@@ -125,13 +125,41 @@ pub struct RunOutput {
 
 /// Runs a loaded model with the overrides; `observer` sees the progress and can stop the run.
 pub fn run(
-    mut model: LoadedModel,
+    model: LoadedModel,
     overrides: &Overrides,
     observer: &mut dyn Observer,
 ) -> Result<RunOutput> {
+    run_on(model, overrides, observer, None)
+}
+
+/// [`run`] on one rank of a distributed run: `model` was loaded as this rank's share
+/// ([`memrc_io::LoadOptions::partition`]), every rank calls this with its view of `exchange`
+/// (the `mpi` feature's [`mpi::World`], or [`memrc::net::exchange::InProcess`]) and every rank
+/// returns the whole run's output (a caller writes it on one rank). Network models only.
+pub fn run_on(
+    mut model: LoadedModel,
+    overrides: &Overrides,
+    observer: &mut dyn Observer,
+    exchange: Option<&dyn memrc::net::exchange::Exchange>,
+) -> Result<RunOutput> {
     let wall = Instant::now();
+    if let Some(ex) = exchange.filter(|ex| ex.ranks() > 1) {
+        if !matches!(model.kind, ModelKind::Network(_)) {
+            return Err(RunError::setting(format!(
+                "only network models run on several processes ({} ranks here); run this {} model as one process",
+                ex.ranks(),
+                match model.kind {
+                    ModelKind::Circuit(_) => "circuit",
+                    _ => "Hopfield",
+                }
+            )));
+        }
+    }
     apply_overrides(&mut model, overrides)?;
-    let prebuilt = model.network_mut().and_then(|n| n.network.take());
+    let prebuilt = model
+        .network_mut()
+        .and_then(|n| n.network.take())
+        .map(|b| *b);
     let mut out = match &model.kind {
         ModelKind::Circuit(c) => {
             let run = circuit::solve_circuit(c, observer)?;
@@ -178,7 +206,7 @@ pub fn run(
             }
         }
         ModelKind::Network(n) => {
-            let mut run = network::simulate(n, prebuilt, observer)?;
+            let mut run = network::simulate(n, prebuilt, observer, exchange)?;
             let (doc, report) = network::summary(&model.name, n, &run);
             let bin = n.dt.max(5e-3);
             let rates = run

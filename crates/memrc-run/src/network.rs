@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use memrc::net::{MemoryEstimate, NetWarning, Network, PopulationInfo, RunResult};
+use memrc::net::exchange::Exchange;
+use memrc::net::{MemoryEstimate, NetWarning, Network, PopulationInfo, RunOptions, RunResult};
 use memrc_io::NetworkModel;
 use serde::Serialize;
 
@@ -23,8 +24,10 @@ pub struct NetworkRun {
     pub n_neurons: usize,
     /// Synapses.
     pub n_synapses: usize,
-    /// Bytes the built network held.
+    /// Bytes the built network held (all ranks).
     pub network_bytes: u64,
+    /// Processes the network was distributed over.
+    pub ranks: usize,
 }
 
 fn net_error(what: &'static str) -> impl Fn(memrc::net::NetError) -> RunError {
@@ -48,10 +51,16 @@ fn unit_of(n: &NetworkModel, population: &str, variable: &str) -> String {
 
 /// Runs `n` (its network built by the loader if given, else a fresh build) in chunks, reporting
 /// progress; the network is dropped at the end (its sizes are kept).
+///
+/// With an `exchange`, `n` is this rank's share of a distributed network (loaded with
+/// [`memrc_io::LoadOptions::partition`]) and every rank calls this together
+/// ([`Network::run_distributed`]); every rank returns the whole run's spikes and recordings,
+/// and an error or an interruption on any rank ends the run on all of them.
 pub fn simulate(
     n: &NetworkModel,
     prebuilt: Option<Network>,
     observer: &mut dyn Observer,
+    exchange: Option<&dyn Exchange>,
 ) -> Result<NetworkRun> {
     let mut net = match prebuilt {
         Some(net) => net,
@@ -68,11 +77,19 @@ pub fn simulate(
     let mut recordings: Vec<Recorded> = Vec::new();
     while done < n.steps || total.is_none() {
         let k = chunk.min(n.steps - done);
-        let mut r = net
-            .run(k as f64 * n.dt, n.threads)
-            .map_err(net_error("simulating the network"))?;
+        let options = RunOptions::default().threads(n.threads);
+        let mut r = match exchange {
+            None => net.run_with(k as f64 * n.dt, options),
+            Some(ex) => net.run_distributed(k as f64 * n.dt, options, ex),
+        }
+        .map_err(net_error("simulating the network"))?;
         done += k;
-        check_state(&net, n)?;
+        let checked = check_state(&net, n);
+        if let Some(ex) = exchange {
+            agree(ex, checked)?;
+        } else {
+            checked?;
+        }
         let chunk_recordings = std::mem::take(&mut r.recordings);
         if recordings.is_empty() {
             recordings = chunk_recordings
@@ -103,7 +120,13 @@ pub fn simulate(
             None => total = Some(r),
             Some(t) => append(t, r),
         }
-        if !observer.observe(done as f64 / n.steps.max(1) as f64) {
+        let go_on = observer.observe(done as f64 / n.steps.max(1) as f64);
+        let interrupted = match exchange {
+            // Stop together: any rank's interruption stops them all.
+            Some(ex) => ex.first_error((!go_on).then_some("interrupted")).is_some(),
+            None => !go_on,
+        };
+        if interrupted {
             return Err(RunError::Interrupted);
         }
     }
@@ -123,13 +146,34 @@ pub fn simulate(
             rec.values = v;
         }
     }
+    let (n_synapses, network_bytes) = match exchange {
+        Some(ex) => (
+            ex.sum_u64(net.n_synapses() as u64) as usize,
+            ex.sum_u64(net.memory_bytes()),
+        ),
+        None => (net.n_synapses(), net.memory_bytes()),
+    };
     Ok(NetworkRun {
         n_neurons: net.n_neurons(),
-        n_synapses: net.n_synapses(),
-        network_bytes: net.memory_bytes(),
+        n_synapses,
+        network_bytes,
+        ranks: exchange.map_or(1, |ex| ex.ranks()),
         result,
         recordings,
     })
+}
+
+/// A check every rank made: an error on any rank (the lowest) is the error of all of them.
+fn agree(ex: &dyn Exchange, local: Result<()>) -> Result<()> {
+    let message = local.as_ref().err().map(ToString::to_string);
+    match ex.first_error(message.as_deref()) {
+        None => Ok(()),
+        Some(_) if local.is_err() => local,
+        Some((rank, message)) => Err(RunError::Network {
+            what: "simulating the network",
+            message: format!("on rank {rank}: {message}"),
+        }),
+    }
 }
 
 /// Largest amount a gate may leave [0, 1] by rounding before it is an error.
@@ -251,7 +295,9 @@ pub struct NetworkSummary {
     pub t_end: f64,
     /// Seed.
     pub seed: u64,
-    /// Threads.
+    /// Processes (MPI ranks) the network ran on.
+    pub ranks: usize,
+    /// Threads (per rank).
     pub threads: usize,
     /// SIMD kernel.
     pub simd: String,
@@ -348,6 +394,7 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
         dt: n.dt,
         t_end: n.t_end,
         seed: n.seed,
+        ranks: run.ranks,
         threads: s.threads,
         simd: s.simd.to_string(),
         synaptic_events: s.synaptic_events,
@@ -375,13 +422,18 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
             .collect(),
     };
     let mut report = format!(
-        "{name}: {} neurons, {} synapses; built in {:.3} s, simulated {} ({} steps) in {:.3} s on {} thread(s) ({}): {} spikes, mean rate {:.2} Hz (",
+        "{name}: {} neurons, {} synapses; built in {:.3} s, simulated {} ({} steps) in {:.3} s on {}{} thread(s) ({}): {} spikes, mean rate {:.2} Hz (",
         run.n_neurons,
         run.n_synapses,
         s.build_s,
         memrc::error::time_text(n.t_end),
         s.steps,
         s.sim_s,
+        if run.ranks > 1 {
+            format!("{} ranks x ", run.ranks)
+        } else {
+            String::new()
+        },
         s.threads,
         s.simd,
         s.spikes,

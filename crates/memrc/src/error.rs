@@ -451,6 +451,12 @@ pub enum NetError {
         /// What the operating system said.
         reason: String,
     },
+    /// A distributed run failed (on this or another rank), or was misused.
+    #[error("distributed run: {reason}")]
+    Distributed {
+        /// Which rank, and what happened.
+        reason: String,
+    },
     /// A channel of a user-defined neuron model (`net::ChannelNeuron`) is invalid: its parameters,
     /// gate names or expressions.
     #[error(transparent)]

@@ -134,52 +134,92 @@ impl Csr {
         (Self { offsets, targets }, order)
     }
 
-    /// Generates a random or structured rule (not [`Connectivity::List`]). `no_self` excludes
-    /// `pre == post` (same population, autapses off).
+    /// Generates a random or structured rule (not [`Connectivity::List`]), keeping only the
+    /// synapses onto postsynaptic neurons `local.0..local.1` (all of `0..n_post` in a single
+    /// process; a distributed network's share, [`super::exchange`]). `no_self` excludes
+    /// `pre == post` (same population, autapses off). Every row is drawn from its own stream
+    /// as a whole, so a share is exactly the part of the single-process connectivity it holds.
+    ///
+    /// With `want_first` (and a partial share), also returns for each row the place in the
+    /// whole row of its first synapse held here (for per-synapse random weights, which are
+    /// drawn along the whole row); otherwise an empty vector.
     pub(crate) fn generate(
         rule: &Connectivity,
-        n_pre: usize,
-        n_post: usize,
+        (n_pre, n_post): (usize, usize),
         no_self: bool,
-        seed: u64,
-        projection: u64,
-    ) -> Self {
+        (seed, projection): (u64, u64),
+        local: (usize, usize),
+        want_first: bool,
+    ) -> (Self, Vec<u32>) {
         let tag = TAG_CONNECT | (projection << 32);
         let skip = |j: usize| if no_self { Some(j) } else { None };
+        let (lo, hi) = (local.0.min(n_post), local.1.min(n_post));
+        let whole = lo == 0 && hi == n_post;
+        let want_first = want_first && !whole;
         match *rule {
             Connectivity::FixedProbability(p) => {
-                let row = |j: usize, out: &mut dyn FnMut(u32)| {
+                // Row j's targets in lo..hi, and how many of its targets lie below lo.
+                let row = |j: usize, out: &mut dyn FnMut(u32)| -> u32 {
                     let mut rng = stream(seed, tag, j as u64);
-                    probability_row(&mut rng, p, n_post, skip(j), out);
+                    let mut below = 0u32;
+                    probability_row(&mut rng, p, n_post, skip(j), &mut |t| {
+                        let t_us = t as usize;
+                        if t_us < lo {
+                            below += 1;
+                            true
+                        } else if t_us < hi {
+                            out(t);
+                            true
+                        } else {
+                            false
+                        }
+                    });
+                    below
                 };
-                let counts: Vec<usize> = (0..n_pre)
+                let counts: Vec<(usize, u32)> = (0..n_pre)
                     .into_par_iter()
                     .map(|j| {
                         let mut c = 0;
-                        row(j, &mut |_| c += 1);
-                        c
+                        let below = row(j, &mut |_| c += 1);
+                        (c, below)
                     })
                     .collect();
-                Self::from_rows(&counts, |j, dst| {
+                let first = if want_first {
+                    counts.iter().map(|&(_, b)| b).collect()
+                } else {
+                    Vec::new()
+                };
+                let counts: Vec<usize> = counts.into_iter().map(|(c, _)| c).collect();
+                let csr = Self::from_rows(&counts, |j, dst| {
                     let mut k = 0;
                     row(j, &mut |t| {
                         dst[k] = t;
                         k += 1;
                     });
-                })
+                });
+                (csr, first)
             }
             Connectivity::FixedInDegree(k) => {
-                let lists: Vec<Vec<u32>> = (0..n_post)
-                    .into_par_iter()
-                    .map(|i| {
-                        let mut rng = stream(seed, tag, i as u64);
-                        sample_distinct(&mut rng, n_pre, k, skip(i))
-                    })
-                    .collect();
+                let list = |i: usize| {
+                    let mut rng = stream(seed, tag, i as u64);
+                    sample_distinct(&mut rng, n_pre, k, skip(i))
+                };
+                let lists: Vec<Vec<u32>> = (lo..hi).into_par_iter().map(list).collect();
                 let mut counts = vec![0usize; n_pre];
                 for l in &lists {
                     for &j in l {
                         counts[j as usize] += 1;
+                    }
+                }
+                // Synapses of each row onto the neurons below this share (drawn again, counted
+                // only).
+                let mut first = Vec::new();
+                if want_first {
+                    first = vec![0u32; n_pre];
+                    for i in 0..lo {
+                        for j in list(i) {
+                            first[j as usize] += 1;
+                        }
                     }
                 }
                 // Serial fill keeps every row in ascending target order.
@@ -192,49 +232,74 @@ impl Csr {
                 }
                 let mut next = offsets[..n_pre].to_vec();
                 let mut targets = vec![0u32; total];
-                for (i, l) in lists.iter().enumerate() {
+                for (i, l) in (lo..).zip(&lists) {
                     for &j in l {
                         targets[next[j as usize]] = i as u32;
                         next[j as usize] += 1;
                     }
                 }
-                Self { offsets, targets }
+                (Self { offsets, targets }, first)
             }
-            Connectivity::OneToOne => Self::from_rows(&vec![1; n_pre], |j, dst| dst[0] = j as u32),
+            Connectivity::OneToOne => {
+                let counts: Vec<usize> =
+                    (0..n_pre).map(|j| usize::from(j >= lo && j < hi)).collect();
+                let csr = Self::from_rows(&counts, |j, dst| {
+                    if let Some(d) = dst.first_mut() {
+                        *d = j as u32;
+                    }
+                });
+                let first = if want_first {
+                    (0..n_pre).map(|j| u32::from(j < lo)).collect()
+                } else {
+                    Vec::new()
+                };
+                (csr, first)
+            }
             Connectivity::AllToAll => {
                 let counts: Vec<usize> = (0..n_pre)
-                    .map(|j| n_post - usize::from(no_self && j < n_post))
+                    .map(|j| hi - lo - usize::from(no_self && j >= lo && j < hi))
                     .collect();
-                Self::from_rows(&counts, |j, dst| {
+                let first = if want_first {
+                    (0..n_pre)
+                        .map(|j| (lo - usize::from(no_self && j < lo)) as u32)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let csr = Self::from_rows(&counts, |j, dst| {
                     let mut k = 0;
-                    for t in 0..n_post {
+                    for t in lo..hi {
                         if skip(j) != Some(t) {
                             dst[k] = t as u32;
                             k += 1;
                         }
                     }
-                })
+                });
+                (csr, first)
             }
-            Connectivity::List(_) => Self::default(),
+            Connectivity::List(_) => (Self::default(), Vec::new()),
         }
     }
 }
 
 /// Targets of one presynaptic row with probability `p` each, by geometric skipping:
 /// the gap to the next target is `⌊ln(1 − u)/ln(1 − p)⌋`, `u ~ U[0, 1)`.
+/// `out` returns `false` to stop the row early (targets come in ascending order).
 fn probability_row(
     rng: &mut ChaCha8Rng,
     p: f64,
     n_post: usize,
     skip: Option<usize>,
-    out: &mut dyn FnMut(u32),
+    out: &mut dyn FnMut(u32) -> bool,
 ) {
     if p <= 0.0 {
         return;
     }
     if p >= 1.0 {
         for t in (0..n_post).filter(|&t| Some(t) != skip) {
-            out(t as u32);
+            if !out(t as u32) {
+                return;
+            }
         }
         return;
     }
@@ -247,8 +312,8 @@ fn probability_row(
             break;
         }
         j += gap as i64 + 1;
-        if Some(j as usize) != skip {
-            out(j as u32);
+        if Some(j as usize) != skip && !out(j as u32) {
+            return;
         }
     }
 }
@@ -295,10 +360,46 @@ pub(crate) fn synapse_bound(rule: &Connectivity, n_pre: usize, n_post: usize) ->
 mod tests {
     use super::*;
 
+    fn whole_rule(rule: &Connectivity, n: usize, no_self: bool, seed: u64) -> Csr {
+        Csr::generate(rule, (n, n), no_self, (seed, 0), (0, n), false).0
+    }
+
+    /// A share of the rows is exactly the single-process rows restricted to its targets, and
+    /// `first` counts the synapses below it.
+    #[test]
+    fn shares_are_restrictions_of_the_whole() {
+        let n = 500;
+        for (rule, no_self) in [
+            (Connectivity::FixedProbability(0.05), true),
+            (Connectivity::FixedInDegree(20), true),
+            (Connectivity::AllToAll, true),
+            (Connectivity::OneToOne, false),
+        ] {
+            let whole = whole_rule(&rule, n, no_self, 7);
+            for (lo, hi) in [(0, 128), (128, 376), (376, 500)] {
+                let (part, first) = Csr::generate(&rule, (n, n), no_self, (7, 0), (lo, hi), true);
+                #[allow(clippy::needless_range_loop)] // j indexes three structures
+                for j in 0..n {
+                    let row = whole.row(j);
+                    let want: Vec<u32> = row
+                        .iter()
+                        .copied()
+                        .filter(|&t| (lo..hi).contains(&(t as usize)))
+                        .collect();
+                    assert_eq!(part.row(j), want.as_slice(), "{rule:?} row {j}");
+                    if lo > 0 {
+                        let below = row.iter().filter(|&&t| (t as usize) < lo).count();
+                        assert_eq!(first.get(j), Some(&(below as u32)), "{rule:?} row {j}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn fixed_probability_in_degrees_match_binomial_statistics() {
         let (n, p) = (2000usize, 0.02);
-        let c = Csr::generate(&Connectivity::FixedProbability(p), n, n, false, 11, 0);
+        let c = whole_rule(&Connectivity::FixedProbability(p), n, false, 11);
         let deg = c.in_degrees(n);
         let mean = deg.iter().map(|&d| f64::from(d)).sum::<f64>() / n as f64;
         let var = deg
@@ -316,37 +417,37 @@ mod tests {
             assert!(c.row(j).windows(2).all(|w| w[0] < w[1]));
             assert!(c.row(j).iter().all(|&t| (t as usize) < n));
         }
-        let again = Csr::generate(&Connectivity::FixedProbability(p), n, n, false, 11, 0);
+        let again = whole_rule(&Connectivity::FixedProbability(p), n, false, 11);
         assert_eq!(c, again);
-        let other = Csr::generate(&Connectivity::FixedProbability(p), n, n, false, 12, 0);
+        let other = whole_rule(&Connectivity::FixedProbability(p), n, false, 12);
         assert_ne!(c, other);
     }
 
     #[test]
     fn fixed_in_degree_is_exact_distinct_and_avoids_self() {
         let n = 300;
-        let c = Csr::generate(&Connectivity::FixedInDegree(25), n, n, true, 3, 1);
+        let c = whole_rule(&Connectivity::FixedInDegree(25), n, true, 3);
         assert!(c.in_degrees(n).iter().all(|&d| d == 25));
         for j in 0..n {
             assert!(c.row(j).windows(2).all(|w| w[0] < w[1]));
             assert!(!c.row(j).contains(&(j as u32)));
         }
         // k = n − 1 without self: everything else.
-        let c = Csr::generate(&Connectivity::FixedInDegree(9), 10, 10, true, 3, 1);
+        let c = whole_rule(&Connectivity::FixedInDegree(9), 10, true, 3);
         assert_eq!(c.n_synapses(), 90);
     }
 
     #[test]
     fn structured_rules_and_lists() {
-        let c = Csr::generate(&Connectivity::OneToOne, 5, 5, false, 0, 0);
+        let c = whole_rule(&Connectivity::OneToOne, 5, false, 0);
         assert_eq!(c.targets(), &[0, 1, 2, 3, 4]);
-        let c = Csr::generate(&Connectivity::AllToAll, 3, 3, true, 0, 0);
+        let c = whole_rule(&Connectivity::AllToAll, 3, true, 0);
         assert_eq!(c.targets(), &[1, 2, 0, 2, 0, 1]);
         let (c, order) = Csr::from_pairs(&[(2, 1), (0, 3), (2, 0), (0, 3)], 3);
         assert_eq!(c.offsets(), &[0, 2, 2, 4]);
         assert_eq!(c.targets(), &[3, 3, 0, 1]);
         assert_eq!(order, vec![1, 3, 2, 0]);
-        let p1 = Csr::generate(&Connectivity::FixedProbability(1.0), 4, 4, true, 0, 0);
+        let p1 = whole_rule(&Connectivity::FixedProbability(1.0), 4, true, 0);
         assert_eq!(p1.n_synapses(), 12);
     }
 }

@@ -192,7 +192,14 @@ pub(crate) fn build(
         (csr, Some(order))
     } else {
         let no_self = source == target && !p.autapses;
-        let csr = Csr::generate(&p.connectivity, n_pre, n_post, no_self, seed, k as u64);
+        let (csr, _) = Csr::generate(
+            &p.connectivity,
+            (n_pre, n_post),
+            no_self,
+            (seed, k as u64),
+            (0, n_post),
+            false,
+        );
         (csr, None)
     };
     let g = gains(&p.weight, &csr, order.as_deref(), seed, k as u64);

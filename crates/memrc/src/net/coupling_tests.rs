@@ -264,7 +264,7 @@ fn kinetic_synapse_follows_the_presynaptic_voltage_and_depolarises_the_target() 
 
 /// A mixed network: HH and Traub–Miles populations, exponential receptors, kinetic synapses
 /// (excitatory, inhibitory; random weights) and gap junctions (within and across populations).
-fn mixed(seed: u64) -> NetworkBuilder {
+pub(super) fn mixed(seed: u64) -> NetworkBuilder {
     let mut b = NetworkBuilder::new(5e-5, seed);
     b.population(
         PopulationSpec::new("hh", 60, HodgkinHuxley::classic())

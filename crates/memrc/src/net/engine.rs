@@ -1,12 +1,14 @@
 //! The time loop: per-thread shards, spike exchange, delivery, recording.
 
 use super::coupling::{self, Snapshots};
+use super::exchange::Exchange;
 use super::model::SynapticInput;
 use super::network::{Delays, Network, PopulationInfo, Probe, VarRef, Weights};
 use super::scheme::{self, Scheme, SchemeWork};
 use super::{NetError, NetWarning, NetworkKey, Subject};
 use crate::simd::SimdLevel;
 use std::sync::RwLock;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Options of [`Network::run_with`].
@@ -270,6 +272,11 @@ struct Ctx<'a> {
     threads: usize,
     simd: SimdLevel,
     board: &'a Board,
+    /// Spike lists of the other ranks for the last two steps, per (rank, population)
+    /// (population-local ids; this rank's own entries stay empty).
+    remote: &'a Board,
+    /// (this rank, ranks).
+    part: (usize, usize),
     /// Step-start voltages read by continuous couplings (all `None` without couplings).
     snap: &'a Snapshots,
 }
@@ -286,6 +293,51 @@ impl Network {
     /// are bitwise identical for any thread count. Fails with [`NetError::NonFinite`] if a
     /// state became NaN or infinite (the state is kept for inspection).
     pub fn run_with(&mut self, duration: f64, options: RunOptions) -> Result<RunResult, NetError> {
+        if self.part.1 > 1 {
+            return Err(NetError::Distributed {
+                reason: format!(
+                    "this is rank {}'s share of a network over {} ranks: run it with run_distributed",
+                    self.part.0, self.part.1
+                ),
+            });
+        }
+        self.run_inner(duration, options, None)
+    }
+
+    /// [`Self::run_with`] for one rank's share of a distributed network
+    /// ([`super::NetworkBuilder::partition`]): every rank calls it with the same arguments and
+    /// its view of `exchange` ([`super::exchange`]). Each rank advances its own neurons; after
+    /// every step the ranks exchange their spikes (and the voltages continuous couplings read),
+    /// and every rank applies all spikes in ascending global id, as a single process does, so
+    /// the results are bitwise those of one process for any ranks × threads. Every rank's
+    /// [`RunResult`] holds all spikes and recordings; `stats` counts over all ranks (its times
+    /// and `thread_busy_s` are this rank's). An error on any rank is returned by all of them.
+    pub fn run_distributed(
+        &mut self,
+        duration: f64,
+        options: RunOptions,
+        exchange: &dyn Exchange,
+    ) -> Result<RunResult, NetError> {
+        if exchange.ranks() != self.part.1 || exchange.rank() != self.part.0 {
+            return Err(NetError::Distributed {
+                reason: format!(
+                    "the network was built as rank {} of {}, the exchange is rank {} of {}",
+                    self.part.0,
+                    self.part.1,
+                    exchange.rank(),
+                    exchange.ranks()
+                ),
+            });
+        }
+        self.run_inner(duration, options, Some(exchange))
+    }
+
+    fn run_inner(
+        &mut self,
+        duration: f64,
+        options: RunOptions,
+        exchange: Option<&dyn Exchange>,
+    ) -> Result<RunResult, NetError> {
         if !(duration.is_finite() && duration >= 0.0) {
             return Err(NetError::bad_parameter(
                 Subject::Network(NetworkKey::RunDuration),
@@ -295,16 +347,20 @@ impl Network {
         }
         let steps = (duration / self.dt).round() as u64;
         let n_total = self.n_neurons();
-        let threads = options.threads.clamp(1, n_total.max(1));
+        let part = self.part;
+        let (ga, gb) = (self.rank_bounds[part.0], self.rank_bounds[part.0 + 1]);
+        let n_local = gb - ga;
+        let threads = options.threads.clamp(1, n_local.max(1));
         let s0 = self.step;
         let start = Instant::now();
 
+        // Thread shards over this rank's neurons (global ids ga..gb).
         let bounds: Vec<usize> = (0..=threads)
             .map(|t| {
                 if t == threads {
-                    n_total
+                    gb
                 } else {
-                    (n_total * t / threads) / 8 * 8
+                    ga + (n_local * t / threads) / 8 * 8
                 }
             })
             .collect();
@@ -315,19 +371,50 @@ impl Network {
         let board: Board = (0..threads * n_pops)
             .map(|_| [Slot::default(), Slot::default()])
             .collect();
-        // Pending spikes of the previous run go to the "previous step" lists of their owners.
+        let remote: Board = (0..part.1 * n_pops)
+            .map(|_| [Slot::default(), Slot::default()])
+            .collect();
+        // Pending spikes of the previous run go to the "previous step" lists of their owners
+        // (a thread of this rank, or another rank).
         for (p, pending) in self.pending.iter().enumerate() {
             for &j in pending {
                 let gid = self.pops[p].offset + j as usize;
-                let t = bounds
-                    .partition_point(|&b| b <= gid)
-                    .saturating_sub(1)
-                    .min(threads - 1);
-                write(&board[t * n_pops + p][1]).push(j);
+                if gid >= ga && gid < gb {
+                    let t = bounds
+                        .partition_point(|&b| b <= gid)
+                        .saturating_sub(1)
+                        .min(threads - 1);
+                    write(&board[t * n_pops + p][1]).push(j);
+                } else {
+                    let r = self
+                        .rank_bounds
+                        .partition_point(|&b| b <= gid)
+                        .saturating_sub(1)
+                        .min(part.1 - 1);
+                    write(&remote[r * n_pops + p][1]).push(j);
+                }
             }
         }
-        let v0: Vec<&[f64]> = self.pops.iter().map(|p| p.state[0].as_slice()).collect();
+        // Voltages that continuous couplings read, whole populations (gathered from all ranks).
+        let v_all: Vec<Vec<f64>> = match exchange {
+            Some(ex) if !self.couplings.is_empty() => self
+                .pops
+                .iter()
+                .map(|p| {
+                    let (mut all, mut counts) = (Vec::new(), Vec::new());
+                    ex.all_gather_f64(&p.state[0], &mut all, &mut counts);
+                    all
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let v0: Vec<&[f64]> = if v_all.is_empty() {
+            self.pops.iter().map(|p| p.state[0].as_slice()).collect()
+        } else {
+            v_all.iter().map(Vec::as_slice).collect()
+        };
         let snap = coupling::snapshots(&self.couplings, &v0);
+        drop(v_all);
         let pool = self.pool.take();
         let mut pool_used = None;
         let ctx = Ctx {
@@ -336,10 +423,14 @@ impl Network {
             threads,
             simd: options.simd,
             board: &board,
+            remote: &remote,
+            part,
             snap: &snap,
         };
+        let mut swap = Swap::default();
         // One thread runs on the calling thread; more are a rayon pool (kept between runs)
-        // running the shards of each step as one parallel loop.
+        // running the shards of each step as one parallel loop. A distributed run exchanges
+        // spikes between steps on the calling thread.
         if threads > 1 {
             let pool = match &pool {
                 Some(p) if p.current_num_threads() == threads => p.clone(),
@@ -353,19 +444,33 @@ impl Network {
                 ),
             };
             pool_used = Some(pool.clone());
-            pool.install(|| {
-                use rayon::prelude::*;
-                for k in 0..steps {
-                    shards
-                        .par_iter_mut()
-                        .with_max_len(1)
-                        .enumerate()
-                        .for_each(|(t, shard)| ctx.step(t, k, shard));
+            use rayon::prelude::*;
+            let parallel_step = |k: u64, shards: &mut [Shard]| {
+                shards
+                    .par_iter_mut()
+                    .with_max_len(1)
+                    .enumerate()
+                    .for_each(|(t, shard)| ctx.step(t, k, shard));
+            };
+            match exchange {
+                None => pool.install(|| {
+                    for k in 0..steps {
+                        parallel_step(k, &mut shards);
+                    }
+                }),
+                Some(ex) => {
+                    for k in 0..steps {
+                        pool.install(|| parallel_step(k, &mut shards));
+                        ctx.exchange(ex, k, &mut swap);
+                    }
                 }
-            });
+            }
         } else if let Some(shard) = shards.first_mut() {
             for k in 0..steps {
                 ctx.step(0, k, shard);
+                if let Some(ex) = exchange {
+                    ctx.exchange(ex, k, &mut swap);
+                }
             }
         }
         let sim_s = start.elapsed().as_secs_f64();
@@ -377,10 +482,17 @@ impl Network {
         } else {
             ((steps - 1) % 2) as usize
         };
+        // Spikes of the last step, all ranks in order (ascending ids).
         let mut pending = vec![Vec::new(); n_pops];
-        for t in 0..threads {
+        for r in 0..part.1 {
             for (p, out) in pending.iter_mut().enumerate() {
-                out.extend_from_slice(&read(&board[t * n_pops + p][last_parity]));
+                if r == part.0 {
+                    for t in 0..threads {
+                        out.extend_from_slice(&read(&board[t * n_pops + p][last_parity]));
+                    }
+                } else {
+                    out.extend_from_slice(&read(&remote[r * n_pops + p][last_parity]));
+                }
             }
         }
         self.pending = pending;
@@ -397,12 +509,23 @@ impl Network {
                 rejected += p.work.rejected;
             }
         }
-        spikes.sort_unstable_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)));
-        let recordings = self.collect_recordings(&shards, s0, steps);
+        let mut recordings = self.collect_recordings(&shards, s0, steps);
         for (t, shard) in shards.into_iter().enumerate() {
             self.write_back(shard, bounds[t]);
         }
         self.step = s0 + steps;
+        if let Some(ex) = exchange {
+            spikes = gather_spikes(ex, &spikes);
+            [events, substeps, rejected] = [events, substeps, rejected].map(|x| ex.sum_u64(x));
+            self.gather_recordings(ex, &mut recordings);
+            let local = self.check_finite().err().map(|e| e.to_string());
+            if let Some((rank, message)) = ex.first_error(local.as_deref()) {
+                return Err(NetError::Distributed {
+                    reason: format!("rank {rank}: {message}"),
+                });
+            }
+        }
+        spikes.sort_unstable_by(|a, b| a.2.total_cmp(&b.2).then(a.1.cmp(&b.1)));
         self.check_finite()?;
 
         let neuron_steps = steps * n_total as u64;
@@ -449,6 +572,9 @@ impl Network {
                 let lo = a.clamp(p.offset, p.offset + p.size) - p.offset;
                 let hi = b.clamp(p.offset, p.offset + p.size) - p.offset;
                 let len = hi - lo;
+                // Indices into this rank's arrays (which start at neuron p.lo).
+                let (l0, l1) = (lo.clamp(p.lo, p.hi) - p.lo, hi.clamp(p.lo, p.hi) - p.lo);
+                let held = p.hi - p.lo;
                 let half = match self.scheme {
                     Scheme::ExpEuler => Vec::new(),
                     _ => vec![0.0; len.min(BLOCK)],
@@ -456,20 +582,18 @@ impl Network {
                 PopShard {
                     lo,
                     hi,
-                    state: p.state.iter().map(|x| x[lo..hi].to_vec()).collect(),
-                    g: p.receptors.iter().map(|r| r.g[lo..hi].to_vec()).collect(),
+                    state: p.state.iter().map(|x| x[l0..l1].to_vec()).collect(),
+                    g: p.receptors.iter().map(|r| r.g[l0..l1].to_vec()).collect(),
                     ring: p
                         .receptors
                         .iter()
                         .map(|r| {
                             (0..r.slots)
-                                .flat_map(|s| {
-                                    r.ring[s * p.size + lo..s * p.size + hi].iter().copied()
-                                })
+                                .flat_map(|s| r.ring[s * held + l0..s * held + l1].iter().copied())
                                 .collect()
                         })
                         .collect(),
-                    last: p.last_spike[lo..hi].to_vec(),
+                    last: p.last_spike[l0..l1].to_vec(),
                     g_syn: vec![0.0; len.min(BLOCK)],
                     j_syn: vec![0.0; len.min(BLOCK)],
                     fire: vec![0; len.min(BLOCK)],
@@ -481,7 +605,7 @@ impl Network {
                     ),
                     h_next: p
                         .step_size
-                        .get(lo..hi)
+                        .get(l0..l1)
                         .map(<[f64]>::to_vec)
                         .unwrap_or_default(),
                     rates: p
@@ -547,7 +671,11 @@ impl Network {
             }
         }
         for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
-            let (lo, hi) = (ps.lo, ps.hi);
+            if ps.lo == ps.hi {
+                continue;
+            }
+            let (lo, hi) = (ps.lo - p.lo, ps.hi - p.lo);
+            let held = p.hi - p.lo;
             for (dst, src) in p.state.iter_mut().zip(&ps.state) {
                 dst[lo..hi].copy_from_slice(src);
             }
@@ -555,7 +683,7 @@ impl Network {
                 r.g[lo..hi].copy_from_slice(g);
                 let len = hi - lo;
                 for s in 0..r.slots {
-                    r.ring[s * p.size + lo..s * p.size + hi]
+                    r.ring[s * held + lo..s * held + hi]
                         .copy_from_slice(&ring[s * len..(s + 1) * len]);
                 }
             }
@@ -611,7 +739,7 @@ impl Network {
                 if let Some(i) = x.iter().position(|x| !x.is_finite()) {
                     return Err(NetError::NonFinite {
                         population: p.name.clone(),
-                        neuron: i,
+                        neuron: p.lo + i,
                         variable: name.to_string(),
                         t: self.time(),
                     });
@@ -619,6 +747,67 @@ impl Network {
             }
         }
         Ok(())
+    }
+}
+
+/// Buffers of the per-step exchange, reused from step to step.
+#[derive(Default)]
+struct Swap {
+    send: Vec<u32>,
+    recv: Vec<u32>,
+    counts: Vec<usize>,
+    v: Vec<u64>,
+    v_all: Vec<u64>,
+}
+
+/// Every rank's spike records `(step, global id, time)`, on every rank.
+fn gather_spikes(ex: &dyn Exchange, local: &[(u64, u32, f64)]) -> Vec<(u64, u32, f64)> {
+    let send: Vec<u64> = local
+        .iter()
+        .flat_map(|&(s, id, t)| [s, u64::from(id), t.to_bits()])
+        .collect();
+    let (mut all, mut counts) = (Vec::new(), Vec::new());
+    ex.all_gather_u64(&send, &mut all, &mut counts);
+    all.chunks_exact(3)
+        .map(|c| (c[0], c[1] as u32, f64::from_bits(c[2])))
+        .collect()
+}
+
+impl Network {
+    /// Fills each recording's rows of neurons held by other ranks from those ranks.
+    fn gather_recordings(&self, ex: &dyn Exchange, recordings: &mut [Recording]) {
+        let mut send: Vec<u64> = Vec::new();
+        for (pr, rec) in self.probes.iter().zip(recordings.iter()) {
+            let p = &self.pops[pr.pop];
+            for (j, &i) in pr.neurons.iter().enumerate() {
+                if i >= p.lo && i < p.hi {
+                    send.push(j as u64);
+                    send.extend(rec.values[j].iter().map(|x| x.to_bits()));
+                }
+            }
+            send.push(u64::MAX); // end of this recording
+        }
+        let (mut all, mut counts) = (Vec::new(), Vec::new());
+        ex.all_gather_u64(&send, &mut all, &mut counts);
+        let mut at = 0;
+        for &c in &counts {
+            let mut part = all[at..at + c].iter().copied();
+            at += c;
+            for rec in recordings.iter_mut() {
+                let m = rec.times.len();
+                while let Some(j) = part.next() {
+                    if j == u64::MAX {
+                        break;
+                    }
+                    let mut row = rec.values.get_mut(j as usize);
+                    for (k, x) in (0..m).zip(part.by_ref()) {
+                        if let Some(dst) = row.as_deref_mut().and_then(|r| r.get_mut(k)) {
+                            *dst = f64::from_bits(x);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -631,6 +820,57 @@ fn samples(probe: &Probe, s0: u64, steps: u64) -> Vec<u64> {
 }
 
 impl Ctx<'_> {
+    /// After local step `k` on every rank: the spikes of every rank (per population, this
+    /// rank's threads in order), and the voltages published for continuous couplings.
+    fn exchange(&self, ex: &dyn Exchange, k: u64, swap: &mut Swap) {
+        let n_pops = self.net.pops.len();
+        let cur = (k % 2) as usize;
+        swap.send.clear();
+        for p in 0..n_pops {
+            let at = swap.send.len();
+            swap.send.push(0);
+            for t in 0..self.threads {
+                swap.send
+                    .extend_from_slice(&read(&self.board[t * n_pops + p][cur]));
+            }
+            swap.send[at] = (swap.send.len() - at - 1) as u32;
+        }
+        ex.all_gather_u32(&swap.send, &mut swap.recv, &mut swap.counts);
+        let mut at = 0;
+        for (r, &c) in swap.counts.iter().enumerate() {
+            let part = swap.recv.get(at..at + c).unwrap_or_default();
+            at += c;
+            if r == self.part.0 {
+                continue;
+            }
+            let mut q = 0;
+            for p in 0..n_pops {
+                let len = part.get(q).map_or(0, |&x| x as usize);
+                let ids = part.get(q + 1..q + 1 + len).unwrap_or_default();
+                q += 1 + len;
+                let mut out = write(&self.remote[r * n_pops + p][cur]);
+                out.clear();
+                out.extend_from_slice(ids);
+            }
+        }
+        // Step-end voltages (published into buffer `1 − cur`, read at the next step).
+        for (p, bufs) in self.snap.iter().enumerate() {
+            let Some(bufs) = bufs else { continue };
+            let pop = &self.net.pops[p];
+            let buf = &bufs[1 - cur];
+            swap.v.clear();
+            swap.v.extend(
+                buf[pop.lo..pop.hi]
+                    .iter()
+                    .map(|x| x.load(Ordering::Relaxed)),
+            );
+            ex.all_gather_u64(&swap.v, &mut swap.v_all, &mut swap.counts);
+            for (dst, &x) in buf.iter().zip(&swap.v_all) {
+                dst.store(x, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Local step `k` of shard `t`.
     fn step(&self, t: usize, k: u64, shard: &mut Shard) {
         let started = Instant::now();
@@ -654,8 +894,17 @@ impl Ctx<'_> {
             let (size, slots) = (target.size, target.receptors[proj.receptor].slots);
             let offsets = proj.csr.offsets();
             let targets = proj.csr.targets();
-            for t2 in 0..self.threads {
-                let list = read(&self.board[t2 * n_pops + proj.source][prev]);
+            // All ranks' spikes in rank order, this rank's thread by thread: ascending ids.
+            let lists = (0..self.part.1).flat_map(|r| {
+                let threads = if r == self.part.0 { self.threads } else { 1 };
+                (0..threads).map(move |t2| (r, t2))
+            });
+            for (r, t2) in lists {
+                let list = if r == self.part.0 {
+                    read(&self.board[t2 * n_pops + proj.source][prev])
+                } else {
+                    read(&self.remote[r * n_pops + proj.source][prev])
+                };
                 for chunk in list.chunks(GATHER) {
                     // The rows of a chunk's spikes, fetched by independent loads so that
                     // their cache misses overlap (in large networks the connectivity is

@@ -25,6 +25,8 @@ pub(crate) struct PopView<'a> {
     pub(crate) size: usize,
     /// First global id.
     pub(crate) offset: usize,
+    /// First population-local neuron held here (`state` starts with it).
+    pub(crate) lo: usize,
     /// Receptor names, in order.
     pub(crate) receptors: Vec<&'a str>,
     /// The model variables' values (`i_ext` among them).
@@ -145,15 +147,19 @@ const MAX_MEAN: f64 = 100.0;
 
 /// Checks the inputs against the built populations; returns them and, per population, the
 /// base `i_ext` of its neurons (empty for a population without current inputs).
+/// The `i_ext` current inputs add to: (first population-local neuron, values of the neurons
+/// held here).
+pub(crate) type Base = (usize, Vec<f64>);
+
 pub(crate) fn build(
     specs: &[InputSpec],
     pops: &[PopView<'_>],
     dt: f64,
     seed: u64,
     var_ref: impl Fn(usize, &str) -> Result<Var, NetError>,
-) -> Result<(Vec<Input>, Vec<Vec<f64>>), NetError> {
+) -> Result<(Vec<Input>, Vec<Base>), NetError> {
     let mut inputs = Vec::with_capacity(specs.len());
-    let mut base: Vec<Vec<f64>> = vec![Vec::new(); pops.len()];
+    let mut base: Vec<Base> = vec![(0, Vec::new()); pops.len()];
     for (index, spec) in specs.iter().enumerate() {
         let subject = |key| Subject::Input { index, key };
         let Some(pop) = pops.iter().position(|p| p.name == spec.population) else {
@@ -186,8 +192,8 @@ pub(crate) fn build(
                         });
                     }
                 };
-                if base[pop].is_empty() {
-                    base[pop] = pops[pop].state[var].clone();
+                if base[pop].1.is_empty() {
+                    base[pop] = (pops[pop].lo, pops[pop].state[var].clone());
                 }
                 Applied::Current {
                     var,
@@ -305,7 +311,7 @@ fn poisson_count(mean: f64, u: f64) -> u32 {
 /// events to the receptors. Returns the events added.
 pub(crate) fn apply<T: Target>(
     inputs: &[Input],
-    base: &[Vec<f64>],
+    base: &[Base],
     shard: &mut [T],
     s: u64,
     dt: f64,
@@ -323,8 +329,9 @@ pub(crate) fn apply<T: Target>(
             let b = inp.neurons.partition_point(|&i| i < hi);
             let col = ps.variable(*var);
             if pass == 0 {
+                let (from, values) = &base[inp.pop];
                 for &i in &inp.neurons[a..b] {
-                    col[i - lo] = base[inp.pop][i];
+                    col[i - lo] = values[i - from];
                 }
             } else {
                 let x = stimulus.average(t0, t1);

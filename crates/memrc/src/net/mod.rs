@@ -62,6 +62,7 @@ pub mod cobahh;
 mod connect;
 pub mod coupling;
 mod engine;
+pub mod exchange;
 mod hh;
 mod input;
 pub mod model;
@@ -119,6 +120,8 @@ mod tests;
 mod conformance_tests;
 #[cfg(test)]
 mod coupling_tests;
+#[cfg(test)]
+mod distributed_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]

@@ -49,6 +49,8 @@ pub struct NetworkBuilder {
     records: Vec<RecordSpec>,
     inputs: Vec<InputSpec>,
     budget: u64,
+    /// This process's share of a distributed network: (rank, ranks).
+    part: (usize, usize),
 }
 
 /// Estimated memory of a network (before building; synapse counts are upper bounds, mean
@@ -89,7 +91,7 @@ pub(crate) struct ReceptorState {
     /// `e^{−dt/τ}`.
     pub(crate) decay: f64,
     pub(crate) g: Vec<f64>,
-    /// Ring of pending increments, `slots × size` (`[slot][neuron]`); 0 slots when every
+    /// Ring of pending increments, `slots × (hi − lo)` (`[slot][neuron]`); 0 slots when every
     /// projection onto the receptor has delay 0 (increments go straight to `g`).
     pub(crate) slots: usize,
     pub(crate) ring: Vec<f64>,
@@ -100,6 +102,10 @@ pub(crate) struct Population {
     pub(crate) name: String,
     pub(crate) offset: usize,
     pub(crate) size: usize,
+    /// The neurons this process holds, population-local `lo..hi` (all of them unless the
+    /// network is distributed); every per-neuron array below has `hi − lo` entries.
+    pub(crate) lo: usize,
+    pub(crate) hi: usize,
     pub(crate) model: Arc<dyn NeuronModel>,
     pub(crate) state: Vec<Vec<f64>>,
     pub(crate) receptors: Vec<ReceptorState>,
@@ -174,8 +180,12 @@ pub struct Network {
     pub(crate) pool: Option<std::sync::Arc<rayon::ThreadPool>>,
     /// External inputs ([`super::input`]).
     pub(crate) inputs: Vec<Input>,
-    /// Per population, the `i_ext` that current inputs add to (empty without them).
-    pub(crate) input_base: Vec<Vec<f64>>,
+    /// Per population, the `i_ext` that current inputs add to (its local neurons; empty
+    /// without them).
+    pub(crate) input_base: Vec<super::input::Base>,
+    /// (rank, ranks) and the global-id bounds of the ranks ([`super::exchange::rank_bounds`]).
+    pub(crate) part: (usize, usize),
+    pub(crate) rank_bounds: Vec<usize>,
 }
 
 impl NetworkBuilder {
@@ -190,7 +200,20 @@ impl NetworkBuilder {
             records: Vec::new(),
             inputs: Vec::new(),
             budget: DEFAULT_MEMORY_BUDGET,
+            part: (0, 1),
         }
+    }
+
+    /// Builds only rank `rank`'s share of a network distributed over `ranks` processes
+    /// ([`super::exchange`]): the neurons with global ids in
+    /// [`rank_bounds`](super::exchange::rank_bounds)`(n, ranks)[rank..rank + 2]` and the
+    /// synapses that target them. Initial values, connectivity and weights are the ones a
+    /// single process draws (every random stream is keyed by neuron, not by rank). Run it with
+    /// [`Network::run_distributed`]. `rank` is clamped to `ranks − 1`.
+    pub fn partition(&mut self, rank: usize, ranks: usize) -> &mut Self {
+        let ranks = ranks.max(1);
+        self.part = (rank.min(ranks - 1), ranks);
+        self
     }
 
     /// Sets the integration scheme (default [`Scheme::DEFAULT`]).
@@ -240,6 +263,19 @@ impl NetworkBuilder {
     pub fn memory_budget(&mut self, bytes: u64) -> &mut Self {
         self.budget = bytes;
         self
+    }
+
+    /// Population `k`'s neurons held by this process: population-local `lo..hi`.
+    fn local_range(&self, k: usize) -> (usize, usize) {
+        let total: usize = self.pops.iter().map(|p| p.size).sum();
+        let b = super::exchange::rank_bounds(total, self.part.1);
+        let (a, z) = (b[self.part.0], b[self.part.0 + 1]);
+        let offset: usize = self.pops[..k].iter().map(|p| p.size).sum();
+        let size = self.pops[k].size;
+        (
+            a.clamp(offset, offset + size) - offset,
+            z.clamp(offset, offset + size) - offset,
+        )
     }
 
     fn pop_index(&self, name: &str) -> Result<usize, NetError> {
@@ -619,6 +655,9 @@ impl NetworkBuilder {
                 slots[t][r] = slots[t][r].max(max + 1);
             }
             let n = connect::synapse_bound(&p.connectivity, self.pops[s].size, self.pops[t].size);
+            // This process holds the synapses onto its own neurons.
+            let (lo, hi) = self.local_range(t);
+            let n = local_share(n, hi - lo, self.pops[t].size);
             let per =
                 4 + if matches!(p.weight, Weight::Constant(_)) {
                     0
@@ -653,14 +692,15 @@ impl NetworkBuilder {
             .map(|(p, _)| 16 * p.size as u64)
             .sum();
         let mut neuron_bytes = snapshot_bytes;
-        for (p, sl) in self.pops.iter().zip(&slots) {
+        for (k, (p, sl)) in self.pops.iter().zip(&slots).enumerate() {
+            let (lo, hi) = self.local_range(k);
             // Variables, last spike, two scratch arrays; per receptor g and its ring; the
             // adaptive schemes' step size per neuron.
             let adaptive = matches!(self.scheme, Scheme::Dopri5 { .. } | Scheme::Rk23 { .. });
             let per = 8 * (p.model.variables().len() + 3 + usize::from(adaptive)) as u64
                 + sl.iter().map(|&s| 8 * (1 + s as u64)).sum::<u64>();
             // The run copies the state into per-thread shards: count it twice.
-            neuron_bytes = neuron_bytes.saturating_add((2 * per).saturating_mul(p.size as u64));
+            neuron_bytes = neuron_bytes.saturating_add((2 * per).saturating_mul((hi - lo) as u64));
         }
         let total = neuron_bytes
             .saturating_add(synapse_bytes)
@@ -700,8 +740,10 @@ impl NetworkBuilder {
         let mut pops = Vec::with_capacity(self.pops.len());
         let mut offset = 0;
         for (k, p) in self.pops.iter().enumerate() {
+            let (lo, hi) = self.local_range(k);
+            let len = hi - lo;
             let defaults = p.model.initial_values();
-            let mut state: Vec<Vec<f64>> = defaults.iter().map(|&x| vec![x; p.size]).collect();
+            let mut state: Vec<Vec<f64>> = defaults.iter().map(|&x| vec![x; len]).collect();
             let mut receptors: Vec<_> = p
                 .receptors
                 .iter()
@@ -711,9 +753,9 @@ impl NetworkBuilder {
                         name: r.name.clone(),
                         e_rev: r.e_rev,
                         decay: (-dt / r.tau).exp(),
-                        g: vec![0.0; p.size],
+                        g: vec![0.0; len],
                         slots,
-                        ring: vec![0.0; slots * p.size],
+                        ring: vec![0.0; slots * len],
                     }
                 })
                 .collect();
@@ -726,7 +768,7 @@ impl NetworkBuilder {
                     VarRef::Kinetic(_) => continue, // not produced by var_ref
                 };
                 let mut rng = stream(self.seed, TAG_INIT | ((k as u64) << 16) | slot, 0);
-                fill_init(init, dst, &mut rng);
+                fill_init(init, dst, &mut rng, lo);
                 if let VarRef::Model(j) = var_ref {
                     explicit[j] = true;
                 }
@@ -746,14 +788,16 @@ impl NetworkBuilder {
                 name: p.name.clone(),
                 offset,
                 size: p.size,
+                lo,
+                hi,
                 model: Arc::clone(&p.model),
                 state,
                 receptors,
                 threshold: p.threshold,
                 refractory_steps: refractory_steps as i64,
-                last_spike: vec![i64::MIN / 2; p.size],
+                last_spike: vec![i64::MIN / 2; len],
                 step_size: match self.scheme {
-                    Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => vec![dt; p.size],
+                    Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => vec![dt; len],
                     _ => Vec::new(),
                 },
             });
@@ -774,8 +818,17 @@ impl NetworkBuilder {
             let (mut delays, _, warning) = self.delay_steps(p)?;
             warnings.extend(warning);
             let (n_pre, n_post) = (pops[s].size, pops[t].size);
+            let local = (pops[t].lo, pops[t].hi);
             let (csr, weights) = if let Connectivity::List(pairs) = &p.connectivity {
-                let (csr, order) = Csr::from_pairs(pairs, n_pre);
+                // The pairs onto this process's neurons, with their places in the list.
+                let (kept, places): (Vec<(u32, u32)>, Vec<usize>) = pairs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, post))| (local.0..local.1).contains(&(*post as usize)))
+                    .map(|(i, &pair)| (pair, i))
+                    .unzip();
+                let (csr, order) = Csr::from_pairs(&kept, n_pre);
+                let order: Vec<usize> = order.iter().map(|&i| places[i]).collect();
                 if let Delays::PerSynapse(d) = &delays {
                     delays = Delays::PerSynapse(order.iter().map(|&i| d[i]).collect());
                 }
@@ -783,14 +836,21 @@ impl NetworkBuilder {
                     Weight::Values(w) => {
                         Weights::PerSynapse(order.iter().map(|&i| w[i] as f32).collect())
                     }
-                    other => weights_for(other, &csr, self.seed, k as u64),
+                    other => weights_for(other, &csr, &[], self.seed, k as u64),
                 };
                 (csr, weights)
             } else {
                 let no_self = s == t && !p.autapses;
-                let csr =
-                    Csr::generate(&p.connectivity, n_pre, n_post, no_self, self.seed, k as u64);
-                let weights = weights_for(&p.weight, &csr, self.seed, k as u64);
+                let uniform = matches!(p.weight, Weight::Uniform { .. });
+                let (csr, first) = Csr::generate(
+                    &p.connectivity,
+                    (n_pre, n_post),
+                    no_self,
+                    (self.seed, k as u64),
+                    local,
+                    uniform,
+                );
+                let weights = weights_for(&p.weight, &csr, &first, self.seed, k as u64);
                 (csr, weights)
             };
             projs.push(Projection {
@@ -840,6 +900,7 @@ impl NetworkBuilder {
                 name: &p.name,
                 size: p.size,
                 offset: p.offset,
+                lo: p.lo,
                 receptors: p.receptors.iter().map(|r| r.name.as_str()).collect(),
                 state: &p.state,
             })
@@ -868,7 +929,18 @@ impl NetworkBuilder {
             pool: None,
             inputs,
             input_base,
+            part: self.part,
+            rank_bounds: super::exchange::rank_bounds(offset, self.part.1),
         })
+    }
+}
+
+/// `n` synapses onto `size` neurons, of which `local` are held here: the share held (rounded up).
+fn local_share(n: u64, local: usize, size: usize) -> u64 {
+    if local >= size {
+        n
+    } else {
+        (n as u128 * local as u128).div_ceil(size.max(1) as u128) as u64
     }
 }
 
@@ -919,18 +991,29 @@ fn check_init(pop: &str, var: &str, init: &Init, size: usize) -> Result<(), NetE
     }
 }
 
-fn fill_init(init: &Init, dst: &mut [f64], rng: &mut rand_chacha::ChaCha8Rng) {
+/// Fills the values of neurons `lo..lo + dst.len()` of a population: the stream is advanced
+/// past the neurons before `lo` (a uniform deviate takes 2 words of the ChaCha stream, a
+/// normal 4), so every process draws the values a single process would.
+fn fill_init(init: &Init, dst: &mut [f64], rng: &mut rand_chacha::ChaCha8Rng, lo: usize) {
     match init {
         Init::Constant(x) => dst.fill(*x),
-        Init::Normal { mean, sd } => dst.iter_mut().for_each(|x| *x = mean + sd * normal(rng)),
-        Init::Uniform { low, high } => dst
-            .iter_mut()
-            .for_each(|x| *x = low + (high - low) * uniform(rng)),
-        Init::Values(v) => dst.copy_from_slice(v),
+        Init::Normal { mean, sd } => {
+            rng.set_word_pos(4 * lo as u128);
+            dst.iter_mut().for_each(|x| *x = mean + sd * normal(rng));
+        }
+        Init::Uniform { low, high } => {
+            rng.set_word_pos(2 * lo as u128);
+            dst.iter_mut()
+                .for_each(|x| *x = low + (high - low) * uniform(rng));
+        }
+        Init::Values(v) => dst.copy_from_slice(&v[lo..lo + dst.len()]),
     }
 }
 
-fn weights_for(w: &Weight, csr: &Csr, seed: u64, projection: u64) -> Weights {
+/// Per-synapse weights of a generated projection. `first[j]` (empty: all 0) is the place in
+/// presynaptic neuron `j`'s whole row of its first synapse held here: its weights are drawn
+/// from that place of the row's stream (one uniform deviate, 2 words, per synapse).
+fn weights_for(w: &Weight, csr: &Csr, first: &[u32], seed: u64, projection: u64) -> Weights {
     match *w {
         Weight::Constant(w) => Weights::Constant(w),
         Weight::Uniform { low, high } => {
@@ -946,6 +1029,9 @@ fn weights_for(w: &Weight, csr: &Csr, seed: u64, projection: u64) -> Weights {
             }
             rows.into_par_iter().enumerate().for_each(|(j, row)| {
                 let mut rng = stream(seed, tag, j as u64);
+                if let Some(&f) = first.get(j) {
+                    rng.set_word_pos(2 * u128::from(f));
+                }
                 for x in row {
                     *x = (low + (high - low) * uniform(&mut rng)) as f32;
                 }

@@ -1,0 +1,278 @@
+//! A network split over ranks ([`super::exchange::InProcess`]: ranks as threads) gives bitwise
+//! the single-process results for any ranks × threads (issue #13 §1).
+
+use super::cobahh::Cobahh;
+use super::exchange::{Exchange, InProcess};
+use super::*;
+use crate::circuit::Stimulus;
+
+fn bits(x: &[f64]) -> Vec<u64> {
+    x.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Spike times and ids, recordings, and the final values of `vars` (whole populations).
+type Fingerprint = (Vec<u64>, Vec<u32>, Vec<Vec<u64>>, Vec<Vec<u64>>);
+
+fn outputs(out: &RunResult) -> (Vec<u64>, Vec<u32>, Vec<Vec<u64>>) {
+    let recs = out
+        .recordings
+        .iter()
+        .flat_map(|r| r.values.iter().map(|v| bits(v)))
+        .collect();
+    (bits(&out.spikes.times), out.spikes.ids.clone(), recs)
+}
+
+/// Runs `b` on one process in the given chunks.
+fn single(b: &NetworkBuilder, chunks: &[f64], vars: &[(&str, &str)]) -> Fingerprint {
+    let mut net = b.clone().build().expect("valid");
+    let mut all: Option<RunResult> = None;
+    for &d in chunks {
+        let mut r = net.run(d, 1).expect("runs");
+        match &mut all {
+            None => all = Some(r),
+            Some(a) => {
+                a.spikes.times.append(&mut r.spikes.times);
+                a.spikes.ids.append(&mut r.spikes.ids);
+                for (x, y) in a.recordings.iter_mut().zip(r.recordings) {
+                    for (row, more) in x.values.iter_mut().zip(y.values) {
+                        row.extend(more);
+                    }
+                }
+            }
+        }
+    }
+    let all = all.expect("ran");
+    let (t, ids, recs) = outputs(&all);
+    let state = vars
+        .iter()
+        .map(|(p, v)| bits(net.state(p, v).expect("exists")))
+        .collect();
+    (t, ids, recs, state)
+}
+
+/// Runs `b` on `ranks` ranks of `threads` threads each; every rank's outputs must agree; the
+/// state is the ranks' shares concatenated.
+fn distributed(
+    b: &NetworkBuilder,
+    ranks: usize,
+    threads: usize,
+    chunks: &[f64],
+    vars: &[(&str, &str)],
+) -> Fingerprint {
+    let views = InProcess::ranks(ranks);
+    let per_rank: Vec<(Fingerprint, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = views
+            .iter()
+            .map(|ex| {
+                let mut b = b.clone();
+                s.spawn(move || {
+                    b.partition(ex.rank(), ex.ranks());
+                    let mut net = b.build().expect("valid");
+                    let options = RunOptions::default().threads(threads);
+                    assert!(
+                        net.run_with(0.01, options).is_err(),
+                        "needs run_distributed"
+                    );
+                    let mut all: Option<RunResult> = None;
+                    for &d in chunks {
+                        let mut r = net.run_distributed(d, options, ex).expect("runs");
+                        match &mut all {
+                            None => all = Some(r),
+                            Some(a) => {
+                                a.spikes.times.append(&mut r.spikes.times);
+                                a.spikes.ids.append(&mut r.spikes.ids);
+                                for (x, y) in a.recordings.iter_mut().zip(r.recordings) {
+                                    for (row, more) in x.values.iter_mut().zip(y.values) {
+                                        row.extend(more);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let all = all.expect("ran");
+                    let (t, ids, recs) = outputs(&all);
+                    let state = vars
+                        .iter()
+                        .map(|(p, v)| bits(net.state(p, v).expect("exists")))
+                        .collect();
+                    ((t, ids, recs, state), ex.rank())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("rank thread"))
+            .collect()
+    });
+    let mut state: Vec<Vec<u64>> = vec![Vec::new(); vars.len()];
+    let first = &per_rank[0].0;
+    for ((fp, _), r) in per_rank.iter().zip(0..) {
+        assert!(
+            (&fp.0, &fp.1, &fp.2) == (&first.0, &first.1, &first.2),
+            "rank {r} of {ranks} has other outputs than rank 0"
+        );
+        for (s, part) in state.iter_mut().zip(&fp.3) {
+            s.extend_from_slice(part);
+        }
+    }
+    (first.0.clone(), first.1.clone(), first.2.clone(), state)
+}
+
+fn check(b: &NetworkBuilder, chunks: &[f64], vars: &[(&str, &str)], min_spikes: usize) {
+    let reference = single(b, chunks, vars);
+    assert!(
+        reference.1.len() >= min_spikes,
+        "the network is active: {} spikes",
+        reference.1.len()
+    );
+    for (ranks, threads) in [(2, 1), (3, 1), (2, 2), (4, 1), (5, 2)] {
+        let got = distributed(b, ranks, threads, chunks, vars);
+        assert!(
+            got.0 == reference.0 && got.1 == reference.1,
+            "{ranks} ranks x {threads} threads: spikes differ ({} vs {})",
+            got.1.len(),
+            reference.1.len()
+        );
+        assert!(
+            got.2 == reference.2,
+            "{ranks} x {threads}: recordings differ"
+        );
+        assert!(
+            got.3 == reference.3,
+            "{ranks} x {threads}: final state differs"
+        );
+    }
+}
+
+#[test]
+fn cobahh_is_bitwise_the_same_on_1_to_5_ranks() {
+    // Delay 0 (direct delivery) and 0.5 ms (ring); dopri5 and exponential Euler; recordings of
+    // neurons on every rank; the run split in chunks (pending spikes cross chunk ends).
+    for (delay, scheme) in [
+        (0.0, Scheme::ExpEuler),
+        (5e-4, Scheme::Dopri5 { rtol: 1e-5 }),
+    ] {
+        let b = Cobahh::new(400, 17)
+            .p(0.2)
+            .delay(delay)
+            .scheme(scheme)
+            .record(vec![0, 7, 199, 250, 319])
+            .builder();
+        let vars = [("exc", "v"), ("exc", "ge"), ("inh", "v"), ("inh", "gi")];
+        check(&b, &[0.03, 0.02], &vars, 150);
+    }
+}
+
+#[test]
+fn inputs_lists_delays_and_random_weights_are_bitwise_the_same_on_several_ranks() {
+    let mut b = NetworkBuilder::new(1e-4, 5);
+    b.population(
+        PopulationSpec::new("a", 150, TraubMiles::cobahh())
+            .receptor(Receptor::exponential("ge", 5e-3, 0.0))
+            .refractory(3e-3)
+            .init(
+                "v",
+                Init::Normal {
+                    mean: -0.06,
+                    sd: 0.004,
+                },
+            ),
+    );
+    b.population(
+        PopulationSpec::new("b", 70, HodgkinHuxley::classic())
+            .receptor(Receptor::exponential("ge", 3e-3, 0.0))
+            .receptor(Receptor::exponential("gi", 8e-3, -0.08))
+            .refractory(2e-3),
+    );
+    b.projection(
+        ProjectionSpec::new("a", "b", "ge", Connectivity::FixedInDegree(12)).weight(
+            Weight::Uniform {
+                low: 1e-9,
+                high: 4e-9,
+            },
+        ),
+    );
+    b.projection(
+        ProjectionSpec::new("a", "a", "ge", Connectivity::FixedProbability(0.05)).weight(
+            Weight::Uniform {
+                low: 0.5e-9,
+                high: 2e-9,
+            },
+        ),
+    );
+    let pairs: Vec<(u32, u32)> = (0..400u32)
+        .map(|k| ((k * 7) % 70, (k * 13) % 150))
+        .collect();
+    let delays: Vec<f64> = (0..400).map(|k| f64::from(k % 9) * 2e-4).collect();
+    let weights: Vec<f64> = (0..400).map(|k| 1e-9 + f64::from(k % 5) * 1e-10).collect();
+    b.projection(
+        ProjectionSpec::new("b", "a", "ge", Connectivity::List(pairs))
+            .weight(Weight::Values(weights))
+            .delay(Delay::Values(delays)),
+    );
+    b.projection(
+        ProjectionSpec::new("b", "b", "gi", Connectivity::AllToAll)
+            .weight(Weight::Constant(0.2e-9))
+            .delay(Delay::Constant(1e-3)),
+    );
+    b.input(InputSpec::poisson("a", "ge", 800.0, 2e-9));
+    b.input(
+        InputSpec::current(
+            "b",
+            Stimulus::Pulse {
+                amplitude: 3e-9,
+                start: 5e-3,
+                end: 30e-3,
+            },
+        )
+        .neurons((0..70).step_by(3).collect()),
+    );
+    b.record(RecordSpec::new("a", "v", vec![0, 75, 149], 5e-4));
+    b.record(RecordSpec::new("b", "gi", vec![3, 69], 1e-4));
+    let vars = [
+        ("a", "v"),
+        ("a", "ge"),
+        ("b", "v"),
+        ("b", "gi"),
+        ("b", "i_ext"),
+    ];
+    check(&b, &[0.02, 0.025], &vars, 100);
+}
+
+#[test]
+fn couplings_are_bitwise_the_same_on_several_ranks() {
+    let b = super::coupling_tests::mixed(11);
+    let vars = [("hh", "v"), ("hh", "n"), ("tm", "v"), ("tm", "ge")];
+    check(&b, &[0.02, 0.015], &vars, 50);
+}
+
+#[test]
+fn a_failure_on_one_rank_stops_every_rank_with_its_message() {
+    // Neuron 390 (on the last rank) starts at a voltage that makes it non-finite.
+    let b = Cobahh::new(400, 3).p(0.05).builder();
+    let views = InProcess::ranks(3);
+    let errors: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = views
+            .iter()
+            .map(|ex| {
+                let mut b = b.clone();
+                s.spawn(move || {
+                    b.partition(ex.rank(), ex.ranks());
+                    let mut net = b.build().expect("valid");
+                    if ex.rank() == 2 {
+                        let lo = net.pops[1].lo;
+                        net.pops[1].state[0][390 - 320 - lo] = f64::NAN;
+                    }
+                    let err = net
+                        .run_distributed(0.005, RunOptions::default(), ex)
+                        .expect_err("fails on every rank");
+                    err.to_string()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    for e in &errors {
+        assert!(e.contains("rank 2") && e.contains("neuron 70"), "{e}");
+    }
+}
