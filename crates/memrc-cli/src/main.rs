@@ -515,6 +515,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             ExampleWhich::Other(args) => run_model_example(args),
         },
         Command::Run(args) => {
+            #[cfg(feature = "mpi")]
+            if let Some(world) = mpi_run::world() {
+                return mpi_run::run(&args.model, &args.io, world);
+            }
             let model = memrc_run::load_with_sets(&args.model, &args.io.sim.sets()?, false)?;
             run_loaded(model, &args.io)
         }
@@ -549,9 +553,9 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
-/// Runs a loaded model with the output options.
-fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
-    let settings = model_run::RunSettings {
+/// The run settings of the output options.
+fn run_settings(io: &RunOutputArgs) -> Result<model_run::RunSettings> {
+    Ok(model_run::RunSettings {
         out: io.out.clone(),
         formats: io
             .format
@@ -561,9 +565,89 @@ fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
         quiet: io.quiet,
         force: io.force,
         overrides: io.sim.to_overrides(),
-    };
-    say(&model_run::run_model(model, &settings)?);
+    })
+}
+
+/// Runs a loaded model with the output options.
+fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
+    say(&model_run::run_model(model, &run_settings(io)?)?);
     Ok(())
+}
+
+/// `mpirun -np K memrc run MODEL` (feature `mpi`).
+#[cfg(feature = "mpi")]
+mod mpi_run {
+    use super::{RunOutputArgs, model_run, run_settings, say};
+    use anyhow::Result;
+    use memrc::net::exchange::Exchange;
+    use memrc_run::mpi::World;
+    use std::path::Path;
+
+    /// MPI's world when this process was started by `mpirun`/`mpiexec` (Open MPI, MPICH or a
+    /// PMIx launcher set these) with more than one rank; `None` otherwise, so that a plain
+    /// `memrc run` neither initialises MPI nor depends on it.
+    pub fn world() -> Option<World> {
+        let launched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some());
+        if !launched {
+            return None;
+        }
+        let world = World::init()?;
+        (world.ranks() > 1).then_some(world)
+    }
+
+    /// Loads this rank's share, runs it with the others, writes on rank 0. An error every rank
+    /// agreed on is printed once, by rank 0, before any rank exits (Open MPI's `mpirun` ends
+    /// the job as soon as one rank exits with an error); an error only this rank has is
+    /// printed with its rank and ends every rank at once (`MPI_Abort`), so that none waits
+    /// for it forever.
+    pub fn run(path: &Path, io: &RunOutputArgs, world: World) -> Result<()> {
+        let (rank, ranks) = (world.rank(), world.ranks());
+        let outcome = (|| {
+            let sets = io.sim.sets()?;
+            let loaded = memrc_run::load_share_with_sets(path, &sets, false, (rank, ranks))
+                .map_err(anyhow::Error::from);
+            let model = model_run::agree(&world, loaded)?;
+            model_run::run_model_on(model, &run_settings(io)?, Some(&world))
+        })();
+        let e = match outcome {
+            Ok(report) => {
+                if rank == 0 {
+                    say(&report);
+                }
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        let interrupted = matches!(
+            e.downcast_ref::<memrc_run::RunError>(),
+            Some(memrc_run::RunError::Interrupted)
+        );
+        let agreed = interrupted
+            || e.downcast_ref::<model_run::Agreed>().is_some()
+            || matches!(
+                e.downcast_ref::<memrc_run::RunError>(),
+                Some(memrc_run::RunError::Network { .. })
+            );
+        if !agreed {
+            eprintln!(
+                "error: rank {rank} of {ranks}: {}",
+                super::one_line(&format!("{e:#}"))
+            );
+            world.abort(1)
+        }
+        if rank == 0 {
+            if interrupted {
+                eprintln!("error: interrupted");
+            } else {
+                eprintln!("error: {}", super::one_line(&format!("{e:#}")));
+            }
+        }
+        world.barrier();
+        drop(world);
+        std::process::exit(if interrupted { 130 } else { 1 })
+    }
 }
 
 /// `memrc example NAME --print`.

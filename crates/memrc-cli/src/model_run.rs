@@ -16,6 +16,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use memrc::net::exchange::Exchange;
 use memrc_io::{LoadedModel, OutputFormat};
 use memrc_run::{Kind, OutputDir, RunOutput};
 
@@ -87,16 +88,63 @@ fn figures(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
 
 /// Runs a loaded model and writes its directory; returns the stdout report.
 pub fn run_model(model: LoadedModel, settings: &RunSettings) -> Result<String> {
+    run_model_on(model, settings, None)
+}
+
+/// An error every rank of a distributed run has (they agreed on it through a collective):
+/// rank 0 prints it, the others exit quietly.
+#[derive(Debug)]
+pub struct Agreed(pub String);
+
+impl std::fmt::Display for Agreed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Agreed {}
+
+/// Every rank's `local` outcome: the first error (lowest rank) becomes every rank's.
+pub fn agree<T>(ex: &dyn Exchange, local: Result<T>) -> Result<T> {
+    let message = local.as_ref().err().map(|e| format!("{e:#}"));
+    match ex.first_error(message.as_deref()) {
+        None => local,
+        Some((0, m)) => Err(Agreed(m).into()),
+        Some((rank, m)) => Err(Agreed(format!("rank {rank}: {m}")).into()),
+    }
+}
+
+/// [`run_model`] on one rank of a distributed run (`exchange`, network models): every rank
+/// simulates its share; rank 0 checks and writes the output directory and returns the report
+/// (the others return an empty one).
+pub fn run_model_on(
+    model: LoadedModel,
+    settings: &RunSettings,
+    exchange: Option<&dyn Exchange>,
+) -> Result<String> {
+    let root = exchange.is_none_or(|ex| ex.rank() == 0);
     let out_dir = settings
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&model.name));
-    // The directory is checked before the work, not after.
-    let mut dir = OutputDir::create(&out_dir, settings.force)?;
-    let mut monitor = Monitor::new(settings.quiet, &model.name);
-    let out = memrc_run::run(model, &settings.overrides, &mut monitor)?;
+    // The directory is checked before the work, not after (on rank 0, which writes it).
+    let dir = if root {
+        Some(OutputDir::create(&out_dir, settings.force).map_err(anyhow::Error::from))
+    } else {
+        None
+    };
+    let mut dir = match (exchange, dir) {
+        (None, Some(d)) => Some(d?),
+        (Some(ex), d) => agree(ex, d.transpose())?,
+        (None, None) => None,
+    };
+    let mut monitor = Monitor::new(settings.quiet || !root, &model.name);
+    let out = memrc_run::run_on(model, &settings.overrides, &mut monitor, exchange)?;
     monitor.finish();
     progress::check()?;
+    let Some(mut dir) = dir.take() else {
+        return Ok(String::new());
+    };
     let formats = settings
         .formats
         .clone()

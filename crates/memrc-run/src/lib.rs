@@ -23,6 +23,8 @@ pub mod element;
 mod error;
 pub mod examples;
 pub mod hopfield;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod network;
 mod outdir;
 mod progress;
@@ -42,7 +44,9 @@ pub use check::{CheckReport, check};
 pub use error::{Result, RunError, brief};
 pub use outdir::{MANIFEST, OutputDir};
 pub use progress::{CHUNKS, Observer, Silent};
-pub use set::{Set, apply as apply_sets, load_text_with_sets, load_with_sets};
+pub use set::{
+    Set, apply as apply_sets, load_share_with_sets, load_text_with_sets, load_with_sets,
+};
 pub use settings::{
     Cost, Overrides, apply_overrides, cost, load, load_for_check, load_options, load_str,
     time_option,
@@ -134,7 +138,7 @@ pub fn run(
 
 /// [`run`] on one rank of a distributed run: `model` was loaded as this rank's share
 /// ([`memrc_io::LoadOptions::partition`]), every rank calls this with its view of `exchange`
-/// (the `mpi` feature's [`mpi::World`], or [`memrc::net::exchange::InProcess`]) and every rank
+/// (the `mpi` feature's `mpi::World`, or [`memrc::net::exchange::InProcess`]) and every rank
 /// returns the whole run's output (a caller writes it on one rank). Network models only.
 pub fn run_on(
     mut model: LoadedModel,

@@ -148,7 +148,7 @@ pub fn simulate(
     }
     let (n_synapses, network_bytes) = match exchange {
         Some(ex) => (
-            ex.sum_u64(net.n_synapses() as u64) as usize,
+            ex.sum_u64(net.n_synapses_share() as u64) as usize,
             ex.sum_u64(net.memory_bytes()),
         ),
         None => (net.n_synapses(), net.memory_bytes()),

@@ -220,7 +220,20 @@ pub fn apply(text: &str, sets: &[Set]) -> Result<String> {
 /// Loads a model file with the overrides applied (networks are built unless `check_only`).
 /// A refused set value is reported as `--set KEY=VALUE: message`.
 pub fn load_with_sets(path: &Path, sets: &[Set], check_only: bool) -> Result<LoadedModel> {
-    let opts = crate::settings::load_options()?.build_networks(!check_only);
+    load_share_with_sets(path, sets, check_only, (0, 1))
+}
+
+/// [`load_with_sets`] of rank `partition.0`'s share of a network distributed over
+/// `partition.1` ranks ([`memrc_io::LoadOptions::partition`]).
+pub fn load_share_with_sets(
+    path: &Path,
+    sets: &[Set],
+    check_only: bool,
+    partition: (usize, usize),
+) -> Result<LoadedModel> {
+    let opts = crate::settings::load_options()?
+        .build_networks(!check_only)
+        .partition(partition.0, partition.1);
     if sets.is_empty() {
         return crate::settings::load_path_with(path, &opts);
     }

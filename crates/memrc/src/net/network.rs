@@ -1097,6 +1097,18 @@ impl Network {
                 .sum::<usize>()
     }
 
+    /// The synapses this rank holds, counting the continuous couplings (which every rank of a
+    /// distributed network holds whole) on rank 0 only: summed over ranks, the network's
+    /// [`Self::n_synapses`].
+    pub fn n_synapses_share(&self) -> usize {
+        self.projs.iter().map(|p| p.csr.n_synapses()).sum::<usize>()
+            + if self.part.0 == 0 {
+                self.couplings.iter().map(|c| c.csr.n_synapses()).sum()
+            } else {
+                0
+            }
+    }
+
     /// Connectivity of projection `k` (in the order added), if it exists.
     pub fn connectivity(&self, k: usize) -> Option<&Csr> {
         match *self.proj_map.get(k)? {
