@@ -122,4 +122,6 @@ mod coupling_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
+mod receptor_tests;
+#[cfg(test)]
 mod scheme_tests;
