@@ -1,29 +1,13 @@
 //! `tau_rise` receptors from a model file (examples/double_exp_synapse.toml): the recorded
 //! conductance is the closed form of NeuroML2's `expTwoSynapse`,
-//! `g(t) = Σ_k w (e^{−(t−t_k)/τ_d} − e^{−(t−t_k)/τ_r})/peak` over the arrivals `t_k`, with
-//! the peak of the difference of exponentials found numerically here; broken keys give
-//! located errors.
+//! `g(t) = Σ_k w f (e^{−(t−t_k)/τ_d} − e^{−(t−t_k)/τ_r})` over the arrivals `t_k` (the
+//! factor `f`, peak = `w`, is checked against a numerical maximum in memrc's
+//! `net::receptor_tests`); broken keys give located errors.
 
 mod common;
 
 use common::{assert_edits, example};
 use memrc_io::load;
-
-/// `max_t (e^{−t/τ_d} − e^{−t/τ_r})` by golden-section search (unimodal on `t > 0`).
-fn peak(tau_r: f64, tau_d: f64) -> f64 {
-    let f = |t: f64| (-t / tau_d).exp() - (-t / tau_r).exp();
-    let (mut a, mut b) = (0.0, 10.0 * tau_d);
-    let r = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..200 {
-        let (c, d) = (b - r * (b - a), a + r * (b - a));
-        if f(c) > f(d) {
-            b = d;
-        } else {
-            a = c;
-        }
-    }
-    f(0.5 * (a + b))
-}
 
 #[test]
 fn example_conductance_is_the_closed_form() {
@@ -33,7 +17,9 @@ fn example_conductance_is_the_closed_form() {
     let out = net.run(n.t_end, 1).expect("runs");
     // The file: dt 0.05 ms, rise 0.5 ms, decay 5 ms, weight 3 nS, delay 1 ms (20 steps).
     let (dt, tau_r, tau_d, w, delay) = (5e-5, 0.5e-3, 5e-3, 3e-9, 20.0);
-    let p = peak(tau_r, tau_d);
+    let f = memrc::net::Receptor::double_exponential("ampa", tau_r, tau_d, 0.0)
+        .waveform_factor()
+        .expect("a double exponential");
     // Arrivals: the end of the step in which `pre` (id 0) fires, plus the delay.
     let arrivals: Vec<f64> = (out.spikes.times.iter().zip(&out.spikes.ids))
         .filter(|&(_, &id)| id == 0)
@@ -48,7 +34,7 @@ fn example_conductance_is_the_closed_form() {
     let mut max = 0.0_f64;
     for (&t, values) in rec.times.iter().zip(0..) {
         let want: f64 = (arrivals.iter().filter(|&&a| a <= t))
-            .map(|&a| w * ((-(t - a) / tau_d).exp() - (-(t - a) / tau_r).exp()) / p)
+            .map(|&a| w * f * ((-(t - a) / tau_d).exp() - (-(t - a) / tau_r).exp()))
             .sum();
         for g in &rec.values {
             assert!(

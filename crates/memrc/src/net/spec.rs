@@ -62,6 +62,12 @@ impl Receptor {
             e_rev,
         }
     }
+
+    /// The waveform factor `f` of a double exponential ([`waveform_factor`]); `None` for a
+    /// single exponential.
+    pub fn waveform_factor(&self) -> Option<f64> {
+        self.tau_rise.map(|tr| waveform_factor(tr, self.tau))
+    }
 }
 
 /// NeuroML2's `expTwoSynapse` waveform factor `f = 1/(e^{−t_p/τ_d} − e^{−t_p/τ_r})`, with
