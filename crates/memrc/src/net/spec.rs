@@ -63,8 +63,9 @@ impl Receptor {
         }
     }
 
-    /// The waveform factor `f` of a double exponential ([`waveform_factor`]); `None` for a
-    /// single exponential.
+    /// The waveform factor `f = 1/(e^{−t_p/τ_d} − e^{−t_p/τ_r})` of a double exponential,
+    /// `t_p = ln(τ_d/τ_r) τ_r τ_d/(τ_d − τ_r)` (NeuroML2 CoreTypes `Synapses.xml`,
+    /// `expTwoSynapse`; dimensionless); `None` for a single exponential.
     pub fn waveform_factor(&self) -> Option<f64> {
         self.tau_rise.map(|tr| waveform_factor(tr, self.tau))
     }
