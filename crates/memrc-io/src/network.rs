@@ -416,7 +416,21 @@ impl Ctx<'_> {
             }
             let tau = self.positive(&r.tau, "tau", Dimension::TIME)?;
             let e_rev = self.qty(&r.e_rev, "e_rev", Dimension::VOLTAGE)?;
-            spec = spec.receptor(Receptor::exponential(r.name.get_ref().clone(), tau, e_rev));
+            let name = r.name.get_ref().clone();
+            spec = spec.receptor(match &r.tau_rise {
+                None => Receptor::exponential(name, tau, e_rev),
+                Some(q) => {
+                    let tau_rise = self.positive(q, "tau_rise", Dimension::TIME)?;
+                    if tau_rise >= tau {
+                        let msg = format!(
+                            "'tau_rise' must be < 'tau' (the decay time), got {}",
+                            q.get_ref().shown()
+                        );
+                        return Err(self.err_q(q, "tau_rise", msg));
+                    }
+                    Receptor::double_exponential(name, tau_rise, tau, e_rev)
+                }
+            });
         }
         for (var, d) in &p.initial {
             let dim = match variables.iter().find(|v| v.name == var.as_str()) {
@@ -1447,6 +1461,10 @@ fn subject_at(file: &ModelFile, subject: &Subject) -> (Range<usize>, &'static st
             match (r, key) {
                 (Some(r), ReceptorKey::Tau) => (r.tau.span(), "tau"),
                 (Some(r), ReceptorKey::ERev) => (r.e_rev.span(), "e_rev"),
+                (Some(r), ReceptorKey::TauRise) => match &r.tau_rise {
+                    Some(q) => (q.span(), "tau_rise"),
+                    None => (r.tau.span(), "tau"),
+                },
                 (Some(r), _) => (r.name.span(), "name"),
                 (None, _) => (p.name.span(), "receptor"),
             }

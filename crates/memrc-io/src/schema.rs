@@ -447,6 +447,9 @@ pub struct ReceptorSection {
     pub kind: Option<S>,
     /// Decay time constant.
     pub tau: Q,
+    /// Rise time constant: a double exponential (NeuroML's `expTwoSynapse`) when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_rise: Option<Q>,
     /// Reversal potential.
     pub e_rev: Q,
 }

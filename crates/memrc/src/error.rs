@@ -634,6 +634,8 @@ pub enum PopulationKey {
 pub enum ReceptorKey {
     /// Decay time constant \[s\].
     Tau,
+    /// Rise time constant of a double exponential \[s\].
+    TauRise,
     /// Reversal potential \[V\].
     ERev,
     /// The name, given twice in the population (or that of a model variable).
@@ -710,10 +712,10 @@ impl std::fmt::Display for Subject {
                 "population '{population}' receptor name '{name}' (duplicate)"
             ),
             Self::Receptor { name, key, .. } => {
-                let key = if *key == ReceptorKey::Tau {
-                    "tau"
-                } else {
-                    "e_rev"
+                let key = match key {
+                    ReceptorKey::Tau => "tau",
+                    ReceptorKey::TauRise => "tau_rise",
+                    _ => "e_rev",
                 };
                 write!(f, "receptor '{name}' {key}")
             }

@@ -187,6 +187,8 @@ struct PopShard {
     hi: usize,
     state: Vec<Vec<f64>>,
     g: Vec<Vec<f64>>,
+    /// Double-exponential receptors' conductances (empty for single exponentials).
+    cond: Vec<Vec<f64>>,
     ring: Vec<Vec<f64>>,
     last: Vec<i64>,
     g_syn: Vec<f64>,
@@ -195,7 +197,8 @@ struct PopShard {
     fire: Vec<u8>,
     /// The scheme's scratch.
     work: SchemeWork,
-    /// Reversal potential \[V\] and decay rate `1/τ = −ln(decay)/dt` \[1/s\] per receptor.
+    /// Reversal potential \[V\] and rate \[1/s\] of each exponential of the receptors
+    /// ([`ReceptorState::components`](super::network::ReceptorState::components)).
     rates: Vec<(f64, f64)>,
     /// Each neuron's next substep ([`Scheme::Dopri5`]).
     h_next: Vec<f64>,
@@ -584,6 +587,11 @@ impl Network {
                     hi,
                     state: p.state.iter().map(|x| x[l0..l1].to_vec()).collect(),
                     g: p.receptors.iter().map(|r| r.g[l0..l1].to_vec()).collect(),
+                    cond: p
+                        .receptors
+                        .iter()
+                        .map(|r| r.cond.get(l0..l1).map(<[f64]>::to_vec).unwrap_or_default())
+                        .collect(),
                     ring: p
                         .receptors
                         .iter()
@@ -600,7 +608,10 @@ impl Network {
                     work: SchemeWork::new(
                         self.scheme,
                         p.model.as_ref(),
-                        p.receptors.len(),
+                        p.receptors
+                            .iter()
+                            .flat_map(|r| r.components(self.dt))
+                            .count(),
                         len.min(BLOCK),
                     ),
                     h_next: p
@@ -611,7 +622,7 @@ impl Network {
                     rates: p
                         .receptors
                         .iter()
-                        .map(|r| (r.e_rev, -r.decay.ln() / self.dt))
+                        .flat_map(|r| r.components(self.dt))
                         .collect(),
                     g_half: half.clone(),
                     j_half: half.clone(),
@@ -687,6 +698,11 @@ impl Network {
                         .copy_from_slice(&ring[s * len..(s + 1) * len]);
                 }
             }
+            for (r, c) in p.receptors.iter_mut().zip(&ps.cond) {
+                if let Some(dst) = r.cond.get_mut(lo..hi) {
+                    dst.copy_from_slice(c);
+                }
+            }
             p.last_spike[lo..hi].copy_from_slice(&ps.last);
             if let Some(h) = p.step_size.get_mut(lo..hi) {
                 h.copy_from_slice(&ps.h_next);
@@ -734,7 +750,8 @@ impl Network {
                 .state
                 .iter()
                 .zip(vars.iter().map(|v| v.name.as_ref()))
-                .chain(p.receptors.iter().map(|r| (&r.g, r.name.as_str())));
+                .chain(p.receptors.iter().map(|r| (&r.g, r.name.as_str())))
+                .chain(p.receptors.iter().map(|r| (&r.cond, r.name.as_str())));
             for (x, name) in named {
                 if let Some(i) = x.iter().position(|x| !x.is_finite()) {
                     return Err(NetError::NonFinite {
@@ -941,6 +958,11 @@ impl Ctx<'_> {
                         let src = &ps.state[v];
                         pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
                     }
+                    VarRef::Receptor(r) if !ps.cond[r].is_empty() => {
+                        // A double exponential's conductance is continuous at spikes.
+                        let src = &ps.cond[r];
+                        pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
+                    }
                     VarRef::Receptor(r) => {
                         let (g, ring) = (&ps.g[r], &ps.ring[r]);
                         let slots = net.pops[probe.pop].receptors[r].slots;
@@ -987,7 +1009,13 @@ impl Ctx<'_> {
                 j_syn.fill(0.0);
                 let scheme = net.scheme;
                 // Increments due now (ring slot s → g), then the synaptic input.
-                for ((r, g), ring) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.ring) {
+                for (((r, g), ring), c) in p
+                    .receptors
+                    .iter()
+                    .zip(&mut ps.g)
+                    .zip(&mut ps.ring)
+                    .zip(&mut ps.cond)
+                {
                     let g = &mut g[b0..b1];
                     if r.slots > 0 {
                         let slot = (s % r.slots as u64) as usize;
@@ -997,7 +1025,15 @@ impl Ctx<'_> {
                             *d = 0.0;
                         }
                     }
-                    if scheme == Scheme::ExpEuler {
+                    if scheme == Scheme::ExpEuler && r.rise.is_some() {
+                        // Sums at the step start, then the exact step.
+                        let c = &mut c[b0..b1];
+                        for ((c, gs), js) in c.iter().zip(&mut *g_syn).zip(&mut *j_syn) {
+                            *gs += *c;
+                            *js += *c * r.e_rev;
+                        }
+                        r.advance(g, c);
+                    } else if scheme == Scheme::ExpEuler {
                         // Sums at the step start and the exact decay, in one pass.
                         let (e, decay) = (r.e_rev, r.decay);
                         for ((g, gs), js) in g.iter_mut().zip(&mut *g_syn).zip(&mut *j_syn) {
@@ -1060,7 +1096,9 @@ impl Ctx<'_> {
                             b0..b1,
                             scheme::Receptors {
                                 rates: &ps.rates,
+                                states: &p.receptors,
                                 g: &ps.g,
+                                cond: &ps.cond,
                                 offset: b0,
                             },
                             (g_held, j_held),
@@ -1076,18 +1114,22 @@ impl Ctx<'_> {
                             j_syn.copy_from_slice(j_held);
                             g_half.copy_from_slice(g_held);
                             j_half.copy_from_slice(j_held);
-                            for (r, g) in p.receptors.iter().zip(&ps.g) {
-                                let (e, half) = (r.e_rev, r.decay.sqrt());
-                                for (((g, gs), js), (gh, jh)) in g[b0..b1]
+                            for ((r, u), c) in p.receptors.iter().zip(&ps.g).zip(&ps.cond) {
+                                // g(t + dt/2) = a g(t) + b u(t) ([`ReceptorState::half_step`]).
+                                let (e, (a, b)) = (r.e_rev, r.half_step());
+                                let (u, g) = (&u[b0..b1], r.conductance(u, c));
+                                for ((((g, u), gs), js), (gh, jh)) in g[b0..b1]
                                     .iter()
+                                    .zip(u)
                                     .zip(&mut *g_syn)
                                     .zip(&mut *j_syn)
                                     .zip(g_half.iter_mut().zip(j_half.iter_mut()))
                                 {
+                                    let half = *g * a + *u * b;
                                     *gs += *g;
                                     *js += *g * e;
-                                    *gh += *g * half;
-                                    *jh += *g * half * e;
+                                    *gh += half;
+                                    *jh += half * e;
                                 }
                             }
                             scheme::exp2(
@@ -1108,9 +1150,9 @@ impl Ctx<'_> {
                             );
                         }
                     }
-                    for (r, g) in p.receptors.iter().zip(&mut ps.g) {
-                        let decay = r.decay;
-                        g[b0..b1].iter_mut().for_each(|g| *g *= decay);
+                    for ((r, g), c) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.cond) {
+                        let c = c.get_mut(b0..b1).unwrap_or_default();
+                        r.advance(&mut g[b0..b1], c);
                     }
                 }
                 let v = &ps.state[0][b0..b1];

@@ -7,7 +7,8 @@
 //!   [`ChannelNeuron`], `"conductance"`, a membrane with channels written as rate expressions,
 //!   [`crate::element::expr`], or the catalogue's gated channels,
 //!   [`crate::element::mechanism`]), with exponentially decaying synaptic conductances
-//!   ([`Receptor`]: `ġ = −g/τ`, current `g (E − v)`), a spike threshold on `v` and a
+//!   ([`Receptor`]: `ġ = −g/τ`, or a rise and a decay as NeuroML's `expTwoSynapse`; current
+//!   `g (E − v)`), a spike threshold on `v` and a
 //!   refractory period;
 //! - projections ([`ProjectionSpec`]): a [`Connectivity`] rule (fixed probability, fixed
 //!   in-degree, one-to-one, all-to-all, explicit list), a non-negative [`Weight`] \[S\] added to
@@ -124,5 +125,7 @@ mod coupling_tests;
 mod distributed_tests;
 #[cfg(test)]
 mod input_tests;
+#[cfg(test)]
+mod receptor_tests;
 #[cfg(test)]
 mod scheme_tests;

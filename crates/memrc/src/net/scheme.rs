@@ -418,12 +418,17 @@ impl Kernel for Decayed<'_> {
     }
 }
 
-/// The receptors of a block for [`dopri5`].
+/// The receptors of a block for [`embedded_rk`].
 pub(crate) struct Receptors<'a> {
-    /// Reversal potential \[V\] and decay rate `1/τ` \[1/s\] of each receptor.
+    /// Reversal potential \[V\] and rate \[1/s\] of each exponential the receptors'
+    /// conductances are sums of over a step
+    /// ([`ReceptorState::components`](super::network::ReceptorState::components), in order).
     pub rates: &'a [(f64, f64)],
-    /// Conductances per receptor at the step start (the shard's arrays).
+    /// The receptors.
+    pub states: &'a [super::network::ReceptorState],
+    /// Their states at the step start (the shard's arrays `g` and `cond`).
     pub g: &'a [Vec<f64>],
+    pub cond: &'a [Vec<f64>],
     /// Offset of the block in those arrays.
     pub offset: usize,
 }
@@ -736,8 +741,20 @@ pub(crate) fn embedded_rk(
         want[j] = if hn > 0.0 && hn.is_finite() { hn } else { dt };
         h[j] = want[j].min(dt);
         clipped[j] = if want[j] >= dt { 1.0 } else { 0.0 };
-        for (r, g) in rec.iter_mut().zip(receptors.g) {
-            r[j] = g[receptors.offset + j];
+        // The amplitude of each exponential at the step start.
+        let mut q = 0;
+        let at = receptors.offset + j;
+        for ((r, g), c) in receptors.states.iter().zip(receptors.g).zip(receptors.cond) {
+            match r.rise {
+                None => rec[q][j] = g[at],
+                Some(rise) => {
+                    let slow = rise.factor * g[at];
+                    rec[q][j] = c[at] - slow;
+                    q += 1;
+                    rec[q][j] = slow;
+                }
+            }
+            q += 1;
         }
         cg[j] = held.0[j];
         cj[j] = held.1[j];

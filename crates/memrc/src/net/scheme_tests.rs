@@ -8,7 +8,7 @@ use super::{
 };
 
 /// Injected currents of the test neurons \[nA\].
-const CURRENTS: [f64; 4] = [0.3, 0.5, 0.7, 1.0];
+pub(super) const CURRENTS: [f64; 4] = [0.3, 0.5, 0.7, 1.0];
 
 /// `ẏ` of the reference Traub–Miles neuron `y = (v, m, h, n)` (mV, ms) at current `i` (nA),
 /// with an excitatory conductance `ge` (nS, reversal 0 mV).
@@ -44,11 +44,22 @@ fn traub_rhs(y: [f64; 4], i: f64, ge: f64) -> [f64; 4] {
 /// Upward crossings of −20 mV \[ms\] over `t_end` ms, RK4 at `h` ms from −65 mV with the
 /// gates at 0, `ge(t) = ge0 e^{−t/5 ms}`.
 fn reference_spikes(i: f64, ge0: f64, t_end: f64, h: f64) -> Vec<f64> {
+    reference_spikes_with(i, |t| ge0 * (-t / 5.0).exp(), t_end, h)
+}
+
+/// Upward crossings of −20 mV \[ms\] over `t_end` ms, RK4 at `h` ms from −65 mV with the
+/// gates at 0 and the excitatory conductance `ge(t)` \[nS\] (`t` in ms).
+pub(super) fn reference_spikes_with(
+    i: f64,
+    ge: impl Fn(f64) -> f64,
+    t_end: f64,
+    h: f64,
+) -> Vec<f64> {
     // The engine's `traub-miles` starts its gates at 0 (Brian2's COBAHH does too).
     let mut y = [-65.0, 0.0, 0.0, 0.0];
     let steps = (t_end / h).round() as usize;
     let mut out = Vec::new();
-    let f = |t: f64, y: [f64; 4]| traub_rhs(y, i, ge0 * (-t / 5.0).exp());
+    let f = |t: f64, y: [f64; 4]| traub_rhs(y, i, ge(t));
     let add =
         |y: [f64; 4], k: [f64; 4], c: f64| std::array::from_fn::<f64, 4, _>(|j| y[j] + c * k[j]);
     for s in 0..steps {
@@ -114,7 +125,7 @@ fn engine_spikes(
 }
 
 /// Largest spike-time error \[ms\] (infinite if a spike is missing or extra).
-fn worst(got: &[Vec<f64>], want: &[Vec<f64>]) -> f64 {
+pub(super) fn worst(got: &[Vec<f64>], want: &[Vec<f64>]) -> f64 {
     let mut w = 0.0_f64;
     for (g, r) in got.iter().zip(want) {
         if g.len() != r.len() {

@@ -7,29 +7,76 @@ use crate::element::synapse::{KineticSynapse, SynapseKinetics};
 use crate::params::{ParamInfo, Parameters};
 use std::sync::Arc;
 
-/// An exponentially decaying synaptic conductance of a population:
-/// `ġ = −g/τ`, synaptic current into the neuron `g (E − v)`; each presynaptic spike adds the
-/// synapse's weight to `g`. The receptor's conductance is a state variable named `name`
-/// (\[S\]) for initialisers and recordings.
+/// A synaptic conductance of a population, single or double exponential; synaptic current
+/// into the neuron `g (E − v)`. The receptor's conductance `g` is a state variable named
+/// `name` (\[S\]) for initialisers and recordings.
+///
+/// - Single exponential ([`Receptor::exponential`]): `ġ = −g/τ`; each presynaptic spike adds
+///   the synapse's weight `w` to `g`.
+/// - Double exponential ([`Receptor::double_exponential`]), NeuroML2's `expTwoSynapse`
+///   (NeuroML2 CoreTypes `Synapses.xml`, as jNeuroML 0.14 ships it) and NEURON's `Exp2Syn`:
+///   `g = B − A`, `Ȧ = −A/τ_r`, `Ḃ = −B/τ_d`; a spike of weight `w` adds `w f` to both `A`
+///   and `B`, with the waveform factor `f = 1/(e^{−t_p/τ_d} − e^{−t_p/τ_r})` at the peak time
+///   `t_p = ln(τ_d/τ_r) τ_r τ_d/(τ_d − τ_r)`, so that one spike alone gives the conductance
+///   `w f (e^{−t/τ_d} − e^{−t/τ_r})`, whose peak is `w` (NeuroML: `w = gbase · weight`).
+///   An initial value `g₀` is taken in its decay phase (`A = 0`, `B = g₀`), so that without
+///   spikes `g = g₀ e^{−t/τ_d}`, as a single exponential would.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receptor {
     /// Variable name (`"ge"`).
     pub name: String,
-    /// Decay time constant `τ` \[s\], `> 0`.
+    /// Decay time constant `τ_d` \[s\], `> 0`.
     pub tau: f64,
+    /// Rise time constant `τ_r` \[s\] of a double exponential, `0 < τ_r < τ_d`; `None` for a
+    /// single exponential.
+    pub tau_rise: Option<f64>,
     /// Reversal potential `E` \[V\].
     pub e_rev: f64,
 }
 
 impl Receptor {
-    /// A receptor `name` with time constant `tau` \[s\] and reversal `e_rev` \[V\].
+    /// A single-exponential receptor `name` with time constant `tau` \[s\] and reversal
+    /// `e_rev` \[V\].
     pub fn exponential(name: impl Into<String>, tau: f64, e_rev: f64) -> Self {
         Self {
             name: name.into(),
             tau,
+            tau_rise: None,
             e_rev,
         }
     }
+
+    /// A double-exponential receptor `name` (NeuroML's `expTwoSynapse`) with rise time
+    /// `tau_rise` \[s\], decay time `tau_decay` \[s\] and reversal `e_rev` \[V\]; a weight `w`
+    /// gives the peak conductance `w`.
+    pub fn double_exponential(
+        name: impl Into<String>,
+        tau_rise: f64,
+        tau_decay: f64,
+        e_rev: f64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            tau: tau_decay,
+            tau_rise: Some(tau_rise),
+            e_rev,
+        }
+    }
+
+    /// The waveform factor `f = 1/(e^{−t_p/τ_d} − e^{−t_p/τ_r})` of a double exponential,
+    /// `t_p = ln(τ_d/τ_r) τ_r τ_d/(τ_d − τ_r)` (NeuroML2 CoreTypes `Synapses.xml`,
+    /// `expTwoSynapse`; dimensionless); `None` for a single exponential.
+    pub fn waveform_factor(&self) -> Option<f64> {
+        self.tau_rise.map(|tr| waveform_factor(tr, self.tau))
+    }
+}
+
+/// NeuroML2's `expTwoSynapse` waveform factor `f = 1/(e^{−t_p/τ_d} − e^{−t_p/τ_r})`, with
+/// `t_p = ln(τ_d/τ_r) τ_r τ_d/(τ_d − τ_r)` the time of the peak of `e^{−t/τ_d} − e^{−t/τ_r}`
+/// (NeuroML2 CoreTypes `Synapses.xml`); `0 < τ_r < τ_d` \[s\]. Dimensionless.
+pub(crate) fn waveform_factor(tau_rise: f64, tau_decay: f64) -> f64 {
+    let t_peak = (tau_decay / tau_rise).ln() * tau_rise * tau_decay / (tau_decay - tau_rise);
+    1.0 / ((-t_peak / tau_decay).exp() - (-t_peak / tau_rise).exp())
 }
 
 /// Initial values of one variable over a population.
