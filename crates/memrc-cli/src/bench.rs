@@ -39,6 +39,47 @@ enum BenchWhich {
     /// The COBAHH network benchmark (Brian2's COBAHH example): build, run, report JSON.
     #[command(after_long_help = COBAHH_HELP)]
     Cobahh(CobahhArgs),
+    /// Predicts a network model's time on K ranks by dry runs (Arbor's): rank 0's share of the
+    /// K-rank model, the other ranks simulated, plus a model of the interconnect.
+    #[command(after_long_help = DRY_RUN_HELP)]
+    DryRun(DryRunArgs),
+}
+
+const DRY_RUN_HELP: &str = "\
+Prints one JSON object: model, interconnect (latency_s, bandwidth_bytes_per_s) and, per rank
+count K, the prediction: ranks, neurons, synapses and network_bytes of rank 0's share,
+build_s, steps, compute_s_per_step (measured: rank 0 advancing its neurons and delivering the
+spikes of the whole network, the other ranks' spikes made up from its own), spikes_per_step,
+exchange_bytes_per_step, comm_s_per_step (modelled all-gathers: latency * ceil(log2 K) +
+bytes * (K-1)/K / bandwidth, twice per step) and s_per_simulated_s.
+
+It leaves out load imbalance, network noise and contention, and memory bandwidth shared by the
+ranks of one node. Compare with real runs: mpirun -np K memrc run MODEL (feature mpi).";
+
+/// Options of `memrc bench dry-run`.
+#[derive(Debug, Args)]
+struct DryRunArgs {
+    /// The network model file.
+    model: std::path::PathBuf,
+    /// Rank counts, comma-separated.
+    #[arg(
+        long,
+        value_name = "K,..",
+        default_value = "1,2,4,8,16,32,64,128,256,512,1024"
+    )]
+    ranks: String,
+    /// Simulated time of each dry run, with a unit (default: the model's t_end).
+    #[arg(long, value_name = "T")]
+    t_end: Option<String>,
+    /// Threads per rank.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    threads: usize,
+    /// Interconnect latency with a unit (default 1.5us, InfiniBand EDR).
+    #[arg(long, value_name = "T")]
+    latency: Option<String>,
+    /// Interconnect bandwidth in bytes/s (default 12.5e9, InfiniBand EDR).
+    #[arg(long, value_name = "B")]
+    bandwidth: Option<f64>,
 }
 
 /// Options of `memrc bench cobahh`.
@@ -77,7 +118,53 @@ const MAX_THREADS: usize = 4096;
 pub fn run(cmd: BenchCmd) -> Result<String> {
     match cmd.which {
         BenchWhich::Cobahh(args) => cobahh(&args),
+        BenchWhich::DryRun(args) => dry_run(&args),
     }
+}
+
+fn dry_run(a: &DryRunArgs) -> Result<String> {
+    use memrc_run::dryrun::{Interconnect, predict};
+    let mut net = Interconnect::INFINIBAND_EDR;
+    if let Some(l) = &a.latency {
+        net.latency_s = parse_quantity(l, "s")?;
+        if !(net.latency_s >= 0.0 && net.latency_s.is_finite()) {
+            bail!("--latency {l} is invalid: expected a finite time >= 0 s");
+        }
+    }
+    if let Some(b) = a.bandwidth {
+        if !(b > 0.0 && b.is_finite()) {
+            bail!("--bandwidth {b} is invalid: expected bytes/s > 0");
+        }
+        net.bandwidth_bytes_per_s = b;
+    }
+    if a.threads == 0 || a.threads > MAX_THREADS {
+        bail!(
+            "--threads {} is invalid: expected 1..={MAX_THREADS}",
+            a.threads
+        );
+    }
+    let mut predictions = Vec::new();
+    for k in a.ranks.split(',') {
+        let ranks: usize = match k.trim().parse() {
+            Ok(r) if (1..=1 << 20).contains(&r) => r,
+            _ => bail!("--ranks: '{k}' is not a rank count (1 to 1048576)"),
+        };
+        predictions.push(predict(
+            &a.model,
+            &[],
+            ranks,
+            a.t_end.clone(),
+            a.threads,
+            net,
+        )?);
+    }
+    Ok(serde_json::to_string(&serde_json::json!({
+        "model": a.model.display().to_string(),
+        "interconnect": net,
+        "predictions": predictions,
+        "tool": "memrc",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))?)
 }
 
 fn cobahh(a: &CobahhArgs) -> Result<String> {

@@ -19,6 +19,7 @@
 pub mod check;
 pub mod circuit;
 // Elements and the embedded example files (issue #11 §2, §4).
+pub mod dryrun;
 pub mod element;
 mod error;
 pub mod examples;

@@ -351,24 +351,33 @@ impl Network {
         let steps = (duration / self.dt).round() as u64;
         let n_total = self.n_neurons();
         let part = self.part;
-        let (ga, gb) = (self.rank_bounds[part.0], self.rank_bounds[part.0 + 1]);
-        let n_local = gb - ga;
-        let threads = options.threads.clamp(1, n_local.max(1));
+        let threads = options.threads.clamp(1, self.n_neurons_held().max(1));
         let s0 = self.step;
         let start = Instant::now();
 
-        // Thread shards over this rank's neurons (global ids ga..gb).
-        let bounds: Vec<usize> = (0..=threads)
-            .map(|t| {
-                if t == threads {
-                    gb
-                } else {
-                    ga + (n_local * t / threads) / 8 * 8
-                }
+        // Thread shards: a part of every population this rank holds (population-local
+        // `bounds[p][t]..bounds[p][t + 1]`, multiples of 8 from the rank's first neuron).
+        let bounds: Vec<Vec<usize>> = self
+            .pops
+            .iter()
+            .map(|p| {
+                let len = p.hi - p.lo;
+                (0..=threads)
+                    .map(|t| {
+                        if t == threads {
+                            p.hi
+                        } else {
+                            p.lo + (len * t / threads) / 8 * 8
+                        }
+                    })
+                    .collect()
             })
             .collect();
         let mut shards: Vec<Shard> = (0..threads)
-            .map(|t| self.make_shard(bounds[t], bounds[t + 1], s0, steps))
+            .map(|t| {
+                let ranges: Vec<(usize, usize)> = bounds.iter().map(|b| (b[t], b[t + 1])).collect();
+                self.make_shard(&ranges, s0, steps)
+            })
             .collect();
         let n_pops = self.pops.len();
         let board: Board = (0..threads * n_pops)
@@ -380,18 +389,19 @@ impl Network {
         // Pending spikes of the previous run go to the "previous step" lists of their owners
         // (a thread of this rank, or another rank).
         for (p, pending) in self.pending.iter().enumerate() {
+            let pop = &self.pops[p];
+            let owners = super::exchange::rank_bounds(pop.size, part.1);
             for &j in pending {
-                let gid = self.pops[p].offset + j as usize;
-                if gid >= ga && gid < gb {
-                    let t = bounds
-                        .partition_point(|&b| b <= gid)
+                let j_us = j as usize;
+                if j_us >= pop.lo && j_us < pop.hi {
+                    let t = bounds[p]
+                        .partition_point(|&b| b <= j_us)
                         .saturating_sub(1)
                         .min(threads - 1);
                     write(&board[t * n_pops + p][1]).push(j);
                 } else {
-                    let r = self
-                        .rank_bounds
-                        .partition_point(|&b| b <= gid)
+                    let r = owners
+                        .partition_point(|&b| b <= j_us)
                         .saturating_sub(1)
                         .min(part.1 - 1);
                     write(&remote[r * n_pops + p][1]).push(j);
@@ -513,8 +523,8 @@ impl Network {
             }
         }
         let mut recordings = self.collect_recordings(&shards, s0, steps);
-        for (t, shard) in shards.into_iter().enumerate() {
-            self.write_back(shard, bounds[t]);
+        for shard in shards {
+            self.write_back(shard);
         }
         self.step = s0 + steps;
         if let Some(ex) = exchange {
@@ -566,14 +576,14 @@ impl Network {
         })
     }
 
-    /// Copies the neurons with global ids in `[a, b)` into a shard.
-    fn make_shard(&self, a: usize, b: usize, s0: u64, steps: u64) -> Shard {
+    /// Copies the neurons `ranges[p]` (population-local, held by this rank) of every
+    /// population `p` into a shard.
+    fn make_shard(&self, ranges: &[(usize, usize)], s0: u64, steps: u64) -> Shard {
         let pops: Vec<PopShard> = self
             .pops
             .iter()
-            .map(|p| {
-                let lo = a.clamp(p.offset, p.offset + p.size) - p.offset;
-                let hi = b.clamp(p.offset, p.offset + p.size) - p.offset;
+            .zip(ranges)
+            .map(|(p, &(lo, hi))| {
                 let len = hi - lo;
                 // Indices into this rank's arrays (which start at neuron p.lo).
                 let (l0, l1) = (lo.clamp(p.lo, p.hi) - p.lo, hi.clamp(p.lo, p.hi) - p.lo);
@@ -652,7 +662,8 @@ impl Network {
             })
             .collect();
         // Room for ~100 Hz without reallocation.
-        let expect = ((b - a) as f64 * steps as f64 * self.dt * 100.0) as usize;
+        let n: usize = ranges.iter().map(|&(lo, hi)| hi - lo).sum();
+        let expect = (n as f64 * steps as f64 * self.dt * 100.0) as usize;
         let coupling_s = self
             .couplings
             .iter()
@@ -674,7 +685,7 @@ impl Network {
         }
     }
 
-    fn write_back(&mut self, shard: Shard, _a: usize) {
+    fn write_back(&mut self, shard: Shard) {
         for (c, s) in self.couplings.iter_mut().zip(&shard.coupling_s) {
             if let (Some(side), false) = (c.sides.first(), s.is_empty()) {
                 let ps = &shard.pops[side.receiver];
@@ -842,6 +853,10 @@ impl Ctx<'_> {
     fn exchange(&self, ex: &dyn Exchange, k: u64, swap: &mut Swap) {
         let n_pops = self.net.pops.len();
         let cur = (k % 2) as usize;
+        if ex.simulated() {
+            self.simulate_exchange(cur);
+            return;
+        }
         swap.send.clear();
         for p in 0..n_pops {
             let at = swap.send.len();
@@ -884,6 +899,27 @@ impl Ctx<'_> {
             ex.all_gather_u64(&swap.v, &mut swap.v_all, &mut swap.counts);
             for (dst, &x) in buf.iter().zip(&swap.v_all) {
                 dst.store(x, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A dry run's exchange ([`super::exchange::DryRun`]): rank `r`'s spikes are this rank's,
+    /// moved by `r` shares within their population.
+    fn simulate_exchange(&self, cur: usize) {
+        let n_pops = self.net.pops.len();
+        for (p, pop) in self.net.pops.iter().enumerate() {
+            let share = pop.hi - pop.lo;
+            for r in (0..self.part.1).filter(|&r| r != self.part.0) {
+                let shift = (r * share) % pop.size.max(1);
+                let mut out = write(&self.remote[r * n_pops + p][cur]);
+                out.clear();
+                for t in 0..self.threads {
+                    out.extend(
+                        read(&self.board[t * n_pops + p][cur])
+                            .iter()
+                            .map(|&j| ((j as usize + shift) % pop.size) as u32),
+                    );
+                }
             }
         }
     }

@@ -1,14 +1,16 @@
 //! Networks on several processes: the collectives the engine needs, behind a trait, so that
 //! the library stays free of MPI.
 //!
-//! A network distributed over `K` ranks ([`super::NetworkBuilder::distribute`]) gives rank `r`
-//! the neurons with global ids in `bounds[r]..bounds[r + 1]` ([`rank_bounds`]). Each rank holds
+//! A network distributed over `K` ranks ([`super::NetworkBuilder::partition`]) gives rank `r`
+//! a contiguous part of every population: population-local ids `bounds[r]..bounds[r + 1]`
+//! ([`rank_bounds`] of the population's size), so every rank has a share of every population
+//! (balanced load, and a dry run's rank 0 is like any other). Each rank holds
 //! only its neurons' state and the synapses that target them (rows by presynaptic neuron,
 //! filtered to its targets), and after every step all ranks exchange the ids of the neurons
 //! that fired — a variable-length all-gather, as NEST (Morrison et al. 2005, *Neural Comput.*
 //! 17:1776) and Arbor do — plus, when continuous couplings (gap junctions, kinetic synapses)
 //! read them, the step-end voltages of the coupled populations. Every rank then applies the
-//! spikes of all ranks in ascending global id, the order a single process uses, so results are
+//! spikes of all ranks in ascending id, population by population, the order a single process uses, so results are
 //! bitwise identical for any number of ranks × threads.
 //!
 //! Implementations: [`InProcess`] (ranks as threads of one process, for tests and for
@@ -49,6 +51,12 @@ pub trait Exchange: std::fmt::Debug {
         out.extend(all.iter().map(|&x| f64::from_bits(x)));
     }
 
+    /// A dry run ([`DryRun`]): no other rank exists; the engine makes up the other ranks'
+    /// spikes from this rank's.
+    fn simulated(&self) -> bool {
+        false
+    }
+
     /// Sum over ranks (exact: integers).
     fn sum_u64(&self, x: u64) -> u64 {
         let (mut all, mut counts) = (Vec::new(), Vec::new());
@@ -85,19 +93,63 @@ pub trait Exchange: std::fmt::Debug {
     }
 }
 
-/// The global-id boundaries of `ranks` ranks over `n` neurons: rank `r` owns
-/// `bounds[r]..bounds[r + 1]` (contiguous, multiples of 8 but the last, as the thread shards).
+/// The boundaries of `ranks` ranks over a population of `n` neurons: rank `r` owns
+/// `bounds[r]..bounds[r + 1]` (contiguous, sizes differing by at most one).
 pub fn rank_bounds(n: usize, ranks: usize) -> Vec<usize> {
     let ranks = ranks.max(1);
     (0..=ranks)
-        .map(|r| {
-            if r == ranks {
-                n
-            } else {
-                (n * r / ranks) / 8 * 8
-            }
-        })
+        .map(|r| (n as u128 * r as u128 / ranks as u128) as usize)
         .collect()
+}
+
+/// A dry run, as Arbor's: this process is rank 0 of `ranks` and builds only its share
+/// ([`super::NetworkBuilder::partition`]`(0, ranks)`), and the other ranks are simulated — each
+/// step, every other rank `r` "sends" the spikes rank 0 emitted, moved to the neurons `r`
+/// would own (population-local id `+ r · share`, modulo the population size). Rank 0 thus
+/// receives and delivers the spikes of a whole network of the same activity, so its time per
+/// step is a measured estimate of one rank's compute time on `ranks` ranks, and the gathered
+/// spike counts give the communication volume. The collectives at the end of a run return
+/// rank 0's data once per rank (sums are `ranks ×` rank 0's). Continuous couplings across
+/// ranks are not simulated (their voltages are not exchanged).
+#[derive(Debug, Clone, Copy)]
+pub struct DryRun {
+    ranks: usize,
+}
+
+impl DryRun {
+    /// Rank 0 of `ranks` simulated ranks.
+    pub fn new(ranks: usize) -> Self {
+        Self {
+            ranks: ranks.max(1),
+        }
+    }
+}
+
+impl Exchange for DryRun {
+    fn rank(&self) -> usize {
+        0
+    }
+
+    fn ranks(&self) -> usize {
+        self.ranks
+    }
+
+    fn simulated(&self) -> bool {
+        true
+    }
+
+    fn all_gather_u64(&self, local: &[u64], out: &mut Vec<u64>, counts: &mut Vec<usize>) {
+        out.clear();
+        counts.clear();
+        for _ in 0..self.ranks {
+            out.extend_from_slice(local);
+            counts.push(local.len());
+        }
+    }
+
+    fn first_error(&self, message: Option<&str>) -> Option<(usize, String)> {
+        message.map(|m| (0, m.to_string()))
+    }
 }
 
 /// `K` ranks as `K` threads of one process (each thread builds and runs its own

@@ -261,9 +261,8 @@ pub struct Network {
     /// Per population, the `i_ext` that current inputs add to (its local neurons; empty
     /// without them).
     pub(crate) input_base: Vec<super::input::Base>,
-    /// (rank, ranks) and the global-id bounds of the ranks ([`super::exchange::rank_bounds`]).
+    /// (rank, ranks).
     pub(crate) part: (usize, usize),
-    pub(crate) rank_bounds: Vec<usize>,
 }
 
 impl NetworkBuilder {
@@ -283,9 +282,9 @@ impl NetworkBuilder {
     }
 
     /// Builds only rank `rank`'s share of a network distributed over `ranks` processes
-    /// ([`super::exchange`]): the neurons with global ids in
-    /// [`rank_bounds`](super::exchange::rank_bounds)`(n, ranks)[rank..rank + 2]` and the
-    /// synapses that target them. Initial values, connectivity and weights are the ones a
+    /// ([`super::exchange`]): of every population of `n` neurons, those with population-local
+    /// ids in [`rank_bounds`](super::exchange::rank_bounds)`(n, ranks)[rank..rank + 2]`, and
+    /// the synapses that target them. Initial values, connectivity and weights are the ones a
     /// single process draws (every random stream is keyed by neuron, not by rank). Run it with
     /// [`Network::run_distributed`]. `rank` is clamped to `ranks − 1`.
     pub fn partition(&mut self, rank: usize, ranks: usize) -> &mut Self {
@@ -345,15 +344,8 @@ impl NetworkBuilder {
 
     /// Population `k`'s neurons held by this process: population-local `lo..hi`.
     fn local_range(&self, k: usize) -> (usize, usize) {
-        let total: usize = self.pops.iter().map(|p| p.size).sum();
-        let b = super::exchange::rank_bounds(total, self.part.1);
-        let (a, z) = (b[self.part.0], b[self.part.0 + 1]);
-        let offset: usize = self.pops[..k].iter().map(|p| p.size).sum();
-        let size = self.pops[k].size;
-        (
-            a.clamp(offset, offset + size) - offset,
-            z.clamp(offset, offset + size) - offset,
-        )
+        let b = super::exchange::rank_bounds(self.pops[k].size, self.part.1);
+        (b[self.part.0], b[self.part.0 + 1])
     }
 
     fn pop_index(&self, name: &str) -> Result<usize, NetError> {
@@ -1037,7 +1029,6 @@ impl NetworkBuilder {
             inputs,
             input_base,
             part: self.part,
-            rank_bounds: super::exchange::rank_bounds(offset, self.part.1),
         })
     }
 }
@@ -1187,6 +1178,11 @@ impl Network {
                 size: p.size,
             })
             .collect()
+    }
+
+    /// Neurons this process holds (all unless the network is distributed).
+    pub fn n_neurons_held(&self) -> usize {
+        self.pops.iter().map(|p| p.hi - p.lo).sum()
     }
 
     /// Total neurons.
