@@ -166,6 +166,7 @@ impl SimOverrides {
             dt: self.dt.clone(),
             seed: self.seed,
             threads: self.threads,
+            ..Default::default()
         }
     }
 }

@@ -64,11 +64,12 @@ fn figures(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
             let title = format!("{}: spikes", out.name);
             let pops: Vec<(String, usize, usize)> = out
                 .spikes
-                .populations
+                .populations()
                 .iter()
                 .map(|p| (p.name.clone(), p.offset, p.size))
                 .collect();
-            let (t_end, spikes) = (out.t_end, &out.spikes);
+            let spikes = out.spikes.to_spikes()?;
+            let (t_end, spikes) = (out.t_end, &spikes);
             plot::add_figure!(files, "raster", plot::NETWORK_SIZE, |root| {
                 plot::raster(root, &title, t_end, &spikes.times, &spikes.ids, &pops)
             });
@@ -93,14 +94,18 @@ pub fn run_model(model: LoadedModel, settings: &RunSettings) -> Result<String> {
         .unwrap_or_else(|| PathBuf::from("out").join(&model.name));
     // The directory is checked before the work, not after.
     let mut dir = OutputDir::create(&out_dir, settings.force)?;
-    let mut monitor = Monitor::new(settings.quiet, &model.name);
-    let out = memrc_run::run(model, &settings.overrides, &mut monitor)?;
-    monitor.finish();
-    progress::check()?;
     let formats = settings
         .formats
         .clone()
-        .unwrap_or_else(|| out.output.formats.clone());
+        .unwrap_or_else(|| model.output.formats.clone());
+    memrc_run::check_formats(&formats)?;
+    // Spikes beyond the store's bound spill beside the outputs, not into /tmp.
+    let mut overrides = settings.overrides.clone();
+    overrides.spill.dir = Some(dir.staging().to_path_buf());
+    let mut monitor = Monitor::new(settings.quiet, &model.name);
+    let out = memrc_run::run(model, &overrides, &mut monitor)?;
+    monitor.finish();
+    progress::check()?;
     memrc_run::write(&out, &mut dir, &formats)?;
     if out.output.plots {
         figures(&out, &mut dir)?;

@@ -468,6 +468,7 @@ impl Ctx<'_> {
                         ("csv", OutputFormat::Csv),
                         ("npz", OutputFormat::Npz),
                         ("npy", OutputFormat::Npy),
+                        ("sonata", OutputFormat::Sonata),
                     ],
                 )?;
                 if !out.formats.contains(&fmt) {

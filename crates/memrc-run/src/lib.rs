@@ -28,6 +28,7 @@ mod outdir;
 mod progress;
 mod set;
 mod settings;
+pub mod spikes;
 pub mod sweep;
 pub mod traces;
 pub mod write;
@@ -47,8 +48,9 @@ pub use settings::{
     Cost, Overrides, apply_overrides, cost, load, load_for_check, load_options, load_str,
     time_option,
 };
+pub use spikes::{SpikeStore, SpillSettings};
 pub use traces::{Column, Population, Recorded, Spikes, Traces};
-pub use write::{Format, parse_formats, write};
+pub use write::{Format, check_formats, parse_formats, write};
 
 /// What a model describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,8 +105,9 @@ pub struct RunOutput {
     pub traces: Traces,
     /// Network recordings, neurons × time.
     pub recordings: Vec<Recorded>,
-    /// Spikes with their populations (a circuit: membrane nodes, one per population).
-    pub spikes: Spikes,
+    /// Spikes with their populations (a circuit: membrane nodes, one per population), in memory
+    /// up to a bound and on disk beyond it ([`Overrides::spill`]).
+    pub spikes: SpikeStore,
     /// Whether the model asks for spike files (`[network] spikes`; circuits: no spike file).
     pub spike_files: bool,
     /// The Hopfield run (for its figure).
@@ -138,7 +141,7 @@ pub fn run(
             let energy = circuit::energy(c, &run)?;
             let traces = circuit::circuit_traces(&model, c, &run.solution);
             let (doc, report) = circuit::summary(&model, c, &run, &traces, energy);
-            let spikes = circuit::circuit_spikes(&c.circuit, &run.spikes);
+            let spikes = SpikeStore::from_spikes(circuit::circuit_spikes(&c.circuit, &run.spikes));
             RunOutput {
                 name: model.name.clone(),
                 kind: Kind::Circuit,
@@ -166,7 +169,7 @@ pub fn run(
                 kind: Kind::Hopfield,
                 traces: hopfield::traces(&run),
                 recordings: Vec::new(),
-                spikes: Spikes::default(),
+                spikes: SpikeStore::default(),
                 spike_files: false,
                 t_end: run.t_end,
                 hopfield: Some(run),
@@ -178,7 +181,7 @@ pub fn run(
             }
         }
         ModelKind::Network(n) => {
-            let mut run = network::simulate(n, prebuilt, observer)?;
+            let mut run = network::simulate(n, prebuilt, overrides.spill.clone(), observer)?;
             let (doc, report) = network::summary(&model.name, n, &run);
             let bin = n.dt.max(5e-3);
             let rates = run
@@ -186,10 +189,10 @@ pub fn run(
                 .populations
                 .iter()
                 .map(|p| {
-                    let r = run.result.population_rate(&p.name, bin).unwrap_or_default();
-                    (p.name.clone(), r)
+                    let r = run.spikes.population_rate(&run.result, &p.name, bin)?;
+                    Ok((p.name.clone(), r.unwrap_or_default()))
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             RunOutput {
                 name: model.name.clone(),
                 kind: Kind::Network,

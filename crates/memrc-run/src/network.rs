@@ -9,14 +9,17 @@ use serde::Serialize;
 
 use crate::error::{Result, RunError};
 use crate::progress::{CHUNKS, Observer};
-use crate::traces::{Population, Recorded, Spikes};
+use crate::spikes::{SpikeStore, SpillSettings};
+use crate::traces::{Population, Recorded};
 
 /// A simulated network.
 #[derive(Debug)]
 pub struct NetworkRun {
-    /// Spikes, counters, populations and warnings of the whole run (its `recordings` are moved
-    /// to [`NetworkRun::recordings`]).
+    /// Counters, populations and warnings of the whole run (its `recordings` are moved to
+    /// [`NetworkRun::recordings`], its spikes to [`NetworkRun::spikes`]).
     pub result: RunResult,
+    /// The spikes, in memory up to a bound and on disk beyond it.
+    pub spikes: SpikeStore,
     /// The recordings, neurons × time.
     pub recordings: Vec<Recorded>,
     /// Neurons.
@@ -47,10 +50,12 @@ fn unit_of(n: &NetworkModel, population: &str, variable: &str) -> String {
 }
 
 /// Runs `n` (its network built by the loader if given, else a fresh build) in chunks, reporting
-/// progress; the network is dropped at the end (its sizes are kept).
+/// progress; each chunk's spikes go to a [`SpikeStore`] that spills as `spill` says; the network
+/// is dropped at the end (its sizes are kept).
 pub fn simulate(
     n: &NetworkModel,
     prebuilt: Option<Network>,
+    spill: SpillSettings,
     observer: &mut dyn Observer,
 ) -> Result<NetworkRun> {
     let mut net = match prebuilt {
@@ -66,6 +71,7 @@ pub fn simulate(
     let mut done = 0u64;
     let mut total: Option<RunResult> = None;
     let mut recordings: Vec<Recorded> = Vec::new();
+    let mut spikes: Option<SpikeStore> = None;
     while done < n.steps || total.is_none() {
         let k = chunk.min(n.steps - done);
         let mut r = net
@@ -99,6 +105,9 @@ pub fn simulate(
             }
             rec.times.extend_from_slice(&c.times[..len]);
         }
+        spikes
+            .get_or_insert_with(|| SpikeStore::new(populations(&r.populations), spill.clone()))
+            .push(&mut r.spikes.times, &mut r.spikes.ids)?;
         match &mut total {
             None => total = Some(r),
             Some(t) => append(t, r),
@@ -128,6 +137,7 @@ pub fn simulate(
         n_synapses: net.n_synapses(),
         network_bytes: net.memory_bytes(),
         result,
+        spikes: spikes.unwrap_or_default(),
         recordings,
     })
 }
@@ -207,21 +217,19 @@ pub fn append(a: &mut RunResult, b: RunResult) {
 }
 
 /// The spikes of a network run, moved out of it.
-pub fn take_spikes(run: &mut NetworkRun) -> Spikes {
-    let r = &mut run.result;
-    Spikes {
-        times: std::mem::take(&mut r.spikes.times),
-        ids: std::mem::take(&mut r.spikes.ids),
-        populations: r
-            .populations
-            .iter()
-            .map(|p| Population {
-                name: p.name.clone(),
-                offset: p.offset,
-                size: p.size,
-            })
-            .collect(),
-    }
+pub fn take_spikes(run: &mut NetworkRun) -> SpikeStore {
+    std::mem::take(&mut run.spikes)
+}
+
+/// The populations' names and global id ranges.
+fn populations(p: &[PopulationInfo]) -> Vec<Population> {
+    p.iter()
+        .map(|p| Population {
+            name: p.name.clone(),
+            offset: p.offset,
+            size: p.size,
+        })
+        .collect()
 }
 
 /// `summary.json` of a network run (with the common fields of [`crate::Summary`]).
@@ -330,7 +338,7 @@ fn describe_warning(w: &NetWarning) -> String {
 pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummary, String) {
     let r = &run.result;
     let s = &r.stats;
-    let rates = r.population_rates();
+    let rates = run.spikes.population_rates(r);
     let warnings: Vec<String> = r.warnings.iter().map(describe_warning).collect();
     let doc = NetworkSummary {
         n: run.n_neurons,
@@ -338,7 +346,7 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
         build_s: s.build_s,
         sim_s: s.sim_s,
         spikes: s.spikes,
-        mean_rate_hz: r.mean_rate(),
+        mean_rate_hz: run.spikes.mean_rate(r),
         rate_hz: rates
             .iter()
             .map(|(p, x)| (p.clone(), serde_json::json!(x)))
@@ -385,7 +393,7 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
         s.threads,
         s.simd,
         s.spikes,
-        r.mean_rate(),
+        run.spikes.mean_rate(r),
     );
     let parts: Vec<String> = rates
         .iter()

@@ -69,7 +69,8 @@ impl Recorded {
     }
 }
 
-/// Spikes of a run, sorted by time, then id.
+/// Spikes of a run in memory, sorted by time, then id (a run's are in a
+/// [`crate::SpikeStore`]).
 #[derive(Debug, Clone, Default)]
 pub struct Spikes {
     /// Times \[s\].
@@ -94,16 +95,7 @@ pub struct Population {
 impl Spikes {
     /// Index into [`Spikes::populations`] of each spike (`u16::MAX` for an id outside them).
     pub fn population_index(&self) -> Vec<u16> {
-        self.ids
-            .iter()
-            .map(|&id| {
-                let id = id as usize;
-                self.populations
-                    .iter()
-                    .position(|p| id >= p.offset && id < p.offset + p.size)
-                    .map_or(u16::MAX, |k| k.min(u16::MAX as usize) as u16)
-            })
-            .collect()
+        crate::spikes::population_index(&self.populations, &self.ids)
     }
 }
 
