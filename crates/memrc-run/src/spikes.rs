@@ -27,8 +27,8 @@ use crate::traces::{Population, Spikes};
 /// Bytes of one spike in memory and in the spill file: time `f64` and global id `u32`.
 pub const SPIKE_BYTES: u64 = 12;
 
-/// Spikes per batch when the store is read back (a batch is 12 × [`BATCH`] bytes = 768 KiB).
-pub const BATCH: usize = 1 << 16;
+/// Spikes per batch when the store is read back (a batch is 12 × [`BATCH`] bytes = 192 KiB).
+pub const BATCH: usize = 1 << 14;
 
 /// Default bound of the spikes kept in memory: 64 MiB (5.6 million spikes).
 pub const DEFAULT_MEMORY: u64 = 64 << 20;
