@@ -129,7 +129,10 @@ fn spikes_beyond_the_bound_spill_to_disk_and_leave_the_peak() {
     // … and held in memory they are all in the peak; spilled, at most the bound and a chunk of
     // the run (1/100) stay: the peak falls by at least the spikes less those.
     let chunk = spike_bytes / memrc_run::CHUNKS as f64;
-    assert!(held >= spike_bytes, "held peak {held} B below the spikes' {spike_bytes} B");
+    assert!(
+        held >= spike_bytes,
+        "held peak {held} B below the spikes' {spike_bytes} B"
+    );
     assert!(
         held - spilled >= spike_bytes - bound as f64 - chunk,
         "peak {held} B held, {spilled} B spilled: spikes {spike_bytes} B still count"

@@ -190,8 +190,9 @@ struct RunOutputArgs {
     #[command(flatten)]
     sim: SimOverrides,
     /// Data formats, comma-separated: csv, npz (one NumPy archive), npy (one .npy file per
-    /// array) (default: the model's [output]).
-    #[arg(long, value_name = "csv,npz,npy")]
+    /// array), sonata (a network's spikes as the SONATA file spikes.h5; needs memrc built with
+    /// the cargo feature hdf5) (default: the model's [output]).
+    #[arg(long, value_name = "csv,npz,npy,sonata")]
     format: Option<String>,
     /// No progress bar.
     #[arg(long, short)]

@@ -226,10 +226,14 @@ fn npz_add<W: Write + std::io::Seek>(
     key: &str,
     a: &Array<'_>,
 ) -> std::result::Result<(), String> {
-    let large = match a {
-        Array::Spikes(store, c) => spike_npy_bytes(store, *c) >= u64::from(u32::MAX),
-        _ => false,
+    // Data bytes, and at most 128 bytes of `.npy` header for the in-memory arrays.
+    let bytes = match a {
+        Array::F64(x) => 128 + 8 * x.len() as u64,
+        Array::F64x2 { data, .. } => 128 + 8 * data.len() as u64,
+        Array::U64(x) => 128 + 8 * x.len() as u64,
+        Array::Spikes(store, c) => spike_npy_bytes(store, *c),
     };
+    let large = bytes >= u64::from(u32::MAX);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .large_file(large);
@@ -441,9 +445,9 @@ mod sonata {
         }
     }
 
-    /// Writes the spikes of `store` as `spikes.h5` into `dir`: per population with spikes, its
-    /// times in ms and its population-local node ids, sorted by time (a population without
-    /// spikes has no group: libsonata's reader takes the first and last timestamps of each).
+    /// Writes the spikes of `store` as `spikes.h5` into `dir`: per population (one without
+    /// spikes too, with empty datasets), its times in ms and its population-local node ids,
+    /// sorted by time.
     pub fn write(store: &SpikeStore, dir: &mut OutputDir) -> Result<()> {
         let name = "spikes.h5";
         let path = dir.staged_path(name)?;
@@ -460,12 +464,8 @@ mod sonata {
         let units = VarLenAscii::from_ascii("ms")
             .map_err(|e| RunError::Output(format!("spikes.h5: {e}")))?;
         let pops = store.populations();
-        let mut out: Vec<Option<Pop>> = Vec::with_capacity(pops.len());
+        let mut out: Vec<Pop> = Vec::with_capacity(pops.len());
         for (p, &n) in pops.iter().zip(store.counts()) {
-            if n == 0 {
-                out.push(None);
-                continue;
-            }
             let n = usize::try_from(n).unwrap_or(usize::MAX);
             let g = spikes.create_group(&p.name).map_err(err)?;
             g.new_attr::<Sorting>()
@@ -487,18 +487,18 @@ mod sonata {
                 .shape(n)
                 .create("node_ids")
                 .map_err(err)?;
-            out.push(Some(Pop {
+            out.push(Pop {
                 timestamps,
                 node_ids,
                 offset: p.offset as u64,
                 written: 0,
                 t: Vec::new(),
                 id: Vec::new(),
-            }));
+            });
         }
         store.for_each_batch(BATCH, |t, id| {
             for ((&t, &id), k) in t.iter().zip(id).zip(population_index(pops, id)) {
-                if let Some(Some(p)) = out.get_mut(k as usize) {
+                if let Some(p) = out.get_mut(k as usize) {
                     p.t.push(t * 1e3);
                     p.id.push(u64::from(id) - p.offset);
                     if p.t.len() >= BATCH {
@@ -508,7 +508,7 @@ mod sonata {
             }
             Ok(())
         })?;
-        for p in out.iter_mut().flatten() {
+        for p in &mut out {
             p.flush().map_err(err)?;
         }
         drop(out);

@@ -231,4 +231,66 @@ mod sonata {
             assert_eq!(ids, want_id, "{}", p.name);
         }
     }
+
+    /// A population without spikes has its group, with empty datasets (libsonata 0.2.2 reads
+    /// them as no spikes).
+    #[test]
+    fn a_silent_population_has_empty_datasets() {
+        let text = r#"
+[model]
+name = "silent"
+[network]
+dt = "0.1 ms"
+t_end = "50 ms"
+spikes = true
+[[population]]
+name = "driven"
+size = 3
+model = "traub-miles"
+threshold = "-20 mV"
+refractory = "2 ms"
+[population.initial]
+i_ext = "3 nA"
+[[population]]
+name = "quiet"
+size = 2
+model = "traub-miles"
+threshold = "-20 mV"
+refractory = "2 ms"
+[population.initial]
+i_ext = "-0.5 nA"                       # hyperpolarised: never fires
+"#;
+        let model = memrc_run::load_str(text, "silent.toml", None).expect("loads");
+        let out = memrc_run::run(model, &Overrides::default(), &mut Silent).expect("runs");
+        assert_eq!(out.spikes.counts()[1], 0);
+        assert!(out.spikes.counts()[0] > 3);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("o");
+        write(&out, &dir, &[Format::Sonata]);
+        let h = hdf5::File::open(dir.join("spikes.h5")).expect("an HDF5 file");
+        let quiet = h.group("spikes/quiet").expect("the silent population");
+        let t: Vec<f64> = quiet
+            .dataset("timestamps")
+            .expect("t")
+            .read_raw()
+            .expect("f64");
+        let ids: Vec<u64> = quiet
+            .dataset("node_ids")
+            .expect("ids")
+            .read_raw()
+            .expect("u64");
+        assert!(t.is_empty() && ids.is_empty());
+        let sorting: memrc_run::write::Sorting = quiet
+            .attr("sorting")
+            .expect("sorting")
+            .read_scalar()
+            .expect("enum");
+        assert_eq!(sorting, memrc_run::write::Sorting::by_time);
+        let n = h
+            .group("spikes/driven")
+            .expect("driven")
+            .dataset("node_ids")
+            .expect("ids");
+        assert_eq!(n.size() as u64, out.spikes.counts()[0]);
+    }
 }
