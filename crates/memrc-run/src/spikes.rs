@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use memrc::net::RunResult;
 
 use crate::error::{Result, RunError};
-use crate::traces::{Population, Spikes};
+use crate::traces::{Population, Spikes, population_index};
 
 /// Bytes of one spike in memory and in the spill file: time `f64` and global id `u32`.
 pub const SPIKE_BYTES: u64 = 12;
@@ -316,17 +316,4 @@ impl SpikeStore {
         // No spikes: the zero rates of the run's bins.
         Ok(total.or_else(|| shell.population_rate(name, bin)))
     }
-}
-
-/// Index into `populations` of each id (`u16::MAX` for an id outside them).
-pub fn population_index(populations: &[Population], ids: &[u32]) -> Vec<u16> {
-    ids.iter()
-        .map(|&id| {
-            let id = id as usize;
-            populations
-                .iter()
-                .position(|p| id >= p.offset && id < p.offset + p.size)
-                .map_or(u16::MAX, |k| k.min(u16::MAX as usize) as u16)
-        })
-        .collect()
 }

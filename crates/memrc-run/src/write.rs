@@ -35,8 +35,8 @@ use ndarray_npy::{WritableElement, WriteNpyExt};
 
 use crate::error::{Result, RunError};
 use crate::outdir::OutputDir;
-use crate::spikes::{BATCH, SpikeStore, population_index};
-use crate::traces::identifier;
+use crate::spikes::{BATCH, SpikeStore};
+use crate::traces::{identifier, population_index};
 use crate::{Kind, RunOutput};
 
 /// A data format (`[output] formats`, `--format`).
