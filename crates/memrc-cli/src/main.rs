@@ -166,6 +166,7 @@ impl SimOverrides {
             dt: self.dt.clone(),
             seed: self.seed,
             threads: self.threads,
+            ..Default::default()
         }
     }
 }
@@ -189,8 +190,9 @@ struct RunOutputArgs {
     #[command(flatten)]
     sim: SimOverrides,
     /// Data formats, comma-separated: csv, npz (one NumPy archive), npy (one .npy file per
-    /// array) (default: the model's [output]).
-    #[arg(long, value_name = "csv,npz,npy")]
+    /// array), sonata (a network's spikes as the SONATA file spikes.h5; needs memrc built with
+    /// the cargo feature hdf5) (default: the model's [output]).
+    #[arg(long, value_name = "csv,npz,npy,sonata")]
     format: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
@@ -628,7 +630,7 @@ mod mpi_run {
             || e.downcast_ref::<model_run::Agreed>().is_some()
             || matches!(
                 e.downcast_ref::<memrc_run::RunError>(),
-                Some(memrc_run::RunError::Network { .. })
+                Some(memrc_run::RunError::Network { .. } | memrc_run::RunError::Distributed { .. })
             );
         if !agreed {
             eprintln!(

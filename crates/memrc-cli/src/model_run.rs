@@ -65,11 +65,12 @@ fn figures(out: &RunOutput, dir: &mut OutputDir) -> Result<()> {
             let title = format!("{}: spikes", out.name);
             let pops: Vec<(String, usize, usize)> = out
                 .spikes
-                .populations
+                .populations()
                 .iter()
                 .map(|p| (p.name.clone(), p.offset, p.size))
                 .collect();
-            let (t_end, spikes) = (out.t_end, &out.spikes);
+            let spikes = out.spikes.to_spikes()?;
+            let (t_end, spikes) = (out.t_end, &spikes);
             plot::add_figure!(files, "raster", plot::NETWORK_SIZE, |root| {
                 plot::raster(root, &title, t_end, &spikes.times, &spikes.ids, &pops)
             });
@@ -127,6 +128,11 @@ pub fn run_model_on(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&model.name));
+    let formats = settings
+        .formats
+        .clone()
+        .unwrap_or_else(|| model.output.formats.clone());
+    memrc_run::check_formats(&formats)?;
     // The directory is checked before the work, not after (on rank 0, which writes it).
     let dir = if root {
         Some(OutputDir::create(&out_dir, settings.force).map_err(anyhow::Error::from))
@@ -138,17 +144,18 @@ pub fn run_model_on(
         (Some(ex), d) => agree(ex, d.transpose())?,
         (None, None) => None,
     };
+    // Spikes beyond the store's bound spill beside the outputs, not into /tmp.
+    let mut overrides = settings.overrides.clone();
+    if let Some(d) = &dir {
+        overrides.spill.dir = Some(d.staging().to_path_buf());
+    }
     let mut monitor = Monitor::new(settings.quiet || !root, &model.name);
-    let out = memrc_run::run_on(model, &settings.overrides, &mut monitor, exchange)?;
+    let out = memrc_run::run_on(model, &overrides, &mut monitor, exchange)?;
     monitor.finish();
     progress::check()?;
     let Some(mut dir) = dir.take() else {
         return Ok(String::new());
     };
-    let formats = settings
-        .formats
-        .clone()
-        .unwrap_or_else(|| out.output.formats.clone());
     memrc_run::write(&out, &mut dir, &formats)?;
     if out.output.plots {
         figures(&out, &mut dir)?;

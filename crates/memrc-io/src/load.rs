@@ -479,6 +479,7 @@ impl Ctx<'_> {
                         ("csv", OutputFormat::Csv),
                         ("npz", OutputFormat::Npz),
                         ("npy", OutputFormat::Npy),
+                        ("sonata", OutputFormat::Sonata),
                     ],
                 )?;
                 if !out.formats.contains(&fmt) {

@@ -298,6 +298,9 @@ pub enum OutputFormat {
     Npz,
     /// One NumPy `.npy` file per array of the archive (`t.npy`, `v_soma_V.npy`, …).
     Npy,
+    /// The spikes of a network as a SONATA spike file, `spikes.h5` (HDF5; written by memrc
+    /// built with the cargo feature `hdf5`).
+    Sonata,
 }
 
 /// A Hopfield network with its run settings.

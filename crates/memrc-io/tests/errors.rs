@@ -332,7 +332,7 @@ const EXPECTED: &[&str] = &[
     // initial
     "m.toml:12:11: 'initial' must be \"rest\" or a voltage such as \"-65 mV\", got 'resting'",
     // output
-    "m.toml:32:19: unknown format 'npx' (did you mean 'npz'?); expected one of: csv, npz, npy",
+    "m.toml:32:19: unknown format 'npx' (did you mean 'npz'?); expected one of: csv, npz, npy, sonata",
     // bare cap
     "m.toml:11:15: 'capacitance': a bare number is ambiguous here: expected a capacitance (F) or a capacitance density (F/m^2); write the unit",
     // stimulus kind

@@ -92,6 +92,7 @@ fn call(py: Python<'_>, a: ModelArgs) -> PyResult<Call> {
             dt: a.dt,
             seed: a.seed,
             threads: a.threads,
+            ..Default::default()
         },
     })
 }
@@ -293,7 +294,7 @@ impl Run {
 
     /// Spikes: `{t, id, population, populations}` (`population` indexes `populations`).
     fn spikes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = &self.out.spikes;
+        let s = self.out.spikes.to_spikes().map_err(|e| run_error(py, e))?;
         let d = PyDict::new(py);
         d.set_item("t", PyArray1::from_slice(py, &s.times))?;
         d.set_item("id", PyArray1::from_slice(py, &s.ids))?;

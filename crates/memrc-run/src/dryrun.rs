@@ -112,7 +112,8 @@ pub fn predict(
         None => (0, 0, 0, 0.0),
     };
     let dry = memrc::net::exchange::DryRun::new(ranks);
-    let run = network::simulate(n, prebuilt, &mut Silent, Some(&dry))?;
+    let spill = crate::spikes::SpillSettings::default();
+    let run = network::simulate(n, prebuilt, spill, &mut Silent, Some(&dry))?;
     let s = &run.result.stats;
     let steps = s.steps.max(1);
     let compute = s.sim_s / steps as f64;

@@ -60,6 +60,15 @@ pub enum RunError {
     /// The run was stopped (Ctrl-C, SIGTERM, KeyboardInterrupt); nothing was written.
     #[error("interrupted")]
     Interrupted,
+    /// An error of a distributed run that every rank returns (the ranks agreed on it through
+    /// a collective): the one of the lowest rank that had one.
+    #[error("{}{message}", if *rank > 0 { format!("rank {rank}: ") } else { String::new() })]
+    Distributed {
+        /// The rank it happened on.
+        rank: usize,
+        /// What happened there.
+        message: String,
+    },
     /// Reading or writing a file.
     #[error("{what} {}: {cause}", .path.display())]
     Io {

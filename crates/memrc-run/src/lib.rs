@@ -31,6 +31,7 @@ mod outdir;
 mod progress;
 mod set;
 mod settings;
+pub mod spikes;
 pub mod sweep;
 pub mod traces;
 pub mod write;
@@ -52,8 +53,9 @@ pub use settings::{
     Cost, Overrides, apply_overrides, cost, load, load_for_check, load_options, load_str,
     time_option,
 };
+pub use spikes::{SpikeStore, SpillSettings};
 pub use traces::{Column, Population, Recorded, Spikes, Traces};
-pub use write::{Format, parse_formats, write};
+pub use write::{Format, check_formats, parse_formats, write};
 
 /// What a model describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,8 +110,9 @@ pub struct RunOutput {
     pub traces: Traces,
     /// Network recordings, neurons × time.
     pub recordings: Vec<Recorded>,
-    /// Spikes with their populations (a circuit: membrane nodes, one per population).
-    pub spikes: Spikes,
+    /// Spikes with their populations (a circuit: membrane nodes, one per population), in memory
+    /// up to a bound and on disk beyond it ([`Overrides::spill`]).
+    pub spikes: SpikeStore,
     /// Whether the model asks for spike files (`[network] spikes`; circuits: no spike file).
     pub spike_files: bool,
     /// The Hopfield run (for its figure).
@@ -148,19 +151,24 @@ pub fn run_on(
     exchange: Option<&dyn memrc::net::exchange::Exchange>,
 ) -> Result<RunOutput> {
     let wall = Instant::now();
-    if let Some(ex) = exchange.filter(|ex| ex.ranks() > 1) {
-        if !matches!(model.kind, ModelKind::Network(_)) {
-            return Err(RunError::setting(format!(
+    let prepared = match exchange {
+        Some(ex) if ex.ranks() > 1 && !matches!(model.kind, ModelKind::Network(_)) => {
+            Err(RunError::setting(format!(
                 "only network models run on several processes ({} ranks here); run this {} model as one process",
                 ex.ranks(),
                 match model.kind {
                     ModelKind::Circuit(_) => "circuit",
                     _ => "Hopfield",
                 }
-            )));
+            )))
         }
+        _ => apply_overrides(&mut model, overrides).map(|_| ()),
+    };
+    // Every rank learns of any rank's error before the first collective of the run.
+    match exchange {
+        Some(ex) => network::agree(ex, prepared)?,
+        None => prepared?,
     }
-    apply_overrides(&mut model, overrides)?;
     let prebuilt = model
         .network_mut()
         .and_then(|n| n.network.take())
@@ -171,7 +179,7 @@ pub fn run_on(
             let energy = circuit::energy(c, &run)?;
             let traces = circuit::circuit_traces(&model, c, &run.solution);
             let (doc, report) = circuit::summary(&model, c, &run, &traces, energy);
-            let spikes = circuit::circuit_spikes(&c.circuit, &run.spikes);
+            let spikes = SpikeStore::from_spikes(circuit::circuit_spikes(&c.circuit, &run.spikes));
             RunOutput {
                 name: model.name.clone(),
                 kind: Kind::Circuit,
@@ -199,7 +207,7 @@ pub fn run_on(
                 kind: Kind::Hopfield,
                 traces: hopfield::traces(&run),
                 recordings: Vec::new(),
-                spikes: Spikes::default(),
+                spikes: SpikeStore::default(),
                 spike_files: false,
                 t_end: run.t_end,
                 hopfield: Some(run),
@@ -211,7 +219,8 @@ pub fn run_on(
             }
         }
         ModelKind::Network(n) => {
-            let mut run = network::simulate(n, prebuilt, observer, exchange)?;
+            let mut run =
+                network::simulate(n, prebuilt, overrides.spill.clone(), observer, exchange)?;
             let (doc, report) = network::summary(&model.name, n, &run);
             let bin = n.dt.max(5e-3);
             let rates = run
@@ -219,10 +228,10 @@ pub fn run_on(
                 .populations
                 .iter()
                 .map(|p| {
-                    let r = run.result.population_rate(&p.name, bin).unwrap_or_default();
-                    (p.name.clone(), r)
+                    let r = run.spikes.population_rate(&run.result, &p.name, bin)?;
+                    Ok((p.name.clone(), r.unwrap_or_default()))
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             RunOutput {
                 name: model.name.clone(),
                 kind: Kind::Network,

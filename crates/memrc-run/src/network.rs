@@ -10,14 +10,17 @@ use serde::Serialize;
 
 use crate::error::{Result, RunError};
 use crate::progress::{CHUNKS, Observer};
-use crate::traces::{Population, Recorded, Spikes};
+use crate::spikes::{SpikeStore, SpillSettings};
+use crate::traces::{Population, Recorded};
 
 /// A simulated network.
 #[derive(Debug)]
 pub struct NetworkRun {
-    /// Spikes, counters, populations and warnings of the whole run (its `recordings` are moved
-    /// to [`NetworkRun::recordings`]).
+    /// Counters, populations and warnings of the whole run (its `recordings` are moved to
+    /// [`NetworkRun::recordings`], its spikes to [`NetworkRun::spikes`]).
     pub result: RunResult,
+    /// The spikes, in memory up to a bound and on disk beyond it.
+    pub spikes: SpikeStore,
     /// The recordings, neurons × time.
     pub recordings: Vec<Recorded>,
     /// Neurons.
@@ -50,7 +53,8 @@ fn unit_of(n: &NetworkModel, population: &str, variable: &str) -> String {
 }
 
 /// Runs `n` (its network built by the loader if given, else a fresh build) in chunks, reporting
-/// progress; the network is dropped at the end (its sizes are kept).
+/// progress; each chunk's spikes go to a [`SpikeStore`] that spills as `spill` says; the network
+/// is dropped at the end (its sizes are kept).
 ///
 /// With an `exchange`, `n` is this rank's share of a distributed network (loaded with
 /// [`memrc_io::LoadOptions::partition`]) and every rank calls this together
@@ -59,22 +63,35 @@ fn unit_of(n: &NetworkModel, population: &str, variable: &str) -> String {
 pub fn simulate(
     n: &NetworkModel,
     prebuilt: Option<Network>,
+    spill: SpillSettings,
     observer: &mut dyn Observer,
     exchange: Option<&dyn Exchange>,
 ) -> Result<NetworkRun> {
-    let mut net = match prebuilt {
-        Some(net) => net,
+    let built = match prebuilt {
+        Some(net) => Ok(net),
         None => n
             .builder
             .clone()
             .build()
-            .map_err(net_error("building the network"))?,
+            .map_err(net_error("building the network")),
+    };
+    let mut net = match exchange {
+        Some(ex) => {
+            let outcome = built.as_ref().map(|_| ()).map_err(|e| RunError::Network {
+                what: "building the network",
+                message: e.to_string(),
+            });
+            agree(ex, outcome)?;
+            built?
+        }
+        None => built?,
     };
     let totals = net.recording_samples(n.steps);
     let chunk = n.steps.div_ceil(CHUNKS).max(1);
     let mut done = 0u64;
     let mut total: Option<RunResult> = None;
     let mut recordings: Vec<Recorded> = Vec::new();
+    let mut spikes: Option<SpikeStore> = None;
     while done < n.steps || total.is_none() {
         let k = chunk.min(n.steps - done);
         let options = RunOptions::default().threads(n.threads);
@@ -116,6 +133,9 @@ pub fn simulate(
             }
             rec.times.extend_from_slice(&c.times[..len]);
         }
+        spikes
+            .get_or_insert_with(|| SpikeStore::new(populations(&r.populations), spill.clone()))
+            .push(&mut r.spikes.times, &mut r.spikes.ids)?;
         match &mut total {
             None => total = Some(r),
             Some(t) => append(t, r),
@@ -159,20 +179,17 @@ pub fn simulate(
         network_bytes,
         ranks: exchange.map_or(1, |ex| ex.ranks()),
         result,
+        spikes: spikes.unwrap_or_default(),
         recordings,
     })
 }
 
 /// A check every rank made: an error on any rank (the lowest) is the error of all of them.
-fn agree(ex: &dyn Exchange, local: Result<()>) -> Result<()> {
+pub(crate) fn agree(ex: &dyn Exchange, local: Result<()>) -> Result<()> {
     let message = local.as_ref().err().map(ToString::to_string);
     match ex.first_error(message.as_deref()) {
         None => Ok(()),
-        Some(_) if local.is_err() => local,
-        Some((rank, message)) => Err(RunError::Network {
-            what: "simulating the network",
-            message: format!("on rank {rank}: {message}"),
-        }),
+        Some((rank, message)) => Err(RunError::Distributed { rank, message }),
     }
 }
 
@@ -251,21 +268,19 @@ pub fn append(a: &mut RunResult, b: RunResult) {
 }
 
 /// The spikes of a network run, moved out of it.
-pub fn take_spikes(run: &mut NetworkRun) -> Spikes {
-    let r = &mut run.result;
-    Spikes {
-        times: std::mem::take(&mut r.spikes.times),
-        ids: std::mem::take(&mut r.spikes.ids),
-        populations: r
-            .populations
-            .iter()
-            .map(|p| Population {
-                name: p.name.clone(),
-                offset: p.offset,
-                size: p.size,
-            })
-            .collect(),
-    }
+pub fn take_spikes(run: &mut NetworkRun) -> SpikeStore {
+    std::mem::take(&mut run.spikes)
+}
+
+/// The populations' names and global id ranges.
+fn populations(p: &[PopulationInfo]) -> Vec<Population> {
+    p.iter()
+        .map(|p| Population {
+            name: p.name.clone(),
+            offset: p.offset,
+            size: p.size,
+        })
+        .collect()
 }
 
 /// `summary.json` of a network run (with the common fields of [`crate::Summary`]).
@@ -376,7 +391,7 @@ fn describe_warning(w: &NetWarning) -> String {
 pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummary, String) {
     let r = &run.result;
     let s = &r.stats;
-    let rates = r.population_rates();
+    let rates = run.spikes.population_rates(r);
     let warnings: Vec<String> = r.warnings.iter().map(describe_warning).collect();
     let doc = NetworkSummary {
         n: run.n_neurons,
@@ -384,7 +399,7 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
         build_s: s.build_s,
         sim_s: s.sim_s,
         spikes: s.spikes,
-        mean_rate_hz: r.mean_rate(),
+        mean_rate_hz: run.spikes.mean_rate(r),
         rate_hz: rates
             .iter()
             .map(|(p, x)| (p.clone(), serde_json::json!(x)))
@@ -437,7 +452,7 @@ pub fn summary(name: &str, n: &NetworkModel, run: &NetworkRun) -> (NetworkSummar
         s.threads,
         s.simd,
         s.spikes,
-        r.mean_rate(),
+        run.spikes.mean_rate(r),
     );
     let parts: Vec<String> = rates
         .iter()

@@ -66,6 +66,12 @@ impl OutputDir {
         &self.dir
     }
 
+    /// The staging directory the files are written into until [`OutputDir::commit`] (on the
+    /// output's file system: the place for a run's temporary files, such as spilled spikes).
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
     /// The names of the files added so far, in order.
     pub fn names(&self) -> &[String] {
         &self.names
@@ -83,6 +89,12 @@ impl OutputDir {
         }
         self.names.push(name.to_string());
         Ok(self.staging.join(name))
+    }
+
+    /// The path in the staging directory of the file `name` of the directory, for a writer
+    /// that creates the file itself (HDF5).
+    pub fn staged_path(&mut self, name: &str) -> Result<PathBuf> {
+        self.staged(name)
     }
 
     /// A buffered writer for the file `name` of the directory.

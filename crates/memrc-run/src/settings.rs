@@ -30,6 +30,9 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// `--threads K` (network models).
     pub threads: Option<usize>,
+    /// Where and beyond what a network's spikes spill to disk during the run
+    /// ([`crate::SpikeStore`]).
+    pub spill: crate::SpillSettings,
 }
 
 /// The loader's options: the default, with the input limit of the environment variable

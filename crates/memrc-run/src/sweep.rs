@@ -185,7 +185,7 @@ pub fn metrics(out: &RunOutput) -> BTreeMap<String, f64> {
             }
             m.insert(
                 "first_spike_s".into(),
-                out.spikes.times.first().copied().unwrap_or(f64::NAN),
+                out.spikes.first_time().unwrap_or(f64::NAN),
             );
         }
         SummaryBody::Circuit(s) => {

@@ -69,7 +69,8 @@ impl Recorded {
     }
 }
 
-/// Spikes of a run, sorted by time, then id.
+/// Spikes of a run in memory, sorted by time, then id (a run's are in a
+/// [`crate::SpikeStore`]).
 #[derive(Debug, Clone, Default)]
 pub struct Spikes {
     /// Times \[s\].
@@ -94,17 +95,21 @@ pub struct Population {
 impl Spikes {
     /// Index into [`Spikes::populations`] of each spike (`u16::MAX` for an id outside them).
     pub fn population_index(&self) -> Vec<u16> {
-        self.ids
-            .iter()
-            .map(|&id| {
-                let id = id as usize;
-                self.populations
-                    .iter()
-                    .position(|p| id >= p.offset && id < p.offset + p.size)
-                    .map_or(u16::MAX, |k| k.min(u16::MAX as usize) as u16)
-            })
-            .collect()
+        population_index(&self.populations, &self.ids)
     }
+}
+
+/// Index into `populations` of each id (`u16::MAX` for an id outside them).
+pub fn population_index(populations: &[Population], ids: &[u32]) -> Vec<u16> {
+    ids.iter()
+        .map(|&id| {
+            let id = id as usize;
+            populations
+                .iter()
+                .position(|p| id >= p.offset && id < p.offset + p.size)
+                .map_or(u16::MAX, |k| k.min(u16::MAX as usize) as u16)
+        })
+        .collect()
 }
 
 /// A unit as a column-name suffix: `A/m^2` → `_A_per_m2`; nothing for dimensionless.

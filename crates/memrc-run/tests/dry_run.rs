@@ -26,7 +26,7 @@ fn shares_and_predictions_of_cobahh() {
         ..Default::default()
     };
     let out = memrc_run::run(model, &ov, &mut memrc_run::Silent).expect("runs");
-    let spikes = out.spikes.times.len() as f64;
+    let spikes = out.spikes.len() as f64;
     assert!(
         (one.spikes_per_step * 200.0 - spikes).abs() < 1e-9,
         "{one:?} vs {spikes}"

@@ -491,9 +491,10 @@ class Result:
 
     def save(self, dir: Union[str, "os.PathLike[str]"], formats: Sequence[str] = ("csv", "npz"),
              force: bool = False) -> List[str]:
-        """Writes the data files (``csv``, ``npz``, ``npy``) and ``summary.json`` into ``dir``,
-        which appears whole and replaces a previous run's (a directory holding other files is
-        refused unless ``force``). Returns the names written."""
+        """Writes the data files (``csv``, ``npz``, ``npy``; ``sonata``, the SONATA spike file
+        ``spikes.h5``, when the package was built with the cargo feature ``hdf5``) and
+        ``summary.json`` into ``dir``, which appears whole and replaces a previous run's (a
+        directory holding other files is refused unless ``force``). Returns the names written."""
         if isinstance(formats, str):
             formats = [formats]
         return self._run.save(os.fspath(dir), list(formats), bool(force))
