@@ -3,8 +3,9 @@
 //! ([`memrc::net::exchange::DryRun`]: they send rank 0's spikes, moved to their neurons), so
 //! the measured time per step is one rank's compute time on `K` ranks — its own neurons, and
 //! the spikes of the whole network delivered onto them — and the spike counts give the volume
-//! of the exchange. The communication time is a model of the all-gathers the engine does
-//! after every step (the lengths, then the spike ids; [`memrc::net::Network::run_distributed`]):
+//! of the exchange. The communication time is a model of the all-gathers the engine does once
+//! per exchange interval (the minimum delay + 1 steps; the lengths, then the spike ids;
+//! [`memrc::net::Network::run_distributed`]):
 //! a recursive-doubling all-gather of `m` bytes in all costs `α ⌈log₂ K⌉ + β m (K − 1)/K`
 //! (Thakur, Rabenseifner & Gropp 2005, *Int. J. High Perform. Comput. Appl.* 19:49), with the
 //! latency `α` and inverse bandwidth `β` of the interconnect ([`Interconnect`]).
@@ -68,6 +69,8 @@ pub struct Prediction {
     pub compute_s_per_step: f64,
     /// Spikes per step in the whole network (rank 0's × `K`).
     pub spikes_per_step: f64,
+    /// Steps between exchanges (the minimum delay + 1, [`memrc::net::Network::exchange_interval`]).
+    pub exchange_interval: u64,
     /// Bytes every rank receives per step (lengths and spike ids of all ranks).
     pub exchange_bytes_per_step: f64,
     /// Modelled communication time per step \[s\].
@@ -102,14 +105,15 @@ pub fn predict(
             "a dry run needs a network model ([network] file)",
         ));
     };
-    let (neurons, synapses, network_bytes, build_s) = match &prebuilt {
+    let (neurons, synapses, network_bytes, build_s, interval) = match &prebuilt {
         Some(net) => (
             net.n_neurons_held(),
             net.n_synapses_share(),
             net.memory_bytes(),
             net.build_seconds(),
+            net.exchange_interval(),
         ),
-        None => (0, 0, 0, 0.0),
+        None => (0, 0, 0, 0.0, 1),
     };
     let dry = memrc::net::exchange::DryRun::new(ranks);
     let spill = crate::spikes::SpillSettings::default();
@@ -119,10 +123,12 @@ pub fn predict(
     let compute = s.sim_s / steps as f64;
     let spikes_per_step = s.spikes as f64 / steps as f64;
     let n_pops = run.result.populations.len() as f64;
-    // The lengths (4 B per rank), then a length per population and the ids (4 B each).
+    // Per exchange (every `interval` steps): the lengths (4 B per rank), then a length per
+    // step and population and the ids (4 B each).
+    let every = interval as f64;
     let lengths = 4.0 * ranks as f64;
-    let ids = 4.0 * (ranks as f64 * n_pops + spikes_per_step);
-    let comm = net.all_gather_s(ranks, lengths) + net.all_gather_s(ranks, ids);
+    let ids = 4.0 * (ranks as f64 * n_pops * every + spikes_per_step * every);
+    let comm = (net.all_gather_s(ranks, lengths) + net.all_gather_s(ranks, ids)) / every;
     let steps_per_s = 1.0 / n.dt;
     Ok(Prediction {
         ranks,
@@ -133,7 +139,8 @@ pub fn predict(
         steps: s.steps,
         compute_s_per_step: compute,
         spikes_per_step,
-        exchange_bytes_per_step: lengths + ids,
+        exchange_interval: interval,
+        exchange_bytes_per_step: (lengths + ids) / every,
         comm_s_per_step: comm,
         s_per_simulated_s: steps_per_s * (compute + comm),
     })

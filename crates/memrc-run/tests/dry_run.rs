@@ -43,7 +43,8 @@ fn shares_and_predictions_of_cobahh() {
             "{k}: {} vs {want}",
             p.synapses
         );
-        // The model: two all-gathers (lengths, then ids) per step.
+        // The model: two all-gathers (lengths, then ids) per step (cobahh.toml's delay is 0).
+        assert_eq!(p.exchange_interval, 1);
         let lengths = 4.0 * k as f64;
         let ids = 4.0 * (2.0 * k as f64 + p.spikes_per_step);
         let comm = net.all_gather_s(k, lengths) + net.all_gather_s(k, ids);

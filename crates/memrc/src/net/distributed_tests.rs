@@ -276,3 +276,78 @@ fn a_failure_on_one_rank_stops_every_rank_with_its_message() {
         assert!(e.contains("rank 2") && e.contains("neuron 70"), "{e}");
     }
 }
+
+#[test]
+fn delayed_spikes_are_exchanged_once_per_minimum_delay_and_stay_bitwise() {
+    // Every delay at least 0.3 ms (3 steps): the ranks exchange every 4 steps; runs in chunks
+    // that are not multiples of that (spikes outstanding at a chunk's end are delivered first).
+    let mut b = Cobahh::new(300, 9)
+        .p(0.1)
+        .delay(4e-4)
+        .scheme(Scheme::Exp2)
+        .record(vec![1, 150, 239])
+        .builder();
+    let pairs: Vec<(u32, u32)> = (0..500u32)
+        .map(|k| ((k * 11) % 240, (k * 17) % 60))
+        .collect();
+    let delays: Vec<f64> = (0..500).map(|k| 3e-4 + f64::from(k % 7) * 1e-4).collect();
+    b.projection(
+        ProjectionSpec::new("exc", "inh", "ge", Connectivity::List(pairs))
+            .weight(Weight::Constant(2e-9))
+            .delay(Delay::Values(delays)),
+    );
+    let vars = [("exc", "v"), ("exc", "ge"), ("inh", "ge"), ("inh", "gi")];
+    check(&b, &[0.0127, 0.0031, 0.0202], &vars, 100);
+    let net = b.clone().build().expect("valid");
+    assert_eq!(net.exchange_interval(), 4);
+}
+
+/// Counts the collectives of an [`InProcess`] view.
+#[derive(Debug)]
+struct Counting<'a>(&'a InProcess, std::cell::Cell<u64>);
+
+impl Exchange for Counting<'_> {
+    fn rank(&self) -> usize {
+        self.0.rank()
+    }
+    fn ranks(&self) -> usize {
+        self.0.ranks()
+    }
+    fn all_gather_u64(&self, local: &[u64], out: &mut Vec<u64>, counts: &mut Vec<usize>) {
+        self.1.set(self.1.get() + 1);
+        self.0.all_gather_u64(local, out, counts);
+    }
+}
+
+#[test]
+fn the_exchange_interval_sets_the_number_of_collectives() {
+    for (delay, interval) in [(0.0, 1u64), (5e-4, 6)] {
+        let b = Cobahh::new(200, 4).p(0.1).delay(delay).builder();
+        let views = InProcess::ranks(2);
+        let calls: Vec<u64> = std::thread::scope(|s| {
+            let hs: Vec<_> = views
+                .iter()
+                .map(|v| {
+                    let mut b = b.clone();
+                    s.spawn(move || {
+                        b.partition(v.rank(), 2);
+                        let mut net = b.build().expect("valid");
+                        let ex = Counting(v, std::cell::Cell::new(0));
+                        net.run_distributed(0.03, RunOptions::default(), &ex)
+                            .expect("runs");
+                        ex.1.get()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        // 300 steps: one all-gather per exchange, plus a fixed few at the end of the run.
+        let exchanges = 300u64.div_ceil(interval);
+        for c in calls {
+            assert!(
+                c >= exchanges && c <= exchanges + 8,
+                "delay {delay}: {c} collectives for {exchanges} exchanges"
+            );
+        }
+    }
+}

@@ -246,8 +246,10 @@ struct Shard {
     coupling_s: Vec<Vec<f64>>,
 }
 
-/// Spike lists of the last two steps, per (thread, population), population-local ids.
-type Board = Vec<[Slot; 2]>;
+/// Spike lists of the last steps, per (thread, population), population-local ids: step `k`
+/// of a run in list `k % lists` (two lists when spikes are delivered every step; one more than
+/// the exchange interval of a distributed run).
+type Board = Vec<Box<[Slot]>>;
 
 /// One spike list, on cache lines of its own (threads lock their lists every step).
 #[repr(align(128))]
@@ -280,6 +282,11 @@ struct Ctx<'a> {
     remote: &'a Board,
     /// (this rank, ranks).
     part: (usize, usize),
+    /// Steps between spike exchanges (a distributed run's minimum delay + 1; 1 otherwise):
+    /// the spikes of steps `k − interval..k` are delivered at step `k`, when `k` is a multiple.
+    interval: u64,
+    /// Lists per board entry (`interval + 1`, at least 2).
+    lists: u64,
     /// Step-start voltages read by continuous couplings (all `None` without couplings).
     snap: &'a Snapshots,
 }
@@ -309,9 +316,9 @@ impl Network {
 
     /// [`Self::run_with`] for one rank's share of a distributed network
     /// ([`super::NetworkBuilder::partition`]): every rank calls it with the same arguments and
-    /// its view of `exchange` ([`super::exchange`]). Each rank advances its own neurons; after
-    /// every step the ranks exchange their spikes (and the voltages continuous couplings read),
-    /// and every rank applies all spikes in ascending global id, as a single process does, so
+    /// its view of `exchange` ([`super::exchange`]). Each rank advances its own neurons; once
+    /// per minimum-delay interval ([`Self::exchange_interval`]) the ranks exchange their spikes
+    /// (every step the voltages continuous couplings read), and every rank applies all spikes in ascending global id, as a single process does, so
     /// the results are bitwise those of one process for any ranks × threads. Every rank's
     /// [`RunResult`] holds all spikes and recordings; `stats` counts over all ranks (its times
     /// and `thread_busy_s` are this rank's). An error on any rank is returned by all of them.
@@ -380,12 +387,20 @@ impl Network {
             })
             .collect();
         let n_pops = self.pops.len();
-        let board: Board = (0..threads * n_pops)
-            .map(|_| [Slot::default(), Slot::default()])
-            .collect();
-        let remote: Board = (0..part.1 * n_pops)
-            .map(|_| [Slot::default(), Slot::default()])
-            .collect();
+        // Spikes are exchanged once per minimum delay (NEST's and Arbor's min-delay interval):
+        // a spike of step e, due in the rings at step e + 1 + d, can wait until then.
+        let interval = match exchange {
+            Some(_) => self.exchange_interval(),
+            None => 1,
+        };
+        let lists = interval + 1;
+        let new_board = |n: usize| -> Board {
+            (0..n)
+                .map(|_| (0..lists).map(|_| Slot::default()).collect())
+                .collect()
+        };
+        let board = new_board(threads * n_pops);
+        let remote = new_board(part.1 * n_pops);
         // Pending spikes of the previous run go to the "previous step" lists of their owners
         // (a thread of this rank, or another rank).
         for (p, pending) in self.pending.iter().enumerate() {
@@ -398,13 +413,13 @@ impl Network {
                         .partition_point(|&b| b <= j_us)
                         .saturating_sub(1)
                         .min(threads - 1);
-                    write(&board[t * n_pops + p][1]).push(j);
+                    write(&board[t * n_pops + p][(lists - 1) as usize]).push(j);
                 } else {
                     let r = owners
                         .partition_point(|&b| b <= j_us)
                         .saturating_sub(1)
                         .min(part.1 - 1);
-                    write(&remote[r * n_pops + p][1]).push(j);
+                    write(&remote[r * n_pops + p][(lists - 1) as usize]).push(j);
                 }
             }
         }
@@ -438,6 +453,8 @@ impl Network {
             board: &board,
             remote: &remote,
             part,
+            interval,
+            lists,
             snap: &snap,
         };
         let mut swap = Swap::default();
@@ -474,16 +491,33 @@ impl Network {
                 Some(ex) => {
                     for k in 0..steps {
                         pool.install(|| parallel_step(k, &mut shards));
-                        ctx.exchange(ex, k, &mut swap);
+                        if let Some(batch) = ctx.batch_after(k, steps) {
+                            ctx.exchange(ex, batch, &mut swap);
+                        }
+                    }
+                    if let Some(batch) = ctx.outstanding(steps) {
+                        pool.install(|| {
+                            shards
+                                .par_iter_mut()
+                                .with_max_len(1)
+                                .for_each(|shard| ctx.deliver_batch(shard, batch.clone()));
+                        });
                     }
                 }
             }
         } else if let Some(shard) = shards.first_mut() {
             for k in 0..steps {
                 ctx.step(0, k, shard);
-                if let Some(ex) = exchange {
-                    ctx.exchange(ex, k, &mut swap);
+                if let Some(ex) = exchange
+                    && let Some(batch) = ctx.batch_after(k, steps)
+                {
+                    ctx.exchange(ex, batch, &mut swap);
                 }
+            }
+            if exchange.is_some()
+                && let Some(batch) = ctx.outstanding(steps)
+            {
+                ctx.deliver_batch(shard, batch);
             }
         }
         let sim_s = start.elapsed().as_secs_f64();
@@ -491,13 +525,14 @@ impl Network {
 
         // Collect.
         let last_parity = if steps == 0 {
-            1
+            (lists - 1) as usize
         } else {
-            ((steps - 1) % 2) as usize
+            ((steps - 1) % lists) as usize
         };
-        // Spikes of the last step, all ranks in order (ascending ids).
+        // Spikes of the last step, all ranks in order (ascending ids); none when the run
+        // delivered them (an exchange interval above one step).
         let mut pending = vec![Vec::new(); n_pops];
-        for r in 0..part.1 {
+        for r in (0..part.1).filter(|_| interval == 1) {
             for (p, out) in pending.iter_mut().enumerate() {
                 if r == part.0 {
                     for t in 0..threads {
@@ -848,24 +883,44 @@ fn samples(probe: &Probe, s0: u64, steps: u64) -> Vec<u64> {
 }
 
 impl Ctx<'_> {
-    /// After local step `k` on every rank: the spikes of every rank (per population, this
-    /// rank's threads in order), and the voltages published for continuous couplings.
-    fn exchange(&self, ex: &dyn Exchange, k: u64, swap: &mut Swap) {
+    /// The steps whose spikes are exchanged after local step `k` (of `steps`): the batch
+    /// that step `k` completes (every `interval` steps, and at the end of the run).
+    fn batch_after(&self, k: u64, steps: u64) -> Option<std::ops::Range<u64>> {
+        let d = self.interval;
+        ((k + 1) % d == 0 || k + 1 == steps).then(|| (k / d) * d..k + 1)
+    }
+
+    /// The steps at the end of a run whose spikes were exchanged but not delivered (an
+    /// interval above one step): delivered before the run ends, so that nothing is pending.
+    fn outstanding(&self, steps: u64) -> Option<std::ops::Range<u64>> {
+        (self.interval > 1 && steps > 0)
+            .then(|| ((steps - 1) / self.interval) * self.interval..steps)
+    }
+
+    /// After the local steps `batch` on every rank: the spikes of every rank (per step and
+    /// population, this rank's threads in order), and the voltages published for continuous
+    /// couplings (whose runs exchange every step).
+    fn exchange(&self, ex: &dyn Exchange, batch: std::ops::Range<u64>, swap: &mut Swap) {
         let n_pops = self.net.pops.len();
-        let cur = (k % 2) as usize;
+        let lists = self.lists;
         if ex.simulated() {
-            self.simulate_exchange(cur);
+            for k in batch {
+                self.simulate_exchange((k % lists) as usize);
+            }
             return;
         }
         swap.send.clear();
-        for p in 0..n_pops {
-            let at = swap.send.len();
-            swap.send.push(0);
-            for t in 0..self.threads {
-                swap.send
-                    .extend_from_slice(&read(&self.board[t * n_pops + p][cur]));
+        for k in batch.clone() {
+            let slot = (k % lists) as usize;
+            for p in 0..n_pops {
+                let at = swap.send.len();
+                swap.send.push(0);
+                for t in 0..self.threads {
+                    swap.send
+                        .extend_from_slice(&read(&self.board[t * n_pops + p][slot]));
+                }
+                swap.send[at] = (swap.send.len() - at - 1) as u32;
             }
-            swap.send[at] = (swap.send.len() - at - 1) as u32;
         }
         ex.all_gather_u32(&swap.send, &mut swap.recv, &mut swap.counts);
         let mut at = 0;
@@ -876,16 +931,23 @@ impl Ctx<'_> {
                 continue;
             }
             let mut q = 0;
-            for p in 0..n_pops {
-                let len = part.get(q).map_or(0, |&x| x as usize);
-                let ids = part.get(q + 1..q + 1 + len).unwrap_or_default();
-                q += 1 + len;
-                let mut out = write(&self.remote[r * n_pops + p][cur]);
-                out.clear();
-                out.extend_from_slice(ids);
+            for k in batch.clone() {
+                let slot = (k % lists) as usize;
+                for p in 0..n_pops {
+                    let len = part.get(q).map_or(0, |&x| x as usize);
+                    let ids = part.get(q + 1..q + 1 + len).unwrap_or_default();
+                    q += 1 + len;
+                    let mut out = write(&self.remote[r * n_pops + p][slot]);
+                    out.clear();
+                    out.extend_from_slice(ids);
+                }
             }
         }
         // Step-end voltages (published into buffer `1 − cur`, read at the next step).
+        let Some(k) = batch.end.checked_sub(1) else {
+            return;
+        };
+        let cur = (k % 2) as usize;
         for (p, bufs) in self.snap.iter().enumerate() {
             let Some(bufs) = bufs else { continue };
             let pop = &self.net.pops[p];
@@ -900,6 +962,14 @@ impl Ctx<'_> {
             for (dst, &x) in buf.iter().zip(&swap.v_all) {
                 dst.store(x, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Delivers the spikes of local steps `batch` (all ranks'), step by step, each as the
+    /// step after it would have (its delay slots counted from there).
+    fn deliver_batch(&self, shard: &mut Shard, batch: std::ops::Range<u64>) {
+        for j in batch {
+            self.deliver_step(shard, (j % self.lists) as usize, self.s0 + j + 1);
         }
     }
 
@@ -924,20 +994,11 @@ impl Ctx<'_> {
         }
     }
 
-    /// Local step `k` of shard `t`.
-    fn step(&self, t: usize, k: u64, shard: &mut Shard) {
-        let started = Instant::now();
-        self.step_inner(t, k, shard);
-        shard.busy += started.elapsed();
-    }
-
-    fn step_inner(&self, t: usize, k: u64, shard: &mut Shard) {
+    /// Delivers the spikes in board list `list` (all ranks') as at step `s`: increments for
+    /// step `s` (delay 0) or ring slots `s + d`.
+    fn deliver_step(&self, shard: &mut Shard, list: usize, s: u64) {
         let net = self.net;
         let n_pops = net.pops.len();
-        let s = self.s0 + k;
-        let cur = (k % 2) as usize;
-        let prev = 1 - cur;
-        // (1) Deliver the spikes of the previous step, in projection then id order.
         for proj in &net.projs {
             let ps = &mut shard.pops[proj.target];
             if ps.lo == ps.hi {
@@ -954,9 +1015,9 @@ impl Ctx<'_> {
             });
             for (r, t2) in lists {
                 let list = if r == self.part.0 {
-                    read(&self.board[t2 * n_pops + proj.source][prev])
+                    read(&self.board[t2 * n_pops + proj.source][list])
                 } else {
-                    read(&self.remote[r * n_pops + proj.source][prev])
+                    read(&self.remote[r * n_pops + proj.source][list])
                 };
                 for chunk in list.chunks(GATHER) {
                     // The rows of a chunk's spikes, fetched by independent loads so that
@@ -977,6 +1038,30 @@ impl Ctx<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Local step `k` of shard `t`.
+    fn step(&self, t: usize, k: u64, shard: &mut Shard) {
+        let started = Instant::now();
+        self.step_inner(t, k, shard);
+        shard.busy += started.elapsed();
+    }
+
+    fn step_inner(&self, t: usize, k: u64, shard: &mut Shard) {
+        let net = self.net;
+        let n_pops = net.pops.len();
+        let s = self.s0 + k;
+        let cur = (k % 2) as usize;
+        let prev = 1 - cur;
+        let list = (k % self.lists) as usize;
+        // (1) Deliver the spikes of the previous step (or, exchanging every `interval` steps,
+        // of the previous `interval` steps), in step, projection, then id order.
+        if self.interval == 1 {
+            let previous = ((k + self.lists - 1) % self.lists) as usize;
+            self.deliver_step(shard, previous, s);
+        } else if k > 0 && k % self.interval == 0 {
+            self.deliver_batch(shard, k - self.interval..k);
         }
         // (1b) External inputs: currents for this step, Poisson events due now.
         if !net.inputs.is_empty() {
@@ -1032,7 +1117,7 @@ impl Ctx<'_> {
                 continue;
             }
             let len = ps.hi - ps.lo;
-            let mut out = write(&self.board[t * n_pops + p_idx][cur]);
+            let mut out = write(&self.board[t * n_pops + p_idx][list]);
             out.clear();
             let (theta, refr) = (p.threshold, p.refractory_steps);
             let now = (s + 1) as i64;

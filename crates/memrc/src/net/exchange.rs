@@ -6,10 +6,12 @@
 //! ([`rank_bounds`] of the population's size), so every rank has a share of every population
 //! (balanced load, and a dry run's rank 0 is like any other). Each rank holds
 //! only its neurons' state and the synapses that target them (rows by presynaptic neuron,
-//! filtered to its targets), and after every step all ranks exchange the ids of the neurons
-//! that fired — a variable-length all-gather, as NEST (Morrison et al. 2005, *Neural Comput.*
-//! 17:1776) and Arbor do — plus, when continuous couplings (gap junctions, kinetic synapses)
-//! read them, the step-end voltages of the coupled populations. Every rank then applies the
+//! filtered to its targets), and all ranks exchange the ids of the neurons that fired — a
+//! variable-length all-gather, as NEST (Morrison et al. 2005, *Neural Comput.* 17:1776) and
+//! Arbor do — once per minimum-delay interval
+//! ([`super::Network::exchange_interval`]: a spike of step `e` with the smallest delay `d`
+//! steps acts at step `e + 1 + d`, so the spikes of `d + 1` steps travel together), plus, when continuous couplings (gap junctions, kinetic synapses)
+//! read them, the step-end voltages of the coupled populations (then every step). Every rank then applies the
 //! spikes of all ranks in ascending id, population by population, the order a single process uses, so results are
 //! bitwise identical for any number of ranks × threads.
 //!

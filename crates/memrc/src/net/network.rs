@@ -263,6 +263,9 @@ pub struct Network {
     pub(crate) input_base: Vec<super::input::Base>,
     /// (rank, ranks).
     pub(crate) part: (usize, usize),
+    /// The smallest delay of the spike projections \[steps\] over all synapses (not only this
+    /// rank's: every rank must agree on it); `u64::MAX` without projections.
+    pub(crate) min_delay: u64,
 }
 
 impl NetworkBuilder {
@@ -904,6 +907,7 @@ impl NetworkBuilder {
         }
         let mut projs = Vec::with_capacity(self.projs.len());
         let (mut couplings, mut proj_map) = (Vec::new(), Vec::with_capacity(self.projs.len()));
+        let mut min_delay = u64::MAX;
         for (k, p) in self.projs.iter().enumerate() {
             if p.kind.is_continuous() {
                 let (s, t, _) = self.check_projection(p)?;
@@ -916,6 +920,10 @@ impl NetworkBuilder {
             let (s, t, r) = self.check_projection(p)?;
             let (mut delays, _, warning) = self.delay_steps(p)?;
             warnings.extend(warning);
+            min_delay = min_delay.min(match &delays {
+                Delays::Constant(d) => u64::from(*d),
+                Delays::PerSynapse(v) => v.iter().copied().min().map_or(u64::MAX, u64::from),
+            });
             let (n_pre, n_post) = (pops[s].size, pops[t].size);
             let local = (pops[t].lo, pops[t].hi);
             let (csr, weights) = if let Connectivity::List(pairs) = &p.connectivity {
@@ -1029,6 +1037,7 @@ impl NetworkBuilder {
             inputs,
             input_base,
             part: self.part,
+            min_delay,
         })
     }
 }
@@ -1178,6 +1187,18 @@ impl Network {
                 size: p.size,
             })
             .collect()
+    }
+
+    /// Steps between the spike exchanges of a distributed run: one more than the smallest
+    /// delay in steps of the spike projections (a spike of step `e` with delay `d` acts at step
+    /// `e + 1 + d`, so it may travel as late as that), at most 64; 1 with continuous couplings,
+    /// which read the other ranks' voltages every step.
+    pub fn exchange_interval(&self) -> u64 {
+        if self.couplings.is_empty() {
+            self.min_delay.min(63) + 1
+        } else {
+            1
+        }
     }
 
     /// Neurons this process holds (all unless the network is distributed).
