@@ -224,6 +224,16 @@ impl super::input::Target for PopShard {
     }
 }
 
+/// A population's per-neuron arrays for a shard (copies, or the network's own moved in).
+struct Arrays {
+    state: Vec<Vec<f64>>,
+    g: Vec<Vec<f64>>,
+    cond: Vec<Vec<f64>>,
+    ring: Vec<Vec<f64>>,
+    last: Vec<i64>,
+    h: Vec<f64>,
+}
+
 struct ProbeShard {
     probe: usize,
     /// (position in the probe's neuron list, shard-local index).
@@ -380,12 +390,41 @@ impl Network {
                     .collect()
             })
             .collect();
-        let mut shards: Vec<Shard> = (0..threads)
-            .map(|t| {
-                let ranges: Vec<(usize, usize)> = bounds.iter().map(|b| (b[t], b[t + 1])).collect();
-                self.make_shard(&ranges, s0, steps)
-            })
-            .collect();
+        // Voltages that continuous couplings read, whole populations (gathered from all ranks).
+        let v_all: Vec<Vec<f64>> = match exchange {
+            Some(ex) if !self.couplings.is_empty() => self
+                .pops
+                .iter()
+                .map(|p| {
+                    let (mut all, mut counts) = (Vec::new(), Vec::new());
+                    ex.all_gather_f64(&p.state[0], &mut all, &mut counts);
+                    all
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let v0: Vec<&[f64]> = if v_all.is_empty() {
+            self.pops.iter().map(|p| p.state[0].as_slice()).collect()
+        } else {
+            v_all.iter().map(Vec::as_slice).collect()
+        };
+        let snap = coupling::snapshots(&self.couplings, &v0);
+        drop(v_all);
+        // One thread owns the network's arrays for the run; more work on copies of their parts.
+        let moved = threads == 1;
+        let mut shards: Vec<Shard> = if moved {
+            let ranges: Vec<(usize, usize)> = self.pops.iter().map(|p| (p.lo, p.hi)).collect();
+            let arrays = self.take_arrays();
+            vec![self.make_shard(&ranges, s0, steps, Some(arrays))]
+        } else {
+            (0..threads)
+                .map(|t| {
+                    let ranges: Vec<(usize, usize)> =
+                        bounds.iter().map(|b| (b[t], b[t + 1])).collect();
+                    self.make_shard(&ranges, s0, steps, None)
+                })
+                .collect()
+        };
         let n_pops = self.pops.len();
         // Spikes are exchanged once per minimum delay (NEST's and Arbor's min-delay interval):
         // a spike of step e, due in the rings at step e + 1 + d, can wait until then.
@@ -423,26 +462,6 @@ impl Network {
                 }
             }
         }
-        // Voltages that continuous couplings read, whole populations (gathered from all ranks).
-        let v_all: Vec<Vec<f64>> = match exchange {
-            Some(ex) if !self.couplings.is_empty() => self
-                .pops
-                .iter()
-                .map(|p| {
-                    let (mut all, mut counts) = (Vec::new(), Vec::new());
-                    ex.all_gather_f64(&p.state[0], &mut all, &mut counts);
-                    all
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let v0: Vec<&[f64]> = if v_all.is_empty() {
-            self.pops.iter().map(|p| p.state[0].as_slice()).collect()
-        } else {
-            v_all.iter().map(Vec::as_slice).collect()
-        };
-        let snap = coupling::snapshots(&self.couplings, &v0);
-        drop(v_all);
         let pool = self.pool.take();
         let mut pool_used = None;
         let ctx = Ctx {
@@ -559,7 +578,7 @@ impl Network {
         }
         let mut recordings = self.collect_recordings(&shards, s0, steps);
         for shard in shards {
-            self.write_back(shard);
+            self.write_back(shard, moved);
         }
         self.step = s0 + steps;
         if let Some(ex) = exchange {
@@ -611,25 +630,92 @@ impl Network {
         })
     }
 
+    /// The shard part of population `p` for its neurons `lo..hi`, owning `a`.
+    fn pop_shard(
+        &self,
+        p: &super::network::Population,
+        (lo, hi): (usize, usize),
+        a: Arrays,
+    ) -> PopShard {
+        let len = hi - lo;
+        let half = match self.scheme {
+            Scheme::ExpEuler => Vec::new(),
+            _ => vec![0.0; len.min(BLOCK)],
+        };
+        PopShard {
+            lo,
+            hi,
+            state: a.state,
+            g: a.g,
+            cond: a.cond,
+            ring: a.ring,
+            last: a.last,
+            h_next: a.h,
+            g_syn: vec![0.0; len.min(BLOCK)],
+            j_syn: vec![0.0; len.min(BLOCK)],
+            fire: vec![0; len.min(BLOCK)],
+            work: SchemeWork::new(
+                self.scheme,
+                p.model.as_ref(),
+                p.receptors
+                    .iter()
+                    .flat_map(|r| r.components(self.dt))
+                    .count(),
+                len.min(BLOCK),
+            ),
+            rates: p
+                .receptors
+                .iter()
+                .flat_map(|r| r.components(self.dt))
+                .collect(),
+            g_half: half.clone(),
+            j_half: half.clone(),
+            g_held: half.clone(),
+            j_held: half,
+        }
+    }
+
+    /// Moves every population's per-neuron arrays out (for a one-thread run's shard).
+    fn take_arrays(&mut self) -> Vec<Arrays> {
+        use std::mem::take;
+        self.pops
+            .iter_mut()
+            .map(|p| Arrays {
+                state: take(&mut p.state),
+                g: p.receptors.iter_mut().map(|r| take(&mut r.g)).collect(),
+                cond: p.receptors.iter_mut().map(|r| take(&mut r.cond)).collect(),
+                ring: p.receptors.iter_mut().map(|r| take(&mut r.ring)).collect(),
+                last: take(&mut p.last_spike),
+                h: take(&mut p.step_size),
+            })
+            .collect()
+    }
+
     /// Copies the neurons `ranges[p]` (population-local, held by this rank) of every
     /// population `p` into a shard.
-    fn make_shard(&self, ranges: &[(usize, usize)], s0: u64, steps: u64) -> Shard {
+    ///
+    /// With `moved` (the arrays of a one-thread run, [`Self::take_arrays`]), the shard owns them
+    /// instead of copies: the neuron state is not held twice.
+    fn make_shard(
+        &self,
+        ranges: &[(usize, usize)],
+        s0: u64,
+        steps: u64,
+        moved: Option<Vec<Arrays>>,
+    ) -> Shard {
+        let mut moved = moved.map(Vec::into_iter);
         let pops: Vec<PopShard> = self
             .pops
             .iter()
             .zip(ranges)
             .map(|(p, &(lo, hi))| {
-                let len = hi - lo;
+                if let Some(a) = moved.as_mut().and_then(Iterator::next) {
+                    return self.pop_shard(p, (lo, hi), a);
+                }
                 // Indices into this rank's arrays (which start at neuron p.lo).
                 let (l0, l1) = (lo.clamp(p.lo, p.hi) - p.lo, hi.clamp(p.lo, p.hi) - p.lo);
                 let held = p.hi - p.lo;
-                let half = match self.scheme {
-                    Scheme::ExpEuler => Vec::new(),
-                    _ => vec![0.0; len.min(BLOCK)],
-                };
-                PopShard {
-                    lo,
-                    hi,
+                let arrays = Arrays {
                     state: p.state.iter().map(|x| x[l0..l1].to_vec()).collect(),
                     g: p.receptors.iter().map(|r| r.g[l0..l1].to_vec()).collect(),
                     cond: p
@@ -647,33 +733,12 @@ impl Network {
                         })
                         .collect(),
                     last: p.last_spike[l0..l1].to_vec(),
-                    g_syn: vec![0.0; len.min(BLOCK)],
-                    j_syn: vec![0.0; len.min(BLOCK)],
-                    fire: vec![0; len.min(BLOCK)],
-                    work: SchemeWork::new(
-                        self.scheme,
-                        p.model.as_ref(),
-                        p.receptors
-                            .iter()
-                            .flat_map(|r| r.components(self.dt))
-                            .count(),
-                        len.min(BLOCK),
-                    ),
-                    h_next: p
-                        .step_size
+                    h: p.step_size
                         .get(l0..l1)
                         .map(<[f64]>::to_vec)
                         .unwrap_or_default(),
-                    rates: p
-                        .receptors
-                        .iter()
-                        .flat_map(|r| r.components(self.dt))
-                        .collect(),
-                    g_half: half.clone(),
-                    j_half: half.clone(),
-                    g_held: half.clone(),
-                    j_held: half,
-                }
+                };
+                self.pop_shard(p, (lo, hi), arrays)
             })
             .collect();
         let probes = self
@@ -720,12 +785,27 @@ impl Network {
         }
     }
 
-    fn write_back(&mut self, shard: Shard) {
+    /// Copies a shard's state back into the network, or (`moved`: a one-thread run) moves its
+    /// arrays back.
+    fn write_back(&mut self, shard: Shard, moved: bool) {
         for (c, s) in self.couplings.iter_mut().zip(&shard.coupling_s) {
             if let (Some(side), false) = (c.sides.first(), s.is_empty()) {
                 let ps = &shard.pops[side.receiver];
                 c.s[side.offsets[ps.lo]..side.offsets[ps.hi]].copy_from_slice(s);
             }
+        }
+        if moved {
+            for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
+                p.state = ps.state;
+                for (((r, g), c), ring) in
+                    p.receptors.iter_mut().zip(ps.g).zip(ps.cond).zip(ps.ring)
+                {
+                    (r.g, r.cond, r.ring) = (g, c, ring);
+                }
+                p.last_spike = ps.last;
+                p.step_size = ps.h_next;
+            }
+            return;
         }
         for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
             if ps.lo == ps.hi {
