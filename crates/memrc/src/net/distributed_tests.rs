@@ -22,12 +22,17 @@ fn outputs(out: &RunResult) -> (Vec<u64>, Vec<u32>, Vec<Vec<u64>>) {
     (bits(&out.spikes.times), out.spikes.ids.clone(), recs)
 }
 
-/// Runs `b` on one process in the given chunks.
-fn single(b: &NetworkBuilder, chunks: &[f64], vars: &[(&str, &str)]) -> Fingerprint {
-    let mut net = b.clone().build().expect("valid");
+/// Runs `net` in the given chunks (`run` one chunk) and joins the chunks' outputs; then the
+/// final values of `vars` (this process's neurons).
+fn chunked(
+    net: &mut Network,
+    chunks: &[f64],
+    vars: &[(&str, &str)],
+    mut run: impl FnMut(&mut Network, f64) -> RunResult,
+) -> Fingerprint {
     let mut all: Option<RunResult> = None;
     for &d in chunks {
-        let mut r = net.run(d, 1).expect("runs");
+        let mut r = run(net, d);
         match &mut all {
             None => all = Some(r),
             Some(a) => {
@@ -41,13 +46,47 @@ fn single(b: &NetworkBuilder, chunks: &[f64], vars: &[(&str, &str)]) -> Fingerpr
             }
         }
     }
-    let all = all.expect("ran");
-    let (t, ids, recs) = outputs(&all);
+    let (t, ids, recs) = outputs(&all.expect("ran"));
     let state = vars
         .iter()
         .map(|(p, v)| bits(net.state(p, v).expect("exists")))
         .collect();
     (t, ids, recs, state)
+}
+
+/// Runs `b` on one process in the given chunks.
+fn single(b: &NetworkBuilder, chunks: &[f64], vars: &[(&str, &str)]) -> Fingerprint {
+    let mut net = b.clone().build().expect("valid");
+    chunked(&mut net, chunks, vars, |net, d| {
+        net.run(d, 1).expect("runs")
+    })
+}
+
+/// Builds rank r's share of `b` for each of `ranks` ranks (threads of this process) and
+/// returns `f(rank's view, its network)` of every rank, in rank order.
+fn on_ranks<T: Send>(
+    b: &NetworkBuilder,
+    ranks: usize,
+    f: impl Fn(&InProcess, Network) -> T + Sync,
+) -> Vec<T> {
+    let views = InProcess::ranks(ranks);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = views
+            .iter()
+            .map(|ex| {
+                let mut b = b.clone();
+                s.spawn(move || {
+                    b.partition(ex.rank(), ex.ranks());
+                    f(ex, b.build().expect("valid"))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("rank thread"))
+            .collect()
+    })
 }
 
 /// Runs `b` on `ranks` ranks of `threads` threads each; every rank's outputs must agree; the
@@ -59,50 +98,16 @@ fn distributed(
     chunks: &[f64],
     vars: &[(&str, &str)],
 ) -> Fingerprint {
-    let views = InProcess::ranks(ranks);
-    let per_rank: Vec<(Fingerprint, usize)> = std::thread::scope(|s| {
-        let handles: Vec<_> = views
-            .iter()
-            .map(|ex| {
-                let mut b = b.clone();
-                s.spawn(move || {
-                    b.partition(ex.rank(), ex.ranks());
-                    let mut net = b.build().expect("valid");
-                    let options = RunOptions::default().threads(threads);
-                    assert!(
-                        net.run_with(0.01, options).is_err(),
-                        "needs run_distributed"
-                    );
-                    let mut all: Option<RunResult> = None;
-                    for &d in chunks {
-                        let mut r = net.run_distributed(d, options, ex).expect("runs");
-                        match &mut all {
-                            None => all = Some(r),
-                            Some(a) => {
-                                a.spikes.times.append(&mut r.spikes.times);
-                                a.spikes.ids.append(&mut r.spikes.ids);
-                                for (x, y) in a.recordings.iter_mut().zip(r.recordings) {
-                                    for (row, more) in x.values.iter_mut().zip(y.values) {
-                                        row.extend(more);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    let all = all.expect("ran");
-                    let (t, ids, recs) = outputs(&all);
-                    let state = vars
-                        .iter()
-                        .map(|(p, v)| bits(net.state(p, v).expect("exists")))
-                        .collect();
-                    ((t, ids, recs, state), ex.rank())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("rank thread"))
-            .collect()
+    let per_rank: Vec<(Fingerprint, usize)> = on_ranks(b, ranks, |ex, mut net| {
+        let options = RunOptions::default().threads(threads);
+        assert!(
+            net.run_with(0.01, options).is_err(),
+            "needs run_distributed"
+        );
+        let fp = chunked(&mut net, chunks, vars, |net, d| {
+            net.run_distributed(d, options, ex).expect("runs")
+        });
+        (fp, ex.rank())
     });
     let mut state: Vec<Vec<u64>> = vec![Vec::new(); vars.len()];
     let first = &per_rank[0].0;
@@ -250,27 +255,15 @@ fn couplings_are_bitwise_the_same_on_several_ranks() {
 fn a_failure_on_one_rank_stops_every_rank_with_its_message() {
     // Neuron 390 (on the last rank) starts at a voltage that makes it non-finite.
     let b = Cobahh::new(400, 3).p(0.05).builder();
-    let views = InProcess::ranks(3);
-    let errors: Vec<String> = std::thread::scope(|s| {
-        let hs: Vec<_> = views
-            .iter()
-            .map(|ex| {
-                let mut b = b.clone();
-                s.spawn(move || {
-                    b.partition(ex.rank(), ex.ranks());
-                    let mut net = b.build().expect("valid");
-                    if ex.rank() == 2 {
-                        let lo = net.pops[1].lo;
-                        net.pops[1].state[0][390 - 320 - lo] = f64::NAN;
-                    }
-                    let err = net
-                        .run_distributed(0.005, RunOptions::default(), ex)
-                        .expect_err("fails on every rank");
-                    err.to_string()
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().expect("thread")).collect()
+    let errors: Vec<String> = on_ranks(&b, 3, |ex, mut net| {
+        if ex.rank() == 2 {
+            let lo = net.pops[1].lo;
+            net.pops[1].state[0][390 - 320 - lo] = f64::NAN;
+        }
+        let err = net
+            .run_distributed(0.005, RunOptions::default(), ex)
+            .expect_err("fails on every rank");
+        err.to_string()
     });
     for e in &errors {
         assert!(e.contains("rank 2") && e.contains("neuron 70"), "{e}");
@@ -323,23 +316,11 @@ impl Exchange for Counting<'_> {
 fn the_exchange_interval_sets_the_number_of_collectives() {
     for (delay, interval) in [(0.0, 1u64), (5e-4, 6)] {
         let b = Cobahh::new(200, 4).p(0.1).delay(delay).builder();
-        let views = InProcess::ranks(2);
-        let calls: Vec<u64> = std::thread::scope(|s| {
-            let hs: Vec<_> = views
-                .iter()
-                .map(|v| {
-                    let mut b = b.clone();
-                    s.spawn(move || {
-                        b.partition(v.rank(), 2);
-                        let mut net = b.build().expect("valid");
-                        let ex = Counting(v, std::cell::Cell::new(0));
-                        net.run_distributed(0.03, RunOptions::default(), &ex)
-                            .expect("runs");
-                        ex.1.get()
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().expect("thread")).collect()
+        let calls: Vec<u64> = on_ranks(&b, 2, |v, mut net| {
+            let ex = Counting(v, std::cell::Cell::new(0));
+            net.run_distributed(0.03, RunOptions::default(), &ex)
+                .expect("runs");
+            ex.1.get()
         });
         // 300 steps: one all-gather per exchange, plus a fixed few at the end of the run.
         let exchanges = 300u64.div_ceil(interval);
