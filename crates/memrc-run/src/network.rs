@@ -364,27 +364,24 @@ pub struct RecordingSummary {
 
 /// A build warning in words.
 fn describe_warning(w: &NetWarning) -> String {
-    match w {
+    let (kind, name, what, given, used) = match w {
         NetWarning::DelayRounded {
             projection,
             given,
             used,
-        } => format!(
-            "projection '{projection}': delay {} is not a multiple of dt, rounded to {}",
-            memrc::error::time_text(given),
-            memrc::error::time_text(used)
-        ),
+        } => ("projection", projection, "delay", given, used),
         NetWarning::RefractoryRounded {
             population,
             given,
             used,
-        } => format!(
-            "population '{population}': refractory period {} is not a multiple of dt, rounded to {}",
-            memrc::error::time_text(given),
-            memrc::error::time_text(used)
-        ),
-        other => format!("{other:?}"),
-    }
+        } => ("population", population, "refractory period", given, used),
+        other => return format!("{other:?}"),
+    };
+    format!(
+        "{kind} '{name}': {what} {} is not a multiple of dt, rounded to {}",
+        memrc::error::time_text(*given),
+        memrc::error::time_text(*used)
+    )
 }
 
 /// The summary and the report of a network run.
