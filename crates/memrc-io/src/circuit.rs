@@ -100,7 +100,7 @@ const PROBE_VARIABLES: KindTable = KindTable {
     kinds: &[
         ("v", &["node"]),
         ("state", &["element", "state"]),
-        ("current", &["element", "port"]),
+        ("current", &["element", "port", "source"]),
         ("conductance", &["element", "port"]),
     ],
 };
@@ -1398,11 +1398,12 @@ impl Ctx<'_> {
         dt: f64,
     ) -> Result<Probe, LoadError> {
         let var = p.variable.get_ref().as_str();
-        let present: [(&str, Option<Range<usize>>); 4] = [
+        let present: [(&str, Option<Range<usize>>); 5] = [
             ("node", given(&p.node)),
             ("element", given(&p.element)),
             ("state", given(&p.state)),
             ("port", given(&p.port)),
+            ("source", given(&p.source)),
         ];
         let keys = self.kind_keys(
             &PROBE_VARIABLES,
@@ -1422,6 +1423,38 @@ impl Ctx<'_> {
                 })
             };
         let (target, default_name) = match var {
+            "current" if p.source.is_some() => {
+                let s = keys.need(&p.source, "source")?;
+                if let Some(e) = &p.element {
+                    return Err(self.err(
+                        e,
+                        "element",
+                        "a 'current' probe records an element's port ('element') or a voltage source ('source'), not both",
+                    ));
+                }
+                let names = circuit.voltage_sources().iter().map(|v| v.name.as_str());
+                let Some(k) = circuit
+                    .voltage_sources()
+                    .iter()
+                    .position(|v| v.name == *s.get_ref())
+                else {
+                    let hint = did_you_mean(s.get_ref(), names.clone());
+                    let known: Vec<&str> = names.collect();
+                    return Err(self.err(
+                        &s,
+                        "source",
+                        format!(
+                            "probe refers to undefined voltage source '{}'{hint}; voltage sources: {}",
+                            s.get_ref(),
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ),
+                    ));
+                };
+                (
+                    ProbeTarget::SourceCurrent { source: k },
+                    format!("i_{}", s.get_ref()),
+                )
+            }
             "v" => {
                 let n = keys.need(&p.node, "node")?;
                 let j = lookup(&n, node_ids, "node")?;

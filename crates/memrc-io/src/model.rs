@@ -268,6 +268,12 @@ pub enum ProbeTarget {
         /// Port index.
         port: usize,
     },
+    /// Current delivered by voltage source `source` into its node [A or A/m²]
+    /// ([`memrc::circuit::Circuit::voltage_source_current`]).
+    SourceCurrent {
+        /// Index in [`memrc::circuit::Circuit::voltage_sources`].
+        source: usize,
+    },
 }
 
 /// `[output]`, typed.

@@ -335,6 +335,9 @@ pub struct ProbeSection {
     /// Port index, 0-based (current, conductance of multi-ports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<i64>>,
+    /// Voltage source, by its stimulus name (current, instead of an element).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<S>,
     /// Sampling interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Q>,
