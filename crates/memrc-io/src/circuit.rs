@@ -88,6 +88,7 @@ pub(crate) const INPUT_KINDS: KindTable = KindTable {
         STEP,
         SINE,
         PWL,
+        ("samples", &["file", "time_unit", "unit"]),
         ("poisson", &["rate", "weight", "receptor"]),
     ],
 };
@@ -99,10 +100,14 @@ const PROBE_VARIABLES: KindTable = KindTable {
     kinds: &[
         ("v", &["node"]),
         ("state", &["element", "state"]),
-        ("current", &["element", "port"]),
+        ("current", &["element", "port", "source"]),
         ("conductance", &["element", "port"]),
     ],
 };
+
+/// The factor of a sampled current in the form it is written (absolute or per area), given
+/// the span to blame.
+pub(crate) type CurrentScale<'a> = &'a dyn Fn(Form, &Range<usize>) -> Result<f64, LoadError>;
 
 /// The span of an optional key, if given.
 fn given<T>(key: &Option<Spanned<T>>) -> Option<Range<usize>> {
@@ -1062,7 +1067,19 @@ impl Ctx<'_> {
         };
         let stim = match self.waveform(s, &keys, voltage, &current)? {
             Some(stim) => stim,
-            None => self.samples(s, node, nodes, voltage)?,
+            None => self.samples(s, voltage, &|form, span| {
+                let what = "the sampled stimulus";
+                self.reconcile(
+                    1.0,
+                    form,
+                    Dimension::CURRENT,
+                    nodes,
+                    &[node],
+                    span,
+                    "file",
+                    what,
+                )
+            })?,
         };
         stim.validate()
             .map_err(|e| self.err(&s.kind, "stimulus", format!("stimulus: {e}")))?;
@@ -1223,12 +1240,13 @@ impl Ctx<'_> {
         }))
     }
 
-    fn samples(
+    /// A `samples` waveform: the file's `(t, value)` columns in `time_unit` and `unit`; a
+    /// current's factor for its form (absolute or per area: `scale(form, file span)`).
+    pub(crate) fn samples(
         &self,
         s: &StimulusSection,
-        node: usize,
-        nodes: &[NodeInfo],
         voltage: bool,
+        scale: CurrentScale<'_>,
     ) -> Result<Stimulus, LoadError> {
         let Some(file) = &s.file else {
             return Err(self.err(&s.kind, "file", "a samples stimulus needs 'file'"));
@@ -1300,16 +1318,7 @@ impl Ctx<'_> {
         let scale = if voltage {
             1.0
         } else {
-            self.reconcile(
-                1.0,
-                form,
-                Dimension::CURRENT,
-                nodes,
-                &[node],
-                &file.span(),
-                "file",
-                "the sampled stimulus",
-            )?
+            scale(form, &file.span())?
         };
         // Every sample in its plausible range (issue #14 §3), as written in the file's unit.
         if let Some((k, x)) = v
@@ -1389,11 +1398,12 @@ impl Ctx<'_> {
         dt: f64,
     ) -> Result<Probe, LoadError> {
         let var = p.variable.get_ref().as_str();
-        let present: [(&str, Option<Range<usize>>); 4] = [
+        let present: [(&str, Option<Range<usize>>); 5] = [
             ("node", given(&p.node)),
             ("element", given(&p.element)),
             ("state", given(&p.state)),
             ("port", given(&p.port)),
+            ("source", given(&p.source)),
         ];
         let keys = self.kind_keys(
             &PROBE_VARIABLES,
@@ -1413,6 +1423,38 @@ impl Ctx<'_> {
                 })
             };
         let (target, default_name) = match var {
+            "current" if p.source.is_some() => {
+                let s = keys.need(&p.source, "source")?;
+                if let Some(e) = &p.element {
+                    return Err(self.err(
+                        e,
+                        "element",
+                        "a 'current' probe records an element's port ('element') or a voltage source ('source'), not both",
+                    ));
+                }
+                let names = circuit.voltage_sources().iter().map(|v| v.name.as_str());
+                let Some(k) = circuit
+                    .voltage_sources()
+                    .iter()
+                    .position(|v| v.name == *s.get_ref())
+                else {
+                    let hint = did_you_mean(s.get_ref(), names.clone());
+                    let known: Vec<&str> = names.collect();
+                    return Err(self.err(
+                        &s,
+                        "source",
+                        format!(
+                            "probe refers to undefined voltage source '{}'{hint}; voltage sources: {}",
+                            s.get_ref(),
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ),
+                    ));
+                };
+                (
+                    ProbeTarget::SourceCurrent { source: k },
+                    format!("i_{}", s.get_ref()),
+                )
+            }
             "v" => {
                 let n = keys.need(&p.node, "node")?;
                 let j = lookup(&n, node_ids, "node")?;

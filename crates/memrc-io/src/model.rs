@@ -103,6 +103,51 @@ impl CircuitModel {
     /// whose state does not relax), except the states given in [`Self::initial_states`], which
     /// start at their given values.
     ///
+    /// Lines for `memrc check`: each voltage source (its node, waveform and voltage at
+    /// `t_start`, ideal or behind its series resistance) and each state value the file sets
+    /// (`[[element]] initial`). `per_area`: the circuit is written per area (resistances in
+    /// Ω·m²).
+    pub fn drive_report(&self, per_area: bool) -> Vec<String> {
+        use memrc::circuit::Stimulus;
+        let c = &self.circuit;
+        let t0 = self.simulation.t_start;
+        let brief = memrc::error::brief;
+        let mut out: Vec<String> = c
+            .voltage_sources()
+            .iter()
+            .map(|s| {
+                let wave = match &s.voltage {
+                    Stimulus::Pulse { .. } => "pulse",
+                    Stimulus::Step { .. } => "step",
+                    Stimulus::Sine { .. } => "sine",
+                    Stimulus::PiecewiseLinear { .. } => "pwl",
+                    Stimulus::Sampled(_) => "samples",
+                    Stimulus::Wave { .. } => "wave",
+                };
+                let how = match s.conductance {
+                    None => "ideal (the node takes its voltage)".to_string(),
+                    Some(g) => {
+                        let unit = if per_area { "Ohm*m^2" } else { "Ohm" };
+                        format!("behind {} {unit}", brief(1.0 / g))
+                    }
+                };
+                format!(
+                    "voltage source {}: node {}, {wave}, V({}) = {} V, {how}",
+                    s.name,
+                    c.nodes()[s.node.0].name,
+                    brief(t0),
+                    brief(s.voltage.value(t0))
+                )
+            })
+            .collect();
+        out.extend(
+            self.initial_states
+                .iter()
+                .map(|x| format!("initial {} = {} (set in the file)", x.name, brief(x.value))),
+        );
+        out
+    }
+
     /// Fails when a rest voltage is needed and the circuit has no rest state (a node without a
     /// DC path to ground): give such nodes explicit initial voltages.
     pub fn initial_state(&self) -> Result<(Vec<f64>, Vec<f64>), memrc::ModelError> {
@@ -267,6 +312,12 @@ pub enum ProbeTarget {
         branch: usize,
         /// Port index.
         port: usize,
+    },
+    /// Current delivered by voltage source `source` into its node [A or A/m²]
+    /// ([`memrc::circuit::Circuit::voltage_source_current`]).
+    SourceCurrent {
+        /// Index in [`memrc::circuit::Circuit::voltage_sources`].
+        source: usize,
     },
 }
 

@@ -1014,7 +1014,7 @@ impl Ctx<'_> {
         })
     }
 
-    /// A network `[[input]]`: a current (pulse, step, sine, pwl) added to `i_ext`, or a Poisson
+    /// A network `[[input]]`: a current (pulse, step, sine, pwl, samples) added to `i_ext`, or a Poisson
     /// train into a receptor.
     fn input(
         &self,
@@ -1032,7 +1032,7 @@ impl Ctx<'_> {
         let name = pop.name.get_ref().clone();
         let size = usize::try_from(*pop.size.get_ref()).unwrap_or(0);
         let neurons = self.neurons(s.neurons.as_ref(), size, &name)?;
-        let present: [(&str, Option<Range<usize>>); 10] = [
+        let present: [(&str, Option<Range<usize>>); 13] = [
             ("amplitude", s.amplitude.as_ref().map(Spanned::span)),
             ("start", s.start.as_ref().map(Spanned::span)),
             ("end", s.end.as_ref().map(Spanned::span)),
@@ -1043,6 +1043,9 @@ impl Ctx<'_> {
             ("rate", s.rate.as_ref().map(Spanned::span)),
             ("weight", s.weight.as_ref().map(Spanned::span)),
             ("receptor", s.receptor.as_ref().map(Spanned::span)),
+            ("file", s.file.as_ref().map(Spanned::span)),
+            ("time_unit", s.time_unit.as_ref().map(Spanned::span)),
+            ("unit", s.unit.as_ref().map(Spanned::span)),
         ];
         let kind = s.kind.get_ref().as_str();
         let keys = self.kind_keys(&INPUT_KINDS, &s.kind, &present, format!("a {kind} input"))?;
@@ -1112,14 +1115,23 @@ impl Ctx<'_> {
                 phase: s.phase.clone(),
                 offset: s.offset.clone(),
                 points: s.points.clone(),
-                file: None,
-                time_unit: None,
-                unit: None,
+                file: s.file.clone(),
+                time_unit: s.time_unit.clone(),
+                unit: s.unit.clone(),
             };
             let current = |q: &Q, key: &str| self.qty(q, key, Dimension::CURRENT);
-            let stim = self
-                .waveform(&section, &keys, false, &current)?
-                .ok_or_else(|| self.err(&s.kind, "kind", "this input kind has no waveform"))?;
+            let stim = match self.waveform(&section, &keys, false, &current)? {
+                Some(stim) => stim,
+                // A network's currents are absolute (its populations have no one area).
+                None => self.samples(&section, false, &|form, span| match form {
+                    Form::Absolute => Ok(1.0),
+                    Form::PerArea => Err(self.src.span(
+                        &s.unit.as_ref().map_or(span.clone(), Spanned::span),
+                        "unit",
+                        "a network input's samples are currents: give 'unit' in A (e.g. \"nA\")",
+                    )),
+                })?,
+            };
             stim.validate()
                 .map_err(|e| self.err(&s.kind, "input", format!("input: {e}")))?;
             InputSpec::current(name, stim)

@@ -103,14 +103,9 @@ pub fn import_neuroml_file(
     neuroml_to_toml(&text, &origin, &opts)
 }
 
-/// Converts the NeuroML2 document `text` into memrc model-file text (TOML). `origin` names
-/// the document in errors (`origin:line:col: message`).
-pub fn neuroml_to_toml(
-    text: &str,
-    origin: &str,
-    opts: &ImportOptions,
-) -> Result<String, LoadError> {
-    let doc = Document::parse(text).map_err(|e| {
+/// Parses `text` as XML; a malformed document is an error at its position in `origin`.
+fn parse_xml<'t>(text: &'t str, origin: &str) -> Result<Document<'t>, LoadError> {
+    Document::parse(text).map_err(|e| {
         let p = e.pos();
         LoadError {
             file: origin.to_string(),
@@ -119,7 +114,17 @@ pub fn neuroml_to_toml(
             key: String::new(),
             message: format!("not a well-formed XML document: {e}"),
         }
-    })?;
+    })
+}
+
+/// Converts the NeuroML2 document `text` into memrc model-file text (TOML). `origin` names
+/// the document in errors (`origin:line:col: message`).
+pub fn neuroml_to_toml(
+    text: &str,
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<String, LoadError> {
+    let doc = parse_xml(text, origin)?;
     let seen = RefCell::new(BTreeSet::new());
     let cx = Cx {
         doc: &doc,
@@ -526,16 +531,7 @@ impl<'i> Cx<'_, 'i> {
             )
         })?;
         let origin = path.display().to_string();
-        let doc = Document::parse(&text).map_err(|e| {
-            let p = e.pos();
-            LoadError {
-                file: origin.clone(),
-                line: p.row as usize,
-                column: p.col as usize,
-                key: String::new(),
-                message: format!("not a well-formed XML document: {e}"),
-            }
-        })?;
+        let doc = parse_xml(&text, &origin)?;
         let sub = Cx {
             doc: &doc,
             origin: &origin,

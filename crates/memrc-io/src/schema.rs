@@ -335,6 +335,9 @@ pub struct ProbeSection {
     /// Port index, 0-based (current, conductance of multi-ports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<i64>>,
+    /// Voltage source, by its stimulus name (current, instead of an element).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<S>,
     /// Sampling interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Q>,
@@ -662,8 +665,8 @@ pub struct InputSection {
     /// Neurons (default `"all"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Spanned<NeuronSelection>>,
-    /// `pulse | step | sine | pwl` (a current into `i_ext`) or `poisson` (a train into a
-    /// receptor).
+    /// `pulse | step | sine | pwl | samples` (a current into `i_ext`) or `poisson` (a train
+    /// into a receptor).
     pub kind: S,
     /// Amplitude (pulse, step, sine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -695,6 +698,15 @@ pub struct InputSection {
     /// Receptor the events arrive at (poisson).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receptor: Option<S>,
+    /// Two-column file `t, i` (samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<S>,
+    /// Unit of the file's time column (samples; default `s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<S>,
+    /// Unit of the file's current column (samples; default `A`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<S>,
 }
 
 impl ModelFile {

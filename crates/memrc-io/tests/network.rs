@@ -970,7 +970,7 @@ fn network_inputs_example_drives_its_neurons() {
             (
                 "kind = \"poisson\"",
                 "kind = \"poison\"",
-                "ni.toml:50:8: unknown input kind 'poison' (did you mean 'poisson'?); expected one of: pulse, step, sine, pwl, poisson",
+                "ni.toml:50:8: unknown input kind 'poison' (did you mean 'poisson'?); expected one of: pulse, step, sine, pwl, samples, poisson",
             ),
             (
                 "neurons = [40,",

@@ -183,6 +183,9 @@ fn check_circuit(
         brief(sim.dt),
         c.probes.len()
     );
+    for line in c.drive_report(g_unit != "S") {
+        let _ = writeln!(out, "  {line}");
+    }
     let names = circuit.state_names();
     let rest = circuit.rest_state();
     let _ = writeln!(out, "\nrest state:");

@@ -362,7 +362,9 @@ pub fn circuit_traces(model: &LoadedModel, c: &CircuitModel, sol: &CircuitSoluti
                 let u = if u.is_empty() { "1" } else { u };
                 (u.to_string(), format!("state [{u}]"))
             }
-            ProbeTarget::Current { .. } => (i_unit.into(), "current".into()),
+            ProbeTarget::Current { .. } | ProbeTarget::SourceCurrent { .. } => {
+                (i_unit.into(), "current".into())
+            }
             ProbeTarget::Conductance { .. } => (g_unit.into(), "conductance".into()),
         };
         let every = p.every.max(1);
@@ -381,6 +383,12 @@ pub fn circuit_traces(model: &LoadedModel, c: &CircuitModel, sol: &CircuitSoluti
                     ProbeTarget::Conductance { branch, port } => {
                         branch_port(circuit, sol, branch, port, k).1
                     }
+                    ProbeTarget::SourceCurrent { source } => circuit.voltage_source_current(
+                        source,
+                        grid.time(k),
+                        sol.v.at(k),
+                        sol.x.at(k),
+                    ),
                 }
             })
             .collect();

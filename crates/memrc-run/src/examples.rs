@@ -46,6 +46,7 @@ pub const MODEL_EXAMPLES: &[ModelExample] = examples!(
     "network_inputs",
     "morris_lecar",
     "nmda_mg_block",
+    "double_exp_synapse",
 );
 
 /// `-` and `_` are the same in example names.

@@ -198,7 +198,7 @@ struct PopShard {
     /// The scheme's scratch.
     work: SchemeWork,
     /// Reversal potential \[V\] and rate \[1/s\] of each exponential of the receptors
-    /// ([`ReceptorState::components`](super::network::ReceptorState::components)).
+    /// ([`ReceptorState::components`](super::receptor::ReceptorState::components)).
     rates: Vec<(f64, f64)>,
     /// Each neuron's next substep ([`Scheme::Dopri5`]).
     h_next: Vec<f64>,

@@ -68,6 +68,7 @@ mod hh;
 mod input;
 pub mod model;
 mod network;
+mod receptor;
 mod scheme;
 pub use crate::simd;
 mod spec;

@@ -422,10 +422,10 @@ impl Kernel for Decayed<'_> {
 pub(crate) struct Receptors<'a> {
     /// Reversal potential \[V\] and rate \[1/s\] of each exponential the receptors'
     /// conductances are sums of over a step
-    /// ([`ReceptorState::components`](super::network::ReceptorState::components), in order).
+    /// ([`ReceptorState::components`](super::receptor::ReceptorState::components), in order).
     pub rates: &'a [(f64, f64)],
     /// The receptors.
-    pub states: &'a [super::network::ReceptorState],
+    pub states: &'a [super::receptor::ReceptorState],
     /// Their states at the step start (the shard's arrays `g` and `cond`).
     pub g: &'a [Vec<f64>],
     pub cond: &'a [Vec<f64>],
