@@ -44,7 +44,8 @@ fn assert_brief(e: &RunError, text: &str) {
 /// Wall time after which a generated run is stopped.
 const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn exercise(text: &str) -> Outcome {
+/// Returns the outcome and the error line (empty for [`Outcome::Ok`]).
+fn exercise(text: &str) -> (Outcome, String) {
     let load = |build: bool| {
         memrc_io::load_str_with(text, "gen.toml", None, &options().build_networks(build))
     };
@@ -55,7 +56,7 @@ fn exercise(text: &str) -> Outcome {
             assert!(e.line >= 1 && e.column >= 1, "{m}");
             assert!(m.starts_with("gen.toml:"), "no location: {m}");
             assert_brief(&RunError::from(e), text);
-            return Outcome::Load;
+            return (Outcome::Load, m);
         }
     };
     if let Err(e) = memrc_run::check(model, &Overrides::default()) {
@@ -63,7 +64,7 @@ fn exercise(text: &str) -> Outcome {
             eprintln!("check: {e}");
         }
         assert_brief(&e, text);
-        return Outcome::Check;
+        return (Outcome::Check, e.to_string());
     }
     let model = match load(true) {
         Ok(m) => m,
@@ -77,21 +78,21 @@ fn exercise(text: &str) -> Outcome {
     match memrc_run::run(model, &Overrides::default(), &mut budget) {
         Ok(out) => {
             assert!(!out.report.is_empty());
-            Outcome::Ok
+            (Outcome::Ok, String::new())
         }
         Err(RunError::Interrupted) => {
             eprintln!(
                 "slow run stopped after {:.1} s:\n{text}",
                 start.elapsed().as_secs_f64()
             );
-            Outcome::Run
+            (Outcome::Run, "interrupted".into())
         }
         Err(e) => {
             if std::env::var("GRAMMAR_DEBUG").is_ok() {
                 eprintln!("run: {e}");
             }
             assert_brief(&e, text);
-            Outcome::Run
+            (Outcome::Run, e.to_string())
         }
     }
 }
@@ -297,7 +298,9 @@ proptest! {
     }
 }
 
-/// The seed corpus: each file's first line is `# expect: load|check|run|ok`.
+/// The seed corpus: each file's first line is `# expect: load|check|run|ok`; an optional line
+/// `# message: <text>` among the leading comments is a part of the error line the file must
+/// give (its location `gen.toml:line:col:` included, to pin the place).
 #[test]
 fn seed_corpus() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -325,9 +328,24 @@ fn seed_corpus() {
                 f.display()
             ),
         };
-        let got = exercise(&text);
+        let (got, message) = exercise(&text);
         if got != want {
-            report += &format!("{}: expected {want:?}, got {got:?}\n", f.display());
+            report += &format!(
+                "{}: expected {want:?}, got {got:?}: {message}\n",
+                f.display()
+            );
+        }
+        let expected = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .find_map(|l| l.strip_prefix("# message: "));
+        if let Some(part) = expected
+            && !message.contains(part)
+        {
+            report += &format!(
+                "{}: the error line\n  {message}\ndoes not contain\n  {part}\n",
+                f.display()
+            );
         }
     }
     assert!(report.is_empty(), "{report}");
@@ -353,7 +371,7 @@ fn the_grammar_reaches_every_stage() {
                     eprintln!("{e}");
                 }
             }
-            counts[match exercise(&text) {
+            counts[match exercise(&text).0 {
                 Outcome::Load => 0,
                 Outcome::Check => 1,
                 Outcome::Run => 2,

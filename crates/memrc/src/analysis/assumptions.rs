@@ -465,7 +465,8 @@ mod tests {
         g.data_mut()[30] = f64::NAN;
         let r = positivity(&g).expect("square");
         assert!(r.epsilon.is_nan() && r.max_conductance.is_nan() && !r.holds);
-        let mut g = Trajectory::new(grid, 4, [2.0, 0.0, 0.0, 2.0].repeat(grid.len())).expect("finite");
+        let mut g =
+            Trajectory::new(grid, 4, [2.0, 0.0, 0.0, 2.0].repeat(grid.len())).expect("finite");
         g.data_mut()[4 * 30 + 1] = f64::NAN;
         let r = positivity(&g).expect("square");
         assert!(r.asymmetry.is_nan() && !r.symmetric && !r.holds, "{r:?}");
