@@ -26,6 +26,7 @@ pub mod hopfield;
 pub mod network;
 mod outdir;
 mod progress;
+pub mod sanity;
 mod set;
 mod settings;
 pub mod sweep;
