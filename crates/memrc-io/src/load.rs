@@ -509,7 +509,7 @@ impl Ctx<'_> {
             self.choice(n, "solver", &choices)?;
         }
         // Keys that only some solvers read.
-        let only: [(&str, bool, &[&str]); 8] = [
+        let only: [(&str, bool, &[&str]); 9] = [
             ("scheme", s.scheme.is_some(), &["relaxation", "stepping"]),
             ("tol", s.tol.is_some(), &["relaxation"]),
             (
@@ -522,6 +522,7 @@ impl Ctx<'_> {
             ("coupling", s.coupling.is_some(), &["relaxation"]),
             ("rtol", s.rtol.is_some(), &["dopri5", "sdirk2"]),
             ("atol", s.atol.is_some(), &["dopri5", "sdirk2"]),
+            ("max_steps", s.max_steps.is_some(), &["dopri5", "sdirk2"]),
         ];
         for (key, given, solvers) in only {
             if given && !solvers.contains(&name) {
@@ -609,7 +610,19 @@ impl Ctx<'_> {
                         }
                         None => 1e-9,
                     };
-                    Config::adaptive(rtol, atol).with_dt(dt)
+                    let mut config = Config::adaptive(rtol, atol).with_dt(dt);
+                    if let Some(m) = &s.max_steps {
+                        let n = usize::try_from(*m.get_ref()).ok().filter(|n| *n >= 1);
+                        let Some(n) = n else {
+                            return Err(self.src.span(
+                                &m.span(),
+                                "max_steps",
+                                format!("'max_steps' must be ≥ 1, got {}", m.get_ref()),
+                            ));
+                        };
+                        config = config.with_max_steps(n);
+                    }
+                    config
                 } else {
                     Config::fixed(dt)
                 };
