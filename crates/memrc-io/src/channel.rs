@@ -154,6 +154,19 @@ fn box_levels(gates: usize) -> usize {
 /// Most gate points of [`check_ranges`]' box grid.
 const BOX_POINTS: usize = 4096;
 
+/// Fastest plausible relaxation rate of a gate, `α + β` or `1/τ` \[1/s\]: 10⁷/s, a 0.1 µs time
+/// constant, 350 times faster than the fastest gate of the Hodgkin–Huxley axon within ±100 mV
+/// (sodium activation, `α_m + β_m ≈ 28/ms` at −100 mV and 6.3 °C; Hodgkin & Huxley 1952) and
+/// still 12 times faster at 37 °C with a q10 of 3. Faster gates are instantaneous for the
+/// membrane and only make the equations stiff (rates of 10³⁰/ms made a network's `v`
+/// non-finite).
+const MAX_GATE_RATE: f64 = 1e7;
+
+/// The voltages \[mV\] over which [`MAX_GATE_RATE`] applies: ±100 mV, the physiological range
+/// (rates fitted to it grow exponentially beyond, e.g. the HH sodium β_m reaches 10¹¹/ms at
+/// −500 mV).
+const PHYSIOLOGICAL_MV: f64 = 100.0;
+
 /// Membrane voltages of [`check_ranges`] \[mV\]: ±[`crate::units::MEMBRANE_VOLTAGE`] in 5 mV
 /// steps (201 points, 0 mV and the usual removable singularities such as −40 mV among them).
 fn membrane_grid_mv() -> impl Iterator<Item = f64> {
@@ -173,7 +186,8 @@ fn membrane_grid_mv() -> impl Iterator<Item = f64> {
 ///   `x∞ > 1` is not refused: NeuroML's `HHExpVariable` and `HHExpLinearVariable` steady states
 ///   are unbounded by definition and imported models use them where the voltage keeps them
 ///   below 1 (a network run's gate check catches a gate that does leave `[0, 1]`). A violation
-///   names `gates.<g>.alpha`, `beta`, `tau` or `inf`.
+///   names `gates.<g>.alpha`, `beta`, `tau` or `inf`. Within ±100 mV ([`PHYSIOLOGICAL_MV`])
+///   the relaxation rate `b = α + β = 1/τ` is at most [`MAX_GATE_RATE`] (10⁷/s).
 /// - The conductance `g = ḡ · c(x, v)` \[S/m² or S\]: finite, `≥ 0` (an open probability times
 ///   a single-channel conductance), and within the plausible range of its dimension
 ///   ([`crate::units::PLAUSIBLE`], 10 S/cm² for a density) at every grid point. A violation
@@ -218,6 +232,28 @@ pub(crate) fn check_ranges(
                 _ => f64::INFINITY,
             };
             if aj.is_finite() && bj.is_finite() && aj >= -tiny && bj >= 0.0 && aj <= upper {
+                if v_mv.abs() <= PHYSIOLOGICAL_MV && bj > MAX_GATE_RATE {
+                    let (key, what) = match kinetics {
+                        GateKinetics::AlphaBeta { .. } if aj >= bj - aj => ("alpha", aj),
+                        GateKinetics::AlphaBeta { .. } => ("beta", bj - aj),
+                        _ => ("tau", bj),
+                    };
+                    let shown = if key == "tau" {
+                        format!("tau = {} ms", memrc::error::brief(1e3 / what))
+                    } else {
+                        format!("{key} = {} 1/ms", memrc::error::brief(what * 1e-3))
+                    };
+                    return Err(range_error(
+                        format!("gates.{gate}.{key}"),
+                        format!(
+                            "{shown} at {}: gate '{gate}' relaxes at {} 1/ms, faster than the plausible {} 1/ms (a 0.1 µs time constant; alpha + beta or 1/tau, temperature factor included, within ±{} mV)",
+                            at(v_mv),
+                            memrc::error::brief(bj * 1e-3),
+                            memrc::error::brief(MAX_GATE_RATE * 1e-3),
+                            memrc::error::brief(PHYSIOLOGICAL_MV)
+                        ),
+                    ));
+                }
                 continue;
             }
             let (key, what) = match kinetics {

@@ -728,6 +728,14 @@ pub fn check_dual(q: &Quantity, absolute: Dimension) -> Result<(f64, Form), Stri
 ///   and 80 times the Hodgkin–Huxley sodium `ḡ` of 120 mS/cm².
 /// - Conductances (absolute `gbar`, synaptic weights, Hopfield weights in normalised units):
 ///   |G| ≤ 1000 S, a 1 mΩ conductor: with |V| ≤ 10 V it carries 10⁴ A.
+/// - Capacitance densities (`capacitance` per area): |C| ≤ 1 F/m² = 100 µF/cm², a hundred times
+///   the ≈ 0.9 µF/cm² of neuronal membranes (Gentet, Stuart & Clements 2000, *Biophys. J.*
+///   79:314).
+/// - Capacitances (absolute, Hopfield capacitances in normalised units): |C| ≤ 1000 F.
+/// - Areas (a node's membrane `area`): ≤ 1 m², ten thousand times a squid giant axon's
+///   membrane over a centimetre (0.5 mm across: 1.6 cm²).
+/// - Resistances (device and source resistances): |R| ≤ 10¹⁵ Ω, beyond a gigaseal (10⁹–10¹⁰ Ω)
+///   by five orders (a 10³³ Ω `r_off` drove a node to 10 V).
 pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
     (Dimension::VOLTAGE, 10.0, "±10 V"),
     (
@@ -738,6 +746,10 @@ pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
     (Dimension::CURRENT, 10.0, "±10 A"),
     (Dimension([-4, -1, 3, 2, 0]), 1e5, "±1e5 S/m^2 (±10 S/cm^2)"),
     (Dimension::CONDUCTANCE, 1e3, "±1000 S"),
+    (Dimension([-4, -1, 4, 2, 0]), 1.0, "±1 F/m^2 (±100 uF/cm^2)"),
+    (Dimension::CAPACITANCE, 1e3, "±1000 F"),
+    (Dimension::AREA, 1.0, "1 m^2"),
+    (Dimension::RESISTANCE, 1e15, "±1e15 Ohm"),
 ];
 
 /// The plausible range of a neuron's membrane voltage, ±0.5 V \[V\], narrower than the ±10 V

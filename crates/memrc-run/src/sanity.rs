@@ -128,7 +128,7 @@ fn check_rates(
     Err(out_of_range(
         what,
         format!(
-            "neuron {index} in population '{population}' fired {count} spikes between t = {} and {}, at {} Hz, above the plausible sustained rate of {} Hz (1/the ~1 ms refractory period): the model left its physical range",
+            "neuron {index} in population '{population}' fired {count} spikes between t = {} and {}, at {} Hz, above the plausible sustained rate of {} Hz (1/the ~1 ms refractory period): the model left its physical range, or its 'refractory' is shorter than the time v stays above 'threshold' (one action potential then counts as many spikes)",
             memrc::error::time_text(t_start),
             memrc::error::time_text(t_end),
             memrc::error::brief(rate.round()),
