@@ -257,7 +257,7 @@ pub(crate) fn check_ranges(
                 continue;
             }
             let (key, what) = match kinetics {
-                GateKinetics::AlphaBeta { .. } if !(aj >= -tiny) => (
+                GateKinetics::AlphaBeta { .. } if aj.is_nan() || aj < -tiny => (
                     "alpha",
                     format!("alpha = {} 1/ms", memrc::error::brief(aj * 1e-3)),
                 ),
@@ -265,7 +265,7 @@ pub(crate) fn check_ranges(
                     "beta",
                     format!("beta = {} 1/ms", memrc::error::brief((bj - aj) * 1e-3)),
                 ),
-                GateKinetics::TauInf { .. } if !(bj >= 0.0) => {
+                GateKinetics::TauInf { .. } if bj.is_nan() || bj < 0.0 => {
                     ("tau", format!("tau = {} ms", memrc::error::brief(1e3 / bj)))
                 }
                 _ => ("inf", format!("inf = {}", memrc::error::brief(aj / bj))),

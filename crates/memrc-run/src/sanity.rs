@@ -103,7 +103,7 @@ fn check_rates(
 ) -> Result<()> {
     let what = "simulating the network";
     let span = t_end - t_start;
-    if spikes.ids.len() < MIN_RATE_SPIKES || !(span > 0.0) {
+    if spikes.ids.len() < MIN_RATE_SPIKES || span.is_nan() || span <= 0.0 {
         return Ok(());
     }
     let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();

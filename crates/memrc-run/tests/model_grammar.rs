@@ -45,9 +45,8 @@ fn assert_brief(e: &RunError, text: &str) {
 /// at most this many steps instead of running for minutes (issue #14 §1).
 const MAX_STEPS: &str = "20000";
 
-/// Load → check → a short run; panics (the property's failure) on a broken property.
-
-/// Returns the outcome and the error line (empty for [`Outcome::Ok`]).
+/// Load → check → a short run; panics (the property's failure) on a broken property. Returns
+/// the outcome and the error line (empty for [`Outcome::Ok`]).
 fn exercise(text: &str) -> (Outcome, String) {
     let load = |build: bool| {
         memrc_io::load_str_with(text, "gen.toml", None, &options().build_networks(build))
