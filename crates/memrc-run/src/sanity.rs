@@ -41,7 +41,7 @@ fn out_of_range(what: &'static str, message: String) -> RunError {
 ///   ±[`MEMBRANE_VOLTAGE`] (0.5 V: physiological potentials lie within −100…+60 mV and a
 ///   bilayer breaks down by electroporation at 0.5–1 V, Weaver & Chizmadzhev 1996);
 /// - a gate (a dimensionless variable of the model: activations and inactivations, Hodgkin &
-///   Huxley 1952) outside `[0, 1]` by more than rounding ([`GATE_ROUNDING`]);
+///   Huxley 1952) outside `[0, 1]` by more than rounding (10⁻⁹);
 /// - a neuron with at least [`MIN_RATE_SPIKES`] spikes in the chunk at a mean rate above
 ///   [`MAX_RATE_HZ`].
 ///
