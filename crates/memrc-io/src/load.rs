@@ -374,6 +374,20 @@ impl Ctx<'_> {
         Ok((self.plausible(q, key, v, dim)?, form))
     }
 
+    /// A count `≥ 1` (an iteration or step limit), else an error at `m` naming `key`.
+    pub fn count(&self, m: &crate::schema::Spanned<i64>, key: &str) -> Result<usize, LoadError> {
+        usize::try_from(*m.get_ref())
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                self.src.span(
+                    &m.span(),
+                    key,
+                    format!("'{key}' must be ≥ 1, got {}", m.get_ref()),
+                )
+            })
+    }
+
     /// A positive quantity.
     pub fn positive(&self, q: &Q, key: &str, dim: Dimension) -> Result<f64, LoadError> {
         let v = self.qty(q, key, dim)?;
@@ -556,15 +570,7 @@ impl Ctx<'_> {
                     o = o.tol(self.positive(q, "tol", Dimension::VOLTAGE)?);
                 }
                 if let Some(m) = &s.max_iterations {
-                    let n = usize::try_from(*m.get_ref()).ok().filter(|n| *n >= 1);
-                    let Some(n) = n else {
-                        return Err(self.src.span(
-                            &m.span(),
-                            "max_iterations",
-                            format!("'max_iterations' must be ≥ 1, got {}", m.get_ref()),
-                        ));
-                    };
-                    o = o.max_iterations(n);
+                    o = o.max_iterations(self.count(m, "max_iterations")?);
                 }
                 if let Some(q) = &s.newton_switch {
                     o = o.newton(self.positive(q, "newton_switch", Dimension::VOLTAGE)?);
@@ -612,15 +618,7 @@ impl Ctx<'_> {
                     };
                     let mut config = Config::adaptive(rtol, atol).with_dt(dt);
                     if let Some(m) = &s.max_steps {
-                        let n = usize::try_from(*m.get_ref()).ok().filter(|n| *n >= 1);
-                        let Some(n) = n else {
-                            return Err(self.src.span(
-                                &m.span(),
-                                "max_steps",
-                                format!("'max_steps' must be ≥ 1, got {}", m.get_ref()),
-                            ));
-                        };
-                        config = config.with_max_steps(n);
+                        config = config.with_max_steps(self.count(m, "max_steps")?);
                     }
                     config
                 } else {
