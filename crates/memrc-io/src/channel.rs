@@ -342,6 +342,14 @@ pub(crate) fn check_ranges(
         )
     };
     if let Some((value, x, v_mv)) = &worst
+        && value.is_nan()
+    {
+        return Err(range_error(
+            "conductance".into(),
+            format!("{}{} is not a number", shown(*value), point(x, *v_mv)),
+        ));
+    }
+    if let Some((value, x, v_mv)) = &worst
         && let Err(m) = crate::units::check_plausible(*value, conductance)
     {
         return Err(range_error(
