@@ -167,8 +167,19 @@ where
 {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| drawing(e);
     let (x_range, y_range) = (frame.x, frame.y);
+    let left_out = left_out(lines);
+    let caption = if left_out == 0 {
+        frame.title.to_string()
+    } else {
+        format!(
+            "{} ({left_out} point{} left out: NaN, infinite or beyond ±{})",
+            frame.title,
+            if left_out == 1 { "" } else { "s" },
+            memrc_run::brief(PLOT_LIMIT)
+        )
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(frame.title, ("sans-serif", style.caption))
+        .caption(caption, ("sans-serif", style.caption))
         .margin(style.margin)
         .x_label_area_size(style.x_label_area)
         .y_label_area_size(style.y_label_area)
@@ -282,6 +293,20 @@ pub(crate) fn plottable(v: f64) -> bool {
     v.abs() <= PLOT_LIMIT
 }
 
+/// How many points of `lines` a panel leaves out: those with a coordinate that is not
+/// [`plottable`] (the panel's caption says so).
+pub(crate) fn left_out(lines: &[Line]) -> usize {
+    lines
+        .iter()
+        .map(|l| {
+            l.x.iter()
+                .zip(&l.y)
+                .filter(|&(&x, &y)| !(plottable(x) && plottable(y)))
+                .count()
+        })
+        .sum()
+}
+
 /// `(lo, hi)` of the plottable `values` ([`plottable`]) with 5 % padding (never empty).
 pub(crate) fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
@@ -337,13 +362,17 @@ where
 
 /// Scales a set of raw series to a shared prefix; returns the prefix.
 fn scale_y(series: &mut [Line]) -> &'static str {
+    // The prefix of the drawn values: a left-out 1e308 would otherwise pick "G" and scale
+    // itself into the plottable range.
     let max = series
         .iter()
         .flat_map(|s| s.y.iter())
+        .filter(|&&y| plottable(y))
         .fold(0.0_f64, |m, y| m.max(y.abs()));
     let (f, p) = prefix_for(max);
     for s in series.iter_mut() {
-        s.y.iter_mut().for_each(|y| *y *= f);
+        s.y.iter_mut()
+            .for_each(|y| *y = if plottable(*y) { *y * f } else { f64::NAN });
     }
     p
 }
@@ -603,7 +632,9 @@ where
                     .t
                     .iter()
                     .zip(&c.values)
-                    .filter(|(_, y)| y.is_finite())
+                    // NaN marks a row the probe does not sample (`Column::values`); ±∞ and
+                    // huge values stay, for the panel to count as left out.
+                    .filter(|(_, y)| !y.is_nan())
                     .map(|(t, y)| (t * ft, *y))
                     .unzip();
                 Line {
@@ -775,5 +806,101 @@ mod tests {
         assert!(plottable(-1e300) && plottable(0.0));
         // Nothing plottable: a default range.
         assert_eq!(range([f64::NAN, 1e308].into_iter()), (-1.0, 1.0));
+    }
+
+    /// Renders `draw` to SVG on a worker thread and returns the text; a render that is not done
+    /// after 60 s is a hang (issue #14 §1: a 1e308 trace looped forever in plotters' tick
+    /// search). 60 s is a bound on hanging, not a speed requirement: a render takes
+    /// milliseconds.
+    fn render_svg(
+        size: (u32, u32),
+        draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<()> + Send + 'static,
+    ) -> String {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(svg(size, draw).map(|b| String::from_utf8_lossy(&b).into_owned()));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(Ok(text)) => text,
+            Ok(Err(e)) => panic!("the plot failed: {e:#}"),
+            Err(_) => panic!("the plot hangs"),
+        }
+    }
+
+    fn traces(columns: &[(&str, Vec<f64>)]) -> memrc_run::Traces {
+        let len = columns.first().map_or(0, |c| c.1.len());
+        memrc_run::Traces {
+            t: (0..len).map(|k| k as f64 * 1e-3).collect(),
+            columns: columns
+                .iter()
+                .map(|(name, values)| memrc_run::Column {
+                    name: (*name).to_string(),
+                    unit: "V".into(),
+                    group: "voltage".into(),
+                    values: values.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// ±1e308 (finite, beyond [`PLOT_LIMIT`]) and ±∞ next to ordinary data: the plot ends, its
+    /// caption counts the points left out, and the ordinary data set the axis (a left-out 1e308
+    /// does not pick the prefix "G" and rescale itself into view). NaN in a trace column marks
+    /// a row the probe does not sample: not drawn, not counted.
+    #[test]
+    fn huge_and_non_finite_data_are_left_out_and_counted() {
+        let data = traces(&[
+            ("a", vec![1e308, -1e308, 0.010, 0.020, 0.015, f64::NAN]),
+            (
+                "b",
+                vec![f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.005, 0.01, 0.02],
+            ),
+        ]);
+        let size = probe_traces_size(&["voltage".to_string()]);
+        let text = render_svg(size, move |root| probe_traces(root, "hostile", &data));
+        assert!(
+            text.contains("(4 points left out: NaN, infinite or beyond ±1e300)"),
+            "{}",
+            &text[..text.len().min(2000)]
+        );
+        assert!(text.contains("voltage [mV]"), "the axis is in mV");
+        // Only non-plottable data: a default range, every point counted.
+        let all_bad = traces(&[("a", vec![f64::INFINITY, 1e308, -f64::MAX])]);
+        let text = render_svg(size, move |root| probe_traces(root, "bad", &all_bad));
+        assert!(text.contains("(3 points left out"), "all three counted");
+    }
+
+    /// A constant series (zero span) and a single sample: a padded range, no hang, nothing
+    /// left out.
+    #[test]
+    fn constant_and_single_sample_series_plot() {
+        for values in [vec![0.07; 50], vec![0.0; 50], vec![-0.065], vec![1e300; 3]] {
+            let (lo, hi) = range(values.iter().copied());
+            assert!(lo < hi && (hi - lo).is_finite(), "{values:?}: ({lo}, {hi})");
+            let data = traces(&[("v", values)]);
+            let size = probe_traces_size(&["voltage".to_string()]);
+            let text = render_svg(size, move |root| probe_traces(root, "constant", &data));
+            assert!(!text.contains("left out"));
+        }
+    }
+
+    /// The other panels take the same path: a sweep with NaN and 1e308 metrics and a rate plot
+    /// with a NaN bin end and say what they left out.
+    #[test]
+    fn sweeps_and_rates_leave_out_what_they_cannot_draw() {
+        let groups = vec![(
+            "g".to_string(),
+            vec![1.0, 2.0, 3.0, 4.0],
+            vec![0.5, f64::NAN, 1e308, 0.7],
+        )];
+        let text = render_svg(NETWORK_SIZE, move |root| {
+            sweep(root, "sweep", "x", "metric", &groups)
+        });
+        assert!(text.contains("(2 points left out"), "sweep");
+        let rates_in = vec![("exc".to_string(), vec![5.0, f64::NAN, 7.0])];
+        let text = render_svg(NETWORK_SIZE, move |root| {
+            rates(root, "rates", 5e-3, &rates_in)
+        });
+        assert!(text.contains("(1 point left out"), "rates");
     }
 }

@@ -9,7 +9,7 @@ use memrc::element::Catalogue;
 use memrc::trajectory::Trajectory;
 use memrc::{Element, ModelError};
 
-use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel};
+use crate::channel::{ChannelError, ChannelSpec, GateKinetics, build_channel, compile_checked};
 use crate::error::LoadError;
 use crate::load::{Ctx, did_you_mean, is_rest};
 use crate::model::{CircuitModel, Initial, InitialStateValue, Probe, ProbeTarget, Solver};
@@ -905,8 +905,13 @@ impl Ctx<'_> {
                     celsius,
                 },
             };
-            // Build once now, so that errors in unused channels are reported too.
-            build_channel(&spec).map_err(|err| self.channel_error(c, err))?;
+            // Build once now, so that errors in unused channels are reported too, and check
+            // the expressions' ranges over the gates' box (issue #14 §3).
+            let dim = match form {
+                Form::Absolute => Dimension::CONDUCTANCE,
+                Form::PerArea => Dimension::CONDUCTANCE.per_area(),
+            };
+            compile_checked(&spec, dim).map_err(|err| self.channel_error(c, err))?;
             if out.insert(name.clone(), (spec, c, form)).is_some() {
                 return Err(self.err(&c.name, "name", format!("duplicate channel name '{name}'")));
             }

@@ -385,6 +385,20 @@ impl Ctx<'_> {
         Ok((self.plausible(q, key, v, dim)?, form))
     }
 
+    /// A count `≥ 1` (an iteration or step limit), else an error at `m` naming `key`.
+    pub fn count(&self, m: &crate::schema::Spanned<i64>, key: &str) -> Result<usize, LoadError> {
+        usize::try_from(*m.get_ref())
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                self.src.span(
+                    &m.span(),
+                    key,
+                    format!("'{key}' must be ≥ 1, got {}", m.get_ref()),
+                )
+            })
+    }
+
     /// A positive quantity.
     pub fn positive(&self, q: &Q, key: &str, dim: Dimension) -> Result<f64, LoadError> {
         let v = self.qty(q, key, dim)?;
@@ -521,7 +535,7 @@ impl Ctx<'_> {
             self.choice(n, "solver", &choices)?;
         }
         // Keys that only some solvers read.
-        let only: [(&str, bool, &[&str]); 8] = [
+        let only: [(&str, bool, &[&str]); 9] = [
             ("scheme", s.scheme.is_some(), &["relaxation", "stepping"]),
             ("tol", s.tol.is_some(), &["relaxation"]),
             (
@@ -534,6 +548,7 @@ impl Ctx<'_> {
             ("coupling", s.coupling.is_some(), &["relaxation"]),
             ("rtol", s.rtol.is_some(), &["dopri5", "sdirk2"]),
             ("atol", s.atol.is_some(), &["dopri5", "sdirk2"]),
+            ("max_steps", s.max_steps.is_some(), &["dopri5", "sdirk2"]),
         ];
         for (key, given, solvers) in only {
             if given && !solvers.contains(&name) {
@@ -567,15 +582,7 @@ impl Ctx<'_> {
                     o = o.tol(self.positive(q, "tol", Dimension::VOLTAGE)?);
                 }
                 if let Some(m) = &s.max_iterations {
-                    let n = usize::try_from(*m.get_ref()).ok().filter(|n| *n >= 1);
-                    let Some(n) = n else {
-                        return Err(self.src.span(
-                            &m.span(),
-                            "max_iterations",
-                            format!("'max_iterations' must be ≥ 1, got {}", m.get_ref()),
-                        ));
-                    };
-                    o = o.max_iterations(n);
+                    o = o.max_iterations(self.count(m, "max_iterations")?);
                 }
                 if let Some(q) = &s.newton_switch {
                     o = o.newton(self.positive(q, "newton_switch", Dimension::VOLTAGE)?);
@@ -621,7 +628,11 @@ impl Ctx<'_> {
                         }
                         None => 1e-9,
                     };
-                    Config::adaptive(rtol, atol).with_dt(dt)
+                    let mut config = Config::adaptive(rtol, atol).with_dt(dt);
+                    if let Some(m) = &s.max_steps {
+                        config = config.with_max_steps(self.count(m, "max_steps")?);
+                    }
+                    config
                 } else {
                     Config::fixed(dt)
                 };

@@ -168,6 +168,9 @@ pub struct SimulationSection {
     /// Absolute tolerance of adaptive methods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub atol: Option<Q>,
+    /// Step budget of the whole run of an adaptive method (accepted + rejected steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<Spanned<i64>>,
     /// Temperature of the channel expressions (°C; `celsius` and q10 factors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub celsius: Option<Q>,

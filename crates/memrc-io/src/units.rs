@@ -720,6 +720,22 @@ pub fn check_dual(q: &Quantity, absolute: Dimension) -> Result<(f64, Form), Stri
 ///   sodium current (120 mS/cm² × 0.1 V = 12 mA/cm²) can balance.
 /// - Currents (absolute `i_ext`, stimulus amplitudes, Hopfield inputs in normalised units):
 ///   |I| ≤ 10 A.
+/// - Conductance densities (`gbar` per area, and a `[[channel]]`'s `gbar · conductance(gates)`
+///   evaluated at load over its gates' `[0, 1]` box and the voltages of [`MEMBRANE_VOLTAGE`]):
+///   |g| ≤ 10⁵ S/m² = 10 S/cm², three times
+///   the densest ion-channel membrane known, the node of Ranvier (≈ 1000–2000 Na⁺ channels/µm² of
+///   ≈ 15 pS, ≈ 3 S/cm²; Hille, *Ion Channels of Excitable Membranes*, 3rd ed., 2001),
+///   and 80 times the Hodgkin–Huxley sodium `ḡ` of 120 mS/cm².
+/// - Conductances (absolute `gbar`, synaptic weights, Hopfield weights in normalised units):
+///   |G| ≤ 1000 S, a 1 mΩ conductor: with |V| ≤ 10 V it carries 10⁴ A.
+/// - Capacitance densities (`capacitance` per area): |C| ≤ 1 F/m² = 100 µF/cm², a hundred times
+///   the ≈ 0.9 µF/cm² of neuronal membranes (Gentet, Stuart & Clements 2000, *Biophys. J.*
+///   79:314).
+/// - Capacitances (absolute, Hopfield capacitances in normalised units): |C| ≤ 1000 F.
+/// - Areas (a node's membrane `area`): ≤ 1 m², ten thousand times a squid giant axon's
+///   membrane over a centimetre (0.5 mm across: 1.6 cm²).
+/// - Resistances (device and source resistances): |R| ≤ 10¹⁵ Ω, beyond a gigaseal (10⁹–10¹⁰ Ω)
+///   by five orders (a 10³³ Ω `r_off` drove a node to 10 V).
 pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
     (Dimension::VOLTAGE, 10.0, "±10 V"),
     (
@@ -728,7 +744,22 @@ pub const PLAUSIBLE: &[(Dimension, f64, &str)] = &[
         "±1000 A/m^2 (±100 mA/cm^2)",
     ),
     (Dimension::CURRENT, 10.0, "±10 A"),
+    (Dimension([-4, -1, 3, 2, 0]), 1e5, "±1e5 S/m^2 (±10 S/cm^2)"),
+    (Dimension::CONDUCTANCE, 1e3, "±1000 S"),
+    (Dimension([-4, -1, 4, 2, 0]), 1.0, "±1 F/m^2 (±100 uF/cm^2)"),
+    (Dimension::CAPACITANCE, 1e3, "±1000 F"),
+    (Dimension::AREA, 1.0, "1 m^2"),
+    (Dimension::RESISTANCE, 1e15, "±1e15 Ohm"),
 ];
+
+/// The plausible range of a neuron's membrane voltage, ±0.5 V \[V\], narrower than the ±10 V
+/// of circuit node voltages ([`PLAUSIBLE`]). Physiological membrane potentials lie between the
+/// potassium and sodium reversal potentials, about −100 mV to +60 mV (Hille 2001), and a
+/// lipid bilayer held at 0.5–1 V breaks down by electroporation within microseconds (Weaver &
+/// Chizmadzhev 1996, *Bioelectrochem. Bioenerg.* 41:135): a membrane model beyond ±0.5 V has
+/// left the range its rate functions describe. Used for a `[[channel]]`'s expressions at load
+/// (evaluated over this voltage range) and for network membranes during a run.
+pub const MEMBRANE_VOLTAGE: f64 = 0.5;
 
 /// Checks `value` (SI, of dimension `dim`) against its [`PLAUSIBLE`] range; dimensions without
 /// a range pass. The error is a phrase for the caller's message: "is outside the plausible

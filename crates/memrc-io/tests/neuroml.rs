@@ -188,7 +188,7 @@ fn the_gate_forms_become_the_core_types_kinetics() {
       <timeCourse type="fixedTimeCourse" tau="0.004s"/>
     </gateHHratesTau>
     <gateHHratesInf id="c">
-      <forwardRate type="HHExpRate" rate="0.1per_ms" midpoint="-50mV" scale="10mV"/>
+      <forwardRate type="HHExpRate" rate="0.1per_ms" midpoint="-50mV" scale="20mV"/>
       <reverseRate type="HHExpRate" rate="0.2per_ms" midpoint="-50mV" scale="-10mV"/>
       <steadyState type="HHExpVariable" rate="0.5" midpoint="-60mV" scale="-20mV"/>
     </gateHHratesInf>

@@ -162,8 +162,9 @@ fn error_lines_are_brief() {
 }
 
 /// Issue #14 §4: a circuit without an initial state (a node left at "rest" where the static
-/// current has no zero, from `conductance = "-n^4"`) is refused at load, at that node's
-/// `initial`, instead of failing in `check` or at the start of the run without a location.
+/// current has no zero, from `conductance = "-n^4"`) is refused at load with a location,
+/// instead of failing in `check` or at the start of the run without one. Since the channel
+/// range check (§3) the negative conductance itself is refused first, at `conductance`.
 #[test]
 fn a_circuit_without_an_initial_state_is_refused_at_load_with_a_location() {
     let text = text("hh_user_channels.toml");
@@ -173,6 +174,6 @@ fn a_circuit_without_an_initial_state_is_refused_at_load_with_a_location() {
     );
     assert_eq!(
         m,
-        "ch.toml:32:11: the initial state cannot be computed: element 'circuit': rest state: the static current has no zero (it keeps its sign, or is not finite, from the batteries outwards); give the node an initial voltage"
+        "ch.toml:26:16: channel 'my-k' conductance: g = gbar·conductance = -360 S/m^2 at n = 1 is negative: a channel's conductance (an open probability times its single-channel conductance) is ≥ 0"
     );
 }

@@ -206,7 +206,7 @@ fn solve_ode(
 ) -> Result<CircuitRun> {
     let sys = CircuitSystem::new(circuit);
     let nodes = membranes(v0);
-    let config = config
+    let mut config = config
         .clone()
         .with_t_stops(sys.breakpoints(grid.t0(), grid.t_end()))
         .with_crossings(
@@ -236,6 +236,14 @@ fn solve_ode(
     };
     push(&y);
     let mut stats = Statistics::default();
+    // One step budget for the whole run (`max_steps`, default 10⁶ accepted + rejected steps),
+    // shared by the chunks: each gets what the earlier ones left.
+    let budget = config.max_steps;
+    let spent = |reached: String| RunError::StepBudget {
+        budget,
+        reached,
+        t_end: memrc::error::time_text(grid.t_end()),
+    };
     let mut k0 = 0;
     for ch in 1..=chunks {
         let k1 = ch * steps / chunks;
@@ -244,6 +252,11 @@ fn solve_ode(
         } else {
             grid.time(k1)
         };
+        let used = stats.accepted_steps + stats.rejected_steps;
+        if used >= budget {
+            return Err(spent(memrc::error::time_text(grid.time(k0))));
+        }
+        config.max_steps = budget - used;
         let sol = solve(
             &sys,
             method,
@@ -253,7 +266,19 @@ fn solve_ode(
             t1,
             Output::Intervals(k1 - k0),
         )
-        .map_err(solve_error)?;
+        .map_err(|e| match e {
+            // The solver's reason is "reached at t = <time>".
+            MemrcError::Solver(SolverError::BadSetting { name, reason, .. })
+                if name == "max_steps" =>
+            {
+                spent(
+                    reason
+                        .strip_prefix("reached at t = ")
+                        .map_or_else(|| memrc::error::time_text(grid.time(k0)), str::to_string),
+                )
+            }
+            e => solve_error(e),
+        })?;
         for k in 1..sol.times.len() {
             push(sol.state(k));
         }
@@ -277,6 +302,7 @@ fn solve_ode(
     };
     let mut j = stats_json(&stats);
     if let Value::Object(m) = &mut j {
+        m.insert("max_steps".into(), json!(budget));
         m.insert("method".into(), json!(method.name()));
         m.insert("adaptive".into(), json!(method.is_adaptive()));
         m.insert("rtol".into(), json!(config.rtol));

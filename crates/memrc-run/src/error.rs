@@ -57,6 +57,20 @@ pub enum RunError {
         /// The variable, its value, the time and the range.
         message: String,
     },
+    /// An adaptive circuit run spent its whole-run step budget (`max_steps` of `[simulation]`)
+    /// before its end.
+    #[error(
+        "solving the circuit: the step budget of {budget} steps (accepted + rejected) is spent at t = {reached} of {t_end}: raise 'max_steps' in [simulation] (e.g. --set simulation.max_steps={}), loosen rtol/atol, or make the model less stiff (smaller drives or conductances, a shorter t_end)",
+        budget.saturating_mul(10)
+    )]
+    StepBudget {
+        /// The budget \[steps\].
+        budget: usize,
+        /// The time reached, as text.
+        reached: String,
+        /// The end time of the run, as text.
+        t_end: String,
+    },
     /// The run was stopped (Ctrl-C, SIGTERM, KeyboardInterrupt); nothing was written.
     #[error("interrupted")]
     Interrupted,

@@ -20,11 +20,15 @@ pub struct HopfieldSummary {
     pub run: serde_json::Value,
 }
 
-/// Simulates a Hopfield model.
+/// Simulates a Hopfield model; a unit voltage leaving its plausible range during the run is an
+/// error naming the unit and the time ([`crate::sanity::check_hopfield`]).
 pub fn simulate(h: &HopfieldModel) -> Result<HopfieldRun> {
-    h.network
+    let run = h
+        .network
         .simulate(&h.initial, h.t_end, h.dt)
-        .map_err(|source| RunError::simulation("simulating the Hopfield network", source))
+        .map_err(|source| RunError::simulation("simulating the Hopfield network", source))?;
+    crate::sanity::check_hopfield(&run)?;
+    Ok(run)
 }
 
 /// The columns of a Hopfield run.

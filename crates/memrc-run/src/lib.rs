@@ -29,6 +29,7 @@ pub mod mpi;
 pub mod network;
 mod outdir;
 mod progress;
+pub mod sanity;
 mod set;
 mod settings;
 pub mod spikes;

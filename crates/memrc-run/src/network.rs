@@ -101,7 +101,7 @@ pub fn simulate(
         }
         .map_err(net_error("simulating the network"))?;
         done += k;
-        let checked = check_state(&net, n);
+        let checked = crate::sanity::check_network(&net, n, &r);
         if let Some(ex) = exchange {
             agree(ex, checked)?;
         } else {
@@ -191,55 +191,6 @@ pub(crate) fn agree(ex: &dyn Exchange, local: Result<()>) -> Result<()> {
         None => Ok(()),
         Some((rank, message)) => Err(RunError::Distributed { rank, message }),
     }
-}
-
-/// Largest amount a gate may leave [0, 1] by rounding before it is an error.
-const GATE_ROUNDING: f64 = 1e-9;
-
-/// A state outside its physical range is an error naming the variable and the time (issue #14
-/// §3), checked at chunk boundaries: a membrane voltage (a variable in V) beyond its plausible
-/// range ([`memrc_io::units::PLAUSIBLE`], ±10 V), or a gate (a dimensionless variable of the
-/// model: activations and inactivations, Hodgkin & Huxley 1952) outside [0, 1] by more than
-/// rounding ([`GATE_ROUNDING`]). NaN fails both (the engine stops on it first, as
-/// [`memrc::net::NetError::NonFinite`]).
-fn check_state(net: &Network, n: &NetworkModel) -> Result<()> {
-    use memrc_io::units::{Dimension, check_plausible};
-    for ((population, _), vars) in n.populations.iter().zip(&n.variables) {
-        for var in vars {
-            let Some(x) = net.state(population, &var.name) else {
-                continue;
-            };
-            let bad = |x: f64| match var.unit.as_ref() {
-                "V" => check_plausible(x, Dimension::VOLTAGE).err(),
-                "1" if x.is_nan() || !(-GATE_ROUNDING..=1.0 + GATE_ROUNDING).contains(&x) => {
-                    Some("is outside the range [0, 1] of a gate".to_string())
-                }
-                _ => None,
-            };
-            if let Some((i, m)) = x
-                .iter()
-                .enumerate()
-                .find_map(|(i, &x)| bad(x).map(|m| (i, m)))
-            {
-                return Err(RunError::OutOfRange {
-                    what: "simulating the network",
-                    message: format!(
-                        "{} ({}) of neuron {i} in population '{population}' = {}{} by t = {} {m}: the model left its physical range",
-                        var.name,
-                        var.doc,
-                        crate::brief(x[i]),
-                        if var.unit == "1" {
-                            String::new()
-                        } else {
-                            format!(" {}", var.unit)
-                        },
-                        memrc::error::time_text(net.time())
-                    ),
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Appends a continuation run (without recordings) to `a`: spikes, counters, end time.

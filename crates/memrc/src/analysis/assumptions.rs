@@ -1,5 +1,6 @@
 //! Assumptions 1–3 and the dissipative properties of §II-B/C, measured on trajectories.
 
+use super::{max_nan, min_nan, norm_inf_nan};
 use crate::element::Element;
 use crate::error::{Error, TrajectoryError};
 use crate::memconductance::{Options, memconductance};
@@ -40,7 +41,7 @@ pub fn min_eigenvalue_sym(g: &[f64], n: usize) -> f64 {
             m.symmetric_eigenvalues()
                 .iter()
                 .copied()
-                .fold(f64::INFINITY, f64::min)
+                .fold(f64::INFINITY, min_nan)
         }
     }
 }
@@ -63,7 +64,7 @@ pub fn positivity(g: &Trajectory) -> Result<PositivityReport, TrajectoryError> {
     let n = ports_of(g)?;
     let mut eps = f64::INFINITY;
     let mut t_min = g.grid().t0();
-    let max_conductance = g.norm_inf();
+    let max_conductance = norm_inf_nan(g);
     let mut asym: f64 = 0.0;
     for k in 0..g.len() {
         let gk = g.at(k);
@@ -75,14 +76,15 @@ pub fn positivity(g: &Trajectory) -> Result<PositivityReport, TrajectoryError> {
         }
         for r in 0..n {
             for c in 0..r {
-                asym = asym.max((gk[r * n + c] - gk[c * n + r]).abs());
+                asym = max_nan(asym, (gk[r * n + c] - gk[c * n + r]).abs());
             }
         }
     }
-    let asymmetry = if max_conductance > 0.0 {
-        asym / max_conductance
-    } else {
+    // A zero matrix is symmetric; a NaN one is not (NaN / NaN stays NaN).
+    let asymmetry = if max_conductance == 0.0 {
         0.0
+    } else {
+        asym / max_conductance
     };
     let symmetric = asymmetry <= 1e-12;
     Ok(PositivityReport {
@@ -129,8 +131,8 @@ pub fn passivity(v: &Trajectory, i: &Trajectory) -> Result<PassivityReport, Traj
         abs += 0.5 * dt * (w[0].abs() + w[1].abs());
         cumulative.push(e);
     }
-    let min_cumulative_energy = cumulative.iter().copied().fold(f64::INFINITY, f64::min);
-    let min_power = power.iter().copied().fold(f64::INFINITY, f64::min);
+    let min_cumulative_energy = cumulative.iter().copied().fold(f64::INFINITY, min_nan);
+    let min_power = power.iter().copied().fold(f64::INFINITY, min_nan);
     Ok(PassivityReport {
         dissipated_energy: total,
         min_cumulative_energy,
@@ -191,8 +193,8 @@ pub fn pinching(el: &dyn Element, v: &Trajectory, x: &Trajectory) -> PinchReport
             el.conductance(&xc, &[0.0], &mut g);
             let i = g[0] * 0.0;
             finite &= i.is_finite();
-            max_i = max_i.max(i.abs());
-            max_g = max_g.max(g[0].abs());
+            max_i = max_nan(max_i, i.abs());
+            max_g = max_nan(max_g, g[0].abs());
         }
     }
     PinchReport {
@@ -291,11 +293,11 @@ pub fn hysteresis_sweep(
             r.i.restrict(t_last, grid.t_end())?,
         );
         let area = loop_area(&vl, &il);
-        let scale = amplitude.abs() * il.norm_inf();
+        let scale = amplitude.abs() * norm_inf_nan(&il);
         points.push(LoopPoint {
             frequency: f,
             area,
-            relative_area: if scale > 0.0 { area / scale } else { 0.0 },
+            relative_area: if scale == 0.0 { 0.0 } else { area / scale },
         });
     }
     let mut sorted = points.clone();
@@ -360,7 +362,7 @@ pub fn fading_memory(
     let opts = Options::default();
     let r1 = memconductance(el, v, x0, opts)?;
     let r2 = memconductance(el, &vp, x0, opts)?;
-    let gmax = r1.g.norm_inf().max(r2.g.norm_inf());
+    let gmax = max_nan(norm_inf_nan(&r1.g), norm_inf_nan(&r2.g));
     let noise = 1e-12 * gmax.max(f64::MIN_POSITIVE);
     let dg: Vec<(f64, f64)> = (k_tau..grid.len())
         .map(|k| {
@@ -368,7 +370,7 @@ pub fn fading_memory(
                 r1.g.at(k)
                     .iter()
                     .zip(r2.g.at(k))
-                    .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+                    .fold(0.0_f64, |m, (a, b)| max_nan(m, (a - b).abs()));
             (grid.time(k), d)
         })
         .collect();
@@ -436,6 +438,41 @@ mod tests {
         assert!((r.dissipated_energy - (1.0 - 12f64.sin() / 12.0)).abs() < 1e-5);
         let r = passivity(&v, &i.scaled(-1.0)).expect("same grid");
         assert!(!r.passive);
+    }
+
+    /// Issue #14 §3: a NaN sample fails the checks instead of being dropped by the folds. A
+    /// resistor's power `2 sin²` is ≥ 0, so the trajectory is passive until one current sample
+    /// is NaN; from there on the cumulative energy is NaN, and `f64::min` would have kept the
+    /// finite part's minimum (≥ 0) and reported `passive: true`.
+    #[test]
+    fn a_nan_sample_fails_passivity_and_positivity() {
+        let grid = Grid::span(0.0, 1.0, 100).expect("valid");
+        let v = Trajectory::from_fn(grid, |t| (6.0 * t).sin()).expect("finite");
+        let mut i = v.scaled(2.0);
+        i.data_mut()[50] = f64::NAN;
+        let r = passivity(&v, &i).expect("same grid");
+        assert!(r.min_cumulative_energy.is_nan() && r.min_power.is_nan());
+        assert!(!r.passive);
+        // Overflow to ±∞ and then NaN (∞ − ∞) in the cumulative energy fails too.
+        let mut i = v.scaled(2.0);
+        i.data_mut()[10] = f64::MAX;
+        i.data_mut()[11] = -f64::MAX;
+        let r = passivity(&v.scaled(1e10), &i).expect("same grid");
+        assert!(!r.passive, "{r:?}");
+        // Positivity: a NaN conductance sample gives ε = NaN, a NaN largest conductance and
+        // `holds: false`; a NaN off-diagonal entry gives a NaN asymmetry, not symmetric.
+        let mut g = Trajectory::new(grid, 1, vec![1.0; grid.len()]).expect("finite");
+        g.data_mut()[30] = f64::NAN;
+        let r = positivity(&g).expect("square");
+        assert!(r.epsilon.is_nan() && r.max_conductance.is_nan() && !r.holds);
+        let mut g =
+            Trajectory::new(grid, 4, [2.0, 0.0, 0.0, 2.0].repeat(grid.len())).expect("finite");
+        g.data_mut()[4 * 30 + 1] = f64::NAN;
+        let r = positivity(&g).expect("square");
+        assert!(r.asymmetry.is_nan() && !r.symmetric && !r.holds, "{r:?}");
+        // The eigenvalue fold of n ≥ 3 keeps a NaN.
+        let m3 = [2.0, 0.0, 0.0, 0.0, f64::NAN, 0.0, 0.0, 0.0, 2.0];
+        assert!(min_eigenvalue_sym(&m3, 3).is_nan());
     }
 
     #[test]

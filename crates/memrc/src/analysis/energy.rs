@@ -43,6 +43,7 @@
 //! scheme conserves this discrete energy); for other schemes the residual is the scheme's
 //! energy error, `O(h²)`.
 
+use super::{max_nan, min_nan};
 use crate::circuit::discrete::CircuitSolution;
 use crate::circuit::{Circuit, NodeId, Terminal};
 use crate::discretisation::LinearStep;
@@ -289,8 +290,8 @@ fn source_report(
         series_dissipation,
         current_initial: current.first().copied().unwrap_or(0.0),
         current_final: current.last().copied().unwrap_or(0.0),
-        current_min: current.iter().copied().fold(f64::INFINITY, f64::min),
-        current_max: current.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        current_min: current.iter().copied().fold(f64::INFINITY, min_nan),
+        current_max: current.iter().copied().fold(f64::NEG_INFINITY, max_nan),
     }
 }
 
@@ -328,7 +329,7 @@ impl EnergyBalance {
         let return_gap = v0
             .iter()
             .zip(vt)
-            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+            .fold(0.0_f64, |m, (a, b)| max_nan(m, (a - b).abs()));
         Self {
             capacitive_change,
             branches,
@@ -338,10 +339,11 @@ impl EnergyBalance {
             source_energy,
             current_source_energy,
             residual,
-            rel_residual: if abs_total > 0.0 {
-                residual.abs() / abs_total
-            } else {
+            // NaN in the total stays NaN (a failed balance), not the absolute residual.
+            rel_residual: if abs_total == 0.0 {
                 residual.abs()
+            } else {
+                residual.abs() / abs_total
             },
             closed: ClosedTrajectory {
                 lhs: lhs_branches - current_source_energy,

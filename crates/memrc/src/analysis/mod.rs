@@ -30,6 +30,34 @@ pub mod assumptions;
 pub mod energy;
 pub mod gradient;
 
+use crate::trajectory::Trajectory;
+
+/// The smaller of `a` and `b`, NaN if either is: the fold of every minimum the reports take, so
+/// a NaN sample fails a check (`NaN ≥ 0` is false) instead of being dropped as `f64::min` drops
+/// it (IEEE 754 `minNum`; issue #14 §3).
+pub(crate) fn min_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// `max |x|` over the samples of `t`, NaN if any sample is (unlike [`Trajectory::norm_inf`],
+/// which folds with `f64::max` and drops a NaN).
+pub(crate) fn norm_inf_nan(t: &Trajectory) -> f64 {
+    t.data().iter().fold(0.0, |m, x| max_nan(m, x.abs()))
+}
+
+/// The larger of `a` and `b`, NaN if either is ([`min_nan`]'s counterpart).
+pub(crate) fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// The floor of the `1/g` metric (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MetricFloor {

@@ -1174,7 +1174,15 @@ impl Network {
         self.build_s
     }
 
-    /// Current values of a model variable or receptor conductance of a population.
+    /// The neurons of `population` this process holds, population-local `lo..hi` (all of them
+    /// unless the network is distributed): [`Self::state`] gives their values.
+    pub fn held_range(&self, population: &str) -> Option<(usize, usize)> {
+        let p = self.pops.iter().find(|p| p.name == population)?;
+        Some((p.lo, p.hi))
+    }
+
+    /// Current values of a model variable or receptor conductance of a population (of the
+    /// neurons this process holds, [`Self::held_range`]).
     pub fn state(&self, population: &str, variable: &str) -> Option<&[f64]> {
         let p = self.pops.iter().find(|p| p.name == population)?;
         if let Some(k) = p.model.variables().iter().position(|v| v.name == variable) {

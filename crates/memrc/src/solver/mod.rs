@@ -350,6 +350,12 @@ impl Solution {
     }
 }
 
+/// Most QR iterations of the Schur decomposition in the instability diagnosis of fixed-step
+/// runs (nalgebra's default, 0, is no limit): the Francis QR algorithm needs a few iterations
+/// per eigenvalue (Golub & Van Loan, *Matrix Computations*, 4th ed., §7.5), so 10 000 is
+/// ample for the small Jacobians of circuits and bounds a non-converging one.
+const SCHUR_ITERATIONS: usize = 10_000;
+
 fn bad(name: &str, value: f64, reason: impl Into<String>) -> Error {
     SolverError::BadSetting {
         name: name.into(),
@@ -762,7 +768,17 @@ impl Run<'_> {
                 break;
             }
             // Decaying modes only: a growing one (a finite-time blow-up) is no instability.
-            let rho = nalgebra::DMatrix::from_row_slice(n, n, &jac)
+            // The Schur iteration is bounded: nalgebra's `complex_eigenvalues` iterates without
+            // a limit and never ended on a finite Jacobian of a generated rk4 model (issue #14
+            // §1); a sample whose decomposition does not converge ends the search.
+            let Some(schur) = nalgebra::linalg::Schur::try_new(
+                nalgebra::DMatrix::from_row_slice(n, n, &jac),
+                f64::EPSILON,
+                SCHUR_ITERATIONS,
+            ) else {
+                break;
+            };
+            let rho = schur
                 .complex_eigenvalues()
                 .iter()
                 .filter(|l| l.re < 0.0)
