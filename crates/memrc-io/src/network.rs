@@ -25,6 +25,12 @@ use crate::schema::{
 };
 use crate::units::{Dimension, Form};
 
+/// Smallest plausible decay time of a receptor's conductance \[s\]: 1 µs, an order of
+/// magnitude below the fastest synaptic currents measured (AMPA receptors at the calyx of Held
+/// decay in ≈ 0.3 ms; Geiger et al. 1997, *J. Neurosci.* 17:2421 report ≥ 0.1 ms at 36 °C). A
+/// shorter one is a unit slip (`1e-30 ms`), and its decay rate overflows the schemes.
+pub const MIN_SYNAPTIC_TAU: f64 = 1e-6;
+
 /// Neuron models accepted by `population.model`: the built-in ones and `conductance`, a
 /// membrane with the `[[channel]]`s named by `population.channels` ([`ChannelNeuron`]).
 pub const NEURON_MODELS: &[&str] = &["traub-miles", "hh", "conductance"];
@@ -415,6 +421,14 @@ impl Ctx<'_> {
                 self.choice(k, "kind", &[("exponential", ())])?;
             }
             let tau = self.positive(&r.tau, "tau", Dimension::TIME)?;
+            if tau < MIN_SYNAPTIC_TAU {
+                let msg = format!(
+                    "'tau' = {} is below the plausible {} µs of a synaptic conductance's decay",
+                    r.tau.get_ref().shown(),
+                    memrc::error::brief(MIN_SYNAPTIC_TAU * 1e6)
+                );
+                return Err(self.err_q(&r.tau, "tau", msg));
+            }
             let e_rev = self.qty(&r.e_rev, "e_rev", Dimension::VOLTAGE)?;
             let name = r.name.get_ref().clone();
             spec = spec.receptor(match &r.tau_rise {
@@ -523,6 +537,36 @@ impl Ctx<'_> {
                     }
                 },
             };
+            // A gate (a dimensionless state of the model: a fraction of open gates, Hodgkin &
+            // Huxley 1952) starts in [0, 1]; a normal's mean must (its draws are checked in
+            // the run).
+            let gate = variables
+                .iter()
+                .any(|v| v.name == var.as_str() && v.unit == "1");
+            let (least, most) = match &init {
+                Init::Constant(x) | Init::Normal { mean: x, .. } => (*x, *x),
+                Init::Uniform { low, high } => (*low, *high),
+                Init::Values(v) => v
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                        (a.min(x), b.max(x))
+                    }),
+            };
+            if gate && !(least >= 0.0 && most <= 1.0) {
+                let bad = if least < 0.0 || least.is_nan() {
+                    least
+                } else {
+                    most
+                };
+                return Err(self.src.span(
+                    &d.span(),
+                    key.clone(),
+                    format!(
+                        "'{key}': a gate starts in [0, 1] (the fraction of its gates that are open), got {}",
+                        memrc::error::brief(bad)
+                    ),
+                ));
+            }
             spec = spec.init(var.clone(), init);
         }
         Ok((spec, variables))

@@ -177,3 +177,44 @@ fn a_circuit_without_an_initial_state_is_refused_at_load_with_a_location() {
         "ch.toml:26:16: channel 'my-k' conductance: g = gbar·conductance = -360 S/m^2 at n = 1 is negative: a channel's conductance (an open probability times its single-channel conductance) is ≥ 0"
     );
 }
+
+/// Network gates start in [0, 1] and receptors decay no faster than 1 µs, located at load
+/// (they ended in a non-finite v mid-run, without a location).
+#[test]
+fn network_gates_and_receptor_times_are_checked_at_load() {
+    let net = std::fs::read_to_string(example("small_network.toml")).expect("example");
+    let exc_v = "v = { low = \"-70 mV\", high = \"-60 mV\" }";
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!("{exc_v}\nm = 1e30"),
+            "'initial.m': a gate starts in [0, 1]".into(),
+        ),
+        (
+            format!("{exc_v}\nh = {{ low = -0.5, high = 0.5 }}"),
+            "got -0.5".into(),
+        ),
+        (
+            format!("{exc_v}\nn = [{}]", vec!["1.5"; 80].join(", ")),
+            "got 1.5".into(),
+        ),
+        (
+            format!("{exc_v}\nm = 0.05\nh = {{ mean = 0.6, sd = 0.01 }}"),
+            "loaded".into(),
+        ),
+    ];
+    for (to, want) in &cases {
+        let got = load_message(&net.replacen(exc_v, to, 1), "net.toml");
+        assert!(got.contains(want.as_str()), "{to}: {got}");
+        if want != "loaded" {
+            assert!(got.starts_with("net.toml:3"), "located: {got}");
+        }
+    }
+    let got = load_message(
+        &net.replacen("tau = \"5 ms\"", "tau = \"1e-30 ms\"", 1),
+        "net.toml",
+    );
+    assert_eq!(
+        got,
+        "net.toml:24:7: 'tau' = '1e-30 ms' is below the plausible 1 µs of a synaptic conductance's decay"
+    );
+}

@@ -582,7 +582,11 @@ impl Network {
         }
         self.step = s0 + steps;
         if let Some(ex) = exchange {
-            spikes = gather_spikes(ex, &spikes);
+            spikes = if ex.simulated() {
+                self.simulated_spikes(&spikes, part.1)
+            } else {
+                gather_spikes(ex, &spikes)
+            };
             [events, substeps, rejected] = [events, substeps, rejected].map(|x| ex.sum_u64(x));
             self.gather_recordings(ex, &mut recordings);
             let local = self.check_finite().err().map(|e| e.to_string());
@@ -917,6 +921,28 @@ fn gather_spikes(ex: &dyn Exchange, local: &[(u64, u32, f64)]) -> Vec<(u64, u32,
 }
 
 impl Network {
+    /// A dry run's spike record ([`super::exchange::DryRun`]): rank `r`'s spikes are this
+    /// rank's moved by `r` shares within their population, as its exchange makes them up.
+    fn simulated_spikes(&self, local: &[(u64, u32, f64)], ranks: usize) -> Vec<(u64, u32, f64)> {
+        let mut out = Vec::with_capacity(local.len() * ranks);
+        for r in 0..ranks {
+            for &(s, gid, t) in local {
+                let gid = gid as usize;
+                let Some(p) = self
+                    .pops
+                    .iter()
+                    .find(|p| gid >= p.offset && gid < p.offset + p.size)
+                else {
+                    continue;
+                };
+                let shift = (r * (p.hi - p.lo)) % p.size.max(1);
+                let j = (gid - p.offset + shift) % p.size;
+                out.push((s, (p.offset + j) as u32, t));
+            }
+        }
+        out
+    }
+
     /// Fills each recording's rows of neurons held by other ranks from those ranks.
     fn gather_recordings(&self, ex: &dyn Exchange, recordings: &mut [Recording]) {
         let mut send: Vec<u64> = Vec::new();
