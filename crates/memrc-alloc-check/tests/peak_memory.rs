@@ -31,14 +31,7 @@ fn the_peak_of_a_recorded_cobahh_run_is_within_1_3_of_the_estimate() {
         let m = memrc_run::load_str(&text, "cobahh_rec.toml", Some(Path::new("."))).expect("loads");
         let out = memrc_run::run(m, &memrc_run::Overrides::default(), &mut memrc_run::Silent)
             .expect("runs");
-        let mut dir = memrc_run::OutputDir::create(&tmp.path().join("out"), false).expect("dir");
-        memrc_run::write(
-            &out,
-            &mut dir,
-            &[memrc_run::Format::Csv, memrc_run::Format::Npz],
-        )
-        .expect("writes");
-        dir.commit().expect("commits");
+        write_csv_npz(&out, &tmp.path().join("out"), false);
     });
     let peak = info.bytes_max as f64;
     let ratio = peak / estimate;
@@ -95,14 +88,7 @@ fn driven_peak(memory: u64, dir: &Path) -> (f64, u64, u64) {
         };
         let out = memrc_run::run(m, &ov, &mut memrc_run::Silent).expect("runs");
         counts = (out.spikes.len(), out.spikes.spilled());
-        let mut d = memrc_run::OutputDir::create(&dir.join("out"), true).expect("dir");
-        memrc_run::write(
-            &out,
-            &mut d,
-            &[memrc_run::Format::Csv, memrc_run::Format::Npz],
-        )
-        .expect("writes");
-        d.commit().expect("commits");
+        write_csv_npz(&out, &dir.join("out"), true);
     });
     (info.bytes_max as f64, counts.0, counts.1)
 }
@@ -139,4 +125,16 @@ fn spikes_beyond_the_bound_spill_to_disk_and_leave_the_peak() {
     );
     // The whole run with its writers then peaks below half of what its spikes alone take.
     assert!(spilled < 0.5 * spike_bytes, "peak {spilled} B spilled");
+}
+
+/// Writes `out` as CSV and npz into the output directory `dir` and commits it.
+fn write_csv_npz(out: &memrc_run::RunOutput, dir: &Path, force: bool) {
+    let mut d = memrc_run::OutputDir::create(dir, force).expect("dir");
+    memrc_run::write(
+        out,
+        &mut d,
+        &[memrc_run::Format::Csv, memrc_run::Format::Npz],
+    )
+    .expect("writes");
+    d.commit().expect("commits");
 }

@@ -56,13 +56,8 @@ impl ParamInfo {
         doc: &'static str,
     ) -> Self {
         Self {
-            name,
-            unit,
-            default,
-            min: 0.0,
-            max,
             min_exclusive: true,
-            doc,
+            ..Self::new(name, unit, default, 0.0, max, doc)
         }
     }
 
