@@ -146,8 +146,10 @@ fn dry_run(a: &DryRunArgs) -> Result<String> {
     let mut predictions = Vec::new();
     for k in a.ranks.split(',') {
         let ranks: usize = match k.trim().parse() {
-            Ok(r) if (1..=1 << 20).contains(&r) => r,
-            _ => bail!("--ranks: '{k}' is not a rank count (1 to 1048576)"),
+            Ok(r) if (1..=1 << 16).contains(&r) => r,
+            _ => bail!(
+                "--ranks: '{k}' is not a rank count (1 to 65536; a dry run keeps a spike list per simulated rank)"
+            ),
         };
         predictions.push(predict(
             &a.model,

@@ -518,8 +518,14 @@ fn dispatch(cli: Cli) -> Result<()> {
         },
         Command::Run(args) => {
             #[cfg(feature = "mpi")]
-            if let Some(world) = mpi_run::world() {
+            if let Some(world) = mpi_run::world()? {
                 return mpi_run::run(&args.model, &args.io, world);
+            }
+            #[cfg(not(feature = "mpi"))]
+            if launched_ranks().is_some_and(|k| k > 1) {
+                bail!(
+                    "this memrc was built without MPI, so under mpirun every rank would run the whole model into the same directory; build it with: cargo build --release -p memrc-cli --features mpi"
+                );
             }
             let model = memrc_run::load_with_sets(&args.model, &args.io.sim.sets()?, false)?;
             run_loaded(model, &args.io)
@@ -576,6 +582,14 @@ fn run_loaded(model: memrc_io::LoadedModel, io: &RunOutputArgs) -> Result<()> {
     Ok(())
 }
 
+/// The ranks of the job when this process was started by `mpirun`/`mpiexec` (Open MPI's or a
+/// PMI launcher's environment), else `None`.
+fn launched_ranks() -> Option<usize> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.trim().parse().ok())
+}
+
 /// `mpirun -np K memrc run MODEL` (feature `mpi`).
 #[cfg(feature = "mpi")]
 mod mpi_run {
@@ -585,22 +599,25 @@ mod mpi_run {
     use memrc_run::mpi::World;
     use std::path::Path;
 
-    /// MPI's world when this process was started by `mpirun`/`mpiexec` (Open MPI, MPICH or a
-    /// PMIx launcher set these) with more than one rank; `None` otherwise, so that a plain
-    /// `memrc run` neither initialises MPI nor depends on it.
-    pub fn world() -> Option<World> {
-        let launched = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some());
+    /// MPI's world when this process was started by `mpirun`/`mpiexec` with more than one
+    /// rank ([`super::launched_ranks`], or a PMIx launcher); `None` otherwise, so that a plain
+    /// `memrc run` neither initialises MPI nor depends on it. Started by a launcher, a failure
+    /// to initialise MPI is an error (each rank would otherwise run the whole model).
+    pub fn world() -> Result<Option<World>> {
+        let launched = super::launched_ranks().is_some() || std::env::var_os("PMIX_RANK").is_some();
         if !launched {
-            return None;
+            return Ok(None);
         }
-        let world = World::init()?;
-        (world.ranks() > 1).then_some(world)
+        let Some(world) = World::init() else {
+            anyhow::bail!(
+                "started by mpirun, but MPI could not be initialised (with MPI_THREAD_FUNNELED)"
+            );
+        };
+        Ok((world.ranks() > 1).then_some(world))
     }
 
     /// Loads this rank's share, runs it with the others, writes on rank 0. An error every rank
-    /// agreed on is printed once, by rank 0, before any rank exits (Open MPI's `mpirun` ends
+    /// agreed on ([`memrc_run::agree`]) is printed once, by rank 0, before any rank exits (Open MPI's `mpirun` ends
     /// the job as soon as one rank exits with an error); an error only this rank has is
     /// printed with its rank and ends every rank at once (`MPI_Abort`), so that none waits
     /// for it forever.
@@ -608,9 +625,8 @@ mod mpi_run {
         let (rank, ranks) = (world.rank(), world.ranks());
         let outcome = (|| {
             let sets = io.sim.sets()?;
-            let loaded = memrc_run::load_share_with_sets(path, &sets, false, (rank, ranks))
-                .map_err(anyhow::Error::from);
-            let model = model_run::agree(&world, loaded)?;
+            let loaded = memrc_run::load_share_with_sets(path, &sets, false, (rank, ranks));
+            let model = memrc_run::agree(&world, loaded)?;
             model_run::run_model_on(model, &run_settings(io)?, Some(&world))
         })();
         let e = match outcome {
@@ -627,7 +643,6 @@ mod mpi_run {
             Some(memrc_run::RunError::Interrupted)
         );
         let agreed = interrupted
-            || e.downcast_ref::<model_run::Agreed>().is_some()
             || matches!(
                 e.downcast_ref::<memrc_run::RunError>(),
                 Some(memrc_run::RunError::Network { .. } | memrc_run::RunError::Distributed { .. })

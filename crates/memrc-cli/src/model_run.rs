@@ -92,29 +92,6 @@ pub fn run_model(model: LoadedModel, settings: &RunSettings) -> Result<String> {
     run_model_on(model, settings, None)
 }
 
-/// An error every rank of a distributed run has (they agreed on it through a collective):
-/// rank 0 prints it, the others exit quietly.
-#[derive(Debug)]
-pub struct Agreed(pub String);
-
-impl std::fmt::Display for Agreed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Agreed {}
-
-/// Every rank's `local` outcome: the first error (lowest rank) becomes every rank's.
-pub fn agree<T>(ex: &dyn Exchange, local: Result<T>) -> Result<T> {
-    let message = local.as_ref().err().map(|e| format!("{e:#}"));
-    match ex.first_error(message.as_deref()) {
-        None => local,
-        Some((0, m)) => Err(Agreed(m).into()),
-        Some((rank, m)) => Err(Agreed(format!("rank {rank}: {m}")).into()),
-    }
-}
-
 /// [`run_model`] on one rank of a distributed run (`exchange`, network models): every rank
 /// simulates its share; rank 0 checks and writes the output directory and returns the report
 /// (the others return an empty one).
@@ -135,13 +112,13 @@ pub fn run_model_on(
     memrc_run::check_formats(&formats)?;
     // The directory is checked before the work, not after (on rank 0, which writes it).
     let dir = if root {
-        Some(OutputDir::create(&out_dir, settings.force).map_err(anyhow::Error::from))
+        Some(OutputDir::create(&out_dir, settings.force))
     } else {
         None
     };
     let mut dir = match (exchange, dir) {
         (None, Some(d)) => Some(d?),
-        (Some(ex), d) => agree(ex, d.transpose())?,
+        (Some(ex), d) => memrc_run::agree(ex, d.transpose())?,
         (None, None) => None,
     };
     // Spikes beyond the store's bound spill beside the outputs, not into /tmp.

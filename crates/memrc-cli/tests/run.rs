@@ -1237,3 +1237,26 @@ fn sweep_draws_an_f_i_curve_equal_to_single_runs_for_any_jobs() {
     assert_one_line_error(&o, "bare values");
     assert!(!tmp.path().join("d").exists());
 }
+
+/// A memrc built without the `mpi` feature, started by mpirun with several ranks, refuses to
+/// run (every rank would run the whole model into the same directory).
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn without_mpi_a_multi_rank_launch_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("o");
+    let model = repo().join("examples/small_network.toml");
+    let o = memrc_env(
+        &["run", path(&model), "--out", path(&out)],
+        &[("OMPI_COMM_WORLD_SIZE", "2")],
+        None,
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: this memrc was built without MPI"),
+        "{err}"
+    );
+    assert!(err.contains("--features mpi"), "{err}");
+    assert!(!out.exists(), "nothing written");
+}

@@ -45,6 +45,7 @@ use serde::Serialize;
 
 pub use check::{CheckReport, check};
 pub use error::{Result, RunError, brief};
+pub use network::agree;
 pub use outdir::{MANIFEST, OutputDir};
 pub use progress::{CHUNKS, Observer, Silent};
 pub use set::{

@@ -184,11 +184,13 @@ pub fn simulate(
     })
 }
 
-/// A check every rank made: an error on any rank (the lowest) is the error of all of them.
-pub(crate) fn agree(ex: &dyn Exchange, local: Result<()>) -> Result<()> {
+/// The outcome of something every rank of a distributed run did: an error on any rank (the
+/// lowest that had one) becomes every rank's, as [`RunError::Distributed`], so that all stop
+/// together.
+pub fn agree<T>(ex: &dyn Exchange, local: Result<T>) -> Result<T> {
     let message = local.as_ref().err().map(ToString::to_string);
     match ex.first_error(message.as_deref()) {
-        None => Ok(()),
+        None => local,
         Some((rank, message)) => Err(RunError::Distributed { rank, message }),
     }
 }
