@@ -416,6 +416,9 @@ impl Ctx<'_> {
             }
             spec = spec.refractory(r);
         }
+        if let Some(b) = &p.upward_crossing {
+            spec = spec.upward_crossing(*b.get_ref());
+        }
         for r in &p.receptors {
             if let Some(k) = &r.kind {
                 self.choice(k, "kind", &[("exponential", ())])?;
@@ -710,8 +713,8 @@ impl Ctx<'_> {
                 ));
             }
             if let Some(d) = &p.delay {
-                return Err(self.err_q(
-                    d,
+                return Err(self.src.span(
+                    &d.span(),
                     "delay",
                     format!(
                         "'delay' does not apply to synapse = '{kind_name}': kinetic synapses and gap junctions act without delay"
@@ -783,6 +786,20 @@ impl Ctx<'_> {
                 }
             }
         }
+        let lists = [("weight", Some(&p.weight)), ("delay", p.delay.as_ref())];
+        for (key, value) in lists {
+            if let (Some(v), false) = (value, rule == 4) {
+                if let Distribution::List(_) = v.get_ref() {
+                    return Err(self.src.span(
+                        &v.span(),
+                        key,
+                        format!(
+                            "'{key}': one value per pair needs rule = 'list'; this projection uses '{rule_name}'"
+                        ),
+                    ));
+                }
+            }
+        }
         let missing = |key: &str| {
             self.err(
                 &p.rule,
@@ -832,17 +849,28 @@ impl Ctx<'_> {
                     ));
                 }
             },
-            Distribution::List(_) => {
+            Distribution::List(list) => Weight::Values(self.per_pair(
+                list,
+                p.weight.span(),
+                "weight",
+                Dimension::CONDUCTANCE,
+            )?),
+        };
+        let delay = match p.delay.as_ref().map(|d| (d.get_ref(), d.span())) {
+            None => Delay::Constant(0.0),
+            Some((Distribution::Constant(q), span)) => {
+                Delay::Constant(self.qty(&respan(q, span), "delay", Dimension::TIME)?)
+            }
+            Some((Distribution::List(list), span)) => {
+                Delay::Values(self.per_pair(list, span, "delay", Dimension::TIME)?)
+            }
+            Some((Distribution::Table(_), span)) => {
                 return Err(self.src.span(
-                    &p.weight.span(),
-                    "weight",
-                    "'weight': expected a conductance or { low, high } (a list of weights is not supported)",
+                    &span,
+                    "delay",
+                    "'delay': expected a time or (rule = 'list') one time per pair; delays are not drawn at random",
                 ));
             }
-        };
-        let delay = match &p.delay {
-            Some(q) => self.qty(q, "delay", Dimension::TIME)?,
-            None => 0.0,
         };
         let mut spec = ProjectionSpec::new(
             p.source.get_ref().clone(),
@@ -853,11 +881,25 @@ impl Ctx<'_> {
         .synapse(kind)
         .name(projection_name(p))
         .weight(weight)
-        .delay(Delay::Constant(delay));
+        .delay(delay);
         if let Some(a) = &p.autapses {
             spec = spec.autapses(*a.get_ref());
         }
         Ok(spec)
+    }
+
+    /// One value per pair of a `list` projection (`key` = `weight` or `delay`), in SI; the
+    /// library checks the count against the pairs and that the rule is `list`.
+    fn per_pair(
+        &self,
+        list: &[Q],
+        span: Range<usize>,
+        key: &str,
+        dim: Dimension,
+    ) -> Result<Vec<f64>, LoadError> {
+        list.iter()
+            .map(|q| self.qty(&respan(q, span.clone()), key, dim))
+            .collect()
     }
 
     /// The parameters of a kinetic projection: `kinetic = { … }` over [`Kinetic::ampa`], named,

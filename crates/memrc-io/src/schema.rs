@@ -434,6 +434,10 @@ pub struct PopulationSection {
     /// Refractory period (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refractory: Option<Q>,
+    /// Spikes only at upward crossings of the threshold (default false; NeuroML's
+    /// `spikeThresh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upward_crossing: Option<Spanned<bool>>,
     /// Synaptic receptors.
     #[serde(default, rename = "receptor", skip_serializing_if = "Vec::is_empty")]
     pub receptors: Vec<ReceptorSection>,
@@ -586,11 +590,12 @@ pub struct ProjectionSection {
     /// CSV file of `pre, post` lines (list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<S>,
-    /// Conductance increment per spike: a quantity or `{ low, high }`.
+    /// Conductance increment per spike: a quantity, `{ low, high }`, or (rule `list`) one
+    /// quantity per pair.
     pub weight: Spanned<Distribution>,
-    /// Delay (default 0: the next step).
+    /// Delay (default 0: the next step): a quantity or (rule `list`) one quantity per pair.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay: Option<Q>,
+    pub delay: Option<Spanned<Distribution>>,
     /// Self-connections within a population (random rules; default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autapses: Option<Spanned<bool>>,

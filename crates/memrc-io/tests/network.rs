@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_edits, example, load_message};
+use common::{assert_edits, edited, example, load_message};
 use memrc::net::cobahh;
 use memrc_io::{LoadOptions, load, load_str, load_str_with};
 
@@ -979,4 +979,134 @@ fn network_inputs_example_drives_its_neurons() {
             ),
         ],
     );
+}
+
+/// A `list` projection with one weight and one delay per pair (NeuroML's `connectionWD`): each
+/// target's conductance first rises by its own weight, its own delay after the spike.
+const PER_PAIR: &str = r#"[model]
+name = "per_pair"
+
+[network]
+dt = "0.1 ms"
+t_end = "20 ms"
+threads = 1
+
+[[population]]
+name = "pre"
+size = 1
+model = "traub-miles"
+upward_crossing = true
+
+[population.initial]
+i_ext = "2 nA"
+
+[[population]]
+name = "post"
+size = 3
+model = "traub-miles"
+
+[[population.receptor]]
+name = "ge"
+tau = "5 ms"
+e_rev = "0 mV"
+
+[[projection]]
+source = "pre"
+target = "post"
+receptor = "ge"
+rule = "list"
+pairs = [[0, 2], [0, 0], [0, 1]]
+weight = ["3 nS", "1 nS", "2 nS"]
+delay = ["2.5 ms", "0 ms", "1 ms"]
+
+[[recording]]
+population = "post"
+variables = ["ge"]
+"#;
+
+#[test]
+fn list_projections_take_a_weight_and_a_delay_per_pair() {
+    let m = load_str(PER_PAIR, "per_pair.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("a network model");
+    let out = n
+        .builder
+        .clone()
+        .build()
+        .expect("builds")
+        .run(0.02, 1)
+        .expect("runs");
+    let first = *out.spikes.times.first().expect("pre fires");
+    let dt = 1e-4;
+    // Emitted at the end of the step that holds the spike; delivered `delay` steps later.
+    let emitted = (first / dt).ceil() * dt;
+    let rec = &out.recordings[0];
+    for (neuron, weight, delay) in [(0, 1e-9, 0.0), (1, 2e-9, 1e-3), (2, 3e-9, 2.5e-3)] {
+        let k = rec.values[neuron]
+            .iter()
+            .position(|&g| g > 0.0)
+            .expect("ge rises");
+        assert!(
+            (rec.times[k] - (emitted + delay)).abs() < 1e-9,
+            "neuron {neuron}: {} vs {}",
+            rec.times[k],
+            emitted + delay
+        );
+        assert_eq!(
+            rec.values[neuron][k],
+            f64::from(weight as f32),
+            "neuron {neuron}"
+        );
+    }
+}
+
+#[test]
+fn per_pair_values_are_checked_where_they_are_written() {
+    let e = load_message(
+        &edited(
+            PER_PAIR,
+            r#"weight = ["3 nS", "1 nS", "2 nS"]"#,
+            r#"weight = ["3 nS", "1 nS"]"#,
+        ),
+        "w.toml",
+    );
+    assert!(e.starts_with("w.toml:34:10: "), "{e}");
+    assert!(e.contains('2') && e.contains('3'), "names both counts: {e}");
+    let e = load_message(
+        &edited(PER_PAIR, r#""2.5 ms", "0 ms""#, r#""2.5 ms", "-1 ms""#),
+        "d.toml",
+    );
+    assert!(e.starts_with("d.toml:35:9: "), "{e}");
+    let e = load_message(
+        &edited(
+            PER_PAIR,
+            r#"delay = ["2.5 ms", "0 ms", "1 ms"]"#,
+            r#"delay = { low = "1 ms", high = "2 ms" }"#,
+        ),
+        "t.toml",
+    );
+    assert!(
+        e.starts_with("t.toml:35:9: 'delay': expected a time or (rule = 'list') one time per pair"),
+        "{e}"
+    );
+    let e = load_message(
+        &edited(
+            &edited(PER_PAIR, r#"rule = "list""#, r#"rule = "all-to-all""#),
+            "pairs = [[0, 2], [0, 0], [0, 1]]\n",
+            "",
+        ),
+        "r.toml",
+    );
+    assert_eq!(
+        e,
+        "r.toml:33:10: 'weight': one value per pair needs rule = 'list'; this projection uses 'all-to-all'"
+    );
+    let e = load_message(
+        &edited(
+            PER_PAIR,
+            r#"weight = ["3 nS", "1 nS", "2 nS"]"#,
+            r#"weight = ["3 nS", "1 mV", "2 nS"]"#,
+        ),
+        "u.toml",
+    );
+    assert!(e.starts_with("u.toml:34:10: "), "{e}");
 }

@@ -1225,7 +1225,7 @@ impl Ctx<'_> {
             let len = ps.hi - ps.lo;
             let mut out = write(&self.board[t * n_pops + p_idx][list]);
             out.clear();
-            let (theta, refr) = (p.threshold, p.refractory_steps);
+            let (theta, refr, rearm) = (p.threshold, p.refractory_steps, p.rearm);
             let now = (s + 1) as i64;
             let mut b0 = 0;
             while b0 < len {
@@ -1389,8 +1389,9 @@ impl Ctx<'_> {
                 // neurons above threshold, a cache miss each in large networks).
                 let fire = &mut ps.fire[..bl];
                 let last = &mut ps.last[b0..b1];
-                for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
-                    *f = u8::from(v > theta) & u8::from(now - l >= refr);
+                let v0 = &ps.work.v0[..bl];
+                for (((f, &v), &l), &v0) in fire.iter_mut().zip(v).zip(&*last).zip(v0) {
+                    *f = u8::from(v > theta) & u8::from(now - l >= refr) & u8::from(v0 <= rearm);
                 }
                 for (k, (&f, l)) in fire.iter().zip(last).enumerate() {
                     if f != 0 {

@@ -98,6 +98,9 @@ pub(crate) struct Population {
     pub(crate) receptors: Vec<ReceptorState>,
     pub(crate) threshold: f64,
     pub(crate) refractory_steps: i64,
+    /// A spike needs `v ≤ rearm` at the step start: the threshold with
+    /// [`PopulationSpec::upward_crossing`], else `+∞` (no condition).
+    pub(crate) rearm: f64,
     /// Step index of the last spike (`i64::MIN / 2` if none).
     pub(crate) last_spike: Vec<i64>,
     /// Each neuron's next substep \[s\] ([`Scheme::Dopri5`]; empty for the other schemes).
@@ -806,6 +809,11 @@ impl NetworkBuilder {
                 receptors,
                 threshold: p.threshold,
                 refractory_steps: refractory_steps as i64,
+                rearm: if p.upward_crossing {
+                    p.threshold
+                } else {
+                    f64::INFINITY
+                },
                 last_spike: vec![i64::MIN / 2; len],
                 step_size: match self.scheme {
                     Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => vec![dt; len],

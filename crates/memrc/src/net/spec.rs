@@ -111,6 +111,7 @@ pub struct PopulationSpec {
     pub(crate) receptors: Vec<Receptor>,
     pub(crate) threshold: f64,
     pub(crate) refractory: f64,
+    pub(crate) upward_crossing: bool,
     pub(crate) init: Vec<(String, Init)>,
 }
 
@@ -125,6 +126,7 @@ impl PopulationSpec {
             receptors: Vec::new(),
             threshold: -0.020,
             refractory: 0.0,
+            upward_crossing: false,
             init: Vec::new(),
         }
     }
@@ -144,6 +146,16 @@ impl PopulationSpec {
     /// Refractory period \[s\] (rounded to whole steps; `v` keeps evolving).
     pub fn refractory(mut self, refractory: f64) -> Self {
         self.refractory = refractory;
+        self
+    }
+
+    /// Spikes only at upward crossings (default `false`): a spike is emitted when `v > threshold`
+    /// after a step that started with `v ≤ threshold`, so a neuron that stays above threshold
+    /// fires once, whatever its refractory period. These are the spike events of NeuroML2's
+    /// `spikeThresh` (jLEMS emits a spike when `v` exceeds it and re-arms when `v` falls back
+    /// below; `Cells.xml` of NeuroML2CoreTypes) and Brian2's `refractory='v > θ'` idiom.
+    pub fn upward_crossing(mut self, on: bool) -> Self {
+        self.upward_crossing = on;
         self
     }
 

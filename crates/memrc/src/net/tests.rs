@@ -275,6 +275,51 @@ fn delays_act_after_the_given_number_of_steps() {
     }
 }
 
+/// `upward_crossing`: one spike per excursion above threshold, without a refractory period —
+/// the spikes of a refractory period longer than the excursions (the Traub–Miles action
+/// potential stays above −20 mV for well under 2 ms at 2 nA), and far fewer than a population
+/// that fires on every step above threshold. For every scheme.
+#[test]
+fn upward_crossings_fire_once_per_excursion() {
+    let dt = 2e-5;
+    let run = |scheme: Scheme, refractory: f64, crossing: bool| {
+        let mut b = NetworkBuilder::new(dt, 1);
+        b.scheme(scheme);
+        b.population(
+            PopulationSpec::new("n", 1, TraubMiles::cobahh())
+                .refractory(refractory)
+                .upward_crossing(crossing)
+                .init("i_ext", Init::Constant(2e-9)),
+        );
+        let mut net = b.build().expect("valid");
+        net.run(0.05, 1).expect("runs").spikes.times
+    };
+    for scheme in [
+        Scheme::ExpEuler,
+        Scheme::Exp2,
+        Scheme::Dopri5 { rtol: 1e-6 },
+        Scheme::Rk23 { rtol: 1e-6 },
+    ] {
+        let crossing = run(scheme, 0.0, true);
+        let refractory = run(scheme, 2e-3, false);
+        assert!(crossing.len() >= 3, "{scheme:?}: {crossing:?}");
+        assert_eq!(crossing, refractory, "{scheme:?}");
+        // Once per step above threshold: tens of spikes per action potential.
+        let every_step = run(scheme, 0.0, false);
+        assert!(every_step.len() > 10 * crossing.len(), "{scheme:?}");
+        // A refractory period still applies: 30 ms leaves the first spike and one more.
+        let both = run(scheme, 30e-3, true);
+        assert_eq!(
+            both,
+            [
+                crossing[0],
+                crossing[crossing.partition_point(|&t| t < crossing[0] + 30e-3)]
+            ],
+            "{scheme:?}"
+        );
+    }
+}
+
 #[test]
 fn cobahh_4000_connectivity_and_memory() {
     let cfg = Cobahh::new(4000, 3);
