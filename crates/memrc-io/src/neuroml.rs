@@ -40,6 +40,8 @@ use roxmltree::{Document, Node};
 use crate::error::LoadError;
 use crate::units::{self, Dimension};
 
+mod network;
+
 /// Settings of the `[simulation]` section written for an imported model (NeuroML documents do
 /// not carry them: a LEMS `<Simulation>` does).
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +242,7 @@ const TIME: Kind = Kind::Dim(Dimension::TIME, "a time (e.g. 10ms)");
 const RATE: Kind = Kind::Dim(Dimension::FREQUENCY, "a rate (e.g. 0.1per_ms)");
 const NONE: Kind = Kind::Dim(Dimension::NONE, "a dimensionless number");
 const CURRENT: Kind = Kind::Dim(Dimension::CURRENT, "a current (e.g. 0.08nA)");
+const CONDUCTANCE: Kind = Kind::Dim(Dimension::CONDUCTANCE, "a conductance (e.g. 0.5nS)");
 
 fn cond_density() -> Kind {
     Kind::Dim(
@@ -479,6 +482,17 @@ impl<'i> Cx<'_, 'i> {
                     });
                     self.only_notes(c)?;
                 }
+                "expOneSynapse" | "expTwoSynapse" | "gapJunction" => {
+                    let syn = self.synapse(c)?;
+                    if nml.synapses.iter().any(|x| x.id() == syn.id()) {
+                        return Err(self.err_attr(
+                            c,
+                            "id",
+                            format!("a second synapse '{}'", syn.id()),
+                        ));
+                    }
+                    nml.synapses.push(syn);
+                }
                 "network" => {
                     if network.is_some() {
                         return Err(self.err(c, "a second <network>: memrc import reads one"));
@@ -490,7 +504,7 @@ impl<'i> Cx<'_, 'i> {
                         c,
                         "<neuroml>",
                         "ionChannelHH, ionChannel, ionChannelPassive, cell (one segment), \
-                         pulseGenerator, network (one cell) and include",
+                         expOneSynapse, expTwoSynapse, gapJunction, pulseGenerator, network and include",
                     ));
                 }
             }
@@ -552,6 +566,46 @@ impl<'i> Cx<'_, 'i> {
             ));
         }
         Ok(())
+    }
+
+    /// `expOneSynapse`, `expTwoSynapse` (NeuroML2CoreTypes `Synapses.xml`: `g` jumps by
+    /// `weight·gbase` per spike and decays with `tauDecay`; the double exponential is normalised
+    /// to peak at `weight·gbase`) and `gapJunction` (`i = weight·conductance·(v_peer − v)`).
+    fn synapse(&self, node: Node) -> Result<Synapse, LoadError> {
+        let id = self.ident(node, "id")?.to_string();
+        self.only_notes(node)?;
+        let syn = match node.tag_name().name() {
+            "gapJunction" => Synapse::Gap {
+                conductance: self.quantity(node, "conductance", CONDUCTANCE)?,
+                id,
+            },
+            tag => {
+                let positive = |name: &str| -> Result<Nq, LoadError> {
+                    let q = self.quantity(node, name, TIME)?;
+                    if q.si > 0.0 {
+                        Ok(q)
+                    } else {
+                        Err(self.err_attr(node, name, format!("'{name}' must be > 0")))
+                    }
+                };
+                let gbase = self.quantity(node, "gbase", CONDUCTANCE)?;
+                if gbase.si < 0.0 {
+                    return Err(self.err_attr(node, "gbase", "'gbase' must be ≥ 0"));
+                }
+                Synapse::Exp {
+                    gbase,
+                    erev: self.quantity(node, "erev", VOLTAGE)?,
+                    tau_decay: positive("tauDecay")?,
+                    tau_rise: if tag == "expTwoSynapse" {
+                        Some(positive("tauRise")?)
+                    } else {
+                        None
+                    },
+                    id,
+                }
+            }
+        };
+        Ok(syn)
     }
 
     fn only_notes(&self, node: Node) -> Result<(), LoadError> {
@@ -1123,12 +1177,36 @@ struct Pulse {
     amplitude: Nq,
 }
 
+/// A synapse of a projection.
+#[derive(Debug, Clone)]
+enum Synapse {
+    /// `expOneSynapse` (no `tau_rise`) or `expTwoSynapse`.
+    Exp {
+        id: String,
+        gbase: Nq,
+        erev: Nq,
+        tau_decay: Nq,
+        tau_rise: Option<Nq>,
+    },
+    /// `gapJunction`.
+    Gap { id: String, conductance: Nq },
+}
+
+impl Synapse {
+    fn id(&self) -> &str {
+        match self {
+            Self::Exp { id, .. } | Self::Gap { id, .. } => id,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Nml {
     id: String,
     channels: Vec<Channel>,
     cells: Vec<Cell>,
     pulses: Vec<Pulse>,
+    synapses: Vec<Synapse>,
     /// A `<network>` of an included document, as the error that refuses it when the main
     /// document has none.
     included_network: Option<LoadError>,
@@ -1148,13 +1226,28 @@ fn ms_text(x: f64) -> String {
 }
 
 impl Nml {
+    /// The error of a channel density whose ion channel is not in the document.
+    fn unknown_channel(&self, d: &Density) -> LoadError {
+        let known: Vec<&str> = self.channels.iter().map(|c| c.id.as_str()).collect();
+        let mut e = d.at.clone();
+        e.message = format!(
+            "channelDensity '{}': ionChannel '{}' is not an ion channel of this document or its includes (they are: {})",
+            d.id,
+            d.channel,
+            known.join(", ")
+        );
+        if let Some(s) = memrc::error::suggest(&d.channel, known.iter().copied()) {
+            e.message = format!("{} (did you mean '{s}'?)", e.message);
+        }
+        e
+    }
+
     /// The cell the model is made of, and the pulse inputs applied to it.
     fn cell_and_inputs<'s>(
         &'s self,
         cx: &Cx,
         network: Option<Node>,
-    ) -> Result<(&'s Cell, Vec<&'s Pulse>, Option<Nq>), LoadError> {
-        let find_cell = |id: &str| self.cells.iter().find(|c| c.id == id);
+    ) -> Result<(&'s Cell, Vec<(&'s Pulse, f64)>, Option<Nq>), LoadError> {
         let Some(net) = network else {
             if let Some(e) = &self.included_network {
                 return Err(e.clone());
@@ -1175,104 +1268,14 @@ impl Nml {
             Some(_) => Some(cx.quantity(net, "temperature", Kind::Temperature)?),
             None => None,
         };
-        let mut pop: Option<(&str, &Cell)> = None;
-        let mut inputs = Vec::new();
-        let pulse = |n: Node, id: &str| {
-            self.pulses.iter().find(|p| p.id == id).ok_or_else(|| {
-                cx.err_attr(
-                    n,
-                    if n.tag_name().name() == "explicitInput" { "input" } else { "component" },
-                    format!(
-                        "'{id}' is not a pulseGenerator of this document (memrc import reads pulseGenerator inputs; they are: {})",
-                        self.pulses.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
-        };
-        // Populations first: inputs refer to them.
-        for c in net.children().filter(Node::is_element) {
-            if c.tag_name().name() != "population" {
-                continue;
-            }
-            if pop.is_some() {
-                return Err(cx.err(c, "a second <population>: memrc import reads networks of one single-compartment cell (networks of many cells are not supported yet)"));
-            }
-            let comp = cx.ident(c, "component")?;
-            let cell = find_cell(comp).ok_or_else(|| {
-                cx.err_attr(c, "component", format!("'{comp}' is not a <cell> of this document (memrc import reads cells with one segment)"))
-            })?;
-            let instances = c
-                .children()
-                .filter(|i| i.is_element() && i.tag_name().name() == "instance")
-                .count();
-            let size = match c.attribute("size") {
-                Some(s) => s.trim().parse::<u64>().map_err(|_| {
-                    cx.err_attr(c, "size", format!("size '{s}': expected a whole number"))
-                })?,
-                None => instances as u64,
-            };
-            if size != 1 {
-                return Err(cx.err(c, format!("population '{}' has {size} cells: memrc import reads networks of one single-compartment cell (networks of many cells are not supported yet)", c.attribute("id").unwrap_or(""))));
-            }
-            pop = Some((cx.ident(c, "id")?, cell));
-        }
-        let Some((pop_id, cell)) = pop else {
-            return Err(cx.err(net, "the <network> has no <population>"));
-        };
-        let check_target = |n: Node, attr: &str, target: &str| -> Result<(), LoadError> {
-            // "pop[0]" or "../pop/0/cell" (inputList) or "pop/0/cell".
-            let t = target.trim_start_matches("../");
-            let ok = t == format!("{pop_id}[0]")
-                || t.starts_with(&format!("{pop_id}/0/"))
-                || t == format!("{pop_id}/0");
-            if ok {
-                Ok(())
-            } else {
-                Err(cx.err_attr(
-                    n,
-                    attr,
-                    format!("target '{target}' is not cell 0 of population '{pop_id}'"),
-                ))
-            }
-        };
-        for c in net.children().filter(Node::is_element) {
-            match c.tag_name().name() {
-                "notes" | "annotation" | "property" | "population" => {}
-                "explicitInput" => {
-                    check_target(c, "target", cx.attr(c, "target")?)?;
-                    inputs.push(pulse(c, cx.attr(c, "input")?)?);
-                }
-                "inputList" => {
-                    if cx.attr(c, "population")? != pop_id {
-                        return Err(cx.err_attr(
-                            c,
-                            "population",
-                            format!("unknown population (the population is '{pop_id}')"),
-                        ));
-                    }
-                    let p = pulse(c, cx.attr(c, "component")?)?;
-                    for i in c.children().filter(Node::is_element) {
-                        match i.tag_name().name() {
-                            "notes" | "annotation" | "property" => {}
-                            "input" => {
-                                check_target(i, "target", cx.attr(i, "target")?)?;
-                                inputs.push(p);
-                            }
-                            _ => return Err(cx.unsupported(i, "an <inputList>", "input")),
-                        }
-                    }
-                }
-                _ => {
-                    return Err(cx.unsupported(
-                        c,
-                        "<network>",
-                        "one population of one single-compartment cell, explicitInput and inputList \
-                         (projections and networks of many cells are not supported yet)",
-                    ));
-                }
-            }
-        }
-        Ok((cell, inputs, temperature))
+        // One population of one cell (`network::is_network` is false): the network's readers.
+        let pops = self.populations(cx, net)?;
+        let (_, _, inputs) = self.connections(cx, net, &pops)?;
+        let pulses = inputs
+            .iter()
+            .flat_map(|i| i.neurons.iter().map(|_| (i.pulse, i.weight)))
+            .collect();
+        Ok((pops[0].cell, pulses, temperature))
     }
 
     fn to_toml(
@@ -1282,6 +1285,9 @@ impl Nml {
         network: Option<Node>,
     ) -> Result<String, LoadError> {
         use std::fmt::Write as _;
+        if let Some(net) = network.filter(|n| network::is_network(*n)) {
+            return self.network_toml(opts, cx, net);
+        }
         let (cell, inputs, temperature) = self.cell_and_inputs(cx, network)?;
         let mut out = String::new();
         let w = &mut out;
@@ -1318,7 +1324,7 @@ impl Nml {
             None => {
                 let last = inputs
                     .iter()
-                    .map(|p| p.delay.si + p.duration.si)
+                    .map(|(p, _)| p.delay.si + p.duration.si)
                     .fold(0.0_f64, f64::max);
                 // Whole milliseconds (rounded to 1e-9 ms first), so that the default dt divides it.
                 let ms = (((last + 0.1) * 1e12).round() / 1e9).ceil();
@@ -1368,77 +1374,8 @@ impl Nml {
                 kind.push_str("_nml");
             }
             kind_of.insert(ch.id.as_str(), kind.clone());
-            let _ = writeln!(w, "\n[[channel]]\nname = {}", toml_str(&kind));
-            match used.get(ch.id.as_str()) {
-                Some(d) => {
-                    let _ = writeln!(
-                        w,
-                        "gbar = {}\ne_rev = {}",
-                        toml_str(&d.g.text()),
-                        toml_str(&d.erev.text())
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        w,
-                        "# not used by cell '{}'\ngbar = \"0 S/m^2\"\ne_rev = \"0 mV\"",
-                        cell.id
-                    );
-                }
-            }
-            let conductance = if ch.gates.is_empty() {
-                "1".to_string()
-            } else {
-                ch.gates
-                    .iter()
-                    .map(|g| {
-                        if g.instances == 1 {
-                            g.id.clone()
-                        } else {
-                            format!("{}^{}", g.id, g.instances)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("*")
-            };
-            let _ = writeln!(w, "conductance = {}", toml_str(&conductance));
-            let mut params = Vec::new();
-            for g in &ch.gates {
-                let mut fields = match &g.kinetics {
-                    Kinetics::Rates(a, b) => {
-                        format!("alpha = {}, beta = {}", toml_str(a), toml_str(b))
-                    }
-                    Kinetics::TauInf(t, x) => {
-                        format!("tau = {}, inf = {}", toml_str(t), toml_str(x))
-                    }
-                    Kinetics::Instantaneous(x) => format!("inf = {}", toml_str(x)),
-                };
-                match &g.q10 {
-                    Some(Q10::Exp {
-                        factor,
-                        temperature,
-                    }) => {
-                        let _ = write!(
-                            fields,
-                            ", q10 = {}, q10_temperature = {}",
-                            toml_str(&factor.text()),
-                            toml_str(&temperature.text())
-                        );
-                    }
-                    Some(Q10::Fixed(f)) => {
-                        let _ = write!(fields, ", q10_fixed = {}", toml_str(&f.text()));
-                    }
-                    None => {}
-                }
-                let _ = writeln!(w, "gates.{} = {{ {fields} }}", g.id);
-                params.extend(g.params.iter().cloned());
-            }
-            if !params.is_empty() {
-                let _ = writeln!(w, "[channel.params]");
-                for (k, v) in params {
-                    let _ = writeln!(w, "{k} = {}", toml_str(&v));
-                }
-            }
+            let density = used.get(ch.id.as_str()).map(|d| (&d.g, &d.erev));
+            write_channel(w, &kind, ch, density, &cell.id, &|g| g.to_string());
         }
         let cap = cell.capacitance.as_ref().map(Nq::text).unwrap_or_default();
         let node = &cell.id;
@@ -1453,18 +1390,7 @@ impl Nml {
         let _ = writeln!(w, "initial = {}", toml_str(&initial));
         for d in &cell.densities {
             let Some(kind) = kind_of.get(d.channel.as_str()) else {
-                let known: Vec<&str> = self.channels.iter().map(|c| c.id.as_str()).collect();
-                let mut e = d.at.clone();
-                e.message = format!(
-                    "channelDensity '{}': ionChannel '{}' is not an ion channel of this document or its includes (they are: {})",
-                    d.id,
-                    d.channel,
-                    known.join(", ")
-                );
-                if let Some(s) = memrc::error::suggest(&d.channel, known.iter().copied()) {
-                    e.message = format!("{} (did you mean '{s}'?)", e.message);
-                }
-                return Err(e);
+                return Err(self.unknown_channel(d));
             };
             let _ = writeln!(
                 w,
@@ -1480,7 +1406,7 @@ impl Nml {
                 toml_str(&d.erev.text())
             );
         }
-        for p in &inputs {
+        for &(p, weight) in &inputs {
             let _ = writeln!(
                 w,
                 "\n[[stimulus]]\nnode = {}\nkind = \"pulse\"",
@@ -1489,7 +1415,7 @@ impl Nml {
             let _ = writeln!(
                 w,
                 "amplitude = {}\nstart = {}\nend = {}   # pulseGenerator '{}'",
-                toml_str(&p.amplitude.text()),
+                toml_str(&network::amplitude(p, weight)),
                 toml_str(&p.delay.text()),
                 toml_str(&ms_text(p.delay.si + p.duration.si)),
                 p.id
@@ -1501,6 +1427,92 @@ impl Nml {
             toml_str(node)
         );
         Ok(out)
+    }
+}
+
+/// Writes the `[[channel]]` `name` of ion channel `ch`: `gbar` and `e_rev` from `density` (a
+/// channel no density of cell `cell` uses gets `gbar = 0`), the conductance as the product of
+/// its gates' `q^instances`, and the gates' kinetics and constants; gate `g` is called
+/// `gate_name(g)` (networks rename gates that two channels of a cell share).
+fn write_channel(
+    w: &mut String,
+    name: &str,
+    ch: &Channel,
+    density: Option<(&Nq, &Nq)>,
+    cell: &str,
+    gate_name: &dyn Fn(&str) -> String,
+) {
+    use std::fmt::Write as _;
+    let _ = writeln!(w, "\n[[channel]]\nname = {}", toml_str(name));
+    match density {
+        Some((g, erev)) => {
+            let _ = writeln!(
+                w,
+                "gbar = {}\ne_rev = {}",
+                toml_str(&g.text()),
+                toml_str(&erev.text())
+            );
+        }
+        None => {
+            let _ = writeln!(
+                w,
+                "# not used by cell '{cell}'\ngbar = \"0 S/m^2\"\ne_rev = \"0 mV\""
+            );
+        }
+    }
+    let conductance = if ch.gates.is_empty() {
+        "1".to_string()
+    } else {
+        ch.gates
+            .iter()
+            .map(|g| {
+                let id = gate_name(&g.id);
+                if g.instances == 1 {
+                    id
+                } else {
+                    format!("{id}^{}", g.instances)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("*")
+    };
+    let _ = writeln!(w, "conductance = {}", toml_str(&conductance));
+    let mut params = Vec::new();
+    for g in &ch.gates {
+        let mut fields = match &g.kinetics {
+            Kinetics::Rates(a, b) => {
+                format!("alpha = {}, beta = {}", toml_str(a), toml_str(b))
+            }
+            Kinetics::TauInf(t, x) => {
+                format!("tau = {}, inf = {}", toml_str(t), toml_str(x))
+            }
+            Kinetics::Instantaneous(x) => format!("inf = {}", toml_str(x)),
+        };
+        match &g.q10 {
+            Some(Q10::Exp {
+                factor,
+                temperature,
+            }) => {
+                let _ = write!(
+                    fields,
+                    ", q10 = {}, q10_temperature = {}",
+                    toml_str(&factor.text()),
+                    toml_str(&temperature.text())
+                );
+            }
+            Some(Q10::Fixed(f)) => {
+                let _ = write!(fields, ", q10_fixed = {}", toml_str(&f.text()));
+            }
+            None => {}
+        }
+        let _ = writeln!(w, "gates.{} = {{ {fields} }}", gate_name(&g.id));
+        params.extend(g.params.iter().cloned());
+    }
+    if !params.is_empty() {
+        let _ = writeln!(w, "[channel.params]");
+        for (k, v) in params {
+            let _ = writeln!(w, "{k} = {}", toml_str(&v));
+        }
     }
 }
 

@@ -315,35 +315,207 @@ fn unsupported_elements_are_located_errors_naming_them() {
     assert!(e.starts_with("bad.nml:7:1: cell 'c' has 2 segments"), "{e}");
 }
 
+/// A network of the passive cell `c` (two populations, one a populationList with instance ids
+/// that are not indices), with every kind of connection and input the import reads.
+const NETWORK: &str = r#"<neuroml id="net_doc">
+  <ionChannelPassive id="pas"/>
+  <cell id="c">
+    <morphology id="m"><segment id="0">
+      <proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="0" z="0" diameter="10"/>
+    </segment></morphology>
+    <biophysicalProperties id="b"><membraneProperties>
+      <channelDensity id="l" ionChannel="pas" condDensity="0.5 mS_per_cm2" erev="-70mV"/>
+      <specificCapacitance value="1 uF_per_cm2"/>
+      <initMembPotential value="-60mV"/>
+    </membraneProperties></biophysicalProperties>
+  </cell>
+  <expOneSynapse id="s1" gbase="2nS" erev="0mV" tauDecay="3ms"/>
+  <expTwoSynapse id="s2" gbase="1nS" erev="-80mV" tauRise="0.5ms" tauDecay="5ms"/>
+  <gapJunction id="gj" conductance="100pS"/>
+  <pulseGenerator id="pg" delay="10ms" duration="20ms" amplitude="0.1nA"/>
+  <network id="n">
+    <population id="a" component="c" size="2"/>
+    <population id="b" component="c" type="populationList">
+      <instance id="7"><location x="0" y="0" z="0"/></instance>
+      <instance id="3"><location x="1" y="0" z="0"/></instance>
+    </population>
+    <projection id="p1" presynapticPopulation="a" postsynapticPopulation="b" synapse="s1">
+      <connection id="0" preCellId="../a[1]" postCellId="../b/3/c"/>
+      <connectionWD id="1" preCellId="../a/0/c" postCellId="../b/7/c" weight="0.5" delay="2ms"/>
+    </projection>
+    <projection id="p2" presynapticPopulation="a" postsynapticPopulation="b" synapse="s2">
+      <connectionWD id="0" preCellId="../a/1/c" postCellId="../b/7/c" weight="3" delay="1ms"/>
+      <connectionWD id="1" preCellId="../a/0/c" postCellId="../b/7/c" weight="3" delay="1ms"/>
+    </projection>
+    <electricalProjection id="e" presynapticPopulation="a" postsynapticPopulation="b">
+      <electricalConnectionInstanceW id="0" preCell="../a/0/c" postCell="../b/7/c" synapse="gj" weight="2"/>
+    </electricalProjection>
+    <inputList id="il" component="pg" population="a">
+      <inputW id="0" target="../a/1/c" destination="synapses" weight="0.5"/>
+    </inputList>
+    <explicitInput target="a[0]" input="pg"/>
+  </network>
+</neuroml>"#;
+
 #[test]
-fn networks_beyond_one_cell_are_refused_where_they_are() {
-    let net = |body: &str| {
-        CELL.replace(
-            "</neuroml>",
-            &format!("  <network id=\"n\">\n{body}\n  </network>\n</neuroml>"),
-        )
+fn a_network_becomes_populations_projections_and_inputs() {
+    let text = import(NETWORK, "net.nml").expect("imports");
+    let file: toml::Value = toml::from_str(&text).expect("TOML");
+    let get = |v: &toml::Value, k: &str| v.get(k).cloned().unwrap_or_else(|| panic!("{k} in {v}"));
+    let s = |v: toml::Value| v.as_str().expect("a string").to_string();
+    let pops = get(&file, "population");
+    let pops = pops.as_array().expect("populations");
+    assert_eq!(pops.len(), 2);
+    for (p, (name, size)) in pops.iter().zip([("a", 2), ("b", 2)]) {
+        assert_eq!(s(get(p, "name")), name);
+        assert_eq!(get(p, "size").as_integer(), Some(size));
+        assert_eq!(s(get(p, "model")), "conductance");
+        // The passive density is the membrane's leak; no threshold given: NeuroML's 0 mV.
+        assert_eq!(get(p, "channels").as_array().map(Vec::len), Some(0));
+        assert_eq!(s(get(p, "threshold")), "0 mV");
+        assert_eq!(get(p, "upward_crossing").as_bool(), Some(true));
+        let params = get(p, "params");
+        assert_eq!(s(get(&params, "g_leak")), "0.5 mS/cm^2");
+        assert_eq!(s(get(&params, "e_leak")), "-70 mV");
+        assert_eq!(s(get(&params, "c_m")), "1 uF/cm^2");
+        assert_eq!(s(get(&get(p, "initial"), "v")), "-60 mV");
+    }
+    // Receptors of b: one per synapse type projected onto it.
+    let receptors = get(&pops[1], "receptor");
+    let r = receptors.as_array().expect("receptors");
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        (s(get(&r[0], "name")), s(get(&r[0], "tau"))),
+        ("s1".into(), "3 ms".into())
+    );
+    assert!(r[0].get("tau_rise").is_none());
+    assert_eq!(s(get(&r[1], "tau_rise")), "0.5 ms");
+    assert_eq!(s(get(&r[1], "e_rev")), "-80 mV");
+    let projs = get(&file, "projection");
+    let p = projs.as_array().expect("projections");
+    assert_eq!(p.len(), 3);
+    // Instance 3 of b is its cell 1, instance 7 its cell 0; weights are weight·gbase.
+    assert_eq!(
+        get(&p[0], "pairs"),
+        toml::from_str::<toml::Value>("x = [[1, 1], [0, 0]]").unwrap()["x"]
+    );
+    assert_eq!(get(&p[0], "weight").to_string(), r#"["2e-9 S", "1e-9 S"]"#);
+    assert_eq!(get(&p[0], "delay").to_string(), r#"["0e0 s", "2e-3 s"]"#);
+    assert_eq!(s(get(&p[1], "weight")), "3e-9 S");
+    assert_eq!(s(get(&p[1], "delay")), "1e-3 s");
+    assert_eq!(s(get(&p[2], "synapse")), "gap-junction");
+    assert_eq!(s(get(&p[2], "weight")), "2e-10 S");
+    assert!(p[2].get("delay").is_none());
+    let inputs = get(&file, "input");
+    let i = inputs.as_array().expect("inputs");
+    assert_eq!(i.len(), 2);
+    assert_eq!(get(&i[0], "neurons").to_string(), "[1]");
+    assert_eq!(s(get(&i[0], "amplitude")), "5e-11 A");
+    assert_eq!(get(&i[1], "neurons").to_string(), "[0]");
+    assert_eq!(s(get(&i[1], "amplitude")), "0.1 nA");
+    assert_eq!(
+        (s(get(&i[1], "start")), s(get(&i[1], "end"))),
+        ("10 ms".into(), "30 ms".into())
+    );
+    // And it loads and runs: the driven cells depolarise, b's cell 0 follows a through the gap
+    // junction.
+    let m = load_str(&text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("a network model");
+    let out = n
+        .builder
+        .clone()
+        .build()
+        .expect("builds")
+        .run(0.03, 1)
+        .expect("runs");
+    let v_end = |rec: usize, k: usize| *out.recordings[rec].values[k].last().expect("samples");
+    assert!(v_end(0, 0) > -0.06 && v_end(0, 1) > -0.06, "a is driven");
+    assert!(
+        v_end(1, 0) > v_end(1, 1),
+        "b's cell 0 is coupled to a's driven cell 0"
+    );
+}
+
+#[test]
+fn network_errors_are_located_and_name_what_is_wrong() {
+    let bad = |from: &str, to: &str| {
+        assert!(NETWORK.contains(from), "{from}");
+        error_of(&NETWORK.replacen(from, to, 1))
     };
-    let e = error_of(&net(
-        "    <population id=\"p\" component=\"c\" size=\"2\"/>",
-    ));
+    let e = bad("postCellId=\"../b/3/c\"", "postCellId=\"../b/4/c\"");
     assert!(
-        e.starts_with("bad.nml:13:5: population 'p' has 2 cells"),
+        e.starts_with("bad.nml:24:58: '../b/4/c': population 'b' has no instance '4'"),
         "{e}"
     );
-    let e = error_of(&net(
-        "    <population id=\"p\" component=\"c\" size=\"1\"/>\n    <projection id=\"pr\" presynapticPopulation=\"p\" postsynapticPopulation=\"p\" synapse=\"s\"/>",
-    ));
+    let e = bad("preCellId=\"../a[1]\"", "preCellId=\"../a[2]\"");
     assert!(
-        e.starts_with("bad.nml:14:5: unsupported NeuroML element <projection> in <network>"),
+        e.starts_with("bad.nml:24:37: '../a[2]': population 'a' has 2 cells (indices 0..1)"),
         "{e}"
     );
-    let e = error_of(&net(
-        "    <population id=\"p\" component=\"c\" size=\"1\"/>\n    <explicitInput target=\"p[0]\" input=\"pg\"/>",
-    ));
+    let e = bad("preCellId=\"../a[1]\"", "preCellId=\"../b[1]\"");
+    assert!(e.contains("expected a cell of population 'a'"), "{e}");
+    let e = bad("synapse=\"s2\"", "synapse=\"gj\"");
     assert!(
-        e.starts_with("bad.nml:14:41: 'pg' is not a pulseGenerator of this document"),
+        e == "bad.nml:27:87: 'gj' is not an expOneSynapse or expTwoSynapse of this document or its includes ('gj' is a gapJunction: use it in an <electricalProjection>)",
         "{e}"
     );
+    let e = bad("synapse=\"s2\"", "synapse=\"s3\"");
+    assert!(e.ends_with("'s3' is not an expOneSynapse or expTwoSynapse of this document or its includes (they are: s1, s2)"), "{e}");
+    let e = bad("weight=\"0.5\"", "weight=\"-0.5\"");
+    assert!(
+        e.starts_with("bad.nml:25:79: weight '-0.5': expected a number ≥ 0"),
+        "{e}"
+    );
+    let e = bad(
+        "postsynapticPopulation=\"b\" synapse=\"s1\"",
+        "postsynapticPopulation=\"bb\" synapse=\"s1\"",
+    );
+    assert!(
+        e.contains("'bb' is not a population of the network (they are: a, b) (did you mean 'b'?)"),
+        "{e}"
+    );
+    let e = bad(
+        "    <explicitInput",
+        "    <continuousProjection id=\"g\" presynapticPopulation=\"a\" postsynapticPopulation=\"b\"/>\n    <explicitInput",
+    );
+    assert!(
+        e.starts_with(
+            "bad.nml:37:5: unsupported NeuroML element <continuousProjection> in <network>"
+        ),
+        "{e}"
+    );
+    let e = bad("tauDecay=\"3ms\"", "tauDecay=\"0ms\"");
+    assert!(
+        e.starts_with("bad.nml:13:59: 'tauDecay' must be > 0"),
+        "{e}"
+    );
+    let e = bad(
+        "<connection id=\"0\"",
+        "<connection id=\"0\" postSegmentId=\"2\"",
+    );
+    assert!(
+        e.contains("postSegmentId '2': single-compartment cells have segment 0 only"),
+        "{e}"
+    );
+    let e = bad(
+        "<ionChannelPassive id=\"pas\"/>",
+        "<ionChannelHH id=\"pas\"><gateHHtauInf id=\"q\"><timeCourse type=\"fixedTimeCourse\" tau=\"1ms\"/><steadyState type=\"HHSigmoidVariable\" rate=\"1\" midpoint=\"0mV\" scale=\"1mV\"/></gateHHtauInf></ionChannelHH>",
+    );
+    assert!(e.contains("cell 'c' has no passive channelDensity"), "{e}");
+    // A document with a single cell stays a circuit model.
+    let one = NETWORK
+        .replace("size=\"2\"", "size=\"1\"")
+        .replace(
+            &NETWORK[NETWORK.find("    <population id=\"b\"").unwrap()
+                ..NETWORK.find("    <inputList").unwrap()],
+            "",
+        )
+        .replace(
+            &NETWORK[NETWORK.find("    <inputList").unwrap()
+                ..NETWORK.find("    <explicitInput").unwrap()],
+            "",
+        );
+    circuit(&import(&one, "one.nml").expect("imports"));
 }
 
 #[test]
