@@ -7,6 +7,8 @@ Runs jNeuroML (jLEMS, bundled with pyNeuroML), at several small steps, on
   pulse on 100-200 ms);
 - `LEMS_NML2_Ex10_Q10.xml` as shipped (the same cell with q10ExpTemp factors at 22 degC, its K
   closing rate a LEMS ComponentType), the reference of `NML2_Q10HHCell.nml`;
+- `NML2_WeightsNetwork.nml` (the network of `LEMS_NML2_Ex26_Weights.xml`, modified): network
+  net2, 300 ms, the voltages of its 3 + 8 cells;
 
 locates the upward crossings of the cell's spikeThresh (-20 mV) in each recorded trace (linear
 interpolation between samples), and writes
@@ -16,7 +18,16 @@ interpolation between samples), and writes
 
 with one row per spike: the spike times (ms) of every step, and their Richardson extrapolation
 to step 0 (jLEMS integrates by forward Euler, order 1: t0 = 2 t(h/2) - t(h), from the two
-smallest steps).
+smallest steps). For the network it writes
+
+    crates/memrc-io/tests/data/neuroml/NML2_WeightsNetwork_spikes.csv
+    crates/memrc-io/tests/data/neuroml/NML2_WeightsNetwork_v.csv
+
+the first as above with the population and cell index of every spike, the second the voltage
+(mV) of every postPop cell every 0.5 ms at every step and extrapolated as the spike times are,
+and prints how far apart the steps and the two extrapolations ((1, 0.5) and (0.5, 0.25) us) are.
+jLEMS writes its output in single precision (Java float: ~7 significant digits, ~4e-6 mV at
+-65 mV); that rounding is in every sample and spike time.
 
 Usage (from the repository root; needs Java >= 11):
     python3 -m venv /tmp/nmlvenv && /tmp/nmlvenv/bin/pip install pyNeuroML
@@ -35,6 +46,10 @@ NML = DATA / "NML2_SingleCompHHCell.nml"
 Q10_LEMS = DATA / "LEMS_NML2_Ex10_Q10.xml"
 STEPS_MS = ["0.001", "0.0005", "0.00025"]
 THRESHOLD_V = -0.020
+NETWORK_NML = DATA / "NML2_WeightsNetwork.nml"
+NETWORK_CELLS = [("prePop", i) for i in range(3)] + [("postPop", i) for i in range(8)]
+SAMPLE_MS = 0.5
+LENGTH_MS = 300.0
 
 LEMS = """<Lems>
     <Target component="sim1"/>
@@ -51,17 +66,64 @@ LEMS = """<Lems>
 """
 
 
-def spikes(path):
-    """Upward crossings of THRESHOLD_V in a jLEMS output file (t in s, v in V), in ms."""
-    out, prev = [], None
+NETWORK_LEMS = """<Lems>
+    <Target component="sim1"/>
+    <Include file="Cells.xml"/>
+    <Include file="Networks.xml"/>
+    <Include file="Simulation.xml"/>
+    <Include file="{nml}"/>
+    <Simulation id="sim1" length="300ms" step="{step}ms" target="net2">
+        <OutputFile id="of0" fileName="{out}">
+{columns}
+        </OutputFile>
+    </Simulation>
+</Lems>
+"""
+
+
+def scan(path, step_ms=None):
+    """Upward crossings of THRESHOLD_V (ms) in every voltage column of a jLEMS output file (t in
+    s, then v in V), and, given the step, the voltages (mV) every SAMPLE_MS ms from 0 to
+    LENGTH_MS: the row whose t is closest to each sample time (within half a step)."""
+    crossings, samples, prev = None, [], None
+    n_samples = round(LENGTH_MS / SAMPLE_MS) + 1
     with open(path) as f:
         for line in f:
-            t, v = map(float, line.split()[:2])
-            if prev is not None and prev[1] < THRESHOLD_V <= v:
-                t0, v0 = prev
-                out.append(1e3 * (t0 + (t - t0) * (THRESHOLD_V - v0) / (v - v0)))
-            prev = (t, v)
-    return out
+            row = [float(x) for x in line.split()]
+            t = 1e3 * row[0]
+            if crossings is None:
+                crossings = [[] for _ in row[1:]]
+            if prev is not None:
+                for j, (v0, v) in enumerate(zip(prev[1:], row[1:])):
+                    if v0 < THRESHOLD_V <= v:
+                        t0 = 1e3 * prev[0]
+                        crossings[j].append(t0 + (t - t0) * (THRESHOLD_V - v0) / (v - v0))
+            if step_ms is not None and len(samples) < n_samples:
+                ts = SAMPLE_MS * len(samples)
+                if t >= ts:
+                    best = row
+                    if prev is not None and ts - 1e3 * prev[0] < t - ts:
+                        best = prev
+                    dt = abs(1e3 * best[0] - ts)
+                    assert dt <= step_ms / 2, f"{path}: no row within half a step of {ts} ms"
+                    samples.append([1e3 * v for v in best[1:]])
+            prev = row
+    if step_ms is not None:
+        assert len(samples) == n_samples, f"{path}: {len(samples)} samples of {n_samples}"
+    return crossings, samples
+
+
+def spikes(path):
+    """Upward crossings of THRESHOLD_V in a jLEMS output file (t in s, v in V), in ms."""
+    return scan(path)[0][0]
+
+
+def run(jnml, tmp, lems_text, step):
+    """Runs jNeuroML on `lems_text` (a LEMS file written in `tmp` for step `step`)."""
+    lems = pathlib.Path(tmp) / f"LEMS_ref_{step}.xml"
+    lems.write_text(lems_text)
+    subprocess.run([jnml, str(lems), "-nogui"], check=True, cwd=tmp,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, JNML_MAX_MEMORY_LOCAL="2G"))
 
 
 def q10_lems(step, out):
@@ -80,11 +142,8 @@ def reference(jnml, name, make_lems, title):
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         for step in STEPS_MS:
-            lems = pathlib.Path(tmp) / f"LEMS_ref_{step}.xml"
             out = pathlib.Path(tmp) / f"v_{step}.dat"
-            lems.write_text(make_lems(step, out))
-            subprocess.run([jnml, str(lems), "-nogui"], check=True, cwd=tmp,
-                           stdout=subprocess.DEVNULL, env=dict(os.environ, JNML_MAX_MEMORY_LOCAL="2G"))
+            run(jnml, tmp, make_lems(step, out), step)
             runs[step] = spikes(out)
             print(step, "ms:", len(runs[step]), "spikes", runs[step][:3], "...")
     counts = {len(s) for s in runs.values()}
@@ -102,6 +161,77 @@ def reference(jnml, name, make_lems, title):
     print("wrote", out_csv)
 
 
+def convergence(label, series):
+    """Prints, for one quantity given at the steps STEPS_MS (lists of equal length), the max
+    differences between consecutive steps, their ratio (2 for first order), and between the
+    extrapolations from the two coarser and the two finer steps."""
+    a, b, c = series
+    d1 = max((abs(x - y) for x, y in zip(a, b)), default=0.0)
+    d2 = max((abs(x - y) for x, y in zip(b, c)), default=0.0)
+    de = max((abs((2 * y - x) - (2 * z - y)) for x, y, z in zip(a, b, c)), default=0.0)
+    ratio = d1 / d2 if d2 > 0 else float("nan")
+    h0, h1, h2 = (f"{1e3 * float(s):g}" for s in STEPS_MS)
+    print(f"  {label}: max|{h0}-{h1}us| {d1:.3e}  max|{h1}-{h2}us| {d2:.3e}  ratio {ratio:.2f}  "
+          f"max|extrap({h0},{h1}) - extrap({h1},{h2})| {de:.3e}")
+
+
+def network_reference(jnml):
+    """NML2_WeightsNetwork: spike times of every cell, voltages of the postPop cells."""
+    columns = "\n".join(f'            <OutputColumn id="{p}{i}" quantity="{p}/{i}/hhcell/v"/>'
+                         for p, i in NETWORK_CELLS)
+    crossings, samples = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in STEPS_MS:
+            out = pathlib.Path(tmp) / f"v_{step}.dat"
+            run(jnml, tmp, NETWORK_LEMS.format(nml=NETWORK_NML, step=step, out=out,
+                                               columns=columns), step)
+            crossings[step], samples[step] = scan(out, float(step))
+            print(step, "ms:", [len(c) for c in crossings[step]], "spikes per cell")
+    h, h2 = STEPS_MS[-2], STEPS_MS[-1]
+    title = ("NML2_WeightsNetwork (network net2, 300 ms) by jNeuroML 0.14.0 (jLEMS, forward "
+             "Euler, output in single precision)")
+    out_csv = DATA / "NML2_WeightsNetwork_spikes.csv"
+    with open(out_csv, "w") as f:
+        f.write(f"# {title}; upward -20 mV crossings, ms; made by "
+                "bench/peers/neuroml_reference.py\n")
+        f.write("population,cell," + ",".join(f"t_step_{s}ms" for s in STEPS_MS)
+                + ",t_extrapolated\n")
+        for j, (pop, i) in enumerate(NETWORK_CELLS):
+            counts = {len(crossings[s][j]) for s in STEPS_MS}
+            assert len(counts) == 1, f"{pop} {i}: spike counts differ between steps: {counts}"
+            for k in range(len(crossings[h][j])):
+                row = [crossings[s][j][k] for s in STEPS_MS]
+                row.append(2 * crossings[h2][j][k] - crossings[h][j][k])
+                f.write(f"{pop},{i}," + ",".join(f"{x:.9f}" for x in row) + "\n")
+    print("wrote", out_csv)
+    post = [j for j, (pop, _) in enumerate(NETWORK_CELLS) if pop == "postPop"]
+    out_csv = DATA / "NML2_WeightsNetwork_v.csv"
+    with open(out_csv, "w") as f:
+        f.write(f"# {title}; membrane voltage of the postPop cells (mV) every {SAMPLE_MS} ms, "
+                "the output row closest to each time; extrapolated = 2 v(0.00025ms) - "
+                "v(0.0005ms); made by bench/peers/neuroml_reference.py\n")
+        head = ["t_ms"]
+        for j in post:
+            i = NETWORK_CELLS[j][1]
+            head += [f"post{i}_step_{s}ms" for s in STEPS_MS] + [f"post{i}_extrapolated"]
+        f.write(",".join(head) + "\n")
+        for n in range(len(samples[h])):
+            row = [f"{SAMPLE_MS * n:g}"]
+            for j in post:
+                vs = [samples[s][n][j] for s in STEPS_MS]
+                vs.append(2 * samples[h2][n][j] - samples[h][n][j])
+                row += [f"{v:.9g}" for v in vs]
+            f.write(",".join(row) + "\n")
+    print("wrote", out_csv)
+    print("step convergence (ms for spike times, mV for voltages):")
+    for j, (pop, i) in enumerate(NETWORK_CELLS):
+        if crossings[h][j]:
+            convergence(f"{pop} {i} spike times", [crossings[s][j] for s in STEPS_MS])
+    for j in post:
+        convergence(f"postPop {NETWORK_CELLS[j][1]} v",
+                    [[row[j] for row in samples[s]] for s in STEPS_MS])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jnml", default="jnml")
@@ -111,6 +241,7 @@ def main():
               "NML2_SingleCompHHCell (LEMS_NML2_Ex5_DetCell: 300 ms, 0.08 nA on 100-200 ms)")
     reference(args.jnml, "NML2_Q10HHCell", q10_lems,
               "LEMS_NML2_Ex10_Q10 (q10 3 at 32 degC, run at 22 degC; 300 ms, 0.08 nA on 100-200 ms)")
+    network_reference(args.jnml)
 
 
 if __name__ == "__main__":
