@@ -1200,6 +1200,9 @@ impl Synapse {
     }
 }
 
+/// Pulse generators with their input weights (`inputW`; 1 otherwise).
+type WeightedPulses<'s> = Vec<(&'s Pulse, f64)>;
+
 #[derive(Debug, Default)]
 struct Nml {
     id: String,
@@ -1247,7 +1250,7 @@ impl Nml {
         &'s self,
         cx: &Cx,
         network: Option<Node>,
-    ) -> Result<(&'s Cell, Vec<(&'s Pulse, f64)>, Option<Nq>), LoadError> {
+    ) -> Result<(&'s Cell, WeightedPulses<'s>, Option<Nq>), LoadError> {
         let Some(net) = network else {
             if let Some(e) = &self.included_network {
                 return Err(e.clone());
@@ -1270,8 +1273,9 @@ impl Nml {
         };
         // One population of one cell (`network::is_network` is false): the network's readers.
         let pops = self.populations(cx, net)?;
-        let (_, _, inputs) = self.connections(cx, net, &pops)?;
-        let pulses = inputs
+        let pulses = self
+            .connections(cx, net, &pops)?
+            .inputs
             .iter()
             .flat_map(|i| i.neurons.iter().map(|_| (i.pulse, i.weight)))
             .collect();

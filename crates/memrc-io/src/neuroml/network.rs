@@ -69,7 +69,7 @@ pub(super) struct Pop<'s> {
 }
 
 /// One memrc projection.
-pub(super) struct Proj {
+struct Proj {
     name: String,
     pre: usize,
     post: usize,
@@ -77,6 +77,13 @@ pub(super) struct Proj {
     synapse: usize,
     /// `(pre, post, conductance [S], delay [s])`.
     conns: Vec<(usize, usize, f64, f64)>,
+}
+
+/// What a network connects: chemical projections, gap-junction projections, pulse inputs.
+pub(super) struct Wiring<'s> {
+    projs: Vec<Proj>,
+    gaps: Vec<Proj>,
+    pub(super) inputs: Vec<Input<'s>>,
 }
 
 /// One pulse input: the generator, the weight, and the neurons of a population.
@@ -125,7 +132,11 @@ impl Nml {
         };
         let net_id = net.attribute("id").unwrap_or("network");
         let pops = self.populations(cx, net)?;
-        let (projs, gaps, inputs) = self.connections(cx, net, &pops)?;
+        let Wiring {
+            projs,
+            gaps,
+            inputs,
+        } = self.connections(cx, net, &pops)?;
 
         let mut out = String::new();
         let w = &mut out;
@@ -690,13 +701,12 @@ impl Nml {
     }
 
     /// Projections, gap junctions and inputs of `net`.
-    #[allow(clippy::type_complexity)]
     pub(super) fn connections<'s>(
         &'s self,
         cx: &Cx,
         net: Node,
         pops: &[Pop],
-    ) -> Result<(Vec<Proj>, Vec<Proj>, Vec<Input<'s>>), LoadError> {
+    ) -> Result<Wiring<'s>, LoadError> {
         let mut projs = Vec::new();
         let mut gaps: Vec<Proj> = Vec::new();
         let mut inputs: Vec<Input> = Vec::new();
@@ -860,7 +870,11 @@ impl Nml {
                 }
             }
         }
-        Ok((projs, gaps, inputs))
+        Ok(Wiring {
+            projs,
+            gaps,
+            inputs,
+        })
     }
 }
 
