@@ -232,16 +232,111 @@ def network_reference(jnml):
                     [[row[j] for row in samples[s]] for s in STEPS_MS])
 
 
+EVENTS_LEMS = """<Lems>
+    <Target component="sim1"/>
+    <Include file="Cells.xml"/>
+    <Include file="Networks.xml"/>
+    <Include file="Simulation.xml"/>
+    <Include file="{nml}"/>
+    <Simulation id="sim1" length="{length}ms" step="{step}ms" target="{net}">
+        <OutputFile id="of0" fileName="{out}">
+{columns}
+        </OutputFile>
+        <EventOutputFile id="ev0" fileName="{events}" format="TIME_ID">
+{selections}
+        </EventOutputFile>
+    </Simulation>
+</Lems>
+"""
+
+# Integrate-and-fire networks of jNeuroML's examples (unchanged copies): (name, network id,
+# length in ms, [(population, cell, LEMS path of the cell)]).
+IAF_NETWORKS = [
+    ("NML2_InstanceBasedNetwork", "InstanceBasedNetwork", 300,
+     [("iafCells", i, f"iafCells/{i}/iaf") for i in range(3)]),
+    ("NML2_GapJunctions", "net1", 700,
+     [("iafPop1", 0, "iafPop1[0]"), ("iafPop2", 0, "iafPop2[0]")]),
+]
+
+
+def event_reference(jnml, name, net, length_ms, cells):
+    """An integrate-and-fire network (spikes are resets, not threshold crossings in the trace):
+    the spike events jLEMS emits (the end of the step in which v passed the threshold) and the
+    voltages every SAMPLE_MS ms, at every step of STEPS_MS; writes NAME_spikes.csv (population,
+    cell, the time at each step and 2 t(h/2) - t(h) from the two smallest) and NAME_v.csv."""
+    global LENGTH_MS
+    LENGTH_MS = float(length_ms)
+    nml = DATA / f"{name}.nml"
+    columns = "\n".join(f'            <OutputColumn id="c{j}" quantity="{path}/v"/>'
+                         for j, (_, _, path) in enumerate(cells))
+    selections = "\n".join(f'            <EventSelection id="{j}" select="{path}" eventPort="spike"/>'
+                            for j, (_, _, path) in enumerate(cells))
+    events, samples = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in STEPS_MS:
+            out = pathlib.Path(tmp) / f"v_{step}.dat"
+            ev = pathlib.Path(tmp) / f"e_{step}.spikes"
+            run(jnml, tmp, EVENTS_LEMS.format(nml=nml, step=step, out=out, events=ev, net=net,
+                                              length=length_ms, columns=columns,
+                                              selections=selections), step)
+            _, samples[step] = scan(out, float(step))
+            per = [[] for _ in cells]
+            for line in ev.read_text().split("\n"):
+                if line.strip():
+                    t, j = line.split()
+                    per[int(j)].append(1e3 * float(t))
+            events[step] = [sorted(x) for x in per]
+            print(name, step, "ms:", [len(x) for x in per], "spikes per cell")
+    h, h2 = STEPS_MS[-2], STEPS_MS[-1]
+    title = (f"{name} (network {net}, {length_ms} ms) by jNeuroML 0.14.0 (jLEMS, forward Euler, "
+             "output in single precision)")
+    with open(DATA / f"{name}_spikes.csv", "w") as f:
+        f.write(f"# {title}; spike events (the end of the step in which v passed thresh), ms; "
+                "made by bench/peers/neuroml_reference.py\n")
+        f.write("population,cell," + ",".join(f"t_step_{s}ms" for s in STEPS_MS)
+                + ",t_extrapolated\n")
+        for j, (pop, i, _) in enumerate(cells):
+            counts = {len(events[s][j]) for s in STEPS_MS}
+            assert len(counts) == 1, f"{pop} {i}: spike counts differ between steps: {counts}"
+            for k in range(len(events[h][j])):
+                row = [events[s][j][k] for s in STEPS_MS]
+                row.append(2 * events[h2][j][k] - events[h][j][k])
+                f.write(f"{pop},{i}," + ",".join(f"{x:.9f}" for x in row) + "\n")
+            if events[h][j]:
+                convergence(f"{pop} {i} spike times", [events[s][j] for s in STEPS_MS])
+    with open(DATA / f"{name}_v.csv", "w") as f:
+        f.write(f"# {title}; membrane voltage (mV) every {SAMPLE_MS} ms, the output row closest "
+                "to each time; made by bench/peers/neuroml_reference.py\n")
+        head = ["t_ms"]
+        for pop, i, _ in cells:
+            head += [f"{pop}{i}_step_{s}ms" for s in STEPS_MS]
+        f.write(",".join(head) + "\n")
+        for n in range(len(samples[h])):
+            row = [f"{SAMPLE_MS * n:g}"]
+            for j in range(len(cells)):
+                row += [f"{samples[s][n][j]:.9g}" for s in STEPS_MS]
+            f.write(",".join(row) + "\n")
+    print("wrote", name)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jnml", default="jnml")
+    ap.add_argument("--only", help="make only this reference (a file name stem)")
     args = ap.parse_args()
+    if args.only:
+        for name, net, length, cells in IAF_NETWORKS:
+            if name == args.only:
+                event_reference(args.jnml, name, net, length, cells)
+        return
     reference(args.jnml, "NML2_SingleCompHHCell",
               lambda step, out: LEMS.format(nml=NML, step=step, out=out),
               "NML2_SingleCompHHCell (LEMS_NML2_Ex5_DetCell: 300 ms, 0.08 nA on 100-200 ms)")
     reference(args.jnml, "NML2_Q10HHCell", q10_lems,
               "LEMS_NML2_Ex10_Q10 (q10 3 at 32 degC, run at 22 degC; 300 ms, 0.08 nA on 100-200 ms)")
     network_reference(args.jnml)
+    for name, net, length, cells in IAF_NETWORKS:
+        event_reference(args.jnml, name, net, length, cells)
 
 
 if __name__ == "__main__":

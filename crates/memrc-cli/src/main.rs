@@ -60,7 +60,8 @@ enum Command {
     /// Benchmarks of the network engine (one JSON object on stdout).
     Bench(bench::BenchCmd),
     /// Converts a NeuroML2 document (a single-compartment cell, its ion channels and pulse
-    /// inputs) into a model file; `memrc run FILE.nml` runs one directly.
+    /// inputs; or a network of such cells and iafCells) into a model file; `memrc run
+    /// FILE.nml` runs one directly.
     Import(ImportArgs),
 }
 
@@ -72,10 +73,11 @@ struct ImportArgs {
     /// Write the model file here (default: standard output).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// t_end of [simulation] with a unit (default: 100 ms after the last pulse input).
+    /// t_end with a unit (default: 100 ms after the last pulse input).
     #[arg(long = "t-end", value_name = "T")]
     t_end: Option<String>,
-    /// dt of [simulation], the output interval of dopri5, with a unit (default 0.01ms).
+    /// dt with a unit (default 0.01ms): a cell's output interval of dopri5; a network's grid,
+    /// on which spikes are delivered.
     #[arg(long, value_name = "DT")]
     dt: Option<String>,
 }

@@ -243,6 +243,7 @@ const RATE: Kind = Kind::Dim(Dimension::FREQUENCY, "a rate (e.g. 0.1per_ms)");
 const NONE: Kind = Kind::Dim(Dimension::NONE, "a dimensionless number");
 const CURRENT: Kind = Kind::Dim(Dimension::CURRENT, "a current (e.g. 0.08nA)");
 const CONDUCTANCE: Kind = Kind::Dim(Dimension::CONDUCTANCE, "a conductance (e.g. 0.5nS)");
+const CAPACITANCE: Kind = Kind::Dim(Dimension::CAPACITANCE, "a capacitance (e.g. 1nF)");
 
 fn cond_density() -> Kind {
     Kind::Dim(
@@ -471,6 +472,13 @@ impl<'i> Cx<'_, 'i> {
                     }
                     nml.cells.push(cell);
                 }
+                "iafCell" | "iafRefCell" => {
+                    let cell = self.iaf_cell(c)?;
+                    if nml.cells.iter().any(|x| x.id == cell.id) {
+                        return Err(self.err_attr(c, "id", format!("a second cell '{}'", cell.id)));
+                    }
+                    nml.cells.push(cell);
+                }
                 "include" => self.include(c, nml)?,
                 "pulseGenerator" => {
                     let id = self.ident(c, "id")?.to_string();
@@ -503,8 +511,8 @@ impl<'i> Cx<'_, 'i> {
                     return Err(self.unsupported(
                         c,
                         "<neuroml>",
-                        "ionChannelHH, ionChannel, ionChannelPassive, cell (one segment), \
-                         expOneSynapse, expTwoSynapse, gapJunction, pulseGenerator, network and include",
+                        "ionChannelHH, ionChannel, ionChannelPassive, cell (one segment), iafCell, \
+                         iafRefCell, expOneSynapse, expTwoSynapse, gapJunction, pulseGenerator, network and include",
                     ));
                 }
             }
@@ -566,6 +574,62 @@ impl<'i> Cx<'_, 'i> {
             ));
         }
         Ok(())
+    }
+
+    /// An `iafCell` or `iafRefCell` ([`Iaf`]); its membrane is written as an area at
+    /// 1 µF/cm² with the absolute capacitance and leak conductance.
+    fn iaf_cell(&self, node: Node) -> Result<Cell, LoadError> {
+        let id = self.ident(node, "id")?.to_string();
+        self.only_notes(node)?;
+        let positive = |name: &str, kind: Kind| -> Result<Nq, LoadError> {
+            let q = self.quantity(node, name, kind)?;
+            if q.si > 0.0 {
+                Ok(q)
+            } else {
+                Err(self.err_attr(node, name, format!("'{name}' must be > 0")))
+            }
+        };
+        let c = positive("C", CAPACITANCE)?;
+        let g = positive("leakConductance", CONDUCTANCE)?;
+        let e = self.quantity(node, "leakReversal", VOLTAGE)?;
+        let thresh = self.quantity(node, "thresh", VOLTAGE)?;
+        let reset = self.quantity(node, "reset", VOLTAGE)?;
+        if reset.si >= thresh.si {
+            return Err(self.err_attr(
+                node,
+                "reset",
+                format!(
+                    "iafCell '{id}': reset {} is not below thresh {} (the cell would fire on every step)",
+                    reset.text(),
+                    thresh.text()
+                ),
+            ));
+        }
+        let refract = if node.tag_name().name() == "iafRefCell" {
+            let r = self.quantity(node, "refract", TIME)?;
+            if r.si < 0.0 {
+                return Err(self.err_attr(node, "refract", "'refract' must be ≥ 0"));
+            }
+            Some(r)
+        } else {
+            None
+        };
+        Ok(Cell {
+            id,
+            // 1 µF/cm² = 0.01 F/m²; m² → µm².
+            area_um2: c.si / 0.01 * 1e12,
+            capacitance: None,
+            init_v: Some(e.clone()),
+            densities: Vec::new(),
+            spike_thresh: Some(thresh),
+            iaf: Some(Iaf {
+                c,
+                g,
+                e,
+                reset,
+                refract,
+            }),
+        })
     }
 
     /// `expOneSynapse`, `expTwoSynapse` (NeuroML2CoreTypes `Synapses.xml`: `g` jumps by
@@ -909,6 +973,7 @@ impl<'i> Cx<'_, 'i> {
             init_v: None,
             densities: Vec::new(),
             spike_thresh: None,
+            iaf: None,
         };
         for c in node.children().filter(Node::is_element) {
             match c.tag_name().name() {
@@ -1167,6 +1232,20 @@ struct Cell {
     init_v: Option<Nq>,
     densities: Vec<Density>,
     spike_thresh: Option<Nq>,
+    /// An integrate-and-fire cell (`iafCell`, `iafRefCell`): no segment, no channels.
+    iaf: Option<Iaf>,
+}
+
+/// NeuroML2's `iafCell` (`C dv/dt = leakConductance (leakReversal − v) + i`, `v` reset to
+/// `reset` when it passes `thresh`, starting at `leakReversal`; NeuroML2CoreTypes `Cells.xml`)
+/// and `iafRefCell` (`v` held at `reset` for `refract` after a spike).
+#[derive(Debug, Clone)]
+struct Iaf {
+    c: Nq,
+    g: Nq,
+    e: Nq,
+    reset: Nq,
+    refract: Option<Nq>,
 }
 
 #[derive(Debug, Clone)]
@@ -1289,10 +1368,19 @@ impl Nml {
         network: Option<Node>,
     ) -> Result<String, LoadError> {
         use std::fmt::Write as _;
-        if let Some(net) = network.filter(|n| network::is_network(*n)) {
+        if let Some(net) = network.filter(|n| self.is_network(*n)) {
             return self.network_toml(opts, cx, net);
         }
         let (cell, inputs, temperature) = self.cell_and_inputs(cx, network)?;
+        if cell.iaf.is_some() {
+            return Err(cx.err(
+                network.unwrap_or(cx.doc.root_element()),
+                format!(
+                    "integrate-and-fire cell '{}' without a <network>: memrc runs integrate-and-fire cells on its network engine (give a <network> with a <population> of it)",
+                    cell.id
+                ),
+            ));
+        }
         let mut out = String::new();
         let w = &mut out;
         let name = if is_ident(&self.id) {

@@ -239,6 +239,115 @@ fn the_jneuroml_network_matches_jneuroml() {
     }
 }
 
+/// jNeuroML's integrate-and-fire network examples (`iafCell`s, unchanged copies), imported and
+/// run by memrc (dopri5 on a 1 µs grid), against jNeuroML at 1, 0.5 and 0.25 µs: spike times
+/// (jLEMS's spike events, at the end of the step in which `v` passed `thresh`, extrapolated to
+/// step 0 as `reference` does) and the voltages every 0.5 ms (first-level extrapolation from
+/// (0.5, 0.25) µs; samples where the steps disagree by more than 1 mV straddle a reset and are
+/// left out). Returns the largest spike-time difference \[ms\].
+fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
+    let opts = ImportOptions {
+        dt: "1 us".into(),
+        rtol: 1e-9,
+        ..ImportOptions::default()
+    };
+    let path = std::path::PathBuf::from(data(&format!("{name}.nml")));
+    let text = memrc_io::neuroml::import_neuroml_file(&path, 1 << 24, &opts).expect("imports");
+    let text = text.replace(
+        "variables = [\"v\"]",
+        "variables = [\"v\"]\nevery = \"0.5 ms\"",
+    );
+    let m = load_str(&text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("a network model");
+    let want: Vec<(String, usize)> = pops.iter().map(|(p, k)| (p.to_string(), *k)).collect();
+    assert_eq!(n.populations, want);
+    let out = n
+        .builder
+        .clone()
+        .build()
+        .expect("builds")
+        .run(n.t_end, 1)
+        .expect("runs");
+    let offset = |pop: &str| {
+        let k = pops.iter().position(|(p, _)| *p == pop).expect("population");
+        pops[..k].iter().map(|(_, s)| s).sum::<usize>()
+    };
+    let mut theirs: Vec<(usize, f64, f64)> = rows(&format!("{name}_spikes.csv"))
+        .iter()
+        .map(|r| {
+            let t: Vec<f64> = r[2..5].iter().map(|x| x.parse().expect("number")).collect();
+            let (e1, e2) = (2.0 * t[1] - t[0], 2.0 * t[2] - t[1]);
+            let ee = (4.0 * e2 - e1) / 3.0;
+            (offset(&r[0]) + r[1].parse::<usize>().expect("cell"), ee, (ee - e2).abs())
+        })
+        .collect();
+    theirs.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
+    let mut ours: Vec<(usize, f64)> = out
+        .spikes
+        .ids
+        .iter()
+        .zip(&out.spikes.times)
+        .map(|(&id, &t)| (id as usize, t * 1e3))
+        .collect();
+    ours.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    assert_eq!(
+        ours.iter().map(|s| s.0).collect::<Vec<_>>(),
+        theirs.iter().map(|s| s.0).collect::<Vec<_>>(),
+        "{name}: the same cells spike as often: {ours:?} vs {theirs:?}"
+    );
+    let (mut worst, mut unc) = (0.0_f64, 0.0_f64);
+    for (a, b) in ours.iter().zip(&theirs) {
+        worst = worst.max((a.1 - b.1).abs());
+        unc = unc.max(b.2);
+    }
+    eprintln!(
+        "{name}: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty {unc:.1e} ms)",
+        ours.len()
+    );
+    assert!(worst < 1e-2, "{name}: max spike-time difference {worst} ms");
+    // Voltages: one recording per population, in order; the CSV's columns per cell in the same
+    // order, three steps each.
+    let v_rows = rows(&format!("{name}_v.csv"));
+    let mut col = 1;
+    for (rec, (pop, size)) in out.recordings.iter().zip(pops) {
+        let v_rows = &v_rows[..rec.times.len()];
+        for cell in 0..*size {
+            let (mut worst, mut unc, mut at, mut used) = (0.0_f64, 0.0_f64, 0.0, 0);
+            for (k, r) in v_rows.iter().enumerate() {
+                let v: Vec<f64> = r[col..col + 3].iter().map(|x| x.parse().expect("v")).collect();
+                if (v[0] - v[2]).abs() > 1.0 {
+                    continue;
+                }
+                used += 1;
+                let (e1, e2) = (2.0 * v[1] - v[0], 2.0 * v[2] - v[1]);
+                let d = (rec.values[cell][k] * 1e3 - e2).abs();
+                if d > worst {
+                    (worst, at) = (d, rec.times[k] * 1e3);
+                }
+                unc = unc.max((e2 - e1).abs());
+            }
+            eprintln!(
+                "{name} {pop} {cell}: max |v_memrc - v_jNeuroML| = {worst:.2e} mV at {at} ms over {used} samples (reference uncertainty {unc:.1e} mV)"
+            );
+            assert!(used + 10 > v_rows.len(), "{used} of {} samples", v_rows.len());
+            assert!(
+                worst <= unc.max(1e-4),
+                "{name} {pop} {cell}: {worst} mV from jNeuroML at {at} ms, reference good to {unc} mV"
+            );
+            col += 3;
+        }
+    }
+    worst
+}
+
+#[test]
+fn jneuromls_integrate_and_fire_networks_match_jneuroml() {
+    // Three iafCells, two expOneSynapse projections, a pulse input (LEMS_NML2_Ex13_Instances).
+    iaf_network_matches_jneuroml("NML2_InstanceBasedNetwork", &[("iafCells", 3)]);
+    // Two iafCells coupled by a gap junction, driven in turn (LEMS_NML2_Ex19_GapJunctions).
+    iaf_network_matches_jneuroml("NML2_GapJunctions", &[("iafPop1", 1), ("iafPop2", 1)]);
+}
+
 /// A cell with a leak and an instantaneous sigmoid conductance (`gateHHInstantaneous`,
 /// `HHSigmoidVariable`): its rest voltage solves
 /// `g_l (E_l − v) + g x∞(v) (E − v) = 0`, `x∞ = 1/(1 + exp(−(v − V½)/k))`, found here by bisection.

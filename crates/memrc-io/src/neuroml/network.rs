@@ -36,27 +36,34 @@ use super::{
 };
 use crate::error::LoadError;
 
-/// Whether `net` needs the network engine: more than one cell, or any projection.
-pub(super) fn is_network(net: Node) -> bool {
-    let mut cells = 0u64;
-    for c in net.children().filter(Node::is_element) {
-        match c.tag_name().name() {
-            "population" => {
-                let instances = c
-                    .children()
-                    .filter(|i| i.is_element() && i.tag_name().name() == "instance")
-                    .count() as u64;
-                cells += c
-                    .attribute("size")
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .unwrap_or(instances)
-                    .max(instances);
+impl Nml {
+    /// Whether `net` needs the network engine: more than one cell, any projection, or an
+    /// integrate-and-fire cell (a reset).
+    pub(super) fn is_network(&self, net: Node) -> bool {
+        let mut cells = 0u64;
+        for c in net.children().filter(Node::is_element) {
+            match c.tag_name().name() {
+                "population" => {
+                    let instances = c
+                        .children()
+                        .filter(|i| i.is_element() && i.tag_name().name() == "instance")
+                        .count() as u64;
+                    cells += c
+                        .attribute("size")
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                        .unwrap_or(instances)
+                        .max(instances);
+                    let comp = c.attribute("component").unwrap_or("");
+                    if self.cells.iter().any(|x| x.id == comp && x.iaf.is_some()) {
+                        return true;
+                    }
+                }
+                "projection" | "electricalProjection" | "continuousProjection" => return true,
+                _ => {}
             }
-            "projection" | "electricalProjection" | "continuousProjection" => return true,
-            _ => {}
         }
+        cells > 1
     }
-    cells > 1
 }
 
 /// A population: its cell and how NeuroML names its neurons.
@@ -225,18 +232,37 @@ impl Nml {
                 "threshold = {}\nupward_crossing = true",
                 toml_str(&thresh)
             );
-            let _ = writeln!(w, "\n[population.params]");
-            let _ = writeln!(w, "area = {}", toml_str(&format!("{} um^2", cell.area_um2)));
-            let cap = cell.capacitance.as_ref().map(Nq::text).unwrap_or_default();
-            let _ = writeln!(w, "c_m = {}", toml_str(&cap));
-            if let Some(leak) = self.leak_of(cell) {
+            if let Some(iaf) = &cell.iaf {
+                let _ = writeln!(w, "reset = {}", toml_str(&iaf.reset.text()));
+                if let Some(r) = &iaf.refract {
+                    let _ = writeln!(w, "refractory = {}", toml_str(&r.text()));
+                }
                 let _ = writeln!(
                     w,
-                    "g_leak = {}\ne_leak = {}   # channelDensity '{}'",
-                    toml_str(&leak.g.text()),
-                    toml_str(&leak.erev.text()),
-                    leak.id
+                    "\n[population.params]   # C and the leak as absolute values, on the area of 1 uF/cm^2"
                 );
+                let _ = writeln!(
+                    w,
+                    "area = {}\nc_m = {}\ng_leak = {}\ne_leak = {}",
+                    toml_str(&si_text(cell.area_um2 * 1e-12, "m^2")),
+                    toml_str(&iaf.c.text()),
+                    toml_str(&iaf.g.text()),
+                    toml_str(&iaf.e.text())
+                );
+            } else {
+                let _ = writeln!(w, "\n[population.params]");
+                let _ = writeln!(w, "area = {}", toml_str(&format!("{} um^2", cell.area_um2)));
+                let cap = cell.capacitance.as_ref().map(Nq::text).unwrap_or_default();
+                let _ = writeln!(w, "c_m = {}", toml_str(&cap));
+                if let Some(leak) = self.leak_of(cell) {
+                    let _ = writeln!(
+                        w,
+                        "g_leak = {}\ne_leak = {}   # channelDensity '{}'",
+                        toml_str(&leak.g.text()),
+                        toml_str(&leak.erev.text()),
+                        leak.id
+                    );
+                }
             }
             let mut receptors: Vec<usize> = projs
                 .iter()
@@ -404,6 +430,9 @@ impl Nml {
         cx: &Cx,
         cell: &Cell,
     ) -> Result<(Vec<String>, Vec<String>), LoadError> {
+        if cell.iaf.is_some() {
+            return Ok((Vec::new(), vec!["v".to_string(), "i_ext".to_string()]));
+        }
         let Some(leak) = self.leak_of(cell) else {
             return Err(cx.err(
                 cx.doc.root_element(),
