@@ -169,7 +169,11 @@ fn leaky_integrate_and_fire_spike_times_match_the_closed_form_for_every_scheme()
         let (out, _) = run(scheme, t_ref, false, t_end, 1);
         let what = scheme.key();
         let worst = check_train(&out.spikes.times, t_ref, c, t_end, tol, what);
-        assert!(out.spikes.times.len() >= 9, "{what}: {:?}", out.spikes.times);
+        assert!(
+            out.spikes.times.len() >= 9,
+            "{what}: {:?}",
+            out.spikes.times
+        );
         eprintln!(
             "{what}: {} spikes, worst deviation {worst:e} s (tolerance {tol:e} s)",
             out.spikes.times.len()
@@ -242,7 +246,11 @@ fn reset_populations_are_bitwise_the_same_on_any_thread_count() {
                 b.record(RecordSpec::new("lif", "v", vec![0, 18, 36], DT));
                 let mut net = b.build().expect("valid");
                 let out = net.run(0.08, threads).expect("runs");
-                let v = net.state("lif", "v").expect("v").iter().map(|x| x.to_bits());
+                let v = net
+                    .state("lif", "v")
+                    .expect("v")
+                    .iter()
+                    .map(|x| x.to_bits());
                 (out, v.collect())
             })
             .collect();
@@ -351,7 +359,10 @@ fn an_adaptive_scheme_restarts_its_step_size_at_a_reset() {
         b.population(population(1, &[I_EXT], 0.0, false));
         let mut net = b.build().expect("valid");
         let out = net.run(0.2, 1).expect("runs");
-        assert!(out.stats.substeps > 2 * out.stats.steps, "substeps below dt");
+        assert!(
+            out.stats.substeps > 2 * out.stats.steps,
+            "substeps below dt"
+        );
         let times = &out.spikes.times;
         assert!(times.len() >= 9);
         let step = |t: f64| ((t / dt - 1e-6).ceil() - 1.0) * dt;

@@ -117,6 +117,9 @@ pub struct PopulationSpec {
 }
 
 impl PopulationSpec {
+    /// The spike threshold of [`Self::new`] \[V\]: −20 mV.
+    pub const DEFAULT_THRESHOLD: f64 = -0.020;
+
     /// `size` neurons of `model`, no receptors, threshold −20 mV, refractory 0, no reset, the
     /// model's default initial values.
     pub fn new(name: impl Into<String>, size: usize, model: impl NeuronModel + 'static) -> Self {
@@ -125,7 +128,7 @@ impl PopulationSpec {
             size,
             model: Arc::new(model),
             receptors: Vec::new(),
-            threshold: -0.020,
+            threshold: Self::DEFAULT_THRESHOLD,
             refractory: 0.0,
             upward_crossing: false,
             reset: None,
