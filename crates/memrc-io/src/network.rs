@@ -299,6 +299,42 @@ impl Ctx<'_> {
         Scheme::from_name(name, rtol).map_err(|e| self.top("solver", e.to_string()))
     }
 
+    /// The `reset` of population `p`, written as `q` \[V\]: a voltage within the plausible
+    /// range of a membrane ([`crate::units::MEMBRANE_VOLTAGE`]) and below the population's
+    /// threshold (at or above it, the neuron would fire at every step).
+    fn reset(&self, p: &PopulationSection, q: &Q) -> Result<f64, LoadError> {
+        let v = self.qty(q, "reset", Dimension::VOLTAGE)?;
+        let bound = crate::units::MEMBRANE_VOLTAGE;
+        if v.abs() > bound {
+            let msg = format!(
+                "'reset' = {} is outside the plausible range ±{} mV of a membrane voltage",
+                q.get_ref().shown(),
+                memrc::error::brief(bound * 1e3)
+            );
+            return Err(self.err_q(q, "reset", msg));
+        }
+        let (theta, shown) = match &p.threshold {
+            Some(t) => (
+                self.qty(t, "threshold", Dimension::VOLTAGE)?,
+                format!("'threshold' = {}", t.get_ref().shown()),
+            ),
+            None => {
+                let theta = PopulationSpec::DEFAULT_THRESHOLD;
+                let mv = memrc::error::brief(theta * 1e3);
+                (theta, format!("the default threshold {mv} mV"))
+            }
+        };
+        if v >= theta {
+            let msg = format!(
+                "'reset' = {} must be below {shown} of population '{}': a neuron reset at or above its threshold would fire at every step",
+                q.get_ref().shown(),
+                p.name.get_ref()
+            );
+            return Err(self.err_q(q, "reset", msg));
+        }
+        Ok(v)
+    }
+
     /// A population and the variables of its model.
     fn population(
         &self,
@@ -418,6 +454,9 @@ impl Ctx<'_> {
         }
         if let Some(b) = &p.upward_crossing {
             spec = spec.upward_crossing(*b.get_ref());
+        }
+        if let Some(q) = &p.reset {
+            spec = spec.reset(self.reset(p, q)?);
         }
         for r in &p.receptors {
             if let Some(k) = &r.kind {
@@ -1537,6 +1576,9 @@ fn subject_at(file: &ModelFile, subject: &Subject) -> (Range<usize>, &'static st
                     p.name.span(),
                     "refractory",
                 ),
+                PopulationKey::Reset => {
+                    or(p.reset.as_ref().map(Spanned::span), p.name.span(), "reset")
+                }
                 PopulationKey::Initial(var) => or(
                     p.initial.get(var).map(Spanned::span),
                     p.name.span(),

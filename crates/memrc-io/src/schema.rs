@@ -434,6 +434,11 @@ pub struct PopulationSection {
     /// Refractory period (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refractory: Option<Q>,
+    /// Voltage `v` is reset to after a spike and held at while refractory (default: no reset;
+    /// below the threshold). A leak-only `conductance` population with a reset is a leaky
+    /// integrate-and-fire neuron (NeuroML's `iafCell`, NEST's `iaf_cond_exp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<Q>,
     /// Spikes only at upward crossings of the threshold (default false; NeuroML's
     /// `spikeThresh`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

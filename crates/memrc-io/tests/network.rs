@@ -1110,3 +1110,126 @@ fn per_pair_values_are_checked_where_they_are_written() {
     );
     assert!(e.starts_with("u.toml:34:10: "), "{e}");
 }
+
+/// Leaky integrate-and-fire neurons: a `conductance` population without channels (only its
+/// leak), with `reset` and `refractory` (NeuroML's `iafRefCell`, NEST's `iaf_cond_exp`).
+/// τ = C/g_L = 200 pF / 10 nS = 20 ms; v∞ = E_L + I/g_L = −40 mV.
+const LIF: &str = r#"[model]
+name = "lif"
+
+[network]
+dt = "0.1 ms"
+t_end = "100 ms"
+threads = 1
+solver = "exp-euler"
+
+[[population]]
+name = "lif"
+size = 2
+model = "conductance"
+channels = []
+threshold = "-50 mV"
+reset = "-65 mV"
+refractory = "2 ms"
+
+[population.params]
+area = "20000 um^2"
+c_m = "1 uF/cm^2"
+g_leak = "0.05 mS/cm^2"
+e_leak = "-70 mV"
+
+[population.initial]
+v = "-65 mV"
+i_ext = "0.3 nA"
+"#;
+
+#[test]
+fn a_reset_key_makes_a_leak_only_population_integrate_and_fire() {
+    use memrc::net::{
+        ChannelNeuron, Init, Membrane, NetworkBuilder, PopulationSpec, RunOptions, Scheme,
+    };
+    let m = load_str(LIF, "lif.toml").unwrap_or_else(|e| panic!("{e}"));
+    let n = m.network().expect("a network model");
+    let mut net = n.builder.clone().build().expect("builds");
+    let out = net.run(0.1, 1).expect("runs");
+    // The same population through the library, bitwise.
+    let membrane = Membrane {
+        area: 2e-8,
+        c_m: 0.01,
+        g_leak: 0.5,
+        e_leak: -0.070,
+    };
+    let mut b = NetworkBuilder::new(1e-4, 1);
+    b.scheme(Scheme::ExpEuler);
+    b.population(
+        PopulationSpec::new(
+            "lif",
+            2,
+            ChannelNeuron::new(membrane, &[]).expect("leak only"),
+        )
+        .threshold(-0.050)
+        .reset(-0.065)
+        .refractory(2e-3)
+        .init("v", Init::Constant(-0.065))
+        .init("i_ext", Init::Constant(0.3e-9)),
+    );
+    let lib = b
+        .build()
+        .expect("builds")
+        .run_with(0.1, RunOptions::default())
+        .expect("runs");
+    assert_eq!(out.spikes, lib.spikes);
+    // The closed form: first spike at t_c = τ ln((v∞ − v_r)/(v∞ − θ)) = 20 ms ln 2.5 (the
+    // interpolated crossing of exponential Euler's exact grid values is late by at most
+    // dt²/(8τ) e^{dt/τ}); then every 2 ms + t_c after the start of the spike's step, so
+    // between t_c + 1.9 ms and t_c + 2 ms after the previous spike.
+    let (tau, dt) = (0.02, 1e-4);
+    let t_c = tau * 2.5f64.ln();
+    let times: Vec<f64> = out.spikes.times.iter().step_by(2).copied().collect();
+    assert_eq!(times.len(), 5, "{times:?}");
+    let late = dt * dt / (8.0 * tau) * (dt / tau).exp();
+    assert!(times[0] >= t_c && times[0] - t_c <= late, "{}", times[0]);
+    for w in times.windows(2) {
+        let isi = w[1] - w[0];
+        assert!(
+            isi > t_c + 2e-3 - dt && isi <= t_c + 2e-3 + late,
+            "{isi} vs {}",
+            t_c + 2e-3
+        );
+    }
+}
+
+#[test]
+fn reset_errors_name_the_key_and_both_values() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "reset = \"-65 mV\"",
+            "reset = \"-40 mV\"",
+            "lif.toml:16:9: 'reset' = '-40 mV' must be below 'threshold' = '-50 mV' of population 'lif': a neuron reset at or above its threshold would fire at every step",
+        ),
+        (
+            "reset = \"-65 mV\"",
+            "reset = \"-50 mV\"",
+            "lif.toml:16:9: 'reset' = '-50 mV' must be below 'threshold' = '-50 mV' of population 'lif': a neuron reset at or above its threshold would fire at every step",
+        ),
+        // Without a threshold key: the default −20 mV.
+        ("threshold = \"-50 mV\"\n", "", "loaded"),
+        (
+            "threshold = \"-50 mV\"\nreset = \"-65 mV\"",
+            "reset = \"-10 mV\"",
+            "lif.toml:15:9: 'reset' = '-10 mV' must be below the default threshold -20 mV of population 'lif': a neuron reset at or above its threshold would fire at every step",
+        ),
+        (
+            "reset = \"-65 mV\"",
+            "reset = \"-0.7 V\"",
+            "lif.toml:16:9: 'reset' = '-0.7 V' is outside the plausible range ±500 mV of a membrane voltage",
+        ),
+        (
+            "reset = \"-65 mV\"",
+            "reset = \"-65 nA\"",
+            "lif.toml:16:9: 'reset': expected a voltage (V), got 'nA' (a current)",
+        ),
+        ("reset = \"-65 mV\"", "reset = -0.065", "loaded"),
+    ];
+    assert_edits(LIF, "lif.toml", cases);
+}

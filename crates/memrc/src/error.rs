@@ -624,6 +624,8 @@ pub enum PopulationKey {
     Threshold,
     /// Refractory period \[s\].
     Refractory,
+    /// Reset voltage after a spike \[V\].
+    Reset,
     /// The initial values of this variable.
     Initial(String),
 }
@@ -699,6 +701,7 @@ impl std::fmt::Display for Subject {
                     PopulationKey::Size => f.write_str("size"),
                     PopulationKey::Threshold => f.write_str("threshold"),
                     PopulationKey::Refractory => f.write_str("refractory"),
+                    PopulationKey::Reset => f.write_str("reset"),
                     PopulationKey::Initial(var) => write!(f, "initial {var}"),
                 }
             }

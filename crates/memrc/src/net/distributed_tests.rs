@@ -169,7 +169,7 @@ fn cobahh_is_bitwise_the_same_on_1_to_5_ranks() {
 }
 
 #[test]
-fn inputs_lists_delays_and_random_weights_are_bitwise_the_same_on_several_ranks() {
+fn inputs_lists_delays_random_weights_and_resets_are_bitwise_the_same_on_several_ranks() {
     let mut b = NetworkBuilder::new(1e-4, 5);
     b.population(
         PopulationSpec::new("a", 150, TraubMiles::cobahh())
@@ -188,6 +188,51 @@ fn inputs_lists_delays_and_random_weights_are_bitwise_the_same_on_several_ranks(
             .receptor(Receptor::exponential("ge", 3e-3, 0.0))
             .receptor(Receptor::exponential("gi", 8e-3, -0.08))
             .refractory(2e-3),
+    );
+    // Leaky integrate-and-fire neurons (leak only, reset and hold), gap-coupled among
+    // themselves: the reset voltages are what the other ranks' partners read.
+    let lif = ChannelNeuron::new(
+        Membrane {
+            e_leak: -0.070,
+            g_leak: 0.5,
+            ..Membrane::classic_hh()
+        },
+        &[],
+    )
+    .expect("leak only");
+    b.population(
+        PopulationSpec::new("c", 45, lif)
+            .receptor(Receptor::exponential("ge", 5e-3, 0.0))
+            .threshold(-0.050)
+            .reset(-0.065)
+            .refractory(2e-3)
+            .init(
+                "v",
+                Init::Uniform {
+                    low: -0.065,
+                    high: -0.050,
+                },
+            )
+            .init(
+                "i_ext",
+                Init::Uniform {
+                    low: 0.1e-9,
+                    high: 0.4e-9,
+                },
+            ),
+    );
+    b.projection(
+        ProjectionSpec::new("a", "c", "ge", Connectivity::FixedInDegree(5))
+            .weight(Weight::Constant(1e-9)),
+    );
+    b.projection(
+        ProjectionSpec::new("c", "b", "ge", Connectivity::FixedProbability(0.1))
+            .weight(Weight::Constant(1e-9))
+            .delay(Delay::Constant(5e-4)),
+    );
+    b.projection(
+        ProjectionSpec::gap_junction("c", "c", Connectivity::FixedProbability(0.1))
+            .weight(Weight::Constant(0.5e-9)),
     );
     b.projection(
         ProjectionSpec::new("a", "b", "ge", Connectivity::FixedInDegree(12)).weight(
@@ -234,14 +279,22 @@ fn inputs_lists_delays_and_random_weights_are_bitwise_the_same_on_several_ranks(
     );
     b.record(RecordSpec::new("a", "v", vec![0, 75, 149], 5e-4));
     b.record(RecordSpec::new("b", "gi", vec![3, 69], 1e-4));
+    b.record(RecordSpec::new("c", "v", vec![0, 22, 44], 1e-4));
     let vars = [
         ("a", "v"),
         ("a", "ge"),
         ("b", "v"),
         ("b", "gi"),
         ("b", "i_ext"),
+        ("c", "v"),
+        ("c", "ge"),
     ];
     check(&b, &[0.02, 0.025], &vars, 100);
+    // The reset population fires (ids 220..265).
+    let mut net = b.clone().build().expect("valid");
+    let out = net.run(0.045, 1).expect("runs");
+    let fired = out.spikes.ids.iter().filter(|&&id| id >= 220).count();
+    assert!(fired >= 45, "{fired} spikes of the reset population");
 }
 
 #[test]

@@ -1227,6 +1227,8 @@ impl Ctx<'_> {
             out.clear();
             let (theta, refr, rearm) = (p.threshold, p.refractory_steps, p.rearm);
             let now = (s + 1) as i64;
+            // With a reset, v is held in the spike's step and the refractory ones after it.
+            let (reset, hold) = (p.reset, refr.max(1));
             let mut b0 = 0;
             while b0 < len {
                 let b1 = (b0 + BLOCK).min(len);
@@ -1383,7 +1385,6 @@ impl Ctx<'_> {
                     }
                 }
                 let v = &ps.state[0][b0..b1];
-                coupling::publish(self.snap, p_idx, prev, ps.lo + b0, v);
                 // Which neurons fire, branch-free over the block (vectorised; `last` is
                 // read in order, which the prefetcher follows, rather than only for the
                 // neurons above threshold, a cache miss each in large networks).
@@ -1403,6 +1404,22 @@ impl Ctx<'_> {
                         shard.spikes.push((s + 1, (p.offset + i) as u32, t_spike));
                     }
                 }
+                if let Some(v_reset) = reset {
+                    // v of the neurons that fired now (`last = now`) or are refractory is
+                    // (re)set to v_reset; an adaptive scheme restarts a reset neuron's step at dt.
+                    let v = &mut ps.state[0][b0..b1];
+                    let last = &ps.last[b0..b1];
+                    for (v, &l) in v.iter_mut().zip(last) {
+                        *v = if now - l < hold { v_reset } else { *v };
+                    }
+                    if let Some(h) = ps.h_next.get_mut(b0..b1) {
+                        for (h, &l) in h.iter_mut().zip(last) {
+                            *h = if l == now { net.dt } else { *h };
+                        }
+                    }
+                }
+                // The step-end voltages continuous couplings read at the next step.
+                coupling::publish(self.snap, p_idx, prev, ps.lo + b0, &ps.state[0][b0..b1]);
                 b0 = b1;
             }
         }

@@ -8,8 +8,8 @@
 //!   [`crate::element::expr`], or the catalogue's gated channels,
 //!   [`crate::element::mechanism`]), with exponentially decaying synaptic conductances
 //!   ([`Receptor`]: `ġ = −g/τ`, or a rise and a decay as NeuroML's `expTwoSynapse`; current
-//!   `g (E − v)`), a spike threshold on `v` and a
-//!   refractory period;
+//!   `g (E − v)`), a spike threshold on `v`, a
+//!   refractory period and optionally a voltage reset;
 //! - projections ([`ProjectionSpec`]): a [`Connectivity`] rule (fixed probability, fixed
 //!   in-degree, one-to-one, all-to-all, explicit list), a non-negative [`Weight`] \[S\] added to
 //!   the target receptor's conductance per presynaptic spike and a [`Delay`] \[s\]; or, by
@@ -36,7 +36,9 @@
 //! inside the step by the scheme's dense output (Brian2 labels it with the step's start time
 //! `t_s`, NEST's `hh_cond_exp_traub` with the end of the step in which `v` peaks) and starts a
 //! refractory period of `round(t_ref/dt)` steps during which `v` still evolves but no spike is
-//! emitted. Spikes are delivered on the grid whatever their time inside the step.
+//! emitted — or, in a population with a reset ([`PopulationSpec::reset`]: integrate-and-fire
+//! neurons), `v` is set to `v_reset` at the end of the spike's step and held there during the
+//! refractory steps. Spikes are delivered on the grid whatever their time inside the step.
 
 //! # Engine
 //! State is a structure of arrays per population; the neurons are split into one contiguous
@@ -128,5 +130,7 @@ mod distributed_tests;
 mod input_tests;
 #[cfg(test)]
 mod receptor_tests;
+#[cfg(test)]
+mod reset_tests;
 #[cfg(test)]
 mod scheme_tests;

@@ -17,6 +17,10 @@ use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Largest `|v_reset|` of [`PopulationSpec::reset`] \[V\]: the range of the models' voltage
+/// parameters (`e_leak` of [`super::Membrane`], the reversal potentials of the built-in models).
+const MAX_RESET: f64 = 1.0;
+
 /// Default memory budget of a builder: 8 GiB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
 
@@ -101,6 +105,9 @@ pub(crate) struct Population {
     /// A spike needs `v ≤ rearm` at the step start: the threshold with
     /// [`PopulationSpec::upward_crossing`], else `+∞` (no condition).
     pub(crate) rearm: f64,
+    /// Voltage a spike resets `v` to, and holds it at while refractory
+    /// ([`PopulationSpec::reset`]) \[V\].
+    pub(crate) reset: Option<f64>,
     /// Step index of the last spike (`i64::MIN / 2` if none).
     pub(crate) last_spike: Vec<i64>,
     /// Each neuron's next substep \[s\] ([`Scheme::Dopri5`]; empty for the other schemes).
@@ -605,6 +612,19 @@ impl NetworkBuilder {
                     "finite and >= 0 s",
                 ));
             }
+            if let Some(v_reset) = p.reset {
+                let in_range = v_reset.is_finite() && v_reset.abs() <= MAX_RESET;
+                if !(in_range && v_reset < p.threshold) {
+                    return Err(NetError::bad_parameter(
+                        Subject::population(&p.name, PopulationKey::Reset),
+                        v_reset,
+                        format!(
+                            "finite, within [-1, 1] V and below the threshold {} V (a neuron reset at or above its threshold would fire at every step)",
+                            crate::error::brief(p.threshold)
+                        ),
+                    ));
+                }
+            }
             for (var, init) in &p.init {
                 self.var_ref(k, var)?;
                 check_init(&p.name, var, init, p.size)?;
@@ -814,6 +834,7 @@ impl NetworkBuilder {
                 } else {
                     f64::INFINITY
                 },
+                reset: p.reset,
                 last_spike: vec![i64::MIN / 2; len],
                 step_size: match self.scheme {
                     Scheme::Dopri5 { .. } | Scheme::Rk23 { .. } => vec![dt; len],

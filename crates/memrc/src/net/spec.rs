@@ -112,21 +112,26 @@ pub struct PopulationSpec {
     pub(crate) threshold: f64,
     pub(crate) refractory: f64,
     pub(crate) upward_crossing: bool,
+    pub(crate) reset: Option<f64>,
     pub(crate) init: Vec<(String, Init)>,
 }
 
 impl PopulationSpec {
-    /// `size` neurons of `model`, no receptors, threshold −20 mV, refractory 0, the model's
-    /// default initial values.
+    /// The spike threshold of [`Self::new`] \[V\]: −20 mV.
+    pub const DEFAULT_THRESHOLD: f64 = -0.020;
+
+    /// `size` neurons of `model`, no receptors, threshold −20 mV, refractory 0, no reset, the
+    /// model's default initial values.
     pub fn new(name: impl Into<String>, size: usize, model: impl NeuronModel + 'static) -> Self {
         Self {
             name: name.into(),
             size,
             model: Arc::new(model),
             receptors: Vec::new(),
-            threshold: -0.020,
+            threshold: Self::DEFAULT_THRESHOLD,
             refractory: 0.0,
             upward_crossing: false,
+            reset: None,
             init: Vec::new(),
         }
     }
@@ -143,7 +148,9 @@ impl PopulationSpec {
         self
     }
 
-    /// Refractory period \[s\] (rounded to whole steps; `v` keeps evolving).
+    /// Refractory period `t_ref` \[s\] (rounded to whole steps, `R = round(t_ref/dt)`): a
+    /// neuron that spiked in step `s` emits no spike in steps `s + 1 … s + R − 1`. `v` keeps
+    /// evolving, unless the population has a [`reset`](Self::reset), which holds it.
     pub fn refractory(mut self, refractory: f64) -> Self {
         self.refractory = refractory;
         self
@@ -156,6 +163,43 @@ impl PopulationSpec {
     /// below; `Cells.xml` of NeuroML2CoreTypes) and Brian2's `refractory='v > θ'` idiom.
     pub fn upward_crossing(mut self, on: bool) -> Self {
         self.upward_crossing = on;
+        self
+    }
+
+    /// Voltage reset after a spike, `v_reset` \[V\] (default: none, `v` is never reset).
+    ///
+    /// When a neuron spikes (after a step, as without reset: `v > θ` at the step's end, the
+    /// spike time the located crossing), its `v` is set to `v_reset` at the step's end; in the
+    /// steps of its refractory period ([`refractory`](Self::refractory), whole steps: steps
+    /// `s + 1 … s + R − 1` after a spike in step `s`, `R = round(t_ref/dt)`) `v` is held at `v_reset`
+    /// (set back to it at the end of each step). It evolves again from the start of step
+    /// `s + R`, `s` the spike's step, i.e. from `t_s + t_ref`, `t_s` the start of the spike's
+    /// step (Brian2's spike time), so between `t_ref − dt` and `t_ref` after the located
+    /// crossing. The other state variables (gates, receptor conductances, couplings' kinetic
+    /// states) keep evolving; gap-junction partners see `v_reset` at the next step. With
+    /// [`Scheme::ExpEuler`](super::Scheme::ExpEuler) the gates of a held neuron see exactly
+    /// `v_reset` (coefficients at the step start); the other schemes integrate `v` inside a held
+    /// step from `v_reset` before setting it back, so gates see an excursion of order
+    /// `dt·|v̇|` within the step. The adaptive schemes restart the neuron's step size at `dt`
+    /// (its value at the start of a run) at a reset: the reset starts a new initial-value
+    /// problem, and the step size its controller had reached in the spike's upstroke says
+    /// nothing about it (and so the substeps after a reset do not depend on the history
+    /// before it).
+    ///
+    /// A population of [`ChannelNeuron`](super::ChannelNeuron)s without channels (only the
+    /// leak of its [`Membrane`](super::Membrane)) with a reset and a refractory period is a
+    /// conductance-based leaky integrate-and-fire neuron: NeuroML2's `iafCell` and
+    /// `iafRefCell` (NeuroML2CoreTypes `Cells.xml`: on `v > thresh`, `v = reset`; in the
+    /// refractory regime of `iafRefCell` `v` has no time derivative for `refract`), NEST's
+    /// `iaf_cond_exp` (`V_reset`, `t_ref`: `V_m` clamped to `V_reset` during the refractory
+    /// steps) and Brian2's `reset='v = v_reset'` with `refractory=t_ref` and `(unless
+    /// refractory)` on `v`. `v_reset` must be finite, within ±1 V (the range of the models'
+    /// voltage parameters, e.g. [`Membrane`](super::Membrane)'s `e_leak`), and below the
+    /// threshold (a neuron reset at or above it would fire at every step):
+    /// [`NetError::BadParameter`] with [`PopulationKey::Reset`](super::PopulationKey::Reset)
+    /// otherwise.
+    pub fn reset(mut self, v_reset: f64) -> Self {
+        self.reset = Some(v_reset);
         self
     }
 
