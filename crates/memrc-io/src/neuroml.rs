@@ -1341,7 +1341,7 @@ impl Nml {
                     line: 1,
                     column: 1,
                     key: String::new(),
-                    message: "the document has no <cell> (memrc import makes a model of one single-compartment cell)".into(),
+                    message: "the document has no cell (memrc import makes a model of a single-compartment <cell> or an iafCell, or of a <network> of them)".into(),
                 }),
                 _ => Err(cx.err(cx.doc.root_element(), "the document has several <cell>s and no <network> that chooses one")),
             };

@@ -175,7 +175,11 @@ fn the_jneuroml_network_matches_jneuroml() {
             let (e1, e2) = (2.0 * t[1] - t[0], 2.0 * t[2] - t[1]);
             let ee = (4.0 * e2 - e1) / 3.0;
             let offset = if r[0] == "prePop" { 0 } else { 3 };
-            (offset + r[1].parse::<usize>().expect("cell"), ee, (ee - e2).abs())
+            (
+                offset + r[1].parse::<usize>().expect("cell"),
+                ee,
+                (ee - e2).abs(),
+            )
         })
         .collect();
     theirs.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
@@ -202,7 +206,8 @@ fn the_jneuroml_network_matches_jneuroml() {
         ours.len()
     );
     assert!(unc < 1e-3, "reference not converged: {unc}");
-    assert!(worst < 1e-2, "max spike-time difference {worst} ms");
+    // The target is 0.01 ms; memrc is within 1e-3 ms (the residual is jNeuroML's, as for one cell).
+    assert!(worst < 1e-3, "max spike-time difference {worst} ms");
 
     // Voltages of postPop 0–7 every 0.5 ms: first-level extrapolation (2 v(h/2) − v(h)) from
     // (0.5, 0.25) µs, its difference from the one from (1, 0.5) µs the uncertainty.
@@ -215,7 +220,11 @@ fn the_jneuroml_network_matches_jneuroml() {
         let (mut worst, mut unc, mut at) = (0.0_f64, 0.0_f64, 0.0);
         for (k, r) in v_rows.iter().enumerate() {
             let t_ms: f64 = r[0].parse().expect("t");
-            assert!((rec.times[k] * 1e3 - t_ms).abs() < 1e-9, "sample times {} {t_ms}", rec.times[k] * 1e3);
+            assert!(
+                (rec.times[k] * 1e3 - t_ms).abs() < 1e-9,
+                "sample times {} {t_ms}",
+                rec.times[k] * 1e3
+            );
             let v: Vec<f64> = r[1 + 4 * cell..4 + 4 * cell]
                 .iter()
                 .map(|x| x.parse().expect("v"))
@@ -269,7 +278,10 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
         .run(n.t_end, 1)
         .expect("runs");
     let offset = |pop: &str| {
-        let k = pops.iter().position(|(p, _)| *p == pop).expect("population");
+        let k = pops
+            .iter()
+            .position(|(p, _)| *p == pop)
+            .expect("population");
         pops[..k].iter().map(|(_, s)| s).sum::<usize>()
     };
     let mut theirs: Vec<(usize, f64, f64)> = rows(&format!("{name}_spikes.csv"))
@@ -278,7 +290,11 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
             let t: Vec<f64> = r[2..5].iter().map(|x| x.parse().expect("number")).collect();
             let (e1, e2) = (2.0 * t[1] - t[0], 2.0 * t[2] - t[1]);
             let ee = (4.0 * e2 - e1) / 3.0;
-            (offset(&r[0]) + r[1].parse::<usize>().expect("cell"), ee, (ee - e2).abs())
+            (
+                offset(&r[0]) + r[1].parse::<usize>().expect("cell"),
+                ee,
+                (ee - e2).abs(),
+            )
         })
         .collect();
     theirs.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
@@ -304,35 +320,56 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
         "{name}: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty {unc:.1e} ms)",
         ours.len()
     );
-    assert!(worst < 1e-2, "{name}: max spike-time difference {worst} ms");
+    // The target is 0.01 ms; memrc is within 1e-3 ms (each reset is up to one 1 us step late).
+    assert!(worst < 1e-3, "{name}: max spike-time difference {worst} ms");
     // Voltages: one recording per population, in order; the CSV's columns per cell in the same
-    // order, three steps each.
+    // order, three steps each. memrc delivers spikes and resets on its grid, up to one step
+    // (1 µs) after the crossing: a time shift of at most dt, so its trace may differ from the
+    // converged one by up to dt·|v̇| (v̇ from memrc's own samples, central differences) on top
+    // of the reference's uncertainty.
     let v_rows = rows(&format!("{name}_v.csv"));
+    let dt_ms = 1e-3;
     let mut col = 1;
     for (rec, (pop, size)) in out.recordings.iter().zip(pops) {
         let v_rows = &v_rows[..rec.times.len()];
         for cell in 0..*size {
-            let (mut worst, mut unc, mut at, mut used) = (0.0_f64, 0.0_f64, 0.0, 0);
+            let ours: Vec<f64> = rec.values[cell].iter().map(|v| v * 1e3).collect();
+            let (mut worst, mut unc, mut slope, mut at, mut used) =
+                (0.0_f64, 0.0_f64, 0.0_f64, 0.0, 0);
             for (k, r) in v_rows.iter().enumerate() {
-                let v: Vec<f64> = r[col..col + 3].iter().map(|x| x.parse().expect("v")).collect();
+                let v: Vec<f64> = r[col..col + 3]
+                    .iter()
+                    .map(|x| x.parse().expect("v"))
+                    .collect();
                 if (v[0] - v[2]).abs() > 1.0 {
                     continue;
                 }
                 used += 1;
                 let (e1, e2) = (2.0 * v[1] - v[0], 2.0 * v[2] - v[1]);
-                let d = (rec.values[cell][k] * 1e3 - e2).abs();
+                let d = (ours[k] - e2).abs();
                 if d > worst {
                     (worst, at) = (d, rec.times[k] * 1e3);
                 }
                 unc = unc.max((e2 - e1).abs());
+                if k > 0 && k + 1 < ours.len() {
+                    let dv = (ours[k + 1] - ours[k - 1]).abs();
+                    if dv < 1.0 {
+                        slope = slope.max(dv / 1.0);
+                    }
+                }
             }
+            let grid = dt_ms * slope;
             eprintln!(
-                "{name} {pop} {cell}: max |v_memrc - v_jNeuroML| = {worst:.2e} mV at {at} ms over {used} samples (reference uncertainty {unc:.1e} mV)"
+                "{name} {pop} {cell}: max |v_memrc - v_jNeuroML| = {worst:.2e} mV at {at} ms over {used} samples (reference uncertainty {unc:.1e} mV, one grid step {grid:.1e} mV)"
             );
-            assert!(used + 10 > v_rows.len(), "{used} of {} samples", v_rows.len());
             assert!(
-                worst <= unc.max(1e-4),
-                "{name} {pop} {cell}: {worst} mV from jNeuroML at {at} ms, reference good to {unc} mV"
+                used + 10 > v_rows.len(),
+                "{used} of {} samples",
+                v_rows.len()
+            );
+            assert!(
+                worst <= unc + grid,
+                "{name} {pop} {cell}: {worst} mV from jNeuroML at {at} ms, reference good to {unc} mV, a grid step {grid} mV"
             );
             col += 3;
         }
