@@ -1074,3 +1074,36 @@ fn the_default_end_is_whole_milliseconds_after_the_last_pulse() {
     let c = circuit(&toml);
     assert_eq!(c.simulation.t_end, 0.111);
 }
+
+#[test]
+fn integrate_and_fire_cells_need_a_network_and_a_reset_below_threshold() {
+    let iaf = r#"<neuroml id="x">
+  <iafCell id="iaf" leakReversal="-60mV" thresh="-55mV" reset="-62mV" C="1.0nF" leakConductance="0.05uS"/>
+</neuroml>"#;
+    let e = error_of(iaf);
+    assert!(
+        e.starts_with("bad.nml:1:1: integrate-and-fire cell 'iaf' without a <network>"),
+        "{e}"
+    );
+    let e = error_of(&iaf.replace("reset=\"-62mV\"", "reset=\"-50mV\""));
+    assert_eq!(
+        e,
+        "bad.nml:2:64: iafCell 'iaf': reset -50 mV is not below thresh -55 mV (the cell would fire on every step)"
+    );
+    let e = error_of(&iaf.replace("C=\"1.0nF\"", "C=\"0nF\""));
+    assert!(e.starts_with("bad.nml:2:74: 'C' must be > 0"), "{e}");
+    let e = error_of(&iaf.replace("iafCell id=\"iaf\"", "iafRefCell id=\"iaf\""));
+    assert!(
+        e.starts_with("bad.nml:2:3: <iafRefCell> needs the attribute 'refract'"),
+        "{e}"
+    );
+    // With a network of one cell it is a network model with a reset.
+    let net = iaf.replace(
+        "</neuroml>",
+        "  <network id=\"n\"><population id=\"p\" component=\"iaf\" size=\"1\"/></network>\n</neuroml>",
+    );
+    let text = import(&net, "ok.nml").expect("imports");
+    assert!(text.contains("reset = \"-62 mV\""), "{text}");
+    let m = load_str(&text, "ok.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.network().is_some());
+}
