@@ -51,34 +51,26 @@ NETWORK_CELLS = [("prePop", i) for i in range(3)] + [("postPop", i) for i in ran
 SAMPLE_MS = 0.5
 LENGTH_MS = 300.0
 
-LEMS = """<Lems>
-    <Target component="sim1"/>
-    <Include file="Cells.xml"/>
-    <Include file="Networks.xml"/>
-    <Include file="Simulation.xml"/>
-    <Include file="{nml}"/>
-    <Simulation id="sim1" length="300ms" step="{step}ms" target="net1">
-        <OutputFile id="of0" fileName="{out}">
-            <OutputColumn id="v" quantity="hhpop[0]/v"/>
-        </OutputFile>
-    </Simulation>
-</Lems>
-"""
-
-
+# A LEMS simulation of network {net} of {nml} for {length} ms at step {step} ms, writing the
+# voltage columns {columns} to {out}, and the {events} block (an EventOutputFile, or nothing).
 NETWORK_LEMS = """<Lems>
     <Target component="sim1"/>
     <Include file="Cells.xml"/>
     <Include file="Networks.xml"/>
     <Include file="Simulation.xml"/>
     <Include file="{nml}"/>
-    <Simulation id="sim1" length="300ms" step="{step}ms" target="net2">
+    <Simulation id="sim1" length="{length}ms" step="{step}ms" target="{net}">
         <OutputFile id="of0" fileName="{out}">
 {columns}
-        </OutputFile>
+        </OutputFile>{events}
     </Simulation>
 </Lems>
 """
+
+EVENTS = """
+        <EventOutputFile id="ev0" fileName="{file}" format="TIME_ID">
+{selections}
+        </EventOutputFile>"""
 
 
 def scan(path, step_ms=None):
@@ -175,6 +167,26 @@ def convergence(label, series):
           f"max|extrap({h0},{h1}) - extrap({h1},{h2})| {de:.3e}")
 
 
+def write_spikes(path, comment, cells, times):
+    """Writes the spike times `times[step][j]` (ms) of `cells` [(population, index)] at every
+    step of STEPS_MS, one row per spike: population, cell, the time at each step and
+    2 t(h/2) - t(h) from the two smallest; asserts that each cell's count is the same at every
+    step."""
+    h, h2 = STEPS_MS[-2], STEPS_MS[-1]
+    with open(path, "w") as f:
+        f.write(f"# {comment}; made by bench/peers/neuroml_reference.py\n")
+        f.write("population,cell," + ",".join(f"t_step_{s}ms" for s in STEPS_MS)
+                + ",t_extrapolated\n")
+        for j, (pop, i) in enumerate(cells):
+            counts = {len(times[s][j]) for s in STEPS_MS}
+            assert len(counts) == 1, f"{pop} {i}: spike counts differ between steps: {counts}"
+            for k in range(len(times[h][j])):
+                row = [times[s][j][k] for s in STEPS_MS]
+                row.append(2 * times[h2][j][k] - times[h][j][k])
+                f.write(f"{pop},{i}," + ",".join(f"{x:.9f}" for x in row) + "\n")
+    print("wrote", path)
+
+
 def network_reference(jnml):
     """NML2_WeightsNetwork: spike times of every cell, voltages of the postPop cells."""
     columns = "\n".join(f'            <OutputColumn id="{p}{i}" quantity="{p}/{i}/hhcell/v"/>'
@@ -183,27 +195,15 @@ def network_reference(jnml):
     with tempfile.TemporaryDirectory() as tmp:
         for step in STEPS_MS:
             out = pathlib.Path(tmp) / f"v_{step}.dat"
-            run(jnml, tmp, NETWORK_LEMS.format(nml=NETWORK_NML, step=step, out=out,
-                                               columns=columns), step)
+            run(jnml, tmp, NETWORK_LEMS.format(nml=NETWORK_NML, step=step, out=out, net="net2",
+                                               length=300, columns=columns, events=""), step)
             crossings[step], samples[step] = scan(out, float(step))
             print(step, "ms:", [len(c) for c in crossings[step]], "spikes per cell")
     h, h2 = STEPS_MS[-2], STEPS_MS[-1]
     title = ("NML2_WeightsNetwork (network net2, 300 ms) by jNeuroML 0.14.0 (jLEMS, forward "
              "Euler, output in single precision)")
-    out_csv = DATA / "NML2_WeightsNetwork_spikes.csv"
-    with open(out_csv, "w") as f:
-        f.write(f"# {title}; upward -20 mV crossings, ms; made by "
-                "bench/peers/neuroml_reference.py\n")
-        f.write("population,cell," + ",".join(f"t_step_{s}ms" for s in STEPS_MS)
-                + ",t_extrapolated\n")
-        for j, (pop, i) in enumerate(NETWORK_CELLS):
-            counts = {len(crossings[s][j]) for s in STEPS_MS}
-            assert len(counts) == 1, f"{pop} {i}: spike counts differ between steps: {counts}"
-            for k in range(len(crossings[h][j])):
-                row = [crossings[s][j][k] for s in STEPS_MS]
-                row.append(2 * crossings[h2][j][k] - crossings[h][j][k])
-                f.write(f"{pop},{i}," + ",".join(f"{x:.9f}" for x in row) + "\n")
-    print("wrote", out_csv)
+    write_spikes(DATA / "NML2_WeightsNetwork_spikes.csv",
+                 f"{title}; upward -20 mV crossings, ms", NETWORK_CELLS, crossings)
     post = [j for j, (pop, _) in enumerate(NETWORK_CELLS) if pop == "postPop"]
     out_csv = DATA / "NML2_WeightsNetwork_v.csv"
     with open(out_csv, "w") as f:
@@ -232,23 +232,6 @@ def network_reference(jnml):
                     [[row[j] for row in samples[s]] for s in STEPS_MS])
 
 
-EVENTS_LEMS = """<Lems>
-    <Target component="sim1"/>
-    <Include file="Cells.xml"/>
-    <Include file="Networks.xml"/>
-    <Include file="Simulation.xml"/>
-    <Include file="{nml}"/>
-    <Simulation id="sim1" length="{length}ms" step="{step}ms" target="{net}">
-        <OutputFile id="of0" fileName="{out}">
-{columns}
-        </OutputFile>
-        <EventOutputFile id="ev0" fileName="{events}" format="TIME_ID">
-{selections}
-        </EventOutputFile>
-    </Simulation>
-</Lems>
-"""
-
 # Integrate-and-fire networks of jNeuroML's examples (unchanged copies): (name, network id,
 # length in ms, [(population, cell, LEMS path of the cell)]).
 IAF_NETWORKS = [
@@ -276,9 +259,10 @@ def event_reference(jnml, name, net, length_ms, cells):
         for step in STEPS_MS:
             out = pathlib.Path(tmp) / f"v_{step}.dat"
             ev = pathlib.Path(tmp) / f"e_{step}.spikes"
-            run(jnml, tmp, EVENTS_LEMS.format(nml=nml, step=step, out=out, events=ev, net=net,
-                                              length=length_ms, columns=columns,
-                                              selections=selections), step)
+            events_block = EVENTS.format(file=ev, selections=selections)
+            run(jnml, tmp, NETWORK_LEMS.format(nml=nml, step=step, out=out, net=net,
+                                               length=length_ms, columns=columns,
+                                               events=events_block), step)
             _, samples[step] = scan(out, float(step))
             per = [[] for _ in cells]
             for line in ev.read_text().split("\n"):
@@ -290,20 +274,12 @@ def event_reference(jnml, name, net, length_ms, cells):
     h, h2 = STEPS_MS[-2], STEPS_MS[-1]
     title = (f"{name} (network {net}, {length_ms} ms) by jNeuroML 0.14.0 (jLEMS, forward Euler, "
              "output in single precision)")
-    with open(DATA / f"{name}_spikes.csv", "w") as f:
-        f.write(f"# {title}; spike events (the end of the step in which v passed thresh), ms; "
-                "made by bench/peers/neuroml_reference.py\n")
-        f.write("population,cell," + ",".join(f"t_step_{s}ms" for s in STEPS_MS)
-                + ",t_extrapolated\n")
-        for j, (pop, i, _) in enumerate(cells):
-            counts = {len(events[s][j]) for s in STEPS_MS}
-            assert len(counts) == 1, f"{pop} {i}: spike counts differ between steps: {counts}"
-            for k in range(len(events[h][j])):
-                row = [events[s][j][k] for s in STEPS_MS]
-                row.append(2 * events[h2][j][k] - events[h][j][k])
-                f.write(f"{pop},{i}," + ",".join(f"{x:.9f}" for x in row) + "\n")
-            if events[h][j]:
-                convergence(f"{pop} {i} spike times", [events[s][j] for s in STEPS_MS])
+    write_spikes(DATA / f"{name}_spikes.csv",
+                 f"{title}; spike events (the end of the step in which v passed thresh), ms",
+                 [(pop, i) for pop, i, _ in cells], events)
+    for j, (pop, i, _) in enumerate(cells):
+        if events[h][j]:
+            convergence(f"{pop} {i} spike times", [events[s][j] for s in STEPS_MS])
     with open(DATA / f"{name}_v.csv", "w") as f:
         f.write(f"# {title}; membrane voltage (mV) every {SAMPLE_MS} ms, the output row closest "
                 "to each time; made by bench/peers/neuroml_reference.py\n")
@@ -322,21 +298,29 @@ def event_reference(jnml, name, net, length_ms, cells):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jnml", default="jnml")
-    ap.add_argument("--only", help="make only this reference (a file name stem)")
+    ap.add_argument("--only", help="make only this reference (a file name stem, e.g. NML2_GapJunctions)")
     args = ap.parse_args()
-    if args.only:
-        for name, net, length, cells in IAF_NETWORKS:
-            if name == args.only:
-                event_reference(args.jnml, name, net, length, cells)
-        return
-    reference(args.jnml, "NML2_SingleCompHHCell",
-              lambda step, out: LEMS.format(nml=NML, step=step, out=out),
-              "NML2_SingleCompHHCell (LEMS_NML2_Ex5_DetCell: 300 ms, 0.08 nA on 100-200 ms)")
-    reference(args.jnml, "NML2_Q10HHCell", q10_lems,
-              "LEMS_NML2_Ex10_Q10 (q10 3 at 32 degC, run at 22 degC; 300 ms, 0.08 nA on 100-200 ms)")
-    network_reference(args.jnml)
+    jnml = args.jnml
+    makers = {
+        "NML2_SingleCompHHCell": lambda: reference(
+            jnml, "NML2_SingleCompHHCell",
+            lambda step, out: NETWORK_LEMS.format(
+                nml=NML, step=step, out=out, net="net1", length=300, events="",
+                columns='            <OutputColumn id="v" quantity="hhpop[0]/v"/>'),
+            "NML2_SingleCompHHCell (LEMS_NML2_Ex5_DetCell: 300 ms, 0.08 nA on 100-200 ms)"),
+        "NML2_Q10HHCell": lambda: reference(
+            jnml, "NML2_Q10HHCell", q10_lems,
+            "LEMS_NML2_Ex10_Q10 (q10 3 at 32 degC, run at 22 degC; 300 ms, 0.08 nA on 100-200 ms)"),
+        "NML2_WeightsNetwork": lambda: network_reference(jnml),
+    }
     for name, net, length, cells in IAF_NETWORKS:
-        event_reference(args.jnml, name, net, length, cells)
+        makers[name] = (lambda n=name, t=net, l=length, c=cells:
+                        event_reference(jnml, n, t, l, c))
+    if args.only and args.only not in makers:
+        ap.error(f"--only {args.only}: one of {', '.join(makers)}")
+    for name, make in makers.items():
+        if not args.only or name == args.only:
+            make()
 
 
 if __name__ == "__main__":

@@ -62,6 +62,20 @@ pub struct ImportOptions {
     pub input_limit: u64,
 }
 
+impl ImportOptions {
+    /// `t_end`, or by default 100 ms after the end of the last of `pulses`, in whole
+    /// milliseconds (rounded to 1e-9 ms first) so that the default `dt` divides it.
+    fn t_end_after<'p>(&self, pulses: impl Iterator<Item = &'p Pulse>) -> String {
+        self.t_end.clone().unwrap_or_else(|| {
+            let last = pulses
+                .map(|p| p.delay.si + p.duration.si)
+                .fold(0.0_f64, f64::max);
+            let ms = (((last + 0.1) * 1e12).round() / 1e9).ceil();
+            format!("{ms} ms")
+        })
+    }
+}
+
 impl Default for ImportOptions {
     fn default() -> Self {
         Self {
@@ -261,26 +275,7 @@ fn cap_density() -> Kind {
 
 /// Splits `"-65 mV"`, `"0.1per_ms"`, `"1e-3"` into number and unit text.
 fn split_number(s: &str) -> (&str, &str) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-        i += 1;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        let mut j = i + 1;
-        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
-            j += 1;
-        }
-        if j < b.len() && b[j].is_ascii_digit() {
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            i = j;
-        }
-    }
+    let i = units::number_len(s);
     (&s[..i], s[i..].trim())
 }
 
@@ -1411,18 +1406,7 @@ impl Nml {
                 file_name(cx.origin)
             ))
         );
-        let t_end = match &opts.t_end {
-            Some(t) => t.clone(),
-            None => {
-                let last = inputs
-                    .iter()
-                    .map(|(p, _)| p.delay.si + p.duration.si)
-                    .fold(0.0_f64, f64::max);
-                // Whole milliseconds (rounded to 1e-9 ms first), so that the default dt divides it.
-                let ms = (((last + 0.1) * 1e12).round() / 1e9).ceil();
-                format!("{ms} ms")
-            }
-        };
+        let t_end = opts.t_end_after(inputs.iter().map(|(p, _)| *p));
         let _ = writeln!(
             w,
             "\n[simulation]\nt_end = {}\ndt = {}",

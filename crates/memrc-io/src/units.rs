@@ -497,7 +497,7 @@ fn unit_with(s: &str, mega: bool) -> Result<Unit, UnitError> {
 }
 
 /// Length of the leading number of `s` (after optional sign), or 0.
-fn number_len(s: &str) -> usize {
+pub(crate) fn number_len(s: &str) -> usize {
     let b = s.as_bytes();
     let mut i = 0;
     if matches!(b.first(), Some(b'+' | b'-')) {

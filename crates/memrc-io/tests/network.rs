@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_edits, edited, example, load_message};
+use common::{assert_edits, edited, example, load_message, network_head};
 use memrc::net::cobahh;
 use memrc_io::{LoadOptions, load, load_str, load_str_with};
 
@@ -125,13 +125,8 @@ size = 2
 
 /// A small valid network; the cases below break one thing each.
 const BASE: &str = concat!(
-    r#"[model]
-name = "net"
-
-[network]
-dt = "0.1 ms"
-t_end = "10 ms"
-
+    network_head!("net", "0.1 ms", "10 ms"),
+    r#"
 [[population]]
 name = "exc"
 size = 10
@@ -566,13 +561,8 @@ variables = ["v", "k2"]
 /// A network of `conductance` neurons with user-defined channels; the cases below break one
 /// thing each.
 const BASE_C: &str = concat!(
-    r#"[model]
-name = "net"
-
-[network]
-dt = "0.01 ms"
-t_end = "1 ms"
-
+    network_head!("net", "0.01 ms", "1 ms"),
+    r#"
 [[channel]]
 name = "na"
 gbar = "120 mS/cm^2"
@@ -983,13 +973,9 @@ fn network_inputs_example_drives_its_neurons() {
 
 /// A `list` projection with one weight and one delay per pair (NeuroML's `connectionWD`): each
 /// target's conductance first rises by its own weight, its own delay after the spike.
-const PER_PAIR: &str = r#"[model]
-name = "per_pair"
-
-[network]
-dt = "0.1 ms"
-t_end = "20 ms"
-threads = 1
+const PER_PAIR: &str = concat!(
+    network_head!("per_pair", "0.1 ms", "20 ms"),
+    r#"threads = 1
 
 [[population]]
 name = "pre"
@@ -1022,7 +1008,8 @@ delay = ["2.5 ms", "0 ms", "1 ms"]
 [[recording]]
 population = "post"
 variables = ["ge"]
-"#;
+"#
+);
 
 #[test]
 fn list_projections_take_a_weight_and_a_delay_per_pair() {
@@ -1114,13 +1101,9 @@ fn per_pair_values_are_checked_where_they_are_written() {
 /// Leaky integrate-and-fire neurons: a `conductance` population without channels (only its
 /// leak), with `reset` and `refractory` (NeuroML's `iafRefCell`, NEST's `iaf_cond_exp`).
 /// τ = C/g_L = 200 pF / 10 nS = 20 ms; v∞ = E_L + I/g_L = −40 mV.
-const LIF: &str = r#"[model]
-name = "lif"
-
-[network]
-dt = "0.1 ms"
-t_end = "100 ms"
-threads = 1
+const LIF: &str = concat!(
+    network_head!("lif", "0.1 ms", "100 ms"),
+    r#"threads = 1
 solver = "exp-euler"
 
 [[population]]
@@ -1141,7 +1124,8 @@ e_leak = "-70 mV"
 [population.initial]
 v = "-65 mV"
 i_ext = "0.3 nA"
-"#;
+"#
+);
 
 #[test]
 fn a_reset_key_makes_a_leak_only_population_integrate_and_fire() {

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::close;
+use common::{close, network_head};
 use memrc_io::load;
 
 /// A fresh directory for this test's files.
@@ -19,13 +19,9 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A network of three Traub–Miles neurons, the first two driven by `drive.csv` (`UNIT`: the
 /// unit of its current column).
-const MODEL: &str = r#"[model]
-name = "sampled"
-
-[network]
-dt = "0.1 ms"
-t_end = "3 ms"
-threads = 1
+const MODEL: &str = concat!(
+    network_head!("sampled", "0.1 ms", "3 ms"),
+    r#"threads = 1
 
 [[population]]
 name = "cells"
@@ -44,7 +40,8 @@ unit = "UNIT"
 population = "cells"
 variables = ["i_ext"]
 neurons = "all"
-"#;
+"#
+);
 
 /// The samples (ms, nA): every 0.25 ms, off the 0.1 ms grid, from 0.3 ms to 2.05 ms.
 const SAMPLES: [(f64, f64); 8] = [

@@ -4,6 +4,7 @@
 //! gate; and located errors for what the import does not read.
 
 use memrc::circuit::system::CircuitSystem;
+use memrc::net::{Recording, RunResult};
 use memrc::solver::{Config, Crossing, Method, Output, solve};
 use memrc_io::neuroml::{ImportOptions, neuroml_to_toml};
 use memrc_io::{CircuitModel, LoadError, ModelKind, load_str};
@@ -138,123 +139,22 @@ fn rows(name: &str) -> Vec<Vec<String>> {
 /// delays, and gap junctions) imported and run by memrc with dopri5 on a 1 µs grid, against
 /// jNeuroML's runs at 1, 0.5 and 0.25 µs extrapolated to step 0: every spike time, and the
 /// membrane voltage of every postsynaptic cell every 0.5 ms.
-#[test]
-fn the_jneuroml_network_matches_jneuroml() {
-    let opts = ImportOptions {
-        dt: "1 us".into(),
-        rtol: 1e-9,
-        ..ImportOptions::default()
-    };
-    let path = std::path::PathBuf::from(data("NML2_WeightsNetwork.nml"));
-    let text = memrc_io::neuroml::import_neuroml_file(&path, 1 << 24, &opts).expect("imports");
-    // Sample every 0.5 ms, as the reference.
-    let text = text.replace(
-        "variables = [\"v\"]",
-        "variables = [\"v\"]\nevery = \"0.5 ms\"",
-    );
-    let m = load_str(&text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
+/// `text` loaded as a network model, built and run for `t_end` \[s\] (the file's without)
+/// on one thread.
+fn run_network(text: &str, t_end: Option<f64>) -> RunResult {
+    let m = load_str(text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
     let n = m.network().expect("a network model");
-    assert_eq!(
-        n.populations,
-        vec![("prePop".to_string(), 3), ("postPop".to_string(), 8)]
-    );
-    let out = n
-        .builder
+    n.builder
         .clone()
         .build()
         .expect("builds")
-        .run(n.t_end, 1)
-        .expect("runs");
-
-    // Spikes: (population, cell) → times [ms]; two-level Richardson extrapolation of the
-    // three steps, its last correction the uncertainty (as `reference`).
-    let mut theirs: Vec<(usize, f64, f64)> = rows("NML2_WeightsNetwork_spikes.csv")
-        .iter()
-        .map(|r| {
-            let t: Vec<f64> = r[2..5].iter().map(|x| x.parse().expect("number")).collect();
-            let (e1, e2) = (2.0 * t[1] - t[0], 2.0 * t[2] - t[1]);
-            let ee = (4.0 * e2 - e1) / 3.0;
-            let offset = if r[0] == "prePop" { 0 } else { 3 };
-            (
-                offset + r[1].parse::<usize>().expect("cell"),
-                ee,
-                (ee - e2).abs(),
-            )
-        })
-        .collect();
-    theirs.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
-    let mut ours: Vec<(usize, f64)> = out
-        .spikes
-        .ids
-        .iter()
-        .zip(&out.spikes.times)
-        .map(|(&id, &t)| (id as usize, t * 1e3))
-        .collect();
-    ours.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-    assert_eq!(
-        ours.iter().map(|s| s.0).collect::<Vec<_>>(),
-        theirs.iter().map(|s| s.0).collect::<Vec<_>>(),
-        "the same cells spike as often: {ours:?}"
-    );
-    let (mut worst, mut unc) = (0.0_f64, 0.0_f64);
-    for (a, b) in ours.iter().zip(&theirs) {
-        worst = worst.max((a.1 - b.1).abs());
-        unc = unc.max(b.2);
-    }
-    eprintln!(
-        "NML2_WeightsNetwork: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty {unc:.1e} ms)",
-        ours.len()
-    );
-    assert!(unc < 1e-3, "reference not converged: {unc}");
-    // The target is 0.01 ms; memrc is within 1e-3 ms (the residual is jNeuroML's, as for one cell).
-    assert!(worst < 1e-3, "max spike-time difference {worst} ms");
-
-    // Voltages of postPop 0–7 every 0.5 ms: first-level extrapolation (2 v(h/2) − v(h)) from
-    // (0.5, 0.25) µs, its difference from the one from (1, 0.5) µs the uncertainty.
-    let v_rows = rows("NML2_WeightsNetwork_v.csv");
-    let rec = &out.recordings[1];
-    // memrc samples at the start of each interval (0, 0.5, …, 299.5 ms); the reference up to
-    // 300 ms.
-    let v_rows = &v_rows[..rec.times.len()];
-    for cell in 0..8 {
-        let (mut worst, mut unc, mut at) = (0.0_f64, 0.0_f64, 0.0);
-        for (k, r) in v_rows.iter().enumerate() {
-            let t_ms: f64 = r[0].parse().expect("t");
-            assert!(
-                (rec.times[k] * 1e3 - t_ms).abs() < 1e-9,
-                "sample times {} {t_ms}",
-                rec.times[k] * 1e3
-            );
-            let v: Vec<f64> = r[1 + 4 * cell..4 + 4 * cell]
-                .iter()
-                .map(|x| x.parse().expect("v"))
-                .collect();
-            let (e1, e2) = (2.0 * v[1] - v[0], 2.0 * v[2] - v[1]);
-            let d = (rec.values[cell][k] * 1e3 - e2).abs();
-            if d > worst {
-                (worst, at) = (d, t_ms);
-            }
-            unc = unc.max((e2 - e1).abs());
-        }
-        eprintln!(
-            "postPop {cell}: max |v_memrc - v_jNeuroML| = {worst:.2e} mV at {at} ms (reference uncertainty {unc:.1e} mV)"
-        );
-        // Within what the reference itself is good to (delayed events converge less cleanly
-        // in jLEMS: `tests/data/neuroml/README.md`).
-        assert!(
-            worst <= unc.max(1e-4),
-            "postPop {cell}: {worst} mV from jNeuroML at {at} ms, reference good to {unc} mV"
-        );
-    }
+        .run(t_end.unwrap_or(n.t_end), 1)
+        .expect("runs")
 }
 
-/// jNeuroML's integrate-and-fire network examples (`iafCell`s, unchanged copies), imported and
-/// run by memrc (dopri5 on a 1 µs grid), against jNeuroML at 1, 0.5 and 0.25 µs: spike times
-/// (jLEMS's spike events, at the end of the step in which `v` passed `thresh`, extrapolated to
-/// step 0 as `reference` does) and the voltages every 0.5 ms (first-level extrapolation from
-/// (0.5, 0.25) µs; samples where the steps disagree by more than 1 mV straddle a reset and are
-/// left out). Returns the largest spike-time difference \[ms\].
-fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
+/// The test document `NAME.nml` imported as a network (dopri5 at `rtol` 1e-9 on a 1 µs grid,
+/// `v` sampled every 0.5 ms as the references), with populations `pops`, run to its end.
+fn run_imported(name: &str, pops: &[(&str, usize)]) -> RunResult {
     let opts = ImportOptions {
         dt: "1 us".into(),
         rtol: 1e-9,
@@ -267,16 +167,16 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
         "variables = [\"v\"]\nevery = \"0.5 ms\"",
     );
     let m = load_str(&text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
-    let n = m.network().expect("a network model");
     let want: Vec<(String, usize)> = pops.iter().map(|(p, k)| (p.to_string(), *k)).collect();
-    assert_eq!(n.populations, want);
-    let out = n
-        .builder
-        .clone()
-        .build()
-        .expect("builds")
-        .run(n.t_end, 1)
-        .expect("runs");
+    assert_eq!(m.network().expect("a network model").populations, want);
+    run_network(&text, None)
+}
+
+/// memrc's spikes in `out` against `NAME_spikes.csv` (population, cell, the times at the
+/// three steps): the same cells spike as often; returns the largest difference from the
+/// two-level Richardson extrapolation (as `reference`) and the largest last correction of it
+/// (its uncertainty) \[ms\].
+fn spikes_against(name: &str, out: &RunResult, pops: &[(&str, usize)]) -> (f64, f64) {
     let offset = |pop: &str| {
         let k = pops
             .iter()
@@ -290,11 +190,8 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
             let t: Vec<f64> = r[2..5].iter().map(|x| x.parse().expect("number")).collect();
             let (e1, e2) = (2.0 * t[1] - t[0], 2.0 * t[2] - t[1]);
             let ee = (4.0 * e2 - e1) / 3.0;
-            (
-                offset(&r[0]) + r[1].parse::<usize>().expect("cell"),
-                ee,
-                (ee - e2).abs(),
-            )
+            let cell = offset(&r[0]) + r[1].parse::<usize>().expect("cell");
+            (cell, ee, (ee - e2).abs())
         })
         .collect();
     theirs.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
@@ -320,6 +217,110 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
         "{name}: {} spikes, max |memrc - jNeuroML| = {worst:.2e} ms (reference uncertainty {unc:.1e} ms)",
         ours.len()
     );
+    (worst, unc)
+}
+
+#[test]
+fn the_jneuroml_network_matches_jneuroml() {
+    let out = run_imported("NML2_WeightsNetwork", &[("prePop", 3), ("postPop", 8)]);
+    let (worst, unc) = spikes_against(
+        "NML2_WeightsNetwork",
+        &out,
+        &[("prePop", 3), ("postPop", 8)],
+    );
+    assert!(unc < 1e-3, "reference not converged: {unc}");
+    // The target is 0.01 ms; memrc is within 1e-3 ms (the residual is jNeuroML's, as for one cell).
+    assert!(worst < 1e-3, "max spike-time difference {worst} ms");
+
+    // Voltages of postPop 0–7 every 0.5 ms (4 columns per cell: 3 steps and extrapolated).
+    let v_rows = rows("NML2_WeightsNetwork_v.csv");
+    for cell in 0..8 {
+        let f = voltages_against(&out.recordings[1], cell, &v_rows, 1 + 4 * cell);
+        eprintln!(
+            "postPop {cell}: max |v_memrc - v_jNeuroML| = {:.2e} mV at {} ms (reference uncertainty {:.1e} mV)",
+            f.worst, f.at, f.unc
+        );
+        assert_eq!(f.used, out.recordings[1].times.len(), "no resets here");
+        // Within what the reference itself is good to (delayed events converge less cleanly
+        // in jLEMS: `tests/data/neuroml/README.md`).
+        assert!(
+            f.worst <= f.unc.max(1e-4),
+            "postPop {cell}: {} mV from jNeuroML at {} ms, reference good to {} mV",
+            f.worst,
+            f.at,
+            f.unc
+        );
+    }
+}
+
+/// How memrc's voltage trace fits a reference's.
+struct VoltageFit {
+    /// Largest |memrc − reference| \[mV\] and where \[ms\].
+    worst: f64,
+    at: f64,
+    /// Largest difference between the extrapolations from (0.5, 0.25) and (1, 0.5) µs \[mV\].
+    unc: f64,
+    /// Largest |v̇| of memrc's samples (central differences) \[mV/ms\].
+    slope: f64,
+    /// Samples compared.
+    used: usize,
+}
+
+/// memrc's `v` of neuron `cell` of `rec` (sampled every 0.5 ms from 0) against the voltages of
+/// a reference CSV (`v_rows`, rows every 0.5 ms from 0; the three steps 1, 0.5, 0.25 µs in
+/// columns `col..col + 3`, mV), extrapolated to step 0 as 2 v(h/2) − v(h) from the two finer
+/// steps. Samples where the steps disagree by more than 1 mV straddle a reset and are left out.
+fn voltages_against(
+    rec: &Recording,
+    cell: usize,
+    v_rows: &[Vec<String>],
+    col: usize,
+) -> VoltageFit {
+    let ours: Vec<f64> = rec.values[cell].iter().map(|v| v * 1e3).collect();
+    let mut f = VoltageFit {
+        worst: 0.0,
+        at: 0.0,
+        unc: 0.0,
+        slope: 0.0,
+        used: 0,
+    };
+    // memrc samples at the start of each interval (0, 0.5, …); the reference to the end.
+    for (k, r) in v_rows[..rec.times.len()].iter().enumerate() {
+        let t_ms: f64 = r[0].parse().expect("t");
+        assert!((rec.times[k] * 1e3 - t_ms).abs() < 1e-9, "sample times");
+        let v: Vec<f64> = r[col..col + 3]
+            .iter()
+            .map(|x| x.parse().expect("v"))
+            .collect();
+        if (v[0] - v[2]).abs() > 1.0 {
+            continue;
+        }
+        f.used += 1;
+        let (e1, e2) = (2.0 * v[1] - v[0], 2.0 * v[2] - v[1]);
+        let d = (ours[k] - e2).abs();
+        if d > f.worst {
+            (f.worst, f.at) = (d, t_ms);
+        }
+        f.unc = f.unc.max((e2 - e1).abs());
+        if k > 0 && k + 1 < ours.len() {
+            let dv = (ours[k + 1] - ours[k - 1]).abs();
+            if dv < 1.0 {
+                f.slope = f.slope.max(dv / 1.0);
+            }
+        }
+    }
+    f
+}
+
+/// jNeuroML's integrate-and-fire network examples (`iafCell`s, unchanged copies), imported and
+/// run by memrc (dopri5 on a 1 µs grid), against jNeuroML at 1, 0.5 and 0.25 µs: spike times
+/// (jLEMS's spike events, at the end of the step in which `v` passed `thresh`, extrapolated to
+/// step 0 as `reference` does) and the voltages every 0.5 ms (first-level extrapolation from
+/// (0.5, 0.25) µs; samples where the steps disagree by more than 1 mV straddle a reset and are
+/// left out). Returns the largest spike-time difference \[ms\].
+fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
+    let out = run_imported(name, pops);
+    let (worst, _) = spikes_against(name, &out, pops);
     // The target is 0.01 ms; memrc is within 1e-3 ms (each reset is up to one 1 us step late).
     assert!(worst < 1e-3, "{name}: max spike-time difference {worst} ms");
     // Voltages: one recording per population, in order; the CSV's columns per cell in the same
@@ -328,48 +329,27 @@ fn iaf_network_matches_jneuroml(name: &str, pops: &[(&str, usize)]) -> f64 {
     // converged one by up to dt·|v̇| (v̇ from memrc's own samples, central differences) on top
     // of the reference's uncertainty.
     let v_rows = rows(&format!("{name}_v.csv"));
-    let dt_ms = 1e-3;
     let mut col = 1;
     for (rec, (pop, size)) in out.recordings.iter().zip(pops) {
-        let v_rows = &v_rows[..rec.times.len()];
         for cell in 0..*size {
-            let ours: Vec<f64> = rec.values[cell].iter().map(|v| v * 1e3).collect();
-            let (mut worst, mut unc, mut slope, mut at, mut used) =
-                (0.0_f64, 0.0_f64, 0.0_f64, 0.0, 0);
-            for (k, r) in v_rows.iter().enumerate() {
-                let v: Vec<f64> = r[col..col + 3]
-                    .iter()
-                    .map(|x| x.parse().expect("v"))
-                    .collect();
-                if (v[0] - v[2]).abs() > 1.0 {
-                    continue;
-                }
-                used += 1;
-                let (e1, e2) = (2.0 * v[1] - v[0], 2.0 * v[2] - v[1]);
-                let d = (ours[k] - e2).abs();
-                if d > worst {
-                    (worst, at) = (d, rec.times[k] * 1e3);
-                }
-                unc = unc.max((e2 - e1).abs());
-                if k > 0 && k + 1 < ours.len() {
-                    let dv = (ours[k + 1] - ours[k - 1]).abs();
-                    if dv < 1.0 {
-                        slope = slope.max(dv / 1.0);
-                    }
-                }
-            }
-            let grid = dt_ms * slope;
+            let f = voltages_against(rec, cell, &v_rows, col);
+            let grid = 1e-3 * f.slope;
             eprintln!(
-                "{name} {pop} {cell}: max |v_memrc - v_jNeuroML| = {worst:.2e} mV at {at} ms over {used} samples (reference uncertainty {unc:.1e} mV, one grid step {grid:.1e} mV)"
+                "{name} {pop} {cell}: max |v_memrc - v_jNeuroML| = {:.2e} mV at {} ms over {} samples (reference uncertainty {:.1e} mV, one grid step {grid:.1e} mV)",
+                f.worst, f.at, f.used, f.unc
             );
             assert!(
-                used + 10 > v_rows.len(),
-                "{used} of {} samples",
-                v_rows.len()
+                f.used + 10 > rec.times.len(),
+                "{} of {} samples",
+                f.used,
+                rec.times.len()
             );
             assert!(
-                worst <= unc + grid,
-                "{name} {pop} {cell}: {worst} mV from jNeuroML at {at} ms, reference good to {unc} mV, a grid step {grid} mV"
+                f.worst <= f.unc + grid,
+                "{name} {pop} {cell}: {} mV from jNeuroML at {} ms, reference good to {} mV, a grid step {grid} mV",
+                f.worst,
+                f.at,
+                f.unc
             );
             col += 3;
         }
@@ -390,25 +370,22 @@ fn jneuromls_integrate_and_fire_networks_match_jneuroml() {
 /// `g_l (E_l − v) + g x∞(v) (E − v) = 0`, `x∞ = 1/(1 + exp(−(v − V½)/k))`, found here by bisection.
 #[test]
 fn an_instantaneous_gate_gives_the_closed_form_rest_state() {
-    let doc = r#"<neuroml id="inst">
-  <ionChannelPassive id="pas"/>
+    let doc = CELL
+        .replace(
+            "<ionChannelPassive id=\"pas\"/>",
+            r#"<ionChannelPassive id="pas"/>
   <ionChannelHH id="ca">
     <gateHHInstantaneous id="s" instances="1">
       <steadyState type="HHSigmoidVariable" rate="1" midpoint="-40mV" scale="8mV"/>
     </gateHHInstantaneous>
-  </ionChannelHH>
-  <cell id="c">
-    <morphology id="m"><segment id="0">
-      <proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="0" z="0" diameter="10"/>
-    </segment></morphology>
-    <biophysicalProperties id="b"><membraneProperties>
-      <channelDensity id="l" ionChannel="pas" condDensity="0.5 mS_per_cm2" erev="-70mV"/>
-      <channelDensity id="c" ionChannel="ca" condDensity="0.05mS_per_cm2" erev="100 mV"/>
-      <specificCapacitance value="1 uF_per_cm2"/>
-    </membraneProperties></biophysicalProperties>
-  </cell>
-</neuroml>"#;
-    let toml = import(doc, "inst.nml").expect("imports");
+  </ionChannelHH>"#,
+        )
+        .replace(
+            "<specificCapacitance",
+            r#"<channelDensity id="c" ionChannel="ca" condDensity="0.05mS_per_cm2" erev="100 mV"/>
+      <specificCapacitance"#,
+        );
+    let toml = import(&doc, "inst.nml").expect("imports");
     assert!(toml.contains("gates.s = { inf = "), "{toml}");
     let c = circuit(&toml);
     let f = |v: f64| {
@@ -437,8 +414,10 @@ fn an_instantaneous_gate_gives_the_closed_form_rest_state() {
 /// Every gate form converts into the kinetics of the NeuroML2 core types.
 #[test]
 fn the_gate_forms_become_the_core_types_kinetics() {
-    let doc = r#"<neuroml id="forms">
-  <ionChannel id="k" type="ionChannelHH">
+    // CELL with this channel at 1 mS/cm² instead of its leak, on a cylinder (length 20 um),
+    // starting at -65 mV.
+    let doc = CELL
+        .replace("  <ionChannelPassive id=\"pas\"/>\n", r#"  <ionChannel id="k" type="ionChannelHH">
     <gateHHtauInf id="a" instances="2">
       <q10Settings type="q10Fixed" fixedQ10="2.5"/>
       <timeCourse type="fixedTimeCourse" tau="3ms"/>
@@ -461,18 +440,17 @@ fn the_gate_forms_become_the_core_types_kinetics() {
       <steadyState type="HHSigmoidVariable" rate="1" midpoint="-60mV" scale="5mV"/>
     </gateHHratesTauInf>
   </ionChannel>
-  <cell id="c">
-    <morphology id="m"><segment id="0">
-      <proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="20" z="0" diameter="10"/>
-    </segment></morphology>
-    <biophysicalProperties id="b"><membraneProperties>
-      <channelDensity id="kd" ionChannel="k" condDensity="1 mS_per_cm2" erev="-80mV"/>
-      <specificCapacitance value="1 uF_per_cm2"/>
-      <initMembPotential value="-65mV"/>
-    </membraneProperties></biophysicalProperties>
-  </cell>
-</neuroml>"#;
-    let toml = import(doc, "forms.nml").expect("imports");
+"#)
+        .replace(
+            r#"<channelDensity id="l" ionChannel="pas" condDensity="0.5 mS_per_cm2" erev="-70mV"/>"#,
+            r#"<channelDensity id="kd" ionChannel="k" condDensity="1 mS_per_cm2" erev="-80mV"/>"#,
+        )
+        .replace("<distal x=\"0\" y=\"0\"", "<distal x=\"0\" y=\"20\"")
+        .replace(
+            "</membraneProperties>",
+            "  <initMembPotential value=\"-65mV\"/>\n    </membraneProperties>",
+        );
+    let toml = import(&doc, "forms.nml").expect("imports");
     for want in [
         r#"conductance = "a^2*b*c*d""#,
         r#"gates.a = { tau = "a_tau_tau", inf = "a_inf_rate/exprel(-(v - a_inf_midpoint)/a_inf_scale)", q10_fixed = "2.5" }"#,
@@ -505,6 +483,15 @@ fn error_of(doc: &str) -> String {
     import(doc, "bad.nml").expect_err("refused").to_string()
 }
 
+/// `doc` with its first `from` replaced by `to` is refused with an error that starts with
+/// `expect`; returns the error.
+fn refused(doc: &str, from: &str, to: &str, expect: &str) -> String {
+    assert!(doc.contains(from), "{from}");
+    let e = error_of(&doc.replacen(from, to, 1));
+    assert!(e.starts_with(expect), "{e}");
+    e
+}
+
 const CELL: &str = r#"<neuroml id="x">
   <ionChannelPassive id="pas"/>
   <cell id="c">
@@ -530,68 +517,58 @@ fn the_minimal_cell_imports() {
 
 #[test]
 fn unsupported_elements_are_located_errors_naming_them() {
-    let doc = CELL.replace(
-        "  <cell id=\"c\">",
-        "  <izhikevich2007Cell id=\"iz\" C=\"100pF\"/>\n  <cell id=\"c\">",
-    );
-    let e = error_of(&doc);
-    assert!(
-        e.starts_with("bad.nml:3:3: unsupported NeuroML element <izhikevich2007Cell> in <neuroml>"),
-        "{e}"
-    );
-    let doc = CELL.replace(
-        "<ionChannelPassive id=\"pas\"/>",
-        "<ionChannelKS id=\"ks\"/><ionChannelPassive id=\"pas\"/>",
-    );
-    assert!(error_of(&doc).starts_with("bad.nml:2:3: unsupported NeuroML element <ionChannelKS>"));
-    let doc = CELL.replace(
-        "<ionChannelPassive id=\"pas\"/>",
-        "<ionChannelHH id=\"pas\">\n    <gateKS id=\"m\"/>\n  </ionChannelHH>",
-    );
-    let e = error_of(&doc);
-    assert!(
-        e.starts_with("bad.nml:3:5: unsupported NeuroML element <gateKS> in ion channel 'pas'"),
-        "{e}"
-    );
-    let doc = CELL.replace(
-        "<ionChannelPassive id=\"pas\"/>",
-        "<ionChannelHH id=\"pas\"><gateHHrates id=\"m\">\n<forwardRate type=\"myRate\"/><reverseRate type=\"HHExpRate\" rate=\"1per_ms\" midpoint=\"0mV\" scale=\"1mV\"/></gateHHrates></ionChannelHH>",
-    );
-    let e = error_of(&doc);
-    assert!(
-        e.starts_with("bad.nml:3:20: unsupported <forwardRate> type 'myRate'"),
-        "{e}"
-    );
-    let doc = CELL.replace(
-        "<specificCapacitance",
-        "<channelDensityNernst id=\"n\"/>\n      <specificCapacitance",
-    );
-    let e = error_of(&doc);
-    assert!(e.starts_with("bad.nml:9:7: unsupported NeuroML element <channelDensityNernst> in the membrane of cell 'c'"), "{e}");
-    // Two segments: not a single compartment.
-    let doc = CELL.replace(
-        "</segment></morphology>",
-        "</segment>\n<segment id=\"1\"><distal x=\"0\" y=\"5\" z=\"0\" diameter=\"1\"/></segment></morphology>",
-    );
-    let e = error_of(&doc);
-    assert!(e.starts_with("bad.nml:7:1: cell 'c' has 2 segments"), "{e}");
+    // (text of CELL, replaced by, the error's start)
+    let cases = [
+        (
+            "  <cell id=\"c\">",
+            "  <izhikevich2007Cell id=\"iz\" C=\"100pF\"/>\n  <cell id=\"c\">",
+            "bad.nml:3:3: unsupported NeuroML element <izhikevich2007Cell> in <neuroml>",
+        ),
+        (
+            "<ionChannelPassive id=\"pas\"/>",
+            "<ionChannelKS id=\"ks\"/><ionChannelPassive id=\"pas\"/>",
+            "bad.nml:2:3: unsupported NeuroML element <ionChannelKS>",
+        ),
+        (
+            "<ionChannelPassive id=\"pas\"/>",
+            "<ionChannelHH id=\"pas\">\n    <gateKS id=\"m\"/>\n  </ionChannelHH>",
+            "bad.nml:3:5: unsupported NeuroML element <gateKS> in ion channel 'pas'",
+        ),
+        (
+            "<ionChannelPassive id=\"pas\"/>",
+            "<ionChannelHH id=\"pas\"><gateHHrates id=\"m\">\n<forwardRate type=\"myRate\"/><reverseRate type=\"HHExpRate\" rate=\"1per_ms\" midpoint=\"0mV\" scale=\"1mV\"/></gateHHrates></ionChannelHH>",
+            "bad.nml:3:20: unsupported <forwardRate> type 'myRate'",
+        ),
+        (
+            "<specificCapacitance",
+            "<channelDensityNernst id=\"n\"/>\n      <specificCapacitance",
+            "bad.nml:9:7: unsupported NeuroML element <channelDensityNernst> in the membrane of cell 'c'",
+        ),
+        // Two segments: not a single compartment.
+        (
+            "</segment></morphology>",
+            "</segment>\n<segment id=\"1\"><distal x=\"0\" y=\"5\" z=\"0\" diameter=\"1\"/></segment></morphology>",
+            "bad.nml:7:1: cell 'c' has 2 segments",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        refused(CELL, from, to, expect);
+    }
 }
 
 /// A network of the passive cell `c` (two populations, one a populationList with instance ids
 /// that are not indices), with every kind of connection and input the import reads.
-const NETWORK: &str = r#"<neuroml id="net_doc">
-  <ionChannelPassive id="pas"/>
-  <cell id="c">
-    <morphology id="m"><segment id="0">
-      <proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="0" z="0" diameter="10"/>
-    </segment></morphology>
-    <biophysicalProperties id="b"><membraneProperties>
-      <channelDensity id="l" ionChannel="pas" condDensity="0.5 mS_per_cm2" erev="-70mV"/>
-      <specificCapacitance value="1 uF_per_cm2"/>
-      <initMembPotential value="-60mV"/>
-    </membraneProperties></biophysicalProperties>
-  </cell>
-  <expOneSynapse id="s1" gbase="2nS" erev="0mV" tauDecay="3ms"/>
+fn network_doc() -> String {
+    CELL.replace("<neuroml id=\"x\">", "<neuroml id=\"net_doc\">")
+        .replace(
+            "</membraneProperties>",
+            "  <initMembPotential value=\"-60mV\"/>\n    </membraneProperties>",
+        )
+        .replace("</neuroml>", NETWORK_PART)
+}
+
+/// The synapses, pulse generator and network of [`network_doc`].
+const NETWORK_PART: &str = r#"  <expOneSynapse id="s1" gbase="2nS" erev="0mV" tauDecay="3ms"/>
   <expTwoSynapse id="s2" gbase="1nS" erev="-80mV" tauRise="0.5ms" tauDecay="5ms"/>
   <gapJunction id="gj" conductance="100pS"/>
   <pulseGenerator id="pg" delay="10ms" duration="20ms" amplitude="0.1nA"/>
@@ -621,7 +598,7 @@ const NETWORK: &str = r#"<neuroml id="net_doc">
 
 #[test]
 fn a_network_becomes_populations_projections_and_inputs() {
-    let text = import(NETWORK, "net.nml").expect("imports");
+    let text = import(&network_doc(), "net.nml").expect("imports");
     let file: toml::Value = toml::from_str(&text).expect("TOML");
     let get = |v: &toml::Value, k: &str| v.get(k).cloned().unwrap_or_else(|| panic!("{k} in {v}"));
     let s = |v: toml::Value| v.as_str().expect("a string").to_string();
@@ -681,15 +658,7 @@ fn a_network_becomes_populations_projections_and_inputs() {
     );
     // And it loads and runs: the driven cells depolarise, b's cell 0 follows a through the gap
     // junction.
-    let m = load_str(&text, "net.toml").unwrap_or_else(|e| panic!("{e}"));
-    let n = m.network().expect("a network model");
-    let out = n
-        .builder
-        .clone()
-        .build()
-        .expect("builds")
-        .run(0.03, 1)
-        .expect("runs");
+    let out = run_network(&text, Some(0.03));
     let v_end = |rec: usize, k: usize| *out.recordings[rec].values[k].last().expect("samples");
     assert!(v_end(0, 0) > -0.06 && v_end(0, 1) > -0.06, "a is driven");
     assert!(
@@ -700,10 +669,8 @@ fn a_network_becomes_populations_projections_and_inputs() {
 
 #[test]
 fn network_errors_are_located_and_name_what_is_wrong() {
-    let bad = |from: &str, to: &str| {
-        assert!(NETWORK.contains(from), "{from}");
-        error_of(&NETWORK.replacen(from, to, 1))
-    };
+    let network = network_doc();
+    let bad = |from: &str, to: &str| refused(&network, from, to, "bad.nml:");
     let e = bad("postCellId=\"../b/3/c\"", "postCellId=\"../b/4/c\"");
     assert!(
         e.starts_with("bad.nml:24:58: '../b/4/c': population 'b' has no instance '4'"),
@@ -765,16 +732,16 @@ fn network_errors_are_located_and_name_what_is_wrong() {
     );
     assert!(e.contains("cell 'c' has no passive channelDensity"), "{e}");
     // A document with a single cell stays a circuit model.
-    let one = NETWORK
+    let one = network
         .replace("size=\"2\"", "size=\"1\"")
         .replace(
-            &NETWORK[NETWORK.find("    <population id=\"b\"").unwrap()
-                ..NETWORK.find("    <inputList").unwrap()],
+            &network[network.find("    <population id=\"b\"").unwrap()
+                ..network.find("    <inputList").unwrap()],
             "",
         )
         .replace(
-            &NETWORK[NETWORK.find("    <inputList").unwrap()
-                ..NETWORK.find("    <explicitInput").unwrap()],
+            &network[network.find("    <inputList").unwrap()
+                ..network.find("    <explicitInput").unwrap()],
             "",
         );
     circuit(&import(&one, "one.nml").expect("imports"));
@@ -793,13 +760,18 @@ fn bad_units_are_located_at_the_value() {
         "lists the units of the dimension: {e}"
     );
     // A unit of another dimension.
-    let e = error_of(&CELL.replace("erev=\"-70mV\"", "erev=\"-70per_ms\""));
-    assert!(e.starts_with("bad.nml:8:82: 'erev' = '-70per_ms': expected a voltage (e.g. -65mV), got 'per_ms' (a frequency)"), "{e}");
+    refused(
+        CELL,
+        "erev=\"-70mV\"",
+        "erev=\"-70per_ms\"",
+        "bad.nml:8:82: 'erev' = '-70per_ms': expected a voltage (e.g. -65mV), got 'per_ms' (a frequency)",
+    );
     // No number.
-    let e = error_of(&CELL.replace("1 uF_per_cm2", "uF_per_cm2"));
-    assert!(
-        e.starts_with("bad.nml:9:35: 'value' = 'uF_per_cm2': expected a number"),
-        "{e}"
+    refused(
+        CELL,
+        "1 uF_per_cm2",
+        "uF_per_cm2",
+        "bad.nml:9:35: 'value' = 'uF_per_cm2': expected a number",
     );
     // A temperature in a unit NeuroML does not have.
     let e = error_of(&CELL.replace("</neuroml>", "<network id=\"n\" temperature=\"20 degF\"><population id=\"p\" component=\"c\" size=\"1\"/></network></neuroml>"));
@@ -1085,17 +1057,22 @@ fn integrate_and_fire_cells_need_a_network_and_a_reset_below_threshold() {
         e.starts_with("bad.nml:1:1: integrate-and-fire cell 'iaf' without a <network>"),
         "{e}"
     );
-    let e = error_of(&iaf.replace("reset=\"-62mV\"", "reset=\"-50mV\""));
+    let e = refused(iaf, "reset=\"-62mV\"", "reset=\"-50mV\"", "bad.nml:2:64: ");
     assert_eq!(
         e,
         "bad.nml:2:64: iafCell 'iaf': reset -50 mV is not below thresh -55 mV (the cell would fire on every step)"
     );
-    let e = error_of(&iaf.replace("C=\"1.0nF\"", "C=\"0nF\""));
-    assert!(e.starts_with("bad.nml:2:74: 'C' must be > 0"), "{e}");
-    let e = error_of(&iaf.replace("iafCell id=\"iaf\"", "iafRefCell id=\"iaf\""));
-    assert!(
-        e.starts_with("bad.nml:2:3: <iafRefCell> needs the attribute 'refract'"),
-        "{e}"
+    refused(
+        iaf,
+        "C=\"1.0nF\"",
+        "C=\"0nF\"",
+        "bad.nml:2:74: 'C' must be > 0",
+    );
+    refused(
+        iaf,
+        "iafCell id=\"iaf\"",
+        "iafRefCell id=\"iaf\"",
+        "bad.nml:2:3: <iafRefCell> needs the attribute 'refract'",
     );
     // With a network of one cell it is a network model with a reset.
     let net = iaf.replace(

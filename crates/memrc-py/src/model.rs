@@ -39,13 +39,17 @@ pub fn run_error(py: Python<'_>, e: RunError) -> PyErr {
     }
 }
 
-/// The text of a model file (read up to the input limit), for `memrc.load`.
+/// The text of a model file (read up to the input limit) and how errors name it, for
+/// `memrc.load`: a NeuroML2 file (`.nml`) is converted to model-file text first, as `memrc run
+/// FILE.nml` does (errors of the conversion are `ModelError`s located in the `.nml` file).
 #[pyfunction]
-fn _read_model(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    let limit = memrc_run::load_options()
-        .map_err(|e| run_error(py, e))?
-        .input_limit;
-    memrc_io::read_input_text(&path, limit)
+fn _read_model(py: Python<'_>, path: PathBuf) -> PyResult<(String, String)> {
+    let opts = memrc_run::load_options().map_err(|e| run_error(py, e))?;
+    if let Some(text) = memrc_run::imported_text(&path, &opts).map_err(|e| run_error(py, e))? {
+        return Ok((text, memrc_run::imported_origin(&path)));
+    }
+    memrc_io::read_input_text(&path, opts.input_limit)
+        .map(|text| (text, path.display().to_string()))
         .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display())))
 }
 

@@ -62,6 +62,24 @@ def test_network_traces_are_2d_with_ids_and_spikes_carry_their_population(memrc_
     assert np.array_equal(r1.spikes.times, r.spikes.times)
 
 
+def test_neuroml_documents_load_as_the_cli_imports_them(memrc_bin, tmp_path):
+    nml = ROOT / "crates/memrc-io/tests/data/neuroml/NML2_GapJunctions.nml"
+    m = memrc.load(nml)
+    r = m.run()
+    out = tmp_path / "gj"
+    run_cli(memrc_bin, "run", str(nml), "--out", str(out))
+    npz = np.load(out / "traces.npz")
+    # Two iafCells coupled by a gap junction, each driven in turn: three spikes each, as the CLI.
+    assert len(r.spikes) == 6 and set(r.spikes.population) == {"iafPop1", "iafPop2"}
+    assert np.array_equal(r.spikes.times, npz["spike_t"])
+    # A bad document is a ModelError located in the .nml file.
+    bad = tmp_path / "bad.nml"
+    bad.write_text(nml.read_text().replace('reset="-70mV"', 'reset="-50mV"'))
+    with pytest.raises(memrc.ModelError) as e:
+        memrc.load(bad)
+    assert e.value.file == str(bad) and e.value.line == 12 and "is not below thresh" in str(e.value)
+
+
 def test_overrides_set_and_save(tmp_path):
     m = memrc.example("hh-spike")
     r = m.run(t_end="30 ms", set={"stimulus.0.amplitude": "20 uA/cm^2"})

@@ -52,8 +52,8 @@ pub use set::{
     Set, apply as apply_sets, load_share_with_sets, load_text_with_sets, load_with_sets,
 };
 pub use settings::{
-    Cost, Overrides, apply_overrides, cost, load, load_for_check, load_options, load_str,
-    time_option,
+    Cost, Overrides, apply_overrides, cost, imported_origin, imported_text, load, load_for_check,
+    load_options, load_str, time_option,
 };
 pub use spikes::{SpikeStore, SpillSettings};
 pub use traces::{Column, Population, Recorded, Spikes, Traces};

@@ -172,14 +172,7 @@ impl Nml {
                 file_name(cx.origin)
             ))
         );
-        let last = inputs
-            .iter()
-            .map(|i| i.pulse.delay.si + i.pulse.duration.si)
-            .fold(0.0_f64, f64::max);
-        let t_end = opts.t_end.clone().unwrap_or_else(|| {
-            let ms = (((last + 0.1) * 1e12).round() / 1e9).ceil();
-            format!("{ms} ms")
-        });
+        let t_end = opts.t_end_after(inputs.iter().map(|i| i.pulse));
         let _ = writeln!(
             w,
             "\n[network]\nt_end = {}\ndt = {}   # the grid: spikes are delivered on it",

@@ -6,6 +6,25 @@
 
 use std::path::PathBuf;
 
+/// The head of a test network file, `[model] name` and `[network] dt`, `t_end`, as a string
+/// literal (for `concat!`): `network_head!("net", "0.1 ms", "10 ms")`.
+#[allow(unused_macros)] // each test file uses its own subset
+macro_rules! network_head {
+    ($name:literal, $dt:literal, $t_end:literal) => {
+        concat!(
+            "[model]\nname = \"",
+            $name,
+            "\"\n\n[network]\ndt = \"",
+            $dt,
+            "\"\nt_end = \"",
+            $t_end,
+            "\"\n"
+        )
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use network_head;
+
 use memrc_io::load_str;
 
 /// The repository's `examples/` directory.

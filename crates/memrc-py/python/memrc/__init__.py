@@ -594,11 +594,13 @@ class Model:
 
 
 def load(path: Union[str, "os.PathLike[str]"]) -> Model:
-    """Loads a model file (TOML with units). Raises :class:`ModelError` (with ``file``,
-    ``line``, ``column``) for a problem in it, ``OSError`` if it cannot be read."""
+    """Loads a model file (TOML with units), or a NeuroML2 document (``.nml``: a
+    single-compartment cell, or a network of such cells and iafCells), converted as
+    ``memrc import`` does. Raises :class:`ModelError` (with ``file``, ``line``, ``column``) for a
+    problem in it, ``OSError`` if it cannot be read."""
     p = os.fspath(path)
-    text = _memrc._read_model(p)
-    return Model(text, p, os.path.dirname(os.path.abspath(p)))
+    text, origin = _memrc._read_model(p)
+    return Model(text, origin, os.path.dirname(os.path.abspath(p)))
 
 
 def loads(text: str, origin: str = "<string>") -> Model:

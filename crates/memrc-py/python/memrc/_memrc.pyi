@@ -46,8 +46,9 @@ def _cobahh(
 ) -> Dict[str, Any]:
     """Runs COBAHH: the fields of ``memrc.CobahhResult``."""
 
-def _read_model(path: str) -> str:
-    """The text of a model file (up to the input limit). Raises ``OSError``."""
+def _read_model(path: str) -> tuple[str, str]:
+    """The text of a model file (up to the input limit; a NeuroML2 file converted) and its
+    origin in errors. Raises ``OSError``, or ``ModelError`` for a NeuroML2 file it cannot convert."""
 
 def _check_model(model: Dict[str, Any]) -> Dict[str, Any]:
     """``memrc check`` of ``model`` (``{text, origin, base, set, t_end, dt, solver, seed,

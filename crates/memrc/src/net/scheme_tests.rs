@@ -10,10 +10,24 @@ use super::{
 /// Injected currents of the test neurons \[nA\].
 pub(super) const CURRENTS: [f64; 4] = [0.3, 0.5, 0.7, 1.0];
 
+/// The Traub–Miles rates `[α_m, β_m, α_h, β_h, α_n, β_n]` \[1/ms\] at `v` (mV) with threshold
+/// parameter `vt` (mV), written out as in Brian2's COBAHH example (`exprel` form), independent
+/// of the library's kernels; shared with the plain reference of `tests.rs`.
+pub(super) fn traub_rates(v: f64, vt: f64) -> [f64; 6] {
+    let exprel = |z: f64| if z == 0.0 { 1.0 } else { z.exp_m1() / z };
+    [
+        0.32 * 4.0 / exprel((13.0 - v + vt) / 4.0),
+        0.28 * 5.0 / exprel((v - vt - 40.0) / 5.0),
+        0.128 * ((17.0 - v + vt) / 18.0).exp(),
+        4.0 / (1.0 + ((40.0 - v + vt) / 5.0).exp()),
+        0.032 * 5.0 / exprel((15.0 - v + vt) / 5.0),
+        0.5 * ((10.0 - v + vt) / 40.0).exp(),
+    ]
+}
+
 /// `ẏ` of the reference Traub–Miles neuron `y = (v, m, h, n)` (mV, ms) at current `i` (nA),
 /// with an excitatory conductance `ge` (nS, reversal 0 mV).
 fn traub_rhs(y: [f64; 4], i: f64, ge: f64) -> [f64; 4] {
-    let exprel = |z: f64| if z == 0.0 { 1.0 } else { z.exp_m1() / z };
     let area = 20_000e-8; // cm²
     let (cm, gl, gna, gk) = (
         1.0 * area * 1e6,
@@ -23,12 +37,7 @@ fn traub_rhs(y: [f64; 4], i: f64, ge: f64) -> [f64; 4] {
     );
     let (el, ek, ena, vt) = (-60.0, -90.0, 50.0, -63.0);
     let [v, m, h, n] = y;
-    let am = 0.32 * 4.0 / exprel((13.0 - v + vt) / 4.0);
-    let bm = 0.28 * 5.0 / exprel((v - vt - 40.0) / 5.0);
-    let ah = 0.128 * ((17.0 - v + vt) / 18.0).exp();
-    let bh = 4.0 / (1.0 + ((40.0 - v + vt) / 5.0).exp());
-    let an = 0.032 * 5.0 / exprel((15.0 - v + vt) / 5.0);
-    let bn = 0.5 * ((10.0 - v + vt) / 40.0).exp();
+    let [am, bm, ah, bh, an, bn] = traub_rates(v, vt);
     let i_ion = gl * (el - v)
         + ge * (0.0 - v)
         + gna * m.powi(3) * h * (ena - v)

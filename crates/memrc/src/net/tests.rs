@@ -136,7 +136,6 @@ pub(super) fn crossings(v0: f64, v_after: &[f64], dt: f64) -> Vec<f64> {
 impl Reference {
     const AREA_CM2: f64 = 20_000e-8;
     fn step(&mut self, dt: f64, i_ext_na: f64) {
-        let exprel = |z: f64| if z == 0.0 { 1.0 } else { z.exp_m1() / z };
         let (cm, gl, gna, gk) = (
             1e6 * Self::AREA_CM2,        // 1 µF/cm² → pF
             5e-5 * 1e9 * Self::AREA_CM2, // S/cm² → nS
@@ -145,12 +144,7 @@ impl Reference {
         );
         let (el, ek, ena, ee, vt) = (-60.0, -90.0, 50.0, 0.0, -63.0);
         let v = self.v;
-        let am = 0.32 * 4.0 / exprel((13.0 - v + vt) / 4.0);
-        let bm = 0.28 * 5.0 / exprel((v - vt - 40.0) / 5.0);
-        let ah = 0.128 * ((17.0 - v + vt) / 18.0).exp();
-        let bh = 4.0 / (1.0 + ((40.0 - v + vt) / 5.0).exp());
-        let an = 0.032 * 5.0 / exprel((15.0 - v + vt) / 5.0);
-        let bn = 0.5 * ((10.0 - v + vt) / 40.0).exp();
+        let [am, bm, ah, bh, an, bn] = super::scheme_tests::traub_rates(v, vt);
         let ee_step = |x: f64, a: f64, b: f64| exp_euler(x, a, b, dt);
         let m3h = self.m.powi(3) * self.h;
         let n4 = self.n.powi(4);
