@@ -401,10 +401,11 @@ pub struct NetworkSection {
     /// Record spikes (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spikes: Option<Spanned<bool>>,
-    /// Integration scheme (`exp-euler` | `exp2` | `dopri5`; default `exp-euler`).
+    /// Integration scheme (`exp-euler` | `exp2` | `rk23` | `dopri5`; default `dopri5`,
+    /// `memrc::net::Scheme::DEFAULT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solver: Option<S>,
-    /// Relative tolerance of `dopri5` (default 1e-6).
+    /// Relative tolerance of `dopri5` and `rk23` (default 1e-4, `Scheme::DEFAULT_RTOL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtol: Option<Q>,
     /// Temperature of the channel expressions (°C; `celsius` and q10 factors).
