@@ -1390,9 +1390,17 @@ impl Ctx<'_> {
                 // neurons above threshold, a cache miss each in large networks).
                 let fire = &mut ps.fire[..bl];
                 let last = &mut ps.last[b0..b1];
-                let v0 = &ps.work.v0[..bl];
-                for (((f, &v), &l), &v0) in fire.iter_mut().zip(v).zip(&*last).zip(v0) {
-                    *f = u8::from(v > theta) & u8::from(now - l >= refr) & u8::from(v0 <= rearm);
+                if rearm.is_finite() {
+                    // Upward crossings only: also `v ≤ θ` at the step start.
+                    let v0 = &ps.work.v0[..bl];
+                    for (((f, &v), &l), &v0) in fire.iter_mut().zip(v).zip(&*last).zip(v0) {
+                        *f =
+                            u8::from(v > theta) & u8::from(now - l >= refr) & u8::from(v0 <= rearm);
+                    }
+                } else {
+                    for ((f, &v), &l) in fire.iter_mut().zip(v).zip(&*last) {
+                        *f = u8::from(v > theta) & u8::from(now - l >= refr);
+                    }
                 }
                 for (k, (&f, l)) in fire.iter().zip(last).enumerate() {
                     if f != 0 {
