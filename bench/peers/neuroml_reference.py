@@ -73,12 +73,12 @@ EVENTS = """
         </EventOutputFile>"""
 
 
-def scan(path, step_ms=None):
+def scan(path, step_ms=None, length_ms=LENGTH_MS):
     """Upward crossings of THRESHOLD_V (ms) in every voltage column of a jLEMS output file (t in
     s, then v in V), and, given the step, the voltages (mV) every SAMPLE_MS ms from 0 to
-    LENGTH_MS: the row whose t is closest to each sample time (within half a step)."""
+    length_ms: the row whose t is closest to each sample time (within half a step)."""
     crossings, samples, prev = None, [], None
-    n_samples = round(LENGTH_MS / SAMPLE_MS) + 1
+    n_samples = round(length_ms / SAMPLE_MS) + 1
     with open(path) as f:
         for line in f:
             row = [float(x) for x in line.split()]
@@ -247,8 +247,6 @@ def event_reference(jnml, name, net, length_ms, cells):
     the spike events jLEMS emits (the end of the step in which v passed the threshold) and the
     voltages every SAMPLE_MS ms, at every step of STEPS_MS; writes NAME_spikes.csv (population,
     cell, the time at each step and 2 t(h/2) - t(h) from the two smallest) and NAME_v.csv."""
-    global LENGTH_MS
-    LENGTH_MS = float(length_ms)
     nml = DATA / f"{name}.nml"
     columns = "\n".join(f'            <OutputColumn id="c{j}" quantity="{path}/v"/>'
                          for j, (_, _, path) in enumerate(cells))
@@ -263,7 +261,7 @@ def event_reference(jnml, name, net, length_ms, cells):
             run(jnml, tmp, NETWORK_LEMS.format(nml=nml, step=step, out=out, net=net,
                                                length=length_ms, columns=columns,
                                                events=events_block), step)
-            _, samples[step] = scan(out, float(step))
+            _, samples[step] = scan(out, float(step), float(length_ms))
             per = [[] for _ in cells]
             for line in ev.read_text().split("\n"):
                 if line.strip():

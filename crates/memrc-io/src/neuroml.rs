@@ -1319,18 +1319,20 @@ impl Nml {
         e
     }
 
-    /// The cell the model is made of, and the pulse inputs applied to it.
+    /// The cell the model is made of, and the pulse inputs applied to it: the one cell of a
+    /// document without a network, or the one population of one cell of `network` (a network
+    /// that [`Nml::is_network`] leaves to the circuit path), with its populations `pops`.
     fn cell_and_inputs<'s>(
         &'s self,
         cx: &Cx,
-        network: Option<Node>,
-    ) -> Result<(&'s Cell, WeightedPulses<'s>, Option<Nq>), LoadError> {
-        let Some(net) = network else {
+        network: Option<(Node, &[network::Pop<'s>])>,
+    ) -> Result<(&'s Cell, WeightedPulses<'s>), LoadError> {
+        let Some((net, pops)) = network else {
             if let Some(e) = &self.included_network {
                 return Err(e.clone());
             }
             return match self.cells.as_slice() {
-                [one] => Ok((one, Vec::new(), None)),
+                [one] => Ok((one, Vec::new())),
                 [] => Err(LoadError {
                     file: cx.origin.to_string(),
                     line: 1,
@@ -1341,19 +1343,13 @@ impl Nml {
                 _ => Err(cx.err(cx.doc.root_element(), "the document has several <cell>s and no <network> that chooses one")),
             };
         };
-        let temperature = match net.attribute("temperature") {
-            Some(_) => Some(cx.quantity(net, "temperature", Kind::Temperature)?),
-            None => None,
-        };
-        // One population of one cell (`network::is_network` is false): the network's readers.
-        let pops = self.populations(cx, net)?;
         let pulses = self
-            .connections(cx, net, &pops)?
+            .connections(cx, net, pops)?
             .inputs
             .iter()
             .flat_map(|i| i.neurons.iter().map(|_| (i.pulse, i.weight)))
             .collect();
-        Ok((pops[0].cell, pulses, temperature))
+        Ok((pops[0].cell, pulses))
     }
 
     fn to_toml(
@@ -1363,10 +1359,14 @@ impl Nml {
         network: Option<Node>,
     ) -> Result<String, LoadError> {
         use std::fmt::Write as _;
-        if let Some(net) = network.filter(|n| self.is_network(*n)) {
-            return self.network_toml(opts, cx, net);
+        let pops = match network {
+            Some(net) => self.populations(cx, net)?,
+            None => Vec::new(),
+        };
+        if let Some(net) = network.filter(|n| Nml::is_network(*n, &pops)) {
+            return self.network_toml(opts, cx, net, &pops);
         }
-        let (cell, inputs, temperature) = self.cell_and_inputs(cx, network)?;
+        let (cell, inputs) = self.cell_and_inputs(cx, network.map(|n| (n, pops.as_slice())))?;
         if cell.iaf.is_some() {
             return Err(cx.err(
                 network.unwrap_or(cx.doc.root_element()),
@@ -1418,23 +1418,8 @@ impl Nml {
             "solver = \"dopri5\"\nrtol = {:e}\natol = {:e}",
             opts.rtol, opts.atol
         );
-        let any_q10 = self
-            .channels
-            .iter()
-            .flat_map(|c| &c.gates)
-            .any(|g| matches!(g.q10, Some(Q10::Exp { .. })));
-        match &temperature {
-            Some(t) => {
-                let _ = writeln!(w, "celsius = {}", toml_str(&t.text()));
-            }
-            None if any_q10 => {
-                return Err(cx.err(
-                    network.unwrap_or(cx.doc.root_element()),
-                    "a gate has a q10ExpTemp temperature factor but the document gives no temperature: \
-                     use <network type=\"networkWithTemperature\" temperature=\"…degC\">",
-                ));
-            }
-            None => {}
+        if let Some(line) = self.celsius_line(cx, network)? {
+            let _ = writeln!(w, "{line}");
         }
         // Channels: names that are memrc catalogue kinds get a suffix.
         let used: BTreeMap<&str, &Density> = cell

@@ -37,32 +37,44 @@ use super::{
 use crate::error::LoadError;
 
 impl Nml {
-    /// Whether `net` needs the network engine: more than one cell, any projection, or an
-    /// integrate-and-fire cell (a reset).
-    pub(super) fn is_network(&self, net: Node) -> bool {
-        let mut cells = 0u64;
-        for c in net.children().filter(Node::is_element) {
-            match c.tag_name().name() {
-                "population" => {
-                    let instances = c
-                        .children()
-                        .filter(|i| i.is_element() && i.tag_name().name() == "instance")
-                        .count() as u64;
-                    cells += c
-                        .attribute("size")
-                        .and_then(|s| s.trim().parse::<u64>().ok())
-                        .unwrap_or(instances)
-                        .max(instances);
-                    let comp = c.attribute("component").unwrap_or("");
-                    if self.cells.iter().any(|x| x.id == comp && x.iaf.is_some()) {
-                        return true;
-                    }
-                }
-                "projection" | "electricalProjection" | "continuousProjection" => return true,
-                _ => {}
-            }
+    /// Whether the `<network>` `net` with populations `pops` needs the network engine: more
+    /// than one cell, an integrate-and-fire cell (a reset), or any projection.
+    pub(super) fn is_network(net: Node, pops: &[Pop]) -> bool {
+        pops.iter().map(|p| p.size).sum::<usize>() > 1
+            || pops.iter().any(|p| p.cell.iaf.is_some())
+            || net.children().any(|c| {
+                matches!(
+                    c.tag_name().name(),
+                    "projection" | "electricalProjection" | "continuousProjection"
+                )
+            })
+    }
+
+    /// `celsius = …` of the `<network>`'s temperature (`None` without one); an error at the
+    /// network, or the document, when a gate has a `q10ExpTemp` factor and no temperature is
+    /// given.
+    pub(super) fn celsius_line(
+        &self,
+        cx: &Cx,
+        net: Option<Node>,
+    ) -> Result<Option<String>, LoadError> {
+        if let Some(n) = net.filter(|n| n.attribute("temperature").is_some()) {
+            let t = cx.quantity(n, "temperature", Kind::Temperature)?;
+            return Ok(Some(format!("celsius = {}", toml_str(&t.text()))));
         }
-        cells > 1
+        let q10_exp = self
+            .channels
+            .iter()
+            .flat_map(|c| &c.gates)
+            .any(|g| matches!(g.q10, Some(super::Q10::Exp { .. })));
+        if q10_exp {
+            return Err(cx.err(
+                net.unwrap_or(cx.doc.root_element()),
+                "a gate has a q10ExpTemp temperature factor but the document gives no temperature: \
+                 use <network type=\"networkWithTemperature\" temperature=\"…degC\">",
+            ));
+        }
+        Ok(None)
     }
 }
 
@@ -126,24 +138,20 @@ fn si_text(x: f64, unit: &str) -> String {
 }
 
 impl Nml {
-    /// The memrc network model file of the `<network>` `net`.
+    /// The memrc network model file of the `<network>` `net` with populations `pops`.
     pub(super) fn network_toml(
         &self,
         opts: &ImportOptions,
         cx: &Cx,
         net: Node,
+        pops: &[Pop],
     ) -> Result<String, LoadError> {
-        let temperature = match net.attribute("temperature") {
-            Some(_) => Some(cx.quantity(net, "temperature", Kind::Temperature)?),
-            None => None,
-        };
         let net_id = net.attribute("id").unwrap_or("network");
-        let pops = self.populations(cx, net)?;
         let Wiring {
             projs,
             gaps,
             inputs,
-        } = self.connections(cx, net, &pops)?;
+        } = self.connections(cx, net, pops)?;
 
         let mut out = String::new();
         let w = &mut out;
@@ -180,19 +188,13 @@ impl Nml {
             toml_str(&opts.dt)
         );
         let _ = writeln!(w, "solver = \"dopri5\"\nrtol = {:e}", opts.rtol);
-        if let Some(t) = &temperature {
-            let _ = writeln!(w, "celsius = {}", toml_str(&t.text()));
-        } else if self.any_q10_exp() {
-            return Err(cx.err(
-                net,
-                "a gate has a q10ExpTemp temperature factor but the document gives no temperature: \
-                 use <network type=\"networkWithTemperature\" temperature=\"…degC\">",
-            ));
+        if let Some(line) = self.celsius_line(cx, Some(net))? {
+            let _ = writeln!(w, "{line}");
         }
 
         // Channels, per cell (each cell's densities are its own gbar and e_rev).
         let mut cells: Vec<&Cell> = Vec::new();
-        for p in &pops {
+        for p in pops {
             if !cells.iter().any(|c| c.id == p.cell.id) {
                 cells.push(p.cell);
             }
@@ -382,7 +384,7 @@ impl Nml {
             );
         }
 
-        for p in &pops {
+        for p in pops {
             let _ = writeln!(
                 w,
                 "\n[[recording]]\npopulation = {}\nvariables = [\"v\"]",
@@ -397,13 +399,6 @@ impl Nml {
             }
         }
         Ok(out)
-    }
-
-    fn any_q10_exp(&self) -> bool {
-        self.channels
-            .iter()
-            .flat_map(|c| &c.gates)
-            .any(|g| matches!(g.q10, Some(super::Q10::Exp { .. })))
     }
 
     /// The density that becomes the membrane's leak: the first whose channel has no gates.
