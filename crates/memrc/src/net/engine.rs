@@ -185,12 +185,8 @@ const BLOCK: usize = 512;
 struct PopShard {
     lo: usize,
     hi: usize,
-    state: Vec<Vec<f64>>,
-    g: Vec<Vec<f64>>,
-    /// Double-exponential receptors' conductances (empty for single exponentials).
-    cond: Vec<Vec<f64>>,
-    ring: Vec<Vec<f64>>,
-    last: Vec<i64>,
+    /// The per-neuron arrays: state, receptors, last spikes, next substeps.
+    a: Arrays,
     g_syn: Vec<f64>,
     j_syn: Vec<f64>,
     /// Threshold crossings of the current block (scratch).
@@ -200,8 +196,6 @@ struct PopShard {
     /// Reversal potential \[V\] and rate \[1/s\] of each exponential of the receptors
     /// ([`ReceptorState::components`](super::receptor::ReceptorState::components)).
     rates: Vec<(f64, f64)>,
-    /// Each neuron's next substep ([`Scheme::Dopri5`]).
-    h_next: Vec<f64>,
     /// Synaptic input at the step's midpoint (exp2), held couplings (exp2, dopri5), per
     /// neuron of the block.
     g_half: Vec<f64>,
@@ -216,11 +210,11 @@ impl super::input::Target for PopShard {
     }
 
     fn variable(&mut self, k: usize) -> &mut [f64] {
-        &mut self.state[k]
+        &mut self.a.state[k]
     }
 
     fn receptor(&mut self, r: usize) -> &mut [f64] {
-        &mut self.g[r]
+        &mut self.a.g[r]
     }
 }
 
@@ -228,9 +222,11 @@ impl super::input::Target for PopShard {
 struct Arrays {
     state: Vec<Vec<f64>>,
     g: Vec<Vec<f64>>,
+    /// Double-exponential receptors' conductances (empty for single exponentials).
     cond: Vec<Vec<f64>>,
     ring: Vec<Vec<f64>>,
     last: Vec<i64>,
+    /// Each neuron's next substep ([`Scheme::Dopri5`], [`Scheme::Rk23`]; empty otherwise).
     h: Vec<f64>,
 }
 
@@ -646,32 +642,20 @@ impl Network {
             Scheme::ExpEuler => Vec::new(),
             _ => vec![0.0; len.min(BLOCK)],
         };
+        let rates: Vec<(f64, f64)> = p
+            .receptors
+            .iter()
+            .flat_map(|r| r.components(self.dt))
+            .collect();
         PopShard {
             lo,
             hi,
-            state: a.state,
-            g: a.g,
-            cond: a.cond,
-            ring: a.ring,
-            last: a.last,
-            h_next: a.h,
+            a,
             g_syn: vec![0.0; len.min(BLOCK)],
             j_syn: vec![0.0; len.min(BLOCK)],
             fire: vec![0; len.min(BLOCK)],
-            work: SchemeWork::new(
-                self.scheme,
-                p.model.as_ref(),
-                p.receptors
-                    .iter()
-                    .flat_map(|r| r.components(self.dt))
-                    .count(),
-                len.min(BLOCK),
-            ),
-            rates: p
-                .receptors
-                .iter()
-                .flat_map(|r| r.components(self.dt))
-                .collect(),
+            work: SchemeWork::new(self.scheme, p.model.as_ref(), rates.len(), len.min(BLOCK)),
+            rates,
             g_half: half.clone(),
             j_half: half.clone(),
             g_held: half.clone(),
@@ -800,14 +784,18 @@ impl Network {
         }
         if moved {
             for (p, ps) in self.pops.iter_mut().zip(shard.pops) {
-                p.state = ps.state;
-                for (((r, g), c), ring) in
-                    p.receptors.iter_mut().zip(ps.g).zip(ps.cond).zip(ps.ring)
+                p.state = ps.a.state;
+                for (((r, g), c), ring) in p
+                    .receptors
+                    .iter_mut()
+                    .zip(ps.a.g)
+                    .zip(ps.a.cond)
+                    .zip(ps.a.ring)
                 {
                     (r.g, r.cond, r.ring) = (g, c, ring);
                 }
-                p.last_spike = ps.last;
-                p.step_size = ps.h_next;
+                p.last_spike = ps.a.last;
+                p.step_size = ps.a.h;
             }
             return;
         }
@@ -817,10 +805,10 @@ impl Network {
             }
             let (lo, hi) = (ps.lo - p.lo, ps.hi - p.lo);
             let held = p.hi - p.lo;
-            for (dst, src) in p.state.iter_mut().zip(&ps.state) {
+            for (dst, src) in p.state.iter_mut().zip(&ps.a.state) {
                 dst[lo..hi].copy_from_slice(src);
             }
-            for ((r, g), ring) in p.receptors.iter_mut().zip(&ps.g).zip(&ps.ring) {
+            for ((r, g), ring) in p.receptors.iter_mut().zip(&ps.a.g).zip(&ps.a.ring) {
                 r.g[lo..hi].copy_from_slice(g);
                 let len = hi - lo;
                 for s in 0..r.slots {
@@ -828,14 +816,14 @@ impl Network {
                         .copy_from_slice(&ring[s * len..(s + 1) * len]);
                 }
             }
-            for (r, c) in p.receptors.iter_mut().zip(&ps.cond) {
+            for (r, c) in p.receptors.iter_mut().zip(&ps.a.cond) {
                 if let Some(dst) = r.cond.get_mut(lo..hi) {
                     dst.copy_from_slice(c);
                 }
             }
-            p.last_spike[lo..hi].copy_from_slice(&ps.last);
+            p.last_spike[lo..hi].copy_from_slice(&ps.a.last);
             if let Some(h) = p.step_size.get_mut(lo..hi) {
-                h.copy_from_slice(&ps.h_next);
+                h.copy_from_slice(&ps.a.h);
             }
         }
     }
@@ -1182,16 +1170,16 @@ impl Ctx<'_> {
                 let ps = &shard.pops[probe.pop];
                 match probe.var {
                     VarRef::Model(v) => {
-                        let src = &ps.state[v];
+                        let src = &ps.a.state[v];
                         pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
                     }
-                    VarRef::Receptor(r) if !ps.cond[r].is_empty() => {
+                    VarRef::Receptor(r) if !ps.a.cond[r].is_empty() => {
                         // A double exponential's conductance is continuous at spikes.
-                        let src = &ps.cond[r];
+                        let src = &ps.a.cond[r];
                         pr.data.extend(pr.slots.iter().map(|&(_, i)| src[i]));
                     }
                     VarRef::Receptor(r) => {
-                        let (g, ring) = (&ps.g[r], &ps.ring[r]);
+                        let (g, ring) = (&ps.a.g[r], &ps.a.ring[r]);
                         let slots = net.pops[probe.pop].receptors[r].slots;
                         let due = (slots > 0).then(|| {
                             let slot = (s % slots as u64) as usize;
@@ -1241,9 +1229,9 @@ impl Ctx<'_> {
                 for (((r, g), ring), c) in p
                     .receptors
                     .iter()
-                    .zip(&mut ps.g)
-                    .zip(&mut ps.ring)
-                    .zip(&mut ps.cond)
+                    .zip(&mut ps.a.g)
+                    .zip(&mut ps.a.ring)
+                    .zip(&mut ps.a.cond)
                 {
                     let g = &mut g[b0..b1];
                     if r.slots > 0 {
@@ -1300,9 +1288,9 @@ impl Ctx<'_> {
                     );
                 }
                 if exp_euler {
-                    ps.work.v0[..bl].copy_from_slice(&ps.state[0][b0..b1]);
+                    ps.work.v0[..bl].copy_from_slice(&ps.a.state[0][b0..b1]);
                     p.model.advance(
-                        &mut ps.state,
+                        &mut ps.a.state,
                         b0..b1,
                         SynapticInput {
                             g: g_syn,
@@ -1321,17 +1309,17 @@ impl Ctx<'_> {
                                 &scheme::DOPRI5
                             },
                             p.model.as_ref(),
-                            &mut ps.state,
+                            &mut ps.a.state,
                             b0..b1,
                             scheme::Receptors {
                                 rates: &ps.rates,
                                 states: &p.receptors,
-                                g: &ps.g,
-                                cond: &ps.cond,
+                                g: &ps.a.g,
+                                cond: &ps.a.cond,
                                 offset: b0,
                             },
                             (g_held, j_held),
-                            &mut ps.h_next,
+                            &mut ps.a.h,
                             (net.dt, rtol, p.threshold),
                             self.simd,
                             &mut ps.work,
@@ -1343,7 +1331,7 @@ impl Ctx<'_> {
                             j_syn.copy_from_slice(j_held);
                             g_half.copy_from_slice(g_held);
                             j_half.copy_from_slice(j_held);
-                            for ((r, u), c) in p.receptors.iter().zip(&ps.g).zip(&ps.cond) {
+                            for ((r, u), c) in p.receptors.iter().zip(&ps.a.g).zip(&ps.a.cond) {
                                 // g(t + dt/2) = a g(t) + b u(t) ([`ReceptorState::half_step`]).
                                 let (e, (a, b)) = (r.e_rev, r.half_step());
                                 let (u, g) = (&u[b0..b1], r.conductance(u, c));
@@ -1363,7 +1351,7 @@ impl Ctx<'_> {
                             }
                             scheme::exp2(
                                 p.model.as_ref(),
-                                &mut ps.state,
+                                &mut ps.a.state,
                                 b0..b1,
                                 SynapticInput {
                                     g: g_syn,
@@ -1379,17 +1367,17 @@ impl Ctx<'_> {
                             );
                         }
                     }
-                    for ((r, g), c) in p.receptors.iter().zip(&mut ps.g).zip(&mut ps.cond) {
+                    for ((r, g), c) in p.receptors.iter().zip(&mut ps.a.g).zip(&mut ps.a.cond) {
                         let c = c.get_mut(b0..b1).unwrap_or_default();
                         r.advance(&mut g[b0..b1], c);
                     }
                 }
-                let v = &ps.state[0][b0..b1];
+                let v = &ps.a.state[0][b0..b1];
                 // Which neurons fire, branch-free over the block (vectorised; `last` is
                 // read in order, which the prefetcher follows, rather than only for the
                 // neurons above threshold, a cache miss each in large networks).
                 let fire = &mut ps.fire[..bl];
-                let last = &mut ps.last[b0..b1];
+                let last = &mut ps.a.last[b0..b1];
                 if rearm.is_finite() {
                     // Upward crossings only: also `v ≤ θ` at the step start.
                     let v0 = &ps.work.v0[..bl];
@@ -1415,19 +1403,19 @@ impl Ctx<'_> {
                 if let Some(v_reset) = reset {
                     // v of the neurons that fired now (`last = now`) or are refractory is
                     // (re)set to v_reset; an adaptive scheme restarts a reset neuron's step at dt.
-                    let v = &mut ps.state[0][b0..b1];
-                    let last = &ps.last[b0..b1];
+                    let v = &mut ps.a.state[0][b0..b1];
+                    let last = &ps.a.last[b0..b1];
                     for (v, &l) in v.iter_mut().zip(last) {
                         *v = if now - l < hold { v_reset } else { *v };
                     }
-                    if let Some(h) = ps.h_next.get_mut(b0..b1) {
+                    if let Some(h) = ps.a.h.get_mut(b0..b1) {
                         for (h, &l) in h.iter_mut().zip(last) {
                             *h = if l == now { net.dt } else { *h };
                         }
                     }
                 }
                 // The step-end voltages continuous couplings read at the next step.
-                coupling::publish(self.snap, p_idx, prev, ps.lo + b0, &ps.state[0][b0..b1]);
+                coupling::publish(self.snap, p_idx, prev, ps.lo + b0, &ps.a.state[0][b0..b1]);
                 b0 = b1;
             }
         }
@@ -1477,7 +1465,7 @@ fn deliver(
     } else {
         from + row[from..].partition_point(|&x| x < hi)
     };
-    let g = &mut ps.g[proj.receptor];
+    let g = &mut ps.a.g[proj.receptor];
     let len = g.len();
     match (&proj.weights, &proj.delays, slots) {
         (Weights::Constant(w), _, 0) => {
@@ -1486,7 +1474,7 @@ fn deliver(
             }
         }
         (weights, delays, _) => {
-            let ring = &mut ps.ring[proj.receptor];
+            let ring = &mut ps.a.ring[proj.receptor];
             for q in from..to {
                 let i = (row[q] - lo) as usize;
                 let w = match weights {
